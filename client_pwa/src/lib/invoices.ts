@@ -1,0 +1,35 @@
+import type { Invoice } from '../data/types'
+
+/** The badge an invoice gets: overdue and partially paid are derived (DOMAIN.md). */
+export function invoiceDisplayStatus(invoice: Invoice, today: string): string {
+  if (invoice.status === 'open' && invoice.balance > 0) {
+    if (invoice.due_on && invoice.due_on < today) return 'overdue'
+    if (invoice.balance < invoice.total) return 'partially_paid'
+  }
+  return invoice.status
+}
+
+/** Invoices a customer may see: never drafts; pending only when the tenant shows them. */
+export function visibleInvoices(invoices: Invoice[], showPending: boolean | undefined): Invoice[] {
+  return invoices.filter((i) => i.status !== 'draft' && (showPending || i.status !== 'pending'))
+}
+
+export interface BillingSummary {
+  openCount: number
+  outstanding: number
+  overdue: number
+  nextDue: Invoice | null
+}
+
+/** Dashboard figures: open invoices count, outstanding and overdue balance, next payment due. */
+export function summarizeBilling(invoices: Invoice[], today: string): BillingSummary {
+  const open = invoices.filter((i) => i.status === 'open' && i.balance > 0)
+  const overdue = open.filter((i) => i.due_on && i.due_on < today)
+  const upcoming = open.filter((i) => i.due_on).sort((a, b) => (a.due_on ?? '').localeCompare(b.due_on ?? ''))
+  return {
+    openCount: open.length,
+    outstanding: open.reduce((sum, i) => sum + i.balance, 0),
+    overdue: overdue.reduce((sum, i) => sum + i.balance, 0),
+    nextDue: upcoming.find((i) => (i.due_on ?? '') >= today) ?? upcoming[0] ?? null,
+  }
+}

@@ -1,0 +1,239 @@
+import { liveQuery } from 'dexie'
+import { ApiError, api, getSessionToken, onApiProblem, setSessionToken } from './data/api'
+import { META, db, openTenantDb } from './data/db'
+import { onDbError, reportDbError } from './data/db-errors'
+import { LiveChannel } from './data/live'
+import { setOverlayContext } from './data/queries'
+import { enqueue, onEnqueued, startNewClient } from './data/queue'
+import {
+  exchangeLinkToken, fetchMe, fetchPublicTenant, serverLogout, sessionFromToken, sessionIsCurrent,
+} from './data/session'
+import { dropReplica, pullChanges, syncOnce, type SyncTransport } from './data/sync'
+import { SyncScheduler } from './data/sync-scheduler'
+import type { Me, MutationRejection, PullResponse, PushResponse, Session, TenantInfo } from './data/types'
+import { appState, isReadOnly } from './state/app-state'
+import { applyBranding } from './ui/branding'
+import { requestBackgroundSync } from './pwa'
+
+// The portal's runtime: opens the tenant's replica, restores the session, and runs sync and the
+// live channel while someone is logged in. Screens call the exported actions below.
+
+const LAST_TENANT_KEY = 'haulport:last-tenant'
+
+const httpTransport: SyncTransport = {
+  push: (body) => api<PushResponse>('/api/sync/push', { body }),
+  pull: ({ client_id, cursor, limit }) => {
+    const query = new URLSearchParams({ client_id, limit: String(limit) })
+    if (cursor) query.set('cursor', cursor)
+    return api<PullResponse>(`/api/sync/pull?${query}`)
+  },
+}
+
+export const live = new LiveChannel(getSessionToken)
+let scheduler: SyncScheduler | null = null
+let publicTenant: TenantInfo | null = null
+let syncedTenant: Record<string, unknown> | null = null
+/** An API call answered 403 portal_disabled: that outranks any cached branding. */
+let apiSaysDisabled = false
+
+/** The tenant an installed app opens at `/`: the last one used here, else "demo". */
+export function defaultTenant(): string {
+  try {
+    return localStorage.getItem(LAST_TENANT_KEY) || 'demo'
+  } catch {
+    return 'demo'
+  }
+}
+
+/** Open the tenant's replica and resume where this device left off (works offline). */
+export async function startPortal(slug: string): Promise<void> {
+  appState.set({ slug })
+  try {
+    localStorage.setItem(LAST_TENANT_KEY, slug)
+  } catch {
+    // Storage disabled: we just won't remember the tenant.
+  }
+  onDbError((message) => appState.set({ dbError: message }))
+  onApiProblem(handleApiProblem)
+  window.addEventListener('online', () => appState.set({ online: true }))
+  window.addEventListener('offline', () => appState.set({ online: false }))
+  onEnqueued(() => void scheduler?.request())
+  live.on((event) => {
+    if (event.type === 'poke' || event.type === 'read') void scheduler?.request()
+  })
+
+  const database = openTenantDb(slug)
+  try {
+    await database.open()
+    const [session, me, cachedTenant, accountId, lastSyncedAt] = await Promise.all([
+      database.getMeta<Session>(META.session),
+      database.getMeta<Me>(META.me),
+      database.getMeta<TenantInfo>(META.tenantPublic),
+      database.getMeta<string>(META.accountId),
+      database.getMeta<string>(META.lastSyncedAt),
+    ])
+    publicTenant = cachedTenant ?? null
+    appState.set({
+      session: session ?? null,
+      me: me ?? null,
+      accountId: accountId ?? null,
+      lastSyncedAt: lastSyncedAt ?? null,
+      sessionExpired: Boolean(session) && !sessionIsCurrent(session),
+    })
+    publishTenant()
+    watchSyncedTenant()
+    if (sessionIsCurrent(session)) beginSession(session)
+  } catch (error) {
+    reportDbError(error)
+  }
+  void refreshPublicTenant(slug)
+}
+
+async function refreshPublicTenant(slug: string): Promise<void> {
+  try {
+    publicTenant = await fetchPublicTenant(slug)
+    publishTenant()
+    await db().setMeta(META.tenantPublic, publicTenant).catch(reportDbError)
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 404) appState.set({ tenantStatus: 'unknown' })
+    else if (!publicTenant && !syncedTenant) appState.set({ tenantStatus: 'ok' }) // offline, nothing cached: carry on
+  }
+}
+
+/** Merge branding from the public endpoint with the synced tenant row, and show it. */
+function publishTenant(): void {
+  if (!publicTenant && !syncedTenant) return
+  const tenant = { ...publicTenant, ...syncedTenant } as TenantInfo
+  const disabled = tenant.portal_enabled === false || apiSaysDisabled
+  appState.set({ tenant, tenantStatus: disabled ? 'disabled' : 'ok' })
+  applyBranding(tenant)
+}
+
+function watchSyncedTenant(): void {
+  liveQuery(() => db().rows.where('entity').equals('tenant').first()).subscribe({
+    next: (row) => {
+      syncedTenant = row ? (row.data as Record<string, unknown>) : null
+      publishTenant()
+    },
+    error: reportDbError,
+  })
+}
+
+function beginSession(session: Session): void {
+  setSessionToken(session.session_token)
+  setOverlayContext({ contactId: session.contact.id, contactName: session.contact.name })
+  scheduler ??= new SyncScheduler(syncRound, (sync) => {
+    appState.set(sync.phase === 'idle' ? { sync, lastSyncedAt: new Date().toISOString() } : { sync })
+  })
+  scheduler.start()
+  live.connect()
+  void refreshMe()
+}
+
+/** Read-only sessions may not push (the server answers 403 read_only): they only pull. */
+function syncRound(): Promise<void> {
+  return isReadOnly(appState.get()) ? pullChanges(db(), httpTransport) : syncOnce(db(), httpTransport)
+}
+
+function stopSession(): void {
+  scheduler?.stop()
+  live.disconnect()
+}
+
+async function refreshMe(): Promise<void> {
+  try {
+    const me = await fetchMe()
+    const state = appState.get()
+    const accountId = me.accounts.some((a) => a.id === state.accountId) ? state.accountId : me.accounts[0]?.id ?? null
+    appState.set({ me, accountId })
+    await db().setMeta(META.me, me)
+    if (accountId) await db().setMeta(META.accountId, accountId)
+  } catch (error) {
+    if (!(error instanceof ApiError) || !error.isNetwork) console.warn('could not refresh /api/auth/me', error)
+  }
+}
+
+function handleApiProblem(error: ApiError): void {
+  if (error.status === 401) {
+    appState.set({ sessionExpired: true })
+    stopSession()
+  } else if (error.code === 'portal_disabled') {
+    apiSaysDisabled = true
+    appState.set({ tenantStatus: 'disabled' })
+    stopSession()
+  } else if (error.code === 'read_only') {
+    void refreshMe()
+  }
+}
+
+/** Sign in with a magic-link token (the `/t/{slug}/login?token=` link). */
+export async function completeLinkLogin(token: string): Promise<void> {
+  const session = await exchangeLinkToken(token)
+  await adoptSession(session)
+}
+
+/** Sign in with a session token handed over directly (staff "view portal read-only"). */
+export async function completeSessionHandoff(token: string): Promise<void> {
+  setSessionToken(token)
+  const me = await fetchMe()
+  await adoptSession(sessionFromToken(token, me), me)
+}
+
+async function adoptSession(session: Session, me?: Me): Promise<void> {
+  const database = db()
+  const previous = await database.getMeta<Session>(META.session)
+  if (previous?.contact.id !== session.contact.id) {
+    // Someone else (or nobody) used this device before: never show or replay their data.
+    await dropReplica(database)
+    await startNewClient(database)
+    await database.meta.bulkDelete([META.me, META.accountId, META.schemaVersion])
+    appState.set({ me: null, accountId: null })
+  }
+  await database.setMeta(META.session, session)
+  if (me) await database.setMeta(META.me, me)
+  const accountId = appState.get().accountId ?? session.accounts[0]?.id ?? null
+  appState.set({ session, sessionExpired: false, accountId, ...(me ? { me } : {}) })
+  beginSession(session)
+}
+
+/** Log out and wipe this device's copy of the portal (the queue too: the caller has warned). */
+export async function logout(): Promise<void> {
+  stopSession()
+  await serverLogout()
+  setSessionToken(null)
+  const database = db()
+  await dropReplica(database)
+  await startNewClient(database)
+  await database.meta.bulkDelete([META.session, META.me, META.accountId])
+  appState.set({ session: null, me: null, accountId: null, sessionExpired: false })
+}
+
+export async function selectAccount(accountId: string): Promise<void> {
+  appState.set({ accountId })
+  await db().setMeta(META.accountId, accountId).catch(reportDbError)
+}
+
+/** Queue a mutation (PROTOCOL.md table). It shows at once via the overlay and syncs when it can. */
+export async function mutate(name: string, args: Record<string, unknown>): Promise<number> {
+  if (isReadOnly(appState.get())) throw new Error('This is a read-only view; changes are disabled.')
+  try {
+    const id = await enqueue(db(), name, args)
+    requestBackgroundSync(appState.get().slug)
+    return id
+  } catch (error) {
+    reportDbError(error)
+    throw error
+  }
+}
+
+/** Run a sync round now (pull-to-refresh, "retry" buttons, service worker nudges). */
+export function syncNow(): Promise<void> {
+  return scheduler?.request() ?? Promise.resolve()
+}
+
+/** Hide a rejection banner once the user has read it. */
+export async function dismissRejection(rejection: MutationRejection): Promise<void> {
+  const database = db()
+  const dismissed = (await database.getMeta<string[]>(META.dismissedRejections)) ?? []
+  await database.setMeta(META.dismissedRejections, [...dismissed, rejection.id].slice(-200))
+}

@@ -1,0 +1,144 @@
+import { useState } from 'preact/hooks'
+import { useEntity, useIndex, useRow } from '../data/queries'
+import type { BaseRow, Job, ServiceType, Site, TimeSlot, Truck } from '../data/types'
+import { newId } from '../lib/ids'
+import { formatAddress, formatDate, titleCase } from '../lib/format'
+import { crewNames, isTrackable, itemsText, jobCountdown, LOAD_ESTIMATES } from '../lib/jobs'
+import { etaText, useTruckFix } from '../map/use-truck-fix'
+import { mutate } from '../portal'
+import { Link } from '../router'
+import { featureOn, isReadOnly, tenantToday, useAppState } from '../state/app-state'
+import { EmptyState, Loading } from '../ui/empty-state'
+import { JobTracker } from '../ui/job-tracker'
+import { LazyTruckMap } from '../ui/lazy-truck-map'
+import { PendingBadge, StatusBadge } from '../ui/status-badge'
+
+export function JobDetailScreen({ params }: { params: Record<string, string> }) {
+  const state = useAppState()
+  const job = useRow<Job>('job', params.id)
+  const site = useRow<Site>('site', job?.site_id)
+  const slot = useRow<TimeSlot>('time_slot', job?.time_slot_id ?? undefined)
+  const service = useRow<ServiceType>('service_type', job?.service_type_id)
+  const trucks = useIndex<Truck>('truck')
+  const fix = useTruckFix(job && isTrackable(job) ? job.id : undefined)
+
+  if (job === undefined) return <Loading />
+  if (job === null) return <EmptyState title="Job not found"><Link to="jobs">Back to jobs</Link></EmptyState>
+  const truck = job.truck_id ? trucks.get(job.truck_id) : undefined
+  const crew = crewNames(job.crew)
+  const eta = etaText(fix)
+  const siteLatLng = typeof site?.lat === 'number' && typeof site?.lng === 'number' ? { lat: site.lat, lng: site.lng } : null
+  const readOnly = isReadOnly(state)
+
+  return (
+    <section class="screen">
+      <Link to="jobs" class="back">← Jobs</Link>
+      <div class="section-head">
+        <h1>{service?.name ?? 'Job'}{job.number ? ` #${job.number}` : ''}</h1>
+        <StatusBadge status={job.status} />
+      </div>
+      <PendingBadge pending={job._pending} />
+      <p class="countdown large">{jobCountdown(job, slot ?? undefined, tenantToday(state))}</p>
+      <JobTracker job={job} />
+
+      {isTrackable(job) && (
+        <div class="live-box">
+          {eta && <p class="eta" role="status">{eta}</p>}
+          <LazyTruckMap fix={fix} site={siteLatLng} truckName={truck?.name} />
+        </div>
+      )}
+
+      <dl class="details">
+        <dt>When</dt>
+        <dd>{formatDate(job.scheduled_date) || 'To be scheduled'}{slot ? ` · ${slot.label}` : ''}</dd>
+        {site && (<><dt>Where</dt><dd>{site.name}{site.address ? <><br />{formatAddress(site.address as Record<string, unknown>)}</> : null}</dd></>)}
+        {(truck || crew) && (<><dt>Crew</dt><dd>{[crew, truck ? `Truck ${truck.name}` : ''].filter(Boolean).join(' · ')}</dd></>)}
+        {job.description && (<><dt>Description</dt><dd>{job.description}</dd></>)}
+        {itemsText(job.items) && (<><dt>Items</dt><dd>{itemsText(job.items)}</dd></>)}
+        {job.load_estimate && (<><dt>Load</dt><dd>{LOAD_ESTIMATES.find((l) => l.value === job.load_estimate)?.label ?? titleCase(job.load_estimate)}</dd></>)}
+        {job.po_number && (<><dt>PO number</dt><dd>{job.po_number}</dd></>)}
+      </dl>
+
+      <JobPhotos job={job} />
+      {job.status === 'completed' && (
+        <a class="button secondary block" href={`/api/documents/jobs/${job.id}/receipt.pdf`} target="_blank" rel="noopener">Service report (PDF)</a>
+      )}
+      {job.status === 'completed' && featureOn(state, 'review_collection') && <ReviewBox job={job} readOnly={readOnly} />}
+      {(job.status === 'requested' || job.status === 'confirmed') && !readOnly && <CancelJob job={job} />}
+    </section>
+  )
+}
+
+function JobPhotos({ job }: { job: Job }) {
+  const photos = job.photos ?? []
+  if (!photos.length) return null
+  return (
+    <>
+      <h2>Photos</h2>
+      {(['before', 'during', 'after'] as const).map((stage) => {
+        const shown = photos.filter((p) => p.stage === stage)
+        if (!shown.length) return null
+        return (
+          <figure key={stage} class="photo-group">
+            <figcaption>{titleCase(stage)}</figcaption>
+            <div class="photo-grid">
+              {shown.map((photo, i) => (
+                <a key={photo.url} href={photo.url} target="_blank" rel="noopener">
+                  <img src={photo.url} alt={`${titleCase(stage)} photo ${i + 1}`} loading="lazy" />
+                </a>
+              ))}
+            </div>
+          </figure>
+        )
+      })}
+    </>
+  )
+}
+
+function CancelJob({ job }: { job: Job }) {
+  const [busy, setBusy] = useState(false)
+  async function cancel() {
+    const reason = prompt('Cancel this job? You can tell us why (optional).')
+    if (reason === null) return
+    setBusy(true)
+    try {
+      await mutate('job.cancel', { job_id: job.id, ...(reason.trim() ? { reason: reason.trim() } : {}) })
+    } finally {
+      setBusy(false)
+    }
+  }
+  return <button type="button" class="danger block" disabled={busy} onClick={cancel}>Cancel job</button>
+}
+
+interface Review extends BaseRow { job_id: string; rating: number; comment?: string | null }
+
+function ReviewBox({ job, readOnly }: { job: Job; readOnly: boolean }) {
+  const reviews = useEntity<Review>('review') ?? []
+  const existing = reviews.find((r) => r.job_id === job.id)
+  const [rating, setRating] = useState(0)
+  const [comment, setComment] = useState('')
+  if (existing) {
+    return <p class="review-done">You rated this job {existing.rating}/5. Thank you! <PendingBadge pending={existing._pending} /></p>
+  }
+  async function submit(event: Event) {
+    event.preventDefault()
+    await mutate('review.submit', { id: newId(), job_id: job.id, rating, ...(comment.trim() ? { comment: comment.trim() } : {}) })
+  }
+  return (
+    <form class="review-box" onSubmit={submit}>
+      <fieldset disabled={readOnly}>
+        <legend>How did we do?</legend>
+        <div class="stars" role="radiogroup" aria-label="Rating">
+          {[1, 2, 3, 4, 5].map((n) => (
+            <button key={n} type="button" role="radio" aria-checked={rating === n} aria-label={`${n} star${n > 1 ? 's' : ''}`} class={n <= rating ? 'star on' : 'star'} onClick={() => setRating(n)}>★</button>
+          ))}
+        </div>
+        <label class="field">
+          <span class="field-label">Comment (optional)</span>
+          <textarea rows={2} value={comment} onInput={(e) => setComment((e.currentTarget as HTMLTextAreaElement).value)} />
+        </label>
+        <button type="submit" class="primary" disabled={!rating}>Send review</button>
+      </fieldset>
+    </form>
+  )
+}

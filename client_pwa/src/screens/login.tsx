@@ -1,0 +1,112 @@
+import { useEffect, useState } from 'preact/hooks'
+import { ApiError } from '../data/api'
+import { requestMagicLink } from '../data/session'
+import { completeLinkLogin, completeSessionHandoff } from '../portal'
+import { navigate, useLocation } from '../router'
+import { useAppState } from '../state/app-state'
+import { brandName } from '../ui/branding'
+import { TextField } from '../ui/form-fields'
+
+// Magic-link login (PROTOCOL.md "Auth"): ask for a link by email or SMS; opening the link
+// (/t/{slug}/login?token=…) lands here and trades the token for a session.
+// Staff read-only handoff: /t/{slug}/login#session=… (or ?session=…).
+
+export function LoginScreen() {
+  const { query } = useLocation()
+  const token = query.get('token')
+  const handoff = query.get('session') ?? new URLSearchParams(location.hash.slice(1)).get('session')
+  if (token) return <LinkExchange token={token} />
+  if (handoff) return <LinkExchange token={handoff} handoff />
+  return <RequestLink />
+}
+
+function LinkExchange({ token, handoff = false }: { token: string; handoff?: boolean }) {
+  const [error, setError] = useState<string | null>(null)
+  useEffect(() => {
+    const run = handoff ? completeSessionHandoff(token) : completeLinkLogin(token)
+    run
+      .then(() => navigate('', { replace: true }))
+      .catch((e: unknown) => {
+        if (e instanceof ApiError && e.isNetwork) setError("You're offline. Open the link again when you have a connection.")
+        else if (e instanceof ApiError && e.code === 'portal_disabled') setError('This portal is not available.')
+        else if (e instanceof ApiError && (e.status === 401 || e.status === 400 || e.status === 403)) setError('This sign-in link is no longer valid. Request a new one below.')
+        else setError((e as Error)?.message ?? 'Sign-in failed.')
+      })
+  }, [token, handoff])
+  if (!error) return <section class="screen narrow"><p role="status">Signing you in…</p></section>
+  return (
+    <>
+      <section class="screen narrow"><p class="form-error" role="alert">{error}</p></section>
+      <RequestLink />
+    </>
+  )
+}
+
+function RequestLink() {
+  const state = useAppState()
+  const [by, setBy] = useState<'email' | 'phone'>('email')
+  const [value, setValue] = useState('')
+  const [busy, setBusy] = useState(false)
+  const [sentTo, setSentTo] = useState<string | null>(null)
+  const [error, setError] = useState<string | null>(null)
+
+  async function submit(event: Event) {
+    event.preventDefault()
+    setBusy(true)
+    setError(null)
+    try {
+      const address = value.trim()
+      await requestMagicLink(state.slug, by === 'email' ? { email: address } : { phone: address.replace(/[^\d+]/g, '') })
+      setSentTo(address)
+    } catch (e) {
+      if (e instanceof ApiError && e.status === 429) setError(`Too many requests. Try again in ${e.retryAfterS ?? 60} seconds.`)
+      else if (e instanceof ApiError && e.isNetwork) setError("You're offline. Connect to the internet to get a sign-in link.")
+      else setError((e as Error).message)
+    } finally {
+      setBusy(false)
+    }
+  }
+
+  if (sentTo) {
+    return (
+      <section class="screen narrow login">
+        <LoginBrand />
+        <h1>Check your {by === 'email' ? 'inbox' : 'messages'}</h1>
+        <p>If {sentTo} is registered with {brandName(state.tenant)}, we've sent a sign-in link. It works for 30 days.</p>
+        <button type="button" class="secondary" onClick={() => setSentTo(null)}>Use a different {by === 'email' ? 'email' : 'number'}</button>
+      </section>
+    )
+  }
+
+  return (
+    <section class="screen narrow login">
+      <LoginBrand />
+      <h1>Sign in</h1>
+      {state.sessionExpired && <p>Your session has expired. We'll send you a new link.</p>}
+      <form onSubmit={submit}>
+        <div class="segmented" role="radiogroup" aria-label="Send the link by">
+          <button type="button" role="radio" aria-checked={by === 'email'} class={by === 'email' ? 'active' : ''} onClick={() => setBy('email')}>Email</button>
+          <button type="button" role="radio" aria-checked={by === 'phone'} class={by === 'phone' ? 'active' : ''} onClick={() => setBy('phone')}>Text message</button>
+        </div>
+        {by === 'email' ? (
+          <TextField label="Email address" type="email" autoComplete="email" inputMode="email" required value={value} onInput={setValue} />
+        ) : (
+          <TextField label="Mobile number" type="tel" autoComplete="tel" inputMode="tel" required value={value} onInput={setValue} placeholder="+1 555 010 0001" />
+        )}
+        {error && <p class="form-error" role="alert">{error}</p>}
+        <button type="submit" class="primary" disabled={busy || !value.trim()}>{busy ? 'Sending…' : 'Send me a sign-in link'}</button>
+      </form>
+      <p class="muted small">No password needed. We'll send you a link that signs you in.</p>
+    </section>
+  )
+}
+
+function LoginBrand() {
+  const { tenant } = useAppState()
+  return (
+    <div class="login-brand">
+      {tenant?.logo_url && <img src={tenant.logo_url} alt="" class="login-logo" />}
+      <p class="login-name">{brandName(tenant)}</p>
+    </div>
+  )
+}

@@ -1,0 +1,44 @@
+/// <reference lib="webworker" />
+import { clientsClaim } from 'workbox-core'
+import { ExpirationPlugin } from 'workbox-expiration'
+import { cleanupOutdatedCaches, createHandlerBoundToURL, precacheAndRoute } from 'workbox-precaching'
+import { NavigationRoute, registerRoute } from 'workbox-routing'
+import { CacheFirst, StaleWhileRevalidate } from 'workbox-strategies'
+import { replayQueue } from './background-push'
+
+declare const self: ServiceWorkerGlobalScope & { __WB_MANIFEST: (string | { url: string; revision: string | null })[] }
+
+// App shell: every built asset is precached, so the portal opens with no network at all.
+precacheAndRoute(self.__WB_MANIFEST)
+cleanupOutdatedCaches()
+
+// Any navigation that is not the API (e.g. /t/demo/jobs/…, /t/demo/login?token=…) gets index.html.
+registerRoute(new NavigationRoute(createHandlerBoundToURL('index.html'), { denylist: [/^\/api\//, /^\/schema\//] }))
+
+// Logos and job photos: show the last copy offline, refresh in the background.
+registerRoute(
+  ({ request, url }) => request.destination === 'image' && !url.pathname.startsWith('/api/documents/'),
+  new StaleWhileRevalidate({
+    cacheName: 'haulport-images',
+    plugins: [new ExpirationPlugin({ maxEntries: 300, maxAgeSeconds: 30 * 24 * 3600 })],
+  }),
+)
+
+// Map tiles (loaded only on map screens): cache-first, bounded.
+registerRoute(
+  ({ url }) => /(^|\.)tile\.openstreetmap\.org$/.test(url.hostname),
+  new CacheFirst({ cacheName: 'haulport-tiles', plugins: [new ExpirationPlugin({ maxEntries: 500, maxAgeSeconds: 7 * 24 * 3600 })] }),
+)
+
+// Updates are applied when the page asks (registerType "prompt"): see src/pwa.ts.
+self.addEventListener('message', (event) => {
+  if (event.data?.type === 'SKIP_WAITING') void self.skipWaiting()
+})
+clientsClaim()
+
+// Background Sync: replay queued mutations when connectivity returns, even with no tab open.
+self.addEventListener('sync', (event) => {
+  const syncEvent = event as Event & { tag: string; waitUntil(p: Promise<unknown>): void }
+  const prefix = 'haulport-push:'
+  if (syncEvent.tag.startsWith(prefix)) syncEvent.waitUntil(replayQueue(self, syncEvent.tag.slice(prefix.length)))
+})

@@ -1,0 +1,51 @@
+/// <reference types="vitest/config" />
+import { defineConfig } from 'vite'
+import preact from '@preact/preset-vite'
+import { VitePWA } from 'vite-plugin-pwa'
+
+// Where `npm run dev` forwards /api (and the live websocket) to: the Python server.
+const apiTarget = process.env.HAULPORT_API ?? 'http://127.0.0.1:8000'
+
+export default defineConfig({
+  plugins: [
+    preact(),
+    VitePWA({
+      // Our own service worker (src/sw/service-worker.ts): precache + SPA fallback via Workbox,
+      // plus a Background Sync handler that replays the mutation queue.
+      strategies: 'injectManifest',
+      srcDir: 'src/sw',
+      filename: 'service-worker.ts',
+      injectRegister: false,
+      registerType: 'prompt',
+      manifestFilename: 'manifest.webmanifest',
+      includeAssets: ['icons/favicon.svg'],
+      manifest: {
+        name: 'Haulport',
+        short_name: 'Haulport',
+        description: 'Your jobs, rentals, invoices and messages — even offline.',
+        start_url: '/',
+        scope: '/',
+        display: 'standalone',
+        background_color: '#ffffff',
+        theme_color: '#0f766e',
+        icons: [
+          { src: '/icons/icon-192.png', sizes: '192x192', type: 'image/png' },
+          { src: '/icons/icon-512.png', sizes: '512x512', type: 'image/png' },
+          { src: '/icons/icon-maskable-512.png', sizes: '512x512', type: 'image/png', purpose: 'maskable' },
+        ],
+      },
+      injectManifest: {
+        globPatterns: ['**/*.{js,css,html,png,svg,webmanifest}'],
+      },
+      devOptions: { enabled: false },
+    }),
+  ],
+  server: {
+    proxy: {
+      '/api': { target: apiTarget, ws: true, changeOrigin: true },
+      '/schema': { target: apiTarget, changeOrigin: true },
+    },
+  },
+  build: { target: 'es2020', sourcemap: false },
+  test: { environment: 'node', include: ['tests/**/*.test.ts'] },
+})

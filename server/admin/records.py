@@ -1,0 +1,92 @@
+"""What the office may create and change, entity by entity, and the checks each write gets."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from server.db.store import Store
+from server.errors import ApiError
+from sync.rules import Rejected, advance_job, invoice_totals
+
+# URL collection → entity. Payments are read-only here: they come from Stripe or the portal.
+COLLECTIONS: dict[str, str] = {
+    "accounts": "account", "contacts": "contact", "memberships": "membership", "sites": "site",
+    "systems": "system", "products": "product", "service-types": "service_type", "time-slots": "time_slot",
+    "supply-items": "supply_item", "promo-codes": "promo_code", "trucks": "truck", "staff": "staff_user",
+    "jobs": "job", "recurring-series": "recurring_series", "invoices": "invoice", "rentals": "rental",
+    "units": "unit", "estimates": "estimate", "service-requests": "service_request",
+    "supply-requests": "supply_request", "unit-issues": "unit_issue", "payments": "payment",
+    "messages": "message", "reviews": "review",
+}
+READ_ONLY = frozenset({"payment", "review"})
+SERVER_FIELDS = frozenset({"tenant_id", "created_at", "updated_at", "version"})
+NUMBERED = {"account": ("number", "A"), "job": ("number", "J"), "invoice": ("number", "INV"),
+            "estimate": ("number", "EST"), "rental": ("rental_number", "R"), "site": ("number", "S")}
+REFERENCES = {
+    "account_id": "account", "site_id": "site", "contact_id": "contact", "product_id": "product",
+    "service_type_id": "service_type", "time_slot_id": "time_slot", "truck_id": "truck", "job_id": "job",
+    "unit_id": "unit", "estimate_id": "estimate", "recurring_series_id": "recurring_series", "system_id": "system",
+}
+LIST_REFERENCES = {"site_ids": "site", "job_ids": "job"}
+
+
+async def check_references(store: Store, row: dict[str, Any]) -> None:
+    """Every id a row points at exists in this tenant, and its site belongs to its account."""
+    for field, entity in REFERENCES.items():
+        value = row.get(field)
+        if value is None or (entity == "contact" and "contact_id" not in row):
+            continue
+        target = await store.get(entity, value)
+        if target is None:
+            raise ApiError(422, "unknown_reference", f"{field} {value!r} does not exist", {"field": field})
+        if field == "site_id" and row.get("account_id") and target["account_id"] != row["account_id"]:
+            raise ApiError(422, "site_not_in_account", "that site belongs to another account", {"field": field})
+    for field, entity in LIST_REFERENCES.items():
+        for value in row.get(field) or []:
+            if await store.get(entity, value) is None:
+                raise ApiError(422, "unknown_reference", f"{field} has unknown id {value!r}", {"field": field})
+
+
+def normalise(entity: str, row: dict[str, Any], current: dict[str, Any] | None) -> dict[str, Any]:
+    """Derived fields: lower-case emails, invoice totals and balance."""
+    if entity in ("contact", "staff_user") and row.get("email"):
+        row["email"] = row["email"].strip().lower()
+    if entity == "contact" and not (row.get("email") or row.get("phone")):
+        raise ApiError(422, "email_or_phone", "a contact needs an email or a phone number")
+    if entity in ("invoice", "estimate") and "lines" in row:
+        totals = invoice_totals(row.get("lines") or [], row.get("tax", 0) if entity == "invoice" else 0)
+        row["lines"] = totals["lines"]
+        if entity == "invoice":
+            paid = (current["total"] - current["balance"]) if current else 0
+            row.update(subtotal=totals["subtotal"], total=totals["total"], balance=max(0, totals["total"] - paid))
+        else:
+            row["total"] = totals["total"]
+    return row
+
+
+async def apply_status(entity: str, current: dict[str, Any], changes: dict[str, Any], by: str, at: str) -> None:
+    """Job status moves only forward through its flow (the same rule drivers and sync follow)."""
+    if entity == "job" and "status" in changes and changes["status"] != current["status"]:
+        try:
+            moved = advance_job(current, changes.pop("status"), at, by)
+        except Rejected as exc:
+            raise ApiError(409, exc.code, exc.message) from None
+        changes.update(moved)
+
+
+async def after_write(store: Store, entity: str, row: dict[str, Any]) -> None:
+    """Keep denormalised copies current: a contact's name on its memberships, truck names on jobs."""
+    if entity == "contact":
+        for membership in await store.find("membership", contact_id=row["id"]):
+            await store.update("membership", membership, name=row["name"], email=row.get("email"),
+                               phone=row.get("phone"))
+    if entity == "membership":
+        contact = await store.get("contact", row["contact_id"])
+        if contact and (row["name"], row["email"], row["phone"]) != (contact["name"], contact["email"],
+                                                                     contact["phone"]):
+            await store.update("membership", row, name=contact["name"], email=contact["email"],
+                               phone=contact["phone"])
+    if entity == "job" and row.get("truck_id"):
+        truck = await store.get("truck", row["truck_id"])
+        if truck and row.get("truck_name") != truck["name"]:
+            await store.update("job", row, truck_name=truck["name"])

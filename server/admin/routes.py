@@ -1,0 +1,188 @@
+"""The office API: portal settings and create/read/update of every record, staff only."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+import msgspec
+from litestar import Request, get, patch, post
+
+from server.admin.records import (
+    COLLECTIONS, NUMBERED, READ_ONLY, SERVER_FIELDS, after_write, apply_status, check_references, normalise,
+)
+from server.auth import guards
+from server.db.store import IdTaken, InvalidRow, Store, StaleRow, now_iso
+from server.db.tables import KINDS
+from server.errors import ApiError, not_found
+from sync.entities import Address, BusinessHours, Color, HttpUrl, Name
+
+FeatureName = Literal["booking", "invoice_payment", "estimate_approval", "review_collection", "rentals", "supplies",
+                      "messaging"]
+EventName = Literal["job_booked", "technician_dispatched", "en_route", "work_complete", "invoice_sent"]
+
+
+class TenantSettingsIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """Portal settings; every field optional, only those sent change."""
+
+    name: Name | msgspec.UnsetType = msgspec.UNSET
+    display_name: str | msgspec.UnsetType = msgspec.UNSET
+    logo_url: HttpUrl | msgspec.UnsetType = msgspec.UNSET
+    primary_color: Color | Literal[""] | msgspec.UnsetType = msgspec.UNSET
+    timezone: str | msgspec.UnsetType = msgspec.UNSET
+    phone: str | msgspec.UnsetType = msgspec.UNSET
+    email: str | msgspec.UnsetType = msgspec.UNSET
+    address: Address | msgspec.UnsetType = msgspec.UNSET
+    business_hours: BusinessHours | msgspec.UnsetType = msgspec.UNSET
+    portal_enabled: bool | msgspec.UnsetType = msgspec.UNSET
+    features: dict[FeatureName, bool] | msgspec.UnsetType = msgspec.UNSET
+    notify_events: dict[EventName, bool] | msgspec.UnsetType = msgspec.UNSET
+    show_pending_invoices: bool | msgspec.UnsetType = msgspec.UNSET
+    auto_confirm_bookings: bool | msgspec.UnsetType = msgspec.UNSET
+
+
+def _tenant_settings_out(request: Request, tenant: dict[str, Any]) -> dict[str, Any]:
+    public = request.app.state.settings.public_url.rstrip("/")
+    return {**tenant, "portal_url": f"{public}/t/{tenant['slug']}/"}
+
+
+@get("/api/admin/settings", guards=[guards.staff])
+async def read_settings(request: Request) -> dict[str, Any]:
+    """The tenant's portal settings and the portal URL to share with customers."""
+    async with request.app.state.db.read() as conn:
+        tenant = await Store(conn, request.user.tenant_id).get("tenant", request.user.tenant_id)
+    return _tenant_settings_out(request, tenant)
+
+
+@patch("/api/admin/settings", guards=[guards.staff])
+async def update_settings(request: Request, data: TenantSettingsIn) -> dict[str, Any]:
+    """Change toggles, branding, notification events, pending-invoice visibility, hours."""
+    changes = {f: v for f in data.__struct_fields__ if (v := getattr(data, f)) is not msgspec.UNSET}
+    changes = msgspec.to_builtins(changes)
+    async with request.app.state.db.write() as conn:
+        store = Store(conn, request.user.tenant_id)
+        await store.lock()
+        tenant = await store.get("tenant", request.user.tenant_id)
+        for group in ("features", "notify_events"):
+            if group in changes:
+                changes[group] = {**tenant[group], **changes[group]}
+        tenant = await store.update("tenant", tenant, **changes)
+    await request.app.state.hub.after_commit(request.user.tenant_id, store.changed)
+    return _tenant_settings_out(request, tenant)
+
+
+def _entity(collection: str) -> str:
+    entity = COLLECTIONS.get(collection)
+    if entity is None:
+        raise ApiError(404, "unknown_collection", f"there is no {collection!r} in the office API")
+    return entity
+
+
+@get("/api/admin/{collection:str}", guards=[guards.staff])
+async def list_records(request: Request, collection: str, limit: int = 100, offset: int = 0,
+                       q: str | None = None) -> dict[str, Any]:
+    """Records of a kind, newest first; filter with ``?field=value``, search names/numbers with ``q``."""
+    entity = _entity(collection)
+    kinds = KINDS[entity]
+    filters = {k: v for k, v in request.query_params.items() if k not in ("limit", "offset", "q")}
+    for key in filters:
+        if kinds.get(key) not in ("text", "int", "bool"):
+            raise ApiError(400, "bad_filter", f"cannot filter {collection} by {key!r}")
+    clauses, args = ["tenant_id = ?"], [request.user.tenant_id]
+    for key, value in filters.items():
+        clauses.append(f'"{key}" = ?')
+        args.append({"true": True, "false": False}.get(value, value) if kinds[key] == "bool" else
+                    (int(value) if kinds[key] == "int" and value.lstrip("-").isdigit() else value))
+    if q:
+        searchable = [c for c in ("name", "number", "email", "phone", "rental_number", "code", "body") if c in kinds]
+        if searchable:
+            clauses.append("(" + " OR ".join(f"LOWER({c}) LIKE ?" for c in searchable) + ")")
+            args.extend([f"%{q.lower()}%"] * len(searchable))
+    limit, offset = max(1, min(limit, 1000)), max(0, offset)
+    sql = f"SELECT * FROM {entity} WHERE {' AND '.join(clauses)} ORDER BY created_at DESC LIMIT {limit} OFFSET {offset}"
+    from server.db.store import decode_row
+    async with request.app.state.db.read() as conn:
+        rows = [decode_row(entity, r) for r in await conn.fetch(sql, *args)]
+    return {"items": rows, "limit": limit, "offset": offset}
+
+
+@get("/api/admin/{collection:str}/{record_id:str}", guards=[guards.staff])
+async def read_record(request: Request, collection: str, record_id: str) -> dict[str, Any]:
+    entity = _entity(collection)
+    async with request.app.state.db.read() as conn:
+        row = await Store(conn, request.user.tenant_id).get(entity, record_id)
+    if row is None:
+        raise not_found(entity.replace("_", " "))
+    return row
+
+
+def _clean(entity: str, data: dict[str, Any]) -> dict[str, Any]:
+    unknown = set(data) - set(KINDS[entity])
+    if unknown:
+        raise ApiError(422, "unknown_fields", f"{entity} has no field(s): {', '.join(sorted(unknown))}")
+    return {k: v for k, v in data.items() if k not in SERVER_FIELDS}
+
+
+@post("/api/admin/{collection:str}", guards=[guards.staff], status_code=201)
+async def create_record(request: Request, collection: str, data: dict[str, Any]) -> dict[str, Any]:
+    """Create a record; ids of what it points at must exist in this tenant."""
+    entity = _entity(collection)
+    if entity in READ_ONLY or entity == "tenant":
+        raise ApiError(405, "read_only_collection", f"{collection} cannot be created here")
+    row = normalise(entity, _clean(entity, data), None)
+    if entity == "message":
+        row.update(author_kind="staff", author_id=request.user.person_id, author_name=request.user.name,
+                   read_by_staff_at=now_iso())
+    async with request.app.state.db.write() as conn:
+        store = Store(conn, request.user.tenant_id)
+        await store.lock()
+        await check_references(store, row)
+        if entity in NUMBERED and not row.get(NUMBERED[entity][0]):
+            field, prefix = NUMBERED[entity]
+            row[field] = await store.next_number(entity, prefix)
+        if entity == "job" and row.get("status") and row["status"] != "requested":
+            row["status_history"] = [{"status": row["status"], "at": now_iso(), "by": request.user.name,
+                                      "applied": True}]
+        try:
+            created = await store.insert(entity, row)
+        except InvalidRow as exc:
+            raise ApiError(422, "invalid", str(exc)) from None
+        except IdTaken as exc:
+            raise ApiError(409, "id_taken", str(exc)) from None
+        await after_write(store, entity, created)
+    await request.app.state.hub.after_commit(request.user.tenant_id, store.changed)
+    return created
+
+
+@patch("/api/admin/{collection:str}/{record_id:str}", guards=[guards.staff])
+async def update_record(request: Request, collection: str, record_id: str, data: dict[str, Any]) -> dict[str, Any]:
+    """Change some fields of a record (job status only moves forward)."""
+    entity = _entity(collection)
+    if entity in READ_ONLY:
+        raise ApiError(405, "read_only_collection", f"{collection} cannot be changed here")
+    changes = _clean(entity, data)
+    changes.pop("id", None)
+    async with request.app.state.db.write() as conn:
+        store = Store(conn, request.user.tenant_id)
+        await store.lock()
+        current = await store.get(entity, record_id)
+        if current is None:
+            raise not_found(entity.replace("_", " "))
+        changes = normalise(entity, {**current, **changes}, current)
+        changes = {k: v for k, v in changes.items() if current.get(k) != v}
+        await check_references(store, {**current, **changes})
+        await apply_status(entity, current, changes, request.user.name, now_iso())
+        try:
+            updated = await store.update(entity, current, **changes)
+        except InvalidRow as exc:
+            raise ApiError(422, "invalid", str(exc)) from None
+        except StaleRow as exc:
+            raise ApiError(409, "conflict", str(exc)) from None
+        if entity == "membership" and "portal_access" in changes and not updated["portal_access"]:
+            contact = await store.get("contact", updated["contact_id"])
+            await store.update("contact", contact, token_version=contact["token_version"] + 1)
+        await after_write(store, entity, updated)
+    await request.app.state.hub.after_commit(request.user.tenant_id, store.changed)
+    return updated
+
+
+ROUTES = [read_settings, update_settings, list_records, read_record, create_record, update_record]

@@ -1,0 +1,59 @@
+"""Load the acting person for a verified session token."""
+
+from __future__ import annotations
+
+from server.auth.tokens import Claims
+from server.db.engine import Conn
+from server.db.store import Store
+from sync.actor import AccountAccess, Actor
+
+
+class Revoked(Exception):
+    """The person is gone, lost portal access, or their tokens were revoked."""
+
+
+async def portal_accounts(store: Store, contact_id: str) -> dict[str, AccountAccess]:
+    """Accounts a contact may open in the portal, by id."""
+    memberships = await store.find("membership", contact_id=contact_id, portal_access=True)
+    if not memberships:
+        return {}
+    accounts = {a["id"]: a for a in await store.find("account", id=[m["account_id"] for m in memberships])}
+    out = {}
+    for m in memberships:
+        account = accounts.get(m["account_id"])
+        if account is None:
+            continue
+        out[account["id"]] = AccountAccess(role=m["role"], site_ids=tuple(m["site_ids"] or ()),
+                                           primary=m["primary"], name=account["name"], kind=account["kind"])
+    return out
+
+
+async def load_actor(conn: Conn, claims: Claims) -> tuple[Actor, dict]:
+    """The actor and its tenant row for a session's claims; ``Revoked`` when no longer valid."""
+    store = Store(conn, claims.tid)
+    tenant = await store.get("tenant", claims.tid)
+    if tenant is None:
+        raise Revoked("tenant not found")
+    if claims.kind == "staff":
+        staff = await store.get("staff_user", claims.sub)
+        if staff is None or staff["token_version"] != claims.ver:
+            raise Revoked("staff session revoked")
+        if claims.ro:
+            account = await store.get("account", claims.ro)
+            if account is None:
+                raise Revoked("account not found")
+            access = AccountAccess(role="company", primary=True, name=account["name"], kind=account["kind"])
+            return Actor(tenant_id=claims.tid, tenant_slug=tenant["slug"], person_kind="staff", person_id=staff["id"],
+                         name=staff["name"], role="staff_readonly", accounts={account["id"]: access},
+                         read_only=True), tenant
+        return Actor(tenant_id=claims.tid, tenant_slug=tenant["slug"], person_kind="staff", person_id=staff["id"],
+                     name=staff["name"], role=staff["role"], truck_id=staff["truck_id"]), tenant
+    contact = await store.get("contact", claims.sub)
+    if contact is None or contact["token_version"] != claims.ver:
+        raise Revoked("session revoked")
+    accounts = await portal_accounts(store, contact["id"])
+    if not accounts:
+        raise Revoked("no portal access")
+    role = "customer" if any(a.role == "company" for a in accounts.values()) else "site_contact"
+    return Actor(tenant_id=claims.tid, tenant_slug=tenant["slug"], person_kind="contact", person_id=contact["id"],
+                 name=contact["name"], role=role, accounts=accounts), tenant

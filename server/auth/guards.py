@@ -1,0 +1,110 @@
+"""Authentication and authorisation in one place.
+
+``SessionMiddleware`` turns a session token (Bearer header, cookie, or ``?token=`` on the
+live socket) into an ``Actor`` on ``connection.user``. It also enforces what holds for every
+route: read-only sessions never write, a disabled portal answers ``portal_disabled`` to
+portal roles, cookie-authenticated writes must come from our own origin (CSRF).
+Every route handler declares who may call it with one of the guards below, or ``opt={"public": True}``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlparse
+
+from litestar.connection import ASGIConnection
+from litestar.handlers.base import BaseRouteHandler
+from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
+from litestar.types import ASGIApp, Receive, Scope, Send
+
+from server.auth.actor import Revoked, load_actor
+from server.auth.tokens import BadToken, verify
+from server.errors import ApiError
+from sync.actor import PORTAL_ROLES, Actor
+
+SESSION_COOKIE = "haulport_session"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def _token_from(connection: ASGIConnection) -> tuple[str | None, bool]:
+    """The session token and whether it came from the cookie."""
+    header = connection.headers.get("authorization", "")
+    if header.lower().startswith("bearer "):
+        return header[7:].strip(), False
+    if connection.scope["type"] == "websocket" and connection.query_params.get("token"):
+        return connection.query_params["token"], False
+    cookie = connection.cookies.get(SESSION_COOKIE)
+    return (cookie, True) if cookie else (None, False)
+
+
+class SessionMiddleware(AbstractAuthenticationMiddleware):
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        handler = scope.get("route_handler")
+        if handler is not None and handler.opt.get("public"):
+            await self.app(scope, receive, send)
+            return
+        await super().__call__(scope, receive, send)
+
+    async def authenticate_request(self, connection: ASGIConnection) -> AuthenticationResult:
+        state = connection.app.state
+        token, from_cookie = _token_from(connection)
+        if not token:
+            raise ApiError(401, "not_authenticated", "log in first: send a session token")
+        try:
+            claims = verify(state.settings.secret_key, token, "session")
+        except BadToken as exc:
+            raise ApiError(401, "invalid_token", f"session token refused: {exc}") from None
+        try:
+            async with state.db.read() as conn:
+                actor, tenant = await load_actor(conn, claims)
+        except Revoked as exc:
+            raise ApiError(401, "session_revoked", str(exc)) from None
+        method = connection.scope.get("method", "GET")
+        if actor.role in PORTAL_ROLES and not tenant["portal_enabled"]:
+            raise ApiError(403, "portal_disabled", "this portal is not available")
+        if actor.read_only and method not in SAFE_METHODS:
+            raise ApiError(403, "read_only", "this is a read-only view of the customer's portal")
+        if from_cookie and method not in SAFE_METHODS and not _same_origin(connection):
+            raise ApiError(403, "csrf_failed", "cookie-authenticated writes must come from the portal's own origin")
+        connection.scope["tenant"] = tenant  # type: ignore[typeddict-unknown-key]
+        return AuthenticationResult(user=actor, auth=claims)
+
+
+def _same_origin(connection: ASGIConnection) -> bool:
+    origin = connection.headers.get("origin") or connection.headers.get("referer")
+    if not origin:
+        return False
+    return urlparse(origin).netloc == connection.headers.get("host", "")
+
+
+def middleware_factory(app: ASGIApp) -> ASGIApp:
+    return SessionMiddleware(app=app)
+
+
+def _role_guard(*roles: str):
+    allowed = frozenset(roles)
+
+    def guard(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+        actor: Actor = connection.user
+        if actor.role not in allowed:
+            raise ApiError(403, "forbidden", f"this needs one of the roles: {', '.join(sorted(allowed))}")
+
+    guard.__name__ = f"allow_{'_'.join(sorted(allowed))}"
+    return guard
+
+
+portal_user = _role_guard("customer", "site_contact", "staff_readonly")
+portal_or_staff = _role_guard("customer", "site_contact", "staff_readonly", "admin", "office")
+company_user = _role_guard("customer", "staff_readonly")
+staff = _role_guard("admin", "office")
+admin_only = _role_guard("admin")
+driver = _role_guard("driver")
+anyone_signed_in = _role_guard("customer", "site_contact", "staff_readonly", "driver", "admin", "office")
+
+
+def actor_of(connection: ASGIConnection) -> Actor:
+    return connection.user
+
+
+def tenant_of(connection: ASGIConnection) -> dict[str, Any]:
+    return connection.scope["tenant"]  # type: ignore[typeddict-item]

@@ -1,0 +1,199 @@
+"""Magic-link login, sessions, the staff read-only view and the dev outbox."""
+
+from __future__ import annotations
+
+import time
+from typing import Annotated, Any
+
+import msgspec
+from litestar import Request, Response, get, post
+from litestar.datastructures import Cookie
+
+from server.auth import guards
+from server.auth.actor import Revoked, load_actor, portal_accounts
+from server.auth.tokens import BadToken, issue, verify
+from server.errors import ApiError, not_found
+from server.db.store import Store
+
+DAY = 86400
+
+
+class MagicLinkIn(msgspec.Struct, forbid_unknown_fields=True):
+    tenant: Annotated[str, msgspec.Meta(min_length=1, max_length=63)]
+    email: Annotated[str, msgspec.Meta(max_length=254)] | None = None
+    phone: Annotated[str, msgspec.Meta(pattern=r"^\+[1-9]\d{6,14}$")] | None = None
+
+
+class SessionIn(msgspec.Struct, forbid_unknown_fields=True):
+    token: Annotated[str, msgspec.Meta(min_length=10, max_length=4000)]
+
+
+class AccountOut(msgspec.Struct):
+    id: str
+    name: str
+    kind: str
+    role: str
+
+
+class SessionOut(msgspec.Struct):
+    session_token: str
+    expires_at: int
+    contact: dict[str, Any]
+    accounts: list[AccountOut]
+    role: str
+    read_only: bool = False
+
+
+def _accounts_out(actor) -> list[AccountOut]:
+    return [AccountOut(id=i, name=a.name, kind=a.kind, role=a.role) for i, a in actor.accounts.items()]
+
+
+def _person_out(actor, person: dict) -> dict[str, Any]:
+    return {"id": person["id"], "name": person["name"], "email": person.get("email"), "phone": person.get("phone"),
+            "kind": actor.person_kind}
+
+
+@post("/api/auth/magic-link", status_code=202, opt={"public": True})
+async def request_magic_link(request: Request, data: MagicLinkIn) -> dict[str, bool]:
+    """Send a login link by email or SMS; answers the same whether or not the address is known."""
+    state = request.app.state
+    if bool(data.email) == bool(data.phone):
+        raise ApiError(422, "email_or_phone", "give exactly one of email or phone")
+    address = (data.email or "").strip().lower() or data.phone
+    if data.email is not None and "@" not in address:
+        raise ApiError(422, "bad_email", "that is not an email address")
+    client_ip = request.client.host if request.client else "unknown"
+    await state.rate_limiter.hit(f"ip:{client_ip}", state.settings.magic_link_per_ip)
+    await state.rate_limiter.hit(f"addr:{data.tenant}:{address}", state.settings.magic_link_per_address)
+    async with state.db.read() as conn:
+        tenant_row = await conn.fetchrow("SELECT id, name, display_name, portal_enabled FROM tenant WHERE slug = ?",
+                                         data.tenant)
+        if tenant_row is None:
+            raise ApiError(404, "tenant_not_found", f"no portal called {data.tenant!r}")
+        person = await _find_person(Store(conn, tenant_row["id"]), data.email and address, data.phone)
+    if person is not None:
+        kind, row = person
+        token, _ = issue(state.settings.secret_key, "link", row["id"], kind, tenant_row["id"], row["token_version"],
+                         state.settings.link_ttl_days * DAY)
+        link = f"{state.settings.public_url.rstrip('/')}/t/{data.tenant}/login?token={token}"
+        name = tenant_row["display_name"] or tenant_row["name"]
+        text = f"Hi {row['name']}, open this link to log in to the {name} portal: {link}\nThe link works for 30 days."
+        await state.messenger.send(tenant_row["id"], "email" if data.email else "sms", address,
+                                   f"Your {name} portal login link", text, link)
+    return {"sent": True}
+
+
+async def _find_person(store: Store, email: str | None, phone: str | None) -> tuple[str, dict] | None:
+    """A contact with portal access, or a staff user, with this address."""
+    contacts = await store.find("contact", **({"email": email} if email else {"phone": phone}))
+    for contact in contacts:
+        if await portal_accounts(store, contact["id"]):
+            return "contact", contact
+    if email:
+        staff = await store.find("staff_user", email=email)
+        if staff:
+            return "staff", staff[0]
+    return None
+
+
+def _session_response(request: Request, token: str, expires_at: int, payload: SessionOut) -> Response:
+    secure = request.app.state.settings.public_url.startswith("https")
+    cookie = Cookie(key=guards.SESSION_COOKIE, value=token, httponly=True, secure=secure, samesite="lax",
+                    path="/", max_age=max(0, expires_at - int(time.time())))
+    return Response(payload, cookies=[cookie])
+
+
+@post("/api/auth/session", status_code=200, opt={"public": True})
+async def create_session(request: Request, data: SessionIn) -> Response:
+    """Exchange a login link's token for a 7-day session."""
+    state = request.app.state
+    try:
+        claims = verify(state.settings.secret_key, data.token, "link")
+    except BadToken as exc:
+        raise ApiError(401, "invalid_token", f"this login link is not valid: {exc}") from None
+    try:
+        async with state.db.read() as conn:
+            actor, tenant = await load_actor(conn, claims)
+            person = await Store(conn, claims.tid).get("contact" if claims.kind == "contact" else "staff_user",
+                                                      claims.sub)
+    except Revoked as exc:
+        raise ApiError(401, "link_revoked", f"this login link no longer works: {exc}") from None
+    if actor.role in ("customer", "site_contact") and not tenant["portal_enabled"]:
+        raise ApiError(403, "portal_disabled", "this portal is not available")
+    token, expires_at = issue(state.settings.secret_key, "session", claims.sub, claims.kind, claims.tid, claims.ver,
+                              state.settings.session_ttl_days * DAY)
+    payload = SessionOut(session_token=token, expires_at=expires_at, contact=_person_out(actor, person),
+                         accounts=_accounts_out(actor), role=actor.role)
+    return _session_response(request, token, expires_at, payload)
+
+
+@get("/api/auth/me", guards=[guards.anyone_signed_in])
+async def me(request: Request) -> dict[str, Any]:
+    """The signed-in person, their role, the accounts in scope and whether the session is read-only."""
+    actor = request.user
+    tenant = request.scope["tenant"]
+    async with request.app.state.db.read() as conn:
+        person = await Store(conn, actor.tenant_id).get(
+            "contact" if actor.person_kind == "contact" else "staff_user", actor.person_id)
+    return {"contact": _person_out(actor, person), "role": actor.role, "read_only": actor.read_only,
+            "accounts": msgspec.to_builtins(_accounts_out(actor)), "truck_id": actor.truck_id,
+            "tenant": {"id": tenant["id"], "slug": tenant["slug"], "name": tenant["name"],
+                       "display_name": tenant["display_name"] or tenant["name"]}}
+
+
+@post("/api/auth/logout", status_code=200, opt={"public": True})
+async def logout() -> Response:
+    return Response({"ok": True}, cookies=[Cookie(key=guards.SESSION_COOKIE, value="", max_age=0, path="/")])
+
+
+@post("/api/admin/accounts/{account_id:str}/portal-view", status_code=200, guards=[guards.staff])
+async def portal_view(request: Request, account_id: str) -> dict[str, Any]:
+    """A read-only session showing one customer's portal, for staff helping on the phone."""
+    actor = request.user
+    async with request.app.state.db.read() as conn:
+        store = Store(conn, actor.tenant_id)
+        account = await store.get("account", account_id)
+        staff = await store.get("staff_user", actor.person_id)
+    if account is None:
+        raise not_found("account")
+    settings = request.app.state.settings
+    token, expires_at = issue(settings.secret_key, "session", actor.person_id, "staff", actor.tenant_id,
+                              staff["token_version"], 8 * 3600, read_only_account=account_id)
+    slug = request.scope["tenant"]["slug"]
+    return {"session_token": token, "expires_at": expires_at, "role": "staff_readonly", "account_id": account_id,
+            "url": f"{settings.public_url.rstrip('/')}/t/{slug}/view#session={token}"}
+
+
+@get("/api/dev/outbox", opt={"public": True})
+async def dev_outbox(request: Request, to: str | None = None, limit: int = 50) -> dict[str, Any]:
+    """Messages recorded in dev mode (404 otherwise): how a newcomer gets a login link."""
+    state = request.app.state
+    if not state.settings.dev_mode:
+        raise not_found("outbox")
+    limit = max(1, min(limit, 500))
+    async with state.db.read() as conn:
+        if to:
+            rows = await conn.fetch("SELECT * FROM outbox WHERE recipient = ? ORDER BY created_at DESC LIMIT ?",
+                                    to.strip().lower() if "@" in to else to, limit)
+        else:
+            rows = await conn.fetch("SELECT * FROM outbox ORDER BY created_at DESC LIMIT ?", limit)
+    return {"messages": [{k: r[k] for k in ("id", "channel", "recipient", "subject", "body", "link", "status",
+                                             "created_at")} | {"to": r["recipient"]} for r in rows]}
+
+
+@get("/api/public/tenants/{slug:str}", opt={"public": True})
+async def public_tenant(request: Request, slug: str) -> dict[str, Any]:
+    """Branding, features, contact details and hours of a portal: what the login screen shows."""
+    async with request.app.state.db.read() as conn:
+        raw = await conn.fetchrow("SELECT id FROM tenant WHERE slug = ?", slug)
+        tenant = raw and await Store(conn, raw["id"]).get("tenant", raw["id"])
+    if not tenant:
+        raise ApiError(404, "tenant_not_found", f"no portal called {slug!r}")
+    keys = ("slug", "name", "display_name", "logo_url", "primary_color", "portal_enabled", "phone", "email",
+            "address", "business_hours", "features", "timezone", "currency")
+    out = {k: tenant[k] for k in keys}
+    out["display_name"] = tenant["display_name"] or tenant["name"]
+    return out
+
+
+ROUTES = [request_magic_link, create_session, me, logout, portal_view, dev_outbox, public_tenant]

@@ -1,0 +1,1 @@
+"""Billing: Stripe customers, saved payment methods, charges and webhooks."""

@@ -1,0 +1,343 @@
+"""Stripe through the official SDK: customers, saved payment methods, charges and webhooks.
+
+One `StripeGateway` per set of keys; it owns a `stripe.StripeClient` and never touches the
+SDK's globals, so tests can run several side by side (real Stripe, localstripe). The SDK is
+synchronous; every call also has an ``…_async`` twin that runs it in a worker thread.
+
+Charges follow PROTOCOL.md "Payments": Stripe.js saves a card through a SetupIntent, the server
+creates and confirms a PaymentIntent with it. A decline is a `ChargeResult` with status
+``failed`` and Stripe's reason, never an exception; `GatewayError` means Stripe could not be
+asked (outage, bad keys, a bug in the request), and the caller may retry with the same
+idempotency key.
+
+Only parameters localstripe also accepts are sent (it answers 400 "Unexpected <name>" to
+``description``, ``receipt_email``, ``automatic_payment_methods``, ``setup_future_usage``,
+``return_url``, ``statement_descriptor``, ``error_on_requires_action`` …). ``payment_method_types``
+is sent although localstripe ignores it, because real Stripe would otherwise enable automatic
+payment methods and demand a ``return_url``. localstripe ignores ``Idempotency-Key`` too: the
+payments routes must not rely on Stripe to deduplicate.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any, Literal
+
+import msgspec
+import stripe
+
+ChargeStatus = Literal["succeeded", "requires_action", "processing", "failed"]
+
+# Stripe payment method type -> our payment_method.kind, and back for PaymentIntents.
+_KIND_BY_TYPE = {"card": "card", "us_bank_account": "bank", "sepa_debit": "bank"}
+_TYPES_BY_KIND = {"card": ["card"], "bank": ["us_bank_account"]}
+
+
+class ChargeResult(msgspec.Struct, frozen=True):
+    """What became of one PaymentIntent."""
+
+    payment_intent_id: str | None
+    status: ChargeStatus
+    client_secret: str | None = None  # only for requires_action: the PWA finishes 3-D Secure
+    error_code: str | None = None  # Stripe's code, e.g. "card_declined"
+    error_message: str | None = None  # Stripe's sentence for the customer
+    decline_code: str | None = None  # the issuer's detail, e.g. "insufficient_funds"
+
+
+class GatewayError(Exception):
+    """Stripe refused or could not be reached; ``code`` is stable, ``message`` is for people."""
+
+    def __init__(self, code: str, message: str):
+        super().__init__(f"{code}: {message}")
+        self.code = code
+        self.message = message
+
+
+class InvalidWebhook(GatewayError):
+    """A webhook whose signature, age or body does not check out."""
+
+
+class StripeGateway:
+    """The Stripe calls Haulport makes, for one secret key."""
+
+    def __init__(
+        self,
+        secret_key: str,
+        api_base: str | None = None,
+        webhook_secret: str = "",
+        *,
+        setup_method_types: Sequence[str] = ("card",),
+        max_network_retries: int | None = None,
+        webhook_tolerance: int = 300,
+    ):
+        # Retrying a POST is only safe where Idempotency-Key is honoured: real Stripe, not
+        # localstripe; hence no retries by default when a custom api_base is given.
+        if max_network_retries is None:
+            max_network_retries = 0 if api_base else 2
+        self._client = stripe.StripeClient(
+            secret_key,
+            base_addresses={"api": api_base} if api_base else None,
+            max_network_retries=max_network_retries,
+        )
+        self._webhook_secret = webhook_secret
+        self._webhook_tolerance = webhook_tolerance
+        self._setup_method_types = list(setup_method_types)
+
+    # -- customers ---------------------------------------------------------------------------
+
+    def ensure_customer(self, account: Mapping[str, Any]) -> str:
+        """The account's Stripe customer id, creating the customer on first use."""
+        if account.get("stripe_customer_id"):
+            return account["stripe_customer_id"]
+        metadata = {"account_id": str(account["id"])}
+        if account.get("number") is not None:
+            metadata["account_number"] = str(account["number"])
+        if account.get("tenant_id") is not None:
+            metadata["tenant_id"] = str(account["tenant_id"])
+        params: dict[str, Any] = {"metadata": metadata}
+        if account.get("name"):
+            params["name"] = account["name"]
+        with _stripe_errors():
+            return self._client.v1.customers.create(params=params).id
+
+    # -- saved payment methods ---------------------------------------------------------------
+
+    def create_setup_intent(self, customer_id: str) -> tuple[str, str]:
+        """A SetupIntent for Stripe.js to save a method on: ``(setup_intent_id, client_secret)``."""
+        params = {
+            "customer": customer_id,
+            "usage": "off_session",
+            "payment_method_types": self._setup_method_types,
+        }
+        with _stripe_errors():
+            intent = self._client.v1.setup_intents.create(params=params)
+        return intent.id, intent.client_secret
+
+    def saved_method_from_setup_intent(self, customer_id: str, setup_intent_id: str) -> dict:
+        """The method a succeeded SetupIntent saved, attached to ``customer_id``; idempotent."""
+        with _stripe_errors():
+            intent = self._client.v1.setup_intents.retrieve(
+                setup_intent_id, params={"expand": ["payment_method"]}
+            )
+            if intent.customer != customer_id:
+                raise GatewayError(
+                    "setup_intent_mismatch", "This payment method was set up for another account."
+                )
+            if intent.status != "succeeded" or not intent.payment_method:
+                raise GatewayError(
+                    "setup_incomplete",
+                    f"Saving the payment method has not finished (status {intent.status}).",
+                )
+            method = intent.payment_method
+            if isinstance(method, str):
+                method = self._client.v1.payment_methods.retrieve(method)
+            if method.customer is None:
+                # Real Stripe attaches on confirmation; localstripe never does.
+                method = self._client.v1.payment_methods.attach(
+                    method.id, params={"customer": customer_id}
+                )
+            elif method.customer != customer_id:
+                raise GatewayError(
+                    "setup_intent_mismatch", "This payment method belongs to another account."
+                )
+        return _describe_method(method)
+
+    def detach_method(self, payment_method_id: str) -> None:
+        """Remove a saved method from its customer; a method already gone is fine."""
+        with _stripe_errors():
+            try:
+                method = self._client.v1.payment_methods.retrieve(payment_method_id)
+            except stripe.InvalidRequestError as exc:
+                if exc.http_status == 404:
+                    return
+                raise
+            if method.customer is not None:
+                self._client.v1.payment_methods.detach(payment_method_id)
+
+    # -- charges -----------------------------------------------------------------------------
+
+    def charge(
+        self,
+        customer_id: str,
+        payment_method_id: str,
+        amount_cents: int,
+        currency: str,
+        metadata: Mapping[str, Any],
+        off_session: bool,
+        idempotency_key: str,
+        *,
+        kind: str = "card",
+    ) -> ChargeResult:
+        """Create and confirm a PaymentIntent on a saved method; declines come back ``failed``."""
+        if type(amount_cents) is not int or amount_cents <= 0:
+            raise ValueError(f"amount_cents must be a positive int, not {amount_cents!r}")
+        if not (customer_id and payment_method_id and idempotency_key):
+            raise ValueError("customer_id, payment_method_id and idempotency_key are required")
+        if kind not in _TYPES_BY_KIND:
+            raise ValueError(f"kind must be 'card' or 'bank', not {kind!r}")
+        params: dict[str, Any] = {
+            "amount": amount_cents,
+            "currency": currency.lower(),
+            "customer": customer_id,
+            "payment_method": payment_method_id,
+            "payment_method_types": _TYPES_BY_KIND[kind],
+            "metadata": {key: str(value) for key, value in metadata.items()},
+            "confirm": True,
+        }
+        if off_session:
+            params["off_session"] = True  # localstripe accepts it only together with confirm
+        with _stripe_errors():
+            try:
+                intent = self._client.v1.payment_intents.create(
+                    params=params, options={"idempotency_key": idempotency_key}
+                )
+            except stripe.CardError as exc:
+                return self._declined(exc)
+        return _result_of(intent)
+
+    def payment_intent_status(self, payment_intent_id: str) -> ChargeResult:
+        """Where a PaymentIntent stands now, e.g. after the customer's 3-D Secure step."""
+        with _stripe_errors():
+            return _result_of(self._client.v1.payment_intents.retrieve(payment_intent_id))
+
+    def _declined(self, exc: stripe.CardError) -> ChargeResult:
+        error = exc.error
+        intent = getattr(error, "payment_intent", None) if error else None
+        intent_id = intent.id if intent else self._intent_of_charge(
+            getattr(error, "charge", None) if error else None
+        )
+        code = exc.code or "card_declined"
+        decline_code = getattr(error, "decline_code", None) if error else None
+        message = exc.user_message or "The payment was declined."
+        if code == "authentication_required" and intent is not None:
+            # Off-session charge needing 3-D Secure (real Stripe): the customer can finish it.
+            return ChargeResult(
+                intent_id, "requires_action", intent.client_secret, code, message, decline_code
+            )
+        return ChargeResult(intent_id, "failed", None, code, message, decline_code)
+
+    def _intent_of_charge(self, charge_id: str | None) -> str | None:
+        # localstripe's 402 names only the failed charge, not the PaymentIntent.
+        if not charge_id:
+            return None
+        try:
+            return self._client.v1.charges.retrieve(charge_id).payment_intent
+        except stripe.StripeError:
+            return None
+
+    # -- webhooks ----------------------------------------------------------------------------
+
+    def parse_webhook(self, payload: bytes, sig_header: str | None) -> dict:
+        """The event in a webhook body, once its ``Stripe-Signature`` checks out."""
+        if not self._webhook_secret:
+            raise InvalidWebhook("webhook_not_configured", "No Stripe webhook secret is set.")
+        try:
+            stripe.WebhookSignature.verify_header(
+                payload, sig_header, self._webhook_secret, self._webhook_tolerance
+            )
+            event = json.loads(payload)
+        except stripe.SignatureVerificationError as exc:
+            raise InvalidWebhook("invalid_signature", str(exc.user_message or exc)) from exc
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise InvalidWebhook("invalid_payload", "The webhook body is not JSON.") from exc
+        if (
+            not isinstance(event, dict)
+            or event.get("object") != "event"
+            or not isinstance(event.get("type"), str)
+            or not isinstance(event.get("data"), dict)
+        ):
+            raise InvalidWebhook("invalid_payload", "The webhook body is not a Stripe event.")
+        return event
+
+    # -- async twins -------------------------------------------------------------------------
+
+    async def ensure_customer_async(self, account: Mapping[str, Any]) -> str:
+        return await asyncio.to_thread(self.ensure_customer, account)
+
+    async def create_setup_intent_async(self, customer_id: str) -> tuple[str, str]:
+        return await asyncio.to_thread(self.create_setup_intent, customer_id)
+
+    async def saved_method_from_setup_intent_async(
+        self, customer_id: str, setup_intent_id: str
+    ) -> dict:
+        return await asyncio.to_thread(
+            self.saved_method_from_setup_intent, customer_id, setup_intent_id
+        )
+
+    async def detach_method_async(self, payment_method_id: str) -> None:
+        await asyncio.to_thread(self.detach_method, payment_method_id)
+
+    async def charge_async(self, *args: Any, **kwargs: Any) -> ChargeResult:
+        return await asyncio.to_thread(self.charge, *args, **kwargs)
+
+    async def payment_intent_status_async(self, payment_intent_id: str) -> ChargeResult:
+        return await asyncio.to_thread(self.payment_intent_status, payment_intent_id)
+
+
+def sign_webhook_payload(payload: bytes, secret: str, timestamp: int | None = None) -> str:
+    """A valid ``Stripe-Signature`` header (``t=…,v1=…``) for ``payload``, for tests."""
+    return stripe.WebhookSignature.generate_signature_header(
+        payload.decode("utf-8"), secret, timestamp
+    )
+
+
+def _result_of(intent: Any) -> ChargeResult:
+    status = intent.status
+    if status == "succeeded":
+        return ChargeResult(intent.id, "succeeded")
+    if status in ("processing", "requires_capture"):
+        return ChargeResult(intent.id, "processing")
+    if status == "requires_action":
+        return ChargeResult(intent.id, "requires_action", client_secret=intent.client_secret)
+    # requires_payment_method (declined, or 3-D Secure failed), canceled, requires_confirmation
+    error = getattr(intent, "last_payment_error", None)
+    return ChargeResult(
+        intent.id,
+        "failed",
+        error_code=getattr(error, "code", None) or "payment_failed",
+        error_message=getattr(error, "message", None)
+        or f"The payment did not go through ({status}).",
+        decline_code=getattr(error, "decline_code", None),
+    )
+
+
+def _describe_method(method: Any) -> dict:
+    kind = _KIND_BY_TYPE.get(method.type)
+    if kind is None:
+        raise GatewayError(
+            "unsupported_payment_method", f"{method.type} payment methods are not supported."
+        )
+    details = getattr(method, method.type)
+    if method.type == "card":
+        brand, exp_month, exp_year = details.brand, details.exp_month, details.exp_year
+    else:
+        brand = getattr(details, "bank_name", None) or getattr(details, "bank_code", None)
+        exp_month = exp_year = None
+    return {
+        "stripe_payment_method_id": method.id,
+        "kind": kind,
+        "brand": brand,
+        "last4": details.last4,
+        "exp_month": exp_month,
+        "exp_year": exp_year,
+    }
+
+
+@contextlib.contextmanager
+def _stripe_errors() -> Iterator[None]:
+    """Turn the SDK's exceptions into `GatewayError`s with a stable code."""
+    try:
+        yield
+    except stripe.CardError as exc:
+        message = exc.user_message or "The card was declined."
+        raise GatewayError(exc.code or "card_declined", message) from exc
+    except stripe.InvalidRequestError as exc:
+        code = exc.code or ("not_found" if exc.http_status == 404 else "invalid_request")
+        raise GatewayError(code, exc.user_message or str(exc)) from exc
+    except (stripe.AuthenticationError, stripe.PermissionError) as exc:
+        raise GatewayError("stripe_misconfigured", "The Stripe keys were refused.") from exc
+    except stripe.StripeError as exc:
+        raise GatewayError("stripe_unavailable", "Stripe could not be reached; try again.") from exc

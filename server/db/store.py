@@ -1,0 +1,200 @@
+"""Rows in and out of the database, every write recorded in the changelog.
+
+``Store`` is bound to one connection (one transaction) and one tenant. It is what the sync
+mutators and the office API write through, so every change reaches clients by sync.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timezone
+from typing import Any
+
+import msgspec
+
+from server.db.engine import Conn
+from server.db.tables import BOOL_KIND, JSON_KIND, KINDS
+from sync.entities import ENTITIES, NOT_SYNCED, OWNER_LEVEL, TENANT_LEVEL
+from sync.rules import IdTaken  # noqa: F401 - raised here, caught by callers
+
+_encode = msgspec.json.Encoder().encode
+_decode = msgspec.json.decode
+
+
+class StaleRow(Exception):
+    """A row changed between read and write."""
+
+
+class InvalidRow(Exception):
+    """A row does not match its entity's schema; the message says where."""
+
+
+def now_iso() -> str:
+    """Now as an ISO-8601 UTC instant ending in Z (millisecond precision)."""
+    return datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def new_id() -> str:
+    return str(uuid.uuid4())
+
+
+def decode_row(entity: str, raw: dict[str, Any]) -> dict[str, Any]:
+    """A database row as its wire dict."""
+    kinds = KINDS[entity]
+    out: dict[str, Any] = {}
+    for key, value in raw.items():
+        kind = kinds.get(key)
+        if kind == JSON_KIND and isinstance(value, (str, bytes)):
+            value = _decode(value) if value else None
+        elif kind == BOOL_KIND and value is not None:
+            value = bool(value)
+        out[key] = value
+    return out
+
+
+def validate_row(entity: str, data: dict[str, Any]) -> dict[str, Any]:
+    """Check ``data`` against the entity struct; return it with defaults filled in."""
+    try:
+        return msgspec.to_builtins(msgspec.convert(data, ENTITIES[entity], str_keys=True))
+    except msgspec.ValidationError as exc:
+        raise InvalidRow(str(exc)) from None
+
+
+def _column_values(entity: str, row: dict[str, Any]) -> list[Any]:
+    kinds = KINDS[entity]
+    values = []
+    for key, kind in kinds.items():
+        value = row.get(key)
+        if kind == JSON_KIND and value is not None:
+            value = _encode(value).decode()
+        values.append(value)
+    return values
+
+
+def scope_of(entity: str, row: dict[str, Any]) -> tuple[str | None, str | None, str | None]:
+    """(account_id, site_id, contact_id) that decide who may see a row."""
+    if entity in TENANT_LEVEL:
+        return None, None, None
+    if entity in OWNER_LEVEL:
+        return row.get("account_id"), None, row["id"] if entity == "contact" else row.get("contact_id")
+    if entity == "account":
+        return row["id"], None, None
+    if entity == "site":
+        return row["account_id"], row["id"], None
+    return row.get("account_id"), row.get("site_id"), None
+
+
+class Store:
+    """Reads and writes of one tenant's rows inside one transaction."""
+
+    authoritative = True
+
+    def __init__(self, conn: Conn, tenant_id: str):
+        self.conn = conn
+        self.tenant_id = tenant_id
+        self.changed: list[tuple[str, dict[str, Any]]] = []
+
+    async def lock(self) -> None:
+        """Serialise this tenant's writers (PostgreSQL row lock; SQLite already holds the write lock)."""
+        await self.conn.execute(
+            "INSERT INTO sync_counter (tenant_id, seq, floor) VALUES (?, 0, 0) ON CONFLICT (tenant_id) DO NOTHING",
+            self.tenant_id,
+        )
+        if self.conn.dialect == "postgres":
+            await self.conn.execute("SELECT seq FROM sync_counter WHERE tenant_id = ? FOR UPDATE", self.tenant_id)
+
+    async def get(self, entity: str, row_id: str) -> dict[str, Any] | None:
+        if not isinstance(row_id, str):
+            return None
+        raw = await self.conn.fetchrow(f"SELECT * FROM {entity} WHERE id = ? AND tenant_id = ?", row_id, self.tenant_id)
+        return None if raw is None else decode_row(entity, raw)
+
+    async def find(self, entity: str, order_by: str | None = None, limit: int | None = None,
+                   **where: Any) -> list[dict[str, Any]]:
+        kinds = KINDS[entity]
+        clauses, args = ["tenant_id = ?"], [self.tenant_id]
+        for key, value in where.items():
+            if key not in kinds:
+                raise KeyError(f"{entity} has no field {key}")
+            if value is None:
+                clauses.append(f'"{key}" IS NULL')
+            elif isinstance(value, (list, tuple, set, frozenset)):
+                values = list(value)
+                if not values:
+                    return []
+                clauses.append(f'"{key}" IN ({", ".join("?" * len(values))})')
+                args.extend(values)
+            else:
+                clauses.append(f'"{key}" = ?')
+                args.append(value)
+        sql = f"SELECT * FROM {entity} WHERE {' AND '.join(clauses)}"
+        if order_by:
+            direction = "DESC" if order_by.startswith("-") else "ASC"
+            column = order_by.lstrip("-")
+            if column not in kinds:
+                raise KeyError(f"{entity} has no field {column}")
+            sql += f' ORDER BY "{column}" {direction}'
+        if limit:
+            sql += f" LIMIT {int(limit)}"
+        return [decode_row(entity, r) for r in await self.conn.fetch(sql, *args)]
+
+    async def insert(self, entity: str, data: dict[str, Any]) -> dict[str, Any]:
+        """Create a row; ``IdTaken`` if its id exists anywhere."""
+        stamp = now_iso()
+        row = validate_row(entity, {**data, "id": data.get("id") or new_id(), "tenant_id": self.tenant_id,
+                                    "created_at": stamp, "updated_at": stamp, "version": 1})
+        cols = list(KINDS[entity])
+        names = ", ".join(f'"{c}"' for c in cols)
+        sql = (f"INSERT INTO {entity} ({names}) VALUES ({', '.join('?' * len(cols))}) "
+               f"ON CONFLICT (id) DO NOTHING RETURNING id")
+        if await self.conn.fetchrow(sql, *_column_values(entity, row)) is None:
+            raise IdTaken(f"{entity} {row['id']} already exists")
+        await self._record(entity, row, "put")
+        return row
+
+    async def update(self, entity: str, current: dict[str, Any], **changes: Any) -> dict[str, Any]:
+        """Write ``changes`` over ``current`` (a row read in this transaction), bumping its version."""
+        row = validate_row(entity, {**current, **changes, "id": current["id"], "tenant_id": self.tenant_id,
+                                    "updated_at": now_iso(), "version": current["version"] + 1})
+        cols = [c for c in KINDS[entity] if c != "id"]
+        values = _column_values(entity, row)[1:]
+        assignments = ", ".join(f'"{c}" = ?' for c in cols)
+        sql = (f"UPDATE {entity} SET {assignments} "
+               f"WHERE id = ? AND tenant_id = ? AND version = ? RETURNING id")
+        if await self.conn.fetchrow(sql, *values, row["id"], self.tenant_id, current["version"]) is None:
+            raise StaleRow(f"{entity} {row['id']} changed meanwhile")
+        await self._record(entity, row, "put")
+        return row
+
+    async def delete(self, entity: str, current: dict[str, Any]) -> None:
+        await self.conn.execute(f"DELETE FROM {entity} WHERE id = ? AND tenant_id = ?", current["id"], self.tenant_id)
+        await self._record(entity, current, "del")
+
+    async def next_number(self, kind: str, prefix: str) -> str:
+        """The next human-facing number of ``kind`` for this tenant, e.g. ``J-1001``."""
+        key = f"{self.tenant_id}:{kind}"
+        await self.conn.execute(
+            "INSERT INTO number_counter (id, value) VALUES (?, 1000) ON CONFLICT (id) DO NOTHING", key)
+        value = await self.conn.fetchval(
+            "UPDATE number_counter SET value = value + 1 WHERE id = ? RETURNING value", key)
+        return f"{prefix}-{value}"
+
+    async def _record(self, entity: str, row: dict[str, Any], op: str) -> None:
+        self.changed.append((entity, row))
+        if entity in NOT_SYNCED:
+            return
+        seq = await self.conn.fetchval(
+            "UPDATE sync_counter SET seq = seq + 1 WHERE tenant_id = ? RETURNING seq", self.tenant_id)
+        if seq is None:
+            await self.lock()
+            seq = await self.conn.fetchval(
+                "UPDATE sync_counter SET seq = seq + 1 WHERE tenant_id = ? RETURNING seq", self.tenant_id)
+        account_id, site_id, contact_id = scope_of(entity, row)
+        data = _encode(row).decode() if op == "put" else None
+        await self.conn.execute(
+            "INSERT INTO changelog (id, seq, tenant_id, entity, row_id, op, account_id, site_id, contact_id, data) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, "
+            "op = excluded.op, account_id = excluded.account_id, site_id = excluded.site_id, "
+            "contact_id = excluded.contact_id, data = excluded.data",
+            f"{entity}:{row['id']}", seq, self.tenant_id, entity, row["id"], op, account_id, site_id, contact_id, data,
+        )

@@ -1,0 +1,191 @@
+"""Piccolo tables: one per entity in sync/entities.py, plus the server's own bookkeeping.
+
+Entity tables are derived from the msgspec structs so a field is declared once. Nested values
+(addresses, lines, photos…) are JSON columns; ids are text (UUIDs made by clients too);
+instants and dates are ISO text, which sorts correctly on both SQLite and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import types
+import typing
+from typing import Any
+
+import msgspec
+from piccolo.columns import (
+    JSON,
+    BigInt,
+    Boolean,
+    Bytea,
+    DoublePrecision,
+    Integer,
+    Text,
+    Varchar,
+)
+from piccolo.columns.base import Column
+from piccolo.table import Table
+
+from sync.entities import ENTITIES, Row
+
+# Columns looked up on hot paths get an index.
+INDEXED = {"tenant_id", "account_id", "site_id", "contact_id", "truck_id", "email", "phone", "slug", "code"}
+# Kinds of stored value, used to turn database values back into wire values.
+JSON_KIND, BOOL_KIND, FLOAT_KIND, INT_KIND, TEXT_KIND = "json", "bool", "float", "int", "text"
+
+
+def _kind_of(info: msgspec.inspect.Type) -> tuple[str, bool]:
+    """The stored kind of a msgspec field type, and whether it is nullable."""
+    nullable = False
+    if isinstance(info, msgspec.inspect.UnionType):
+        members = [t for t in info.types if not isinstance(t, msgspec.inspect.NoneType)]
+        nullable = len(members) != len(info.types)
+        if len({_kind_of(t)[0] for t in members}) == 1:
+            return _kind_of(members[0])[0], nullable
+        return JSON_KIND, nullable
+    if isinstance(info, msgspec.inspect.BoolType):
+        return BOOL_KIND, nullable
+    if isinstance(info, msgspec.inspect.IntType):
+        return INT_KIND, nullable
+    if isinstance(info, msgspec.inspect.FloatType):
+        return FLOAT_KIND, nullable
+    if isinstance(info, (msgspec.inspect.StrType, msgspec.inspect.LiteralType)):
+        return TEXT_KIND, nullable
+    return JSON_KIND, nullable
+
+
+def column_kinds(struct: type[Row]) -> dict[str, str]:
+    """Field name → stored kind for an entity struct."""
+    info = msgspec.inspect.type_info(struct)
+    return {f.name: _kind_of(f.type)[0] for f in info.fields}
+
+
+def _column_for(field: msgspec.inspect.Field) -> Column:
+    kind, nullable = _kind_of(field.type)
+    index = field.name in INDEXED
+    if field.name == "id":
+        return Varchar(length=64, primary_key=True)
+    if kind == BOOL_KIND:
+        return Boolean(default=False, null=nullable)
+    if kind == INT_KIND:
+        return BigInt(default=0, null=nullable, index=index)
+    if kind == FLOAT_KIND:
+        return DoublePrecision(null=True)
+    if kind == JSON_KIND:
+        return JSON(null=True)
+    if field.name.endswith("_id") or field.name in {"slug", "email", "phone", "code", "status", "number"}:
+        return Varchar(length=255, null=True, index=index)
+    return Text(null=True, index=index)
+
+
+def _table_from_struct(entity: str, struct: type[Row]) -> type[Table]:
+    info = msgspec.inspect.type_info(struct)
+    attrs: dict[str, Any] = {f.name: _column_for(f) for f in info.fields}
+    class_name = "".join(part.title() for part in entity.split("_"))
+    return types.new_class(class_name, (Table,), {"tablename": entity}, lambda ns: ns.update(attrs))
+
+
+ENTITY_TABLES: dict[str, type[Table]] = {name: _table_from_struct(name, s) for name, s in ENTITIES.items()}
+
+
+class SyncCounter(Table, tablename="sync_counter"):
+    """Per-tenant change sequence; taking it serialises a tenant's writers in commit order."""
+
+    tenant_id = Varchar(length=64, primary_key=True)
+    seq = BigInt(default=0)
+    floor = BigInt(default=0)  # cursors below this were compacted away and must reset
+
+
+class Changelog(Table, tablename="changelog"):
+    """The latest change of every synced row (compacted: one entry per row)."""
+
+    id = Varchar(length=160, primary_key=True)  # "{entity}:{row_id}"
+    seq = BigInt(default=0)
+    tenant_id = Varchar(length=64)
+    entity = Varchar(length=40)
+    row_id = Varchar(length=64)
+    op = Varchar(length=4)
+    account_id = Varchar(length=64, null=True)
+    site_id = Varchar(length=64, null=True)
+    contact_id = Varchar(length=64, null=True)
+    data = Text(null=True)
+
+
+class SyncClient(Table, tablename="sync_client"):
+    """One install of a client and the last mutation the server applied for it."""
+
+    id = Varchar(length=64, primary_key=True)
+    tenant_id = Varchar(length=64)
+    owner_id = Varchar(length=64)
+    last_mutation_id = BigInt(default=0)
+    created_at = Varchar(length=40)
+    updated_at = Varchar(length=40)
+
+
+class Outbox(Table, tablename="outbox"):
+    """Messages sent (or, in dev mode without providers, only recorded) to people."""
+
+    id = Varchar(length=64, primary_key=True)
+    tenant_id = Varchar(length=64, null=True)
+    channel = Varchar(length=10)
+    recipient = Varchar(length=255)
+    subject = Text(default="")
+    body = Text(default="")
+    link = Text(default="")
+    status = Varchar(length=20, default="recorded")
+    attempts = Integer(default=0)
+    created_at = Varchar(length=40)
+
+
+class NumberCounter(Table, tablename="number_counter"):
+    """Human-facing document numbers (J-1001, INV-1001…) per tenant and kind."""
+
+    id = Varchar(length=120, primary_key=True)
+    value = BigInt(default=1000)
+
+
+class Upload(Table, tablename="upload"):
+    id = Varchar(length=64, primary_key=True)
+    tenant_id = Varchar(length=64)
+    owner_id = Varchar(length=64)
+    content_type = Varchar(length=100)
+    size = Integer(default=0)
+    content = Bytea()
+    created_at = Varchar(length=40)
+
+
+class GpsFix(Table, tablename="gps_fix"):
+    id = Varchar(length=64, primary_key=True)
+    tenant_id = Varchar(length=64)
+    truck_id = Varchar(length=64, index=True)
+    lat = DoublePrecision()
+    lng = DoublePrecision()
+    heading = DoublePrecision(null=True)
+    speed_mps = DoublePrecision(null=True)
+    accuracy_m = DoublePrecision(null=True)
+    at = Varchar(length=40)
+
+
+class PaymentAttempt(Table, tablename="payment_attempt"):
+    """An ``Idempotency-Key`` and the payment it produced."""
+
+    id = Varchar(length=300, primary_key=True)  # "{account_id}:{key}"
+    tenant_id = Varchar(length=64)
+    payment_id = Varchar(length=64, null=True)
+    request_hash = Varchar(length=64)
+    response = Text(null=True)
+    created_at = Varchar(length=40)
+
+
+class StripeEvent(Table, tablename="stripe_event"):
+    """Webhook events already settled (replays change nothing)."""
+
+    id = Varchar(length=255, primary_key=True)
+    type = Varchar(length=100)
+    received_at = Varchar(length=40)
+
+
+BOOKKEEPING_TABLES: list[type[Table]] = [
+    SyncCounter, Changelog, SyncClient, Outbox, NumberCounter, Upload, GpsFix, PaymentAttempt, StripeEvent,
+]
+ALL_TABLES: list[type[Table]] = [*ENTITY_TABLES.values(), *BOOKKEEPING_TABLES]
+KINDS: dict[str, dict[str, str]] = {name: column_kinds(s) for name, s in ENTITIES.items()}

@@ -1,0 +1,75 @@
+"""Settings: ``litestar.toml`` decoded with msgspec, every key overridable by ``HAULPORT_<KEY>``."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Annotated
+
+import msgspec
+
+PositiveInt = Annotated[int, msgspec.Meta(ge=1)]
+
+
+class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, frozen=True):
+    database_url: Annotated[str, msgspec.Meta(pattern=r"^(sqlite:///.+|postgres(ql)?://.+)$")] = (
+        "sqlite:///./data/haulport.db"
+    )
+    redis_url: Annotated[str, msgspec.Meta(pattern=r"^(rediss?://.+)?$")] = ""
+    secret_key: Annotated[str, msgspec.Meta(min_length=16)] = "change-me-in-production-this-is-only-for-dev"
+    public_url: Annotated[str, msgspec.Meta(pattern=r"^https?://[^\s/]+(/[^\s]*)?$")] = "http://127.0.0.1:8000"
+    dev_mode: bool = False
+    notify_email_url: str = ""
+    notify_sms_url: str = ""
+    stripe_secret_key: str = ""
+    stripe_publishable_key: str = ""
+    stripe_api_base: Annotated[str, msgspec.Meta(pattern=r"^(https?://.+)?$")] = ""
+    stripe_webhook_secret: str = ""
+    stripe_js_url: str = ""
+    link_ttl_days: PositiveInt = 30
+    session_ttl_days: PositiveInt = 7
+    magic_link_per_address: PositiveInt = 5
+    magic_link_per_ip: PositiveInt = 30
+    magic_link_window_s: PositiveInt = 900
+    upload_max_bytes: PositiveInt = 5 * 1024 * 1024
+    pull_page_limit: Annotated[int, msgspec.Meta(ge=10, le=50000)] = 5000
+    static_dir: str = "client_pwa/dist"
+
+    @property
+    def is_postgres(self) -> bool:
+        return self.database_url.startswith("postgres")
+
+
+class SettingsError(Exception):
+    """A setting is missing or malformed; the message names the key."""
+
+
+def _from_env(env: dict[str, str]) -> dict[str, object]:
+    fields = msgspec.structs.fields(Settings)
+    out: dict[str, object] = {}
+    for field in fields:
+        raw = env.get(f"HAULPORT_{field.name.upper()}")
+        if raw is None:
+            continue
+        out[field.name] = raw
+    return out
+
+
+def load_settings(path: str | Path | None = None, env: dict[str, str] | None = None, **overrides: object) -> Settings:
+    """Read ``litestar.toml`` (or ``path``), then ``HAULPORT_*`` variables, then ``overrides``."""
+    env = dict(os.environ) if env is None else env
+    path = Path(path or env.get("HAULPORT_CONFIG", "litestar.toml"))
+    values: dict[str, object] = {}
+    if path.exists():
+        try:
+            values.update(tomllib.loads(path.read_text()))
+        except tomllib.TOMLDecodeError as exc:
+            raise SettingsError(f"{path}: not valid TOML: {exc}") from None
+    values.update(_from_env(env))
+    values.update(overrides)
+    try:
+        # strict=False lets "true"/"30" from the environment become bool/int.
+        return msgspec.convert(values, Settings, strict=False)
+    except msgspec.ValidationError as exc:
+        raise SettingsError(f"bad setting: {exc} (set it in {path} or HAULPORT_<KEY>)") from None

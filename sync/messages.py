@@ -1,0 +1,59 @@
+"""The push and pull messages (PROTOCOL.md "Sync")."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+import msgspec
+
+from sync.entities import SCHEMA_VERSION
+
+ClientId = Annotated[str, msgspec.Meta(min_length=8, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
+
+
+class Mutation(msgspec.Struct, kw_only=True, frozen=True):
+    id: Annotated[int, msgspec.Meta(ge=1, le=2**53)]
+    name: Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
+    args: dict[str, Any] = {}
+    created_at: str = ""
+
+
+class PushRequest(msgspec.Struct, kw_only=True, frozen=True):
+    client_id: ClientId
+    schema_version: int = SCHEMA_VERSION
+    mutations: Annotated[list[Mutation], msgspec.Meta(max_length=500)] = []
+
+
+class ResultError(msgspec.Struct, kw_only=True, frozen=True):
+    code: str
+    message: str
+
+
+class MutationResult(msgspec.Struct, kw_only=True, omit_defaults=True):
+    id: int
+    status: Literal["applied", "rejected", "skipped"]
+    error: ResultError | None = None
+
+
+class PushResponse(msgspec.Struct, kw_only=True):
+    last_mutation_id: int
+    results: list[MutationResult]
+    # True when a gap (an id beyond last_mutation_id + 1) stopped the batch.
+    stopped_at_gap: bool = False
+
+
+class Change(msgspec.Struct, kw_only=True, omit_defaults=True):
+    entity: str
+    id: str
+    op: Literal["put", "del"]
+    version: int | None = None
+    data: msgspec.Raw | dict[str, Any] | None = None
+
+
+class PullResponse(msgspec.Struct, kw_only=True):
+    cursor: str
+    more: bool
+    reset: bool
+    schema_version: int
+    last_mutation_id: int
+    changes: list[Change]

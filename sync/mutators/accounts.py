@@ -1,0 +1,192 @@
+"""Sites, contacts, chat messages and notifications of an account."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+import msgspec
+
+from sync.entities import Address
+from sync.mutators.common import account_in_scope, require_primary, row_in_scope
+from sync.mutators.context import Context, check_uuid
+from sync.mutators.registry import COMPANY, CUSTOMER, OFFICE, mutator
+from sync.rules import Rejected
+
+SiteType = Literal["residential", "commercial", "construction", "event", "other"]
+
+
+class SiteArgs(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    id: str
+    account_id: str | None = None
+    name: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+    type: SiteType = "residential"
+    address: Address = msgspec.field(default_factory=Address)
+    building: Annotated[str, msgspec.Meta(max_length=200)] = ""
+    unit: Annotated[str, msgspec.Meta(max_length=100)] = ""
+    access_code: Annotated[str, msgspec.Meta(max_length=100)] = ""
+    lat: Annotated[float, msgspec.Meta(ge=-90, le=90)] | None = None
+    lng: Annotated[float, msgspec.Meta(ge=-180, le=180)] | None = None
+    notes: Annotated[str, msgspec.Meta(max_length=2000)] = ""
+
+
+async def write_site(ctx: Context, a: SiteArgs) -> dict:
+    """Create a site (company contacts) or edit one in scope; used by ``site.upsert`` and bookings."""
+    fields = {k: v for k, v in msgspec.structs.asdict(a).items() if k not in ("id", "account_id")}
+    fields["address"] = msgspec.to_builtins(a.address)
+    existing = await ctx.tx.get("site", a.id) if isinstance(a.id, str) else None
+    if existing is not None:
+        site = await row_in_scope(ctx, "site", a.id)
+        return await ctx.tx.update("site", site, **fields)
+    if a.account_id is None and len(ctx.actor.accounts) == 1:
+        a.account_id = next(iter(ctx.actor.accounts))
+    access = ctx.actor.access(a.account_id)
+    if access is None or access.role != "company":
+        raise Rejected("not_found", "that account does not exist or you cannot add sites to it")
+    await account_in_scope(ctx, a.account_id)
+    number = await ctx.tx.next_number("site", "S")
+    return await ctx.insert("site", {"id": a.id, "account_id": a.account_id, "number": number, **fields})
+
+
+@mutator("site.upsert", SiteArgs)
+async def upsert_site(ctx: Context, a: SiteArgs) -> None:
+    await write_site(ctx, a)
+
+
+class MessageArgs(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    id: str
+    body: Annotated[str, msgspec.Meta(min_length=1, max_length=5000)]
+    account_id: str | None = None
+
+
+@mutator("message.send", MessageArgs, CUSTOMER | OFFICE)
+async def send_message(ctx: Context, a: MessageArgs) -> None:
+    """A chat message in the account's thread (from the customer, or from the office)."""
+    ctx.feature("messaging")
+    if not a.body.strip():
+        raise Rejected("empty_message", "write something first")
+    account_id = a.account_id or (next(iter(ctx.actor.accounts)) if len(ctx.actor.accounts) == 1 else None)
+    await account_in_scope(ctx, account_id)
+    staff = ctx.actor.is_staff
+    await ctx.insert("message", {
+        "id": a.id, "account_id": account_id, "author_kind": "staff" if staff else "contact",
+        "author_id": ctx.actor.person_id, "author_name": ctx.actor.name, "body": a.body.strip(),
+        "read_by_staff_at": ctx.now if staff else None, "read_by_customer_at": None if staff else ctx.now,
+    })
+
+
+class MarkReadArgs(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    ids: Annotated[list[str], msgspec.Meta(max_length=1000)] = []
+    all: bool = False
+    account_id: str | None = None
+
+
+@mutator("message.mark_read", MarkReadArgs, CUSTOMER | OFFICE)
+async def mark_messages_read(ctx: Context, a: MarkReadArgs) -> None:
+    """Read receipts: the other side's messages become read by this side."""
+    field = "read_by_staff_at" if ctx.actor.is_staff else "read_by_customer_at"
+    other = "contact" if ctx.actor.is_staff else "staff"
+    if a.all:
+        await account_in_scope(ctx, a.account_id)
+        messages = await ctx.tx.find("message", account_id=a.account_id, author_kind=other)
+    else:
+        messages = [m for i in a.ids if (m := await ctx.tx.get("message", i)) is not None]
+    for message in messages:
+        if ctx.actor.access(message["account_id"]) is None or message[field] is not None:
+            continue
+        await ctx.tx.update("message", message, **{field: ctx.now})
+        ctx.live.append({"type": "read", "account_id": message["account_id"], "message_id": message["id"],
+                         "by": "staff" if ctx.actor.is_staff else "customer"})
+
+
+class NotificationReadArgs(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    ids: Annotated[list[str], msgspec.Meta(max_length=1000)] = []
+    all: bool = False
+
+
+@mutator("notification.mark_read", NotificationReadArgs, CUSTOMER)
+async def mark_notifications_read(ctx: Context, a: NotificationReadArgs) -> None:
+    if a.all:
+        rows = await ctx.tx.find("notification", contact_id=ctx.actor.person_id, read_at=None)
+    else:
+        rows = [n for i in a.ids if (n := await ctx.tx.get("notification", i)) is not None]
+    for row in rows:
+        if row["contact_id"] == ctx.actor.person_id and row["read_at"] is None:
+            await ctx.tx.update("notification", row, read_at=ctx.now)
+
+
+class ContactArgs(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    id: str
+    account_id: str | None = None
+    name: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+    email: Annotated[str, msgspec.Meta(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=254)] | None = None
+    phone: Annotated[str, msgspec.Meta(pattern=r"^\+[1-9]\d{6,14}$")] | None = None
+    role: Literal["company", "site"] = "company"
+    site_ids: Annotated[list[str], msgspec.Meta(max_length=500)] = []
+    portal_access: bool = True
+    primary: bool = False
+
+
+def _only_account(ctx: Context, account_id: str | None) -> str | None:
+    if account_id is None and len(ctx.actor.accounts) == 1:
+        return next(iter(ctx.actor.accounts))
+    return account_id
+
+
+@mutator("contact.upsert", ContactArgs, COMPANY)
+async def upsert_contact(ctx: Context, a: ContactArgs) -> None:
+    """Primary contacts add or edit the account's contacts and their portal access."""
+    account_id = _only_account(ctx, a.account_id)
+    require_primary(ctx, account_id)
+    await account_in_scope(ctx, account_id)
+    if not (a.email or a.phone):
+        raise Rejected("email_or_phone", "a contact needs an email or a phone number")
+    for site_id in a.site_ids:
+        await row_in_scope(ctx, "site", site_id)
+    if a.role == "site" and not a.site_ids:
+        raise Rejected("site_ids_required", "a site contact needs at least one site")
+    email = a.email.strip().lower() if a.email else None
+    contact = await ctx.tx.get("contact", a.id)
+    if contact is None and email and ctx.tx.authoritative:
+        same = await ctx.tx.find("contact", email=email)
+        contact = same[0] if same else None  # the same person on another account: link, don't duplicate
+    person = {"name": a.name.strip(), "email": email, "phone": a.phone}
+    memberships = await ctx.tx.find("membership", account_id=account_id) if contact else []
+    membership = next((m for m in memberships if m["contact_id"] == contact["id"]), None) if contact else None
+    if contact is None:
+        contact = await ctx.insert("contact", {"id": check_uuid(a.id, "id"), **person})
+    elif membership is None and contact["id"] == a.id:
+        raise Rejected("not_found", "that contact is not on this account")
+    else:
+        contact = await ctx.tx.update("contact", contact, **person)
+    access = {"role": a.role, "site_ids": a.site_ids if a.role == "site" else [], "portal_access": a.portal_access,
+              "primary": a.primary and a.role == "company", **person}
+    if membership is None:
+        await ctx.tx.insert("membership", {"contact_id": contact["id"], "account_id": account_id, **access})
+    else:
+        if membership["portal_access"] and not a.portal_access:
+            contact = await ctx.tx.update("contact", contact, token_version=contact["token_version"] + 1)
+        await ctx.tx.update("membership", membership, **access)
+    for other in await ctx.tx.find("membership", contact_id=contact["id"]):
+        if other["account_id"] != account_id:
+            await ctx.tx.update("membership", other, **person)
+
+
+class RemoveContactArgs(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    contact_id: str
+    account_id: str | None = None
+
+
+@mutator("contact.remove", RemoveContactArgs, COMPANY)
+async def remove_contact(ctx: Context, a: RemoveContactArgs) -> None:
+    account_id = _only_account(ctx, a.account_id)
+    require_primary(ctx, account_id)
+    if a.contact_id == ctx.actor.person_id:
+        raise Rejected("cannot_remove_self", "you cannot remove yourself from the account")
+    memberships = await ctx.tx.find("membership", account_id=account_id, contact_id=a.contact_id)
+    if not memberships:
+        raise Rejected("not_found", "that contact is not on this account")
+    for membership in memberships:
+        await ctx.tx.delete("membership", membership)
+    contact = await ctx.tx.get("contact", a.contact_id)
+    if contact is not None:
+        await ctx.tx.update("contact", contact, token_version=contact["token_version"] + 1)

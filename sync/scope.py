@@ -1,0 +1,100 @@
+"""Who sees which rows, and which fields of them.
+
+A ``Scope`` says which changelog entries a session may pull; ``present`` turns a stored row
+into the view the session's role may see (or ``None`` when the row is hidden from it).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+
+from sync.actor import Actor
+from sync.cursor import fingerprint
+
+# What a site contact sees of its account: work at its sites, no billing.
+SITE_CONTACT_ENTITIES = frozenset({
+    "account", "site", "system", "unit", "job", "recurring_series", "service_request", "supply_request",
+    "unit_issue", "review", "rental", "message",
+})
+ACCOUNT_WIDE = frozenset({"account", "message"})  # rows of an account with no site
+ROW_KEYS = ("id", "tenant_id", "created_at", "updated_at", "version")
+SECRET_FIELDS = {
+    "account": ("stripe_customer_id",),
+    "payment": ("stripe_payment_intent_id",),
+    "payment_method": ("stripe_payment_method_id",),
+}
+SITE_CONTACT_FIELDS = {
+    "account": ROW_KEYS + ("number", "name", "kind"),
+}
+SITE_CONTACT_HIDDEN = {
+    "rental": ("daily_rate", "swap_fee", "extensions", "swaps"),
+    "job": ("price", "discount", "promo_code"),
+}
+DRIVER_FIELDS = {
+    "account": ROW_KEYS + ("number", "name", "kind", "phone"),
+}
+DRIVER_HIDDEN = {"job": ("price", "discount", "promo_code", "po_number")}
+
+
+class Scope(msgspec.Struct, frozen=True, kw_only=True):
+    tenant_id: str
+    person_id: str
+    all_accounts: bool = False  # office staff
+    company_accounts: tuple[str, ...] = ()
+    site_accounts: tuple[str, ...] = ()
+    site_ids: tuple[str, ...] = ()
+    # drivers: exactly these rows (jobs on their truck, the jobs' sites and accounts)
+    rows: dict[str, tuple[str, ...]] | None = None
+    fingerprint: str = ""
+
+
+def scope_for(actor: Actor, tenant: dict[str, Any], driver_rows: dict[str, tuple[str, ...]] | None = None) -> Scope:
+    """The pull scope of a session. ``driver_rows`` is the driver's route, looked up by the server."""
+    show_pending = bool(tenant.get("show_pending_invoices"))
+    if actor.is_staff:
+        fp = fingerprint(actor.role, actor.tenant_id, show_pending)
+        return Scope(tenant_id=actor.tenant_id, person_id=actor.person_id, all_accounts=True, fingerprint=fp)
+    if actor.role == "driver":
+        rows = {k: tuple(sorted(v)) for k, v in (driver_rows or {}).items()}
+        fp = fingerprint("driver", actor.tenant_id, actor.truck_id, sorted(rows.items()))
+        return Scope(tenant_id=actor.tenant_id, person_id=actor.person_id, rows=rows, fingerprint=fp)
+    company = tuple(sorted(a for a, acc in actor.accounts.items() if acc.role == "company"))
+    site_accounts = tuple(sorted(a for a, acc in actor.accounts.items() if acc.role == "site"))
+    site_ids = tuple(sorted({s for a in site_accounts for s in actor.accounts[a].site_ids}))
+    fp = fingerprint(actor.role, actor.tenant_id, company, site_accounts, site_ids, show_pending)
+    return Scope(tenant_id=actor.tenant_id, person_id=actor.person_id, company_accounts=company,
+                 site_accounts=site_accounts, site_ids=site_ids, fingerprint=fp)
+
+
+def _drop(data: dict[str, Any], fields: tuple[str, ...]) -> dict[str, Any]:
+    return {k: v for k, v in data.items() if k not in fields}
+
+
+def needs_view(actor: Actor, entity: str) -> bool:
+    """Whether rows of ``entity`` must be decoded and filtered for this session (else sent as stored)."""
+    if actor.is_staff:
+        return False
+    return entity in SECRET_FIELDS or entity in ("invoice", "job", "rental") or actor.role == "driver"
+
+
+def present(actor: Actor, tenant: dict[str, Any], entity: str, data: dict[str, Any]) -> dict[str, Any] | None:
+    """The row as this session may see it, or None if it may not see it at all."""
+    if actor.is_staff:
+        return data
+    if entity == "invoice" and (data["status"] == "draft" or
+                                (data["status"] == "pending" and not tenant.get("show_pending_invoices"))):
+        return None
+    data = _drop(data, SECRET_FIELDS.get(entity, ()))
+    if actor.role == "driver":
+        if entity in DRIVER_FIELDS:
+            return {k: v for k, v in data.items() if k in DRIVER_FIELDS[entity]}
+        return _drop(data, DRIVER_HIDDEN.get(entity, ()))
+    account_id = data["id"] if entity == "account" else data.get("account_id")
+    access = actor.access(account_id)
+    if access is not None and access.role == "site":
+        if entity in SITE_CONTACT_FIELDS:
+            return {k: v for k, v in data.items() if k in SITE_CONTACT_FIELDS[entity]}
+        return _drop(data, SITE_CONTACT_HIDDEN.get(entity, ()))
+    return data

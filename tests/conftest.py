@@ -1,0 +1,89 @@
+"""Test fixtures: a migrated, seeded database per test (SQLite by default, PostgreSQL with
+``HAULPORT_TEST_DATABASE=postgres``) and an app + client on it."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import uuid
+from pathlib import Path
+
+import pytest
+from litestar.testing import AsyncTestClient
+
+from server.app import create_app
+from server.settings import load_settings
+
+PG_ADMIN_URL = os.environ.get("HAULPORT_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
+USE_PG = os.environ.get("HAULPORT_TEST_DATABASE") == "postgres"
+TEMPLATE_PG = "haulport_test_template"
+
+
+def _migrate_and_seed(url: str) -> None:
+    from server.cli import migrate
+    from server.seed.demo import seed_demo
+
+    migrate(url)
+    asyncio.run(seed_demo(load_settings(env={}, database_url=url)))
+
+
+async def _pg_admin(*statements: str) -> None:
+    import asyncpg
+
+    conn = await asyncpg.connect(PG_ADMIN_URL)
+    try:
+        for statement in statements:
+            await conn.execute(statement)
+    finally:
+        await conn.close()
+
+
+def _pg_url(name: str) -> str:
+    return PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+
+
+@pytest.fixture(scope="session")
+def template_db(tmp_path_factory) -> str:
+    """A migrated database with the demo data, copied for each test."""
+    if USE_PG:
+        asyncio.run(_pg_admin(f"DROP DATABASE IF EXISTS {TEMPLATE_PG} WITH (FORCE)", f"CREATE DATABASE {TEMPLATE_PG}"))
+        _migrate_and_seed(_pg_url(TEMPLATE_PG))
+        return TEMPLATE_PG
+    path = tmp_path_factory.mktemp("template") / "haulport.db"
+    _migrate_and_seed(f"sqlite:///{path}")
+    return str(path)
+
+
+@pytest.fixture
+def database_url(template_db, tmp_path) -> str:
+    if USE_PG:
+        name = f"haulport_t_{uuid.uuid4().hex[:12]}"
+        asyncio.run(_pg_admin(f"CREATE DATABASE {name} TEMPLATE {template_db}"))
+        yield _pg_url(name)
+        asyncio.run(_pg_admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        return
+    path = tmp_path / "haulport.db"
+    shutil.copy(template_db, path)
+    yield f"sqlite:///{path}"
+
+
+@pytest.fixture
+def settings_overrides() -> dict:
+    return {}
+
+
+@pytest.fixture
+def settings(database_url, tmp_path, settings_overrides):
+    values = dict(database_url=database_url, dev_mode=True, secret_key="test-secret-key-0123456789",
+                  public_url="http://testserver.local", static_dir=str(tmp_path / "no-pwa"),
+                  magic_link_per_address=1000, magic_link_per_ip=10000)
+    values.update(settings_overrides)
+    return load_settings(path=Path(__file__).parent / "missing.toml", env={}, **values)
+
+
+@pytest.fixture
+async def client(settings):
+    app = create_app(settings)
+    async with AsyncTestClient(app=app, base_url="http://testserver.local") as c:
+        yield c

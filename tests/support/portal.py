@@ -1,0 +1,62 @@
+"""Logging in and syncing the way a client does, for tests."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+from urllib.parse import parse_qs, urlparse
+
+from server.seed.demo import sid
+
+AVA, OPS, GATE = "ava@example.com", "ops@harbor.example", "gate@harbor.example"
+ADMIN, OFFICE, DRIVER = "admin@demo.example", "office@demo.example", "driver@demo.example"
+IDS = sid  # demo row ids by name, e.g. IDS("site:ava-home")
+
+
+async def link_token(client, email: str, tenant: str = "demo") -> str:
+    """Ask for a magic link and read its token from the dev outbox."""
+    response = await client.post("/api/auth/magic-link", json={"tenant": tenant, "email": email})
+    assert response.status_code == 202, response.text
+    outbox = (await client.get("/api/dev/outbox", params={"to": email})).json()["messages"]
+    assert outbox, f"no login link sent to {email}"
+    return parse_qs(urlparse(outbox[0]["link"]).query)["token"][0]
+
+
+async def login(client, email: str, tenant: str = "demo") -> dict[str, str]:
+    """Authorization headers of a fresh session for ``email``."""
+    token = await link_token(client, email, tenant)
+    response = await client.post("/api/auth/session", json={"token": token})
+    assert response.status_code == 200, response.text
+    client.cookies.clear()  # tests authenticate by header unless they test cookies
+    return {"Authorization": f"Bearer {response.json()['session_token']}"}
+
+
+def new_client_id() -> str:
+    return uuid.uuid4().hex
+
+
+async def pull_all(client, headers, client_id: str, cursor: str | None = None) -> tuple[dict, dict[str, Any]]:
+    """Follow pull pages to the end; returns (last page, {(entity, id): row})."""
+    rows: dict[tuple[str, str], Any] = {}
+    while True:
+        params = {"client_id": client_id} | ({"cursor": cursor} if cursor else {})
+        page = (await client.get("/api/sync/pull", params=params, headers=headers)).json()
+        if page.get("reset"):
+            rows.clear()
+        for change in page["changes"]:
+            key = (change["entity"], change["id"])
+            if change["op"] == "put":
+                rows[key] = change["data"]
+            else:
+                rows.pop(key, None)
+        cursor = page["cursor"]
+        if not page["more"]:
+            return page, rows
+
+
+async def push(client, headers, client_id: str, *mutations: tuple[int, str, dict]) -> dict:
+    body = {"client_id": client_id, "schema_version": 1,
+            "mutations": [{"id": i, "name": n, "args": a, "created_at": "2026-01-01T00:00:00Z"} for i, n, a in mutations]}
+    response = await client.post("/api/sync/push", json=body, headers=headers)
+    assert response.status_code == 200, response.text
+    return response.json()
