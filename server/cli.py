@@ -45,6 +45,13 @@ def serve(host: str, port: int, workers: int) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["client"]:
+        # The client has its own options (``--db`` before the command), which REMAINDER cannot pass through.
+        from sync.client.cli import main as client_main
+
+        client_main(argv[1:])
+        return
     parser = argparse.ArgumentParser(prog="haulport", description="Haulport customer portal and sync hub")
     sub = parser.add_subparsers(dest="command", required=True)
     p_serve = sub.add_parser("serve", help="serve the API and the portal")

@@ -17,7 +17,7 @@ class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, frozen=
         "sqlite:///./data/haulport.db"
     )
     redis_url: Annotated[str, msgspec.Meta(pattern=r"^(rediss?://.+)?$")] = ""
-    secret_key: Annotated[str, msgspec.Meta(min_length=16)] = "change-me-in-production-this-is-only-for-dev"
+    secret_key: Annotated[str, msgspec.Meta(min_length=32)] = "change-me-in-production-this-is-only-for-dev"
     public_url: Annotated[str, msgspec.Meta(pattern=r"^https?://[^\s/]+(/[^\s]*)?$")] = "http://127.0.0.1:8000"
     dev_mode: bool = False
     notify_email_url: str = ""

@@ -75,7 +75,7 @@ def settings_overrides() -> dict:
 
 @pytest.fixture
 def settings(database_url, tmp_path, settings_overrides):
-    values = dict(database_url=database_url, dev_mode=True, secret_key="test-secret-key-0123456789",
+    values = dict(database_url=database_url, dev_mode=True, secret_key="test-secret-key-0123456789-abcdefghijkl",
                   public_url="http://testserver.local", static_dir=str(tmp_path / "no-pwa"),
                   magic_link_per_address=1000, magic_link_per_ip=10000)
     values.update(settings_overrides)

@@ -16,7 +16,7 @@ export function registerServiceWorker(onSyncRequest: () => void): void {
     onNeedRefresh() {
       appState.set({ applyUpdate: () => void updateSW(true) })
     },
-    onRegisterError(error) {
+    onRegisterError(error: unknown) {
       console.warn('service worker registration failed', error)
     },
   })

@@ -1,4 +1,4 @@
-import type { ComponentChildren, JSX } from 'preact'
+import type { ComponentChildren, PartialAnchorHTMLAttributes } from 'preact'
 import { useEffect, useState } from 'preact/hooks'
 
 // A tiny path router. Portal URLs are /t/{tenant}/{screen…}; `/` means the default tenant.
@@ -74,7 +74,7 @@ export function matchRoute<R extends { path: string }>(routes: R[], rest: string
   return null
 }
 
-type LinkProps = Omit<JSX.HTMLAttributes<HTMLAnchorElement>, 'href'> & { to: string; children?: ComponentChildren }
+type LinkProps = Omit<PartialAnchorHTMLAttributes<HTMLAnchorElement>, 'href' | 'role'> & { to: string; children?: ComponentChildren }
 
 /** An <a> that navigates without a page load (and still works with middle-click / new tab). */
 export function Link({ to, children, ...rest }: LinkProps) {

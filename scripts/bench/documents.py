@@ -35,7 +35,13 @@ TENANT = {
 ACCOUNT = {
     "number": "C-1042",
     "name": "Harbor Property Group",
-    "billing_address": {"line1": "1 Harbor Plaza", "line2": "Suite 400", "city": "Springfield", "region": "IL", "postal_code": "62702"},
+    "billing_address": {
+        "line1": "1 Harbor Plaza",
+        "line2": "Suite 400",
+        "city": "Springfield",
+        "region": "IL",
+        "postal_code": "62702",
+    },
     "net_terms_days": 30,
 }
 SITE = {

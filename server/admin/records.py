@@ -5,7 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from server.db.store import Store
+from server.documents.formatting import currency_of, format_money
 from server.errors import ApiError
+from sync.mutators.common import notify
+from sync.mutators.context import Context
+from sync.mutators.driver import STATUS_EVENTS
 from sync.rules import Rejected, advance_job, invoice_totals
 
 # URL collection → entity. Payments are read-only here: they come from Stripe or the portal.
@@ -74,8 +78,9 @@ async def apply_status(entity: str, current: dict[str, Any], changes: dict[str, 
         changes.update(moved)
 
 
-async def after_write(store: Store, entity: str, row: dict[str, Any]) -> None:
-    """Keep denormalised copies current: a contact's name on its memberships, truck names on jobs."""
+async def after_write(store: Store, entity: str, row: dict[str, Any]) -> dict[str, Any]:
+    """Keep denormalised copies current (a contact's name on its memberships, truck names on jobs);
+    returns the row as finally written."""
     if entity == "contact":
         for membership in await store.find("membership", contact_id=row["id"]):
             await store.update("membership", membership, name=row["name"], email=row.get("email"),
@@ -84,9 +89,36 @@ async def after_write(store: Store, entity: str, row: dict[str, Any]) -> None:
         contact = await store.get("contact", row["contact_id"])
         if contact and (row["name"], row["email"], row["phone"]) != (contact["name"], contact["email"],
                                                                      contact["phone"]):
-            await store.update("membership", row, name=contact["name"], email=contact["email"],
-                               phone=contact["phone"])
+            row = await store.update("membership", row, name=contact["name"], email=contact["email"],
+                                     phone=contact["phone"])
     if entity == "job" and row.get("truck_id"):
         truck = await store.get("truck", row["truck_id"])
         if truck and row.get("truck_name") != truck["name"]:
-            await store.update("job", row, truck_name=truck["name"])
+            row = await store.update("job", row, truck_name=truck["name"])
+    return row
+
+
+async def notify_milestones(ctx: Context, entity: str, before: dict[str, Any] | None, after: dict[str, Any]) -> None:
+    """Tell the account's people about what an office edit reached, as a driver's tap or a booking would:
+    a bell notification each (in this transaction) and an SMS/email event in ``ctx.events`` (sent after
+    commit if the tenant's ``notify_events`` say so)."""
+    before = before or {}
+    if entity == "job" and after.get("account_id"):
+        link, number = f"/jobs/{after['id']}", after.get("number") or ""
+        open_job = after["status"] not in ("completed", "cancelled")
+        if after.get("truck_id") and after["truck_id"] != before.get("truck_id") and open_job:
+            truck = await ctx.tx.get("truck", after["truck_id"])
+            when = f" on {after['scheduled_date']}" if after.get("scheduled_date") else ""
+            await notify(ctx, "technician_dispatched", after["account_id"], f"Technician dispatched: job {number}",
+                         f"Truck {truck['name'] if truck else ''} is assigned to your job{when}.", link,
+                         after.get("site_id"))
+        if after["status"] != before.get("status") and after["status"] in STATUS_EVENTS:
+            kind, title = STATUS_EVENTS[after["status"]]
+            await notify(ctx, kind, after["account_id"], f"{title}: job {number}", f"Job {number}.", link,
+                         after.get("site_id"))
+    if entity == "invoice" and after["status"] == "open" and before.get("status") != "open":
+        amount = format_money(after.get("balance"), currency_of(ctx.tenant))
+        due = f", due {after['due_on']}" if after.get("due_on") else ""
+        # site_id None: site contacts never see invoices
+        await notify(ctx, "invoice_sent", after["account_id"], f"Invoice {after.get('number') or ''} is ready",
+                     f"Amount due {amount}{due}.", f"/invoices/{after['id']}")

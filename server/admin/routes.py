@@ -5,16 +5,19 @@ from __future__ import annotations
 from typing import Any, Literal
 
 import msgspec
+from litestar.params import FromPath
 from litestar import Request, get, patch, post
 
 from server.admin.records import (
     COLLECTIONS, NUMBERED, READ_ONLY, SERVER_FIELDS, after_write, apply_status, check_references, normalise,
+    notify_milestones,
 )
 from server.auth import guards
 from server.db.store import IdTaken, InvalidRow, Store, StaleRow, now_iso
 from server.db.tables import KINDS
 from server.errors import ApiError, not_found
 from sync.entities import Address, BusinessHours, Color, HttpUrl, Name
+from sync.mutators.context import Context
 
 FeatureName = Literal["booking", "invoice_payment", "estimate_approval", "review_collection", "rentals", "supplies",
                       "messaging"]
@@ -78,12 +81,12 @@ def _entity(collection: str) -> str:
 
 
 @get("/api/admin/{collection:str}", guards=[guards.staff])
-async def list_records(request: Request, collection: str, limit: int = 100, offset: int = 0,
+async def list_records(request: Request, collection: FromPath[str], limit: int = 100, offset: int = 0,
                        q: str | None = None) -> dict[str, Any]:
     """Records of a kind, newest first; filter with ``?field=value``, search names/numbers with ``q``."""
     entity = _entity(collection)
     kinds = KINDS[entity]
-    filters = {k: v for k, v in request.query_params.items() if k not in ("limit", "offset", "q")}
+    filters = {k: v for k, v in request.query_params.items() if k not in ("limit", "offset", "q", "collection")}
     for key in filters:
         if kinds.get(key) not in ("text", "int", "bool"):
             raise ApiError(400, "bad_filter", f"cannot filter {collection} by {key!r}")
@@ -106,7 +109,7 @@ async def list_records(request: Request, collection: str, limit: int = 100, offs
 
 
 @get("/api/admin/{collection:str}/{record_id:str}", guards=[guards.staff])
-async def read_record(request: Request, collection: str, record_id: str) -> dict[str, Any]:
+async def read_record(request: Request, collection: FromPath[str], record_id: FromPath[str]) -> dict[str, Any]:
     entity = _entity(collection)
     async with request.app.state.db.read() as conn:
         row = await Store(conn, request.user.tenant_id).get(entity, record_id)
@@ -123,7 +126,7 @@ def _clean(entity: str, data: dict[str, Any]) -> dict[str, Any]:
 
 
 @post("/api/admin/{collection:str}", guards=[guards.staff], status_code=201)
-async def create_record(request: Request, collection: str, data: dict[str, Any]) -> dict[str, Any]:
+async def create_record(request: Request, collection: FromPath[str], data: dict[str, Any]) -> dict[str, Any]:
     """Create a record; ids of what it points at must exist in this tenant."""
     entity = _entity(collection)
     if entity in READ_ONLY or entity == "tenant":
@@ -148,13 +151,16 @@ async def create_record(request: Request, collection: str, data: dict[str, Any])
             raise ApiError(422, "invalid", str(exc)) from None
         except IdTaken as exc:
             raise ApiError(409, "id_taken", str(exc)) from None
-        await after_write(store, entity, created)
+        created = await after_write(store, entity, created)
+        ctx = Context(actor=request.user, tenant=request.scope["tenant"], tx=store, now=now_iso())
+        await notify_milestones(ctx, entity, None, created)
     await request.app.state.hub.after_commit(request.user.tenant_id, store.changed)
+    request.app.state.mailer.dispatch(request.scope["tenant"], ctx.events)  # after commit, off the request path
     return created
 
 
 @patch("/api/admin/{collection:str}/{record_id:str}", guards=[guards.staff])
-async def update_record(request: Request, collection: str, record_id: str, data: dict[str, Any]) -> dict[str, Any]:
+async def update_record(request: Request, collection: FromPath[str], record_id: FromPath[str], data: dict[str, Any]) -> dict[str, Any]:
     """Change some fields of a record (job status only moves forward)."""
     entity = _entity(collection)
     if entity in READ_ONLY:
@@ -180,9 +186,35 @@ async def update_record(request: Request, collection: str, record_id: str, data:
         if entity == "membership" and "portal_access" in changes and not updated["portal_access"]:
             contact = await store.get("contact", updated["contact_id"])
             await store.update("contact", contact, token_version=contact["token_version"] + 1)
-        await after_write(store, entity, updated)
+        updated = await after_write(store, entity, updated)
+        ctx = Context(actor=request.user, tenant=request.scope["tenant"], tx=store, now=now_iso())
+        await notify_milestones(ctx, entity, current, updated)
     await request.app.state.hub.after_commit(request.user.tenant_id, store.changed)
+    request.app.state.mailer.dispatch(request.scope["tenant"], ctx.events)  # after commit, off the request path
     return updated
 
 
-ROUTES = [read_settings, update_settings, list_records, read_record, create_record, update_record]
+# "/api/admin/accounts/{id}/portal-view" makes "accounts" a fixed path segment, and Litestar does not
+# fall back from a fixed segment to "{collection}", so accounts get their own thin handlers.
+@get("/api/admin/accounts", guards=[guards.staff])
+async def list_accounts(request: Request, limit: int = 100, offset: int = 0, q: str | None = None) -> dict[str, Any]:
+    return await list_records.fn(request, "accounts", limit, offset, q)
+
+
+@get("/api/admin/accounts/{record_id:str}", guards=[guards.staff])
+async def read_account(request: Request, record_id: FromPath[str]) -> dict[str, Any]:
+    return await read_record.fn(request, "accounts", record_id)
+
+
+@post("/api/admin/accounts", guards=[guards.staff], status_code=201)
+async def create_account(request: Request, data: dict[str, Any]) -> dict[str, Any]:
+    return await create_record.fn(request, "accounts", data)
+
+
+@patch("/api/admin/accounts/{record_id:str}", guards=[guards.staff])
+async def update_account(request: Request, record_id: FromPath[str], data: dict[str, Any]) -> dict[str, Any]:
+    return await update_record.fn(request, "accounts", record_id, data)
+
+
+ROUTES = [read_settings, update_settings, list_records, read_record, create_record, update_record,
+          list_accounts, read_account, create_account, update_account]

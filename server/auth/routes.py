@@ -6,6 +6,7 @@ import time
 from typing import Annotated, Any
 
 import msgspec
+from litestar.params import FromPath
 from litestar import Request, Response, get, post
 from litestar.datastructures import Cookie
 
@@ -135,8 +136,12 @@ async def me(request: Request) -> dict[str, Any]:
     async with request.app.state.db.read() as conn:
         person = await Store(conn, actor.tenant_id).get(
             "contact" if actor.person_kind == "contact" else "staff_user", actor.person_id)
+    # site_ids and primary let a client replay mutations with the same rules the server applies
+    accounts = [msgspec.to_builtins(out) | {"site_ids": list(actor.accounts[out.id].site_ids),
+                                             "primary": actor.accounts[out.id].primary}
+                for out in _accounts_out(actor)]
     return {"contact": _person_out(actor, person), "role": actor.role, "read_only": actor.read_only,
-            "accounts": msgspec.to_builtins(_accounts_out(actor)), "truck_id": actor.truck_id,
+            "accounts": accounts, "truck_id": actor.truck_id,
             "tenant": {"id": tenant["id"], "slug": tenant["slug"], "name": tenant["name"],
                        "display_name": tenant["display_name"] or tenant["name"]}}
 
@@ -147,7 +152,7 @@ async def logout() -> Response:
 
 
 @post("/api/admin/accounts/{account_id:str}/portal-view", status_code=200, guards=[guards.staff])
-async def portal_view(request: Request, account_id: str) -> dict[str, Any]:
+async def portal_view(request: Request, account_id: FromPath[str]) -> dict[str, Any]:
     """A read-only session showing one customer's portal, for staff helping on the phone."""
     actor = request.user
     async with request.app.state.db.read() as conn:
@@ -182,7 +187,7 @@ async def dev_outbox(request: Request, to: str | None = None, limit: int = 50) -
 
 
 @get("/api/public/tenants/{slug:str}", opt={"public": True})
-async def public_tenant(request: Request, slug: str) -> dict[str, Any]:
+async def public_tenant(request: Request, slug: FromPath[str]) -> dict[str, Any]:
     """Branding, features, contact details and hours of a portal: what the login screen shows."""
     async with request.app.state.db.read() as conn:
         raw = await conn.fetchrow("SELECT id FROM tenant WHERE slug = ?", slug)

@@ -166,8 +166,7 @@ class Canvas:
     def box(self, x: float, y: float, width: float, height: float, color: Color) -> None:
         """Fill a rectangle whose top-left corner is at (x, y)."""
         self._pages[self._current].append(
-            f"{_rgb(color)} rg {x:.2f} {self.height - y - height:.2f} "
-            f"{width:.2f} {height:.2f} re f\n"
+            f"{_rgb(color)} rg {x:.2f} {self.height - y - height:.2f} {width:.2f} {height:.2f} re f\n"
         )
 
     def rule(self, x1: float, x2: float, y: float, color: Color = RULE, weight: float = 0.6) -> None:

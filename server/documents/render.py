@@ -24,9 +24,7 @@ _LOAD_ESTIMATES = {
 }
 
 
-def render_invoice(
-    tenant: dict, account: dict, invoice: dict, site: dict | None, *, today: str | None = None
-) -> bytes:
+def render_invoice(tenant: dict, account: dict, invoice: dict, site: dict | None, *, today: str | None = None) -> bytes:
     """An invoice PDF; given `today` (YYYY-MM-DD), an open invoice past due shows as overdue."""
     sheet = Sheet(tenant, "Invoice", invoice.get("number") or "")
     total, balance = int(invoice.get("total") or 0), int(invoice.get("balance") or 0)
@@ -146,9 +144,11 @@ def render_payment_receipt(tenant: dict, account: dict, payment: dict, invoices:
             ("Reference", payment.get("reference") or ""),
             ("Account no.", account.get("number") or ""),
         ],
-        badge=(_PAYMENT_BADGES.get(status, _label(status).upper()), _status_color(status, sheet.accent))
-        if status
-        else None,
+        badge=(
+            (_PAYMENT_BADGES.get(status, _label(status).upper()), _status_color(status, sheet.accent))
+            if status
+            else None
+        ),
     )
     sheet.blocks([("Received from", _party_lines(account))])
 
@@ -271,7 +271,7 @@ _PAYMENT_BADGES = {"succeeded": "PAID", "pending": "PENDING", "failed": "FAILED"
 
 
 def _label(code: str) -> str:
-    """"en_route" → "En route"."""
+    """A status or kind code for people: en_route → "En route"."""
     return code.replace("_", " ").capitalize()
 
 

@@ -104,7 +104,10 @@ class Sheet:
         half = self.content_width / 2 - 10
 
         y = 52
-        for line in wrap(tenant_name(tenant), half, 17, True)[:2]:
+        name_lines = wrap(tenant_name(tenant), half, 17, True)
+        if len(name_lines) > 2:
+            name_lines = [name_lines[0], fit(" ".join(name_lines[1:]), half, 17, True)]
+        for line in name_lines:
             canvas.text(self.left, y, line, size=17, bold=True, color=self.accent)
             y += 19
         y -= 4
@@ -163,10 +166,12 @@ class Sheet:
         for index in range(pages):
             canvas.go_to_page(index)
             canvas.rule(self.left, self.right, footer_y)
+            page_label = f"{self.number} · page {index + 1} of {pages}".lstrip(" ·")
+            label_width = canvas.text(self.right, footer_y + 13, page_label, size=7.5, color=GREY, align="right")
+            room = self.content_width - label_width - 20
             if closing_note:
-                canvas.text(self.left, footer_y + 13, fit(closing_note, self.content_width - 90, 8), size=8, color=GREY)
-            canvas.text(self.left, footer_y + 24, fit(contact, self.content_width - 90, 7.5), size=7.5, color=GREY)
-            canvas.text(self.right, footer_y + 13, f"{self.number} · page {index + 1} of {pages}", size=7.5, color=GREY, align="right")
+                canvas.text(self.left, footer_y + 13, fit(closing_note, room, 8), size=8, color=GREY)
+            canvas.text(self.left, footer_y + 24, fit(contact, room, 7.5), size=7.5, color=GREY)
         return canvas.to_pdf(title=f"{self.title} {self.number}".strip(), author=tenant_name(tenant))
 
     # -- blocks ---------------------------------------------------------------------
@@ -227,8 +232,11 @@ class Sheet:
         for index, row in enumerate(rows):
             bold = index in bold_rows
             cells = [
-                wrap(str(value), width - 2 * pad, size, bold)[:MAX_CELL_LINES] if i == wrap_column
-                else [fit(str(value), width - 2 * pad, size, bold)]
+                (
+                    wrap(str(value), width - 2 * pad, size, bold)[:MAX_CELL_LINES]
+                    if i == wrap_column
+                    else [fit(str(value), width - 2 * pad, size, bold)]
+                )
                 for i, (value, width) in enumerate(zip(row, widths))
             ]
             height = max(len(lines) for lines in cells) * leading + 7
@@ -256,7 +264,9 @@ class Sheet:
             self.y += 2
         self.y += 6
 
-    def _cell(self, align: str, x: float, width: float, y: float, text: str, size: float, bold: bool, color: Color, pad: float) -> None:
+    def _cell(
+        self, align: str, x: float, width: float, y: float, text: str, size: float, bold: bool, color: Color, pad: float
+    ) -> None:
         if align == "right":
             self.canvas.text(x + width - pad, y, text, size=size, bold=bold, color=color, align="right")
         elif align == "center":
@@ -273,7 +283,9 @@ class Sheet:
             if last:
                 self.canvas.box(label_x - 6, self.y + 1, self.right - label_x + 6, 19, self.accent)
                 self.canvas.text(label_x, self.y + 14, label, size=10, bold=True, color=(1, 1, 1))
-                self.canvas.text(self.right - 5, self.y + 14, value, size=10.5, bold=True, color=(1, 1, 1), align="right")
+                self.canvas.text(
+                    self.right - 5, self.y + 14, value, size=10.5, bold=True, color=(1, 1, 1), align="right"
+                )
                 self.y += 22
             else:
                 self.canvas.text(label_x, self.y + 11, label, size=9, color=GREY)

@@ -88,9 +88,7 @@ def build_statement(
         "opening_balance": opening,
         "entries": entries,
         "closing_balance": running,
-        "ageing": ageing_buckets(
-            [inv for inv in posted if _invoice_date(inv) <= period_to], as_of
-        ),
+        "ageing": ageing_buckets([inv for inv in posted if _invoice_date(inv) <= period_to], as_of),
     }
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
+from litestar.params import FromPath
 from litestar import Request, Response, get, post
 from litestar.datastructures import UploadFile
 from litestar.enums import RequestEncodingType
@@ -78,7 +79,7 @@ async def upload(request: Request,
 
 
 @get("/api/uploads/{upload_id:str}", guards=[guards.anyone_signed_in])
-async def read_upload(request: Request, upload_id: str) -> Response:
+async def read_upload(request: Request, upload_id: FromPath[str]) -> Response:
     """An uploaded image, for whoever may see the job it belongs to."""
     actor = request.user
     async with request.app.state.db.read() as conn:

@@ -204,7 +204,9 @@ def test_long_invoice_continues_on_further_pages_with_the_header_repeated(tmp_pa
 
 def test_awkward_text_does_not_break_the_pdf(tmp_path):
     tenant = {**TENANT, "display_name": "Müller (Süd) \\ Entsorgung – €", "logo_url": "javascript:alert(1)"}
-    invoice = make_invoice(number="RE-(2025", lines=[{"description": "Tür ) ✓ 🚛\n(x)", "quantity": 1, "unit_price": 1, "amount": 1}])
+    invoice = make_invoice(
+        number="RE-(2025", lines=[{"description": "Tür ) ✓ 🚛\n(x)", "quantity": 1, "unit_price": 1, "amount": 1}]
+    )
     pdf = render_invoice(tenant, ACCOUNT, invoice, SITE)
     text = pdf_text(pdf, tmp_path)
     assert "Müller (Süd) \\ Entsorgung – €" in text
@@ -219,9 +221,20 @@ def test_other_currencies_print_on_a4_with_their_symbol(tmp_path):
 
 
 def test_job_receipt_shows_service_crew_items_and_history(tmp_path):
-    pdf = render_job_receipt(TENANT, ACCOUNT, JOB, SITE, {"name": "Junk removal"}, truck={"name": "T-1", "plate": "IL 4X-221"})
+    pdf = render_job_receipt(
+        TENANT, ACCOUNT, JOB, SITE, {"name": "Junk removal"}, truck={"name": "T-1", "plate": "IL 4X-221"}
+    )
     text = pdf_text(pdf, tmp_path)
-    for expected in ["J-1007", "COMPLETED", "Junk removal", "Half truck", "Sam Lee, Jo Park", "T-1", "Refrigerator", "55 Dock St"]:
+    for expected in [
+        "J-1007",
+        "COMPLETED",
+        "Junk removal",
+        "Half truck",
+        "Sam Lee, Jo Park",
+        "T-1",
+        "Refrigerator",
+        "55 Dock St",
+    ]:
         assert expected in text, expected
     # window and history in the tenant's time zone (America/Chicago, UTC-6 in early March)
     assert "08:00-12:00" in text
@@ -242,10 +255,31 @@ def test_payment_receipt_shows_amount_allocations_and_unapplied_credit(tmp_path)
 
 
 def test_statement_pdf_shows_entries_closing_balance_and_ageing(tmp_path):
-    invoices = [make_invoice(), make_invoice(id="inv-0", number="INV-2025-0031", issued_on="2025-01-10", due_on="2025-02-09", total=15_000, balance=15_000)]
-    statement = build_statement(invoices, [PAYMENT], "2025-02-15", "2025-03-31", "2025-04-20", timezone="America/Chicago")
+    invoices = [
+        make_invoice(),
+        make_invoice(
+            id="inv-0",
+            number="INV-2025-0031",
+            issued_on="2025-01-10",
+            due_on="2025-02-09",
+            total=15_000,
+            balance=15_000,
+        ),
+    ]
+    statement = build_statement(
+        invoices, [PAYMENT], "2025-02-15", "2025-03-31", "2025-04-20", timezone="America/Chicago"
+    )
     text = pdf_text(render_statement(TENANT, ACCOUNT, SITE, **statement), tmp_path)
-    for expected in ["Opening balance", "$150.00", "INV-2025-0042", "PAY-0099", "-$500.00", "Closing balance", "$267.03", "OVER 90 DAYS"]:
+    for expected in [
+        "Opening balance",
+        "$150.00",
+        "INV-2025-0042",
+        "PAY-0099",
+        "-$500.00",
+        "Closing balance",
+        "$267.03",
+        "OVER 90 DAYS",
+    ]:
         assert expected in text, expected
 
 
@@ -283,6 +317,20 @@ def test_rendering_makes_no_network_connection(monkeypatch):
     monkeypatch.setattr(socket, "create_connection", refuse)
     monkeypatch.setattr(socket, "getaddrinfo", refuse)
     assert all(pdf.startswith(b"%PDF") for pdf in render_everything())
+
+
+def test_invoices_render_side_by_side_in_threads(tmp_path):
+    from concurrent.futures import ThreadPoolExecutor
+
+    numbers = [f"INV-T{n:03d}" for n in range(12)]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        pdfs = list(
+            pool.map(lambda number: render_invoice(TENANT, ACCOUNT, make_invoice(number=number), SITE), numbers)
+        )
+    for number, pdf in zip(numbers, pdfs):
+        text = pdf_text(pdf, tmp_path)
+        assert number in text
+        assert [other for other in numbers if other != number and other in text] == []
 
 
 # -- statement maths ----------------------------------------------------------------------
@@ -346,7 +394,12 @@ def test_entries_are_in_date_order_with_a_running_balance():
 
 def test_period_bounds_are_inclusive():
     statement = build_statement(
-        [inv("I1", "2025-03-01", 100), inv("I2", "2025-03-31", 200), inv("I3", "2025-04-01", 400), inv("I0", "2025-02-28", 800)],
+        [
+            inv("I1", "2025-03-01", 100),
+            inv("I2", "2025-03-31", 200),
+            inv("I3", "2025-04-01", 400),
+            inv("I0", "2025-02-28", 800),
+        ],
         [],
         "2025-03-01",
         "2025-03-31",
@@ -394,7 +447,13 @@ def test_payments_are_dated_in_the_tenants_time_zone():
     )
     assert statement["opening_balance"] == 0
     assert statement["entries"] == []
-    in_utc = build_statement([inv("I1", "2025-02-10", 5_000)], [pay("P1", "2025-03-01T03:00:00Z", 5_000)], "2025-03-01", "2025-03-31", "2025-03-31")
+    in_utc = build_statement(
+        [inv("I1", "2025-02-10", 5_000)],
+        [pay("P1", "2025-03-01T03:00:00Z", 5_000)],
+        "2025-03-01",
+        "2025-03-31",
+        "2025-03-31",
+    )
     assert in_utc["opening_balance"] == 5_000
     assert in_utc["entries"][0]["date"] == "2025-03-01"
 
@@ -463,7 +522,9 @@ def test_a_period_that_ends_before_it_starts_is_refused():
 
 def test_a_posted_invoice_without_an_issue_date_is_refused():
     with pytest.raises(ValueError, match="INV-9 has no issued_on"):
-        build_statement([{"number": "INV-9", "status": "open", "total": 1}], [], "2025-03-01", "2025-03-31", "2025-03-31")
+        build_statement(
+            [{"number": "INV-9", "status": "open", "total": 1}], [], "2025-03-01", "2025-03-31", "2025-03-31"
+        )
 
 
 def test_an_empty_account_has_an_empty_statement():

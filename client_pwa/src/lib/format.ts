@@ -43,6 +43,15 @@ export function formatInstant(instant: string | null | undefined): string {
   return new Intl.DateTimeFormat(undefined, { month: 'short', day: 'numeric', hour: 'numeric', minute: '2-digit' }).format(parsed)
 }
 
+/** "2:05 PM" for an instant today, "Mar 4" otherwise: for tight spaces such as the tracker. */
+export function formatShortInstant(instant: string | null | undefined, now = new Date()): string {
+  if (!instant) return ''
+  const parsed = new Date(instant)
+  if (Number.isNaN(parsed.getTime())) return instant
+  const sameDay = parsed.toDateString() === now.toDateString()
+  return new Intl.DateTimeFormat(undefined, sameDay ? { hour: 'numeric', minute: '2-digit' } : { month: 'short', day: 'numeric' }).format(parsed)
+}
+
 /** "5 min ago", "3 h ago", or a date for older instants. */
 export function timeAgo(instant: string | null | undefined, now = Date.now()): string {
   if (!instant) return ''

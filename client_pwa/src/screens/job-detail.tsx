@@ -24,7 +24,7 @@ export function JobDetailScreen({ params }: { params: Record<string, string> }) 
 
   if (job === undefined) return <Loading />
   if (job === null) return <EmptyState title="Job not found"><Link to="jobs">Back to jobs</Link></EmptyState>
-  const truck = job.truck_id ? trucks.get(job.truck_id) : undefined
+  const truckName = (job.truck_id ? trucks.get(job.truck_id)?.name : undefined) ?? (job.truck_name as string | undefined) ?? ''
   const crew = crewNames(job.crew)
   const eta = etaText(fix)
   const siteLatLng = typeof site?.lat === 'number' && typeof site?.lng === 'number' ? { lat: site.lat, lng: site.lng } : null
@@ -44,7 +44,7 @@ export function JobDetailScreen({ params }: { params: Record<string, string> }) 
       {isTrackable(job) && (
         <div class="live-box">
           {eta && <p class="eta" role="status">{eta}</p>}
-          <LazyTruckMap fix={fix} site={siteLatLng} truckName={truck?.name} />
+          <LazyTruckMap fix={fix} site={siteLatLng} truckName={truckName} />
         </div>
       )}
 
@@ -52,7 +52,7 @@ export function JobDetailScreen({ params }: { params: Record<string, string> }) 
         <dt>When</dt>
         <dd>{formatDate(job.scheduled_date) || 'To be scheduled'}{slot ? ` · ${slot.label}` : ''}</dd>
         {site && (<><dt>Where</dt><dd>{site.name}{site.address ? <><br />{formatAddress(site.address as Record<string, unknown>)}</> : null}</dd></>)}
-        {(truck || crew) && (<><dt>Crew</dt><dd>{[crew, truck ? `Truck ${truck.name}` : ''].filter(Boolean).join(' · ')}</dd></>)}
+        {(truckName || crew) && (<><dt>Crew</dt><dd>{[crew, truckName ? `Truck ${truckName}` : ''].filter(Boolean).join(' · ')}</dd></>)}
         {job.description && (<><dt>Description</dt><dd>{job.description}</dd></>)}
         {itemsText(job.items) && (<><dt>Items</dt><dd>{itemsText(job.items)}</dd></>)}
         {job.load_estimate && (<><dt>Load</dt><dd>{LOAD_ESTIMATES.find((l) => l.value === job.load_estimate)?.label ?? titleCase(job.load_estimate)}</dd></>)}

@@ -6,7 +6,7 @@
 // applied, so when the app next opens and pushes again, nothing is applied twice.
 
 interface QueuedMutation { id: number; name: string; args: unknown; created_at: string; state: string }
-interface Session { session_token: string; expires_at: string }
+interface Session { session_token: string; expires_at: number | string }
 
 export async function replayQueue(sw: ServiceWorkerGlobalScope, slug: string): Promise<void> {
   const windows = await sw.clients.matchAll({ type: 'window' })
@@ -23,7 +23,7 @@ export async function replayQueue(sw: ServiceWorkerGlobalScope, slug: string): P
       readAll<QueuedMutation>(db, 'queue'),
     ])
     const pending = queue.filter((m) => m.state === 'pending').sort((a, b) => a.id - b.id).slice(0, 50)
-    if (!session || !clientId || !pending.length || Date.parse(session.expires_at) < Date.now()) return
+    if (!session || !clientId || !pending.length || expiresAtMs(session.expires_at) < Date.now()) return
     const response = await fetch('/api/sync/push', {
       method: 'POST',
       headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${session.session_token}` },
@@ -38,6 +38,12 @@ export async function replayQueue(sw: ServiceWorkerGlobalScope, slug: string): P
   } finally {
     db.close()
   }
+}
+
+/** Epoch seconds or an ISO instant, as epoch milliseconds. */
+function expiresAtMs(value: number | string): number {
+  if (typeof value === 'number') return value < 1e12 ? value * 1000 : value
+  return Date.parse(value)
 }
 
 function openDb(name: string): Promise<IDBDatabase> {

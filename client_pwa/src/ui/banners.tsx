@@ -2,8 +2,9 @@ import { META, db } from '../data/db'
 import { useEntity, useLiveQuery, usePendingCount } from '../data/queries'
 import type { MutationRejection } from '../data/types'
 import { dismissRejection, syncNow } from '../portal'
-import { isReadOnly, useAppState } from '../state/app-state'
+import { currentAccount, isReadOnly, useAppState } from '../state/app-state'
 import { timeAgo } from '../lib/format'
+import { Link } from '../router'
 
 // The strip under the header: problems and modes the user must know about, most serious first.
 
@@ -22,11 +23,13 @@ export function Banners() {
       {state.dbError && <div class="banner banner-bad" role="alert">{state.dbError}</div>}
       {isReadOnly(state) && (
         <div class="banner banner-readonly" role="note">
-          Staff read-only view{state.me?.contact?.name ? ` of ${state.me.contact.name}'s portal` : ''}: changes are disabled.
+          Staff read-only view{currentAccount(state) ? ` of ${currentAccount(state)!.name}` : ''}: changes are disabled.
         </div>
       )}
       {state.sessionExpired && (
-        <div class="banner banner-warn">Your sign-in has expired. Request a new link to keep syncing; nothing you saved is lost.</div>
+        <div class="banner banner-warn">
+          Your sign-in has expired; nothing you saved is lost. <Link to="login">Get a new sign-in link</Link> to keep syncing.
+        </div>
       )}
       {!state.online && (
         <div class="banner banner-offline">

@@ -22,7 +22,7 @@ interface TextFieldProps {
   label: string
   value: string
   onInput: (value: string) => void
-  type?: string
+  type?: 'text' | 'email' | 'tel' | 'date' | 'time' | 'number' | 'search' | 'url'
   required?: boolean
   placeholder?: string
   hint?: string
@@ -44,7 +44,8 @@ export function TextField(props: TextFieldProps) {
       {props.multiline ? (
         <textarea {...common} rows={3} />
       ) : (
-        <input {...common} type={props.type ?? 'text'} autoComplete={props.autoComplete} inputMode={props.inputMode} min={props.min} />
+        // Preact 11 types `type` per ARIA role; all our types accept these same attributes.
+        <input {...common} type={(props.type ?? 'text') as 'text'} autoComplete={props.autoComplete} inputMode={props.inputMode} min={props.min} />
       )}
     </Field>
   )

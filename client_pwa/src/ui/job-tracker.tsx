@@ -1,5 +1,5 @@
 import type { Job } from '../data/types'
-import { formatInstant } from '../lib/format'
+import { formatShortInstant } from '../lib/format'
 import { TRACKER_STEPS, stepsDone } from '../lib/jobs'
 
 /** The 4-step tracker: Confirmed → En Route → In Progress → Completed (PRODUCT.md, S0). */
@@ -18,7 +18,7 @@ export function JobTracker({ job }: { job: Job }) {
             <li key={step.status} class={`tracker-step ${state}`} aria-current={state === 'current' ? 'step' : undefined}>
               <span class="tracker-dot" aria-hidden="true" />
               <span class="tracker-label">{step.label}</span>
-              {at && state !== 'todo' && <span class="tracker-time">{formatInstant(at)}</span>}
+              {at && state !== 'todo' && <span class="tracker-time">{formatShortInstant(at)}</span>}
               <span class="visually-hidden">{state === 'done' ? ' (done)' : state === 'current' ? ' (current)' : ''}</span>
             </li>
           )

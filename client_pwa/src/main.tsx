@@ -1,0 +1,30 @@
+import { render } from 'preact'
+import { App } from './app'
+import { defaultTenant, startPortal, syncNow } from './portal'
+import { registerServiceWorker } from './pwa'
+import { parseLocation, setRouterTenant } from './router'
+import { reportDbError } from './data/db-errors'
+import './styles.css'
+
+// Boot: pick the tenant from the URL (/t/{slug}/…; `/` = the last tenant used here, else "demo"),
+// open its offline replica, render, then sync in the background.
+
+const location = parseLocation()
+const slug = location.slug ?? defaultTenant()
+setRouterTenant(slug)
+if (!location.slug) history.replaceState(null, '', `/t/${slug}/${location.rest}${window.location.search}${window.location.hash}`)
+
+// Storage errors can surface outside any await we control (e.g. during a liveQuery).
+window.addEventListener('unhandledrejection', (event) => {
+  const name = (event.reason as { name?: string })?.name ?? ''
+  if (/Dexie|Quota|IDB|Database|InvalidState|MissingAPI/.test(name) || name.endsWith('Error') && String(event.reason).includes('IndexedDB')) {
+    reportDbError(event.reason)
+  }
+})
+
+void startPortal(slug).finally(() => {
+  const root = document.getElementById('app')!
+  root.textContent = '' // drop the static "Loading…" placeholder
+  render(<App />, root)
+})
+registerServiceWorker(() => void syncNow())

@@ -1,0 +1,66 @@
+import { SelectField, TextField } from '../ui/form-fields'
+
+// The "new location" part of the booking form; the same shape as site.upsert's args.
+
+export interface NewSite {
+  name: string
+  type: string
+  line1: string
+  line2: string
+  city: string
+  region: string
+  postal_code: string
+  building: string
+  unit: string
+  access_code: string
+  notes: string
+}
+
+export const EMPTY_SITE: NewSite = {
+  name: '', type: 'residential', line1: '', line2: '', city: '', region: '', postal_code: '',
+  building: '', unit: '', access_code: '', notes: '',
+}
+
+const SITE_TYPES = ['residential', 'commercial', 'construction', 'event', 'other'].map((t) => ({ value: t, label: t[0].toUpperCase() + t.slice(1) }))
+
+/** Wire args for a new site (empty optional fields left out). */
+export function newSiteArgs(id: string, site: NewSite): Record<string, unknown> {
+  const optional = (value: string) => (value.trim() ? value.trim() : undefined)
+  return Object.fromEntries(Object.entries({
+    id,
+    name: site.name.trim() || site.line1.trim(),
+    type: site.type,
+    address: Object.fromEntries(Object.entries({
+      line1: site.line1.trim(), line2: optional(site.line2), city: site.city.trim(),
+      region: optional(site.region), postal_code: optional(site.postal_code),
+    }).filter(([, v]) => v !== undefined)),
+    building: optional(site.building),
+    unit: optional(site.unit),
+    access_code: optional(site.access_code),
+    notes: optional(site.notes),
+  }).filter(([, v]) => v !== undefined))
+}
+
+export function NewSiteFields({ site, onChange }: { site: NewSite; onChange: (site: NewSite) => void }) {
+  const set = (field: keyof NewSite) => (value: string) => onChange({ ...site, [field]: value })
+  return (
+    <fieldset class="subform">
+      <legend>New location</legend>
+      <TextField label="Name (e.g. Home, Warehouse 2)" value={site.name} onInput={set('name')} />
+      <SelectField label="Type" value={site.type} onChange={set('type')} options={SITE_TYPES} />
+      <TextField label="Street address" required autoComplete="address-line1" value={site.line1} onInput={set('line1')} />
+      <TextField label="Address line 2" autoComplete="address-line2" value={site.line2} onInput={set('line2')} />
+      <div class="field-row">
+        <TextField label="City" required autoComplete="address-level2" value={site.city} onInput={set('city')} />
+        <TextField label="State / region" autoComplete="address-level1" value={site.region} onInput={set('region')} />
+      </div>
+      <TextField label="Postal code" autoComplete="postal-code" value={site.postal_code} onInput={set('postal_code')} />
+      <div class="field-row">
+        <TextField label="Building" value={site.building} onInput={set('building')} />
+        <TextField label="Unit" value={site.unit} onInput={set('unit')} />
+      </div>
+      <TextField label="Gate / access code" value={site.access_code} onInput={set('access_code')} />
+      <TextField label="Notes for the crew" multiline value={site.notes} onInput={set('notes')} />
+    </fieldset>
+  )
+}

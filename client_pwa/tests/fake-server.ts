@@ -1,0 +1,66 @@
+import type { SyncTransport } from '../src/data/sync'
+import type { Change, Mutation, PullResponse, PushResponse } from '../src/data/types'
+
+/**
+ * An in-memory stand-in for the server side of PROTOCOL.md "Sync", just enough to exercise the
+ * client: per-client last_mutation_id, skip already-applied ids, stop at gaps, reject by rule,
+ * and a changelog paged by an integer cursor.
+ */
+export class FakeSyncServer implements SyncTransport {
+  lastMutationId = new Map<string, number>()
+  changelog: Change[] = []
+  schemaVersion = 1
+  /** Cursors below this can no longer be served: the next pull gets reset + a snapshot. */
+  oldestCursor = 0
+  rejectNames = new Set<string>()
+  pushes: Mutation[][] = []
+  pulls: (string | undefined)[] = []
+  snapshot: () => Change[] = () => this.changelog
+
+  async push(body: { client_id: string; mutations: Mutation[] }): Promise<PushResponse> {
+    this.pushes.push(body.mutations)
+    let last = this.lastMutationId.get(body.client_id) ?? 0
+    const results: PushResponse['results'] = []
+    for (const m of body.mutations) {
+      if (m.id <= last) continue
+      if (m.id > last + 1) break
+      last = m.id
+      if (this.rejectNames.has(m.name)) {
+        results.push({ id: m.id, status: 'rejected', error: { code: 'rule', message: 'Not allowed' } })
+        continue
+      }
+      results.push({ id: m.id, status: 'applied' })
+      if (m.name === 'message.send') {
+        this.changelog.push({ entity: 'message', id: String(m.args.id), op: 'put', version: 1, data: { id: String(m.args.id), account_id: String(m.args.account_id), author_kind: 'contact', body: String(m.args.body) } })
+      }
+    }
+    this.lastMutationId.set(body.client_id, last)
+    return { last_mutation_id: last, results }
+  }
+
+  async pull(query: { client_id: string; cursor?: string; limit: number }): Promise<PullResponse> {
+    this.pulls.push(query.cursor)
+    let start = query.cursor ? Number(query.cursor) : 0
+    let reset = false
+    let source = this.changelog
+    if (query.cursor && start < this.oldestCursor) {
+      reset = true
+      source = this.snapshot()
+      start = 0
+    }
+    const page = source.slice(start, start + query.limit)
+    const end = start + page.length
+    return {
+      cursor: String(reset ? this.changelog.length : end),
+      more: end < source.length,
+      reset,
+      schema_version: this.schemaVersion,
+      last_mutation_id: this.lastMutationId.get(query.client_id) ?? 0,
+      changes: page,
+    }
+  }
+
+  put(entity: Change['entity'], data: Record<string, unknown> & { id: string }): void {
+    this.changelog.push({ entity, id: data.id, op: 'put', version: 1, data })
+  }
+}

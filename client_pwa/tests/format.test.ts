@@ -1,0 +1,49 @@
+import { describe, expect, it } from 'vitest'
+import { isOpenNow } from '../src/lib/business-hours'
+import { countdown, partOfDay, todayIn } from '../src/lib/format'
+import { invoiceDisplayStatus, summarizeBilling } from '../src/lib/invoices'
+import type { Invoice } from '../src/data/types'
+
+describe('countdown text', () => {
+  it('says "Today morning", "Tomorrow afternoon", "In 3 days"', () => {
+    expect(countdown('2030-05-10', '2030-05-10', partOfDay('Morning 8–12'))).toBe('Today morning')
+    expect(countdown('2030-05-11', '2030-05-10', partOfDay(null, '13:00'))).toBe('Tomorrow afternoon')
+    expect(countdown('2030-05-13', '2030-05-10')).toBe('In 3 days')
+    expect(countdown('2030-05-08', '2030-05-10')).toBe('2 days ago')
+  })
+
+  it('uses the tenant time zone for "today"', () => {
+    const lateUtc = new Date('2030-05-11T02:00:00Z')
+    expect(todayIn('America/New_York', lateUtc)).toBe('2030-05-10')
+    expect(todayIn('UTC', lateUtc)).toBe('2030-05-11')
+  })
+})
+
+describe('invoices', () => {
+  const inv = (over: Partial<Invoice>): Invoice => ({ id: 'i', status: 'open', total: 1000, balance: 1000, ...over })
+
+  it('derives overdue and partially paid', () => {
+    expect(invoiceDisplayStatus(inv({ due_on: '2030-01-01' }), '2030-02-01')).toBe('overdue')
+    expect(invoiceDisplayStatus(inv({ due_on: '2030-03-01', balance: 400 }), '2030-02-01')).toBe('partially_paid')
+    expect(invoiceDisplayStatus(inv({ status: 'paid', balance: 0 }), '2030-02-01')).toBe('paid')
+  })
+
+  it('sums outstanding and overdue balances and finds the next due', () => {
+    const summary = summarizeBilling([
+      inv({ id: 'a', due_on: '2030-01-01', balance: 300 }),
+      inv({ id: 'b', due_on: '2030-03-01', balance: 500 }),
+      inv({ id: 'c', status: 'paid', balance: 0 }),
+    ], '2030-02-01')
+    expect(summary).toMatchObject({ openCount: 2, outstanding: 800, overdue: 300 })
+    expect(summary.nextDue?.id).toBe('b')
+  })
+})
+
+describe('business hours', () => {
+  it('knows whether the business is open in its own time zone', () => {
+    const hours = { mon: { open: '08:00', close: '17:00' } }
+    expect(isOpenNow(hours, 'UTC', new Date('2030-05-13T09:00:00Z'))).toBe(true) // a Monday
+    expect(isOpenNow(hours, 'UTC', new Date('2030-05-13T18:00:00Z'))).toBe(false)
+    expect(isOpenNow(null, 'UTC')).toBeNull()
+  })
+})

@@ -1,0 +1,121 @@
+import 'fake-indexeddb/auto'
+import { beforeEach, describe, expect, it } from 'vitest'
+import { HaulportDb, META } from '../src/data/db'
+import { applyOverlay } from '../src/data/overlay'
+import type { BaseRow } from '../src/data/types'
+import { enqueue, startNewClient } from '../src/data/queue'
+import { pullChanges, pushQueue, syncOnce } from '../src/data/sync'
+import { FakeSyncServer } from './fake-server'
+
+let db: HaulportDb
+let server: FakeSyncServer
+let n = 0
+
+beforeEach(async () => {
+  db = new HaulportDb(`test-${++n}`)
+  await db.open()
+  server = new FakeSyncServer()
+})
+
+const rowsOf = async (entity: string) => (await db.rows.where('entity').equals(entity).toArray()).map((r) => r.data)
+
+describe('mutation queue', () => {
+  it('numbers mutations 1, 2, 3 per client and starts over for a new client', async () => {
+    expect(await enqueue(db, 'message.send', { id: 'a' })).toBe(1)
+    expect(await enqueue(db, 'message.send', { id: 'b' })).toBe(2)
+    await startNewClient(db)
+    expect(await db.queue.count()).toBe(0)
+    expect(await enqueue(db, 'message.send', { id: 'c' })).toBe(1)
+  })
+})
+
+describe('push then pull', () => {
+  it('keeps a sent message visible until the pull that contains it, then drops it from the queue', async () => {
+    await enqueue(db, 'message.send', { id: 'm1', body: 'hello', account_id: 'acc' })
+    await pushQueue(db, server)
+    const queued = await db.queue.toArray()
+    expect(queued.map((m) => m.state)).toEqual(['sent'])
+    expect(applyOverlay<BaseRow>('message', [], queued).map((m) => m.id)).toEqual(['m1'])
+
+    await pullChanges(db, server)
+    expect(await db.queue.count()).toBe(0)
+    expect((await rowsOf('message')).map((m) => m.body)).toEqual(['hello'])
+  })
+
+  it('replays the queue exactly once even if a push is retried', async () => {
+    await enqueue(db, 'message.send', { id: 'm1', body: 'x', account_id: 'acc' })
+    await enqueue(db, 'message.send', { id: 'm2', body: 'y', account_id: 'acc' })
+    const clientId = (await db.getMeta<string>(META.clientId))!
+    // A previous push reached the server but its response was lost.
+    await server.push({ client_id: clientId, mutations: (await db.queue.toArray()).map(({ id, name, args, created_at }) => ({ id, name, args, created_at })) })
+    await syncOnce(db, server)
+    expect(server.changelog.filter((c) => c.entity === 'message')).toHaveLength(2)
+    expect(await db.queue.count()).toBe(0)
+  })
+
+  it('marks rejected mutations and stops showing them optimistically', async () => {
+    server.rejectNames.add('job.book')
+    await enqueue(db, 'job.book', { id: 'j1', account_id: 'acc', site_id: 's', date: '2030-01-01' })
+    await pushQueue(db, server)
+    const [queued] = await db.queue.toArray()
+    expect(queued.state).toBe('rejected')
+    expect(queued.error?.code).toBe('rule')
+    expect(applyOverlay<BaseRow>('job', [], [queued])).toEqual([])
+  })
+
+  it('renumbers the queue when the server has never seen the ids before it', async () => {
+    await enqueue(db, 'message.send', { id: 'm1', body: 'x', account_id: 'acc' })
+    await enqueue(db, 'message.send', { id: 'm2', body: 'y', account_id: 'acc' })
+    await db.queue.delete(1) // pretend id 1 was confirmed by a server that has since lost it
+    const consumed = await pushQueue(db, server)
+    expect(consumed).toBe(1)
+    expect(server.pushes.at(-1)!.map((m) => m.id)).toEqual([1])
+  })
+})
+
+describe('pull', () => {
+  it('follows `more` pages to the end and stores the cursor', async () => {
+    for (let i = 0; i < 1200; i++) server.put('job', { id: `j${i}`, account_id: 'acc', status: 'confirmed' })
+    await pullChanges(db, server)
+    expect(await db.rows.count()).toBe(1200)
+    expect(await db.getMeta(META.cursor)).toBe('1200')
+    expect(server.pulls).toEqual([undefined, '500', '1000'])
+  })
+
+  it('applies deletions', async () => {
+    server.put('invoice', { id: 'i1', account_id: 'acc', status: 'open', total: 100, balance: 100 })
+    await pullChanges(db, server)
+    server.changelog.push({ entity: 'invoice', id: 'i1', op: 'del' })
+    await pullChanges(db, server)
+    expect(await rowsOf('invoice')).toEqual([])
+  })
+
+  it('clears the replica on reset before applying the snapshot', async () => {
+    server.put('job', { id: 'old', account_id: 'acc', status: 'confirmed' })
+    await pullChanges(db, server)
+    server.put('job', { id: 'new', account_id: 'acc', status: 'confirmed' })
+    server.oldestCursor = 5
+    server.snapshot = () => [{ entity: 'job', id: 'new', op: 'put', version: 1, data: { id: 'new', account_id: 'acc', status: 'confirmed' } }]
+    await pullChanges(db, server)
+    expect((await rowsOf('job')).map((j) => j.id)).toEqual(['new'])
+  })
+
+  it('drops the replica and resyncs from scratch when the schema version changes', async () => {
+    server.put('job', { id: 'j1', account_id: 'acc', status: 'confirmed' })
+    await pullChanges(db, server)
+    await db.rows.put({ entity: 'job', id: 'stale', account_id: 'acc', version: 1, data: { id: 'stale' } })
+    server.schemaVersion = 2
+    await pullChanges(db, server)
+    expect((await rowsOf('job')).map((j) => j.id)).toEqual(['j1'])
+    expect(server.pulls.at(-1)).toBeUndefined()
+    expect(await db.getMeta(META.schemaVersion)).toBe(2)
+  })
+
+  it('keeps queued work when the replica is dropped', async () => {
+    await pullChanges(db, server)
+    await enqueue(db, 'message.send', { id: 'm1', body: 'x', account_id: 'acc' })
+    server.schemaVersion = 2
+    await pullChanges(db, server)
+    expect(await db.queue.count()).toBe(1)
+  })
+})

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Run the portal on this machine: SQLite, demo data, a local test-mode Stripe. Ctrl-C stops it.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+HAULPORT_INSTALL_BROWSER=0 ./scripts/install.sh
+
+host=${HAULPORT_HOST:-127.0.0.1}
+port=${HAULPORT_PORT:-8000}
+export HAULPORT_DEV_MODE=${HAULPORT_DEV_MODE:-true}
+export HAULPORT_PUBLIC_URL=${HAULPORT_PUBLIC_URL:-http://$host:$port}
+
+echo "==> migrating the database"
+.venv/bin/haulport migrate >/dev/null
+echo "==> loading the demo data"
+.venv/bin/haulport seed-demo
+
+cat <<MSG
+
+  Haulport is running at $HAULPORT_PUBLIC_URL/t/demo/
+
+  Log in as a customer:
+    1. open $HAULPORT_PUBLIC_URL/t/demo/ and ask for a link for ava@example.com
+    2. read the link in the dev outbox: $HAULPORT_PUBLIC_URL/api/dev/outbox
+       (or: curl -s '$HAULPORT_PUBLIC_URL/api/dev/outbox?to=ava@example.com')
+    3. open the link
+  Other demo logins: ops@harbor.example (commercial, primary), gate@harbor.example (site contact),
+  office@demo.example / admin@demo.example (office), driver@demo.example (driver, truck T-1).
+  Payments run against a local test-mode Stripe: card 4242 4242 4242 4242, any future date, any CVC.
+
+MSG
+exec .venv/bin/haulport serve --host "$host" --port "$port"

@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Install what is missing: the Python environment, the PWA's packages and build, and Chromium for
+# browser tests. Safe to run again; it only does what is not done yet.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+want_browser=${HAULPORT_INSTALL_BROWSER:-1}
+
+if [ ! -x .venv/bin/python ]; then
+  echo "==> creating the Python environment (.venv)"
+  python3 -m venv .venv
+fi
+stamp=.venv/.haulport-installed
+if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
+  echo "==> installing Python packages"
+  .venv/bin/pip install --quiet --upgrade pip
+  .venv/bin/pip install --quiet -e ".[test]"
+  touch "$stamp"
+fi
+
+if [ -f client_pwa/package.json ]; then
+  if ! command -v npm >/dev/null; then
+    echo "npm is needed to build the portal app (install Node.js 20+)" >&2
+    exit 1
+  fi
+  if [ ! -d client_pwa/node_modules ] || [ client_pwa/package-lock.json -nt client_pwa/node_modules ]; then
+    echo "==> installing the portal app's packages"
+    (cd client_pwa && npm ci --no-audit --no-fund --loglevel=error)
+  fi
+  newest_src=$(find client_pwa/src client_pwa/index.html client_pwa/vite.config.ts client_pwa/public -newer client_pwa/dist/index.html 2>/dev/null | head -n 1 || true)
+  if [ ! -f client_pwa/dist/index.html ] || [ -n "$newest_src" ]; then
+    echo "==> building the portal app"
+    (cd client_pwa && npm run build --silent)
+  fi
+fi
+
+if [ "$want_browser" = "1" ] && [ ! -x /usr/bin/chromium ]; then
+  echo "==> installing Chromium (Debian package) for the browser tests"
+  if [ "$(id -u)" = "0" ]; then
+    apt-get install -y chromium >/dev/null 2>&1 || (apt-get update >/dev/null && apt-get install -y chromium >/dev/null)
+  else
+    sudo apt-get install -y chromium >/dev/null 2>&1 || (sudo apt-get update >/dev/null && sudo apt-get install -y chromium >/dev/null)
+  fi
+fi

@@ -1,0 +1,146 @@
+"""Saved payment methods: the account's Stripe customer, SetupIntents, and ``payment_method`` rows.
+
+A saved method is a synced ``payment_method`` row (its Stripe id is a secret field the clients
+never see); its ``id`` is what ``POST /api/payments`` takes as ``payment_method_id``. The first
+method an account saves becomes its default; the default is what ``rental.extend`` charges.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from server.billing.gateway import GatewayError, StripeGateway
+from server.billing.provider import gateway_error
+from server.db.store import Store
+from server.errors import ApiError, not_found
+
+
+def method_view(row: dict[str, Any]) -> dict[str, Any]:
+    """A saved method as the API shows it (no Stripe ids)."""
+    expiry = f"{row['exp_month']:02d}/{row['exp_year'] % 100:02d}" if row.get("exp_month") and row.get("exp_year") \
+        else None
+    return {"id": row["id"], "account_id": row["account_id"], "kind": row["kind"], "brand": row["brand"],
+            "last4": row["last4"], "exp_month": row["exp_month"], "exp_year": row["exp_year"], "expiry": expiry,
+            "default": row["default"], "created_at": row["created_at"]}
+
+
+async def list_methods(state: Any, tenant_id: str, account_id: str) -> list[dict[str, Any]]:
+    async with state.db.read() as conn:
+        rows = await Store(conn, tenant_id).find("payment_method", order_by="created_at", account_id=account_id)
+    return [method_view(r) for r in rows]
+
+
+async def customer_for(state: Any, gateway: StripeGateway, tenant_id: str, account_id: str) -> str:
+    """The account's Stripe customer id, creating the customer (and storing its id) on first use."""
+    async with state.db.read() as conn:
+        account = await Store(conn, tenant_id).get("account", account_id)
+    if account is None:
+        raise not_found("account")
+    if account["stripe_customer_id"]:
+        return account["stripe_customer_id"]
+    try:
+        customer = await gateway.ensure_customer_async({**account, "tenant_id": tenant_id})
+    except GatewayError as exc:
+        raise gateway_error(exc) from None
+    async with state.db.write() as conn:
+        store = Store(conn, tenant_id)
+        await store.lock()
+        account = await store.get("account", account_id)
+        if account["stripe_customer_id"]:  # someone else was quicker; theirs stays
+            return account["stripe_customer_id"]
+        await store.update("account", account, stripe_customer_id=customer)
+    await state.hub.after_commit(tenant_id, store.changed)
+    return customer
+
+
+async def create_setup_intent(state: Any, gateway: StripeGateway, tenant_id: str, account_id: str) -> dict[str, str]:
+    customer = await customer_for(state, gateway, tenant_id, account_id)
+    try:
+        setup_intent_id, client_secret = await gateway.create_setup_intent_async(customer)
+    except GatewayError as exc:
+        raise gateway_error(exc) from None
+    return {"client_secret": client_secret, "setup_intent_id": setup_intent_id}
+
+
+async def upsert_method(store: Store, account_id: str, described: dict[str, Any], make_default: bool = False
+                        ) -> dict[str, Any]:
+    """The row of a method Stripe saved for the account; saving the same method twice is one row."""
+    existing = await store.find("payment_method", account_id=account_id,
+                                stripe_payment_method_id=described["stripe_payment_method_id"])
+    if existing:
+        row = existing[0]
+        return await make_default_method(store, row) if make_default and not row["default"] else row
+    others = await store.find("payment_method", account_id=account_id)
+    row = await store.insert("payment_method", {**described, "account_id": account_id, "default": False})
+    return await make_default_method(store, row) if make_default or not others else row
+
+
+async def make_default_method(store: Store, row: dict[str, Any]) -> dict[str, Any]:
+    for other in await store.find("payment_method", account_id=row["account_id"], default=True):
+        if other["id"] != row["id"]:
+            await store.update("payment_method", other, default=False)
+    return row if row["default"] else await store.update("payment_method", row, default=True)
+
+
+async def save_from_setup_intent(state: Any, gateway: StripeGateway, tenant_id: str, account_id: str,
+                                 setup_intent_id: str, make_default: bool) -> dict[str, Any]:
+    """After Stripe.js confirmed the SetupIntent: attach its method to the customer and keep a row."""
+    async with state.db.read() as conn:
+        account = await Store(conn, tenant_id).get("account", account_id)
+    if account is None:
+        raise not_found("account")
+    if not account["stripe_customer_id"]:
+        raise ApiError(422, "setup_intent_mismatch", "this payment method was set up for another account")
+    try:
+        described = await gateway.saved_method_from_setup_intent_async(account["stripe_customer_id"],
+                                                                       setup_intent_id)
+    except GatewayError as exc:
+        raise gateway_error(exc) from None
+    async with state.db.write() as conn:
+        store = Store(conn, tenant_id)
+        await store.lock()
+        row = await upsert_method(store, account_id, described, make_default)
+    await state.hub.after_commit(tenant_id, store.changed)
+    return method_view(row)
+
+
+async def _method_in_scope(state: Any, actor: Any, method_id: str) -> dict[str, Any]:
+    async with state.db.read() as conn:
+        row = await Store(conn, actor.tenant_id).get("payment_method", method_id)
+    if row is None or not actor.sees_billing(row["account_id"]):
+        raise not_found("payment method")
+    return row
+
+
+async def delete_method(state: Any, gateway: StripeGateway, actor: Any, method_id: str) -> None:
+    """Detach the method at Stripe, then forget it; the newest remaining one inherits the default."""
+    row = await _method_in_scope(state, actor, method_id)
+    try:
+        await gateway.detach_method_async(row["stripe_payment_method_id"])
+    except GatewayError as exc:
+        raise gateway_error(exc) from None
+    async with state.db.write() as conn:
+        store = Store(conn, actor.tenant_id)
+        await store.lock()
+        row = await store.get("payment_method", method_id)
+        if row is None:
+            return
+        await store.delete("payment_method", row)
+        if row["default"]:
+            rest = await store.find("payment_method", order_by="-created_at", account_id=row["account_id"])
+            if rest:
+                await store.update("payment_method", rest[0], default=True)
+    await state.hub.after_commit(actor.tenant_id, store.changed)
+
+
+async def set_default(state: Any, actor: Any, method_id: str) -> dict[str, Any]:
+    await _method_in_scope(state, actor, method_id)
+    async with state.db.write() as conn:
+        store = Store(conn, actor.tenant_id)
+        await store.lock()
+        row = await store.get("payment_method", method_id)
+        if row is None:
+            raise not_found("payment method")
+        row = await make_default_method(store, row)
+    await state.hub.after_commit(actor.tenant_id, store.changed)
+    return method_view(row)

@@ -1,0 +1,154 @@
+"""What a payment pays for, and what happens to invoices when it settles.
+
+Pure bookkeeping over a `Store` (one transaction); no Stripe calls here.
+
+- `plan_invoice_allocations`: the ``invoices`` mode — chosen invoices, each with an amount
+  (partial amounts allowed), checked against the account, visibility, payability and balance.
+- `plan_custom_allocations`: the ``custom`` mode — one amount, applied to the oldest open
+  invoice first (by issue date, then due date, then number) up to the total open balance.
+- `settle`: a Stripe outcome onto the payment row. Succeeded ⇒ each allocation comes off its
+  invoice's balance (an invoice reaching 0 becomes ``paid``). Settling twice changes nothing,
+  so the route and the webhook may both settle the same PaymentIntent in either order.
+
+Balances are checked when the payment is planned and again when it settles: if another payment
+paid an invoice in between, the allocation is cut to what is still owed and the rest stays on the
+payment as unapplied credit (the receipt shows it), never a negative balance.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal, Protocol
+
+from server.db.store import Store, now_iso
+from server.errors import ApiError
+
+MAX_CENTS = 10**11
+
+
+class Outcome(Protocol):
+    """A Stripe outcome: `server.billing.gateway.ChargeResult` or one read from a webhook."""
+
+    payment_intent_id: str | None
+    status: Literal["succeeded", "requires_action", "processing", "failed"]
+    error_code: str | None
+    error_message: str | None
+
+
+def invoice_visible(tenant: dict[str, Any], invoice: dict[str, Any]) -> bool:
+    """Whether a customer sees this invoice: never drafts; pending ones only if the tenant shows them."""
+    if invoice["status"] == "draft":
+        return False
+    return invoice["status"] != "pending" or bool(tenant.get("show_pending_invoices"))
+
+
+def invoice_payable(tenant: dict[str, Any], invoice: dict[str, Any]) -> bool:
+    """Open (or visible pending) invoices that allow online payment and still owe something."""
+    return (invoice["status"] in ("open", "pending") and invoice_visible(tenant, invoice)
+            and bool(invoice.get("allow_online_payment")) and invoice["balance"] > 0)
+
+
+def _amount_error(message: str, **details: Any) -> ApiError:
+    return ApiError(422, "invalid_amount", message, details)
+
+
+async def plan_invoice_allocations(store: Store, tenant: dict[str, Any], account_id: str,
+                                   requested: list[tuple[str, int]]) -> list[dict[str, Any]]:
+    """``[(invoice_id, amount)]`` checked and returned as allocations."""
+    if not requested:
+        raise ApiError(422, "no_allocations", "choose at least one invoice to pay")
+    seen: set[str] = set()
+    out = []
+    for invoice_id, amount in requested:
+        if invoice_id in seen:
+            raise ApiError(422, "duplicate_invoice", "each invoice may appear once", {"invoice_id": invoice_id})
+        seen.add(invoice_id)
+        invoice = await store.get("invoice", invoice_id)
+        if invoice is None or invoice["account_id"] != account_id or not invoice_visible(tenant, invoice):
+            raise ApiError(404, "invoice_not_found", "that invoice does not exist or is not this account's",
+                           {"invoice_id": invoice_id})
+        if invoice["status"] not in ("open", "pending"):
+            raise ApiError(422, "invoice_not_payable", f"invoice {invoice['number']} is {invoice['status']}",
+                           {"invoice_id": invoice_id, "status": invoice["status"]})
+        if not invoice.get("allow_online_payment"):
+            raise ApiError(422, "online_payment_not_allowed",
+                           f"invoice {invoice['number']} cannot be paid online; please contact us",
+                           {"invoice_id": invoice_id})
+        if amount <= 0:
+            raise _amount_error("each amount must be more than zero", invoice_id=invoice_id)
+        if amount > invoice["balance"]:
+            raise ApiError(422, "amount_exceeds_balance",
+                           f"invoice {invoice['number']} has only {invoice['balance']} cents left to pay",
+                           {"invoice_id": invoice_id, "balance": invoice["balance"]})
+        out.append({"invoice_id": invoice_id, "amount": amount})
+    return out
+
+
+async def plan_custom_allocations(store: Store, tenant: dict[str, Any], account_id: str,
+                                  amount: int | None) -> list[dict[str, Any]]:
+    """One amount spread over the open invoices, oldest first."""
+    if amount is None or amount <= 0:
+        raise _amount_error("the amount must be more than zero")
+    invoices = [i for i in await store.find("invoice", account_id=account_id) if invoice_payable(tenant, i)]
+    invoices.sort(key=lambda i: (i.get("issued_on") or "", i.get("due_on") or "", i.get("number") or ""))
+    open_balance = sum(i["balance"] for i in invoices)
+    if amount > open_balance:
+        raise ApiError(422, "amount_exceeds_balance", "that is more than the open balance",
+                       {"open_balance": open_balance})
+    out, left = [], amount
+    for invoice in invoices:
+        if left == 0:
+            break
+        take = min(left, invoice["balance"])
+        out.append({"invoice_id": invoice["id"], "amount": take})
+        left -= take
+    return out
+
+
+async def apply_to_invoices(store: Store, allocations: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Take the allocations off their invoices' balances; returns what was actually applied."""
+    applied = []
+    for allocation in allocations:
+        invoice = await store.get("invoice", allocation["invoice_id"])
+        if invoice is None or invoice["status"] in ("void", "draft"):
+            continue
+        take = min(allocation["amount"], invoice["balance"])
+        if take <= 0:
+            continue
+        balance = invoice["balance"] - take
+        await store.update("invoice", invoice, balance=balance, status="paid" if balance == 0 else invoice["status"])
+        applied.append({"invoice_id": invoice["id"], "amount": take})
+    return applied
+
+
+async def settle(store: Store, payment: dict[str, Any], outcome: Outcome) -> tuple[dict[str, Any], bool]:
+    """Record a Stripe outcome on a payment read in this transaction; ``(payment, newly_succeeded)``.
+
+    A succeeded payment never changes again here; a failed one only moves to succeeded (Stripe
+    says the money moved, e.g. after a timeout we took for a failure).
+    """
+    if payment["status"] in ("succeeded", "refunded"):
+        return payment, False
+    changes: dict[str, Any] = {}
+    if outcome.payment_intent_id and payment.get("stripe_payment_intent_id") != outcome.payment_intent_id:
+        changes["stripe_payment_intent_id"] = outcome.payment_intent_id
+    if outcome.status == "succeeded":
+        applied = await apply_to_invoices(store, payment["allocations"])
+        payment = await store.update("payment", payment, **changes, status="succeeded", paid_at=now_iso(),
+                                     allocations=applied, failure_reason="")
+        return payment, True
+    if outcome.status == "failed":
+        if payment["status"] != "failed":
+            changes.update(status="failed", failure_reason=failure_text(outcome))
+    if changes:
+        payment = await store.update("payment", payment, **changes)
+    return payment, False
+
+
+def failure_text(outcome: Outcome) -> str:
+    return outcome.error_message or f"the payment did not go through ({outcome.error_code or 'failed'})"
+
+
+def method_reference(method: dict[str, Any]) -> str:
+    """How a payment's method is shown: "Visa •••• 4242", "Bank •••• 6789"."""
+    brand = (method.get("brand") or ("Bank" if method.get("kind") == "bank" else "Card")).title()
+    return f"{brand} •••• {method.get('last4') or '????'}"

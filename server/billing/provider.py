@@ -1,0 +1,125 @@
+"""Which Stripe the server talks to: the configured account, or a local test-mode Stripe in dev mode.
+
+- ``stripe_secret_key`` set: a `StripeGateway` on it (``stripe_api_base`` empty ⇒ Stripe itself).
+- no key and ``dev_mode``: localstripe on loopback, started on first use (not at startup, so a
+  server or a test that never touches payments never pays for the extra process), with its
+  webhooks pointed back at ``{public_url}/api/stripe/webhook``. This is test mode: no real money,
+  the PWA is told so by ``GET /api/payments/config`` and loads localstripe's Stripe.js stand-in.
+- neither: payments are off and answer ``503 payments_unavailable``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import subprocess
+from typing import Any
+
+from server.billing.gateway import GatewayError, StripeGateway
+from server.billing.localstripe_runner import (
+    PUBLISHABLE_KEY,
+    SECRET_KEY,
+    LocalStripeError,
+    register_webhook,
+    start_localstripe,
+    stop_localstripe,
+    stripe_js_url,
+)
+from server.errors import ApiError
+from server.settings import Settings
+
+log = logging.getLogger("haulport.billing")
+STRIPE_JS = "https://js.stripe.com/v3/"
+DEV_WEBHOOK_SECRET = "whsec_haulport_localstripe"
+
+
+def payments_unavailable(message: str = "card payments are not set up for this portal") -> ApiError:
+    return ApiError(503, "payments_unavailable", message)
+
+
+def gateway_error(exc: GatewayError) -> ApiError:
+    """A Stripe failure as an answer: 503 when Stripe cannot be used now, 422 when it refused the request."""
+    if exc.code == "stripe_unavailable":
+        return ApiError(503, "payment_gateway_unavailable", exc.message, headers={"Retry-After": "2"})
+    if exc.code == "stripe_misconfigured":
+        log.error("Stripe refused the server's keys")
+        return payments_unavailable("card payments are misconfigured on the server")
+    return ApiError(422, exc.code, exc.message)
+
+
+class StripeProvider:
+    """Owns the gateway (and, in dev mode, the localstripe process behind it)."""
+
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self._gateway: StripeGateway | None = None
+        self._process: subprocess.Popen | None = None
+        self._local_url = ""
+        self._lock = asyncio.Lock()
+        self._closed = False
+        if settings.stripe_secret_key:
+            self.mode = "stripe"
+            self._gateway = StripeGateway(settings.stripe_secret_key, settings.stripe_api_base or None,
+                                          settings.stripe_webhook_secret)
+        elif settings.dev_mode:
+            self.mode = "localstripe"
+        else:
+            self.mode = "off"
+
+    @property
+    def available(self) -> bool:
+        return self.mode != "off"
+
+    @property
+    def test_mode(self) -> bool:
+        """No real money moves: localstripe, or Stripe with test keys."""
+        key = self.settings.stripe_secret_key
+        return self.mode == "localstripe" or key.startswith(("sk_test_", "rk_test_"))
+
+    async def gateway(self) -> StripeGateway:
+        """The gateway, starting localstripe first if this is its first use; 503 when payments are off."""
+        if self._gateway is not None:
+            return self._gateway
+        if self.mode != "localstripe" or self._closed:
+            raise payments_unavailable()
+        async with self._lock:
+            if self._gateway is None:
+                await self._start_localstripe()
+        assert self._gateway is not None
+        return self._gateway
+
+    async def _start_localstripe(self) -> None:
+        try:
+            process, base_url = await asyncio.to_thread(start_localstripe)
+        except (LocalStripeError, OSError) as exc:
+            log.error("test-mode Stripe (localstripe) did not start: %s", exc)
+            raise payments_unavailable("the local test-mode Stripe could not start; see the server log") from None
+        self._process, self._local_url = process, base_url
+        secret = self.settings.stripe_webhook_secret or DEV_WEBHOOK_SECRET
+        hook = f"{self.settings.public_url.rstrip('/')}/api/stripe/webhook"
+        try:
+            await asyncio.to_thread(register_webhook, base_url, hook, secret, webhook_id="haulport-dev")
+        except OSError as exc:  # payments still work; only 3-D Secure settlement waits for a status check
+            log.warning("could not register the localstripe webhook: %s", exc)
+        self._gateway = StripeGateway(SECRET_KEY, base_url, secret)
+        log.warning("payments in TEST MODE: local Stripe stand-in at %s (no real cards are charged)", base_url)
+
+    async def public_config(self) -> dict[str, Any]:
+        """What the PWA needs to load Stripe.js: ``publishable_key``, ``stripe_js_url``, ``test_mode``."""
+        if not self.available:
+            raise payments_unavailable()
+        if self.mode == "localstripe":
+            await self.gateway()
+            return {"publishable_key": self.settings.stripe_publishable_key or PUBLISHABLE_KEY,
+                    "stripe_js_url": self.settings.stripe_js_url or stripe_js_url(self._local_url),
+                    "test_mode": True}
+        return {"publishable_key": self.settings.stripe_publishable_key,
+                "stripe_js_url": self.settings.stripe_js_url or STRIPE_JS, "test_mode": self.test_mode}
+
+    async def close(self) -> None:
+        self._closed = True
+        async with self._lock:
+            if self._process is not None:
+                await asyncio.to_thread(stop_localstripe, self._process)
+                self._process = None
+                self._gateway = None

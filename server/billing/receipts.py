@@ -1,0 +1,58 @@
+"""Telling the account's people that a payment went through: a bell notification (a synced row,
+written in the settling transaction) and, after the commit, an email (or SMS) with the receipt link."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from server.db.store import Store
+from server.documents.formatting import format_money
+
+log = logging.getLogger("haulport.billing")
+
+
+async def _company_contacts(store: Store, account_id: str) -> list[dict[str, Any]]:
+    members = await store.find("membership", account_id=account_id, portal_access=True, role="company")
+    return await store.find("contact", id=[m["contact_id"] for m in members]) if members else []
+
+
+async def _summary(store: Store, tenant: dict[str, Any], payment: dict[str, Any]) -> tuple[str, str]:
+    money = format_money(payment["amount"], tenant.get("currency") or "USD")
+    numbers = []
+    for allocation in payment["allocations"]:
+        invoice = await store.get("invoice", allocation["invoice_id"])
+        if invoice is not None:
+            numbers.append(invoice["number"])
+    title = f"Payment {payment['number']} received: {money}"
+    body = f"Thank you. Applied to {', '.join(numbers)}." if numbers else "Thank you."
+    return title, body
+
+
+async def add_receipt_notifications(store: Store, tenant: dict[str, Any], payment: dict[str, Any]) -> None:
+    """A ``payment_received`` bell notification for each company contact of the account."""
+    title, body = await _summary(store, tenant, payment)
+    for contact in await _company_contacts(store, payment["account_id"]):
+        await store.insert("notification", {"contact_id": contact["id"], "account_id": payment["account_id"],
+                                            "kind": "payment_received", "title": title, "body": body,
+                                            "link": f"/payments/{payment['id']}"})
+
+
+async def send_receipt(state: Any, tenant: dict[str, Any], payment: dict[str, Any]) -> None:
+    """Email (or text) the receipt to the account's company contacts; never raises."""
+    try:
+        async with state.db.read() as conn:
+            store = Store(conn, tenant["id"])
+            contacts = await _company_contacts(store, payment["account_id"])
+            title, body = await _summary(store, tenant, payment)
+        public = state.settings.public_url.rstrip("/")
+        link = f"{public}/api/documents/payments/{payment['id']}/receipt.pdf"
+        name = tenant.get("display_name") or tenant["name"]
+        text = f"{title}\n{body}\nReceipt: {link}"
+        for contact in contacts:
+            if contact.get("email"):
+                await state.messenger.send(tenant["id"], "email", contact["email"], f"{name}: {title}", text, link)
+            elif contact.get("phone"):
+                await state.messenger.send(tenant["id"], "sms", contact["phone"], title, text, link)
+    except Exception:  # a receipt must never fail the payment that caused it
+        log.exception("sending the receipt of payment %s failed", payment.get("id"))

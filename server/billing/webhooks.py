@@ -1,0 +1,118 @@
+"""Stripe webhook events, each settled exactly once.
+
+The event id goes into ``stripe_event`` in the same write transaction as its effects, so a
+replayed (or concurrently redelivered) event changes nothing, and an event whose handling fails is
+not recorded and Stripe's retry gets another go. Effects go through the `Store`, so the changed
+invoices and payments reach clients by sync.
+
+- ``payment_intent.succeeded`` / ``payment_intent.payment_failed`` / ``payment_intent.processing``:
+  the payment named by the intent's ``metadata.payment_id`` (else found by intent id) is settled
+  with `payments.settle`; a newly succeeded payment also gets its receipt notification.
+- ``setup_intent.succeeded`` (real Stripe; localstripe emits none): the saved method is recorded
+  for the account owning the intent's customer, like ``POST /api/payments/methods`` does.
+Other events are acknowledged and ignored.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import msgspec
+
+from server.billing.gateway import GatewayError, StripeGateway
+from server.billing.methods import upsert_method
+from server.billing.payments import settle
+from server.billing.receipts import add_receipt_notifications, send_receipt
+from server.db.store import Store, now_iso
+
+log = logging.getLogger("haulport.billing")
+PAYMENT_INTENT_EVENTS = frozenset({"payment_intent.succeeded", "payment_intent.payment_failed",
+                                   "payment_intent.processing"})
+
+
+class IntentOutcome(msgspec.Struct, frozen=True):
+    """A PaymentIntent from a webhook body, read the way `gateway.ChargeResult` reads one."""
+
+    payment_intent_id: str | None
+    status: str
+    error_code: str | None = None
+    error_message: str | None = None
+
+
+def outcome_of(intent: dict[str, Any]) -> IntentOutcome:
+    status = intent.get("status")
+    if status == "succeeded":
+        return IntentOutcome(intent["id"], "succeeded")
+    if status in ("processing", "requires_capture"):
+        return IntentOutcome(intent["id"], "processing")
+    if status == "requires_action":
+        return IntentOutcome(intent["id"], "requires_action")
+    error = intent.get("last_payment_error") or {}
+    return IntentOutcome(intent["id"], "failed", error.get("code") or "payment_failed",
+                         error.get("message") or f"the payment did not go through ({status})")
+
+
+async def _claim_event(conn: Any, event: dict[str, Any]) -> bool:
+    row = await conn.fetchrow("INSERT INTO stripe_event (id, type, received_at) VALUES (?, ?, ?) "
+                              "ON CONFLICT (id) DO NOTHING RETURNING id", event["id"], event["type"], now_iso())
+    return row is not None
+
+
+async def _find_payment(conn: Any, intent: dict[str, Any]) -> tuple[str, str] | None:
+    """``(tenant_id, payment_id)`` of the payment this intent pays."""
+    payment_id = (intent.get("metadata") or {}).get("payment_id")
+    row = None
+    if isinstance(payment_id, str) and payment_id:
+        row = await conn.fetchrow("SELECT id, tenant_id, stripe_payment_intent_id FROM payment WHERE id = ?",
+                                  payment_id)
+        if row is not None and row["stripe_payment_intent_id"] not in ("", None, intent["id"]):
+            row = None  # names our payment, but that was paid by another intent
+    if row is None:
+        row = await conn.fetchrow("SELECT id, tenant_id FROM payment WHERE stripe_payment_intent_id = ?",
+                                  intent["id"])
+    return None if row is None else (row["tenant_id"], row["id"])
+
+
+async def handle_event(state: Any, gateway: StripeGateway, event: dict[str, Any]) -> dict[str, Any]:
+    """Settle one verified event; ``{"received": true, "duplicate"?: true}``."""
+    kind = event["type"]
+    obj = event["data"].get("object") or {}
+    described = None
+    if kind == "setup_intent.succeeded" and obj.get("customer"):
+        try:  # read before the transaction: no Stripe call while holding the write lock
+            described = await gateway.saved_method_from_setup_intent_async(obj["customer"], obj["id"])
+        except GatewayError as exc:
+            log.warning("setup_intent.succeeded %s not recorded: %s", obj.get("id"), exc)
+            return {"received": True, "ignored": True}
+    tenant: dict[str, Any] | None = None
+    payment, newly_paid = None, False
+    store: Store | None = None
+    async with state.db.write() as conn:
+        if not await _claim_event(conn, event):
+            return {"received": True, "duplicate": True}
+        if kind in PAYMENT_INTENT_EVENTS and obj.get("id"):
+            found = await _find_payment(conn, obj)
+            if found is None:
+                log.warning("Stripe %s for %s matches no payment here (metadata %s)", kind, obj.get("id"),
+                            obj.get("metadata"))
+            else:
+                store = Store(conn, found[0])
+                await store.lock()
+                tenant = await store.get("tenant", found[0])
+                payment = await store.get("payment", found[1])
+                payment, newly_paid = await settle(store, payment, outcome_of(obj))
+                if newly_paid:
+                    await add_receipt_notifications(store, tenant, payment)
+        elif described is not None:
+            account = await conn.fetchrow("SELECT id, tenant_id FROM account WHERE stripe_customer_id = ?",
+                                          obj["customer"])
+            if account is not None:
+                store = Store(conn, account["tenant_id"])
+                await store.lock()
+                await upsert_method(store, account["id"], described)
+    if store is not None:
+        await state.hub.after_commit(store.tenant_id, store.changed)
+    if newly_paid and tenant is not None and payment is not None:
+        await send_receipt(state, tenant, payment)
+    return {"received": True}

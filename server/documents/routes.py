@@ -1,0 +1,162 @@
+"""PDF documents (PROTOCOL.md "Documents"): invoices, job receipts, payment receipts, statements.
+
+Only within the session's scope, and 404 otherwise (never "forbidden": that would confirm the
+document exists). Billing documents (invoices, payment receipts, statements) are for company
+contacts, the staff read-only view and the office; site contacts get job receipts of their sites
+only. A customer never gets a draft invoice, nor a pending one unless the tenant shows them.
+
+borb is CPU-bound, so rendering runs in worker threads, at most one per CPU at a time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import os
+import re
+from typing import Any, Callable
+
+from litestar import Request, Response, get
+from litestar.params import FromPath
+
+from server.auth import guards
+from server.billing.payments import invoice_visible
+from server.db.store import Store
+from server.documents import (
+    build_statement, ensure_ready, render_invoice, render_job_receipt, render_payment_receipt, render_statement,
+)
+from server.documents.formatting import tenant_zone
+from server.errors import ApiError, not_found
+
+_SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
+DEFAULT_STATEMENT_DAYS = 90
+
+
+def _today(tenant: dict[str, Any]) -> str:
+    return dt.datetime.now(tenant_zone(tenant)).date().isoformat()
+
+
+async def _pdf(request: Request, name: str, render: Callable[..., bytes], *args: Any, **kwargs: Any) -> Response:
+    async with request.app.state.render_slots:
+        content = await asyncio.to_thread(render, *args, **kwargs)
+    filename = _SAFE_NAME.sub("-", name).strip("-") or "document"
+    return Response(content=content, media_type="application/pdf", headers={
+        "Cache-Control": "private", "Content-Disposition": f'inline; filename="{filename}.pdf"',
+        "X-Content-Type-Options": "nosniff"})
+
+
+def _customer_sees_invoice(request: Request, tenant: dict[str, Any], invoice: dict[str, Any] | None) -> bool:
+    actor = request.user
+    if invoice is None or not actor.sees_billing(invoice["account_id"]):
+        return False
+    return actor.is_staff or invoice_visible(tenant, invoice)
+
+
+@get("/api/documents/invoices/{filename:str}", guards=[guards.portal_or_staff])
+async def invoice_pdf(request: Request, filename: FromPath[str]) -> Response:
+    """``/api/documents/invoices/{id}.pdf``"""
+    if not filename.endswith(".pdf"):
+        raise not_found("invoice")
+    invoice_id = filename.removesuffix(".pdf")
+    tenant = request.scope["tenant"]
+    async with request.app.state.db.read() as conn:
+        store = Store(conn, request.user.tenant_id)
+        invoice = await store.get("invoice", invoice_id)
+        if not _customer_sees_invoice(request, tenant, invoice):
+            raise not_found("invoice")
+        account = await store.get("account", invoice["account_id"])
+        site_id = invoice.get("site_id") or next(iter(invoice.get("site_ids") or []), None)
+        site = await store.get("site", site_id) if site_id else None
+    return await _pdf(request, invoice["number"] or "invoice", render_invoice, tenant, account, invoice, site,
+                      today=_today(tenant))
+
+
+@get("/api/documents/jobs/{job_id:str}/receipt.pdf", guards=[guards.portal_or_staff])
+async def job_receipt_pdf(request: Request, job_id: FromPath[str]) -> Response:
+    tenant = request.scope["tenant"]
+    async with request.app.state.db.read() as conn:
+        store = Store(conn, request.user.tenant_id)
+        job = await store.get("job", job_id)
+        if job is None or not request.user.may_see_site(job["account_id"], job["site_id"]):
+            raise not_found("job")
+        account = await store.get("account", job["account_id"])
+        site = await store.get("site", job["site_id"]) if job.get("site_id") else None
+        service_type = await store.get("service_type", job["service_type_id"]) if job.get("service_type_id") else None
+        truck = await store.get("truck", job["truck_id"]) if job.get("truck_id") else None
+    if not request.user.sees_billing(job["account_id"]):  # what a site contact's sync view hides
+        job = {k: v for k, v in job.items() if k not in ("price", "discount", "promo_code")}
+    return await _pdf(request, f"{job['number'] or 'job'}-receipt", render_job_receipt, tenant, account, job, site,
+                      service_type, truck=truck)
+
+
+@get("/api/documents/payments/{payment_id:str}/receipt.pdf", guards=[guards.portal_or_staff])
+async def payment_receipt_pdf(request: Request, payment_id: FromPath[str]) -> Response:
+    tenant = request.scope["tenant"]
+    async with request.app.state.db.read() as conn:
+        store = Store(conn, request.user.tenant_id)
+        payment = await store.get("payment", payment_id)
+        if payment is None or not request.user.sees_billing(payment["account_id"]):
+            raise not_found("payment")
+        account = await store.get("account", payment["account_id"])
+        ids = [a["invoice_id"] for a in payment["allocations"]]
+        invoices = await store.find("invoice", id=ids) if ids else []
+    return await _pdf(request, f"{payment['number'] or 'payment'}-receipt", render_payment_receipt, tenant, account,
+                      payment, invoices)
+
+
+def _date_param(value: str | None, name: str) -> dt.date | None:
+    if value is None or value == "":
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise ApiError(400, "bad_date", f"{name} must be a date like 2026-01-31") from None
+
+
+def _site_share(payment: dict[str, Any], invoice_ids: set[str]) -> dict[str, Any] | None:
+    """The part of a payment applied to one site's invoices (None when none of it was)."""
+    allocations = [a for a in payment["allocations"] if a["invoice_id"] in invoice_ids]
+    if not allocations:
+        return None
+    return {**payment, "allocations": allocations, "amount": sum(a["amount"] for a in allocations)}
+
+
+@get("/api/documents/statement.pdf", guards=[guards.portal_or_staff])
+async def statement_pdf(request: Request, account_id: str, site_id: str | None = None) -> Response:
+    """Statement of an account, or of one of its sites, for ``from``..``to`` (default: the last 90 days).
+
+    A site statement lists the invoices of that site and the parts of payments applied to them;
+    payments applied to nothing (account credit) appear only on the account's statement.
+    """
+    tenant = request.scope["tenant"]
+    if not request.user.sees_billing(account_id):
+        raise not_found("account")
+    today = _today(tenant)
+    end = _date_param(request.query_params.get("to"), "to") or dt.date.fromisoformat(today)
+    start = _date_param(request.query_params.get("from"), "from") or end - dt.timedelta(days=DEFAULT_STATEMENT_DAYS)
+    if start > end:
+        raise ApiError(400, "bad_period", "from must not be after to")
+    async with request.app.state.db.read() as conn:
+        store = Store(conn, request.user.tenant_id)
+        account = await store.get("account", account_id)
+        site = await store.get("site", site_id) if site_id else None
+        if account is None or (site_id and (site is None or site["account_id"] != account_id)):
+            raise not_found("site" if account is not None else "account")
+        invoices = [i for i in await store.find("invoice", account_id=account_id) if invoice_visible(tenant, i)]
+        payments = await store.find("payment", account_id=account_id)
+    if site is not None:
+        invoices = [i for i in invoices if i.get("site_id") == site["id"] or site["id"] in (i.get("site_ids") or [])]
+        ids = {i["id"] for i in invoices}
+        payments = [share for p in payments if (share := _site_share(p, ids)) is not None]
+    numbers = build_statement(invoices, payments, start.isoformat(), end.isoformat(), today,
+                              timezone=tenant.get("timezone") or "UTC")
+    name = f"{account['number'] or 'account'}-statement-{end.isoformat()}"
+    return await _pdf(request, name, render_statement, tenant, account, site, **numbers)
+
+
+async def startup(state: Any) -> None:
+    ensure_ready()  # borb's usage reporting off before anything renders (it would take over SIGTERM)
+    state.render_slots = asyncio.Semaphore(os.cpu_count() or 2)
+
+
+ROUTES = [invoice_pdf, job_receipt_pdf, payment_receipt_pdf, statement_pdf]

@@ -1,0 +1,95 @@
+"""What the PWA and Stripe do around the payments API, for tests: saving a card through the API
+(Stripe.js's part done with the SDK), paying, looking behind the scenes at localstripe, and
+delivering localstripe's own (real, signed) events to the webhook."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import urllib.request
+import uuid
+from typing import Any
+
+from server.billing.gateway import sign_webhook_payload
+from server.billing.localstripe_runner import SECRET_KEY
+from server.seed.demo import sid
+from tests.support.localstripe_server import CARD_OK, WEBHOOK_SECRET, confirm_card_setup, sdk_client
+
+AVA_ACCOUNT = sid("account:ava-reed")
+AVA_BIZ = sid("account:reed-landscaping")
+HARBOR = sid("account:harbor")
+AVA_OPEN = sid("invoice:ava-open")  # INV-1001, 325.00 open
+AVA_PAID = sid("invoice:ava-paid")
+HARBOR_OVERDUE = sid("invoice:harbor-overdue")  # INV-1002, 808.00 open, issued 45 days ago
+HARBOR_PARTIAL = sid("invoice:harbor-partial")  # INV-1003, 440.00 total, 240.00 left, issued 20 days ago
+HARBOR_PENDING = sid("invoice:harbor-pending")  # INV-1004, pending, 435.00
+BIZ_OPEN = sid("invoice:biz-open")
+ACME_OPEN = sid("acme:invoice:open")
+AVA_RENTAL = sid("rental:ava-20yd")
+
+
+async def save_card(client, headers, account_id: str, base_url: str, number: str = CARD_OK,
+                    default: bool = False) -> dict[str, Any]:
+    """SetupIntent → what Stripe.js confirmCardSetup does → ``POST /api/payments/methods``."""
+    response = await client.post("/api/payments/setup-intent", json={"account_id": account_id}, headers=headers)
+    assert response.status_code == 200, response.text
+    intent = response.json()
+    assert intent["client_secret"].startswith(intent["setup_intent_id"])
+    assert await asyncio.to_thread(confirm_card_setup, base_url, intent["setup_intent_id"], number) == "succeeded"
+    response = await client.post("/api/payments/methods", headers=headers, json={
+        "account_id": account_id, "setup_intent_id": intent["setup_intent_id"], "default": default})
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+async def pay(client, headers, body: dict[str, Any], key: str | None = None):
+    return await client.post("/api/payments", json=body, headers={**headers, "Idempotency-Key": key or str(uuid.uuid4())})
+
+
+async def pay_ok(client, headers, body: dict[str, Any], key: str | None = None) -> dict[str, Any]:
+    response = await pay(client, headers, body, key)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+async def admin_row(client, admin_headers, collection: str, row_id: str) -> dict[str, Any]:
+    response = await client.get(f"/api/admin/{collection}/{row_id}", headers=admin_headers)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def customer_of(base_url: str, account_id: str) -> str | None:
+    """The Stripe customer localstripe holds for an account (tagged with its id)."""
+    for customer in sdk_client(base_url).v1.customers.list(params={"limit": 100}).data:
+        if customer.metadata and customer.metadata.to_dict().get("account_id") == account_id:
+            return customer.id
+    return None
+
+
+def intents_of(base_url: str, customer_id: str | None) -> list[Any]:
+    """Every PaymentIntent localstripe made for a customer (it cannot filter by customer itself)."""
+    intents = sdk_client(base_url).v1.payment_intents.list(params={"limit": 100}).data
+    return [i for i in intents if customer_id and i.customer == customer_id]
+
+
+def _get(base_url: str, path: str) -> dict[str, Any]:
+    request = urllib.request.Request(f"{base_url}{path}", headers={"Authorization": f"Bearer {SECRET_KEY}"})
+    with urllib.request.urlopen(request, timeout=5) as response:
+        return json.loads(response.read())
+
+
+def event_for(base_url: str, event_type: str, intent_id: str) -> dict[str, Any]:
+    """localstripe's event of ``event_type`` about one PaymentIntent, as Stripe would POST it."""
+    events = _get(base_url, f"/v1/events?type={event_type}&limit=100")["data"]
+    matching = [e for e in events if e["data"]["object"]["id"] == intent_id]
+    assert matching, f"localstripe has no {event_type} for {intent_id}"
+    return matching[-1]
+
+
+async def deliver(client, event: dict[str, Any], secret: str = WEBHOOK_SECRET, timestamp: int | None = None,
+                  signature: str | None = None):
+    """POST an event to the webhook, signed like Stripe signs it."""
+    payload = json.dumps(event).encode()
+    header = signature if signature is not None else sign_webhook_payload(payload, secret, timestamp)
+    return await client.post("/api/stripe/webhook", content=payload,
+                             headers={"Stripe-Signature": header, "Content-Type": "application/json"})
