@@ -14,6 +14,7 @@ from litestar.testing.transport import TestClientTransport
 
 from server.app import create_app
 from server.settings import Settings
+from sync.actor import Actor
 from sync.client import Backoff, Replica, SyncClient
 
 BASE_URL = "http://testserver.local"
@@ -107,13 +108,22 @@ class Server:
         await self.stop()
         await self.start()
 
-    async def connect(self, email: str, path: Path | str, tenant: str = "demo", attempts: int = 3) -> SyncClient:
-        """A Python client with its own replica file, logged in as ``email`` (link picked from the dev outbox)."""
+    async def connect(self, email: str, path: Path | str, tenant: str = "demo", attempts: int = 3,
+                      sessions: dict[str, tuple[str, Actor]] | None = None) -> SyncClient:
+        """A Python client with its own replica file, logged in as ``email`` (link picked from the dev outbox).
+
+        ``sessions`` caches sessions by email: a session stays valid on a copy of the same seeded database.
+        """
         faulty = FaultyTransport(self, seed=len(self.transports))
         client = SyncClient(Replica(path), BASE_URL, transport=faulty, sleep=no_sleep,
                             backoff=Backoff(attempts=attempts))
         self.transports[id(client)] = faulty
-        await client.login_with_email(email, tenant)
+        if sessions is not None and (tenant, email) in sessions:
+            client.replica.sign_in(BASE_URL, *sessions[(tenant, email)])
+            return client
+        actor = await client.login_with_email(email, tenant)
+        if sessions is not None:
+            sessions[(tenant, email)] = (client.replica.session_token, actor)
         return client
 
     def network(self, client: SyncClient) -> FaultyTransport:
