@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
-import uuid
 from pathlib import Path
 
 import pytest
@@ -43,13 +42,43 @@ def _pg_url(name: str) -> str:
     return PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
 
 
+async def _snapshot(url: str) -> dict[str, list]:
+    """Every table's rows, to put back before each test (faster than a database per test)."""
+    import asyncpg
+
+    conn = await asyncpg.connect(url)
+    try:
+        tables = [r["tablename"] for r in await conn.fetch(
+            "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'migration'")]
+        return {t: await conn.fetch(f'SELECT * FROM "{t}"') for t in tables}
+    finally:
+        await conn.close()
+
+
+async def _restore(url: str, snapshot: dict[str, list]) -> None:
+    import asyncpg
+
+    conn = await asyncpg.connect(url)
+    try:
+        async with conn.transaction():
+            # DELETE beats TRUNCATE on tables this small (TRUNCATE swaps files on disk).
+            await conn.execute("; ".join(f'DELETE FROM "{t}"' for t in snapshot))
+            for table, rows in snapshot.items():
+                if rows:
+                    await conn.copy_records_to_table(table, records=[tuple(r.values()) for r in rows],
+                                                     columns=list(rows[0].keys()))
+    finally:
+        await conn.close()
+
+
 @pytest.fixture(scope="session")
-def template_db(tmp_path_factory) -> str:
-    """A migrated database with the demo data, copied for each test."""
+def template_db(tmp_path_factory):
+    """A migrated database with the demo data: copied (SQLite) or restored (PostgreSQL) for each test."""
     if USE_PG:
         asyncio.run(_pg_admin(f"DROP DATABASE IF EXISTS {TEMPLATE_PG} WITH (FORCE)", f"CREATE DATABASE {TEMPLATE_PG}"))
-        _migrate_and_seed(_pg_url(TEMPLATE_PG))
-        return TEMPLATE_PG
+        url = _pg_url(TEMPLATE_PG)
+        _migrate_and_seed(url)
+        return url, asyncio.run(_snapshot(url))
     path = tmp_path_factory.mktemp("template") / "haulport.db"
     _migrate_and_seed(f"sqlite:///{path}")
     return str(path)
@@ -58,14 +87,12 @@ def template_db(tmp_path_factory) -> str:
 @pytest.fixture
 def database_url(template_db, tmp_path) -> str:
     if USE_PG:
-        name = f"haulport_t_{uuid.uuid4().hex[:12]}"
-        asyncio.run(_pg_admin(f"CREATE DATABASE {name} TEMPLATE {template_db}"))
-        yield _pg_url(name)
-        asyncio.run(_pg_admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-        return
+        url, snapshot = template_db
+        asyncio.run(_restore(url, snapshot))
+        return url
     path = tmp_path / "haulport.db"
     shutil.copy(template_db, path)
-    yield f"sqlite:///{path}"
+    return f"sqlite:///{path}"
 
 
 @pytest.fixture

@@ -12,7 +12,12 @@ import './styles.css'
 const location = parseLocation()
 const slug = location.slug ?? defaultTenant()
 setRouterTenant(slug)
-if (!location.slug) history.replaceState(null, '', `/t/${slug}/${location.rest}${window.location.search}${window.location.hash}`)
+// Links in notification emails/SMS look like /t/{slug}/#/jobs/{id}; serve them as /t/{slug}/jobs/{id}.
+const hashRoute = window.location.hash.startsWith('#/') ? window.location.hash.slice(2) : null
+if (!location.slug || hashRoute !== null) {
+  const rest = hashRoute ?? location.rest
+  history.replaceState(null, '', `/t/${slug}/${rest}${hashRoute === null ? window.location.search + window.location.hash : ''}`)
+}
 
 // Storage errors can surface outside any await we control (e.g. during a liveQuery).
 window.addEventListener('unhandledrejection', (event) => {

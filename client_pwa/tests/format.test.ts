@@ -47,3 +47,14 @@ describe('business hours', () => {
     expect(isOpenNow(null, 'UTC')).toBeNull()
   })
 })
+
+describe('notification links', () => {
+  it('opens tenant-relative, hash and full links inside this portal only', async () => {
+    const { portalLink } = await import('../src/lib/links')
+    expect(portalLink('/jobs/1', 'demo')).toBe('jobs/1')
+    expect(portalLink('http://x.test/t/demo/#/jobs/1', 'demo')).toBe('jobs/1')
+    expect(portalLink('/t/demo/invoices/2', 'demo')).toBe('invoices/2')
+    expect(portalLink('/t/acme/jobs/1', 'demo')).toBeNull()
+    expect(portalLink('', 'demo')).toBeNull()
+  })
+})

@@ -34,3 +34,30 @@ async def gate(client) -> dict[str, str]:
 @pytest.fixture
 async def admin(client) -> dict[str, str]:
     return await login(client, ADMIN)
+
+
+@pytest.fixture
+async def live_server(settings):
+    """The app served by uvicorn on a loopback port (in a thread): real HTTP, so requests run
+    concurrently and localstripe can deliver its webhooks."""
+    import asyncio
+    import threading
+
+    import uvicorn
+
+    from server.app import create_app
+
+    server = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=0, log_level="warning"))
+    thread = threading.Thread(target=server.run, name="live-server", daemon=True)
+    thread.start()
+    for _ in range(200):
+        if server.started:
+            break
+        await asyncio.sleep(0.05)
+    assert server.started, "the live server did not start"
+    port = server.servers[0].sockets[0].getsockname()[1]
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        await asyncio.to_thread(thread.join, 15)

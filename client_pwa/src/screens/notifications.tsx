@@ -1,6 +1,7 @@
 import { useEntity } from '../data/queries'
 import type { Notification } from '../data/types'
 import { timeAgo } from '../lib/format'
+import { portalLink } from '../lib/links'
 import { mutate } from '../portal'
 import { navigate } from '../router'
 import { currentAccount, isReadOnly, useAppState } from '../state/app-state'
@@ -50,13 +51,4 @@ export function NotificationsScreen() {
       )}
     </section>
   )
-}
-
-/** A notification's link as a path inside this portal, or null when it has none we can open. */
-function portalLink(link: string | null | undefined, slug: string): string | null {
-  if (!link) return null
-  const path = link.replace(/^https?:\/\/[^/]+/, '')
-  if (path.startsWith(`/t/${slug}/`)) return path
-  if (path.startsWith('/')) return null
-  return path
 }

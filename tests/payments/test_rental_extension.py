@@ -1,0 +1,102 @@
+"""``rental.extend`` charges the default saved card off-session inside the push, or is rejected."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from tests.payments.stripe_flows import AVA_ACCOUNT, AVA_RENTAL, admin_row, customer_of, intents_of, save_card
+from tests.support.localstripe_server import CARD_3DS, CARD_DECLINED_AT_CHARGE
+from tests.support.portal import new_client_id, pull_all, push
+
+DAILY_RATE = 1500  # the demo rental's extension price per day
+
+
+async def _extend(client, headers, days: int = 3) -> tuple[dict, str]:
+    client_id = new_client_id()
+    result = await push(client, headers, client_id, (1, "rental.extend", {"rental_id": AVA_RENTAL, "days": days}))
+    return result["results"][0], client_id
+
+
+async def test_extension_is_charged_to_the_default_card_and_recorded(client, ava, admin, localstripe_url):
+    await save_card(client, ava, AVA_ACCOUNT, localstripe_url)
+    before = await admin_row(client, admin, "rentals", AVA_RENTAL)
+
+    result, client_id = await _extend(client, ava, days=3)
+
+    assert result["status"] == "applied", result
+    rental = await admin_row(client, admin, "rentals", AVA_RENTAL)
+    assert rental["ends_on"] == (date.fromisoformat(before["ends_on"]) + timedelta(days=3)).isoformat()
+    [extension] = rental["extensions"]
+    assert (extension["days"], extension["amount"]) == (3, 3 * DAILY_RATE)
+    payment = await admin_row(client, admin, "payments", extension["payment_id"])
+    assert (payment["status"], payment["amount"], payment["method"]) == ("succeeded", 4500, "card")
+    # booked against an invoice of its own, already paid, so the statement balances
+    [allocation] = payment["allocations"]
+    invoice = await admin_row(client, admin, "invoices", allocation["invoice_id"])
+    assert (invoice["total"], invoice["balance"], invoice["status"]) == (4500, 0, "paid")
+    assert "R-1001" in invoice["lines"][0]["description"]
+    [intent] = intents_of(localstripe_url, customer_of(localstripe_url, AVA_ACCOUNT))
+    assert (intent.id, intent.amount, intent.status) == (payment["stripe_payment_intent_id"], 4500, "succeeded")
+    assert intent.metadata.to_dict()["rental_id"] == AVA_RENTAL
+    # all of it reaches the customer by sync
+    _, rows = await pull_all(client, ava, client_id)
+    assert rows[("rental", AVA_RENTAL)]["ends_on"] == rental["ends_on"]
+    assert rows[("payment", payment["id"])]["status"] == "succeeded"
+    assert rows[("invoice", invoice["id"])]["status"] == "paid"
+
+
+async def test_a_declined_card_rejects_the_extension_and_changes_nothing(client, ava, admin, localstripe_url):
+    await save_card(client, ava, AVA_ACCOUNT, localstripe_url, CARD_DECLINED_AT_CHARGE)
+    before = await admin_row(client, admin, "rentals", AVA_RENTAL)
+    payments_before = (await client.get("/api/admin/payments", params={"account_id": AVA_ACCOUNT},
+                                        headers=admin)).json()["items"]
+
+    result, client_id = await _extend(client, ava)
+
+    assert result["status"] == "rejected"
+    assert result["error"] == {"code": "card_declined", "message": "Your card was declined."}
+    assert await admin_row(client, admin, "rentals", AVA_RENTAL) == before
+    payments = (await client.get("/api/admin/payments", params={"account_id": AVA_ACCOUNT},
+                                 headers=admin)).json()["items"]
+    assert len(payments) == len(payments_before)
+    # the charge was tried once, and failed
+    [intent] = intents_of(localstripe_url, customer_of(localstripe_url, AVA_ACCOUNT))
+    assert intent.status == "requires_payment_method"
+    # the rejection is kept for the customer, with the reason
+    _, rows = await pull_all(client, ava, client_id)
+    rejection = next(r for (e, _), r in rows.items() if e == "mutation_rejection")
+    assert rejection["error"]["message"] == "Your card was declined."
+
+
+async def test_without_a_saved_card_the_extension_is_rejected(client, ava, admin):
+    before = await admin_row(client, admin, "rentals", AVA_RENTAL)
+
+    result, _ = await _extend(client, ava)
+
+    assert result["status"] == "rejected"
+    assert result["error"]["code"] == "no_payment_method"
+    assert await admin_row(client, admin, "rentals", AVA_RENTAL) == before
+
+
+async def test_a_card_demanding_3d_secure_cannot_be_charged_off_session(client, ava, admin, localstripe_url):
+    await save_card(client, ava, AVA_ACCOUNT, localstripe_url, CARD_3DS)
+    before = await admin_row(client, admin, "rentals", AVA_RENTAL)
+
+    result, _ = await _extend(client, ava)
+
+    assert result["status"] == "rejected"
+    assert result["error"]["code"] == "authentication_required"
+    assert await admin_row(client, admin, "rentals", AVA_RENTAL) == before
+
+
+async def test_the_default_card_is_the_one_charged(client, ava, admin, localstripe_url):
+    await save_card(client, ava, AVA_ACCOUNT, localstripe_url, CARD_DECLINED_AT_CHARGE)
+    good = await save_card(client, ava, AVA_ACCOUNT, localstripe_url, default=True)
+    assert good["default"] is True
+
+    result, _ = await _extend(client, ava, days=1)
+
+    assert result["status"] == "applied", result
+    rental = await admin_row(client, admin, "rentals", AVA_RENTAL)
+    payment = await admin_row(client, admin, "payments", rental["extensions"][0]["payment_id"])
+    assert (payment["status"], payment["amount"]) == ("succeeded", DAILY_RATE)

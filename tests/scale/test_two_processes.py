@@ -1,0 +1,167 @@
+"""Two server processes sharing Redis: live events published on one reach sockets on the other.
+
+Needs Redis at 127.0.0.1:6379: skipped without it, except in CI (``CI=true``) where it must be there.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import random
+import shutil
+import subprocess
+import sys
+import time
+import uuid
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Iterator
+
+import httpx
+import pytest
+
+from tests.conftest import USE_PG, _pg_admin, _pg_url
+from tests.live.conftest import live_socket, session_token
+from tests.support.portal import AVA, DRIVER, IDS, login, new_client_id, pull_all, push
+from tests.support.smtp import free_port
+
+REDIS_URL = os.environ.get("HAULPORT_TEST_REDIS", "redis://127.0.0.1:6379/0")
+ROOT = Path(__file__).resolve().parents[2]
+pytestmark = pytest.mark.redis
+
+
+def _redis_reachable() -> str | None:
+    import redis
+
+    try:
+        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2, socket_timeout=2).ping()
+        return None
+    except Exception as exc:  # any failure to talk to it means: no Redis here
+        return f"{type(exc).__name__}: {exc}"
+
+
+@pytest.fixture(scope="module")
+def redis_url() -> str:
+    problem = _redis_reachable()
+    if problem:
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(f"Redis is required in CI at {REDIS_URL}: {problem}")
+        pytest.skip(f"Redis not reachable at {REDIS_URL} ({problem})")
+    return REDIS_URL
+
+
+def _wait_up(url: str, process: subprocess.Popen, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited with {process.returncode}: {process.stderr.read().decode()[-2000:]}")
+        try:
+            if httpx.get(f"{url}/api/public/tenants/demo", timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.1)
+    raise RuntimeError(f"server at {url} did not come up in {timeout} s")
+
+
+@pytest.fixture(scope="module")
+def shared_database_url(template_db, tmp_path_factory) -> Iterator[str]:
+    """One copy of the demo database for this module's servers (starting them is the slow part)."""
+    if USE_PG:
+        name = f"haulport_two_{uuid.uuid4().hex[:12]}"
+        asyncio.run(_pg_admin(f"CREATE DATABASE {name} TEMPLATE {template_db}"))
+        yield _pg_url(name)
+        asyncio.run(_pg_admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        return
+    path = tmp_path_factory.mktemp("two-processes") / "haulport.db"
+    shutil.copy(template_db, path)
+    yield f"sqlite:///{path}"
+
+
+@pytest.fixture(scope="module")
+def two_servers(shared_database_url, redis_url, tmp_path_factory) -> Iterator[tuple[str, str]]:
+    """Base URLs of two uvicorn processes on one database and one Redis."""
+    database_url, tmp_path = shared_database_url, tmp_path_factory.mktemp("servers")
+    env = {**os.environ, "HAULPORT_DATABASE_URL": database_url, "HAULPORT_REDIS_URL": redis_url,
+           "HAULPORT_DEV_MODE": "true", "HAULPORT_SECRET_KEY": "two-process-secret-key-0123456789-abcdef",
+           "HAULPORT_PUBLIC_URL": "http://127.0.0.1:8000", "HAULPORT_STATIC_DIR": str(tmp_path / "no-pwa"),
+           "HAULPORT_CONFIG": str(tmp_path / "none.toml"),
+           # Redis keeps rate-limit counters between runs: generous limits keep reruns green
+           "HAULPORT_MAGIC_LINK_PER_ADDRESS": "100000", "HAULPORT_MAGIC_LINK_PER_IP": "100000"}
+    processes, urls = [], []
+    try:
+        for _ in range(2):
+            port = free_port()
+            processes.append(subprocess.Popen(
+                [sys.executable, "-m", "uvicorn", "server.app:app_from_environment", "--factory",
+                 "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
+                cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE))
+            urls.append(f"http://127.0.0.1:{port}")
+        for url, process in zip(urls, processes):
+            _wait_up(url, process)
+        yield urls[0], urls[1]
+    finally:
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            try:
+                process.wait(10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+async def test_a_fix_sent_to_process_a_reaches_a_subscriber_on_process_b(two_servers):
+    url_a, url_b = two_servers
+    async with httpx.AsyncClient(base_url=url_a, timeout=10) as a, httpx.AsyncClient(base_url=url_b, timeout=10) as b:
+        ava_token, driver_token = await session_token(b, AVA), await session_token(a, DRIVER)
+        async with live_socket(url_b, ava_token) as ava, live_socket(url_a, driver_token) as driver:
+            lat = round(39.5 + random.random() / 10, 6)  # a position no other test run sends
+            started = time.perf_counter()
+            await driver.send({"type": "gps", "fixes": [{"lat": lat, "lng": -89.65, "speed_mps": 9.0, "at": _now()}]})
+            seen = await ava.next(type="gps", lat=lat)
+            elapsed_ms = (time.perf_counter() - started) * 1000
+            assert (seen["truck_id"], seen["job_id"]) == (IDS("truck:t1"), IDS("job:ava-en-route"))
+            assert elapsed_ms < 2000, elapsed_ms
+        # Offline uploads to A go live on B too.
+        lat = round(39.6 + random.random() / 10, 6)
+        async with live_socket(url_b, ava_token) as ava:
+            response = await a.post("/api/driver/gps", headers={"Authorization": f"Bearer {driver_token}"},
+                                    json={"fixes": [{"lat": lat, "lng": -89.65, "at": _now()}]})
+            assert response.json()["broadcast"] is True
+            await ava.next(type="gps", lat=lat)
+
+
+async def test_a_booking_pushed_to_process_a_pokes_a_client_on_process_b(two_servers):
+    url_a, url_b = two_servers
+    async with httpx.AsyncClient(base_url=url_a, timeout=10) as a, httpx.AsyncClient(base_url=url_b, timeout=10) as b:
+        on_a, on_b = await login(a, AVA), await login(b, AVA)
+        client_id = new_client_id()
+        page, _rows = await pull_all(b, on_b, client_id)
+        async with live_socket(url_b, on_b["Authorization"].removeprefix("Bearer ")) as ava:
+            job_id = str(uuid.uuid4())
+            result = await push(a, on_a, new_client_id(), (1, "job.book", {
+                "id": job_id, "site_id": IDS("site:ava-home"), "service_type_id": IDS("service:junk"),
+                "date": "2030-07-01", "time_slot_id": IDS("slot:afternoon"), "description": "Shed demolition",
+                "items": "shed", "load_estimate": "half"}))
+            assert result["results"][0]["status"] == "applied", result
+            await ava.next(type="poke")
+            _page, rows = await pull_all(b, on_b, client_id, page["cursor"])
+            assert ("job", job_id) in rows
+
+
+async def test_several_processes_share_one_socket_scope_rule(two_servers):
+    """A customer on B hears nothing of another customer's job published on A."""
+    url_a, url_b = two_servers
+    async with httpx.AsyncClient(base_url=url_a, timeout=10) as a, httpx.AsyncClient(base_url=url_b, timeout=10) as b:
+        ops_token, driver_token = await session_token(b, "ops@harbor.example"), await session_token(a, DRIVER)
+        async with live_socket(url_b, ops_token) as ops, live_socket(url_a, driver_token) as driver:
+            lat = round(39.4 + random.random() / 10, 6)
+            await driver.send({"type": "gps", "fixes": [{"lat": lat, "lng": -89.65, "at": _now()}]})
+            seen = await ops.next(type="gps", lat=lat)
+            assert seen["job_id"] == IDS("job:harbor-in-progress")  # T-1 also carries Ava's job: not shown here
+            await asyncio.sleep(0.3)
+            await ops.none(0.2, type="gps", job_id=IDS("job:ava-en-route"))
