@@ -19,6 +19,7 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
 fi
 
 if [ -f client_pwa/package.json ]; then
+  .venv/bin/python scripts/gen_ts_types.py >/dev/null
   if ! command -v npm >/dev/null; then
     echo "npm is needed to build the portal app (install Node.js 20+)" >&2
     exit 1

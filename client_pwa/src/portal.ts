@@ -11,6 +11,7 @@ import {
 import { dropReplica, pullChanges, syncOnce, type SyncTransport } from './data/sync'
 import { SyncScheduler } from './data/sync-scheduler'
 import type { Me, MutationRejection, PullResponse, PushResponse, Session, TenantInfo } from './data/types'
+import type { MutationArgs, MutationName } from './generated/wire'
 import { appState, isReadOnly } from './state/app-state'
 import { applyBranding } from './ui/branding'
 import { requestBackgroundSync } from './pwa'
@@ -213,11 +214,14 @@ export async function selectAccount(accountId: string): Promise<void> {
   await db().setMeta(META.accountId, accountId).catch(reportDbError)
 }
 
-/** Queue a mutation (PROTOCOL.md table). It shows at once via the overlay and syncs when it can. */
-export async function mutate(name: string, args: Record<string, unknown>): Promise<number> {
+/**
+ * Queue a mutation (PROTOCOL.md table). It shows at once via the overlay and syncs when it can.
+ * Args are checked at compile time against the server's own structs (src/generated/wire.ts).
+ */
+export async function mutate<N extends MutationName>(name: N, args: MutationArgs[N]): Promise<number> {
   if (isReadOnly(appState.get())) throw new Error('This is a read-only view; changes are disabled.')
   try {
-    const id = await enqueue(db(), name, args)
+    const id = await enqueue(db(), name, args as unknown as Record<string, unknown>)
     requestBackgroundSync(appState.get().slug)
     return id
   } catch (error) {

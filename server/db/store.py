@@ -14,6 +14,7 @@ import msgspec
 
 from server.db.engine import Conn
 from server.db.tables import BOOL_KIND, JSON_KIND, KINDS
+from sync.cursor import fingerprint
 from sync.entities import ENTITIES, NOT_SYNCED, OWNER_LEVEL, TENANT_LEVEL
 from sync.rules import IdTaken  # noqa: F401 - raised here, caught by callers
 
@@ -163,7 +164,8 @@ class Store:
                f"WHERE id = ? AND tenant_id = ? AND version = ? RETURNING id")
         if await self.conn.fetchrow(sql, *values, row["id"], self.tenant_id, current["version"]) is None:
             raise StaleRow(f"{entity} {row['id']} changed meanwhile")
-        await self._record(entity, row, "put")
+        before = scope_of(entity, current)
+        await self._record(entity, row, "put", moved_from=before if before != scope_of(entity, row) else None)
         return row
 
     async def delete(self, entity: str, current: dict[str, Any]) -> None:
@@ -179,22 +181,37 @@ class Store:
             "UPDATE number_counter SET value = value + 1 WHERE id = ? RETURNING value", key)
         return f"{prefix}-{value}"
 
-    async def _record(self, entity: str, row: dict[str, Any], op: str) -> None:
+    async def upload_exists(self, upload_id: str, owner_id: str) -> bool:
+        """Whether ``owner_id`` uploaded ``upload_id`` in this tenant (``job.add_photo`` checks it)."""
+        return await self.conn.fetchval("SELECT 1 FROM upload WHERE id = ? AND tenant_id = ? AND owner_id = ?",
+                                        upload_id, self.tenant_id, owner_id) is not None
+
+    async def _record(self, entity: str, row: dict[str, Any], op: str,
+                      moved_from: tuple[str | None, str | None, str | None] | None = None) -> None:
         self.changed.append((entity, row))
         if entity in NOT_SYNCED:
             return
+        if moved_from is not None:
+            # The row left a site/account: whoever sees only its old place must drop it. The tombstone
+            # gets the lower seq, so a session seeing both places applies the del before the put.
+            await self._log(f"{entity}:{row['id']}~{fingerprint(*moved_from)}", entity, row["id"], "del",
+                            moved_from, None)
+        await self._log(f"{entity}:{row['id']}", entity, row["id"], op, scope_of(entity, row),
+                        _encode(row).decode() if op == "put" else None)
+
+    async def _log(self, key: str, entity: str, row_id: str, op: str,
+                   scope: tuple[str | None, str | None, str | None], data: str | None) -> None:
         seq = await self.conn.fetchval(
             "UPDATE sync_counter SET seq = seq + 1 WHERE tenant_id = ? RETURNING seq", self.tenant_id)
         if seq is None:
             await self.lock()
             seq = await self.conn.fetchval(
                 "UPDATE sync_counter SET seq = seq + 1 WHERE tenant_id = ? RETURNING seq", self.tenant_id)
-        account_id, site_id, contact_id = scope_of(entity, row)
-        data = _encode(row).decode() if op == "put" else None
+        account_id, site_id, contact_id = scope
         await self.conn.execute(
             "INSERT INTO changelog (id, seq, tenant_id, entity, row_id, op, account_id, site_id, contact_id, data) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, "
             "op = excluded.op, account_id = excluded.account_id, site_id = excluded.site_id, "
             "contact_id = excluded.contact_id, data = excluded.data",
-            f"{entity}:{row['id']}", seq, self.tenant_id, entity, row["id"], op, account_id, site_id, contact_id, data,
+            key, seq, self.tenant_id, entity, row_id, op, account_id, site_id, contact_id, data,
         )

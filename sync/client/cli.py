@@ -19,7 +19,7 @@ from typing import Any
 
 import httpx
 
-from sync.client.remote import PullReport, PushReport, SyncClient, SyncError
+from sync.client.remote import Backoff, PullReport, PushReport, SyncClient, SyncError
 from sync.client.replica import Replica, ReplicaError
 from sync.rules import Rejected
 
@@ -31,6 +31,7 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="haulport client", description="Keep a local replica of a Haulport portal "
                                      "in sync, and queue changes while offline.")
     parser.add_argument("--db", default=DEFAULT_DB, help=f"the replica file (default {DEFAULT_DB})")
+    parser.add_argument("--attempts", type=int, default=5, help="tries per request before giving up (default 5)")
     sub = parser.add_subparsers(dest="command", required=True)
     login = sub.add_parser("login", help="log in with a link token, or (dev mode) by email")
     login.add_argument("--url", required=True, help="the server, e.g. http://127.0.0.1:8000")
@@ -132,7 +133,8 @@ async def _run(args: argparse.Namespace, transport: httpx.AsyncBaseTransport | N
         url = args.url if args.command == "login" else replica.base_url
         if url is None:
             raise SyncError("not_logged_in", "log in first: haulport client login --url URL --token TOKEN")
-        async with SyncClient(replica, url, transport=transport) as client:
+        backoff = Backoff(attempts=max(1, args.attempts))
+        async with SyncClient(replica, url, transport=transport, backoff=backoff) as client:
             if args.command == "login":
                 if args.token:
                     actor = await client.login_with_link_token(args.token)

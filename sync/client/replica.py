@@ -223,8 +223,9 @@ class Replica:
                 self._set(schema_version=page.schema_version)
             if page.reset:
                 self._clear_rows()
-            puts = [(c.entity, c.id, c.version or 0, bytes(c.data).decode()) for c in page.changes if c.op == "put"]
-            dels = [(c.entity, c.id) for c in page.changes if c.op == "del"]
+            final = {(c.entity, c.id): c for c in page.changes}  # in sequence order: the last change of a row wins
+            puts = [(c.entity, c.id, c.version or 0, bytes(c.data).decode()) for c in final.values() if c.op == "put"]
+            dels = [key for key, c in final.items() if c.op == "del"]
             self.conn.executemany("INSERT OR REPLACE INTO rows (entity, id, version, data) VALUES (?, ?, ?, ?)", puts)
             self.conn.executemany("DELETE FROM rows WHERE entity = ? AND id = ?", dels)
             self._set(cursor=page.cursor, overlay_stale=True)

@@ -141,7 +141,9 @@ async def upsert_contact(ctx: Context, a: ContactArgs) -> None:
     if not (a.email or a.phone):
         raise Rejected("email_or_phone", "a contact needs an email or a phone number")
     for site_id in a.site_ids:
-        await row_in_scope(ctx, "site", site_id)
+        site = await row_in_scope(ctx, "site", site_id)
+        if site["account_id"] != account_id:
+            raise Rejected("not_found", "that site is not one of this account's sites")
     if a.role == "site" and not a.site_ids:
         raise Rejected("site_ids_required", "a site contact needs at least one site")
     email = a.email.strip().lower() if a.email else None
@@ -156,8 +158,15 @@ async def upsert_contact(ctx: Context, a: ContactArgs) -> None:
         contact = await ctx.insert("contact", {"id": check_uuid(a.id, "id"), **person})
     elif membership is None and contact["id"] == a.id:
         raise Rejected("not_found", "that contact is not on this account")
+    elif membership is None:
+        # Linking someone who is already a contact elsewhere: their name, email and phone are theirs
+        # (the phone and email are how they log in), so only the new membership is written.
+        person = {"name": contact["name"], "email": contact["email"], "phone": contact["phone"]}
     else:
         contact = await ctx.tx.update("contact", contact, **person)
+        for other in await ctx.tx.find("membership", contact_id=contact["id"]):
+            if other["account_id"] != account_id:
+                await ctx.tx.update("membership", other, **person)
     access = {"role": a.role, "site_ids": a.site_ids if a.role == "site" else [], "portal_access": a.portal_access,
               "primary": a.primary and a.role == "company", **person}
     if membership is None:
@@ -166,9 +175,6 @@ async def upsert_contact(ctx: Context, a: ContactArgs) -> None:
         if membership["portal_access"] and not a.portal_access:
             contact = await ctx.tx.update("contact", contact, token_version=contact["token_version"] + 1)
         await ctx.tx.update("membership", membership, **access)
-    for other in await ctx.tx.find("membership", contact_id=contact["id"]):
-        if other["account_id"] != account_id:
-            await ctx.tx.update("membership", other, **person)
 
 
 class RemoveContactArgs(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):

@@ -18,7 +18,6 @@ from sync.actor import Actor
 from sync.client import Backoff, Replica, SyncClient
 
 BASE_URL = "http://testserver.local"
-PG_ADMIN_URL = os.environ.get("HAULPORT_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 USE_PG = os.environ.get("HAULPORT_TEST_DATABASE") == "postgres"
 
 
@@ -60,7 +59,8 @@ class FaultyTransport(httpx.AsyncBaseTransport):
         if fault == "offline":
             raise httpx.ConnectError("no network", request=request)
         if fault == "busy":
-            return httpx.Response(503, headers={"Retry-After": "2"}, json={"error": {"code": "busy", "message": "busy"}})
+            return httpx.Response(503, headers={"Retry-After": "2"},
+                                  json={"error": {"code": "busy", "message": "the database is busy"}})
         if fault == "replay" and self.sent_pushes:
             headers, old = self.random.choice(self.sent_pushes)
             await self._forward(httpx.Request("POST", request.url, headers=headers), old)
@@ -144,12 +144,17 @@ class Server:
         return response.json()
 
 
-async def pg_admin(*statements: str) -> None:
+async def restore_pg(url: str, snapshot: dict[str, list]) -> None:
+    """Put every table back to the seeded snapshot (as tests/conftest.py does before each test)."""
     import asyncpg
 
-    conn = await asyncpg.connect(PG_ADMIN_URL)
+    conn = await asyncpg.connect(url)
     try:
-        for statement in statements:
-            await conn.execute(statement)
+        async with conn.transaction():
+            await conn.execute("; ".join(f'DELETE FROM "{t}"' for t in snapshot))
+            for table, rows in snapshot.items():
+                if rows:
+                    await conn.copy_records_to_table(table, records=[tuple(r.values()) for r in rows],
+                                                     columns=list(rows[0].keys()))
     finally:
         await conn.close()

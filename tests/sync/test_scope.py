@@ -184,3 +184,24 @@ async def test_a_pull_in_acme_holds_only_acme_rows(client):
     _, rows = await pull_all(client, headers, new_client_id())
     assert rows and all(r["tenant_id"] == ACME for r in rows.values())
     assert {i for e, i in rows if e == "account"} == {sid("acme:account:ava")}
+
+
+async def test_a_row_moved_to_another_site_leaves_the_site_contacts_replica(server, tmp_path):
+    office = await server.staff()
+    gate, ops = await server.connect(GATE, tmp_path / "gate.db"), await server.connect(OPS, tmp_path / "ops.db")
+    await gate.pull()
+    await ops.pull()
+    unit = sid("unit:101")
+    assert gate.replica.get("unit", unit) is not None
+    await server.call("PATCH", f"/api/admin/units/{unit}", office, json={"site_id": TOWER_B})
+    await gate.pull()
+    await ops.pull()
+    assert gate.replica.get("unit", unit) is None, "the unit left Tower A, so it leaves the site contact's replica"
+    assert ops.replica.get("unit", unit)["site_id"] == TOWER_B, "the company contact sees it at its new site"
+    await server.call("PATCH", f"/api/admin/units/{unit}", office, json={"site_id": TOWER_A})
+    await gate.pull()
+    await ops.pull()
+    assert gate.replica.get("unit", unit)["site_id"] == TOWER_A, "moved back, it comes back"
+    assert ops.replica.get("unit", unit)["site_id"] == TOWER_A
+    for client in (gate, ops):
+        await client.aclose()

@@ -1,6 +1,7 @@
 import { useState } from 'preact/hooks'
 import { useEntity, useRow } from '../data/queries'
 import type { Account, ServiceType, Site, TimeSlot } from '../data/types'
+import type { BookArgs } from '../generated/wire'
 import { addDays, formatAddress } from '../lib/format'
 import { newId } from '../lib/ids'
 import { LOAD_ESTIMATES } from '../lib/jobs'
@@ -44,7 +45,7 @@ export function BookingScreen() {
     setError(null)
     if (date < today) return setError('Pick today or a later date.')
     const id = newId()
-    const site = chosenSite === NEW_SITE ? { new_site: newSiteArgs(newId(), newSite) } : { site_id: chosenSite }
+    const site = chosenSite === NEW_SITE ? { new_site: newSiteArgs(newId(), newSite, (state.tenant?.address as { country?: string } | null)?.country || 'US') } : { site_id: chosenSite }
     try {
       await mutate('job.book', {
         id,
@@ -55,7 +56,7 @@ export function BookingScreen() {
         time_slot_id: slotId,
         description: description.trim(),
         items: items.trim(),
-        ...(load ? { load_estimate: load } : {}),
+        ...(load ? { load_estimate: load as BookArgs['load_estimate'] } : {}),
         ...(po.trim() ? { po_number: po.trim() } : {}),
         ...(promo.trim() ? { promo_code: promo.trim() } : {}),
       })

@@ -23,7 +23,14 @@ export function JobDetailScreen({ params }: { params: Record<string, string> }) 
   const fix = useTruckFix(job && isTrackable(job) ? job.id : undefined)
 
   if (job === undefined) return <Loading />
-  if (job === null) return <EmptyState title="Job not found"><Link to="jobs">Back to jobs</Link></EmptyState>
+  if (job === null) {
+    return (
+      <EmptyState title="Job not found">
+        <p>If you just booked it, the office may have turned it down — see the message above.</p>
+        <Link to="jobs">Back to jobs</Link>
+      </EmptyState>
+    )
+  }
   const truckName = (job.truck_id ? trucks.get(job.truck_id)?.name : undefined) ?? (job.truck_name as string | undefined) ?? ''
   const crew = crewNames(job.crew)
   const eta = etaText(fix)
@@ -43,7 +50,7 @@ export function JobDetailScreen({ params }: { params: Record<string, string> }) 
 
       {isTrackable(job) && (
         <div class="live-box">
-          {eta && <p class="eta" role="status">{eta}</p>}
+          {eta ? <p class="eta" role="status">{eta}</p> : !fix && <p class="muted small">Waiting for the truck's live position…</p>}
           <LazyTruckMap fix={fix} site={siteLatLng} truckName={truckName} />
         </div>
       )}

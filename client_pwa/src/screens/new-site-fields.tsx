@@ -1,3 +1,4 @@
+import type { NewSite as NewSiteArgs } from '../generated/wire'
 import { SelectField, TextField } from '../ui/form-fields'
 
 // The "new location" part of the booking form; the same shape as site.upsert's args.
@@ -23,22 +24,24 @@ export const EMPTY_SITE: NewSite = {
 
 const SITE_TYPES = ['residential', 'commercial', 'construction', 'event', 'other'].map((t) => ({ value: t, label: t[0].toUpperCase() + t.slice(1) }))
 
-/** Wire args for a new site (empty optional fields left out). */
-export function newSiteArgs(id: string, site: NewSite): Record<string, unknown> {
-  const optional = (value: string) => (value.trim() ? value.trim() : undefined)
-  return Object.fromEntries(Object.entries({
+/** Wire args for a new site (the `new_site` of job.book). */
+export function newSiteArgs(id: string, site: NewSite, country = 'US'): NewSiteArgs {
+  const text = (value: string) => value.trim()
+  return {
     id,
-    name: site.name.trim() || site.line1.trim(),
+    name: text(site.name) || text(site.line1),
     type: site.type,
-    address: Object.fromEntries(Object.entries({
-      line1: site.line1.trim(), line2: optional(site.line2), city: site.city.trim(),
-      region: optional(site.region), postal_code: optional(site.postal_code),
-    }).filter(([, v]) => v !== undefined)),
-    building: optional(site.building),
-    unit: optional(site.unit),
-    access_code: optional(site.access_code),
-    notes: optional(site.notes),
-  }).filter(([, v]) => v !== undefined))
+    address: {
+      line1: text(site.line1), line2: text(site.line2), city: text(site.city),
+      region: text(site.region), postal_code: text(site.postal_code), country,
+    },
+    building: text(site.building),
+    unit: text(site.unit),
+    access_code: text(site.access_code),
+    lat: null,
+    lng: null,
+    notes: text(site.notes),
+  }
 }
 
 export function NewSiteFields({ site, onChange }: { site: NewSite; onChange: (site: NewSite) => void }) {

@@ -1,0 +1,314 @@
+"""Benchmark: live GPS delivery latency and drops, 1,000 subscribers and 10 trucks at 1 Hz.
+
+    .venv/bin/python scripts/bench/live.py [--subscribers 1000] [--trucks 10] [--seconds 30]
+                                           [--mode both|one|two] [--redis redis://127.0.0.1:6379/0]
+
+Builds its own data in a fresh SQLite database (``--database-url`` for PostgreSQL): a tenant with
+``--trucks`` trucks and drivers, and per subscriber one customer (contact, account, site) with an
+en-route job on truck ``i % trucks`` — so every fix fans out into one ``gps`` message per job, the
+heavy case. Starts real servers (uvicorn subprocesses): one process with the in-memory channels
+backend, then two processes sharing Redis, subscribers and drivers spread across them. Subscribers
+are ``websockets`` clients in separate processes; a driver socket per truck sends one fix per
+second at a random phase. Latency is driver send → subscriber receive (same machine clock); a drop
+is a fix a subscriber should have received and did not. Targets: p99 ≤ 50 ms (one process),
+≤ 100 ms (two processes), zero drops.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import multiprocessing as mp
+import os
+import platform
+import random
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date, datetime, timezone
+from pathlib import Path
+
+import httpx
+import websockets
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+SECRET = "bench-secret-key-0123456789-abcdefghijklmnop"
+CENTER = (39.78, -89.65)
+
+
+def now_iso() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def machine() -> str:
+    model = platform.processor() or "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return f"{model}, {os.cpu_count()} cores, {platform.system()} {platform.release()}, Python {platform.python_version()}"
+
+
+# ---- data ------------------------------------------------------------------------------
+async def build_data(database_url: str, subscribers: int, trucks: int) -> dict:
+    """Tenant, trucks, drivers, customers with en-route jobs; returns session tokens."""
+    from server.auth.tokens import issue
+    from server.cli import migrate
+    from server.db.engine import Database
+    from server.db.store import Store, new_id
+
+    await asyncio.to_thread(migrate, database_url)
+    db = Database(database_url)
+    await db.start()
+    tenant_id, ttl = new_id(), 86400
+    today = date.today().isoformat()
+    out: dict = {"drivers": [], "subscribers": []}
+    rng = random.Random(7)
+    try:
+        async with db.write() as conn:
+            store = Store(conn, tenant_id)
+            await store.lock()
+            await store.insert("tenant", {"id": tenant_id, "slug": f"bench-{tenant_id[:8]}", "name": "Bench Haulers"})
+            truck_ids = []
+            for t in range(trucks):
+                truck = await store.insert("truck", {"name": f"B-{t + 1}", "plate": f"BENCH-{t + 1:03d}"})
+                driver = await store.insert("staff_user", {"name": f"Driver {t + 1}", "role": "driver",
+                                                           "email": f"driver{t + 1}@bench.example",
+                                                           "truck_id": truck["id"]})
+                token, _ = issue(SECRET, "session", driver["id"], "staff", tenant_id, driver["token_version"], ttl)
+                out["drivers"].append((truck["id"], token))
+                truck_ids.append(truck["id"])
+            for i in range(subscribers):
+                account = await store.insert("account", {"name": f"Customer {i}", "number": f"B-{i}"})
+                lat, lng = CENTER[0] + rng.uniform(-0.05, 0.05), CENTER[1] + rng.uniform(-0.05, 0.05)
+                site = await store.insert("site", {"account_id": account["id"], "name": "Home", "lat": lat, "lng": lng})
+                contact = await store.insert("contact", {"name": f"Customer {i}", "email": f"c{i}@bench.example"})
+                await store.insert("membership", {"contact_id": contact["id"], "account_id": account["id"],
+                                                  "role": "company", "primary": True, "name": contact["name"]})
+                truck_id = truck_ids[i % trucks]
+                await store.insert("job", {"account_id": account["id"], "site_id": site["id"], "status": "en_route",
+                                           "scheduled_date": today, "truck_id": truck_id, "number": f"J-{i}"})
+                token, _ = issue(SECRET, "session", contact["id"], "contact", tenant_id, contact["token_version"], ttl)
+                out["subscribers"].append((truck_id, token))
+    finally:
+        await db.close()
+    return out
+
+
+# ---- servers ---------------------------------------------------------------------------
+def start_servers(count: int, database_url: str, redis_url: str, workdir: Path) -> tuple[list, list[str]]:
+    env = {**os.environ, "HAULPORT_DATABASE_URL": database_url, "HAULPORT_REDIS_URL": redis_url,
+           "HAULPORT_SECRET_KEY": SECRET, "HAULPORT_DEV_MODE": "false", "HAULPORT_CONFIG": str(workdir / "none.toml"),
+           "HAULPORT_STATIC_DIR": str(workdir / "no-pwa"), "PYTHONDONTWRITEBYTECODE": "1"}
+    processes, urls = [], []
+    for _ in range(count):
+        port = free_port()
+        processes.append(subprocess.Popen(
+            [sys.executable, "-m", "uvicorn", "server.app:app_from_environment", "--factory", "--host", "127.0.0.1",
+             "--port", str(port), "--log-level", "warning", "--no-access-log"], cwd=ROOT, env=env))
+        urls.append(f"http://127.0.0.1:{port}")
+    for url in urls:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(f"{url}/schema/openapi.json", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline:
+                raise SystemExit(f"server {url} did not start")
+            time.sleep(0.2)
+    return processes, urls
+
+
+def stop_servers(processes: list) -> None:
+    for process in processes:
+        process.terminate()
+    for process in processes:
+        try:
+            process.wait(15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+# ---- subscribers (separate processes) --------------------------------------------------
+def subscriber_process(targets: list[tuple[int, str]], ready: mp.Queue, stop: mp.Event, results: mp.Queue) -> None:
+    asyncio.run(_subscribe(targets, ready, stop, results))
+
+
+async def _subscribe(targets, ready, stop, results) -> None:
+    receipts: list[tuple[int, str, str, int]] = []
+    opening = asyncio.Semaphore(25)  # don't storm the server's handshakes
+    failures: list[str] = []
+
+    async def one(index: int, url: str) -> None:
+        try:
+            async with opening:
+                ws = await websockets.connect(url, open_timeout=120, ping_interval=None, max_queue=None)
+                while json.loads(await ws.recv())["type"] != "ready":
+                    pass
+            ready.put(1)
+            async for raw in ws:
+                received = time.time_ns()
+                if raw.startswith('{"type":"gps"'):
+                    message = json.loads(raw)
+                    receipts.append((index, message["truck_id"], message["at"], received))
+        except websockets.ConnectionClosed:
+            pass
+        except Exception as exc:  # reported, counted as drops
+            failures.append(f"{type(exc).__name__}: {exc}")
+            ready.put(0)
+
+    tasks = [asyncio.create_task(one(i, url)) for i, url in targets]
+    while not stop.is_set():
+        await asyncio.sleep(0.1)
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
+    results.put((receipts, failures))
+
+
+# ---- drivers (this process) -------------------------------------------------------------
+async def drive(drivers: list[tuple[str, str, str]], seconds: float) -> dict[tuple[str, str], int]:
+    """One socket per truck sending a fix per second at a random phase; returns send times by (truck, at)."""
+    sent: dict[tuple[str, str], int] = {}
+    sockets = []
+    for truck_id, url, _token in drivers:
+        ws = await websockets.connect(url, open_timeout=60, ping_interval=None)
+        while json.loads(await ws.recv())["type"] != "ready":
+            pass
+        sockets.append((truck_id, ws))
+
+    async def drain(ws) -> None:
+        async for _ in ws:  # acks
+            pass
+
+    drains = [asyncio.create_task(drain(ws)) for _, ws in sockets]
+
+    async def truck(truck_id: str, ws) -> None:
+        await asyncio.sleep(random.random())
+        lat, lng = CENTER[0] + random.uniform(-0.05, 0.05), CENTER[1] + random.uniform(-0.05, 0.05)
+        next_at = time.monotonic()
+        end = next_at + seconds
+        while next_at < end:
+            lat, lng = lat + random.uniform(-1e-4, 1e-4), lng + random.uniform(-1e-4, 1e-4)
+            at = now_iso()
+            sent[(truck_id, at)] = time.time_ns()
+            await ws.send(json.dumps({"type": "gps", "fixes": [
+                {"lat": lat, "lng": lng, "heading": 90.0, "speed_mps": 11.0, "accuracy_m": 5.0, "at": at}]}))
+            next_at += 1.0
+            await asyncio.sleep(max(0.0, next_at - time.monotonic()))
+
+    await asyncio.gather(*(truck(t, ws) for t, ws in sockets))
+    await asyncio.sleep(1.0)  # the last fixes in flight
+    for _, ws in sockets:
+        await ws.close()
+    for task in drains:
+        task.cancel()
+    return sent
+
+
+def percentile(values: list[float], p: float) -> float:
+    if not values:
+        return float("nan")
+    values = sorted(values)
+    return values[min(len(values) - 1, int(round(p / 100 * (len(values) - 1))))]
+
+
+def run_mode(name: str, servers: int, data: dict, args, workdir: Path, redis_url: str) -> dict:
+    processes, urls = start_servers(servers, args.database_url, redis_url, workdir)
+    ctx = mp.get_context("spawn")
+    try:
+        ws_urls = [u.replace("http://", "ws://") + "/api/live?token=" for u in urls]
+        subs = [(truck_id, ws_urls[i % servers] + token) for i, (truck_id, token) in enumerate(data["subscribers"])]
+        ready, results, stop = ctx.Queue(), ctx.Queue(), ctx.Event()
+        workers = []
+        for w in range(args.client_processes):
+            targets = [(i, url) for i, (_t, url) in enumerate(subs) if i % args.client_processes == w]
+            worker = ctx.Process(target=subscriber_process, args=(targets, ready, stop, results), daemon=True)
+            worker.start()
+            workers.append(worker)
+        started = time.monotonic()
+        ok = sum(ready.get(timeout=300) for _ in subs)
+        print(f"  [{name}] {ok}/{len(subs)} subscribers live after {time.monotonic() - started:.1f} s", flush=True)
+        drivers = [(truck_id, ws_urls[t % servers] + token, token) for t, (truck_id, token) in enumerate(data["drivers"])]
+        sent = asyncio.run(drive(drivers, args.seconds))
+        stop.set()
+        receipts, failures = [], []
+        for _ in workers:
+            got, failed = results.get(timeout=120)
+            receipts.extend(got)
+            failures.extend(failed)
+        for worker in workers:
+            worker.join(10)
+    finally:
+        stop_servers(processes)
+    truck_of = {i: truck_id for i, (truck_id, _url) in enumerate(subs)}
+    per_truck: dict[str, int] = {}
+    for truck_id, _at in sent:
+        per_truck[truck_id] = per_truck.get(truck_id, 0) + 1
+    expected = sum(per_truck.get(truck_of[i], 0) for i in truck_of)
+    latencies, seen = [], set()
+    for index, truck_id, at, received in receipts:
+        key = (truck_id, at)
+        if key in sent and (index, key) not in seen and truck_of[index] == truck_id:
+            seen.add((index, key))
+            latencies.append((received - sent[key]) / 1e6)
+    return {"name": name, "expected": expected, "received": len(seen), "drops": expected - len(seen),
+            "p50": percentile(latencies, 50), "p90": percentile(latencies, 90), "p99": percentile(latencies, 99),
+            "max": max(latencies, default=float("nan")), "fixes": len(sent), "failures": failures}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--subscribers", type=int, default=1000)
+    parser.add_argument("--trucks", type=int, default=10)
+    parser.add_argument("--seconds", type=float, default=30)
+    parser.add_argument("--mode", choices=("both", "one", "two"), default="both")
+    parser.add_argument("--redis", default="redis://127.0.0.1:6379/0")
+    parser.add_argument("--database-url", default="")
+    parser.add_argument("--client-processes", type=int, default=max(2, min(4, os.cpu_count() or 2)))
+    args = parser.parse_args()
+    workdir = Path(tempfile.mkdtemp(prefix="haulport-bench-live-"))
+    args.database_url = args.database_url or f"sqlite:///{workdir / 'bench.db'}"
+    print(f"machine: {machine()}")
+    print(f"load: {args.subscribers} subscribers, {args.trucks} trucks at 1 Hz for {args.seconds:g} s, "
+          f"one en-route job per subscriber; database {args.database_url.split(':')[0]}; "
+          f"{args.client_processes} client processes", flush=True)
+    started = time.monotonic()
+    data = asyncio.run(build_data(args.database_url, args.subscribers, args.trucks))
+    print(f"  bench data built in {time.monotonic() - started:.1f} s", flush=True)
+    modes = [("one process, in-memory channels", 1, "", 50.0), ("two processes, Redis channels", 2, args.redis, 100.0)]
+    if args.mode != "both":
+        modes = modes[:1] if args.mode == "one" else modes[1:]
+    rows = []
+    for name, servers, redis_url, target in modes:
+        result = run_mode(name, servers, data, args, workdir, redis_url)
+        result["target"] = target
+        rows.append(result)
+    print()
+    print(f"{'setup':34} {'fixes':>6} {'deliveries':>11} {'drops':>6} {'p50 ms':>7} {'p90 ms':>7} {'p99 ms':>7} "
+          f"{'max ms':>7}  target")
+    for r in rows:
+        verdict = "ok" if r["p99"] <= r["target"] and r["drops"] == 0 else "MISSED"
+        print(f"{r['name']:34} {r['fixes']:>6} {r['received']:>11} {r['drops']:>6} {r['p50']:>7.1f} {r['p90']:>7.1f} "
+              f"{r['p99']:>7.1f} {r['max']:>7.1f}  p99 ≤ {r['target']:g} ms, 0 drops: {verdict}")
+        for failure in sorted(set(r["failures"]))[:5]:
+            print(f"    subscriber failure: {failure}")
+
+
+if __name__ == "__main__":
+    main()
