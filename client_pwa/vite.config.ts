@@ -36,6 +36,9 @@ export default defineConfig({
       },
       injectManifest: {
         globPatterns: ['**/*.{js,css,html,png,svg,webmanifest}'],
+        // The office console is for desktops with a connection: customers' and drivers' phones never
+        // download it; the worker caches it the first time an office session loads it.
+        globIgnores: ['**/assets/office-app-*'],
       },
       devOptions: { enabled: false },
     }),

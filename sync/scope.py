@@ -73,18 +73,30 @@ def _drop(data: dict[str, Any], fields: tuple[str, ...]) -> dict[str, Any]:
 
 
 def needs_view(actor: Actor, entity: str) -> bool:
-    """Whether rows of ``entity`` must be decoded and filtered for this session (else sent as stored)."""
+    """Whether ``present`` may change rows of ``entity`` for this session (else they are sent as stored).
+
+    Invoices are the exception: whether one is shown depends only on its status (``invoice_hidden``),
+    which the server can check without decoding the whole row.
+    """
     if actor.is_staff:
         return False
-    return entity in SECRET_FIELDS or entity in ("invoice", "job", "rental") or actor.role == "driver"
+    if actor.role == "driver" or entity in SECRET_FIELDS:
+        return True
+    if entity in SITE_CONTACT_FIELDS or entity in SITE_CONTACT_HIDDEN:
+        return any(a.role == "site" for a in actor.accounts.values())
+    return False
+
+
+def invoice_hidden(tenant: dict[str, Any], status: str) -> bool:
+    """Drafts are never shown to customers; pending invoices only when the tenant says so."""
+    return status == "draft" or (status == "pending" and not tenant.get("show_pending_invoices"))
 
 
 def present(actor: Actor, tenant: dict[str, Any], entity: str, data: dict[str, Any]) -> dict[str, Any] | None:
     """The row as this session may see it, or None if it may not see it at all."""
     if actor.is_staff:
         return data
-    if entity == "invoice" and (data["status"] == "draft" or
-                                (data["status"] == "pending" and not tenant.get("show_pending_invoices"))):
+    if entity == "invoice" and invoice_hidden(tenant, data["status"]):
         return None
     data = _drop(data, SECRET_FIELDS.get(entity, ()))
     if actor.role == "driver":

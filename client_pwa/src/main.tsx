@@ -4,6 +4,7 @@ import { defaultTenant, startPortal, syncNow } from './portal'
 import { registerServiceWorker } from './pwa'
 import { parseLocation, setRouterTenant } from './router'
 import { reportDbError } from './data/db-errors'
+import { markViewTab } from './data/db'
 import './styles.css'
 
 // Boot: pick the tenant from the URL (/t/{slug}/…; `/` = the last tenant used here, else "demo"),
@@ -12,6 +13,8 @@ import './styles.css'
 const location = parseLocation()
 const slug = location.slug ?? defaultTenant()
 setRouterTenant(slug)
+// Staff "view portal" links (/t/{slug}/view#session=…) open a tab with a database of its own.
+if (location.rest === 'view' && /(^#|&)session=/.test(window.location.hash)) markViewTab(slug)
 // Links in notification emails/SMS look like /t/{slug}/#/jobs/{id}; serve them as /t/{slug}/jobs/{id}.
 const hashRoute = window.location.hash.startsWith('#/') ? window.location.hash.slice(2) : null
 if (!location.slug || hashRoute !== null) {

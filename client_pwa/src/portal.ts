@@ -8,11 +8,11 @@ import { enqueue, onEnqueued, startNewClient } from './data/queue'
 import {
   exchangeLinkToken, fetchMe, fetchPublicTenant, serverLogout, sessionFromToken, sessionIsCurrent,
 } from './data/session'
-import { dropReplica, pullChanges, syncOnce, type SyncTransport } from './data/sync'
+import { dropReplica, pullChanges, pushOnly, syncOnce, type SyncTransport } from './data/sync'
 import { SyncScheduler } from './data/sync-scheduler'
 import type { Me, MutationRejection, PullResponse, PushResponse, Session, TenantInfo } from './data/types'
 import type { MutationArgs, MutationName } from './generated/wire'
-import { appState, isReadOnly } from './state/app-state'
+import { appState, faceOf, isReadOnly } from './state/app-state'
 import { applyBranding } from './ui/branding'
 import { requestBackgroundSync } from './pwa'
 
@@ -131,9 +131,13 @@ function beginSession(session: Session): void {
   void refreshMe()
 }
 
-/** Read-only sessions may not push (the server answers 403 read_only): they only pull. */
+/** Read-only sessions may not push (the server answers 403 read_only): they only pull.
+ *  The office console reads the admin API, so it only pushes (no replica of the whole tenant). */
 function syncRound(): Promise<void> {
-  return isReadOnly(appState.get()) ? pullChanges(db(), httpTransport) : syncOnce(db(), httpTransport)
+  const state = appState.get()
+  if (isReadOnly(state)) return pullChanges(db(), httpTransport)
+  if (faceOf(state) === 'office') return pushOnly(db(), httpTransport)
+  return syncOnce(db(), httpTransport)
 }
 
 function stopSession(): void {

@@ -11,6 +11,7 @@ import { JobsScreen } from './screens/jobs'
 import { LoginScreen } from './screens/login'
 import { MessagesScreen } from './screens/messages'
 import { NotificationsScreen } from './screens/notifications'
+import { customerRoutes } from './customer-routes'
 
 // The route table: adding a screen = one component + one line here. `nav` puts it in the
 // bottom bar; `allowed` hides it (and its URL) when the tenant or the role rules it out.
@@ -40,4 +41,5 @@ export const routes: PortalRoute[] = [
   { path: 'messages', view: MessagesScreen, nav: { label: 'Messages', icon: 'chat' }, allowed: (s) => featureOn(s, 'messaging') },
   { path: 'notifications', view: NotificationsScreen },
   { path: 'accounts', view: AccountsScreen },
+  ...customerRoutes,
 ]

@@ -31,3 +31,17 @@ describe('optimistic overlay', () => {
     expect(message._pending).toBeUndefined()
   })
 })
+
+describe('optimistic overlay of rentals and units', () => {
+  it('pushes a rental end date out and records the extension price', () => {
+    const [rental] = applyOverlay<BaseRow>('rental', [{ id: 'r1', ends_on: '2030-01-10', daily_rate: 1500, extensions: [] }],
+      [queued(1, 'rental.extend', { rental_id: 'r1', days: 3 })])
+    expect(rental).toMatchObject({ ends_on: '2030-01-13', extensions: [{ days: 3, amount: 4500 }], _pending: true })
+  })
+
+  it('shows a reported issue and the unit condition it implies', () => {
+    const q = [queued(1, 'unit.report_issue', { id: 'i1', unit_id: 'u1', kind: 'damage', description: 'door' })]
+    expect(applyOverlay<BaseRow>('unit', [{ id: 'u1', condition: 'good' }], q)[0]).toMatchObject({ condition: 'damaged', _pending: true })
+    expect(applyOverlay<BaseRow>('unit_issue', [], q)[0]).toMatchObject({ id: 'i1', status: 'open', _pending: true })
+  })
+})

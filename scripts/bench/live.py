@@ -109,28 +109,43 @@ async def build_data(database_url: str, subscribers: int, trucks: int) -> dict:
 
 
 # ---- servers ---------------------------------------------------------------------------
-def start_servers(count: int, database_url: str, redis_url: str, workdir: Path) -> tuple[list, list[str]]:
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) a process has used so far."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return float("nan")
+
+
+def start_servers(count: int, database_url: str, redis_url: str, workdir: Path,
+                  profile_dir: str = "") -> tuple[list, list[str]]:
     env = {**os.environ, "HAULPORT_DATABASE_URL": database_url, "HAULPORT_REDIS_URL": redis_url,
            "HAULPORT_SECRET_KEY": SECRET, "HAULPORT_DEV_MODE": "false", "HAULPORT_CONFIG": str(workdir / "none.toml"),
            "HAULPORT_STATIC_DIR": str(workdir / "no-pwa"), "PYTHONDONTWRITEBYTECODE": "1"}
     processes, urls = [], []
-    for _ in range(count):
+    for n in range(count):
         port = free_port()
+        profiler = ["-m", "cProfile", "-o", f"{profile_dir}/server-{redis_url and 'redis' or 'memory'}-{n}.prof"]
         processes.append(subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "server.app:app_from_environment", "--factory", "--host", "127.0.0.1",
+            [sys.executable, *(profiler if profile_dir else []), "-m", "uvicorn", "server.app:app_from_environment", "--factory", "--host", "127.0.0.1",
              "--port", str(port), "--log-level", "warning", "--no-access-log"], cwd=ROOT, env=env))
         urls.append(f"http://127.0.0.1:{port}")
-    for url in urls:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{url}/schema/openapi.json", timeout=2).status_code == 200:
+    try:
+        for url, process in zip(urls, processes):
+            deadline = time.monotonic() + 60
+            while True:
+                try:
+                    httpx.get(f"{url}/api/auth/me", timeout=2)  # any answer (401) means it is serving
                     break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                raise SystemExit(f"server {url} did not start")
-            time.sleep(0.2)
+                except httpx.HTTPError:
+                    pass
+                if time.monotonic() > deadline or process.poll() is not None:
+                    raise SystemExit(f"server {url} did not start")
+                time.sleep(0.2)
+    except BaseException:
+        stop_servers(processes)
+        raise
     return processes, urls
 
 
@@ -229,7 +244,7 @@ def percentile(values: list[float], p: float) -> float:
 
 
 def run_mode(name: str, servers: int, data: dict, args, workdir: Path, redis_url: str) -> dict:
-    processes, urls = start_servers(servers, args.database_url, redis_url, workdir)
+    processes, urls = start_servers(servers, args.database_url, redis_url, workdir, args.profile)
     ctx = mp.get_context("spawn")
     try:
         ws_urls = [u.replace("http://", "ws://") + "/api/live?token=" for u in urls]
@@ -245,7 +260,11 @@ def run_mode(name: str, servers: int, data: dict, args, workdir: Path, redis_url
         ok = sum(ready.get(timeout=300) for _ in subs)
         print(f"  [{name}] {ok}/{len(subs)} subscribers live after {time.monotonic() - started:.1f} s", flush=True)
         drivers = [(truck_id, ws_urls[t % servers] + token, token) for t, (truck_id, token) in enumerate(data["drivers"])]
+        cpu_before = sum(cpu_seconds(p.pid) for p in processes)
+        load_before = os.getloadavg()[0]
         sent = asyncio.run(drive(drivers, args.seconds))
+        server_cpu = (sum(cpu_seconds(p.pid) for p in processes) - cpu_before) / (args.seconds + 1)
+        load = (load_before + os.getloadavg()[0]) / 2
         stop.set()
         receipts, failures = [], []
         for _ in workers:
@@ -269,7 +288,8 @@ def run_mode(name: str, servers: int, data: dict, args, workdir: Path, redis_url
             latencies.append((received - sent[key]) / 1e6)
     return {"name": name, "expected": expected, "received": len(seen), "drops": expected - len(seen),
             "p50": percentile(latencies, 50), "p90": percentile(latencies, 90), "p99": percentile(latencies, 99),
-            "max": max(latencies, default=float("nan")), "fixes": len(sent), "failures": failures}
+            "max": max(latencies, default=float("nan")), "fixes": len(sent), "failures": failures,
+            "server_cpu": server_cpu, "load": load}
 
 
 def main() -> None:
@@ -281,6 +301,7 @@ def main() -> None:
     parser.add_argument("--redis", default="redis://127.0.0.1:6379/0")
     parser.add_argument("--database-url", default="")
     parser.add_argument("--client-processes", type=int, default=max(2, min(4, os.cpu_count() or 2)))
+    parser.add_argument("--profile", default="", help="run the servers under cProfile, writing .prof files here")
     args = parser.parse_args()
     workdir = Path(tempfile.mkdtemp(prefix="haulport-bench-live-"))
     args.database_url = args.database_url or f"sqlite:///{workdir / 'bench.db'}"
@@ -301,11 +322,15 @@ def main() -> None:
         rows.append(result)
     print()
     print(f"{'setup':34} {'fixes':>6} {'deliveries':>11} {'drops':>6} {'p50 ms':>7} {'p90 ms':>7} {'p99 ms':>7} "
-          f"{'max ms':>7}  target")
+          f"{'max ms':>7} {'srv cpu':>7} {'load':>5}  target")
     for r in rows:
         verdict = "ok" if r["p99"] <= r["target"] and r["drops"] == 0 else "MISSED"
         print(f"{r['name']:34} {r['fixes']:>6} {r['received']:>11} {r['drops']:>6} {r['p50']:>7.1f} {r['p90']:>7.1f} "
-              f"{r['p99']:>7.1f} {r['max']:>7.1f}  p99 ≤ {r['target']:g} ms, 0 drops: {verdict}")
+              f"{r['p99']:>7.1f} {r['max']:>7.1f} {r['server_cpu']:>6.0%} {r['load']:>5.1f}  "
+              f"p99 ≤ {r['target']:g} ms, 0 drops: {verdict}")
+    print("srv cpu: the servers' CPU time per second of the run (100% = one core); load: the machine's "
+          "1-minute load average meanwhile (other work on the machine inflates latencies)")
+    for r in rows:
         for failure in sorted(set(r["failures"]))[:5]:
             print(f"    subscriber failure: {failure}")
 

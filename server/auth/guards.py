@@ -78,7 +78,7 @@ def _same_origin(connection: ASGIConnection) -> bool:
 
 
 def middleware_factory(app: ASGIApp) -> ASGIApp:
-    return SessionMiddleware(app=app)
+    return SessionMiddleware(app=app, exclude=["^/schema"])  # the OpenAPI schema is public
 
 
 def _role_guard(*roles: str):

@@ -24,7 +24,7 @@ from __future__ import annotations
 from typing import Any
 
 from server.billing.gateway import GatewayError
-from server.billing.payments import method_reference, settle
+from server.billing.payments import method_reference, next_free_number, settle
 from server.billing.provider import StripeProvider
 from server.db.store import new_id
 from server.errors import ApiError
@@ -72,14 +72,14 @@ class StripeExtensionCharger:
                            "your bank wants to confirm this charge: extend from the portal with the card at hand, "
                            "or save another card")
         invoice = await store.insert("invoice", {
-            "number": await store.next_number("invoice", "INV"), "account_id": account["id"],
+            "number": await next_free_number(store, "invoice", "INV"), "account_id": account["id"],
             "site_id": rental["site_id"], "issued_on": ctx.today, "due_on": ctx.today, "terms": "Paid on order",
             "status": "open", "subtotal": amount, "tax": 0, "total": amount, "balance": amount,
             "allow_online_payment": True,
             "lines": [{"description": f"Rental {rental['rental_number']} extension: {days} day(s)",
                        "quantity": days, "unit_price": rental["daily_rate"], "amount": amount}]})
         payment = await store.insert("payment", {
-            "id": payment_id, "number": await store.next_number("payment", "PAY"), "account_id": account["id"],
+            "id": payment_id, "number": await next_free_number(store, "payment", "PAY"), "account_id": account["id"],
             "amount": amount, "method": method["kind"], "status": "pending", "reference": method_reference(method),
             "stripe_payment_intent_id": result.payment_intent_id or "",
             "allocations": [{"invoice_id": invoice["id"], "amount": amount}]})

@@ -31,7 +31,7 @@ import msgspec
 
 from server.billing.gateway import ChargeResult, GatewayError
 from server.billing.payments import (
-    failure_text, method_reference, plan_custom_allocations, plan_invoice_allocations, settle,
+    failure_text, method_reference, next_free_number, plan_custom_allocations, plan_invoice_allocations, settle,
 )
 from server.billing.provider import StripeProvider
 from server.billing.receipts import add_receipt_notifications, send_receipt
@@ -119,7 +119,11 @@ async def _claim(state: Any, actor: Any, tenant: dict[str, Any], attempt_id: str
                 # the request holding it died or released it: carry on with its payment
                 await conn.execute("UPDATE payment_attempt SET created_at = ? WHERE id = ?", now_iso(), attempt_id)
                 payment = await store.get("payment", attempt["payment_id"])
-                return payment, await _method_for(store, data), None
+                try:
+                    method = await _method_for(store, data)
+                except ApiError:  # removed meanwhile: the payment can still be finished or failed
+                    method = None
+                return payment, method, None
             return None, None, attempt
         account = await store.get("account", data.account_id)
         if account is None:
@@ -131,7 +135,7 @@ async def _claim(state: Any, actor: Any, tenant: dict[str, Any], attempt_id: str
             allocations = await plan_custom_allocations(store, tenant, data.account_id, data.amount)
         method = await _method_for(store, data)
         payment = await store.insert("payment", {
-            "number": await store.next_number("payment", "PAY"), "account_id": data.account_id,
+            "number": await next_free_number(store, "payment", "PAY"), "account_id": data.account_id,
             "amount": sum(a["amount"] for a in allocations), "method": method["kind"], "status": "pending",
             "reference": method_reference(method), "allocations": allocations})
         await conn.execute("UPDATE payment_attempt SET payment_id = ? WHERE id = ?", payment["id"], attempt_id)
@@ -172,12 +176,15 @@ async def take_payment(state: Any, provider: StripeProvider, actor: Any, tenant:
     attempt_id = f"{data.account_id}:{key}"
     payment, method, attempt = await _claim(state, actor, tenant, attempt_id,
                                             _fingerprint(actor.person_id, data), data)
-    if payment is None or method is None:
-        assert attempt is not None
+    if attempt is not None:
         return await _wait_for_answer(state, actor.tenant_id, attempt)
+    assert payment is not None
     async with state.db.read() as conn:
         account = await Store(conn, actor.tenant_id).get("account", payment["account_id"])
-    if not account["stripe_customer_id"]:
+    if payment["status"] != "pending" or payment["stripe_payment_intent_id"]:
+        # taken over from a request that died after charging: ask Stripe, never charge again
+        result = await _outcome_so_far(gateway, payment)
+    elif method is None or not account["stripe_customer_id"]:
         result = ChargeResult(None, "failed", error_code="no_payment_method",
                               error_message="the saved payment method is gone; choose another")
     else:
@@ -196,6 +203,18 @@ async def take_payment(state: Any, provider: StripeProvider, actor: Any, tenant:
                                headers={"Retry-After": "2"}) from None
             result = ChargeResult(None, "failed", error_code=exc.code, error_message=exc.message)
     return await _settle_and_answer(state, tenant, attempt_id, payment["id"], result)
+
+
+async def _outcome_so_far(gateway: Any, payment: dict[str, Any]) -> ChargeResult:
+    if payment["status"] in ("succeeded", "refunded"):
+        return ChargeResult(payment["stripe_payment_intent_id"] or None, "succeeded")
+    if payment["status"] == "failed":
+        return ChargeResult(payment["stripe_payment_intent_id"] or None, "failed", error_code="payment_failed",
+                            error_message=payment["failure_reason"])
+    try:
+        return await gateway.payment_intent_status_async(payment["stripe_payment_intent_id"])
+    except GatewayError:
+        return ChargeResult(payment["stripe_payment_intent_id"], "processing")
 
 
 async def _release(state: Any, attempt_id: str) -> None:

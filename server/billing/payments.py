@@ -144,6 +144,14 @@ async def settle(store: Store, payment: dict[str, Any], outcome: Outcome) -> tup
     return payment, False
 
 
+async def next_free_number(store: Store, entity: str, prefix: str) -> str:
+    """The next ``{prefix}-n`` for ``entity`` not already taken (imported or seeded rows may hold some)."""
+    while True:
+        number = await store.next_number(entity, prefix)
+        if not await store.find(entity, limit=1, number=number):
+            return number
+
+
 def failure_text(outcome: Outcome) -> str:
     return outcome.error_message or f"the payment did not go through ({outcome.error_code or 'failed'})"
 

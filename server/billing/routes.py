@@ -61,7 +61,8 @@ async def payments_config(request: Request) -> dict[str, Any]:
 
 @get("/api/payments/methods", guards=[guards.company_user])
 async def list_payment_methods(request: Request, account_id: str) -> dict[str, Any]:
-    """The account's saved methods: ``{"methods": [{id, kind, brand, last4, exp_month, exp_year, expiry, default}]}``."""
+    """The account's saved methods: ``{"methods": [{id, kind, brand, last4, exp_month, exp_year, expiry,
+    default}]}``, oldest first."""
     _billing_account(request, account_id)
     return {"methods": await methods.list_methods(request.app.state, request.user.tenant_id, account_id)}
 

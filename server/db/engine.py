@@ -53,18 +53,20 @@ class SqliteConn(Conn):
     def __init__(self, raw: aiosqlite.Connection):
         self.raw = raw
 
+    # One trip to aiosqlite's thread per statement (execute + fetch + close would be three).
     async def fetch(self, sql, *args):
-        async with self.raw.execute(sql, args) as cur:
-            rows = await cur.fetchall()
-        return [dict(r) for r in rows]
+        rows = await self.raw.execute_fetchall(sql, args)
+        if not rows:
+            return []
+        names = rows[0].keys()
+        return [dict(zip(names, r)) for r in rows]
 
     async def fetchrow(self, sql, *args):
-        async with self.raw.execute(sql, args) as cur:
-            row = await cur.fetchone()
-        return None if row is None else dict(row)
+        rows = await self.raw.execute_fetchall(sql, args)
+        return dict(rows[0]) if rows else None
 
     async def execute(self, sql, *args):
-        await self.raw.execute(sql, args)
+        await self.raw.execute_fetchall(sql, args)
 
     async def executemany(self, sql, rows):
         await self.raw.executemany(sql, rows)

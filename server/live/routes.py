@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import uuid
 from typing import Any
 
 import msgspec
@@ -63,7 +64,16 @@ async def _prune_forever(tracker: Tracker) -> None:
 
 
 async def startup(state: State) -> None:
-    state.tracker = tracker = Tracker(state.db, state.hub)
+    # Open the Redis pub/sub connection before any socket subscribes: redis-py's PubSub.connect()
+    # races when many first SUBSCRIBEs arrive at once (each may open its own connection, and the
+    # subscriptions on the one it then forgets are never read). A process-wide channel keeps it open.
+    state.live_anchor = await state.channels.subscribe([f"process:{uuid.uuid4()}"])
+    redis = None
+    if state.settings.redis_url:
+        from redis.asyncio import Redis
+
+        redis = Redis.from_url(state.settings.redis_url)
+    state.tracker = tracker = Tracker(state.db, state.hub, redis)
     await tracker.ensure_index()
     state.hub.listeners.append(tracker.on_commit)
     state.gps_pruner = asyncio.create_task(_prune_forever(tracker))
@@ -75,6 +85,9 @@ async def shutdown(state: State) -> None:
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task
+    tracker = state.get("tracker")
+    if tracker is not None and tracker.redis is not None:
+        await tracker.redis.aclose()
 
 
 ROUTES = [live, upload_fixes]

@@ -13,7 +13,7 @@ from sync import cursor as cursors
 from sync.actor import Actor
 from sync.entities import SCHEMA_VERSION
 from sync.messages import Change, PullResponse
-from sync.scope import SITE_CONTACT_ENTITIES, Scope, needs_view, present, scope_for
+from sync.scope import SITE_CONTACT_ENTITIES, Scope, invoice_hidden, needs_view, present, scope_for
 
 DRIVER_DAYS_BACK, DRIVER_DAYS_AHEAD = 1, 7
 
@@ -22,7 +22,14 @@ class _Version(msgspec.Struct):
     version: int = 0
 
 
+class _InvoiceStatus(msgspec.Struct):
+    version: int = 0
+    status: str = ""
+
+
+# Peeking at a stored row without decoding all of it: its version, and an invoice's status.
 _version_of = msgspec.json.Decoder(_Version).decode
+_invoice_of = msgspec.json.Decoder(_InvoiceStatus).decode
 _row_of = msgspec.json.Decoder(dict).decode
 
 
@@ -70,7 +77,12 @@ async def serve_pull(db: Database, actor: Actor, tenant: dict[str, Any], client_
     async with db.read() as conn:
         rows = await driver_rows(conn, actor, today) if actor.role == "driver" else None
         scope = scope_for(actor, tenant, rows)
-        floor = await conn.fetchval("SELECT floor FROM sync_counter WHERE tenant_id = ?", actor.tenant_id) or 0
+        # One statement for both: the changelog's floor and this client's last mutation, in the same snapshot.
+        meta = await conn.fetchrow(
+            "SELECT (SELECT floor FROM sync_counter WHERE tenant_id = ?) AS floor, "
+            "(SELECT last_mutation_id FROM sync_client WHERE id = ? AND owner_id = ?) AS last_mutation_id",
+            actor.tenant_id, client_id, actor.person_id)
+        floor = meta["floor"] or 0
         state = cursors.decode(cursor)
         reset = bool(cursor) and (state is None or state.fingerprint != scope.fingerprint or
                                   state.schema_version != SCHEMA_VERSION or state.seq < floor)
@@ -80,12 +92,11 @@ async def serve_pull(db: Database, actor: Actor, tenant: dict[str, Any], client_
         entries = await conn.fetch(
             f"SELECT seq, entity, row_id, op, data FROM changelog WHERE tenant_id = ? AND seq > ? AND {where} "
             f"ORDER BY seq LIMIT {int(limit) + 1}", *args)
-        lmid_row = await conn.fetchrow("SELECT last_mutation_id FROM sync_client WHERE id = ? AND owner_id = ?",
-                                       client_id, actor.person_id)
     more = len(entries) > limit
     entries = entries[:limit]
     fresh = since == 0
     changes: list[Change] = []
+    redacted: dict[str, bool] = {}  # entity -> whether its rows go through present() for this session
     for entry in entries:
         entity, row_id = entry["entity"], entry["row_id"]
         if entry["op"] == "del":
@@ -93,19 +104,25 @@ async def serve_pull(db: Database, actor: Actor, tenant: dict[str, Any], client_
                 changes.append(Change(entity=entity, id=row_id, op="del"))
             continue
         raw = entry["data"]
-        if needs_view(actor, entity):
+        if entity not in redacted:
+            redacted[entity] = needs_view(actor, entity)
+        if redacted[entity]:
             view = present(actor, tenant, entity, _row_of(raw))
-            if view is None:
-                if not fresh:
-                    changes.append(Change(entity=entity, id=row_id, op="del"))
-                continue
-            changes.append(Change(entity=entity, id=row_id, op="put", version=view["version"], data=view))
+            version = view["version"] if view is not None else 0
+        elif entity == "invoice" and not actor.is_staff:
+            peek = _invoice_of(raw)
+            view, version = (None if invoice_hidden(tenant, peek.status) else raw), peek.version
         else:
-            changes.append(Change(entity=entity, id=row_id, op="put", version=_version_of(raw).version,
-                                  data=msgspec.Raw(raw.encode() if isinstance(raw, str) else raw)))
+            view, version = raw, _version_of(raw).version
+        if view is None:
+            if not fresh:
+                changes.append(Change(entity=entity, id=row_id, op="del"))
+            continue
+        data = msgspec.Raw(raw.encode() if isinstance(raw, str) else raw) if view is raw else view
+        changes.append(Change(entity=entity, id=row_id, op="put", version=version, data=data))
     last_seq = entries[-1]["seq"] if entries else since
     return PullResponse(cursor=cursors.CursorState(last_seq, scope.fingerprint).encode(), more=more, reset=reset,
-                        schema_version=SCHEMA_VERSION, last_mutation_id=lmid_row["last_mutation_id"] if lmid_row else 0,
+                        schema_version=SCHEMA_VERSION, last_mutation_id=meta["last_mutation_id"] or 0,
                         changes=changes)
 
 

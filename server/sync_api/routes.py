@@ -7,8 +7,7 @@ from typing import Annotated, Any
 from litestar.params import FromPath
 from litestar import Request, Response, get, post
 from litestar.datastructures import UploadFile
-from litestar.enums import RequestEncodingType
-from litestar.params import Body, Parameter
+from litestar.params import Parameter
 
 from server.auth import guards
 from server.db.store import new_id, now_iso
@@ -51,10 +50,20 @@ def _sniff(content: bytes, declared: str) -> bool:
 
 
 @post("/api/uploads", status_code=201, guards=[guards.anyone_signed_in])
-async def upload(request: Request,
-                 data: Annotated[UploadFile, Body(media_type=RequestEncodingType.MULTI_PART)]) -> dict[str, Any]:
-    """Store an image (JPEG, PNG, WebP, GIF; size-limited); its id goes into ``job.add_photo``."""
+async def upload(request: Request) -> dict[str, Any]:
+    """Store an image (JPEG, PNG, WebP, GIF; size-limited) sent as multipart field ``data`` (or any
+    single file field); its id goes into ``job.add_photo``."""
     limit = request.app.state.settings.upload_max_bytes
+    if not request.headers.get("content-type", "").startswith("multipart/form-data"):
+        raise ApiError(415, "not_multipart", "send the image as multipart/form-data")
+    try:
+        form = await request.form()
+    except Exception:  # Litestar's parser fails on some malformed bodies (e.g. a field without a name)
+        raise ApiError(400, "bad_multipart", "the multipart body could not be read") from None
+    files = [v for v in form.values() if isinstance(v, UploadFile)]
+    data = form.get("data") if isinstance(form.get("data"), UploadFile) else (files[0] if files else None)
+    if data is None:
+        raise ApiError(400, "no_file", "send the image as a multipart file field named 'data'")
     content_type = (data.content_type or "").split(";")[0].strip().lower()
     if content_type not in IMAGE_SIGNATURES:
         raise ApiError(415, "not_an_image", "only JPEG, PNG, WebP or GIF images can be uploaded")

@@ -160,10 +160,11 @@ class SyncClient:
         """Dev mode: ask for a login link and pick it up from the server's dev outbox."""
         await self._request("POST", "/api/auth/magic-link", auth=False, json={"tenant": tenant, "email": email})
         outbox = (await self._request("GET", "/api/dev/outbox", auth=False, params={"to": email})).json()
-        links = [m["link"] for m in outbox.get("messages", []) if m.get("link")]
-        if not links:
+        tokens = [parse_qs(urlparse(m.get("link") or "").query).get("token") for m in outbox.get("messages", [])]
+        tokens = [t[0] for t in tokens if t]  # newest first; other messages (job updates) carry no token
+        if not tokens:
             raise SyncError("no_link", f"no login link was sent to {email} (is the server in dev mode?)")
-        return await self.login_with_link_token(parse_qs(urlparse(links[0]).query)["token"][0])
+        return await self.login_with_link_token(tokens[0])
 
     async def refresh_actor(self) -> Actor:
         """Re-read who the session is (accounts, sites) for the optimistic replay."""

@@ -43,7 +43,8 @@ async def save_card(client, headers, account_id: str, base_url: str, number: str
 
 
 async def pay(client, headers, body: dict[str, Any], key: str | None = None):
-    return await client.post("/api/payments", json=body, headers={**headers, "Idempotency-Key": key or str(uuid.uuid4())})
+    key = key or str(uuid.uuid4())
+    return await client.post("/api/payments", json=body, headers={**headers, "Idempotency-Key": key})
 
 
 async def pay_ok(client, headers, body: dict[str, Any], key: str | None = None) -> dict[str, Any]:

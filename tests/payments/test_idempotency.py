@@ -98,3 +98,31 @@ async def test_localstripe_delivers_the_3ds_outcome_to_the_webhook(live_server, 
             assert (await admin_row(http, admin, "invoices", AVA_OPEN))["balance"] == 32500 - 12000
     finally:
         register_webhook(localstripe_url, hook, WEBHOOK_SECRET, webhook_id="haulport-tests", events=[])
+
+
+async def test_when_stripe_is_unreachable_the_same_key_retries_the_same_payment(client, ava, admin, localstripe_url,
+                                                                                 monkeypatch):
+    from server.billing.gateway import GatewayError
+
+    await save_card(client, ava, AVA_ACCOUNT, localstripe_url)
+    gateway = client.app.state.stripe._gateway
+
+    def unreachable(*args, **kwargs):
+        raise GatewayError("stripe_unavailable", "Stripe could not be reached; try again.")
+
+    monkeypatch.setattr(gateway, "charge", unreachable)
+    key = str(uuid.uuid4())
+    down = await pay(client, ava, BODY, key)
+    assert down.status_code == 503
+    assert down.json()["error"]["code"] == "payment_gateway_unavailable"
+    assert down.headers["retry-after"]
+    payments = (await client.get("/api/admin/payments", params={"account_id": AVA_ACCOUNT}, headers=admin)).json()
+    [pending] = [p for p in payments["items"] if p["status"] == "pending"]
+    assert (await admin_row(client, admin, "invoices", AVA_OPEN))["balance"] == 32500
+
+    monkeypatch.undo()
+    answer = await pay_ok(client, ava, BODY, key)
+
+    assert (answer["payment_id"], answer["status"]) == (pending["id"], "succeeded")
+    assert len(intents_of(localstripe_url, customer_of(localstripe_url, AVA_ACCOUNT))) == 1
+    assert (await admin_row(client, admin, "invoices", AVA_OPEN))["balance"] == 32500 - 12000

@@ -3,7 +3,10 @@ import type { Invoice } from '../data/types'
 import { formatDate, formatMoney } from '../lib/format'
 import { invoiceDisplayStatus } from '../lib/invoices'
 import { Link } from '../router'
-import { tenantCurrency, tenantToday, useAppState } from '../state/app-state'
+import { mutate } from '../portal'
+import { isReadOnly, tenantCurrency, tenantToday, useAppState } from '../state/app-state'
+import { DocumentButton } from '../ui/document-button'
+import { PoEditor } from '../ui/po-editor'
 import { EmptyState, Loading } from '../ui/empty-state'
 import { StatusBadge } from '../ui/status-badge'
 
@@ -14,6 +17,7 @@ export function InvoiceDetailScreen({ params }: { params: Record<string, string>
   if (invoice === undefined) return <Loading />
   if (invoice === null) return <EmptyState title="Invoice not found"><Link to="invoices">Back to invoices</Link></EmptyState>
   const money = (cents?: number) => formatMoney(cents, currency)
+  const payable = invoice.status === 'open' && invoice.balance > 0 && invoice.allow_online_payment !== false
   return (
     <section class="screen">
       <Link to="invoices" class="back">← Invoices</Link>
@@ -24,7 +28,8 @@ export function InvoiceDetailScreen({ params }: { params: Record<string, string>
       <dl class="details">
         <dt>Issued</dt><dd>{formatDate(invoice.issued_on)}</dd>
         {invoice.due_on && (<><dt>Due</dt><dd>{formatDate(invoice.due_on)}{invoice.terms ? ` (${invoice.terms})` : ''}</dd></>)}
-        {invoice.po_number && (<><dt>PO number</dt><dd>{invoice.po_number}</dd></>)}
+        <dt>PO number</dt>
+        <dd><PoEditor value={invoice.po_number} disabled={isReadOnly(state) || invoice.status === 'void'} onSave={(po) => mutate('invoice.set_po', { invoice_id: invoice.id, po_number: po })} /></dd>
       </dl>
       <table class="lines">
         <caption class="visually-hidden">Line items</caption>
@@ -41,7 +46,8 @@ export function InvoiceDetailScreen({ params }: { params: Record<string, string>
           <tr class="balance"><th scope="row" colSpan={2}>Balance</th><td class="num">{money(invoice.balance)}</td></tr>
         </tfoot>
       </table>
-      <a class="button secondary block" href={`/api/documents/invoices/${invoice.id}.pdf`} target="_blank" rel="noopener">Download PDF</a>
+      {payable && !isReadOnly(state) && <Link to={`pay?invoices=${invoice.id}`} class="button primary block">Pay {money(invoice.balance)}</Link>}
+      <DocumentButton url={`/api/documents/invoices/${invoice.id}.pdf`} filename={`invoice-${invoice.number || invoice.id}.pdf`} label="Download PDF" />
     </section>
   )
 }

@@ -11,6 +11,8 @@ import { featureOn, isReadOnly, tenantToday, useAppState } from '../state/app-st
 import { EmptyState, Loading } from '../ui/empty-state'
 import { JobTracker } from '../ui/job-tracker'
 import { LazyTruckMap } from '../ui/lazy-truck-map'
+import { DocumentButton } from '../ui/document-button'
+import { PoEditor } from '../ui/po-editor'
 import { PendingBadge, StatusBadge } from '../ui/status-badge'
 
 export function JobDetailScreen({ params }: { params: Record<string, string> }) {
@@ -63,12 +65,13 @@ export function JobDetailScreen({ params }: { params: Record<string, string> }) 
         {job.description && (<><dt>Description</dt><dd>{job.description}</dd></>)}
         {itemsText(job.items) && (<><dt>Items</dt><dd>{itemsText(job.items)}</dd></>)}
         {job.load_estimate && (<><dt>Load</dt><dd>{LOAD_ESTIMATES.find((l) => l.value === job.load_estimate)?.label ?? titleCase(job.load_estimate)}</dd></>)}
-        {job.po_number && (<><dt>PO number</dt><dd>{job.po_number}</dd></>)}
+        <dt>PO number</dt>
+        <dd><PoEditor value={job.po_number} disabled={readOnly || job.status === 'cancelled'} onSave={(po) => mutate('job.set_po', { job_id: job.id, po_number: po })} /></dd>
       </dl>
 
       <JobPhotos job={job} />
       {job.status === 'completed' && (
-        <a class="button secondary block" href={`/api/documents/jobs/${job.id}/receipt.pdf`} target="_blank" rel="noopener">Service report (PDF)</a>
+        <DocumentButton url={`/api/documents/jobs/${job.id}/receipt.pdf`} filename={`receipt-${job.number || job.id}.pdf`} label="Service report (PDF)" />
       )}
       {job.status === 'completed' && featureOn(state, 'review_collection') && <ReviewBox job={job} readOnly={readOnly} />}
       {(job.status === 'requested' || job.status === 'confirmed') && !readOnly && <CancelJob job={job} />}

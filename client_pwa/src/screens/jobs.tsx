@@ -3,17 +3,19 @@ import { useEntity } from '../data/queries'
 import type { BaseRow, Job } from '../data/types'
 import { formatAddress, formatDate, titleCase } from '../lib/format'
 import { byScheduledDate, isOpenJob } from '../lib/jobs'
-import { Link } from '../router'
+import { Link, useLocation } from '../router'
 import { currentAccount, featureOn, isReadOnly, tenantToday, useAppState } from '../state/app-state'
 import { EmptyState, Loading } from '../ui/empty-state'
 import { JobCard, useJobLookups, type JobLookups } from '../ui/job-card'
+import { ServiceHistory } from '../ui/service-history'
 
 /** Jobs of the current account: upcoming (soonest first) or history (latest first). */
 export function JobsScreen() {
   const state = useAppState()
   const account = currentAccount(state)
   const today = tenantToday(state)
-  const [tab, setTab] = useState<'upcoming' | 'history'>('upcoming')
+  const { query } = useLocation()
+  const [tab, setTab] = useState<'upcoming' | 'history'>(query.get('tab') === 'history' ? 'history' : 'upcoming')
   const jobs = useEntity<Job>('job', account?.id)
   const lookups = useJobLookups()
   const shown = (jobs ?? []).filter((job) => (tab === 'upcoming') === isOpenJob(job)).sort(byScheduledDate)
@@ -28,16 +30,18 @@ export function JobsScreen() {
       <div class="segmented" role="tablist" aria-label="Which jobs">
         {(['upcoming', 'history'] as const).map((name) => (
           <button key={name} type="button" role="tab" aria-selected={tab === name} class={tab === name ? 'active' : ''} onClick={() => setTab(name)}>
-            {name === 'upcoming' ? 'Upcoming' : 'History'}
+            {name === 'upcoming' ? 'Upcoming' : 'Service history'}
           </button>
         ))}
       </div>
       {jobs === undefined ? <Loading /> : shown.length === 0 ? (
         <EmptyState title={tab === 'upcoming' ? 'No upcoming jobs' : 'No past jobs yet'} />
       ) : (
-        <ul class="card-list" role="list">
-          {shown.map((job) => <JobCard key={job.id} job={job} lookups={lookups} today={today} />)}
-        </ul>
+        tab === 'history' ? <ServiceHistory jobs={shown} lookups={lookups} /> : (
+          <ul class="card-list" role="list">
+            {shown.map((job) => <JobCard key={job.id} job={job} lookups={lookups} today={today} />)}
+          </ul>
+        )
       )}
       {tab === 'upcoming' && <RecurringSeries accountId={account?.id} lookups={lookups} />}
     </section>

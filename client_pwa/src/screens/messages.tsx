@@ -22,6 +22,7 @@ export function MessagesScreen() {
   const rows = useEntity<Message>('message', account?.id)
   const messages = (rows ?? []).slice().sort((a, b) => (a.created_at ?? '').localeCompare(b.created_at ?? ''))
   const typing = useStaffTyping(account?.id)
+  const readNow = useReadReceipts(account?.id)
   const bottom = useRef<HTMLDivElement>(null)
 
   useEffect(() => bottom.current?.scrollIntoView?.({ block: 'end' }), [messages.length])
@@ -46,7 +47,7 @@ export function MessagesScreen() {
             <span class="bubble-body">{m.body}</span>
             <span class="bubble-meta">
               {formatInstant(m.created_at)}
-              {m.id === lastMine?.id && m.read_by_staff_at && ' · Read'}
+              {m.id === lastMine?.id && !m._pending && (m.read_by_staff_at || readNow.has(m.id) ? ' · Read' : ' · Sent')}
             </span>
             <PendingBadge pending={m._pending} />
           </li>
@@ -73,7 +74,7 @@ function Composer({ accountId }: { accountId: string }) {
     setBody(value)
     if (Date.now() - lastTyping.current > TYPING_THROTTLE_MS) {
       lastTyping.current = Date.now()
-      live.sendTyping()
+      live.sendTyping(accountId)
     }
   }
   return (
@@ -95,6 +96,20 @@ function Composer({ accountId }: { accountId: string }) {
       <button type="submit" class="primary" disabled={!body.trim()}>Send</button>
     </form>
   )
+}
+
+/** Messages the office read just now (a live `read` event), before the pull that records it arrives. */
+function useReadReceipts(accountId: string | undefined): Set<string> {
+  const [ids, setIds] = useState<Set<string>>(new Set())
+  useEffect(() => {
+    setIds(new Set())
+    return live.on((event) => {
+      if (event.type === 'read' && event.account_id === accountId && event.by === 'staff') {
+        setIds((previous) => new Set(previous).add(event.message_id))
+      }
+    })
+  }, [accountId])
+  return ids
 }
 
 /** Name of the staff member typing in this account's thread, cleared after a few seconds. */

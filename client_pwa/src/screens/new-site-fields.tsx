@@ -1,5 +1,6 @@
 import type { NewSite as NewSiteArgs } from '../generated/wire'
 import { SelectField, TextField } from '../ui/form-fields'
+import { SitePinPicker } from '../ui/lazy-pin-map'
 
 // The "new location" part of the booking form; the same shape as site.upsert's args.
 
@@ -15,11 +16,14 @@ export interface NewSite {
   unit: string
   access_code: string
   notes: string
+  /** The map pin (optional). */
+  lat: number | null
+  lng: number | null
 }
 
 export const EMPTY_SITE: NewSite = {
   name: '', type: 'residential', line1: '', line2: '', city: '', region: '', postal_code: '',
-  building: '', unit: '', access_code: '', notes: '',
+  building: '', unit: '', access_code: '', notes: '', lat: null, lng: null,
 }
 
 const SITE_TYPES = ['residential', 'commercial', 'construction', 'event', 'other'].map((t) => ({ value: t, label: t[0].toUpperCase() + t.slice(1) }))
@@ -38,17 +42,20 @@ export function newSiteArgs(id: string, site: NewSite, country = 'US'): NewSiteA
     building: text(site.building),
     unit: text(site.unit),
     access_code: text(site.access_code),
-    lat: null,
-    lng: null,
+    lat: site.lat,
+    lng: site.lng,
     notes: text(site.notes),
   }
 }
 
-export function NewSiteFields({ site, onChange }: { site: NewSite; onChange: (site: NewSite) => void }) {
+/** The location fields plus a map pin; `center` is where the map opens (e.g. another site). */
+export function NewSiteFields({ site, onChange, center = null, legend = 'New location' }: {
+  site: NewSite; onChange: (site: NewSite) => void; center?: { lat: number; lng: number } | null; legend?: string
+}) {
   const set = (field: keyof NewSite) => (value: string) => onChange({ ...site, [field]: value })
   return (
     <fieldset class="subform">
-      <legend>New location</legend>
+      <legend>{legend}</legend>
       <TextField label="Name (e.g. Home, Warehouse 2)" value={site.name} onInput={set('name')} />
       <SelectField label="Type" value={site.type} onChange={set('type')} options={SITE_TYPES} />
       <TextField label="Street address" required autoComplete="address-line1" value={site.line1} onInput={set('line1')} />
@@ -64,6 +71,8 @@ export function NewSiteFields({ site, onChange }: { site: NewSite; onChange: (si
       </div>
       <TextField label="Gate / access code" value={site.access_code} onInput={set('access_code')} />
       <TextField label="Notes for the crew" multiline value={site.notes} onInput={set('notes')} />
+      <SitePinPicker value={site.lat !== null && site.lng !== null ? { lat: site.lat, lng: site.lng } : null} center={center}
+        onChange={(pin) => onChange({ ...site, lat: pin?.lat ?? null, lng: pin?.lng ?? null })} />
     </fieldset>
   )
 }

@@ -52,6 +52,22 @@ export function currentAccount(state: AppState): AccountSummary | null {
   return accounts.find((a) => a.id === state.accountId) ?? accounts[0] ?? null
 }
 
+/** The session's role (from /me when we have it, else from the session itself); null when signed out. */
+export function roleOf(state: AppState): string | null {
+  return state.me?.role ?? state.session?.role ?? null
+}
+
+export type Face = 'customer' | 'driver' | 'office'
+
+/** Which face of the app a session gets: the server's roles decide, the UI only mirrors them. */
+export function faceOf(state: AppState): Face {
+  if (!state.session) return 'customer'
+  const role = roleOf(state)
+  if (role === 'driver') return 'driver'
+  if (role === 'admin' || role === 'office') return 'office'
+  return 'customer'
+}
+
 /** Staff viewing a customer's portal: every write control is disabled. */
 export function isReadOnly(state: AppState): boolean {
   return Boolean(state.me?.read_only) || state.me?.role === 'staff_readonly'

@@ -30,6 +30,12 @@ registerRoute(
   new CacheFirst({ cacheName: 'haulport-tiles', plugins: [new ExpirationPlugin({ maxEntries: 500, maxAgeSeconds: 7 * 24 * 3600 })] }),
 )
 
+// The office console's chunk (not precached, see vite.config.ts): cached on first use; its name is hashed.
+registerRoute(
+  ({ url }) => url.origin === self.location.origin && url.pathname.startsWith('/assets/office-app-'),
+  new CacheFirst({ cacheName: 'haulport-office', plugins: [new ExpirationPlugin({ maxEntries: 8 })] }),
+)
+
 // Updates are applied when the page asks (registerType "prompt"): see src/pwa.ts.
 self.addEventListener('message', (event) => {
   if (event.data?.type === 'SKIP_WAITING') void self.skipWaiting()

@@ -13,6 +13,9 @@ const MUTATION_LABELS: Record<string, string> = {
   'service_request.submit': 'Your service request', 'supply_request.submit': 'Your supply request',
   'unit.report_issue': 'Your issue report', 'rental.extend': 'The rental extension', 'site.upsert': 'The location',
   'review.submit': 'Your review', 'estimate.approve': 'The estimate approval', 'contact.upsert': 'The contact change',
+  'estimate.decline': 'Declining the estimate', 'contact.remove': 'Removing the contact', 'job.set_po': 'The PO number',
+  'invoice.set_po': 'The PO number', 'rental.request_pickup': 'The pickup request', 'rental.request_swap': 'The swap request',
+  'job.advance': 'A job status change', 'job.add_photo': 'A job photo',
 }
 
 export function Banners() {

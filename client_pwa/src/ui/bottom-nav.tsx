@@ -10,6 +10,7 @@ const ICONS: Record<string, string> = {
   plus: 'M11 4h2v7h7v2h-7v7h-2v-7H4v-2h7Z',
   invoice: 'M6 2h9l5 5v15H6Zm8 1.5V8h4.5ZM9 12h8v1.5H9Zm0 3.5h8V17H9Z',
   chat: 'M4 4h16v12H8l-4 4Z',
+  menu: 'M4 6h16v2H4Zm0 5h16v2H4Zm0 5h16v2H4Z',
 }
 
 /** The tab bar, built from the route table entries that have `nav` and are allowed. */

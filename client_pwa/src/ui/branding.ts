@@ -1,4 +1,5 @@
 import type { TenantInfo } from '../data/types'
+import { applyTenantManifest } from './tenant-manifest'
 
 const DEFAULT_BRAND = '#0f766e'
 
@@ -10,6 +11,14 @@ export function applyBranding(tenant: TenantInfo | null): void {
   root.style.setProperty('--brand-ink', readableInk(color))
   document.querySelector('meta[name="theme-color"]')?.setAttribute('content', color)
   document.title = tenant ? `${brandName(tenant)} · Haulport` : 'Haulport'
+  // Drawing the manifest's icons costs a few milliseconds: not on the way to first content.
+  if (tenant) idle(() => applyTenantManifest(tenant, brandName(tenant), color))
+}
+
+function idle(task: () => void): void {
+  const w = window as Window & { requestIdleCallback?: (cb: () => void, opts?: { timeout: number }) => number }
+  if (w.requestIdleCallback) w.requestIdleCallback(task, { timeout: 2000 })
+  else setTimeout(task, 200)
 }
 
 /** Display name, falling back to the tenant account's name (empty ⇒ fallback). */

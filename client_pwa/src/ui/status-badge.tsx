@@ -14,11 +14,17 @@ const TONES: Record<string, Tone> = {
   // requests, estimates, rentals, payments
   submitted: 'info', approved: 'good', declined: 'bad', scheduled: 'progress', sent: 'info', expired: 'neutral',
   active: 'good', pickup_requested: 'warn', closed: 'neutral', succeeded: 'good', failed: 'bad', refunded: 'neutral',
+  fulfilled: 'good', processing: 'progress', requires_action: 'warn',
+  // unit issues
+  acknowledged: 'info', resolved: 'good',
   // urgency
   normal: 'neutral', urgent: 'warn', emergency: 'bad',
 }
 
-const LABELS: Record<string, string> = { en_route: 'En route', in_progress: 'In progress', partially_paid: 'Partially paid' }
+const LABELS: Record<string, string> = {
+  en_route: 'En route', in_progress: 'In progress', partially_paid: 'Partially paid', needs_service: 'Needs service',
+  pickup_requested: 'Pickup requested', requires_action: 'Needs confirmation',
+}
 
 export function StatusBadge({ status }: { status: string }) {
   const tone = TONES[status] ?? 'neutral'

@@ -1,0 +1,112 @@
+import Dexie, { type Table } from 'dexie'
+import type { BaseRow, EntityName } from './types'
+
+// One IndexedDB database per tenant (a login is per tenant), named haulport-<slug>.
+// The service worker's background push reads `meta` and `queue` by these same names.
+
+/** A synced row as stored: the wire row plus the keys we index on. */
+export interface StoredRow {
+  entity: EntityName
+  id: string
+  /** data.account_id, or '' for tenant-level rows (IndexedDB cannot index null). */
+  account_id: string
+  version: number
+  data: BaseRow
+}
+
+export type QueueState = 'pending' | 'sent' | 'rejected'
+
+/** A mutation waiting for the server (PROTOCOL.md "Sync"). */
+export interface QueuedMutation {
+  id: number
+  name: string
+  args: Record<string, unknown>
+  created_at: string
+  /** pending: not yet accepted by push; sent: server has it, waiting for the pull that
+   *  includes its effects; rejected: consumed with an error (shown until that pull). */
+  state: QueueState
+  error?: { code: string; message: string }
+}
+
+export interface MetaEntry { key: string; value: unknown }
+
+export class HaulportDb extends Dexie {
+  rows!: Table<StoredRow, [string, string]>
+  meta!: Table<MetaEntry, string>
+  queue!: Table<QueuedMutation, number>
+
+  constructor(name: string) {
+    super(name)
+    this.version(1).stores({
+      rows: '[entity+id], entity, [entity+account_id]',
+      meta: 'key',
+      queue: 'id, state',
+    })
+  }
+
+  async getMeta<T>(key: string): Promise<T | undefined> {
+    return (await this.meta.get(key))?.value as T | undefined
+  }
+
+  async setMeta(key: string, value: unknown): Promise<void> {
+    await this.meta.put({ key, value })
+  }
+}
+
+export function dbNameFor(slug: string): string {
+  return `haulport-${slug}`
+}
+
+// A staff "view portal" tab keeps its read-only session in a database of its own, so it never
+// replaces the office's session (or queue) in the same browser. sessionStorage: this tab only,
+// and it survives reloads of the tab.
+const VIEW_TAB_KEY = 'haulport:view-tab'
+
+/** Make this tab a read-only view tab (call before the database is opened). */
+export function markViewTab(slug: string): void {
+  try {
+    sessionStorage.setItem(VIEW_TAB_KEY, slug)
+  } catch {
+    // Storage disabled: the view shares the tenant's database, as before.
+  }
+}
+
+function tabDbName(slug: string): string {
+  try {
+    if (sessionStorage.getItem(VIEW_TAB_KEY) === slug) return `${dbNameFor(slug)}~view`
+  } catch {
+    // Storage disabled.
+  }
+  return dbNameFor(slug)
+}
+
+let current: HaulportDb | null = null
+
+/** Open (once) the database of the tenant this page is for. */
+export function openTenantDb(slug: string): HaulportDb {
+  const name = tabDbName(slug)
+  if (current && current.name === name) return current
+  current?.close()
+  current = new HaulportDb(name)
+  return current
+}
+
+export function db(): HaulportDb {
+  if (!current) throw new Error('tenant database not opened yet')
+  return current
+}
+
+/** Meta keys, in one place so nobody misspells them. */
+export const META = {
+  clientId: 'client_id',
+  cursor: 'cursor',
+  schemaVersion: 'schema_version',
+  nextMutationId: 'next_mutation_id',
+  serverLastMutationId: 'last_mutation_id',
+  session: 'session',
+  me: 'me',
+  tenantPublic: 'tenant_public',
+  accountId: 'account_id',
+  lastSyncedAt: 'last_synced_at',
+  dismissedRejections: 'dismissed_rejections',
+} as const

@@ -1,0 +1,53 @@
+import { api } from './api'
+
+// The payments endpoints of PROTOCOL.md "Payments". Online only: nothing here is queued.
+
+export interface PaymentsConfig { publishable_key: string; stripe_js_url: string; test_mode: boolean }
+
+export interface SavedMethod {
+  id: string
+  kind: 'card' | 'bank' | string
+  brand?: string
+  last4?: string
+  exp_month?: number | null
+  exp_year?: number | null
+  default?: boolean
+}
+
+export type PaymentStatus = 'succeeded' | 'requires_action' | 'processing' | 'failed'
+
+export interface PaymentAnswer {
+  payment_id: string
+  status: PaymentStatus
+  number?: string
+  amount?: number
+  client_secret?: string
+  error?: { code: string; message: string }
+}
+
+export type PaymentRequest =
+  | { account_id: string; mode: 'invoices'; allocations: { invoice_id: string; amount: number }[]; payment_method_id?: string }
+  | { account_id: string; mode: 'custom'; amount: number; payment_method_id?: string }
+
+export const paymentsApi = {
+  config: () => api<PaymentsConfig>('/api/payments/config'),
+  methods: async (accountId: string) =>
+    (await api<{ methods: SavedMethod[] }>(`/api/payments/methods?account_id=${encodeURIComponent(accountId)}`)).methods,
+  setupIntent: (accountId: string) =>
+    api<{ client_secret: string; setup_intent_id: string }>('/api/payments/setup-intent', { body: { account_id: accountId } }),
+  saveMethod: (accountId: string, setupIntentId: string, makeDefault: boolean) =>
+    api<SavedMethod>('/api/payments/methods', { body: { account_id: accountId, setup_intent_id: setupIntentId, default: makeDefault } }),
+  removeMethod: (id: string) => api<null>(`/api/payments/methods/${encodeURIComponent(id)}`, { method: 'DELETE' }),
+  makeDefault: (id: string) => api<SavedMethod>(`/api/payments/methods/${encodeURIComponent(id)}/default`, { method: 'POST', body: {} }),
+  /** The Idempotency-Key is made once per attempt by the caller and sent again on a retry. */
+  pay: (request: PaymentRequest, idempotencyKey: string) =>
+    api<PaymentAnswer>('/api/payments', { body: request, headers: { 'Idempotency-Key': idempotencyKey } }),
+  payment: (id: string) => api<PaymentAnswer>(`/api/payments/${encodeURIComponent(id)}`),
+}
+
+export function describeMethod(method: SavedMethod): string {
+  if (method.kind === 'bank') return `Bank account •••• ${method.last4 ?? ''}`.trim()
+  const brand = method.brand ? method.brand[0].toUpperCase() + method.brand.slice(1) : 'Card'
+  const expiry = method.exp_month && method.exp_year ? ` · expires ${String(method.exp_month).padStart(2, '0')}/${String(method.exp_year).slice(-2)}` : ''
+  return `${brand} •••• ${method.last4 ?? ''}${expiry}`
+}

@@ -1,0 +1,64 @@
+import { liveQuery } from 'dexie'
+import { useEffect, useMemo, useState } from 'preact/hooks'
+import { db } from './db'
+import { reportDbError } from './db-errors'
+import { applyOverlay, type OverlayContext } from './overlay'
+import type { BaseRow, EntityName, ViewRow } from './types'
+
+// Reading the replica from screens: live (re-renders when sync or the queue changes it) and
+// with the optimistic overlay applied. `undefined` means "still loading".
+
+let overlayContext: OverlayContext = {}
+
+/** Who "I" am for optimistic rows (the author of a message sent offline). */
+export function setOverlayContext(ctx: OverlayContext): void {
+  overlayContext = ctx
+}
+
+/** Subscribe a component to a Dexie query; storage errors go to the banner. */
+export function useLiveQuery<T>(query: () => Promise<T>, deps: unknown[]): T | undefined {
+  const [value, setValue] = useState<T | undefined>(undefined)
+  useEffect(() => {
+    const subscription = liveQuery(query).subscribe({ next: setValue, error: reportDbError })
+    return () => subscription.unsubscribe()
+  }, deps)
+  return value
+}
+
+/** All rows of an entity (optionally of one account), overlay applied. */
+export async function readEntity<T extends BaseRow>(entity: EntityName, accountId?: string | null): Promise<ViewRow<T>[]> {
+  const database = db()
+  const stored = accountId
+    ? await database.rows.where('[entity+account_id]').equals([entity, accountId]).toArray()
+    : await database.rows.where('entity').equals(entity).toArray()
+  const queue = await database.queue.toArray()
+  const rows = applyOverlay(entity, stored.map((row) => row.data as T), queue, overlayContext)
+  return accountId ? rows.filter((row) => row.account_id === accountId) : rows
+}
+
+export function useEntity<T extends BaseRow>(entity: EntityName, accountId?: string | null): ViewRow<T>[] | undefined {
+  return useLiveQuery(() => readEntity<T>(entity, accountId), [entity, accountId])
+}
+
+/** One row by id (overlay applied); `null` when it does not exist. */
+export function useRow<T extends BaseRow>(entity: EntityName, id: string | undefined): ViewRow<T> | null | undefined {
+  return useLiveQuery(async () => {
+    if (!id) return null
+    const database = db()
+    const stored = await database.rows.get([entity, id])
+    const queue = await database.queue.toArray()
+    const rows = applyOverlay(entity, stored ? [stored.data as T] : [], queue, overlayContext)
+    return rows.find((row) => row.id === id) ?? null
+  }, [entity, id])
+}
+
+/** A lookup table id → row, for resolving references (truck names, slot labels…). */
+export function useIndex<T extends BaseRow>(entity: EntityName): Map<string, T> {
+  const rows = useEntity<T>(entity)
+  return useMemo(() => new Map((rows ?? []).map((row) => [row.id, row])), [rows])
+}
+
+/** Number of mutations not yet accepted by the server. */
+export function usePendingCount(): number {
+  return useLiveQuery(() => db().queue.where('state').equals('pending').count(), []) ?? 0
+}

@@ -1,0 +1,158 @@
+import { META, type HaulportDb, type QueuedMutation, type StoredRow } from './db'
+import { ensureClientId, pendingMutations } from './queue'
+import type { Change, Mutation, PullResponse, PushResponse } from './types'
+
+// The replica protocol of PROTOCOL.md "Sync", free of timers and UI: push the queue, then pull
+// until `more` is false. The scheduler (sync-scheduler.ts) decides when to run it.
+
+/** The mutation/arg format this client speaks. */
+export const CLIENT_SCHEMA_VERSION = 1
+const PUSH_BATCH = 50
+const PULL_LIMIT = 500
+
+/** How the engine talks to the server; tests pass a fake. */
+export interface SyncTransport {
+  push(body: { client_id: string; schema_version: number; mutations: Mutation[] }): Promise<PushResponse>
+  pull(query: { client_id: string; cursor?: string; limit: number }): Promise<PullResponse>
+}
+
+/** One full round: push everything queued, then pull to the end. */
+export async function syncOnce(db: HaulportDb, transport: SyncTransport): Promise<void> {
+  await pushQueue(db, transport)
+  await pullChanges(db, transport)
+}
+
+/** Send queued mutations in id order, in batches; returns how many the server consumed. */
+export async function pushQueue(db: HaulportDb, transport: SyncTransport): Promise<number> {
+  const clientId = await ensureClientId(db)
+  let consumed = 0
+  for (let round = 0; round < 1000; round++) {
+    const batch = (await pendingMutations(db)).slice(0, PUSH_BATCH)
+    if (batch.length === 0) break
+    const response = await transport.push({
+      client_id: clientId,
+      schema_version: CLIENT_SCHEMA_VERSION,
+      mutations: batch.map(({ id, name, args, created_at }) => ({ id, name, args, created_at })),
+    })
+    const last = response.last_mutation_id
+    await recordPushResponse(db, batch, response)
+    const taken = batch.filter((m) => m.id <= last).length
+    consumed += taken
+    if (taken > 0) continue
+    if (batch[0].id > last + 1) {
+      // The server has never seen ids after `last` (e.g. it was restored from a backup):
+      // number our queue on from there so the batch no longer starts with a gap.
+      await renumberQueueAfter(db, last)
+      continue
+    }
+    break
+  }
+  return consumed
+}
+
+async function recordPushResponse(db: HaulportDb, batch: QueuedMutation[], response: PushResponse): Promise<void> {
+  const results = new Map(response.results.map((r) => [r.id, r]))
+  await db.transaction('rw', db.queue, db.meta, async () => {
+    for (const mutation of batch) {
+      if (mutation.id > response.last_mutation_id) continue
+      const result = results.get(mutation.id)
+      if (result?.status === 'rejected') {
+        await db.queue.update(mutation.id, { state: 'rejected', error: result.error ?? { code: 'rejected', message: 'Rejected by the server.' } })
+      } else {
+        await db.queue.update(mutation.id, { state: 'sent' })
+      }
+    }
+    const known = (await db.getMeta<number>(META.serverLastMutationId)) ?? 0
+    await db.setMeta(META.serverLastMutationId, Math.max(known, response.last_mutation_id))
+  })
+}
+
+/** Re-number every queued mutation above `last` to last+1, last+2… (and mark them to be sent again). */
+export async function renumberQueueAfter(db: HaulportDb, last: number): Promise<void> {
+  await db.transaction('rw', db.queue, db.meta, async () => {
+    const stale = await db.queue.where('id').above(last).sortBy('id')
+    await db.queue.bulkDelete(stale.map((m) => m.id))
+    const renumbered = stale.map((m, i) => ({ ...m, id: last + 1 + i, state: 'pending' as const, error: undefined }))
+    await db.queue.bulkAdd(renumbered)
+    await db.setMeta(META.nextMutationId, last + 1 + renumbered.length)
+    await db.setMeta(META.serverLastMutationId, last)
+  })
+}
+
+/** Pull changes since our cursor, following `more`, honouring `reset` and `schema_version`. */
+export async function pullChanges(db: HaulportDb, transport: SyncTransport): Promise<void> {
+  const clientId = await ensureClientId(db)
+  let cursor = await db.getMeta<string>(META.cursor)
+  let droppedForSchema = false
+  for (let page = 0; page < 100_000; page++) {
+    const response = await transport.pull({ client_id: clientId, cursor: cursor ?? undefined, limit: PULL_LIMIT })
+    const knownSchema = await db.getMeta<number>(META.schemaVersion)
+    if (knownSchema !== undefined && response.schema_version !== knownSchema && !droppedForSchema) {
+      // The server's row shapes changed: our replica may be wrong in ways a delta cannot fix.
+      await dropReplica(db)
+      await db.setMeta(META.schemaVersion, response.schema_version)
+      droppedForSchema = true
+      cursor = undefined
+      continue
+    }
+    await applyPullPage(db, response)
+    cursor = response.cursor
+    if (!response.more) break
+  }
+}
+
+/** Store one pull page atomically: rows, cursor and (on the last page) the confirmed queue trim. */
+export async function applyPullPage(db: HaulportDb, response: PullResponse): Promise<void> {
+  const latest = new Map<string, Change>()
+  for (const change of response.changes) latest.set(`${change.entity}\u0000${change.id}`, change)
+  const puts: StoredRow[] = []
+  const dels: [string, string][] = []
+  for (const change of latest.values()) {
+    if (change.op === 'del' || !change.data) {
+      dels.push([change.entity, change.id])
+    } else {
+      const data = { ...change.data, id: change.id }
+      puts.push({
+        entity: change.entity,
+        id: change.id,
+        account_id: typeof data.account_id === 'string' ? data.account_id : '',
+        version: change.version ?? data.version ?? 0,
+        data,
+      })
+    }
+  }
+  await db.transaction('rw', db.rows, db.meta, db.queue, async () => {
+    if (response.reset) await db.rows.clear()
+    if (dels.length) await db.rows.bulkDelete(dels)
+    if (puts.length) await db.rows.bulkPut(puts)
+    await db.setMeta(META.cursor, response.cursor)
+    await db.setMeta(META.schemaVersion, response.schema_version)
+    if (!response.more) {
+      // Only the last page guarantees the effects of mutations ≤ last_mutation_id are present,
+      // so only now may their optimistic overlays go away.
+      await db.queue.where('id').belowOrEqual(response.last_mutation_id).delete()
+      const known = (await db.getMeta<number>(META.serverLastMutationId)) ?? 0
+      await db.setMeta(META.serverLastMutationId, Math.max(known, response.last_mutation_id))
+      await db.setMeta(META.lastSyncedAt, new Date().toISOString())
+    }
+  })
+}
+
+/** Forget every synced row and the cursor; the queue survives (queued work is never dropped). */
+export async function dropReplica(db: HaulportDb): Promise<void> {
+  await db.transaction('rw', db.rows, db.meta, async () => {
+    await db.rows.clear()
+    await db.meta.delete(META.cursor)
+    await db.meta.delete(META.lastSyncedAt)
+  })
+}
+
+/**
+ * Office sessions: push the queue (chat replies, read receipts) without pulling the whole tenant —
+ * the office console reads the admin API. Mutations the server accepted are dropped at once;
+ * rejected ones stay (state `rejected`, with the reason) until the console shows and dismisses them.
+ */
+export async function pushOnly(db: HaulportDb, transport: SyncTransport): Promise<void> {
+  await pushQueue(db, transport)
+  await db.queue.where('state').equals('sent').delete()
+}

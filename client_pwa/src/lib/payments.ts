@@ -1,0 +1,76 @@
+import type { Invoice } from '../data/types'
+
+// Pure money logic for the pay screens and rentals (amounts are integer cents, DOMAIN.md).
+
+/** "12.5", "$1,012.50" → cents; null when it is not a usable amount. */
+export function parseMoney(text: string): number | null {
+  const cleaned = text.replace(/[\s,$€£]/g, '')
+  if (!/^\d+(\.\d{0,2})?$/.test(cleaned)) return null
+  const [whole, fraction = ''] = cleaned.split('.')
+  return Number(whole) * 100 + Number(fraction.padEnd(2, '0'))
+}
+
+/** Cents as the text an amount input starts with: 1250 → "12.50". */
+export function centsToInput(cents: number): string {
+  return (cents / 100).toFixed(2)
+}
+
+/** Invoices the customer can pay online now, oldest due first. */
+export function payableInvoices(invoices: Invoice[]): Invoice[] {
+  return invoices
+    .filter((i) => i.status === 'open' && i.balance > 0 && i.allow_online_payment !== false)
+    .sort(oldestFirst)
+}
+
+export function oldestFirst(a: Invoice, b: Invoice): number {
+  return (a.due_on ?? a.issued_on ?? '').localeCompare(b.due_on ?? b.issued_on ?? '') || (a.number ?? '').localeCompare(b.number ?? '')
+}
+
+export interface AllocationDraft { invoice: Invoice; text: string }
+
+/** The allocations to send, or the first problem with them in words. */
+export function checkAllocations(drafts: AllocationDraft[]): { allocations: { invoice_id: string; amount: number }[] } | { error: string } {
+  if (!drafts.length) return { error: 'Choose at least one invoice to pay.' }
+  const allocations: { invoice_id: string; amount: number }[] = []
+  for (const { invoice, text } of drafts) {
+    const amount = parseMoney(text)
+    const name = `invoice ${invoice.number ?? ''}`.trim()
+    if (amount === null || amount <= 0) return { error: `Enter an amount above zero for ${name}.` }
+    if (amount > invoice.balance) return { error: `The amount for ${name} is more than its balance.` }
+    allocations.push({ invoice_id: invoice.id, amount })
+  }
+  return { allocations }
+}
+
+/** How a custom amount will be applied: oldest open invoice first (what the server does). */
+export function previewCustomAllocation(invoices: Invoice[], amount: number): { invoice: Invoice; amount: number }[] {
+  const plan: { invoice: Invoice; amount: number }[] = []
+  let left = amount
+  for (const invoice of payableInvoices(invoices)) {
+    if (left <= 0) break
+    const part = Math.min(left, invoice.balance)
+    plan.push({ invoice, amount: part })
+    left -= part
+  }
+  return plan
+}
+
+export function totalBalance(invoices: Invoice[]): number {
+  return payableInvoices(invoices).reduce((sum, i) => sum + i.balance, 0)
+}
+
+// --- rentals ---
+
+export interface RentalTerms { daily_rate?: number; ends_on?: string | null; delivered_on?: string | null; included_days?: number }
+
+/** What extending by `days` costs: the daily extension rate times the days (the server charges the same). */
+export function extensionPrice(rental: RentalTerms, days: number): number {
+  return (rental.daily_rate ?? 0) * days
+}
+
+/** The rental's current end date: `ends_on`, else delivery + included days. */
+export function rentalEndsOn(rental: RentalTerms): string | null {
+  if (rental.ends_on) return rental.ends_on
+  if (!rental.delivered_on) return null
+  return new Date(Date.parse(`${rental.delivered_on}T00:00:00Z`) + (rental.included_days ?? 0) * 86_400_000).toISOString().slice(0, 10)
+}

@@ -1,0 +1,46 @@
+import { useCallback, useEffect, useState } from 'preact/hooks'
+import { ApiError } from '../data/api'
+import { paymentsApi, type SavedMethod } from '../data/payments-api'
+import { useEntity } from '../data/queries'
+import type { BaseRow } from '../data/types'
+import type { PaymentMethod } from '../generated/wire'
+
+export interface SavedMethods {
+  methods: SavedMethod[] | undefined
+  /** True when the list comes from this device's copy (offline): it may be out of date. */
+  fromReplica: boolean
+  error: string | null
+  reload: () => Promise<void>
+}
+
+/** The account's saved payment methods: from the server when online, else from the synced copy. */
+export function useSavedMethods(accountId: string | undefined): SavedMethods {
+  const synced = useEntity<PaymentMethod & BaseRow>('payment_method', accountId)
+  const [fresh, setFresh] = useState<SavedMethod[] | undefined>(undefined)
+  const [error, setError] = useState<string | null>(null)
+  const [offline, setOffline] = useState(false)
+
+  const reload = useCallback(async () => {
+    if (!accountId) return
+    try {
+      setFresh(await paymentsApi.methods(accountId))
+      setOffline(false)
+      setError(null)
+    } catch (e) {
+      if (e instanceof ApiError && e.isNetwork) setOffline(true)
+      else setError((e as Error).message)
+    }
+  }, [accountId])
+
+  useEffect(() => {
+    setFresh(undefined)
+    void reload()
+  }, [reload])
+
+  if (fresh) return { methods: fresh, fromReplica: false, error, reload }
+  if (offline || error) {
+    const methods = synced?.map((m) => ({ id: m.id, kind: m.kind, brand: m.brand, last4: m.last4, exp_month: m.exp_month, exp_year: m.exp_year, default: m.default }))
+    return { methods, fromReplica: true, error, reload }
+  }
+  return { methods: undefined, fromReplica: false, error, reload }
+}

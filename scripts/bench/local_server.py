@@ -1,0 +1,80 @@
+"""What the sync benchmarks share: the machine they ran on, a uvicorn server process, session tokens."""
+
+from __future__ import annotations
+
+import os
+import platform
+import socket
+import subprocess
+import sys
+import time
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[2]
+SECRET = "bench-secret-key-0123456789-abcdefghijklmnop"
+
+
+def machine() -> str:
+    """CPU model, cores, OS and Python, for the record next to every figure."""
+    model = platform.processor() or "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return (f"{model}, {os.cpu_count()} cores, {platform.system()} {platform.release()}, "
+            f"Python {platform.python_version()}")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextmanager
+def running_server(database_url: str, workers: int = 1, **settings: str) -> Iterator[str]:
+    """A ``haulport serve``-like uvicorn process on a free port until the block ends; yields its URL."""
+    port = free_port()
+    env = dict(os.environ, HAULPORT_DATABASE_URL=database_url, HAULPORT_SECRET_KEY=SECRET, HAULPORT_DEV_MODE="true",
+               HAULPORT_PUBLIC_URL=f"http://127.0.0.1:{port}", HAULPORT_CONFIG=str(ROOT / "litestar.toml"),
+               **{f"HAULPORT_{k.upper()}": v for k, v in settings.items()})
+    proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "server.app:app_from_environment", "--factory",
+                             "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning",
+                             "--workers", str(workers), "--no-access-log"],
+                            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            if proc.poll() is not None:
+                raise RuntimeError(f"the server exited: {proc.stderr.read().decode()[-2000:]}")
+            try:
+                if httpx.get(f"{base}/api/public/tenants/demo", timeout=1).status_code in (200, 404):
+                    break
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError("the server did not start within 60 s")
+            time.sleep(0.1)
+        yield base
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+def session_token(person_id: str, kind: str, tenant_id: str, version: int = 1) -> str:
+    """A 7-day session for a person, signed with the benchmark server's key (no magic link needed)."""
+    from server.auth.tokens import issue
+
+    token, _ = issue(SECRET, "session", person_id, kind, tenant_id, version, 7 * 86400)
+    return token
