@@ -240,6 +240,25 @@ def demo_rows() -> list[tuple[str, str, dict[str, Any]]]:
     return rows
 
 
+NUMBER_FIELDS = {"account": "number", "site": "number", "job": "number", "invoice": "number",
+                 "estimate": "number", "payment": "number", "rental": "rental_number"}
+
+
+async def _advance_number_counters(conn) -> None:
+    """Make the next generated numbers follow the demo's own (INV-1005 ⇒ INV-1006 next)."""
+    highest: dict[str, int] = {}
+    for tenant_id, entity, row in demo_rows():
+        number = str(row.get(NUMBER_FIELDS.get(entity, ""), "") or "")
+        tail = number.rsplit("-", 1)[-1]
+        if tail.isdigit():
+            key = f"{tenant_id}:{entity}"
+            highest[key] = max(highest.get(key, 1000), int(tail))
+    for key, value in highest.items():
+        await conn.execute("INSERT INTO number_counter (id, value) VALUES (?, ?) ON CONFLICT (id) DO UPDATE "
+                           "SET value = CASE WHEN number_counter.value < excluded.value THEN excluded.value "
+                           "ELSE number_counter.value END", key, value)
+
+
 async def seed_demo(settings: Settings, db: Database | None = None) -> str:
     """Insert the demo rows that are missing; returns a one-line summary."""
     own = db is None
@@ -255,6 +274,7 @@ async def seed_demo(settings: Settings, db: Database | None = None) -> str:
                     await store.lock()
                     await store.insert(entity, row)
                     created += 1
+            await _advance_number_counters(conn)
     finally:
         if own:
             await db.close()
