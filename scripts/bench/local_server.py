@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import platform
 import socket
@@ -38,16 +39,28 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+class Served:
+    """A running server: its URL, and the CPU time its process has used (robust on a busy machine)."""
+
+    def __init__(self, url: str, pid: int):
+        self.url, self.pid = url, pid
+
+    def cpu_seconds(self) -> float:
+        """User + system CPU seconds of the server process so far."""
+        fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 @contextmanager
-def running_server(database_url: str, workers: int = 1, **settings: str) -> Iterator[str]:
-    """A ``haulport serve``-like uvicorn process on a free port until the block ends; yields its URL."""
+def running_server(database_url: str, **settings: str) -> Iterator[Served]:
+    """A ``haulport serve``-like uvicorn process (one worker, not in dev mode) on a free port until the block ends."""
     port = free_port()
-    env = dict(os.environ, HAULPORT_DATABASE_URL=database_url, HAULPORT_SECRET_KEY=SECRET, HAULPORT_DEV_MODE="true",
+    env = dict(os.environ, HAULPORT_DATABASE_URL=database_url, HAULPORT_SECRET_KEY=SECRET, HAULPORT_DEV_MODE="false",
                HAULPORT_PUBLIC_URL=f"http://127.0.0.1:{port}", HAULPORT_CONFIG=str(ROOT / "litestar.toml"),
                **{f"HAULPORT_{k.upper()}": v for k, v in settings.items()})
     proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "server.app:app_from_environment", "--factory",
                              "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning",
-                             "--workers", str(workers), "--no-access-log"],
+                             "--no-access-log"],
                             cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     base = f"http://127.0.0.1:{port}"
     try:
@@ -63,13 +76,23 @@ def running_server(database_url: str, workers: int = 1, **settings: str) -> Iter
             if time.monotonic() > deadline:
                 raise RuntimeError("the server did not start within 60 s")
             time.sleep(0.1)
-        yield base
+        yield Served(base, proc.pid)
     finally:
         proc.terminate()
         try:
             proc.wait(10)
         except subprocess.TimeoutExpired:
             proc.kill()
+
+
+async def migrate(database_url: str) -> None:
+    """``haulport migrate`` in a process of its own (piccolo keeps one engine per process)."""
+    proc = await asyncio.create_subprocess_exec(sys.executable, "-m", "server.cli", "migrate", "--database-url",
+                                                database_url, cwd=ROOT, stdout=subprocess.DEVNULL,
+                                                stderr=subprocess.PIPE)
+    _, err = await proc.communicate()
+    if proc.returncode:
+        raise RuntimeError(f"migration failed: {err.decode()[-2000:]}")
 
 
 def session_token(person_id: str, kind: str, tenant_id: str, version: int = 1) -> str:

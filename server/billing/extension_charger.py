@@ -2,8 +2,8 @@
 
 The mutator runs inside the push's write transaction (``ctx.tx`` is the `Store`), so the charge
 is a network call made while that transaction is open. Whatever goes wrong — no default method,
-a decline, 3-D Secure demanded, Stripe unreachable — is raised as `Rejected`, which rolls the
-mutation's savepoint back: nothing is extended and nothing is recorded.
+a decline, 3-D Secure demanded, Stripe unreachable — is raised as `Rejected`, and the push rolls the
+mutation's writes back: nothing is extended and nothing is recorded.
 
 Bookkeeping (our choice): each paid extension gets its own invoice ("Rental R-1001 extension:
 3 days"), issued today, and the payment is allocated to it, so the account's statement shows a
@@ -13,10 +13,11 @@ at once (invoice ``paid``); a bank debit comes back ``processing``, leaving the 
 
 A free extension (``daily_rate`` 0) charges nothing and records no payment.
 
-Known limit: if the process dies after Stripe charged but before the push commits, the charge has
-no record here (its PaymentIntent metadata names the rental and the intended payment id, and the
-webhook logs it as matching no payment). The Stripe idempotency key is per attempt, because the
-context does not carry the mutation id, so the client's retry of that mutation charges again.
+Known limit: if the push's transaction does not commit after Stripe charged (the process dies, or
+the push discards the attempt and runs the mutation again), the charge has no record here: its
+PaymentIntent's metadata names the rental and the intended payment id, and the webhook logs it as
+matching no payment. The Stripe idempotency key is per attempt, because the context does not carry
+the mutation id, so running that mutation again charges again.
 """
 
 from __future__ import annotations

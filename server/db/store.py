@@ -97,12 +97,22 @@ class Store:
 
     async def lock(self) -> None:
         """Serialise this tenant's writers (PostgreSQL row lock; SQLite already holds the write lock)."""
-        await self.conn.execute(
-            "INSERT INTO sync_counter (tenant_id, seq, floor) VALUES (?, 0, 0) ON CONFLICT (tenant_id) DO NOTHING",
-            self.tenant_id,
-        )
         if self.conn.dialect == "postgres":
-            await self.conn.execute("SELECT seq FROM sync_counter WHERE tenant_id = ? FOR UPDATE", self.tenant_id)
+            # Creates the tenant's counter if needed and locks it, in one statement.
+            await self.conn.execute(
+                "INSERT INTO sync_counter (tenant_id, seq, floor) VALUES (?, 0, 0) ON CONFLICT (tenant_id) "
+                "DO UPDATE SET seq = sync_counter.seq", self.tenant_id)
+
+    async def _next_seq(self) -> int:
+        """The next changelog sequence number (taken under the writers' lock, so in commit order)."""
+        seq = await self.conn.fetchval(
+            "UPDATE sync_counter SET seq = seq + 1 WHERE tenant_id = ? RETURNING seq", self.tenant_id)
+        if seq is None:  # the tenant's first change
+            await self.conn.execute("INSERT INTO sync_counter (tenant_id, seq, floor) VALUES (?, 0, 0) "
+                                    "ON CONFLICT (tenant_id) DO NOTHING", self.tenant_id)
+            seq = await self.conn.fetchval(
+                "UPDATE sync_counter SET seq = seq + 1 WHERE tenant_id = ? RETURNING seq", self.tenant_id)
+        return seq
 
     async def get(self, entity: str, row_id: str) -> dict[str, Any] | None:
         if not isinstance(row_id, str):
@@ -201,12 +211,7 @@ class Store:
 
     async def _log(self, key: str, entity: str, row_id: str, op: str,
                    scope: tuple[str | None, str | None, str | None], data: str | None) -> None:
-        seq = await self.conn.fetchval(
-            "UPDATE sync_counter SET seq = seq + 1 WHERE tenant_id = ? RETURNING seq", self.tenant_id)
-        if seq is None:
-            await self.lock()
-            seq = await self.conn.fetchval(
-                "UPDATE sync_counter SET seq = seq + 1 WHERE tenant_id = ? RETURNING seq", self.tenant_id)
+        seq = await self._next_seq()
         account_id, site_id, contact_id = scope
         await self.conn.execute(
             "INSERT INTO changelog (id, seq, tenant_id, entity, row_id, op, account_id, site_id, contact_id, data) "

@@ -134,7 +134,7 @@ class LiveSession:
                     await self.send(message)
                 await self.send({"type": "ready", "server_time": now_iso(), "role": self.actor.role})
                 await self.receive_loop()
-        except WebSocketDisconnect:
+        except (WebSocketDisconnect, OSError):  # the client went away (uvicorn's ClientDisconnected is an OSError)
             pass
         finally:
             watchdog.cancel()

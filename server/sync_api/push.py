@@ -1,4 +1,9 @@
-"""Applying a client's queued mutations: each in its own transaction with its ``last_mutation_id``."""
+"""Applying a client's queued mutations: each in its own transaction with its ``last_mutation_id``.
+
+The hot path keeps statements few: the client's ``last_mutation_id`` is read once per request and
+then advanced with a compare-and-set (a concurrent request for the same client makes it fail, and
+the mutation is looked at again); a rejected mutation rolls its transaction back and is recorded
+in a second one, so an applied mutation needs no savepoint."""
 
 from __future__ import annotations
 
@@ -38,6 +43,26 @@ async def _client_row(store: Store, actor: Actor, client_id: str) -> int:
     return row["last_mutation_id"]
 
 
+class _Raced(Exception):
+    """Another request for the same client advanced its last_mutation_id first."""
+
+
+class _Undo(Exception):
+    """The mutation was rejected: roll its transaction back, then record the rejection."""
+
+    def __init__(self, rejected: Rejected):
+        self.rejected = rejected
+
+
+async def _advance(store: Store, client_id: str, seen: int, to: int) -> None:
+    """Move the client's last_mutation_id from ``seen`` to ``to``, or raise ``_Raced``."""
+    moved = await store.conn.fetchval(
+        "UPDATE sync_client SET last_mutation_id = ?, updated_at = ? WHERE id = ? AND last_mutation_id = ? "
+        "RETURNING last_mutation_id", to, now_iso(), client_id, seen)
+    if moved is None:
+        raise _Raced()
+
+
 async def _record_rejection(ctx: Context, store: Store, mutation, exc: Rejected) -> None:
     """Keep the rejection where the person will find it: a synced row and a bell notification."""
     args = mutation.args if isinstance(mutation.args, dict) else {}
@@ -52,52 +77,103 @@ async def _record_rejection(ctx: Context, store: Store, mutation, exc: Rejected)
             "body": f"{mutation.name}: {exc.message}", "link": ""})
 
 
+class _Push:
+    """One push request being applied, mutation by mutation."""
+
+    def __init__(self, db: Database, actor: Actor, tenant: dict[str, Any], client_id: str,
+                 charger: ExtensionCharger | None):
+        self.db, self.actor, self.tenant, self.client_id, self.charger = db, actor, tenant, client_id, charger
+        self.last: int | None = None  # the client's last_mutation_id as this request last saw it
+        self.results: list[MutationResult] = []
+        self.outcome = PushOutcome()
+
+    def _context(self, store: Store) -> Context:
+        return Context(actor=self.actor, tenant=self.tenant, tx=store, now=now_iso(), client_id=self.client_id,
+                       charger=self.charger)
+
+    async def apply(self, mutation) -> bool:
+        """Apply, skip or reject one mutation; False when a gap stops the batch."""
+        while True:
+            try:
+                return await self._attempt(mutation)
+            except _Raced:
+                self.last = None  # look again: the other request may have consumed this mutation
+            except _Undo as undo:
+                try:
+                    await self._reject(mutation, undo.rejected)
+                    return True
+                except _Raced:
+                    self.last = None
+
+    async def _load_last(self) -> int:
+        """The client's last_mutation_id (registering a new client in a transaction of its own)."""
+        if self.last is None:
+            async with self.db.write() as conn:
+                self.last = await _client_row(Store(conn, self.actor.tenant_id), self.actor, self.client_id)
+        return self.last
+
+    async def _attempt(self, mutation) -> bool:
+        await self._load_last()
+        async with self.db.write() as conn:
+            store = Store(conn, self.actor.tenant_id)
+            await store.lock()
+            if mutation.id <= self.last:
+                self.results.append(MutationResult(id=mutation.id, status="skipped"))
+                return True
+            if mutation.id > self.last + 1:
+                return False
+            ctx = self._context(store)
+            try:
+                await run_mutation(ctx, mutation.name, mutation.args)
+            except Rejected as exc:
+                raise _Undo(exc) from None
+            except (InvalidRow, StaleRow) as exc:
+                raise _Undo(Rejected("invalid", str(exc))) from None
+            await _advance(store, self.client_id, self.last, mutation.id)
+        self.last = mutation.id
+        self.results.append(MutationResult(id=mutation.id, status="applied"))
+        self._collect(store, ctx)
+        return True
+
+    async def _reject(self, mutation, exc: Rejected) -> None:
+        await self._load_last()
+        async with self.db.write() as conn:
+            store = Store(conn, self.actor.tenant_id)
+            await store.lock()
+            if mutation.id != self.last + 1:
+                raise _Raced()  # someone else consumed it meanwhile: look again
+            ctx = self._context(store)
+            await _record_rejection(ctx, store, mutation, exc)
+            await _advance(store, self.client_id, self.last, mutation.id)
+        self.last = mutation.id
+        self.results.append(MutationResult(id=mutation.id, status="rejected",
+                                           error=ResultError(code=exc.code, message=exc.message)))
+        self._collect(store, ctx)
+
+    def _collect(self, store: Store, ctx: Context) -> None:
+        self.outcome.changed.extend(store.changed)
+        self.outcome.events.extend(ctx.events)
+        self.outcome.live.extend(ctx.live)
+
+    async def last_mutation_id(self) -> int:
+        if self.last is None:
+            async with self.db.read() as conn:
+                row = await conn.fetchrow("SELECT owner_id, last_mutation_id FROM sync_client WHERE id = ?",
+                                          self.client_id)
+            self.last = row["last_mutation_id"] if row and row["owner_id"] == self.actor.person_id else 0
+        return self.last
+
+
 async def apply_push(db: Database, actor: Actor, tenant: dict[str, Any], request: PushRequest,
                      charger: ExtensionCharger | None) -> tuple[PushResponse, PushOutcome]:
     """Apply the batch in id order: skip what was applied, stop at a gap, consume rejections."""
     if request.schema_version > SCHEMA_VERSION:
         raise ApiError(409, "schema_mismatch", f"this server speaks sync schema {SCHEMA_VERSION}")
-    results: list[MutationResult] = []
-    outcome = PushOutcome()
-    last = 0
+    push = _Push(db, actor, tenant, request.client_id, charger)
     stopped = False
     for mutation in sorted(request.mutations, key=lambda m: m.id):
-        async with db.write() as conn:
-            store = Store(conn, actor.tenant_id)
-            await store.lock()
-            last = await _client_row(store, actor, request.client_id)
-            if mutation.id <= last:
-                results.append(MutationResult(id=mutation.id, status="skipped"))
-                continue
-            if mutation.id > last + 1:
-                stopped = True
-                break
-            ctx = Context(actor=actor, tenant=tenant, tx=store, now=now_iso(), client_id=request.client_id,
-                          charger=charger)
-            await conn.execute("SAVEPOINT mutation")
-            try:
-                await run_mutation(ctx, mutation.name, mutation.args)
-                await conn.execute("RELEASE SAVEPOINT mutation")
-                results.append(MutationResult(id=mutation.id, status="applied"))
-            except (Rejected, InvalidRow, StaleRow) as exc:
-                await conn.execute("ROLLBACK TO SAVEPOINT mutation")
-                await conn.execute("RELEASE SAVEPOINT mutation")
-                if not isinstance(exc, Rejected):
-                    exc = Rejected("invalid", str(exc))
-                store.changed.clear()
-                ctx.events.clear()
-                ctx.live.clear()
-                await _record_rejection(ctx, store, mutation, exc)
-                results.append(MutationResult(id=mutation.id, status="rejected",
-                                              error=ResultError(code=exc.code, message=exc.message)))
-            last = mutation.id
-            await conn.execute("UPDATE sync_client SET last_mutation_id = ?, updated_at = ? WHERE id = ?",
-                               last, now_iso(), request.client_id)
-        outcome.changed.extend(store.changed)
-        outcome.events.extend(ctx.events)
-        outcome.live.extend(ctx.live)
-    if not request.mutations:
-        async with db.read() as conn:
-            row = await conn.fetchrow("SELECT last_mutation_id FROM sync_client WHERE id = ?", request.client_id)
-            last = row["last_mutation_id"] if row else 0
-    return PushResponse(last_mutation_id=last, results=results, stopped_at_gap=stopped), outcome
+        if not await push.apply(mutation):
+            stopped = True
+            break
+    last = await push.last_mutation_id()
+    return PushResponse(last_mutation_id=last, results=push.results, stopped_at_gap=stopped), push.outcome

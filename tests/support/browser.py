@@ -50,7 +50,11 @@ def own_server(database_url, tmp_path) -> Iterator[str]:
 
 @pytest.fixture
 def new_context(browser) -> Iterator[Callable[..., Any]]:
-    """Make browser contexts (one per person in the test: a phone, a desktop…), closed afterwards."""
+    """Make browser contexts (one per person in the test: a phone, a desktop…), closed afterwards.
+    Assertions wait up to 15 s meanwhile (not Playwright's 5 s): sync, pokes and uploads on a busy CI box."""
+    from playwright.sync_api import expect
+
+    expect.set_options(timeout=15_000)
     made: list[Any] = []
 
     def make(**options: Any):
@@ -62,6 +66,7 @@ def new_context(browser) -> Iterator[Callable[..., Any]]:
     yield make
     for context in made:
         context.close()
+    expect.set_options(timeout=5_000)
 
 
 def link_token(base: str, email: str, tenant: str = "demo") -> str:

@@ -55,7 +55,7 @@ export default function DriverApp() {
         {allJobs === undefined ? <Loading /> : match?.route.path === 'job/:id' ? (
           <DriverJobScreen job={jobs.find((j) => j.id === match.params.id) ?? null} lookups={lookups} owner={owner} />
         ) : (
-          <RouteScreen jobs={jobs} lookups={lookups} today={tenantToday(state)} hasTruck={Boolean(truckId)} />
+          <RouteScreen jobs={jobs} lookups={lookups} today={tenantToday(state)} hasTruck={!state.me || Boolean(truckId)} />
         )}
       </main>
     </div>

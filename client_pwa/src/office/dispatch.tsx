@@ -60,7 +60,7 @@ export function DispatchScreen() {
         <h1>Dispatch</h1>
         <div class="date-nav">
           <button type="button" class="button small secondary" onClick={() => setDate(addDays(date, -1))} aria-label="Previous day">←</button>
-          <input type="date" value={date} aria-label="Day" onChange={(e) => e.currentTarget.value && setDate(e.currentTarget.value)} />
+          <input type="date" value={date} aria-label="Day shown" onChange={(e) => e.currentTarget.value && setDate(e.currentTarget.value)} />
           <button type="button" class="button small secondary" onClick={() => setDate(addDays(date, 1))} aria-label="Next day">→</button>
           <span class="muted">{formatDate(date)}</span>
         </div>

@@ -1,3 +1,4 @@
+import { forgetDocuments } from '../data/documents'
 import { usePendingCount } from '../data/queries'
 import { logout, selectAccount } from '../portal'
 import { navigate } from '../router'
@@ -16,6 +17,7 @@ export function AccountsScreen() {
       : 'Sign out of this device? Saved data will be removed from it.'
     if (!confirm(warning)) return
     await logout()
+    await forgetDocuments(`${state.slug}:`).catch(() => undefined) // saved PDFs leave with the replica
     navigate('login', { replace: true })
   }
 

@@ -58,13 +58,13 @@ export function SitesScreen() {
               {canEdit && editing?.id !== site.id && (
                 <button type="button" class="secondary small" onClick={() => setEditing({ id: site.id, site: draftOf(site) })}>Edit</button>
               )}
-              {editing?.id === site.id && <SiteForm editing={editing} onChange={setEditing} onSubmit={save} error={error} center={center} onCancel={() => setEditing(null)} />}
+              {editing?.id === site.id && <SiteForm title={`Edit ${site.name}`} editing={editing} onChange={setEditing} onSubmit={save} error={error} center={center} onCancel={() => setEditing(null)} />}
             </li>
           ))}
         </ul>
       )}
       {canEdit && (editing && !sites.some((s) => s.id === editing.id) ? (
-        <SiteForm editing={editing} onChange={setEditing} onSubmit={save} error={error} center={center} onCancel={() => setEditing(null)} />
+        <SiteForm title="New location" editing={editing} onChange={setEditing} onSubmit={save} error={error} center={center} onCancel={() => setEditing(null)} />
       ) : !editing && (
         <button type="button" class="primary block" onClick={() => setEditing({ id: newId(), site: EMPTY_SITE })}>Add a location</button>
       ))}
@@ -73,6 +73,7 @@ export function SitesScreen() {
 }
 
 interface FormProps {
+  title: string
   editing: { id: string; site: NewSite }
   onChange: (value: { id: string; site: NewSite }) => void
   onSubmit: (event: Event) => void
@@ -81,10 +82,10 @@ interface FormProps {
   center: { lat: number; lng: number } | null
 }
 
-function SiteForm({ editing, onChange, onSubmit, onCancel, error, center }: FormProps) {
+function SiteForm({ title, editing, onChange, onSubmit, onCancel, error, center }: FormProps) {
   return (
     <form onSubmit={onSubmit}>
-      <NewSiteFields site={editing.site} onChange={(site) => onChange({ ...editing, site })} center={center} legend={editing.site.name ? `Edit ${editing.site.name}` : 'New location'} />
+      <NewSiteFields site={editing.site} onChange={(site) => onChange({ ...editing, site })} center={center} legend={title} />
       {error && <p class="form-error" role="alert">{error}</p>}
       <div class="action-row">
         <button type="submit" class="primary">Save location</button>

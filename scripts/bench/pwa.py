@@ -1,0 +1,148 @@
+"""Benchmark: the customer PWA's weight, offline cold start and installability, in Chromium.
+
+    .venv/bin/python scripts/bench/pwa.py [--runs 5] [--email ava@example.com]
+
+Builds nothing: it measures client_pwa/dist as built (`cd client_pwa && npm run build`). It serves
+that build with a real server on a fresh, seeded SQLite database, signs in through the dev outbox's
+magic link in a persistent Chromium profile, lets the service worker install and the replica sync,
+then, `--runs` times, closes the browser and starts it again with the network off and opens the
+portal: the cold start. The figure is the `haulport:first-content` User Timing mark, which the
+dashboard sets once it has painted rows read from the offline replica (src/lib/perf.ts), measured
+from navigation start. Also prints the gzipped JavaScript size (each file at gzip -6, as
+`gzip -c dist/assets/*.js | wc -c`), what the first load fetches, and Chromium's installability
+errors (CDP Page.getInstallabilityErrors; 0 means installable). Targets (PRODUCT.md): JS ≤ 150 KB
+gzipped, offline cold start to first content ≤ 500 ms, installable.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import os
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+from scripts.bench.local_server import machine, running_server  # noqa: E402
+
+DIST = ROOT / "client_pwa" / "dist"
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+MARK = "haulport:first-content"
+JS_TARGET_KB, COLD_TARGET_MS = 150, 500
+
+
+def gz(path: Path) -> int:
+    return len(gzip.compress(path.read_bytes(), compresslevel=6))
+
+
+def js_weight() -> tuple[dict[str, int], list[str]]:
+    """Gzipped size of every built JS file, and the files the first page load fetches."""
+    sizes = {p.name: gz(p) for p in sorted((DIST / "assets").glob("*.js"))}
+    html = (DIST / "index.html").read_text()
+    first = re.findall(r'(?:src|href)="/assets/([^"]+\.js)"', html)
+    return sizes, first
+
+
+def seeded_database(folder: Path) -> str:
+    url = f"sqlite:///{folder / 'bench.db'}"
+    env = dict(os.environ, HAULPORT_DATABASE_URL=url)
+    for command in ("migrate", "seed-demo"):
+        subprocess.run([sys.executable, "-m", "server.cli", command], cwd=ROOT, env=env, check=True,
+                       stdout=subprocess.DEVNULL)
+    return url
+
+
+def magic_link(base: str, email: str) -> str:
+    assert httpx.post(f"{base}/api/auth/magic-link", json={"tenant": "demo", "email": email}).status_code == 202
+    return httpx.get(f"{base}/api/dev/outbox", params={"to": email}).json()["messages"][0]["link"]
+
+
+def wait_for_worker(page, timeout_s: float = 30) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not page.evaluate("""async () => {
+        const r = await navigator.serviceWorker.getRegistration()
+        return Boolean(navigator.serviceWorker.controller && r && r.active && r.active.state === 'activated')
+    }"""):
+        if time.monotonic() > deadline:
+            raise RuntimeError("the service worker never took control")
+        time.sleep(0.1)
+
+
+def measure(base: str, email: str, runs: int) -> dict:
+    from playwright.sync_api import sync_playwright
+
+    profile = tempfile.mkdtemp(prefix="haulport-bench-profile-")
+    with sync_playwright() as pw:
+        launch = dict(user_data_dir=profile, executable_path=CHROMIUM, headless=True, args=ARGS,
+                      viewport={"width": 360, "height": 780})
+        context = pw.chromium.launch_persistent_context(**launch)
+        page = context.pages[0] if context.pages else context.new_page()
+        page.goto(magic_link(base, email))
+        page.wait_for_selector(".job-card", timeout=30_000)
+        wait_for_worker(page)
+        page.wait_for_timeout(1500)  # the first sync settles; the tenant manifest is applied when idle
+        cdp = context.new_cdp_session(page)
+        errors = cdp.send("Page.getInstallabilityErrors")["installabilityErrors"]
+        manifest = json.loads(cdp.send("Page.getAppManifest").get("data") or "{}")
+        version = context.browser.version if context.browser else "?"
+        context.close()
+
+        cold, fcp = [], []
+        for _ in range(runs):
+            context = pw.chromium.launch_persistent_context(**launch, offline=True)
+            page = context.pages[0] if context.pages else context.new_page()
+            page.goto(f"{base}/t/demo/", wait_until="commit")
+            page.wait_for_function(f"performance.getEntriesByName({MARK!r}).length > 0", timeout=20_000)
+            cold.append(page.evaluate(f"performance.getEntriesByName({MARK!r})[0].startTime"))
+            fcp.append(page.evaluate("(performance.getEntriesByName('first-contentful-paint')[0] || {}).startTime || null"))
+            assert page.locator(".job-card").count() > 0, "the dashboard showed no jobs offline"
+            context.close()
+    return {"errors": errors, "manifest": manifest, "cold": cold, "fcp": fcp, "chromium": version}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--email", default="ava@example.com")
+    args = parser.parse_args()
+    if not (DIST / "index.html").exists():
+        sys.exit("client_pwa/dist is missing: run `cd client_pwa && npm run build` first (this script builds nothing)")
+
+    sizes, first = js_weight()
+    total = sum(sizes.values())
+    with tempfile.TemporaryDirectory(prefix="haulport-bench-") as folder:
+        url = seeded_database(Path(folder))
+        with running_server(url) as base:
+            result = measure(base, args.email, args.runs)
+
+    cold = result["cold"]
+    median = statistics.median(cold)
+    print(f"machine:      {machine()}")
+    print(f"browser:      Chromium {result['chromium']} (headless), load average {os.getloadavg()[0]:.1f}")
+    print(f"JS gzipped:   {total / 1024:.1f} KB in {len(sizes)} files (target ≤ {JS_TARGET_KB} KB) "
+          f"{'OK' if total <= JS_TARGET_KB * 1024 else 'OVER'}")
+    print(f"  first load: {sum(sizes.get(name, 0) for name in first) / 1024:.1f} KB ({', '.join(first)})")
+    for name, size in sorted(sizes.items(), key=lambda item: -item[1]):
+        print(f"    {size / 1024:7.1f} KB  {name}")
+    print(f"offline cold start to first content: median {median:.0f} ms over {len(cold)} runs "
+          f"(target ≤ {COLD_TARGET_MS} ms) {'OK' if median <= COLD_TARGET_MS else 'OVER'}")
+    print(f"  runs (ms):  {', '.join(f'{v:.0f}' for v in cold)}")
+    print(f"  first contentful paint (the boot screen), ms: {', '.join(f'{v:.0f}' if v else '-' for v in result['fcp'])}")
+    errors = result["errors"]
+    print(f"installability: {len(errors)} errors {'OK (installable)' if not errors else [e['errorId'] for e in errors]}; "
+          f"manifest name {result['manifest'].get('name')!r}, theme {result['manifest'].get('theme_color')!r}")
+
+
+if __name__ == "__main__":
+    main()
