@@ -31,7 +31,7 @@ from server.errors import EXCEPTION_HANDLERS, ApiError
 from server.live.hub import Hub
 from server.notify.delivery import Messenger
 from server.notify.events import EventMailer
-from server.settings import Settings
+from server.settings import Settings, check_for_serving
 from sync.mutators.registry import load_all as load_mutators
 
 log = logging.getLogger("haulport")
@@ -71,6 +71,7 @@ def _channels_backend(settings: Settings):
 
 def create_app(settings: Settings) -> Litestar:
     """The Haulport server for ``settings``."""
+    check_for_serving(settings)
     load_mutators()
     areas = [importlib.import_module(f"server.{name}.routes") for name in AREAS]
     db = Database(settings.database_url)

@@ -37,7 +37,10 @@ def migrate(database_url: str | None = None) -> None:
 def serve(host: str, port: int, workers: int) -> None:
     import uvicorn
 
+    from server.settings import check_for_serving
+
     settings = load_settings()
+    check_for_serving(settings)
     if workers > 1 and not settings.is_postgres:
         print("note: several workers on SQLite share one database file (writes are serialised)", file=sys.stderr)
     uvicorn.run("server.app:app_from_environment", factory=True, host=host, port=port, workers=workers,

@@ -12,12 +12,15 @@ import msgspec
 PositiveInt = Annotated[int, msgspec.Meta(ge=1)]
 
 
+DEV_SECRET = "change-me-in-production-this-is-only-for-dev"
+
+
 class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, frozen=True):
     database_url: Annotated[str, msgspec.Meta(pattern=r"^(sqlite:///.+|postgres(ql)?://.+)$")] = (
         "sqlite:///./data/haulport.db"
     )
     redis_url: Annotated[str, msgspec.Meta(pattern=r"^(rediss?://.+)?$")] = ""
-    secret_key: Annotated[str, msgspec.Meta(min_length=32)] = "change-me-in-production-this-is-only-for-dev"
+    secret_key: Annotated[str, msgspec.Meta(min_length=32)] = DEV_SECRET
     public_url: Annotated[str, msgspec.Meta(pattern=r"^https?://[^\s/]+(/[^\s]*)?$")] = "http://127.0.0.1:8000"
     dev_mode: bool = False
     notify_email_url: str = ""
@@ -43,6 +46,12 @@ class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, frozen=
 
 class SettingsError(Exception):
     """A setting is missing or malformed; the message names the key."""
+
+
+def check_for_serving(settings: Settings) -> None:
+    """What a serving process needs beyond well-formed values."""
+    if not settings.dev_mode and settings.secret_key == DEV_SECRET:
+        raise SettingsError("secret_key: set your own secret (HAULPORT_SECRET_KEY) unless dev_mode is on")
 
 
 def _from_env(env: dict[str, str]) -> dict[str, object]:
