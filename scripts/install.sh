@@ -13,8 +13,9 @@ fi
 stamp=.venv/.haulport-installed
 if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
   echo "==> installing Python packages"
-  .venv/bin/pip install --quiet --upgrade pip
-  .venv/bin/pip install --quiet -e ".[test]"
+  # (pip's notes about this machine's optional local package indexes are noise: filter them out)
+  .venv/bin/pip install --quiet --upgrade pip 2> >(grep -v "is ignored: it is neither" >&2)
+  .venv/bin/pip install --quiet -e ".[test]" 2> >(grep -v "is ignored: it is neither" >&2)
   touch "$stamp"
 fi
 
