@@ -28,12 +28,15 @@ import tempfile
 import time
 from pathlib import Path
 
-import httpx
-
 ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT))
+# Run as a script, this folder comes first on sys.path, where a module may shadow the standard
+# library's (scripts/bench/http.py hides `http`, which httpx needs): import from the project root.
+sys.path[:] = [str(ROOT)] + [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
 
-from scripts.bench.local_server import machine, running_server  # noqa: E402
+import httpx  # noqa: E402
+
+from scripts.bench.local_server import machine  # noqa: E402
+from tests.support.live_server import running_server  # noqa: E402  (dev mode: the outbox has the login link)
 
 DIST = ROOT / "client_pwa" / "dist"
 CHROMIUM = "/usr/bin/chromium"

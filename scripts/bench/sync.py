@@ -150,11 +150,21 @@ class KeepAlive:
         self.writer: asyncio.StreamWriter | None = None
 
     async def get(self, path: str) -> bytes:
+        """The body of a 200 answer; reconnects once if the server closed the idle connection."""
+        try:
+            return await self._get(path)
+        except (ConnectionError, asyncio.IncompleteReadError, EOFError):
+            self.close()
+            return await self._get(path)
+
+    async def _get(self, path: str) -> bytes:
         if self.writer is None:
             self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
         self.writer.write(f"GET {path} HTTP/1.1\r\nHost: {self.host}\r\nAuthorization: Bearer {self.token}\r\n"
                           f"Accept: application/json\r\n\r\n".encode())
         status = await self.reader.readline()
+        if not status:
+            raise EOFError("the server closed the connection")
         length = None
         while (line := await self.reader.readline()) not in (b"\r\n", b""):
             name, _, value = line.decode().partition(":")
@@ -167,6 +177,7 @@ class KeepAlive:
     def close(self) -> None:
         if self.writer is not None:
             self.writer.close()
+        self.reader = self.writer = None
 
 
 class _Page(msgspec.Struct):
@@ -193,8 +204,9 @@ async def initial_sync(base: str, token: str) -> dict:
     while True:
         query = {"client_id": "bench-initial"} | ({"cursor": cursor} if cursor else {})
         t = time.perf_counter()
-        page = _page(await conn.get(f"/api/sync/pull?{urlencode(query)}"))
+        body = await conn.get(f"/api/sync/pull?{urlencode(query)}")
         pages.append(time.perf_counter() - t)
+        page = _page(body)
         rows += len(page.changes)
         cursor = page.cursor
         if not page.more:
@@ -242,8 +254,9 @@ async def incremental(base: str, token: str, office: str, account: str, clients:
 
         async def pull(i: int, into: list[float]) -> int:
             t = time.perf_counter()
-            page = _page(await conns[i].get(f"/api/sync/pull?{urlencode({'client_id': ids[i], 'cursor': cursors[i]})}"))
+            body = await conns[i].get(f"/api/sync/pull?{urlencode({'client_id': ids[i], 'cursor': cursors[i]})}")
             into.append(time.perf_counter() - t)
+            page = _page(body)
             cursors[i] = page.cursor
             return len(page.changes)
 

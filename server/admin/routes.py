@@ -13,7 +13,7 @@ from server.admin.records import (
     notify_milestones,
 )
 from server.auth import guards
-from server.db.store import IdTaken, InvalidRow, Store, StaleRow, now_iso
+from server.db.store import IdTaken, InvalidRow, Store, StaleRow, decode_row, now_iso
 from server.db.tables import KINDS
 from server.errors import ApiError, not_found
 from sync.entities import Address, BusinessHours, Color, HttpUrl, Name
@@ -102,7 +102,6 @@ async def list_records(request: Request, collection: FromPath[str], limit: int =
             args.extend([f"%{q.lower()}%"] * len(searchable))
     limit, offset = max(1, min(limit, 1000)), max(0, offset)
     sql = f"SELECT * FROM {entity} WHERE {' AND '.join(clauses)} ORDER BY created_at DESC LIMIT {limit} OFFSET {offset}"
-    from server.db.store import decode_row
     async with request.app.state.db.read() as conn:
         rows = [decode_row(entity, r) for r in await conn.fetch(sql, *args)]
     return {"items": rows, "limit": limit, "offset": offset}

@@ -1,7 +1,8 @@
 """``GET /api/live`` (the live socket) and ``POST /api/driver/gps`` (fixes buffered offline).
 
 See PROTOCOL.md "Live channel". The socket's behaviour lives in ``session.py``, GPS in
-``gps.py``; this module wires them into the app and runs the periodic GPS pruning.
+``gps.py`` (checks), ``tracker.py`` (storing, publishing) and ``fanout.py`` (delivery to this
+process's sockets); this module wires them into the app and prunes old fixes hourly.
 """
 
 from __future__ import annotations
@@ -17,8 +18,9 @@ from litestar import Request, WebSocket, post, websocket
 from litestar.datastructures import State
 
 from server.auth import guards
-from server.live.gps import Tracker
+from server.live.fanout import GpsFanout
 from server.live.session import LiveSession
+from server.live.tracker import Tracker
 
 log = logging.getLogger("haulport.live")
 PRUNE_EVERY_S = 3600.0
@@ -50,7 +52,9 @@ async def upload_fixes(request: Request, data: FixUpload) -> FixUploadResult:
     a batch with only bad fixes answers 422 with the first one's code (``bad_fix``,
     ``future_fix``, ``stale_fix``, ``wrong_truck``). No truck assigned: 409 ``no_truck``.
     """
-    result = await request.app.state.tracker.record(request.user, data.fixes)
+    result, stored = await request.app.state.tracker.record(request.user, data.fixes)
+    if stored is not None:
+        await stored  # answered once they are in the database: the phone may then forget them
     return FixUploadResult(**result)
 
 
@@ -68,12 +72,8 @@ async def startup(state: State) -> None:
     # races when many first SUBSCRIBEs arrive at once (each may open its own connection, and the
     # subscriptions on the one it then forgets are never read). A process-wide channel keeps it open.
     state.live_anchor = await state.channels.subscribe([f"process:{uuid.uuid4()}"])
-    redis = None
-    if state.settings.redis_url:
-        from redis.asyncio import Redis
-
-        redis = Redis.from_url(state.settings.redis_url)
-    state.tracker = tracker = Tracker(state.db, state.hub, redis)
+    state.gps_fanout = GpsFanout(state.channels)
+    state.tracker = tracker = Tracker(state.db, state.gps_fanout)
     await tracker.ensure_index()
     state.hub.listeners.append(tracker.on_commit)
     state.gps_pruner = asyncio.create_task(_prune_forever(tracker))
@@ -85,9 +85,9 @@ async def shutdown(state: State) -> None:
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task
-    tracker = state.get("tracker")
-    if tracker is not None and tracker.redis is not None:
-        await tracker.redis.aclose()
+    fanout = state.get("gps_fanout")
+    if fanout is not None:
+        await fanout.close()
 
 
 ROUTES = [live, upload_fixes]

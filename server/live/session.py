@@ -25,6 +25,7 @@ from server.auth.actor import Revoked, load_actor
 from server.db.engine import DatabaseBusy
 from server.db.store import now_iso
 from server.errors import ApiError
+from server.live.fanout import local_keys
 from sync.actor import PORTAL_ROLES, Actor
 
 log = logging.getLogger("haulport.live")
@@ -70,6 +71,7 @@ class LiveSession:
         self.send_lock = asyncio.Lock()
         self.site_only = {a for a, acc in self.actor.accounts.items() if acc.role == "site"}
         self.last_typing = 0.0
+        self.acks: set[asyncio.Task] = set()  # fixes being stored, acknowledged when done
         self.allowance, self.checked_at = RATE_BURST, time.monotonic()
 
     async def send(self, data: bytes | dict[str, Any]) -> None:
@@ -125,11 +127,14 @@ class LiveSession:
         channels = self.state.channels
         names = channels_of(self.actor)
         subscriber = await channels.subscribe(names)
+        fanout, keys = self.state.gps_fanout, local_keys(names)
         watchdog = asyncio.create_task(self.watch_session())
         try:
+            await fanout.join(self.actor.tenant_id, keys, subscriber)  # truck positions come this way
             async with subscriber.run_in_background(self.forward, join=False):
                 await self.wait_subscribed()
-                # Subscribed first, then read: a fix stored meanwhile may arrive twice, never not at all.
+                # Listening first, then reading the latest positions: a fix may arrive twice (clients keep
+                # the newest ``at``); one published just before we listened shows with the next fix.
                 for message in await self.state.tracker.positions_for(self.actor):
                     await self.send(message)
                 await self.send({"type": "ready", "server_time": now_iso(), "role": self.actor.role})
@@ -138,6 +143,7 @@ class LiveSession:
             pass
         finally:
             watchdog.cancel()
+            fanout.leave(keys, subscriber)
             await channels.unsubscribe(subscriber, names)
 
     async def receive_loop(self) -> None:
@@ -219,13 +225,30 @@ class LiveSession:
             raise ApiError(422, "bad_fix", "fixes must be a non-empty list")
         if len(fixes) > MAX_SOCKET_FIXES:
             raise ApiError(422, "too_many_fixes", f"send backlogs over {MAX_SOCKET_FIXES} fixes to POST /api/driver/gps")
-        result = await self.state.tracker.record(self.actor, fixes)
+        result, stored = await self.state.tracker.record(self.actor, fixes)
         if result["rejected"]:
             first = result["rejected"][0]
             await self.error(first["code"], first["message"], details={"rejected": result["rejected"]})
-        # The ack lets the phone drop stored fixes from its offline buffer.
-        await self.send({"type": "gps_ack", "stored": result["stored"], "broadcast": result["broadcast"],
-                         "ref": message.get("ref")})
+        # The ack (once stored) lets the phone drop the fixes from its offline buffer. It is sent from
+        # a task so that a slow database write never holds up the next fix's broadcast.
+        task = asyncio.create_task(self.ack_when_stored(stored, result, message.get("ref")))
+        self.acks.add(task)
+        task.add_done_callback(self.acks.discard)
+
+    async def ack_when_stored(self, stored: asyncio.Future | None, result: dict[str, Any], ref: Any) -> None:
+        try:
+            try:
+                if stored is not None:
+                    await stored
+            except DatabaseBusy:
+                return await self.error("busy", "the fixes were not stored; send them again", ref=ref)
+            except Exception:
+                log.exception("storing live fixes failed")
+                return await self.error("internal_error", "the fixes were not stored; send them again", ref=ref)
+            await self.send({"type": "gps_ack", "stored": result["stored"], "broadcast": result["broadcast"],
+                             "ref": ref})
+        except (WebSocketDisconnect, OSError, RuntimeError):
+            pass  # gone: the phone keeps the fixes and sends them again
 
     async def watch_session(self) -> None:
         """Close the socket when its session expires or its access changes; the client logs in / reconnects."""

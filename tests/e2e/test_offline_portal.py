@@ -4,6 +4,7 @@ mutation rejected while offline explained to the user."""
 
 from __future__ import annotations
 
+import json
 import re
 import time
 import uuid
@@ -67,7 +68,7 @@ def test_installable_with_the_tenants_manifest(playwright_driver, server, profil
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
             data = cdp.send("Page.getAppManifest").get("data") or "{}"
-            manifest = __import__("json").loads(data)
+            manifest = json.loads(data)
             if manifest.get("name") == "Demo Junk & Dumpster":
                 break
             time.sleep(0.2)
@@ -75,6 +76,8 @@ def test_installable_with_the_tenants_manifest(playwright_driver, server, profil
         assert manifest["theme_color"].lower() == "#0e7c66"
         assert manifest["start_url"].endswith("/t/demo/")
         assert any(icon["sizes"] == "512x512" for icon in manifest["icons"])
+        monogram = next(icon for icon in manifest["icons"] if icon["src"].startswith("data:image/svg+xml"))
+        assert "0E7C66" in monogram["src"] and "DJ" in monogram["src"]  # the tenant's colour and initials
         assert cdp.send("Page.getInstallabilityErrors")["installabilityErrors"] == []
     finally:
         context.close()

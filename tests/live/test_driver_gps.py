@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
+from server.live.tracker import fix_id
 from tests.live.conftest import live_socket, session_token
 from tests.live.test_live_socket import T1, second_driver_on_t2
 from tests.support.portal import AVA, DRIVER, IDS, OFFICE, login
@@ -129,7 +130,7 @@ async def test_old_fixes_are_pruned_after_seven_days(server, http):
     old = at(-8 * 86400)
     async with app.state.db.write() as conn:
         await conn.execute("INSERT INTO gps_fix (id, tenant_id, truck_id, lat, lng, at) VALUES (?, ?, ?, 0, 0, ?)",
-                           f"{T1}:{old}", IDS("tenant:demo"), T1, old)
+                           fix_id(T1, old), IDS("tenant:demo"), T1, old)
     assert len(await stored_fixes(app)) == 2
     await app.state.tracker.prune()
     assert [f["lat"] for f in await stored_fixes(app)] == [1.0]

@@ -193,3 +193,19 @@ async def test_the_socket_needs_a_valid_session(server, http):
         async with websockets.connect(ws_url, origin="https://evil.example",
                                       additional_headers={"Cookie": f"{SESSION_COOKIE}={token}"}):
             pass
+
+
+async def test_a_socket_closes_when_its_session_loses_portal_access(server, http, monkeypatch):
+    import server.live.session as session_module
+
+    monkeypatch.setattr(session_module, "RECHECK_S", 0.2)
+    base, _app = server
+    office = await login(http, OFFICE)
+    async with live_socket(base, await session_token(http, GATE)) as gate:
+        response = await http.patch(f"/api/admin/memberships/{IDS('membership:gate')}", headers=office,
+                                    json={"portal_access": False})
+        assert response.status_code == 200, response.text
+        with pytest.raises(websockets.exceptions.ConnectionClosed) as closed:
+            for _ in range(50):
+                await gate.next(timeout=5)
+        assert closed.value.rcvd.code == 4401

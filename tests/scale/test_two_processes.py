@@ -20,7 +20,7 @@ from typing import Iterator
 import httpx
 import pytest
 
-from tests.conftest import USE_PG, _pg_admin, _pg_url
+from tests.conftest import USE_PG, _restore
 from tests.live.conftest import live_socket, session_token
 from tests.support.portal import AVA, DRIVER, IDS, login, new_client_id, pull_all, push
 from tests.support.smtp import free_port
@@ -65,17 +65,16 @@ def _wait_up(url: str, process: subprocess.Popen, timeout: float = 30) -> None:
 
 
 @pytest.fixture(scope="module")
-def shared_database_url(template_db, tmp_path_factory) -> Iterator[str]:
-    """One copy of the demo database for this module's servers (starting them is the slow part)."""
+def shared_database_url(template_db, tmp_path_factory) -> str:
+    """The demo database for this module's servers (starting them is the slow part), as
+    ``database_url`` makes it for one test."""
     if USE_PG:
-        name = f"haulport_two_{uuid.uuid4().hex[:12]}"
-        asyncio.run(_pg_admin(f"CREATE DATABASE {name} TEMPLATE {template_db}"))
-        yield _pg_url(name)
-        asyncio.run(_pg_admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-        return
+        url, snapshot = template_db
+        asyncio.run(_restore(url, snapshot))
+        return url
     path = tmp_path_factory.mktemp("two-processes") / "haulport.db"
     shutil.copy(template_db, path)
-    yield f"sqlite:///{path}"
+    return f"sqlite:///{path}"
 
 
 @pytest.fixture(scope="module")

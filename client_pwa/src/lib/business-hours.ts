@@ -1,3 +1,5 @@
+import { dateFormat } from './format'
+
 // business_hours is "per weekday open/close" (DOMAIN.md); we accept the likely shapes:
 // {"mon": {"open": "08:00", "close": "17:00"}, "sun": null}, keys as full names or 0–6 (Sunday = 0),
 // or a list [{"day": "mon", "open", "close"}].
@@ -31,7 +33,7 @@ export function isOpenNow(raw: unknown, timeZone?: string | null, now = new Date
   let weekday: number
   let time: string
   try {
-    const parts = new Intl.DateTimeFormat('en-US', { timeZone: timeZone || undefined, weekday: 'short', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).formatToParts(now)
+    const parts = dateFormat('en-US', { timeZone: timeZone || undefined, weekday: 'short', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).formatToParts(now)
     const part = (type: string) => parts.find((p) => p.type === type)?.value ?? ''
     weekday = dayKey(part('weekday'))
     time = `${part('hour')}:${part('minute')}`

@@ -1,9 +1,27 @@
 // Money is integer cents; calendar dates are YYYY-MM-DD in the tenant's time zone (DOMAIN.md).
 
+// Building an Intl formatter costs far more than using one (the first also loads locale data), and
+// screens format on every render: keep one per locale + options.
+const formatters = new Map<string, Intl.DateTimeFormat | Intl.NumberFormat>()
+
+export function dateFormat(locale: string | undefined, options: Intl.DateTimeFormatOptions): Intl.DateTimeFormat {
+  const key = `d|${locale ?? ''}|${JSON.stringify(options)}`
+  let formatter = formatters.get(key) as Intl.DateTimeFormat | undefined
+  if (!formatter) formatters.set(key, (formatter = new Intl.DateTimeFormat(locale, options)))
+  return formatter
+}
+
+function numberFormat(options: Intl.NumberFormatOptions): Intl.NumberFormat {
+  const key = `n|${JSON.stringify(options)}`
+  let formatter = formatters.get(key) as Intl.NumberFormat | undefined
+  if (!formatter) formatters.set(key, (formatter = new Intl.NumberFormat(undefined, options)))
+  return formatter
+}
+
 export function formatMoney(cents: number | null | undefined, currency = 'USD'): string {
   const value = (cents ?? 0) / 100
   try {
-    return new Intl.NumberFormat(undefined, { style: 'currency', currency }).format(value)
+    return numberFormat({ style: 'currency', currency }).format(value)
   } catch {
     return `${value.toFixed(2)} ${currency}`
   }
@@ -12,7 +30,7 @@ export function formatMoney(cents: number | null | undefined, currency = 'USD'):
 /** Today's date (YYYY-MM-DD) in `timeZone`. */
 export function todayIn(timeZone?: string | null, now = new Date()): string {
   try {
-    return new Intl.DateTimeFormat('en-CA', { timeZone: timeZone || undefined, year: 'numeric', month: '2-digit', day: '2-digit' }).format(now)
+    return dateFormat('en-CA', { timeZone: timeZone || undefined, year: 'numeric', month: '2-digit', day: '2-digit' }).format(now)
   } catch {
     return now.toISOString().slice(0, 10)
   }
@@ -32,7 +50,7 @@ export function formatDate(date: string | null | undefined): string {
   if (!date) return ''
   const parsed = Date.parse(`${date.slice(0, 10)}T12:00:00Z`)
   if (Number.isNaN(parsed)) return date
-  return new Intl.DateTimeFormat(undefined, { weekday: 'short', month: 'short', day: 'numeric', timeZone: 'UTC' }).format(parsed)
+  return dateFormat(undefined, { weekday: 'short', month: 'short', day: 'numeric', timeZone: 'UTC' }).format(parsed)
 }
 
 /** "Mar 4, 2:05 PM" for an instant, shown in the viewer's zone. */
@@ -40,7 +58,7 @@ export function formatInstant(instant: string | null | undefined): string {
   if (!instant) return ''
   const parsed = Date.parse(instant)
   if (Number.isNaN(parsed)) return instant
-  return new Intl.DateTimeFormat(undefined, { month: 'short', day: 'numeric', hour: 'numeric', minute: '2-digit' }).format(parsed)
+  return dateFormat(undefined, { month: 'short', day: 'numeric', hour: 'numeric', minute: '2-digit' }).format(parsed)
 }
 
 /** "2:05 PM" for an instant today, "Mar 4" otherwise: for tight spaces such as the tracker. */
@@ -49,7 +67,7 @@ export function formatShortInstant(instant: string | null | undefined, now = new
   const parsed = new Date(instant)
   if (Number.isNaN(parsed.getTime())) return instant
   const sameDay = parsed.toDateString() === now.toDateString()
-  return new Intl.DateTimeFormat(undefined, sameDay ? { hour: 'numeric', minute: '2-digit' } : { month: 'short', day: 'numeric' }).format(parsed)
+  return dateFormat(undefined, sameDay ? { hour: 'numeric', minute: '2-digit' } : { month: 'short', day: 'numeric' }).format(parsed)
 }
 
 /** "5 min ago", "3 h ago", or a date for older instants. */

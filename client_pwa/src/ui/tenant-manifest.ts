@@ -1,13 +1,12 @@
 import type { TenantInfo } from '../data/types'
 
-// The web app manifest with the tenant's name, colour and icons. The built manifest
+// The web app manifest with the tenant's name, colour and icon. The built manifest
 // (/manifest.webmanifest, "Haulport") makes the app installable before anything is known; once the
 // tenant is, the page points <link rel="manifest"> at a manifest made for it, so the installed app
 // is called "Demo Junk & Dumpster", opens at /t/demo/ and wears the tenant's colour and monogram.
 
 let currentUrl: string | null = null
 let currentJson = ''
-const iconCache = new Map<string, string>()
 
 export function applyTenantManifest(tenant: TenantInfo, name: string, color: string): void {
   const link = document.querySelector<HTMLLinkElement>('link[rel="manifest"]')
@@ -24,13 +23,13 @@ export function applyTenantManifest(tenant: TenantInfo, name: string, color: str
     display: 'standalone',
     background_color: '#ffffff',
     theme_color: color,
-    icons: [192, 512].flatMap((size) => {
-      const src = monogramIcon(name, color, size)
-      return src ? [{ src, sizes: `${size}x${size}`, type: 'image/png', purpose: 'any' }] : []
-    }).concat([
+    icons: [
+      // The tenant's monogram in its colour (SVG: no canvas work at startup), then Haulport's PNGs.
+      { src: monogramIcon(name, color), sizes: 'any', type: 'image/svg+xml', purpose: 'any' },
       { src: `${origin}/icons/icon-192.png`, sizes: '192x192', type: 'image/png', purpose: 'any' },
+      { src: `${origin}/icons/icon-512.png`, sizes: '512x512', type: 'image/png', purpose: 'any' },
       { src: `${origin}/icons/icon-maskable-512.png`, sizes: '512x512', type: 'image/png', purpose: 'maskable' },
-    ]),
+    ],
   }
   const json = JSON.stringify(manifest)
   if (json === currentJson) return
@@ -52,26 +51,13 @@ export function shortName(name: string): string {
   return (out || name.slice(0, 12)).replace(/[\s&+,-]+$/, '')
 }
 
-/** A square PNG: the tenant's colour with its initials, as a data URL (null without canvas). */
-function monogramIcon(name: string, color: string, size: number): string | null {
-  const key = `${name}|${color}|${size}`
-  const cached = iconCache.get(key)
-  if (cached) return cached
-  const canvas = document.createElement('canvas')
-  canvas.width = canvas.height = size
-  const g = canvas.getContext('2d')
-  if (!g) return null
-  g.fillStyle = color
-  g.fillRect(0, 0, size, size)
+/** A square SVG: the tenant's colour with its initials, as a data URL. */
+function monogramIcon(name: string, color: string): string {
   const initials = name.split(/\s+/).filter((w) => /^[\p{L}\p{N}]/u.test(w)).slice(0, 2).map((w) => w[0].toUpperCase()).join('') || 'H'
-  g.fillStyle = readableOn(color)
-  g.font = `700 ${Math.round(size * 0.38)}px system-ui, sans-serif`
-  g.textAlign = 'center'
-  g.textBaseline = 'middle'
-  g.fillText(initials, size / 2, size / 2 + size * 0.02)
-  const url = canvas.toDataURL('image/png')
-  iconCache.set(key, url)
-  return url
+  const text = initials.replace(/[<>&"']/g, '')
+  const svg = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 512 512"><rect width="512" height="512" rx="96" fill="${color}"/>`
+    + `<text x="256" y="256" dy=".35em" font-family="system-ui,sans-serif" font-size="200" font-weight="700" text-anchor="middle" fill="${readableOn(color)}">${text}</text></svg>`
+  return `data:image/svg+xml,${encodeURIComponent(svg)}`
 }
 
 function readableOn(hex: string): string {
