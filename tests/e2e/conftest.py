@@ -7,6 +7,7 @@ from __future__ import annotations
 import shutil
 import tempfile
 import time
+import os
 from pathlib import Path
 from typing import Iterator
 
@@ -23,10 +24,14 @@ MOBILE = {"width": 360, "height": 780}
 DESKTOP = {"width": 1280, "height": 900}
 
 
-@pytest.fixture(scope="session")
+# Module scope, not session: Playwright's sync API keeps an event loop running in this thread while
+# it is started, and the async tests collected after tests/e2e could not run their own loop.
+@pytest.fixture(scope="module")
 def playwright_driver(template_db):
     # template_db first: it runs asyncio.run(), which cannot start inside Playwright's running loop.
     if not Path(CHROMIUM).exists():
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{CHROMIUM} is required in CI (apt-get install chromium)")
         pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium)")
     if not (DIST / "index.html").exists():
         pytest.fail("the PWA is not built: run `cd client_pwa && npm run build` first")
@@ -36,7 +41,7 @@ def playwright_driver(template_db):
         yield driver
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser(playwright_driver):
     browser = playwright_driver.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
     yield browser
