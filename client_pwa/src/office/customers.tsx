@@ -139,19 +139,24 @@ export function CustomerScreen({ params }: { params: Record<string, string> }) {
 /** Switching access off also signs the contact out everywhere (the server bumps their token version). */
 function AccessToggle({ membership }: { membership: Membership }) {
   const [error, setError] = useState<string | null>(null)
-  async function toggle(on: boolean) {
+  // Shown at once; the list's next refresh brings the server's value back in.
+  const [on, setOn] = useState(membership.portal_access)
+  useEffect(() => setOn(membership.portal_access), [membership.portal_access])
+  async function toggle(next: boolean) {
     setError(null)
+    setOn(next)
     try {
-      await adminWrite('PATCH', `/api/admin/memberships/${membership.id}`, { portal_access: on })
+      await adminWrite('PATCH', `/api/admin/memberships/${membership.id}`, { portal_access: next })
     } catch (e) {
+      setOn(!next)
       setError(problem(e))
     }
   }
   return (
     <label class="switch">
-      <input type="checkbox" checked={membership.portal_access} onChange={(e) => void toggle(e.currentTarget.checked)}
+      <input type="checkbox" checked={on} onChange={(e) => void toggle(e.currentTarget.checked)}
         aria-label={`Portal access for ${membership.name}`} />
-      {membership.portal_access ? 'On' : 'Off'}
+      {on ? 'On' : 'Off'}
       {error && <span class="form-error small" role="alert"> {error}</span>}
     </label>
   )
