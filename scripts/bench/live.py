@@ -357,12 +357,18 @@ def run_mode(name: str, servers: int, data: dict, args, workdir: Path, redis_url
     for truck_id, _at in sent:
         per_truck[truck_id] = per_truck.get(truck_id, 0) + 1
     expected = sum(per_truck.get(truck_of[i], 0) for i in truck_of)
-    latencies, seen = [], set()
+    latencies, seen, per_fix = [], set(), {}
     for index, truck_id, at, received in receipts:
         key = (truck_id, at)
         if key in sent and (index, key) not in seen and truck_of[index] == truck_id:
             seen.add((index, key))
             latencies.append((received - sent[key]) / 1e6)
+            per_fix.setdefault(key, []).append(latencies[-1])
+    # How long one fix takes to reach all of its truck's subscribers (first to last delivery).
+    spreads = [max(v) - min(v) for v in per_fix.values()]
+    if os.environ.get("BENCH_DEBUG"):
+        print(f"    fan-out spread per fix p50 {percentile(spreads, 50):.1f} ms, p99 {percentile(spreads, 99):.1f} ms; "
+              f"first delivery p50 {percentile([min(v) for v in per_fix.values()], 50):.1f} ms")
     return {"name": name, "expected": expected, "received": len(seen), "drops": expected - len(seen),
             "p50": percentile(latencies, 50), "p90": percentile(latencies, 90), "p99": percentile(latencies, 99),
             "max": max(latencies, default=float("nan")), "fixes": len(sent), "failures": failures,

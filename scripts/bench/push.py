@@ -66,7 +66,8 @@ def mixed(count: int) -> list[tuple[str, dict]]:
             out.append(("site.upsert", {"id": sid("site:harbor-b"), "name": "Harbor Tower B", "type": "commercial",
                                         "notes": f"edit {i}"}))
         elif kind == 2:
-            out.append(("message.send", {"id": str(uuid.uuid4()), "body": f"note {i}", "account_id": sid("account:harbor")}))
+            out.append(("message.send", {"id": str(uuid.uuid4()), "body": f"note {i}",
+                                         "account_id": sid("account:harbor")}))
         else:
             out.append(("unit.report_issue", {"id": str(uuid.uuid4()), "unit_id": sid("unit:201"),
                                               "kind": "needs_service", "description": f"issue {i}"}))

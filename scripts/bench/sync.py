@@ -215,10 +215,8 @@ async def initial_sync(base: str, token: str) -> dict:
     conn.close()
     with tempfile.TemporaryDirectory() as tmp:
         replica = Replica(Path(tmp) / "replica.db")
-        from sync.client.remote import actor_from_me  # noqa: F401 - the replica needs no actor to pull
-
-        replica._set(session_token=token)
         async with SyncClient(replica, base) as client:
+            await client.use_session(token)
             t = time.perf_counter()
             report = await client.pull()
             client_wall = time.perf_counter() - t

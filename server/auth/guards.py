@@ -9,6 +9,7 @@ Every route handler declares who may call it with one of the guards below, or ``
 
 from __future__ import annotations
 
+import time
 from typing import Any
 from urllib.parse import urlparse
 
@@ -51,7 +52,7 @@ class SessionMiddleware(AbstractAuthenticationMiddleware):
         if not token:
             raise ApiError(401, "not_authenticated", "log in first: send a session token")
         try:
-            claims = verify(state.settings.secret_key, token, "session")
+            claims = _verified_session(state.settings.secret_key, token)
         except BadToken as exc:
             raise ApiError(401, "invalid_token", f"session token refused: {exc}") from None
         try:
@@ -70,6 +71,27 @@ class SessionMiddleware(AbstractAuthenticationMiddleware):
         return AuthenticationResult(user=actor, auth=claims)
 
 
+_VERIFIED: dict[tuple[str, str], object] = {}
+_VERIFIED_MAX = 10_000
+
+
+def _verified_session(secret: str, token: str):
+    """Verify a session token's signature once per token (a cache), its expiry every time.
+
+    Revocation is not cached: the person and their token_version are loaded on every request."""
+    key = (secret, token)
+    claims = _VERIFIED.get(key)
+    if claims is None:
+        claims = verify(secret, token, "session")
+        if len(_VERIFIED) >= _VERIFIED_MAX:
+            _VERIFIED.clear()
+        _VERIFIED[key] = claims
+    if claims.exp <= time.time():
+        _VERIFIED.pop(key, None)
+        raise BadToken("session expired")
+    return claims
+
+
 def _same_origin(connection: ASGIConnection) -> bool:
     origin = connection.headers.get("origin") or connection.headers.get("referer")
     if not origin:
@@ -84,7 +106,8 @@ def middleware_factory(app: ASGIApp) -> ASGIApp:
 def _role_guard(*roles: str):
     allowed = frozenset(roles)
 
-    def guard(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+    # async: Litestar runs sync guards in a thread pool, which costs more than the check itself.
+    async def guard(connection: ASGIConnection, _: BaseRouteHandler) -> None:
         actor: Actor = connection.user
         if actor.role not in allowed:
             raise ApiError(403, "forbidden", f"this needs one of the roles: {', '.join(sorted(allowed))}")

@@ -23,10 +23,10 @@ from typing import Any
 from server.db.engine import Database
 from server.errors import ApiError
 from server.live.eta import RECENT_WINDOW_S
+from server.live.fanout import GpsFanout
 from server.live.gps import (
     ACTIVE, MAX_FIXES_PER_UPLOAD, POSITION_MAX_AGE, RETENTION, BadFix, check_fix, gps_message, iso_ms,
 )
-from server.live.fanout import GpsFanout
 from sync.actor import Actor
 
 log = logging.getLogger("haulport.live")

@@ -1,12 +1,14 @@
 """Applying a client's queued mutations: each in its own transaction with its ``last_mutation_id``.
 
-The hot path keeps statements few: the client's ``last_mutation_id`` is read once per request and
-then advanced with a compare-and-set (a concurrent request for the same client makes it fail, and
-the mutation is looked at again); a rejected mutation rolls its transaction back and is recorded
-in a second one, so an applied mutation needs no savepoint."""
+The hot path keeps statements few: the client's ``last_mutation_id`` is read once per request, and
+each mutation's transaction first claims its id with a compare-and-set on it (when a concurrent
+request for the same client got there first, the claim fails before the mutator runs, and the
+mutation is looked at again). A rejected mutation rolls its transaction back and is recorded in a
+second one, so an applied mutation needs no savepoint."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from server.db.engine import Database
@@ -87,9 +89,9 @@ class _Push:
         self.results: list[MutationResult] = []
         self.outcome = PushOutcome()
 
-    def _context(self, store: Store) -> Context:
+    def _context(self, store: Store, mutation_id: int) -> Context:
         return Context(actor=self.actor, tenant=self.tenant, tx=store, now=now_iso(), client_id=self.client_id,
-                       charger=self.charger)
+                       mutation_id=mutation_id, charger=self.charger)
 
     async def apply(self, mutation) -> bool:
         """Apply, skip or reject one mutation; False when a gap stops the batch."""
@@ -122,14 +124,16 @@ class _Push:
                 return True
             if mutation.id > self.last + 1:
                 return False
-            ctx = self._context(store)
+            # Claim the mutation before running it, so a copy of this push racing us never runs it too
+            # (a mutator may have effects outside the database, like charging a card).
+            await _advance(store, self.client_id, self.last, mutation.id)
+            ctx = self._context(store, mutation.id)
             try:
                 await run_mutation(ctx, mutation.name, mutation.args)
             except Rejected as exc:
                 raise _Undo(exc) from None
             except (InvalidRow, StaleRow) as exc:
                 raise _Undo(Rejected("invalid", str(exc))) from None
-            await _advance(store, self.client_id, self.last, mutation.id)
         self.last = mutation.id
         self.results.append(MutationResult(id=mutation.id, status="applied"))
         self._collect(store, ctx)
@@ -142,9 +146,9 @@ class _Push:
             await store.lock()
             if mutation.id != self.last + 1:
                 raise _Raced()  # someone else consumed it meanwhile: look again
-            ctx = self._context(store)
-            await _record_rejection(ctx, store, mutation, exc)
             await _advance(store, self.client_id, self.last, mutation.id)
+            ctx = self._context(store, mutation.id)
+            await _record_rejection(ctx, store, mutation, exc)
         self.last = mutation.id
         self.results.append(MutationResult(id=mutation.id, status="rejected",
                                            error=ResultError(code=exc.code, message=exc.message)))
@@ -172,6 +176,8 @@ async def apply_push(db: Database, actor: Actor, tenant: dict[str, Any], request
     push = _Push(db, actor, tenant, request.client_id, charger)
     stopped = False
     for mutation in sorted(request.mutations, key=lambda m: m.id):
+        # SQLite statements run on the event loop's thread: let other requests in between mutations.
+        await asyncio.sleep(0)
         if not await push.apply(mutation):
             stopped = True
             break

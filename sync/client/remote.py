@@ -148,12 +148,15 @@ class SyncClient:
     async def login_with_link_token(self, token: str) -> Actor:
         """Exchange a login link's token for a session and remember who it is."""
         response = await self._request("POST", "/api/auth/session", auth=False, json={"token": token})
-        session = response.json()["session_token"]
-        me = (await self._request("GET", "/api/auth/me", auth=False,
-                                  headers={"Authorization": f"Bearer {session}"})).json()
-        actor = actor_from_me(me)
-        self.replica.sign_in(str(self.http.base_url), session, actor)
         self.http.cookies.clear()  # the client authenticates by header, never by cookie
+        return await self.use_session(response.json()["session_token"])
+
+    async def use_session(self, session_token: str) -> Actor:
+        """Adopt a session token obtained elsewhere (the office's read-only view, an integration)."""
+        me = (await self._request("GET", "/api/auth/me", auth=False,
+                                  headers={"Authorization": f"Bearer {session_token}"})).json()
+        actor = actor_from_me(me)
+        self.replica.sign_in(str(self.http.base_url), session_token, actor)
         return actor
 
     async def login_with_email(self, email: str, tenant: str) -> Actor:

@@ -52,6 +52,7 @@ class Context:
     tx: Tx
     now: str
     client_id: str = ""
+    mutation_id: int = 0  # with client_id, names this mutation for good (e.g. as a payment's idempotency key)
     charger: ExtensionCharger | None = None
     events: list[Event] = field(default_factory=list)
     live: list[dict[str, Any]] = field(default_factory=list)  # live-channel events to send after commit

@@ -10,7 +10,7 @@ import websockets
 
 from server.auth.guards import SESSION_COOKIE
 from tests.live.conftest import live_socket, session_token
-from tests.support.portal import ADMIN, AVA, DRIVER, GATE, IDS, OFFICE, OPS, login, new_client_id, pull_all, push
+from tests.support.portal import ADMIN, AVA, DRIVER, GATE, IDS, OFFICE, OPS, login, new_client_id, push
 
 T1, T2 = IDS("truck:t1"), IDS("truck:t2")
 AVA_EN_ROUTE, HARBOR_IN_PROGRESS = IDS("job:ava-en-route"), IDS("job:harbor-in-progress")

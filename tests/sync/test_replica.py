@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import uuid
 
+import msgspec
 import pytest
 
 from server.seed.demo import sid
 from sync.actor import AccountAccess, Actor
-from sync.client import Backoff, Replica, ReplicaError, SyncClient, SyncError
+from sync.client import Backoff, Replica, ReplicaError, SyncError
 from sync.rules import Rejected
 from tests.support.portal import AVA, OPS
 from tests.sync.harness import BASE_URL
@@ -147,19 +148,9 @@ async def test_a_truncated_batch_is_sent_again(server, tmp_path):
 
 async def test_pushes_go_in_batches_of_fifty(server, tmp_path):
     ava = await server.connect(AVA, tmp_path / "ava.db")
-    client = SyncClient(ava.replica, BASE_URL, transport=server.network(ava))
     for _ in range(120):
         ava.replica.queue("message.send", _message())
-    sizes = []
-    real = client._request
-
-    async def counting(method, path, **kwargs):
-        if path == "/api/sync/push":
-            sizes.append(len(kwargs["json"]["mutations"]))
-        return await real(method, path, **kwargs)
-
-    client._request = counting
-    pushed = await client.push()
+    pushed = await ava.push()
+    sizes = [len(msgspec.json.decode(body)["mutations"]) for _, body in server.network(ava).sent_pushes]
     assert sizes == [50, 50, 20] and pushed.applied == 120
-    for c in (client, ava):
-        await c.aclose()
+    await ava.aclose()
