@@ -32,10 +32,11 @@ def recent_speed(speeds: Iterable[float | None], floor: float = SPEED_FLOOR_MPS)
 
 
 def eta_seconds(lat: float, lng: float, site_lat: float | None, site_lng: float | None,
-                speeds: Iterable[float | None], status: str = "en_route") -> int | None:
+                speed_mps: float, status: str = "en_route") -> int | None:
     """Seconds until the truck at (lat, lng) reaches the site; None when the site has no coordinates.
 
-    A job already ``in_progress`` has arrived (0). ``speeds`` are the recent fixes' speeds.
+    A job already ``in_progress`` has arrived (0). ``speed_mps`` is ``recent_speed(...)`` of the
+    truck's recent fixes (computed once per fix, however many jobs the truck carries).
     """
     if status == "in_progress":
         return 0
@@ -44,4 +45,4 @@ def eta_seconds(lat: float, lng: float, site_lat: float | None, site_lng: float 
     distance = haversine_m(lat, lng, site_lat, site_lng)
     if distance <= ARRIVED_M:
         return 0
-    return int(round(distance / recent_speed(speeds)))
+    return int(round(distance / max(speed_mps, SPEED_FLOOR_MPS)))

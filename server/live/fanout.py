@@ -38,22 +38,27 @@ def local_keys(channel_names: list[str]) -> list[str]:
 class GpsFanout:
     """One per server process (``state.gps_fanout``)."""
 
-    def __init__(self, channels: ChannelsPlugin):
+    def __init__(self, channels: ChannelsPlugin, local_only: bool = False):
         self.channels = channels
+        self.local_only = local_only  # in-process channels backend: no other process to tell
         self.local: dict[str, set[Subscriber]] = {}  # "a:{account}" / "staff:{tenant}" → sockets here
         self.tenants: dict[str, tuple[Subscriber, asyncio.Task]] = {}  # tenants with sockets here
         self.lock = asyncio.Lock()
 
     def publish(self, tenant_id: str, messages: list[dict[str, Any]]) -> None:
         """Send one fix's ``gps`` messages (each has ``account_id``) to every process."""
-        if messages:
+        if not messages:
+            return
+        if self.local_only:
+            self.deliver(_Batch(tenant_id, messages))
+        else:
             self.channels.publish(_encode(_Batch(tenant_id, messages)), f"gps:{tenant_id}")
 
     async def join(self, tenant_id: str, keys: list[str], subscriber: Subscriber) -> None:
         """Route positions for ``keys`` to a socket's subscriber; listen for its tenant if not yet."""
         for key in keys:
             self.local.setdefault(key, set()).add(subscriber)
-        if tenant_id in self.tenants:
+        if tenant_id in self.tenants or self.local_only:
             return
         async with self.lock:  # two first sockets of a tenant must not both subscribe
             if tenant_id not in self.tenants:
@@ -68,18 +73,21 @@ class GpsFanout:
                 if not subscribers:
                     del self.local[key]
 
+    def deliver(self, batch: _Batch) -> None:
+        """Each message into the queues of this process's sockets of its account and of the office."""
+        office = self.local.get(f"staff:{batch.tenant_id}", ())
+        for message in batch.messages:
+            targets = self.local.get(f"a:{message.get('account_id')}", ())
+            if not targets and not office:
+                continue
+            payload = _encode(message)
+            for subscriber in (*targets, *office):
+                subscriber.put_nowait(payload)  # full backlog: the oldest is dropped (dropleft)
+
     async def _hand_out(self, listener: Subscriber) -> None:
         async for data in listener.iter_events():
             try:
-                batch = _decode_batch(data)
-                office = self.local.get(f"staff:{batch.tenant_id}", ())
-                for message in batch.messages:
-                    targets = self.local.get(f"a:{message.get('account_id')}", ())
-                    if not targets and not office:
-                        continue
-                    payload = _encode(message)
-                    for subscriber in (*targets, *office):
-                        subscriber.put_nowait(payload)  # full backlog: the oldest is dropped (dropleft)
+                self.deliver(_decode_batch(data))
             except Exception:  # one bad batch must not stop positions for the whole tenant
                 log.exception("handing out GPS positions failed")
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 from datetime import datetime, timedelta, timezone
-from typing import Any, Iterable
+from typing import Any
 
 import msgspec
 
@@ -84,10 +84,13 @@ def check_fix(raw: Any, index: int, truck_id: str, now: datetime) -> dict[str, A
             "accuracy_m": fix.accuracy_m, "at": iso_ms(at)}
 
 
-def gps_message(truck_id: str, job: dict[str, Any], fix: dict[str, Any], speeds: Iterable[float | None]) -> dict:
-    """The live ``gps`` message for one job (key order matters: sockets recognise ``{"type":"gps"``)."""
+def gps_message(truck_id: str, job: dict[str, Any], fix: dict[str, Any], speed_mps: float) -> dict:
+    """The live ``gps`` message for one job (key order matters: sockets recognise ``{"type":"gps"``).
+
+    ``speed_mps``: the truck's recent speed (``eta.recent_speed``), for the ETA."""
     return {"type": "gps", "truck_id": truck_id, "job_id": job["id"], "account_id": job["account_id"],
             "site_id": job["site_id"], "lat": fix["lat"], "lng": fix["lng"], "heading": fix["heading"],
             "speed_mps": fix["speed_mps"], "at": fix["at"],
-            "eta_s": eta_seconds(fix["lat"], fix["lng"], job["site_lat"], job["site_lng"], speeds, job["status"])}
+            "eta_s": eta_seconds(fix["lat"], fix["lng"], job["site_lat"], job["site_lng"], speed_mps,
+                                  job["status"])}
 

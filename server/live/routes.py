@@ -72,7 +72,7 @@ async def startup(state: State) -> None:
     # races when many first SUBSCRIBEs arrive at once (each may open its own connection, and the
     # subscriptions on the one it then forgets are never read). A process-wide channel keeps it open.
     state.live_anchor = await state.channels.subscribe([f"process:{uuid.uuid4()}"])
-    state.gps_fanout = GpsFanout(state.channels)
+    state.gps_fanout = GpsFanout(state.channels, local_only=not state.settings.redis_url)
     state.tracker = tracker = Tracker(state.db, state.gps_fanout)
     await tracker.ensure_index()
     state.hub.listeners.append(tracker.on_commit)

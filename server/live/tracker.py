@@ -22,7 +22,7 @@ from typing import Any
 
 from server.db.engine import Database
 from server.errors import ApiError
-from server.live.eta import RECENT_WINDOW_S
+from server.live.eta import RECENT_WINDOW_S, recent_speed
 from server.live.fanout import GpsFanout
 from server.live.gps import (
     ACTIVE, MAX_FIXES_PER_UPLOAD, POSITION_MAX_AGE, RETENTION, BadFix, check_fix, gps_message, iso_ms,
@@ -118,9 +118,9 @@ class Tracker:
         newest = good[-1]
         self._remember_speeds(truck_id, good)
         if await self._is_news(tenant_id, truck_id, newest["at"], iso_ms(now - LIVE_WINDOW)):
-            speeds = self.recent_speeds(truck_id, newest["at"])
+            speed = recent_speed(self.recent_speeds(truck_id, newest["at"]))
             jobs = await self.active_jobs(tenant_id, truck_id)
-            self.fanout.publish(tenant_id, [gps_message(truck_id, job, newest, speeds) for job in jobs])
+            self.fanout.publish(tenant_id, [gps_message(truck_id, job, newest, speed) for job in jobs])
             out["broadcast"] = True
         # The id derives from the truck and instant, so an upload retried after a lost response stores
         # nothing twice (hashed: truck ids may be up to 64 characters, like the id column).
@@ -173,8 +173,8 @@ class Tracker:
             rows = await conn.fetch("SELECT speed_mps FROM gps_fix WHERE tenant_id = ? AND truck_id = ? AND at >= ? "
                                     "AND at <= ? ORDER BY at DESC LIMIT 30", tenant_id, truck_id,
                                     _seconds_before(fix["at"], RECENT_WINDOW_S), fix["at"])
-            speeds = [r["speed_mps"] for r in rows]
-            out.extend(gps_message(truck_id, j, fix, speeds) for j in jobs if j["truck_id"] == truck_id)
+            speed = recent_speed(r["speed_mps"] for r in rows)
+            out.extend(gps_message(truck_id, j, fix, speed) for j in jobs if j["truck_id"] == truck_id)
         return out
 
     async def positions_for(self, actor: Actor) -> list[dict[str, Any]]:

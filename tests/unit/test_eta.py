@@ -36,20 +36,21 @@ def test_recent_speed_is_the_mean_of_known_speeds_with_a_floor():
 
 def test_eta_is_distance_over_recent_speed():
     # 1 degree of latitude north of the site at 20 m/s: 111.2 km / 20 m/s ≈ 5560 s
-    assert eta_seconds(40.0, -89.0, 39.0, -89.0, [20.0, 20.0]) == pytest.approx(5560, abs=5)
+    assert eta_seconds(40.0, -89.0, 39.0, -89.0, recent_speed([20.0, 20.0])) == pytest.approx(5560, abs=5)
     # a stopped truck 1 km away: the floor (5 m/s) gives 200 s, not infinity
     one_km_north = 39.0 + 1000 / 111_195
-    assert eta_seconds(one_km_north, -89.0, 39.0, -89.0, [0.0]) == pytest.approx(200, abs=1)
+    assert eta_seconds(one_km_north, -89.0, 39.0, -89.0, recent_speed([0.0])) == pytest.approx(200, abs=1)
+    assert eta_seconds(one_km_north, -89.0, 39.0, -89.0, 0.0) == pytest.approx(200, abs=1)
 
 
 def test_eta_edge_cases():
-    assert eta_seconds(39.0, -89.0, None, None, [10.0]) is None  # site without coordinates
-    assert eta_seconds(39.0, -89.0, 39.0001, -89.0, [10.0]) == 0  # at the site
-    assert eta_seconds(40.0, -89.0, 39.0, -89.0, [10.0], status="in_progress") == 0  # already working there
+    assert eta_seconds(39.0, -89.0, None, None, 10.0) is None  # site without coordinates
+    assert eta_seconds(39.0, -89.0, 39.0001, -89.0, 10.0) == 0  # at the site
+    assert eta_seconds(40.0, -89.0, 39.0, -89.0, 10.0, status="in_progress") == 0  # already working there
 
 
 @given(lat, lng, lat, lng, st.lists(st.one_of(st.none(), st.floats(0, 90)), max_size=10))
 def test_eta_is_never_negative_and_never_slower_than_the_floor(a, b, c, d, speeds):
-    eta = eta_seconds(a, b, c, d, speeds)
+    eta = eta_seconds(a, b, c, d, recent_speed(speeds))
     assert eta is not None and eta >= 0
     assert eta <= haversine_m(a, b, c, d) / SPEED_FLOOR_MPS + 1
