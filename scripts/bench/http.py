@@ -62,7 +62,8 @@ def main() -> None:
     token = session_token(sid("contact:ava"), "contact", sid("tenant:demo"))
     print(f"machine: {machine()}")
     print(f"load: wrk 2 threads, {args.connections} connections, {args.seconds} s per endpoint; 1 server process")
-    with running_server(url) as base:
+    with running_server(url) as served:
+        base = served.url
         client_id = "benchhttpclient01"
         head = httpx.get(f"{base}/api/sync/pull", params={"client_id": client_id},
                          headers={"Authorization": f"Bearer {token}"}).json()["cursor"]
