@@ -74,7 +74,6 @@ async def startup(state: State) -> None:
     state.live_anchor = await state.channels.subscribe([f"process:{uuid.uuid4()}"])
     state.gps_fanout = GpsFanout(state.channels, local_only=not state.settings.redis_url)
     state.tracker = tracker = Tracker(state.db, state.gps_fanout)
-    await tracker.ensure_index()
     state.hub.listeners.append(tracker.on_commit)
     state.gps_pruner = asyncio.create_task(_prune_forever(tracker))
 

@@ -216,11 +216,3 @@ class Tracker:
         cutoff = iso_ms(datetime.now(timezone.utc) - RETENTION)
         async with self.db.write() as conn:
             await conn.execute("DELETE FROM gps_fix WHERE at < ?", cutoff)
-
-    async def ensure_index(self) -> None:
-        """Latest-fix lookups need (tenant, truck, at); the base migration only indexes truck_id."""
-        try:
-            async with self.db.write() as conn:
-                await conn.execute("CREATE INDEX IF NOT EXISTS gps_fix_truck_at ON gps_fix (tenant_id, truck_id, at)")
-        except Exception:  # another process creating it at the same moment (PostgreSQL) is fine
-            log.info("gps_fix index not created here", exc_info=True)
