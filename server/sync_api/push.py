@@ -32,14 +32,15 @@ class PushOutcome:
 
 
 async def _client_row(store: Store, actor: Actor, client_id: str) -> int:
+    """The client's last_mutation_id, registering a new client (two first pushes may race: both
+    insert-if-absent, then read the one row that won)."""
+    stamp = now_iso()
+    await store.conn.execute(
+        "INSERT INTO sync_client (id, tenant_id, owner_id, last_mutation_id, created_at, updated_at) "
+        "VALUES (?, ?, ?, 0, ?, ?) ON CONFLICT (id) DO NOTHING", client_id, actor.tenant_id, actor.person_id,
+        stamp, stamp)
     row = await store.conn.fetchrow("SELECT tenant_id, owner_id, last_mutation_id FROM sync_client WHERE id = ?",
                                     client_id)
-    if row is None:
-        stamp = now_iso()
-        await store.conn.execute(
-            "INSERT INTO sync_client (id, tenant_id, owner_id, last_mutation_id, created_at, updated_at) "
-            "VALUES (?, ?, ?, 0, ?, ?)", client_id, actor.tenant_id, actor.person_id, stamp, stamp)
-        return 0
     if row["owner_id"] != actor.person_id or row["tenant_id"] != actor.tenant_id:
         raise ApiError(409, "client_id_taken", "this client_id belongs to another login; make a new one")
     return row["last_mutation_id"]
