@@ -22,10 +22,8 @@ import base64
 import json
 import multiprocessing as mp
 import os
-import platform
 import random
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -49,22 +47,7 @@ def now_iso() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def machine() -> str:
-    model = platform.processor() or "unknown CPU"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return f"{model}, {os.cpu_count()} cores, {platform.system()} {platform.release()}, Python {platform.python_version()}"
+from scripts.bench.local_server import free_port, machine  # noqa: E402
 
 
 # ---- data ------------------------------------------------------------------------------
