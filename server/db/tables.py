@@ -8,7 +8,6 @@ instants and dates are ISO text, which sorts correctly on both SQLite and Postgr
 from __future__ import annotations
 
 import types
-import typing
 from typing import Any
 
 import msgspec
