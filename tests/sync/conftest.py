@@ -8,7 +8,8 @@ import shutil
 import pytest
 
 from server.db.engine import Database
-from tests.sync.harness import USE_PG, Server, restore_pg
+from tests.conftest import _restore as restore_pg
+from tests.sync.harness import USE_PG, Server
 
 
 @pytest.fixture(scope="session")

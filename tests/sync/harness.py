@@ -142,19 +142,3 @@ class Server:
         response = await self.test_client.request(method, path, headers=headers, **kwargs)
         assert response.status_code < 400, response.text
         return response.json()
-
-
-async def restore_pg(url: str, snapshot: dict[str, list]) -> None:
-    """Put every table back to the seeded snapshot (as tests/conftest.py does before each test)."""
-    import asyncpg
-
-    conn = await asyncpg.connect(url)
-    try:
-        async with conn.transaction():
-            await conn.execute("; ".join(f'DELETE FROM "{t}"' for t in snapshot))
-            for table, rows in snapshot.items():
-                if rows:
-                    await conn.copy_records_to_table(table, records=[tuple(r.values()) for r in rows],
-                                                     columns=list(rows[0].keys()))
-    finally:
-        await conn.close()
