@@ -16,7 +16,8 @@ from server.settings import load_settings
 
 PG_ADMIN_URL = os.environ.get("HAULPORT_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 USE_PG = os.environ.get("HAULPORT_TEST_DATABASE") == "postgres"
-TEMPLATE_PG = "haulport_test_template"
+# One database per test session, so two checkouts testing at once never share one.
+TEMPLATE_PG = f"haulport_test_{os.getpid()}"
 
 
 def _migrate_and_seed(url: str) -> None:
@@ -78,10 +79,12 @@ def template_db(tmp_path_factory):
         asyncio.run(_pg_admin(f"DROP DATABASE IF EXISTS {TEMPLATE_PG} WITH (FORCE)", f"CREATE DATABASE {TEMPLATE_PG}"))
         url = _pg_url(TEMPLATE_PG)
         _migrate_and_seed(url)
-        return url, asyncio.run(_snapshot(url))
+        yield url, asyncio.run(_snapshot(url))
+        asyncio.run(_pg_admin(f"DROP DATABASE IF EXISTS {TEMPLATE_PG} WITH (FORCE)"))
+        return
     path = tmp_path_factory.mktemp("template") / "haulport.db"
     _migrate_and_seed(f"sqlite:///{path}")
-    return str(path)
+    yield str(path)
 
 
 @pytest.fixture
