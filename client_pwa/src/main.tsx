@@ -6,6 +6,9 @@ import { parseLocation, setRouterTenant } from './router'
 import { reportDbError } from './data/db-errors'
 import { markViewTab } from './data/db'
 import './styles.css'
+import { afterFirstContent, markStage } from './lib/perf'
+
+markStage('boot')
 
 // Boot: pick the tenant from the URL (/t/{slug}/…; `/` = the last tenant used here, else "demo"),
 // open its offline replica, render, then sync in the background.
@@ -33,6 +36,7 @@ window.addEventListener('unhandledrejection', (event) => {
 void startPortal(slug).finally(() => {
   const root = document.getElementById('app')!
   root.textContent = '' // drop the static "Loading…" placeholder
+  markStage('render')
   render(<App />, root)
 })
-registerServiceWorker(() => void syncNow())
+afterFirstContent(() => registerServiceWorker(() => void syncNow()))

@@ -15,6 +15,7 @@ import type { MutationArgs, MutationName } from './generated/wire'
 import { appState, faceOf, isReadOnly } from './state/app-state'
 import { applyBranding } from './ui/branding'
 import { requestBackgroundSync } from './pwa'
+import { afterFirstContent, markStage } from './lib/perf'
 
 // The portal's runtime: opens the tenant's replica, restores the session, and runs sync and the
 // live channel while someone is logged in. Screens call the exported actions below.
@@ -66,13 +67,13 @@ export async function startPortal(slug: string): Promise<void> {
   const database = openTenantDb(slug)
   try {
     await database.open()
-    const [session, me, cachedTenant, accountId, lastSyncedAt] = await Promise.all([
-      database.getMeta<Session>(META.session),
-      database.getMeta<Me>(META.me),
-      database.getMeta<TenantInfo>(META.tenantPublic),
-      database.getMeta<string>(META.accountId),
-      database.getMeta<string>(META.lastSyncedAt),
-    ])
+    markStage('replica-open')
+    // One read for everything the first screen needs to know (one IndexedDB transaction).
+    const entries = await database.meta.bulkGet([META.session, META.me, META.tenantPublic, META.accountId, META.lastSyncedAt])
+    const [session, me, cachedTenant, accountId, lastSyncedAt] = entries.map((entry) => entry?.value) as [
+      Session | undefined, Me | undefined, TenantInfo | undefined, string | undefined, string | undefined,
+    ]
+    markStage('session-restored')
     publicTenant = cachedTenant ?? null
     appState.set({
       session: session ?? null,
@@ -83,11 +84,13 @@ export async function startPortal(slug: string): Promise<void> {
     })
     publishTenant()
     watchSyncedTenant()
-    if (sessionIsCurrent(session)) beginSession(session)
+    if (sessionIsCurrent(session)) beginSession(session, { deferred: true })
   } catch (error) {
     reportDbError(error)
   }
-  void refreshPublicTenant(slug)
+  // With branding cached, refreshing it waits for the first paint; without, the screen needs it.
+  if (publicTenant) afterFirstContent(() => void refreshPublicTenant(slug))
+  else void refreshPublicTenant(slug)
 }
 
 async function refreshPublicTenant(slug: string): Promise<void> {
@@ -120,15 +123,22 @@ function watchSyncedTenant(): void {
   })
 }
 
-function beginSession(session: Session): void {
+/** Start syncing for a session. On a cold start (`deferred`) the first round, the live socket and
+ *  the refresh of "me" wait until the first screen has painted from the replica. */
+function beginSession(session: Session, { deferred = false } = {}): void {
   setSessionToken(session.session_token)
   setOverlayContext({ contactId: session.contact.id, contactName: session.contact.name })
   scheduler ??= new SyncScheduler(syncRound, (sync) => {
     appState.set(sync.phase === 'idle' ? { sync, lastSyncedAt: new Date().toISOString() } : { sync })
   })
-  scheduler.start()
-  live.connect()
-  void refreshMe()
+  const start = () => {
+    if (getSessionToken() !== session.session_token) return // logged out or replaced meanwhile
+    scheduler?.start()
+    live.connect()
+    void refreshMe()
+  }
+  if (deferred) afterFirstContent(start)
+  else start()
 }
 
 /** Read-only sessions may not push (the server answers 403 read_only): they only pull.

@@ -21,6 +21,7 @@ import gzip
 import json
 import os
 import re
+import shutil
 import statistics
 import subprocess
 import sys
@@ -42,6 +43,17 @@ DIST = ROOT / "client_pwa" / "dist"
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 MARK = "haulport:first-content"
+# Where the time goes (src/lib/perf.ts): the navigation answered by the service worker, the app's
+# code running, the replica open, the session read from it, the first render, the first content.
+STAGES = ("response", "boot", "replica-open", "session-restored", "render", "first-content")
+STAGES_JS = """(() => {
+  const at = {response: performance.getEntriesByType('navigation')[0].responseEnd}
+  for (const name of %s) {
+    const entry = performance.getEntriesByName('haulport:' + name)[0]
+    if (entry) at[name] = entry.startTime
+  }
+  return at
+})()""" % json.dumps(STAGES[1:])
 JS_TARGET_KB, COLD_TARGET_MS = 150, 500
 
 
@@ -101,23 +113,49 @@ def measure(base: str, email: str, runs: int) -> dict:
         version = context.browser.version if context.browser else "?"
         context.close()
 
-        cold, fcp = [], []
+        cold, fcp, stages = [], [], []
         for _ in range(runs):
             context = pw.chromium.launch_persistent_context(**launch, offline=True)
             page = context.pages[0] if context.pages else context.new_page()
             page.goto(f"{base}/t/demo/", wait_until="commit")
             page.wait_for_function(f"performance.getEntriesByName({MARK!r}).length > 0", timeout=20_000)
             cold.append(page.evaluate(f"performance.getEntriesByName({MARK!r})[0].startTime"))
+            stages.append(page.evaluate(STAGES_JS))
             fcp.append(page.evaluate("(performance.getEntriesByName('first-contentful-paint')[0] || {}).startTime || null"))
             assert page.locator(".job-card").count() > 0, "the dashboard showed no jobs offline"
             context.close()
-    return {"errors": errors, "manifest": manifest, "cold": cold, "fcp": fcp, "chromium": version}
+    return {"errors": errors, "manifest": manifest, "cold": cold, "fcp": fcp, "stages": stages, "chromium": version}
+
+
+def lighthouse(base: str) -> dict | None:
+    """Lighthouse 11 (the last with a PWA category) on the portal's start page, if npx can fetch it."""
+    if not shutil.which("npx"):
+        return None
+    with tempfile.TemporaryDirectory(prefix="haulport-lighthouse-") as folder:
+        report = Path(folder) / "report.json"
+        command = ["npx", "--yes", "lighthouse@11", f"{base}/t/demo/", "--only-categories=pwa", "--output=json",
+                   f"--output-path={report}", "--quiet", "--chrome-flags=--headless=new --no-sandbox"]
+        try:
+            subprocess.run(command, env=dict(os.environ, CHROME_PATH=CHROMIUM), cwd=folder, timeout=300,
+                           check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        except (subprocess.CalledProcessError, subprocess.TimeoutExpired) as exc:
+            return {"error": (getattr(exc, "stderr", b"") or b"").decode()[-300:] or str(exc)}
+        data = json.loads(report.read_text())
+    audits = data["audits"]
+    return {
+        "version": data.get("lighthouseVersion"),
+        "score": data["categories"]["pwa"]["score"],
+        "installable": audits["installable-manifest"]["score"] == 1,
+        "failing": sorted(key for key, audit in audits.items()
+                          if audit.get("score") not in (None, 1) and audit.get("scoreDisplayMode") == "binary"),
+    }
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--email", default="ava@example.com")
+    parser.add_argument("--no-lighthouse", action="store_true", help="skip the Lighthouse installability audit")
     args = parser.parse_args()
     if not (DIST / "index.html").exists():
         sys.exit("client_pwa/dist is missing: run `cd client_pwa && npm run build` first (this script builds nothing)")
@@ -128,6 +166,7 @@ def main() -> None:
         url = seeded_database(Path(folder))
         with running_server(url) as base:
             result = measure(base, args.email, args.runs)
+            audit = None if args.no_lighthouse else lighthouse(base)
 
     cold = result["cold"]
     median = statistics.median(cold)
@@ -142,9 +181,20 @@ def main() -> None:
           f"(target ≤ {COLD_TARGET_MS} ms) {'OK' if median <= COLD_TARGET_MS else 'OVER'}")
     print(f"  runs (ms):  {', '.join(f'{v:.0f}' for v in cold)}")
     print(f"  first contentful paint (the boot screen), ms: {', '.join(f'{v:.0f}' if v else '-' for v in result['fcp'])}")
+    print("  where the time goes (median ms from navigation start): " + ", ".join(
+        f"{stage} {statistics.median(run[stage] for run in result['stages'] if stage in run):.0f}"
+        for stage in STAGES if any(stage in run for run in result["stages"])))
     errors = result["errors"]
     print(f"installability: {len(errors)} errors {'OK (installable)' if not errors else [e['errorId'] for e in errors]}; "
           f"manifest name {result['manifest'].get('name')!r}, theme {result['manifest'].get('theme_color')!r}")
+
+    if audit is None:
+        print("lighthouse:   not run (--no-lighthouse, or npx missing)")
+    elif "error" in audit:
+        print(f"lighthouse:   could not run here: {audit['error']}")
+    else:
+        print(f"lighthouse:   {audit['version']} PWA category score {audit['score']}, installable-manifest "
+              f"{'passes' if audit['installable'] else 'FAILS'}; failing binary audits: {', '.join(audit['failing']) or 'none'}")
 
 
 if __name__ == "__main__":

@@ -1,4 +1,6 @@
-"""Two server processes sharing Redis: live events published on one reach sockets on the other.
+"""Two server processes sharing Redis (and one database, one Stripe): live events published on one
+reach sockets on the other, sync works across them, a payment made on one is settled by the webhook
+Stripe delivers to the other.
 
 Needs Redis at 127.0.0.1:6379: skipped without it, except in CI (``CI=true``) where it must be there.
 """
@@ -20,8 +22,12 @@ from typing import Iterator
 import httpx
 import pytest
 
+from server.billing.localstripe_runner import PUBLISHABLE_KEY, SECRET_KEY, flush_data
 from tests.conftest import USE_PG, _restore
 from tests.live.conftest import live_socket, session_token
+from tests.payments.stripe_flows import AVA_ACCOUNT, AVA_OPEN, deliver, event_for, pay_ok, save_card
+from tests.support.localstripe_server import CARD_3DS, WEBHOOK_SECRET, authenticate_payment
+from tests.support.localstripe_server import localstripe_url  # noqa: F401  (fixture)
 from tests.support.portal import AVA, DRIVER, IDS, login, new_client_id, pull_all, push
 from tests.support.smtp import free_port
 
@@ -78,13 +84,15 @@ def shared_database_url(template_db, tmp_path_factory) -> str:
 
 
 @pytest.fixture(scope="module")
-def two_servers(shared_database_url, redis_url, tmp_path_factory) -> Iterator[tuple[str, str]]:
-    """Base URLs of two uvicorn processes on one database and one Redis."""
+def two_servers(shared_database_url, redis_url, localstripe_url, tmp_path_factory) -> Iterator[tuple[str, str]]:  # noqa: F811
+    """Base URLs of two uvicorn processes on one database, one Redis and one (fake) Stripe."""
     database_url, tmp_path = shared_database_url, tmp_path_factory.mktemp("servers")
     env = {**os.environ, "HAULPORT_DATABASE_URL": database_url, "HAULPORT_REDIS_URL": redis_url,
            "HAULPORT_DEV_MODE": "true", "HAULPORT_SECRET_KEY": "two-process-secret-key-0123456789-abcdef",
            "HAULPORT_PUBLIC_URL": "http://127.0.0.1:8000", "HAULPORT_STATIC_DIR": str(tmp_path / "no-pwa"),
            "HAULPORT_CONFIG": str(tmp_path / "none.toml"),
+           "HAULPORT_STRIPE_SECRET_KEY": SECRET_KEY, "HAULPORT_STRIPE_PUBLISHABLE_KEY": PUBLISHABLE_KEY,
+           "HAULPORT_STRIPE_API_BASE": localstripe_url, "HAULPORT_STRIPE_WEBHOOK_SECRET": WEBHOOK_SECRET,
            # Redis keeps rate-limit counters between runs: generous limits keep reruns green
            "HAULPORT_MAGIC_LINK_PER_ADDRESS": "100000", "HAULPORT_MAGIC_LINK_PER_IP": "100000"}
     processes, urls = [], []
@@ -164,3 +172,29 @@ async def test_several_processes_share_one_socket_scope_rule(two_servers):
             assert seen["job_id"] == IDS("job:harbor-in-progress")  # T-1 also carries Ava's job: not shown here
             await asyncio.sleep(0.3)
             await ops.none(0.2, type="gps", job_id=IDS("job:ava-en-route"))
+
+
+async def test_a_payment_made_on_process_a_is_settled_by_the_webhook_on_process_b(two_servers, localstripe_url):  # noqa: F811
+    """3-D Secure card payment started on A; Stripe's event reaches B (a load balancer may send it
+    anywhere); a client on B is poked and pulls the paid balance; the same event at A changes nothing."""
+    url_a, url_b = two_servers
+    flush_data(localstripe_url)
+    async with httpx.AsyncClient(base_url=url_a, timeout=20) as a, httpx.AsyncClient(base_url=url_b, timeout=20) as b:
+        on_a, on_b = await login(a, AVA), await login(b, AVA)
+        client_id = new_client_id()
+        page, rows = await pull_all(b, on_b, client_id)
+        balance = rows[("invoice", AVA_OPEN)]["balance"]
+        card = await save_card(a, on_a, AVA_ACCOUNT, localstripe_url, CARD_3DS)
+        answer = await pay_ok(a, on_a, {"account_id": AVA_ACCOUNT, "mode": "invoices", "payment_method_id": card["id"],
+                                        "allocations": [{"invoice_id": AVA_OPEN, "amount": 5000}]})
+        assert answer["status"] == "requires_action"
+        await asyncio.to_thread(authenticate_payment, localstripe_url, answer["client_secret"])
+        async with live_socket(url_b, on_b["Authorization"].removeprefix("Bearer ")) as ava:
+            intent_id = answer["client_secret"].split("_secret_")[0]
+            event = await asyncio.to_thread(event_for, localstripe_url, "payment_intent.succeeded", intent_id)
+            assert (await deliver(b, event)).json() == {"received": True}
+            await ava.next(type="poke")
+            _page, rows = await pull_all(b, on_b, client_id, page["cursor"])
+        assert rows[("invoice", AVA_OPEN)]["balance"] == balance - 5000
+        assert rows[("payment", answer["payment_id"])]["status"] == "succeeded"
+        assert (await deliver(a, event)).json() == {"received": True, "duplicate": True}

@@ -1,4 +1,4 @@
-import { useEffect } from 'preact/hooks'
+import { useLayoutEffect } from 'preact/hooks'
 import { useEntity } from '../data/queries'
 import type { Invoice, Job, Notification, Payment } from '../data/types'
 import { formatDate, formatMoney, timeAgo } from '../lib/format'
@@ -22,8 +22,9 @@ export function DashboardScreen() {
   const jobs = useEntity<Job>('job', account?.id)
   const lookups = useJobLookups()
   const upcoming = (jobs ?? []).filter(isOpenJob).sort(byScheduledDate).slice(0, 3)
-  // The replica answered: this is the first content (scripts/bench/pwa.py times it).
-  useEffect(() => {
+  // The replica answered: this render is the first content (scripts/bench/pwa.py times the frame
+  // after it). A layout effect runs right after the render is committed, before that frame.
+  useLayoutEffect(() => {
     if (jobs !== undefined) markFirstContent()
   }, [jobs !== undefined])
 
