@@ -2,6 +2,7 @@ import { liveQuery } from 'dexie'
 import { useLayoutEffect, useMemo, useState } from 'preact/hooks'
 import { db } from './db'
 import { reportDbError } from './db-errors'
+import { afterFirstContent } from '../lib/perf'
 import { applyOverlay, type OverlayContext } from './overlay'
 import type { BaseRow, EntityName, ViewRow } from './types'
 
@@ -15,14 +16,29 @@ export function setOverlayContext(ctx: OverlayContext): void {
   overlayContext = ctx
 }
 
+export interface LiveQueryOptions {
+  /** The app's chrome (badges, banners), not a screen's content: on a cold start the query waits
+   *  until the first content is on screen, so it does not compete with the queries that paint it. */
+  secondary?: boolean
+}
+
 /** Subscribe a component to a Dexie query; storage errors go to the banner. */
-export function useLiveQuery<T>(query: () => Promise<T>, deps: unknown[]): T | undefined {
+export function useLiveQuery<T>(query: () => Promise<T>, deps: unknown[], options: LiveQueryOptions = {}): T | undefined {
   const [value, setValue] = useState<T | undefined>(undefined)
   // A layout effect starts the query right after render instead of after the next paint: on a
   // cold start that is one frame sooner to real content.
   useLayoutEffect(() => {
-    const subscription = liveQuery(query).subscribe({ next: setValue, error: reportDbError })
-    return () => subscription.unsubscribe()
+    let subscription: { unsubscribe(): void } | null = null
+    let cancelled = false
+    const start = () => {
+      if (!cancelled) subscription = liveQuery(query).subscribe({ next: setValue, error: reportDbError })
+    }
+    if (options.secondary) afterFirstContent(start)
+    else start()
+    return () => {
+      cancelled = true
+      subscription?.unsubscribe()
+    }
   }, deps)
   return value
 }
@@ -38,8 +54,10 @@ export async function readEntity<T extends BaseRow>(entity: EntityName, accountI
   return accountId ? rows.filter((row) => row.account_id === accountId) : rows
 }
 
-export function useEntity<T extends BaseRow>(entity: EntityName, accountId?: string | null): ViewRow<T>[] | undefined {
-  return useLiveQuery(() => readEntity<T>(entity, accountId), [entity, accountId])
+export function useEntity<T extends BaseRow>(
+  entity: EntityName, accountId?: string | null, options: LiveQueryOptions = {},
+): ViewRow<T>[] | undefined {
+  return useLiveQuery(() => readEntity<T>(entity, accountId), [entity, accountId], options)
 }
 
 /** One row by id (overlay applied); `null` when it does not exist. */
@@ -62,5 +80,5 @@ export function useIndex<T extends BaseRow>(entity: EntityName): Map<string, T> 
 
 /** Number of mutations not yet accepted by the server. */
 export function usePendingCount(): number {
-  return useLiveQuery(() => db().queue.where('state').equals('pending').count(), []) ?? 0
+  return useLiveQuery(() => db().queue.where('state').equals('pending').count(), [], { secondary: true }) ?? 0
 }

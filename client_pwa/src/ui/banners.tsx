@@ -59,9 +59,9 @@ export function Banners() {
 
 /** "Your booking was not accepted: <reason>" for every rejected mutation not yet dismissed. */
 function RejectionBanners() {
-  const rejections = useEntity<MutationRejection>('mutation_rejection')
-  const clientId = useLiveQuery(() => db().getMeta<string>(META.clientId), [])
-  const dismissed = useLiveQuery(() => db().getMeta<string[]>(META.dismissedRejections), []) ?? []
+  const rejections = useEntity<MutationRejection>('mutation_rejection', undefined, { secondary: true })
+  const clientId = useLiveQuery(() => db().getMeta<string>(META.clientId), [], { secondary: true })
+  const dismissed = useLiveQuery(() => db().getMeta<string[]>(META.dismissedRejections), [], { secondary: true }) ?? []
   const visible = (rejections ?? []).filter((r) => (!clientId || r.client_id === clientId) && !dismissed.includes(r.id))
   return (
     <>

@@ -36,6 +36,6 @@ export function BottomNav({ items }: { items: PortalRoute[] }) {
 
 function useUnreadMessageCount(): number {
   const account = currentAccount(useAppState())
-  const messages = useEntity<Message>('message', account?.id) ?? []
+  const messages = useEntity<Message>('message', account?.id, { secondary: true }) ?? []
   return messages.filter((m) => m.author_kind !== 'contact' && !m.read_by_customer_at).length
 }

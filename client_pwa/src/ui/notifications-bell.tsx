@@ -4,16 +4,16 @@ import { Link } from '../router'
 import { currentAccount, useAppState } from '../state/app-state'
 
 /** Unread notifications for this person in the current account (or not tied to an account). */
-export function useUnreadNotifications(): Notification[] {
+export function useUnreadNotifications({ secondary = false } = {}): Notification[] {
   const state = useAppState()
   const account = currentAccount(state)
-  const rows = useEntity<Notification>('notification') ?? []
+  const rows = useEntity<Notification>('notification', undefined, { secondary }) ?? []
   const me = state.session?.contact.id
   return rows.filter((n) => !n.read_at && (!n.contact_id || n.contact_id === me) && (!n.account_id || n.account_id === account?.id))
 }
 
 export function NotificationsBell() {
-  const unread = useUnreadNotifications().length
+  const unread = useUnreadNotifications({ secondary: true }).length
   const label = unread ? `Notifications, ${unread} unread` : 'Notifications'
   return (
     <Link to="notifications" class="bell" aria-label={label} title={label}>
