@@ -20,8 +20,14 @@ import asyncpg
 _PLACEHOLDER = re.compile(r"\?")
 
 
+LOCK_WAIT_S = 5.0
+"""How long a statement waits for a lock held elsewhere before the request answers ``503 busy``:
+SQLite's write lock held by another process, PostgreSQL's ``lock_timeout`` (e.g. a tenant's writer lock
+held by a long transaction). Also the PostgreSQL connect timeout. See docs/OPERATIONS.md "Failure modes"."""
+
+
 class DatabaseBusy(Exception):
-    """The database is locked or unreachable right now; the client should retry."""
+    """The database is locked or unreachable right now; the client should retry (``503 busy``)."""
 
 
 def _to_pg(sql: str, cache: dict[str, str] = {}) -> str:  # noqa: B006 - deliberate memo
@@ -80,7 +86,7 @@ class SqliteConn(Conn):
         self.raw.executemany(sql, rows)
 
 
-async def _begin(raw: sqlite3.Connection, statement: str, wait_s: float = 5.0) -> None:
+async def _begin(raw: sqlite3.Connection, statement: str, wait_s: float = LOCK_WAIT_S) -> None:
     """Start a transaction; while another process holds the lock, wait without blocking the loop."""
     delay, deadline = 0.001, time.monotonic() + wait_s
     while True:
@@ -133,7 +139,11 @@ class Database:
 
     async def start(self) -> None:
         if self.dialect == "postgres":
-            self._pg = await asyncpg.create_pool(self.url, min_size=1, max_size=self.pool_size)
+            # lock_timeout: a statement never waits forever for a lock (it fails, and the request answers
+            # 503 busy); timeout: nor does opening a connection to an unreachable server.
+            self._pg = await asyncpg.create_pool(
+                self.url, min_size=1, max_size=self.pool_size, timeout=LOCK_WAIT_S,
+                server_settings={"lock_timeout": str(int(LOCK_WAIT_S * 1000))})
             return
         Path(self.sqlite_path).parent.mkdir(parents=True, exist_ok=True)
         # The writer never waits inside SQLite (that would block the loop): _begin retries instead.
@@ -202,7 +212,7 @@ class Database:
                     raw.execute("COMMIT")
             finally:
                 self._readers.put_nowait(raw)
-        except (sqlite3.OperationalError, asyncpg.exceptions.CannotConnectNowError, OSError) as exc:
+        except _MAYBE_BUSY as exc:
             if _is_busy(exc):
                 raise DatabaseBusy(str(exc)) from exc
             raise
@@ -227,14 +237,24 @@ class Database:
                     raise
                 else:
                     raw.execute("COMMIT")
-        except (sqlite3.OperationalError, asyncpg.exceptions.CannotConnectNowError,
-                asyncpg.exceptions.TooManyConnectionsError, OSError) as exc:
+        except _MAYBE_BUSY as exc:
             if _is_busy(exc):
                 raise DatabaseBusy(str(exc)) from exc
             raise
 
 
+_MAYBE_BUSY = (sqlite3.OperationalError, asyncpg.exceptions.PostgresError, asyncpg.exceptions.InterfaceError, OSError)
+# Retry-later errors of PostgreSQL: the connection failed or was lost (08xxx), the server is shutting down,
+# starting or cancelled the statement (57xxx), too many connections (53300), a lock wait timed out (55P03).
+_PG_BUSY = (asyncpg.exceptions.PostgresConnectionError, asyncpg.exceptions.OperatorInterventionError,
+            asyncpg.exceptions.TooManyConnectionsError, asyncpg.exceptions.LockNotAvailableError)
+
+
 def _is_busy(exc: BaseException) -> bool:
+    """Whether ``exc`` means "the database is locked or unreachable right now" (so: 503, retry)."""
+    if isinstance(exc, (OSError, *_PG_BUSY)):  # OSError: refused, reset, timed out (TimeoutError)
+        return True
+    if isinstance(exc, asyncpg.exceptions.InterfaceError):  # the connection closed under a request
+        return "closed" in str(exc).lower()
     text = str(exc).lower()
-    return isinstance(exc, (OSError, asyncpg.exceptions.CannotConnectNowError,
-                            asyncpg.exceptions.TooManyConnectionsError)) or "locked" in text or "busy" in text
+    return isinstance(exc, sqlite3.OperationalError) and ("locked" in text or "busy" in text)

@@ -5,7 +5,9 @@ what arrives there (pokes, gps, typing, read receipts) and answers the client's 
 Everything that goes wrong with a client message is answered ``{"type": "error", "code"}``;
 the socket stays open. Closing codes: 4401 session expired or revoked, 4409 scope changed
 (reconnect to get the new channels), 4403 portal disabled (or, before accepting, a cross-site
-cookie).
+cookie), 1013 ``live_unavailable``: Redis is unreachable, so nothing would arrive here — poll
+``/api/sync/pull`` and reconnect with backoff. While that lasts, new sockets are refused before the
+handshake with ``503`` ``{"error": {"code": "live_unavailable"}}`` and ``Retry-After``.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import asyncio
 import logging
 import secrets
 import time
+from contextvars import ContextVar
 from typing import Any
 from urllib.parse import urlparse
 
@@ -38,6 +41,8 @@ MAX_SOCKET_FIXES = 600  # a socket carries live fixes; bigger backlogs go to POS
 RECHECK_S = 300.0  # how often an open socket re-reads its session (revoked access, new accounts)
 TYPING_EVERY_S = 1.0  # at most one typing event per socket per second reaches others
 RATE_PER_S, RATE_BURST = 20.0, 40.0  # client messages per socket
+UNAVAILABLE_RETRY_S = 5  # Retry-After of a socket refused while live updates are unavailable
+UNAVAILABLE = "live updates are unavailable right now; poll /api/sync/pull and reconnect later"
 
 
 def channels_of(actor: Actor) -> list[str]:
@@ -51,6 +56,34 @@ def channels_of(actor: Actor) -> list[str]:
     else:
         out.extend(f"a:{account_id}" for account_id in sorted(actor.accounts))
     return out
+
+
+_REFUSING: ContextVar[bool] = ContextVar("haulport_refusing_socket", default=False)
+
+
+class QuietRefusals(logging.Filter):
+    """uvicorn logs "ASGI callable returned without completing handshake" at ERROR when an app turns a
+    socket down with an HTTP response (the ASGI ``websocket.http.response`` extension); for the
+    refusals below that is intended, not an error (installed on ``uvicorn.error`` by ``routes.startup``)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (_REFUSING.get() and "without completing handshake" in record.getMessage())
+
+
+async def refuse_unavailable(socket: WebSocket) -> None:
+    """Turn the socket down before the handshake: ``503`` + ``Retry-After`` (browsers then back off).
+    An ASGI server without the denial-response extension gets a close instead (uvicorn answers 403)."""
+    if "websocket.http.response" not in (socket.scope.get("extensions") or {}):
+        await socket.close(code=1013, reason="live_unavailable")
+        return
+    _REFUSING.set(True)
+    body = _encode({"error": {"code": "live_unavailable", "message": UNAVAILABLE, "details": {}}})
+    await socket.receive()  # websocket.connect
+    await socket.send({"type": "websocket.http.response.start", "status": 503,
+                       "headers": [(b"content-type", b"application/json"),
+                                   (b"content-length", str(len(body)).encode()),
+                                   (b"retry-after", str(UNAVAILABLE_RETRY_S).encode())]})
+    await socket.send({"type": "websocket.http.response.body", "body": body})
 
 
 def cross_site_cookie(socket: WebSocket) -> bool:
@@ -123,12 +156,16 @@ class LiveSession:
         if cross_site_cookie(self.socket):
             await self.socket.close(code=4403, reason="cross-site use of the session cookie")
             return
+        backend = self.state.get("live_backend")
+        if not getattr(backend, "available", True):  # Redis is unreachable: nothing would reach this socket
+            return await refuse_unavailable(self.socket)
         await self.socket.accept()
         channels = self.state.channels
         names = channels_of(self.actor)
         subscriber = await channels.subscribe(names)
         fanout, keys = self.state.gps_fanout, local_keys(names)
         watchdog = asyncio.create_task(self.watch_session())
+        outage = asyncio.create_task(self.watch_live(backend))
         try:
             await fanout.join(self.actor.tenant_id, keys, subscriber)  # truck positions come this way
             async with subscriber.run_in_background(self.forward, join=False):
@@ -143,6 +180,7 @@ class LiveSession:
             pass
         finally:
             watchdog.cancel()
+            outage.cancel()
             fanout.leave(keys, subscriber)
             await channels.unsubscribe(subscriber, names)
 
@@ -249,6 +287,18 @@ class LiveSession:
                              "ref": ref})
         except (WebSocketDisconnect, OSError, RuntimeError):
             pass  # gone: the phone keeps the fixes and sends them again
+
+    async def watch_live(self, backend: Any) -> None:
+        """When live delivery stops (Redis unreachable), close with 1013: the client polls meanwhile."""
+        wait_lost = getattr(backend, "wait_lost", None)
+        if wait_lost is None:
+            return  # in-process channels: always available
+        await wait_lost()
+        try:
+            await self.error("live_unavailable", UNAVAILABLE)
+            await self.socket.close(code=1013, reason="live_unavailable")
+        except Exception:  # already gone: the receive loop ends the session
+            log.debug("closing a socket after losing Redis failed", exc_info=True)
 
     async def watch_session(self) -> None:
         """Close the socket when its session expires or its access changes; the client logs in / reconnects."""
