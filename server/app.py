@@ -15,7 +15,6 @@ from typing import AsyncIterator
 from litestar import Litestar, get
 from litestar.channels import ChannelsPlugin
 from litestar.channels.backends.memory import MemoryChannelsBackend
-from litestar.channels.backends.redis import RedisChannelsPubSubBackend
 from litestar.datastructures import State
 from litestar.openapi import OpenAPIConfig
 from litestar.params import FromPath
@@ -29,8 +28,10 @@ from server.auth.ratelimit import RateLimiter
 from server.db.engine import Database
 from server.errors import EXCEPTION_HANDLERS, ApiError
 from server.live.hub import Hub
+from server.live.redis_channels import ResilientRedisChannels, redis_client
 from server.notify.delivery import Messenger
 from server.notify.events import EventMailer
+from server.openapi import DocumentedAsPlugin, StrictStructSchemaPlugin, document_errors, strict_json_body
 from server.settings import Settings, check_for_serving
 from sync.mutators.registry import load_all as load_mutators
 
@@ -63,9 +64,8 @@ def _spa_routes(static_dir: Path) -> list:
 
 def _channels_backend(settings: Settings):
     if settings.redis_url:
-        from redis.asyncio import Redis
-
-        return RedisChannelsPubSubBackend(redis=Redis.from_url(settings.redis_url))
+        # Not Litestar's RedisChannelsPubSubBackend: one Redis error would stop live updates for good.
+        return ResilientRedisChannels.from_url(settings.redis_url)
     return MemoryChannelsBackend()
 
 
@@ -75,13 +75,15 @@ def create_app(settings: Settings) -> Litestar:
     load_mutators()
     areas = [importlib.import_module(f"server.{name}.routes") for name in AREAS]
     db = Database(settings.database_url)
-    store = RedisStore.with_client(url=settings.redis_url) if settings.redis_url else MemoryStore()
+    store = (RedisStore(redis_client(settings.redis_url), handle_client_shutdown=True) if settings.redis_url
+             else MemoryStore())
     messenger = Messenger(settings, db)
     mailer = EventMailer(db, messenger, settings.public_url)
-    channels = ChannelsPlugin(backend=_channels_backend(settings), arbitrary_channels_allowed=True,
+    live_backend = _channels_backend(settings)
+    channels = ChannelsPlugin(backend=live_backend, arbitrary_channels_allowed=True,
                               subscriber_max_backlog=256, subscriber_backlog_strategy="dropleft")
     state = State({"settings": settings, "db": db, "messenger": messenger, "mailer": mailer,
-                   "hub": Hub(channels, mailer), "channels": channels, "charger": None,
+                   "hub": Hub(channels, mailer), "channels": channels, "live_backend": live_backend, "charger": None,
                    "rate_limiter": RateLimiter(store, settings.magic_link_window_s)})
 
     @asynccontextmanager
@@ -102,11 +104,13 @@ def create_app(settings: Settings) -> Litestar:
             await db.close()
 
     return Litestar(
-        route_handlers=[*(r for area in areas for r in area.ROUTES), *_spa_routes(Path(settings.static_dir))],
+        route_handlers=[*document_errors(r for area in areas for r in area.ROUTES),
+                        *_spa_routes(Path(settings.static_dir))],
         state=state,
-        plugins=[channels],
+        plugins=[channels, DocumentedAsPlugin(), StrictStructSchemaPlugin()],
         lifespan=[lifespan],
         middleware=[middleware_factory],
+        before_request=strict_json_body,
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         openapi_config=OpenAPIConfig(title="Haulport", version="0.1.0", path="/schema"),
         request_max_body_size=settings.upload_max_bytes + 65536,

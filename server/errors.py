@@ -1,11 +1,19 @@
-"""Errors as values a client can act on: ``{"error": {"code", "message", "details"}}``."""
+"""Errors as values a client can act on: ``{"error": {"code", "message", "details"}}``.
+
+Every route documents its error answers with that one shared schema (``ErrorBody``): the statuses
+any route may answer are added by ``server/openapi.py``, the ones particular to a route are declared
+on it with ``responses=error_responses(404, 409, …)``.
+"""
 
 from __future__ import annotations
 
 import logging
 from typing import Any
 
+import asyncpg
+import msgspec
 from litestar import Request, Response
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.exceptions import HTTPException, NotAuthorizedException, NotFoundException, ValidationException
 from litestar.exceptions import PermissionDeniedException, MethodNotAllowedException
 
@@ -23,6 +31,42 @@ class ApiError(Exception):
         self.status, self.code, self.message = status, code, message
         self.details = details or {}
         self.headers = headers or {}
+
+
+class ErrorDetail(msgspec.Struct, kw_only=True):
+    """What went wrong: ``code`` (stable, snake_case) to act on, ``message`` to show, ``details`` (may be empty)."""
+
+    code: str
+    message: str
+    details: dict[str, Any]
+
+
+class ErrorBody(msgspec.Struct, kw_only=True):
+    """The body of every 4xx and 5xx answer."""
+
+    error: ErrorDetail
+
+
+_WHEN = {
+    400: "Bad request: a malformed body or parameter (`validation_error`, with `details.errors`) or another "
+         "bad input named by `code`",
+    401: "Not signed in, or the session token is invalid, expired or revoked",
+    403: "Not allowed for this session (`forbidden`, `read_only`, `portal_disabled`, `csrf_failed`, …)",
+    404: "Not found (or not visible to this session)",
+    405: "Not allowed on this collection",
+    409: "Conflict with the current state (see `code`)",
+    413: "The request body is too large",
+    415: "Unsupported media type (see `code`)",
+    422: "Well-formed but breaks a rule (see `code`)",
+    429: "Too many requests: retry after `Retry-After` seconds",
+    503: "Temporarily unavailable (`busy` database, payments down): retry after `Retry-After` seconds",
+}
+
+
+def error_responses(*statuses: int) -> dict[int, ResponseSpec]:
+    """``responses=`` for a route handler: ``statuses`` answered with the shared error body."""
+    return {status: ResponseSpec(data_container=ErrorBody, description=_WHEN[status], generate_examples=False)
+            for status in statuses}
 
 
 def not_found(what: str) -> ApiError:
@@ -59,6 +103,14 @@ def _busy(_: Request, exc: DatabaseBusy) -> Response:
     return Response(body("busy", "the database is busy; retry shortly"), status_code=503, headers={"Retry-After": "1"})
 
 
+def _unstorable(request: Request, exc: asyncpg.exceptions.DataError) -> Response:
+    """PostgreSQL refused a value (a NUL character in a query parameter, a number out of range): the
+    request's fault. Rows are checked before writing (``Store``); this catches what reaches a query."""
+    log.warning("database refused a value in %s %s: %s", request.method, request.url.path, exc)
+    return Response(body("bad_value", "a value in the request cannot be used (e.g. a NUL character)"),
+                    status_code=400)
+
+
 def _internal(_: Request, exc: Exception) -> Response:
     log.exception("unhandled error", exc_info=exc)
     return Response(body("internal_error", "something went wrong on our side"), status_code=500)
@@ -73,5 +125,6 @@ EXCEPTION_HANDLERS = {
     MethodNotAllowedException: _http,
     HTTPException: _http,
     DatabaseBusy: _busy,
+    asyncpg.exceptions.DataError: _unstorable,
     Exception: _internal,
 }

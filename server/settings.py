@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import tomllib
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 import msgspec
 
@@ -30,6 +30,9 @@ class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, frozen=
     stripe_api_base: Annotated[str, msgspec.Meta(pattern=r"^(https?://.+)?$")] = ""
     stripe_webhook_secret: str = ""
     stripe_js_url: str = ""
+    # Which Stripe payment method type "bank account" means: SEPA Direct Debit (EUR), US ACH
+    # (us_bank_account, USD), or no bank payments. See server/billing/provider.py.
+    stripe_bank_method: Literal["off", "sepa_debit", "us_bank_account"] = "off"
     link_ttl_days: PositiveInt = 30
     session_ttl_days: PositiveInt = 7
     magic_link_per_address: PositiveInt = 5

@@ -8,8 +8,12 @@ longer matches and the next pull is a reset: a full snapshot the client replaces
 from __future__ import annotations
 
 import hashlib
+import re
 
 from sync.entities import SCHEMA_VERSION
+
+# ASCII digits only (str.isdigit() takes "²", which int() refuses), and no seq beyond 64 bits.
+_CURSOR = re.compile(r"([0-9]{1,9})\.([0-9]{1,18})\.([^.]*)")
 
 
 class CursorState:
@@ -26,10 +30,10 @@ def decode(cursor: str | None) -> CursorState | None:
     """The cursor's state, or None for a missing or unreadable cursor (⇒ start from scratch)."""
     if not cursor:
         return None
-    parts = cursor.split(".")
-    if len(parts) != 3 or not parts[0].isdigit() or not parts[1].isdigit():
+    match = _CURSOR.fullmatch(cursor)
+    if match is None:
         return None
-    return CursorState(int(parts[1]), parts[2], int(parts[0]))
+    return CursorState(int(match[2]), match[3], int(match[1]))
 
 
 def fingerprint(*parts: object) -> str:

@@ -11,14 +11,25 @@ from typing import Annotated, Any, Literal
 
 import msgspec
 
-Color = Annotated[str, msgspec.Meta(pattern=r"^#[0-9A-Fa-f]{6}$")]
-Date = Annotated[str, msgspec.Meta(pattern=r"^\d{4}-\d{2}-\d{2}$")]
-Clock = Annotated[str, msgspec.Meta(pattern=r"^([01]\d|2[0-3]):[0-5]\d$")]
+# Patterns mean the same to Python's re (msgspec) and to JavaScript/JSON Schema (the PWA, the OpenAPI
+# schema): ASCII [0-9] for digits (Python's \d takes any Unicode digit), "$(?!\n)" for the end (Python's
+# $ also matches before a final newline) and NOT_BLANK for "no whitespace or control character" (the two
+# engines' \s differ on \x1c-\x1f, \x85 and \ufeff).
+END = r"$(?!\n)"
+NOT_BLANK = r"[^\s\x00-\x20\x7f-\x9f\ufeff]"
+NOT_BLANK_OR_AT = r"[^@\s\x00-\x20\x7f-\x9f\ufeff]"
+Color = Annotated[str, msgspec.Meta(pattern=r"^#[0-9A-Fa-f]{6}" + END)]
+# "" = the default colours. (Not ``Color | Literal[""]``: msgspec checks a str in that union against Color only.)
+ColorOrEmpty = Annotated[str, msgspec.Meta(pattern=r"^(#[0-9A-Fa-f]{6})?" + END)]
+Date = Annotated[str, msgspec.Meta(pattern=r"^[0-9]{4}-[0-9]{2}-[0-9]{2}" + END)]
+Clock = Annotated[str, msgspec.Meta(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]" + END)]
 Cents = Annotated[int, msgspec.Meta(ge=0, le=10**11)]
 Name = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
-Phone = Annotated[str, msgspec.Meta(pattern=r"^\+[1-9]\d{6,14}$")]
-Email = Annotated[str, msgspec.Meta(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=254)]
-HttpUrl = Annotated[str, msgspec.Meta(pattern=r"^(https?://[^\s]+)?$", max_length=2000)]
+PHONE_PATTERN = r"^\+[1-9][0-9]{6,14}" + END
+Phone = Annotated[str, msgspec.Meta(pattern=PHONE_PATTERN)]
+EMAIL_PATTERN = f"^{NOT_BLANK_OR_AT}+@{NOT_BLANK_OR_AT}+\\.{NOT_BLANK_OR_AT}+{END}"
+Email = Annotated[str, msgspec.Meta(pattern=EMAIL_PATTERN, max_length=254)]
+HttpUrl = Annotated[str, msgspec.Meta(pattern=f"^(https?://{NOT_BLANK}+)?{END}", max_length=2000)]
 
 
 class Row(msgspec.Struct, kw_only=True):
@@ -136,11 +147,11 @@ class RejectionError(msgspec.Struct, kw_only=True):
 # --- tenancy and people ----------------------------------------------------------------
 
 class Tenant(Row, kw_only=True):
-    slug: Annotated[str, msgspec.Meta(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$")]
+    slug: Annotated[str, msgspec.Meta(pattern=r"^[a-z0-9][a-z0-9-]{0,62}" + END)]
     name: Name
     display_name: str = ""
     logo_url: HttpUrl = ""
-    primary_color: Color | Literal[""] = ""
+    primary_color: ColorOrEmpty = ""
     timezone: str = "UTC"
     currency: str = "USD"
     phone: str = ""
@@ -259,7 +270,7 @@ class SupplyItem(Row, kw_only=True):
 
 
 class PromoCode(Row, kw_only=True):
-    code: Annotated[str, msgspec.Meta(pattern=r"^[A-Za-z0-9_-]{1,40}$")]
+    code: Annotated[str, msgspec.Meta(pattern=r"^[A-Za-z0-9_-]{1,40}" + END)]
     percent_off: Annotated[int, msgspec.Meta(ge=0, le=100)] | None = None
     amount_off: Cents | None = None
     valid_from: Date | None = None
@@ -428,8 +439,9 @@ class PaymentMethod(Row, kw_only=True):
     account_id: str
     stripe_payment_method_id: str
     kind: Literal["card", "bank"] = "card"
-    brand: str = ""
+    brand: str = ""  # card brand, or the bank's name when Stripe gives one (US bank accounts)
     last4: str = ""
+    country: str = ""  # ISO country of the card or bank account (for SEPA: the IBAN's)
     exp_month: int | None = None
     exp_year: int | None = None
     default: bool = False

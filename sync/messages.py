@@ -6,9 +6,9 @@ from typing import Annotated, Any, Literal
 
 import msgspec
 
-from sync.entities import SCHEMA_VERSION
+from sync.entities import END, SCHEMA_VERSION
 
-ClientId = Annotated[str, msgspec.Meta(min_length=8, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
+ClientId = Annotated[str, msgspec.Meta(min_length=8, max_length=64, pattern=r"^[A-Za-z0-9_-]+" + END)]
 
 
 class Mutation(msgspec.Struct, kw_only=True, frozen=True):
@@ -47,7 +47,9 @@ class Change(msgspec.Struct, kw_only=True, omit_defaults=True):
     id: str
     op: Literal["put", "del"]
     version: int | None = None
-    data: msgspec.Raw | dict[str, Any] | None = None
+    # The row (a JSON object) for "put". The server may put the row's stored JSON here as a
+    # ``msgspec.Raw`` (encoded as is); it is declared as what goes on the wire.
+    data: dict[str, Any] | None = None
 
 
 class PullResponse(msgspec.Struct, kw_only=True):

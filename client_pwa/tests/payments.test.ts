@@ -1,8 +1,11 @@
 import { describe, expect, it } from 'vitest'
 import type { Invoice } from '../src/data/types'
 import {
-  centsToInput, checkAllocations, extensionPrice, parseMoney, payableInvoices, previewCustomAllocation, rentalEndsOn, totalBalance,
+  centsToInput, checkAllocations, extensionPrice, ibanIsValid, normaliseIban, owedNow, parseMoney, payableInvoices, previewCustomAllocation,
+  processingByInvoice, rentalEndsOn, totalBalance,
 } from '../src/lib/payments'
+import { invoiceDisplayStatus } from '../src/lib/invoices'
+import { describeMethod } from '../src/data/payments-api'
 import { shortName } from '../src/ui/tenant-manifest'
 import { normalisePhone } from '../src/screens/contact-form'
 
@@ -66,5 +69,41 @@ describe('small helpers', () => {
     expect(normalisePhone('555 010 0001')).toBe('+15550100001')
     expect(normalisePhone('')).toBeNull()
     expect(normalisePhone('12')).toBe(false)
+  })
+})
+
+describe('bank debits', () => {
+  const payments = [
+    { status: 'pending', method: 'bank', allocations: [{ invoice_id: 'a', amount: 3000 }, { invoice_id: 'b', amount: 1000 }] },
+    { status: 'pending', method: 'card', allocations: [{ invoice_id: 'b', amount: 4000 }] }, // 3-D Secure left unfinished: reserves nothing
+    { status: 'succeeded', method: 'bank', allocations: [{ invoice_id: 'b', amount: 500 }] },
+    { status: 'failed', method: 'bank', allocations: [{ invoice_id: 'b', amount: 700 }] },
+  ]
+
+  it('reserves what debits still processing pay, and offers only the rest', () => {
+    const processing = processingByInvoice(payments)
+    expect([...processing]).toEqual([['a', 3000], ['b', 1000]])
+    const invoices = [invoice('a', 3000, '2030-01-01'), invoice('b', 5000, '2030-02-01')]
+    const owed = owedNow(invoices, processing)
+    expect(payableInvoices(owed).map((i) => [i.id, i.balance])).toEqual([['b', 4000]])
+    expect(totalBalance(owed)).toBe(4000)
+    expect(invoiceDisplayStatus(invoices[0], '2029-12-01', processing.get('a'))).toBe('processing')
+    expect(invoiceDisplayStatus(invoices[1], '2029-12-01', processing.get('b'))).toBe('open')
+  })
+
+  it('checks IBANs before Stripe sees them', () => {
+    expect(normaliseIban(' de89 3704-0044 0532 0130 00 ')).toBe('DE89370400440532013000')
+    expect(ibanIsValid('DE89 3704 0044 0532 0130 00')).toBe(true)
+    expect(ibanIsValid('DE62370400440532013001')).toBe(true)
+    expect(ibanIsValid('FR1420041010050500013M02606')).toBe(true)
+    expect(ibanIsValid('DE89 3704 0044 0532 0130 01')).toBe(false) // one digit off
+    expect(ibanIsValid('4242424242424242')).toBe(false)
+    expect(ibanIsValid('')).toBe(false)
+  })
+
+  it('names bank accounts by bank, country and last digits', () => {
+    expect(describeMethod({ id: '1', kind: 'bank', brand: '', country: 'DE', last4: '3000' })).toBe('Bank account (DE) •••• 3000')
+    expect(describeMethod({ id: '2', kind: 'bank', brand: 'STRIPE TEST BANK', country: 'US', last4: '6789' })).toBe('Stripe Test Bank (US) •••• 6789')
+    expect(describeMethod({ id: '3', kind: 'card', brand: 'visa', last4: '4242', exp_month: 12, exp_year: 2030 })).toBe('Visa •••• 4242 · expires 12/30')
   })
 })

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+import re
+from typing import Annotated, Any
 
 import msgspec
-from litestar.params import FromPath
+from litestar.params import Body, FromPath, Parameter
 from litestar import Request, get, patch, post
 
 from server.admin.records import (
@@ -15,13 +16,57 @@ from server.admin.records import (
 from server.auth import guards
 from server.db.store import IdTaken, InvalidRow, Store, StaleRow, decode_row, now_iso
 from server.db.tables import KINDS
-from server.errors import ApiError, not_found
-from sync.entities import Address, BusinessHours, Color, HttpUrl, Name
+from server.errors import ApiError, error_responses, not_found
+from server.openapi import DocumentedAs, whole_numbers
+from sync.entities import ENTITIES, Address, BusinessHours, ColorOrEmpty, Features, HttpUrl, Name, NotifyEvents
 from sync.mutators.context import Context
 
-FeatureName = Literal["booking", "invoice_payment", "estimate_approval", "review_collection", "rentals", "supplies",
-                      "messaging"]
-EventName = Literal["job_booked", "technician_dispatched", "en_route", "work_complete", "invoice_sent"]
+
+def _toggles(struct: type[msgspec.Struct]) -> type[msgspec.Struct]:
+    """``struct``'s switches, each optional: only those sent change."""
+    fields = [(f.name, bool | msgspec.UnsetType, msgspec.UNSET) for f in msgspec.structs.fields(struct)]
+    return msgspec.defstruct(f"{struct.__name__}In", fields, kw_only=True, forbid_unknown_fields=True, module=__name__)
+
+
+FeaturesIn = _toggles(Features)
+NotifyEventsIn = _toggles(NotifyEvents)
+
+# 404 unknown collection or record, 405 read-only collection, 409 id taken or a job status that cannot
+# move that way, 422 a field that is unknown, of the wrong type or points at nothing.
+WRITE_ERRORS = error_responses(404, 405, 409, 422)
+Limit = Annotated[int, Parameter(ge=1, le=1000)]
+Offset = Annotated[int, Parameter(ge=0, le=2**31 - 1)]
+Collection = Annotated[str, Parameter(description=f"one of: {', '.join(COLLECTIONS)}")]
+RecordBody = Annotated[dict[str, Any], Body(description=(
+    "Fields of the collection's record (the sync entity of that name, e.g. `AccountCreate` for accounts); "
+    "server fields (`tenant_id`, `created_at`, `updated_at`, `version`) are ignored, unknown ones refused "
+    "(422 `unknown_fields`), and ids must point at records of this tenant (422 `unknown_reference`)."))]
+
+
+# Required fields the server fills in on create.
+FILLED_BY_SERVER = {"message": frozenset({"author_kind", "author_id", "author_name", "read_by_staff_at"})}
+
+
+def _body_struct(entity: str, partial: bool) -> type[msgspec.Struct]:
+    """What POST (``partial=False``: the entity's required fields) or PATCH (any of its fields) takes
+    for ``entity``: the handlers check bodies with it (``_clean``) and the OpenAPI schema shows it."""
+    fields: list[tuple[Any, ...]] = []
+    filled = FILLED_BY_SERVER.get(entity, frozenset()) | {"id"}
+    for field in msgspec.structs.fields(ENTITIES[entity]):
+        if field.name in SERVER_FIELDS:  # (PATCH may repeat the id; it is ignored)
+            continue
+        if field.required and not partial and field.name not in filled:
+            fields.append((field.name, field.type))
+        else:
+            fields.append((field.name, field.type | msgspec.UnsetType, msgspec.UNSET))
+    name = "".join(part.title() for part in entity.split("_")) + ("Update" if partial else "Create")
+    return msgspec.defstruct(name, fields, kw_only=True, forbid_unknown_fields=True, module=__name__)
+
+
+CREATE_BODIES = {entity: _body_struct(entity, partial=False) for entity in COLLECTIONS.values()}
+UPDATE_BODIES = {entity: _body_struct(entity, partial=True) for entity in COLLECTIONS.values()}
+AccountCreate = Annotated[dict[str, Any], DocumentedAs(CREATE_BODIES["account"])]
+AccountUpdate = Annotated[dict[str, Any], DocumentedAs(UPDATE_BODIES["account"])]
 
 
 class TenantSettingsIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
@@ -30,15 +75,15 @@ class TenantSettingsIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True)
     name: Name | msgspec.UnsetType = msgspec.UNSET
     display_name: str | msgspec.UnsetType = msgspec.UNSET
     logo_url: HttpUrl | msgspec.UnsetType = msgspec.UNSET
-    primary_color: Color | Literal[""] | msgspec.UnsetType = msgspec.UNSET
+    primary_color: ColorOrEmpty | msgspec.UnsetType = msgspec.UNSET
     timezone: str | msgspec.UnsetType = msgspec.UNSET
     phone: str | msgspec.UnsetType = msgspec.UNSET
     email: str | msgspec.UnsetType = msgspec.UNSET
     address: Address | msgspec.UnsetType = msgspec.UNSET
     business_hours: BusinessHours | msgspec.UnsetType = msgspec.UNSET
     portal_enabled: bool | msgspec.UnsetType = msgspec.UNSET
-    features: dict[FeatureName, bool] | msgspec.UnsetType = msgspec.UNSET
-    notify_events: dict[EventName, bool] | msgspec.UnsetType = msgspec.UNSET
+    features: FeaturesIn | msgspec.UnsetType = msgspec.UNSET
+    notify_events: NotifyEventsIn | msgspec.UnsetType = msgspec.UNSET
     show_pending_invoices: bool | msgspec.UnsetType = msgspec.UNSET
     auto_confirm_bookings: bool | msgspec.UnsetType = msgspec.UNSET
 
@@ -56,7 +101,7 @@ async def read_settings(request: Request) -> dict[str, Any]:
     return _tenant_settings_out(request, tenant)
 
 
-@patch("/api/admin/settings", guards=[guards.staff])
+@patch("/api/admin/settings", guards=[guards.staff], responses=error_responses(422))
 async def update_settings(request: Request, data: TenantSettingsIn) -> dict[str, Any]:
     """Change toggles, branding, notification events, pending-invoice visibility, hours."""
     changes = {f: v for f in data.__struct_fields__ if (v := getattr(data, f)) is not msgspec.UNSET}
@@ -68,7 +113,10 @@ async def update_settings(request: Request, data: TenantSettingsIn) -> dict[str,
         for group in ("features", "notify_events"):
             if group in changes:
                 changes[group] = {**tenant[group], **changes[group]}
-        tenant = await store.update("tenant", tenant, **changes)
+        try:
+            tenant = await store.update("tenant", tenant, **changes)
+        except InvalidRow as exc:
+            raise ApiError(422, "invalid", str(exc)) from None
     await request.app.state.hub.after_commit(request.user.tenant_id, store.changed)
     return _tenant_settings_out(request, tenant)
 
@@ -80,8 +128,24 @@ def _entity(collection: str) -> str:
     return entity
 
 
-@get("/api/admin/{collection:str}", guards=[guards.staff])
-async def list_records(request: Request, collection: FromPath[str], limit: int = 100, offset: int = 0,
+_INT = re.compile(r"-?[0-9]{1,18}")
+
+
+def _filter_value(collection: str, key: str, kind: str, value: str) -> Any:
+    """A ``?field=value`` filter's value as the column's type (400 when it cannot be one)."""
+    if kind == "bool":
+        if value not in ("true", "false"):
+            raise ApiError(400, "bad_filter", f"{collection} filter {key!r} takes true or false")
+        return value == "true"
+    if kind == "int":
+        if not _INT.fullmatch(value):
+            raise ApiError(400, "bad_filter", f"{collection} filter {key!r} takes a whole number")
+        return int(value)
+    return value
+
+
+@get("/api/admin/{collection:str}", guards=[guards.staff], responses=error_responses(404))
+async def list_records(request: Request, collection: Collection, limit: Limit = 100, offset: Offset = 0,
                        q: str | None = None) -> dict[str, Any]:
     """Records of a kind, newest first; filter with ``?field=value``, search names/numbers with ``q``."""
     entity = _entity(collection)
@@ -93,22 +157,20 @@ async def list_records(request: Request, collection: FromPath[str], limit: int =
     clauses, args = ["tenant_id = ?"], [request.user.tenant_id]
     for key, value in filters.items():
         clauses.append(f'"{key}" = ?')
-        args.append({"true": True, "false": False}.get(value, value) if kinds[key] == "bool" else
-                    (int(value) if kinds[key] == "int" and value.lstrip("-").isdigit() else value))
+        args.append(_filter_value(collection, key, kinds[key], value))
     if q:
         searchable = [c for c in ("name", "number", "email", "phone", "rental_number", "code", "body") if c in kinds]
         if searchable:
             clauses.append("(" + " OR ".join(f"LOWER({c}) LIKE ?" for c in searchable) + ")")
             args.extend([f"%{q.lower()}%"] * len(searchable))
-    limit, offset = max(1, min(limit, 1000)), max(0, offset)
     sql = f"SELECT * FROM {entity} WHERE {' AND '.join(clauses)} ORDER BY created_at DESC LIMIT {limit} OFFSET {offset}"
     async with request.app.state.db.read() as conn:
         rows = [decode_row(entity, r) for r in await conn.fetch(sql, *args)]
     return {"items": rows, "limit": limit, "offset": offset}
 
 
-@get("/api/admin/{collection:str}/{record_id:str}", guards=[guards.staff])
-async def read_record(request: Request, collection: FromPath[str], record_id: FromPath[str]) -> dict[str, Any]:
+@get("/api/admin/{collection:str}/{record_id:str}", guards=[guards.staff], responses=error_responses(404))
+async def read_record(request: Request, collection: Collection, record_id: FromPath[str]) -> dict[str, Any]:
     entity = _entity(collection)
     async with request.app.state.db.read() as conn:
         row = await Store(conn, request.user.tenant_id).get(entity, record_id)
@@ -117,20 +179,27 @@ async def read_record(request: Request, collection: FromPath[str], record_id: Fr
     return row
 
 
-def _clean(entity: str, data: dict[str, Any]) -> dict[str, Any]:
+def _clean(entity: str, data: dict[str, Any], partial: bool) -> dict[str, Any]:
+    """The fields a client may write: unknown ones refused, each of its field's type (422 either way)
+    before any rule looks at them; server fields dropped."""
     unknown = set(data) - set(KINDS[entity])
     if unknown:
         raise ApiError(422, "unknown_fields", f"{entity} has no field(s): {', '.join(sorted(unknown))}")
-    return {k: v for k, v in data.items() if k not in SERVER_FIELDS}
+    data = {k: v for k, v in whole_numbers(data).items() if k not in SERVER_FIELDS}
+    try:
+        msgspec.convert(data, (UPDATE_BODIES if partial else CREATE_BODIES)[entity], str_keys=True)
+    except msgspec.ValidationError as exc:
+        raise ApiError(422, "invalid", str(exc)) from None
+    return data
 
 
-@post("/api/admin/{collection:str}", guards=[guards.staff], status_code=201)
-async def create_record(request: Request, collection: FromPath[str], data: dict[str, Any]) -> dict[str, Any]:
+@post("/api/admin/{collection:str}", guards=[guards.staff], status_code=201, responses=WRITE_ERRORS)
+async def create_record(request: Request, collection: Collection, data: RecordBody) -> dict[str, Any]:
     """Create a record; ids of what it points at must exist in this tenant."""
     entity = _entity(collection)
     if entity in READ_ONLY or entity == "tenant":
         raise ApiError(405, "read_only_collection", f"{collection} cannot be created here")
-    row = normalise(entity, _clean(entity, data), None)
+    row = normalise(entity, _clean(entity, data, partial=False), None)
     if entity == "message":
         row.update(author_kind="staff", author_id=request.user.person_id, author_name=request.user.name,
                    read_by_staff_at=now_iso())
@@ -158,13 +227,14 @@ async def create_record(request: Request, collection: FromPath[str], data: dict[
     return created
 
 
-@patch("/api/admin/{collection:str}/{record_id:str}", guards=[guards.staff])
-async def update_record(request: Request, collection: FromPath[str], record_id: FromPath[str], data: dict[str, Any]) -> dict[str, Any]:
+@patch("/api/admin/{collection:str}/{record_id:str}", guards=[guards.staff], responses=WRITE_ERRORS)
+async def update_record(request: Request, collection: Collection, record_id: FromPath[str],
+                        data: RecordBody) -> dict[str, Any]:
     """Change some fields of a record (job status only moves forward)."""
     entity = _entity(collection)
     if entity in READ_ONLY:
         raise ApiError(405, "read_only_collection", f"{collection} cannot be changed here")
-    changes = _clean(entity, data)
+    changes = _clean(entity, data, partial=True)
     changes.pop("id", None)
     async with request.app.state.db.write() as conn:
         store = Store(conn, request.user.tenant_id)
@@ -196,22 +266,23 @@ async def update_record(request: Request, collection: FromPath[str], record_id: 
 # "/api/admin/accounts/{id}/portal-view" makes "accounts" a fixed path segment, and Litestar does not
 # fall back from a fixed segment to "{collection}", so accounts get their own thin handlers.
 @get("/api/admin/accounts", guards=[guards.staff])
-async def list_accounts(request: Request, limit: int = 100, offset: int = 0, q: str | None = None) -> dict[str, Any]:
+async def list_accounts(request: Request, limit: Limit = 100, offset: Offset = 0,
+                        q: str | None = None) -> dict[str, Any]:
     return await list_records.fn(request, "accounts", limit, offset, q)
 
 
-@get("/api/admin/accounts/{record_id:str}", guards=[guards.staff])
+@get("/api/admin/accounts/{record_id:str}", guards=[guards.staff], responses=error_responses(404))
 async def read_account(request: Request, record_id: FromPath[str]) -> dict[str, Any]:
     return await read_record.fn(request, "accounts", record_id)
 
 
-@post("/api/admin/accounts", guards=[guards.staff], status_code=201)
-async def create_account(request: Request, data: dict[str, Any]) -> dict[str, Any]:
+@post("/api/admin/accounts", guards=[guards.staff], status_code=201, responses=WRITE_ERRORS)
+async def create_account(request: Request, data: AccountCreate) -> dict[str, Any]:
     return await create_record.fn(request, "accounts", data)
 
 
-@patch("/api/admin/accounts/{record_id:str}", guards=[guards.staff])
-async def update_account(request: Request, record_id: FromPath[str], data: dict[str, Any]) -> dict[str, Any]:
+@patch("/api/admin/accounts/{record_id:str}", guards=[guards.staff], responses=WRITE_ERRORS)
+async def update_account(request: Request, record_id: FromPath[str], data: AccountUpdate) -> dict[str, Any]:
     return await update_record.fn(request, "accounts", record_id, data)
 
 

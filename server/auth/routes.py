@@ -6,23 +6,36 @@ import time
 from typing import Annotated, Any
 
 import msgspec
-from litestar.params import FromPath
+from litestar.params import Body, FromPath, Parameter
 from litestar import Request, Response, get, post
 from litestar.datastructures import Cookie
+from litestar.openapi.spec import Schema
 
 from server.auth import guards
 from server.auth.actor import Revoked, load_actor, portal_accounts
 from server.auth.tokens import BadToken, issue, verify
-from server.errors import ApiError, not_found
+from server.errors import ApiError, error_responses, not_found
 from server.db.store import Store
+from sync.entities import END, NOT_BLANK_OR_AT, PHONE_PATTERN
 
 DAY = 86400
 
 
+# Spaces around an email address are forgiven (the address is stripped); see sync/entities.py on patterns.
+Email = Annotated[str, msgspec.Meta(max_length=254, pattern=f"^ *{NOT_BLANK_OR_AT}+@{NOT_BLANK_OR_AT}+ *{END}")]
+Phone = Annotated[str, msgspec.Meta(pattern=PHONE_PATTERN)]
+
+
 class MagicLinkIn(msgspec.Struct, forbid_unknown_fields=True):
+    """``tenant`` and exactly one of ``email`` or ``phone``."""
+
     tenant: Annotated[str, msgspec.Meta(min_length=1, max_length=63)]
-    email: Annotated[str, msgspec.Meta(max_length=254)] | None = None
-    phone: Annotated[str, msgspec.Meta(pattern=r"^\+[1-9]\d{6,14}$")] | None = None
+    email: Email | msgspec.UnsetType = msgspec.UNSET
+    phone: Phone | msgspec.UnsetType = msgspec.UNSET
+
+
+# msgspec cannot say "exactly one of"; the OpenAPI schema does (the handler checks it too).
+MAGIC_LINK_BODY = Body(schema_extra={"one_of": [Schema(required=["email"]), Schema(required=["phone"])]})
 
 
 class SessionIn(msgspec.Struct, forbid_unknown_fields=True):
@@ -54,14 +67,16 @@ def _person_out(actor, person: dict) -> dict[str, Any]:
             "kind": actor.person_kind}
 
 
-@post("/api/auth/magic-link", status_code=202, opt={"public": True})
-async def request_magic_link(request: Request, data: MagicLinkIn) -> dict[str, bool]:
+@post("/api/auth/magic-link", status_code=202, opt={"public": True}, responses=error_responses(404, 422, 429))
+async def request_magic_link(request: Request, data: Annotated[MagicLinkIn, MAGIC_LINK_BODY]) -> dict[str, bool]:
     """Send a login link by email or SMS; answers the same whether or not the address is known."""
     state = request.app.state
-    if bool(data.email) == bool(data.phone):
+    email = data.email or None
+    phone = data.phone or None
+    if bool(email) == bool(phone):
         raise ApiError(422, "email_or_phone", "give exactly one of email or phone")
-    address = (data.email or "").strip().lower() or data.phone
-    if data.email is not None and "@" not in address:
+    address = (email or "").strip().lower() or phone
+    if email is not None and "@" not in address:
         raise ApiError(422, "bad_email", "that is not an email address")
     client_ip = request.client.host if request.client else "unknown"
     await state.rate_limiter.hit(f"ip:{client_ip}", state.settings.magic_link_per_ip)
@@ -71,7 +86,7 @@ async def request_magic_link(request: Request, data: MagicLinkIn) -> dict[str, b
                                          data.tenant)
         if tenant_row is None:
             raise ApiError(404, "tenant_not_found", f"no portal called {data.tenant!r}")
-        person = await _find_person(Store(conn, tenant_row["id"]), data.email and address, data.phone)
+        person = await _find_person(Store(conn, tenant_row["id"]), email and address, phone)
     if person is not None:
         kind, row = person
         token, _ = issue(state.settings.secret_key, "link", row["id"], kind, tenant_row["id"], row["token_version"],
@@ -79,7 +94,7 @@ async def request_magic_link(request: Request, data: MagicLinkIn) -> dict[str, b
         link = f"{state.settings.public_url.rstrip('/')}/t/{data.tenant}/login?token={token}"
         name = tenant_row["display_name"] or tenant_row["name"]
         text = f"Hi {row['name']}, open this link to log in to the {name} portal: {link}\nThe link works for 30 days."
-        await state.messenger.send(tenant_row["id"], "email" if data.email else "sms", address,
+        await state.messenger.send(tenant_row["id"], "email" if email else "sms", address,
                                    f"Your {name} portal login link", text, link)
     return {"sent": True}
 
@@ -97,15 +112,15 @@ async def _find_person(store: Store, email: str | None, phone: str | None) -> tu
     return None
 
 
-def _session_response(request: Request, token: str, expires_at: int, payload: SessionOut) -> Response:
+def _session_response(request: Request, token: str, expires_at: int, payload: SessionOut) -> Response[SessionOut]:
     secure = request.app.state.settings.public_url.startswith("https")
     cookie = Cookie(key=guards.SESSION_COOKIE, value=token, httponly=True, secure=secure, samesite="lax",
                     path="/", max_age=max(0, expires_at - int(time.time())))
     return Response(payload, cookies=[cookie])
 
 
-@post("/api/auth/session", status_code=200, opt={"public": True})
-async def create_session(request: Request, data: SessionIn) -> Response:
+@post("/api/auth/session", status_code=200, opt={"public": True}, responses=error_responses(401, 403))
+async def create_session(request: Request, data: SessionIn) -> Response[SessionOut]:
     """Exchange a login link's token for a 7-day session."""
     state = request.app.state
     try:
@@ -147,11 +162,12 @@ async def me(request: Request) -> dict[str, Any]:
 
 
 @post("/api/auth/logout", status_code=200, opt={"public": True})
-async def logout() -> Response:
+async def logout() -> Response[dict[str, bool]]:
     return Response({"ok": True}, cookies=[Cookie(key=guards.SESSION_COOKIE, value="", max_age=0, path="/")])
 
 
-@post("/api/admin/accounts/{account_id:str}/portal-view", status_code=200, guards=[guards.staff])
+@post("/api/admin/accounts/{account_id:str}/portal-view", status_code=200, guards=[guards.staff],
+      responses=error_responses(404))
 async def portal_view(request: Request, account_id: FromPath[str]) -> dict[str, Any]:
     """A read-only session showing one customer's portal, for staff helping on the phone."""
     actor = request.user
@@ -169,13 +185,13 @@ async def portal_view(request: Request, account_id: FromPath[str]) -> dict[str, 
             "url": f"{settings.public_url.rstrip('/')}/t/{slug}/view#session={token}"}
 
 
-@get("/api/dev/outbox", opt={"public": True})
-async def dev_outbox(request: Request, to: str | None = None, limit: int = 50) -> dict[str, Any]:
+@get("/api/dev/outbox", opt={"public": True}, responses=error_responses(404))
+async def dev_outbox(request: Request, to: str | None = None,
+                     limit: Annotated[int, Parameter(ge=1, le=500)] = 50) -> dict[str, Any]:
     """Messages recorded in dev mode (404 otherwise): how a newcomer gets a login link."""
     state = request.app.state
     if not state.settings.dev_mode:
         raise not_found("outbox")
-    limit = max(1, min(limit, 500))
     async with state.db.read() as conn:
         if to:
             rows = await conn.fetch("SELECT * FROM outbox WHERE recipient = ? ORDER BY created_at DESC LIMIT ?",
@@ -186,7 +202,7 @@ async def dev_outbox(request: Request, to: str | None = None, limit: int = 50) -
                                              "created_at")} | {"to": r["recipient"]} for r in rows]}
 
 
-@get("/api/public/tenants/{slug:str}", opt={"public": True})
+@get("/api/public/tenants/{slug:str}", opt={"public": True}, responses=error_responses(404))
 async def public_tenant(request: Request, slug: FromPath[str]) -> dict[str, Any]:
     """Branding, features, contact details and hours of a portal: what the login screen shows."""
     async with request.app.state.db.read() as conn:

@@ -8,8 +8,15 @@ mutation's writes back: nothing is extended and nothing is recorded.
 Bookkeeping (our choice): each paid extension gets its own invoice ("Rental R-1001 extension:
 3 days"), issued today, and the payment is allocated to it, so the account's statement shows a
 charge and its payment that cancel out instead of an unexplained credit. A card charge settles
-at once (invoice ``paid``); a bank debit comes back ``processing``, leaving the payment
-``pending`` and the invoice ``open`` until the webhook settles it.
+at once (invoice ``paid``).
+
+A default *bank account* is allowed too (our choice): the extension is granted at once and the
+debit comes back ``processing``, leaving the payment ``pending`` and the extension's invoice
+``open`` (its amount reserved, so it is not offered for payment again) until the webhook settles
+it. If the debit later fails, the invoice stays open — owed like any other invoice — and the
+account is told (`receipts.notices_in_tx`). Refusing bank accounts here would leave customers who
+pay by bank unable to extend without calling the office; the business carries the same risk as
+with net terms. Bank payments switched off for the tenant ⇒ rejected ``bank_unavailable``.
 
 A free extension (``daily_rate`` 0) charges nothing and records no payment.
 
@@ -47,12 +54,15 @@ class StripeExtensionCharger:
         defaults = await store.find("payment_method", account_id=account["id"], default=True)
         if not defaults or not account.get("stripe_customer_id"):
             raise Rejected("no_payment_method",
-                           "extensions are charged to your default saved card: add one under Payment methods")
+                           "extensions are charged to your default saved card or bank account: "
+                           "add one under Payment methods")
         method = defaults[0]
         try:
+            method_type = self.provider.method_type(ctx.tenant, method)
             gateway = await self.provider.gateway()
         except ApiError as exc:
-            raise Rejected("payments_unavailable", exc.message) from None
+            raise Rejected(exc.code if exc.code == "bank_unavailable" else "payments_unavailable",
+                           exc.message) from None
         payment_id = new_id()
         try:
             result = await gateway.charge_async(
@@ -60,14 +70,16 @@ class StripeExtensionCharger:
                 ctx.tenant.get("currency") or "USD",
                 {"payment_id": payment_id, "tenant_id": ctx.actor.tenant_id, "account_id": account["id"],
                  "rental_id": rental["id"], "purpose": "rental_extension"},
-                True, f"haulport-payment-{payment_id}", kind=method["kind"])
+                True, f"haulport-payment-{payment_id}", method_type=method_type)
         except GatewayError as exc:
-            raise Rejected("payment_error", f"the card could not be charged: {exc.message}") from None
+            what = "bank account" if method["kind"] == "bank" else "card"
+            raise Rejected("payment_error", f"the {what} could not be charged: {exc.message}") from None
         if result.status == "failed":
-            reason = result.error_message or "your card was declined"
+            reason = result.error_message or ("the debit was refused" if method["kind"] == "bank"
+                                              else "your card was declined")
             if result.decline_code:
                 reason = f"{reason} ({result.decline_code.replace('_', ' ')})"
-            raise Rejected("card_declined", reason)
+            raise Rejected("card_declined" if method["kind"] == "card" else "payment_declined", reason)
         if result.status == "requires_action":
             raise Rejected("authentication_required",
                            "your bank wants to confirm this charge: extend from the portal with the card at hand, "

@@ -4,8 +4,8 @@ One `StripeGateway` per set of keys; it owns a `stripe.StripeClient` and never t
 SDK's globals, so tests can run several side by side (real Stripe, localstripe). The SDK is
 synchronous; every call also has an ``…_async`` twin that runs it in a worker thread.
 
-Charges follow PROTOCOL.md "Payments": Stripe.js saves a card through a SetupIntent, the server
-creates and confirms a PaymentIntent with it. A decline is a `ChargeResult` with status
+Charges follow PROTOCOL.md "Payments": Stripe.js saves a card (or a bank account, e.g. SEPA
+Direct Debit) through a SetupIntent, the server creates and confirms a PaymentIntent with it. A decline is a `ChargeResult` with status
 ``failed`` and Stripe's reason, never an exception; `GatewayError` means Stripe could not be
 asked (outage, bad keys, a bug in the request), and the caller may retry with the same
 idempotency key.
@@ -31,9 +31,10 @@ import stripe
 
 ChargeStatus = Literal["succeeded", "requires_action", "processing", "failed"]
 
-# Stripe payment method type -> our payment_method.kind, and back for PaymentIntents.
+# Stripe payment method type -> our payment_method.kind. Which bank type a portal uses is the
+# ``stripe_bank_method`` setting (`server.billing.provider`); the gateway takes whichever it is given.
 _KIND_BY_TYPE = {"card": "card", "us_bank_account": "bank", "sepa_debit": "bank"}
-_TYPES_BY_KIND = {"card": ["card"], "bank": ["us_bank_account"]}
+BANK_TYPES = ("sepa_debit", "us_bank_account")
 
 
 class ChargeResult(msgspec.Struct, frozen=True):
@@ -105,12 +106,23 @@ class StripeGateway:
 
     # -- saved payment methods ---------------------------------------------------------------
 
-    def create_setup_intent(self, customer_id: str) -> tuple[str, str]:
-        """A SetupIntent for Stripe.js to save a method on: ``(setup_intent_id, client_secret)``."""
+    def create_setup_intent(
+        self, customer_id: str, method_types: Sequence[str] | None = None
+    ) -> tuple[str, str]:
+        """A SetupIntent for Stripe.js to save a method on: ``(setup_intent_id, client_secret)``.
+
+        ``method_types``: e.g. ``["card"]`` (the default given to the constructor) or
+        ``["sepa_debit"]``; ``usage=off_session`` makes the saved method (and, for bank debits, the
+        mandate the customer accepts) reusable for later charges.
+        """
+        types = list(method_types) if method_types is not None else self._setup_method_types
+        unknown = [t for t in types if t not in _KIND_BY_TYPE]
+        if not types or unknown:
+            raise ValueError(f"unsupported payment method types {types!r}")
         params = {
             "customer": customer_id,
             "usage": "off_session",
-            "payment_method_types": self._setup_method_types,
+            "payment_method_types": types,
         }
         with _stripe_errors():
             intent = self._client.v1.setup_intents.create(params=params)
@@ -145,6 +157,15 @@ class StripeGateway:
                 )
         return _describe_method(method)
 
+    def attached_method(self, customer_id: str, payment_method_id: str) -> dict:
+        """A method attached to ``customer_id`` outside the portal (e.g. by the office in Stripe's
+        dashboard), read back from Stripe; ``unsupported_payment_method`` for types we do not take."""
+        with _stripe_errors():
+            method = self._client.v1.payment_methods.retrieve(payment_method_id)
+        if method.customer != customer_id:
+            raise GatewayError("setup_intent_mismatch", "This payment method belongs to another customer.")
+        return _describe_method(method)
+
     def detach_method(self, payment_method_id: str) -> None:
         """Remove a saved method from its customer; a method already gone is fine."""
         with _stripe_errors():
@@ -169,21 +190,26 @@ class StripeGateway:
         off_session: bool,
         idempotency_key: str,
         *,
-        kind: str = "card",
+        method_type: str = "card",
     ) -> ChargeResult:
-        """Create and confirm a PaymentIntent on a saved method; declines come back ``failed``."""
+        """Create and confirm a PaymentIntent on a saved method; declines come back ``failed``.
+
+        ``method_type`` is the saved method's Stripe type (``card``, ``sepa_debit``,
+        ``us_bank_account``). A bank debit usually comes back ``processing``: Stripe settles it
+        days later and says so by webhook (``payment_intent.succeeded`` / ``payment_failed``).
+        """
         if type(amount_cents) is not int or amount_cents <= 0:
             raise ValueError(f"amount_cents must be a positive int, not {amount_cents!r}")
         if not (customer_id and payment_method_id and idempotency_key):
             raise ValueError("customer_id, payment_method_id and idempotency_key are required")
-        if kind not in _TYPES_BY_KIND:
-            raise ValueError(f"kind must be 'card' or 'bank', not {kind!r}")
+        if method_type not in _KIND_BY_TYPE:
+            raise ValueError(f"unsupported payment method type {method_type!r}")
         params: dict[str, Any] = {
             "amount": amount_cents,
             "currency": currency.lower(),
             "customer": customer_id,
             "payment_method": payment_method_id,
-            "payment_method_types": _TYPES_BY_KIND[kind],
+            "payment_method_types": [method_type],
             "metadata": {key: str(value) for key, value in metadata.items()},
             "confirm": True,
         }
@@ -257,8 +283,10 @@ class StripeGateway:
     async def ensure_customer_async(self, account: Mapping[str, Any]) -> str:
         return await asyncio.to_thread(self.ensure_customer, account)
 
-    async def create_setup_intent_async(self, customer_id: str) -> tuple[str, str]:
-        return await asyncio.to_thread(self.create_setup_intent, customer_id)
+    async def create_setup_intent_async(
+        self, customer_id: str, method_types: Sequence[str] | None = None
+    ) -> tuple[str, str]:
+        return await asyncio.to_thread(self.create_setup_intent, customer_id, method_types)
 
     async def saved_method_from_setup_intent_async(
         self, customer_id: str, setup_intent_id: str
@@ -266,6 +294,9 @@ class StripeGateway:
         return await asyncio.to_thread(
             self.saved_method_from_setup_intent, customer_id, setup_intent_id
         )
+
+    async def attached_method_async(self, customer_id: str, payment_method_id: str) -> dict:
+        return await asyncio.to_thread(self.attached_method, customer_id, payment_method_id)
 
     async def detach_method_async(self, payment_method_id: str) -> None:
         await asyncio.to_thread(self.detach_method, payment_method_id)
@@ -311,16 +342,22 @@ def _describe_method(method: Any) -> dict:
             "unsupported_payment_method", f"{method.type} payment methods are not supported."
         )
     details = getattr(method, method.type)
+    country = getattr(details, "country", None)
     if method.type == "card":
         brand, exp_month, exp_year = details.brand, details.exp_month, details.exp_year
     else:
-        brand = getattr(details, "bank_name", None) or getattr(details, "bank_code", None)
+        # us_bank_account names the bank; sepa_debit only has a bank code, which means nothing
+        # to a customer, so its brand stays empty and the country (from the IBAN) is shown.
+        brand = getattr(details, "bank_name", None) or ""
         exp_month = exp_year = None
+        if method.type == "us_bank_account":
+            country = country or "US"
     return {
         "stripe_payment_method_id": method.id,
         "kind": kind,
-        "brand": brand,
-        "last4": details.last4,
+        "brand": brand or "",
+        "last4": details.last4 or "",
+        "country": (country or "").upper(),
         "exp_month": exp_month,
         "exp_year": exp_year,
     }

@@ -52,6 +52,18 @@ Doing in a test what the browser would do (no Stripe.js needed)
    ``success="false"`` leaves it ``requires_payment_method`` with
    ``last_payment_error.code == "payment_intent_authentication_failure"``.
 
+Bank debits: SEPA Direct Debit only (no ``us_bank_account``, so no US ACH). A SetupIntent with
+``payment_method_types=["sepa_debit"]`` is confirmed with ``payment_method_data={"type":
+"sepa_debit", "sepa_debit": {"iban": …}, "billing_details": {"name", "email"}}`` (the stand-in's
+``confirmSepaDebitSetup`` posts exactly that). Any IBAN of 14‥34 characters saves; charging
+``DE62370400440532013001`` fails. Two fixes are applied here (see `_patch_sepa_debits`) so a
+debit behaves like Stripe's: localstripe 1.15.10 reports a good SEPA PaymentIntent
+``succeeded`` at once (it marks the charge succeeded before its own delayed settlement), and
+fails a bad one with the card message "Your card was declined.". Patched, a debit is
+``processing`` for ``--debit-settle-s`` seconds (default `DEBIT_SETTLE_S`), then ``succeeded`` or
+``requires_payment_method`` with ``last_payment_error.code == "insufficient_funds"``, and the
+``payment_intent.succeeded`` / ``payment_failed`` event follows (delivered ~1 s later).
+
 Card numbers localstripe knows (every card reports brand ``visa``, country ``FR``):
 declined when set up or attached (402 ``card_declined``, setup intent ⇒ ``canceled``) —
 4000000000000002, …9995, …9987, …9979, …0069, …0127, …0119, 4242424242424241; saved fine but
@@ -81,6 +93,12 @@ from collections.abc import Iterator
 # localstripe accepts any key of this shape; the Stripe.js stand-in needs a pk_ one.
 SECRET_KEY = "sk_test_localstripe"
 PUBLISHABLE_KEY = "pk_test_localstripe"
+# How long a SEPA debit stays "processing" before it clears (or fails), in seconds. The environment
+# variable LOCALSTRIPE_DEBIT_SETTLE_S changes it for a whole server (browser tests, a demo).
+DEBIT_SETTLE_S = float(os.environ.get("LOCALSTRIPE_DEBIT_SETTLE_S") or 1.0)
+# SEPA test IBANs: one that clears, one whose debits fail (localstripe's own choice of failing IBAN).
+IBAN_OK = "DE89370400440532013000"
+IBAN_FAILS = "DE62370400440532013001"
 
 
 class LocalStripeError(RuntimeError):
@@ -98,6 +116,7 @@ def start_localstripe(
     *,
     log_path: str | None = None,
     timeout: float = 15.0,
+    debit_settle_s: float = DEBIT_SETTLE_S,
 ) -> tuple[subprocess.Popen, str]:
     """Start localstripe in a child process and return it with its base URL once it answers.
 
@@ -105,7 +124,8 @@ def start_localstripe(
     delivery results) are appended there; otherwise only errors are kept, to explain a failed start.
     """
     log = open(log_path, "ab+") if log_path else tempfile.TemporaryFile()
-    args = [sys.executable, os.path.abspath(__file__), "--host", host, "--port", str(port)]
+    args = [sys.executable, os.path.abspath(__file__), "--host", host, "--port", str(port),
+            "--debit-settle-s", str(debit_settle_s)]
     if log_path:
         args.append("--access-log")
     with log:  # the child keeps its own descriptor
@@ -230,6 +250,7 @@ def _serve(argv: list[str] | None = None) -> None:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--access-log", action="store_true")
+    parser.add_argument("--debit-settle-s", type=float, default=DEBIT_SETTLE_S)
     args = parser.parse_args(argv)
 
     import logging
@@ -239,6 +260,7 @@ def _serve(argv: list[str] | None = None) -> None:
 
     # Keep the store in this process only; see the module docstring.
     resources.Store.dump_to_disk = lambda self: None
+    _patch_sepa_debits(resources, args.debit_settle_s)
 
     family = socket.AF_INET6 if ":" in args.host else socket.AF_INET
     sock = socket.create_server((args.host, args.port), family=family)
@@ -250,6 +272,46 @@ def _serve(argv: list[str] | None = None) -> None:
         access_log.setLevel(logging.INFO)
         access_log.addHandler(logging.StreamHandler())
     web.run_app(server.app, sock=sock, print=None, access_log=access_log)
+
+
+def _patch_sepa_debits(resources, settle_s: float) -> None:
+    """Make localstripe's SEPA debits asynchronous the way Stripe's are (see the module docstring).
+
+    Replaces ``Charge._initialize_charge`` for SEPA charges only (cards keep localstripe's own
+    behaviour): the charge stays ``pending`` — its PaymentIntent ``processing`` — for ``settle_s``
+    seconds, then succeeds (with its balance transaction, as localstripe's own settlement does) or
+    fails with Stripe's ``insufficient_funds`` code, and the PaymentIntent's callbacks emit the event.
+    """
+    import asyncio
+
+    Charge = resources.Charge
+    original = Charge._initialize_charge
+
+    def _initialize_charge(self, on_success=None, on_failure_now=None, on_failure_later=None):
+        if not self._is_async_payment_method() or not self.captured:
+            return original(self, on_success, on_failure_now, on_failure_later)
+        self.status = "pending"
+
+        async def clear():
+            await asyncio.sleep(settle_s)
+            if not self._authorized:
+                self.status = "failed"
+                self.failure_code = "insufficient_funds"
+                self.failure_message = "The customer's account has insufficient funds to cover this payment."
+                if on_failure_later:
+                    on_failure_later()
+                return
+            txn = resources.BalanceTransaction(
+                amount=self.amount, currency=self.currency, description=self.description,
+                exchange_rate=1.0, reporting_category="charge", source=self.id, type="charge")
+            self.balance_transaction = txn.id
+            self.status = "succeeded"
+            if on_success:
+                on_success()
+
+        asyncio.ensure_future(clear())
+
+    Charge._initialize_charge = _initialize_charge
 
 
 if __name__ == "__main__":

@@ -3,6 +3,10 @@
 A saved method is a synced ``payment_method`` row (its Stripe id is a secret field the clients
 never see); its ``id`` is what ``POST /api/payments`` takes as ``payment_method_id``. The first
 method an account saves becomes its default; the default is what ``rental.extend`` charges.
+
+Cards and bank accounts (``kind: bank``) are saved the same way: a SetupIntent for the kind's
+Stripe type (``card``, or the tenant's bank type from `StripeProvider.bank_method_for`), confirmed
+by Stripe.js (``confirmCardSetup`` / ``confirmSepaDebitSetup``), then kept here.
 """
 
 from __future__ import annotations
@@ -20,8 +24,9 @@ def method_view(row: dict[str, Any]) -> dict[str, Any]:
     expiry = f"{row['exp_month']:02d}/{row['exp_year'] % 100:02d}" if row.get("exp_month") and row.get("exp_year") \
         else None
     return {"id": row["id"], "account_id": row["account_id"], "kind": row["kind"], "brand": row["brand"],
-            "last4": row["last4"], "exp_month": row["exp_month"], "exp_year": row["exp_year"], "expiry": expiry,
-            "default": row["default"], "created_at": row["created_at"]}
+            "last4": row["last4"], "country": row.get("country") or "", "exp_month": row["exp_month"],
+            "exp_year": row["exp_year"], "expiry": expiry, "default": row["default"],
+            "created_at": row["created_at"]}
 
 
 async def list_methods(state: Any, tenant_id: str, account_id: str) -> list[dict[str, Any]]:
@@ -53,13 +58,15 @@ async def customer_for(state: Any, gateway: StripeGateway, tenant_id: str, accou
     return customer
 
 
-async def create_setup_intent(state: Any, gateway: StripeGateway, tenant_id: str, account_id: str) -> dict[str, str]:
+async def create_setup_intent(state: Any, gateway: StripeGateway, tenant_id: str, account_id: str,
+                              method_type: str = "card") -> dict[str, str]:
+    """A SetupIntent on the account's customer for one Stripe type (``card``, ``sepa_debit`` …)."""
     customer = await customer_for(state, gateway, tenant_id, account_id)
     try:
-        setup_intent_id, client_secret = await gateway.create_setup_intent_async(customer)
+        setup_intent_id, client_secret = await gateway.create_setup_intent_async(customer, [method_type])
     except GatewayError as exc:
         raise gateway_error(exc) from None
-    return {"client_secret": client_secret, "setup_intent_id": setup_intent_id}
+    return {"client_secret": client_secret, "setup_intent_id": setup_intent_id, "method_type": method_type}
 
 
 async def upsert_method(store: Store, account_id: str, described: dict[str, Any], make_default: bool = False

@@ -17,6 +17,11 @@ If Stripe cannot be reached in step 2, the payment stays ``pending``, the claim 
 immediate retry with the same key (which resends the same Stripe idempotency key) and the answer is
 ``503 payment_gateway_unavailable``. A claim whose owner died mid-charge is taken over after
 `STALE_CLAIM_S`.
+
+A saved bank account is charged the same way, with ``payment_method_types`` = the portal's bank
+type (``sepa_debit`` / ``us_bank_account``). Stripe answers ``processing``: the payment stays
+``pending`` (its amount reserved on the invoices, see `payments`), the answer says ``processing``,
+and the ``payment_intent.succeeded`` / ``payment_failed`` webhook settles it later (`webhooks`).
 """
 
 from __future__ import annotations
@@ -34,7 +39,7 @@ from server.billing.payments import (
     failure_text, method_reference, next_free_number, plan_custom_allocations, plan_invoice_allocations, settle,
 )
 from server.billing.provider import StripeProvider
-from server.billing.receipts import add_receipt_notifications, send_receipt
+from server.billing.receipts import notices_in_tx, send_notice
 from server.db.store import Store, now_iso
 from server.errors import ApiError, not_found
 
@@ -99,8 +104,9 @@ async def _replay(state: Any, tenant_id: str, attempt: dict[str, Any]) -> dict[s
     return stored
 
 
-async def _claim(state: Any, actor: Any, tenant: dict[str, Any], attempt_id: str, fingerprint: str,
-                 data: PaymentIn) -> tuple[dict[str, Any] | None, dict[str, Any] | None, dict[str, Any] | None]:
+async def _claim(state: Any, provider: StripeProvider, actor: Any, tenant: dict[str, Any], attempt_id: str,
+                 fingerprint: str, data: PaymentIn
+                 ) -> tuple[dict[str, Any] | None, dict[str, Any] | None, dict[str, Any] | None]:
     """``(payment, method, None)`` when this request owns the key now, ``(None, None, attempt)`` when
     another request does."""
     async with state.db.write() as conn:
@@ -134,6 +140,7 @@ async def _claim(state: Any, actor: Any, tenant: dict[str, Any], attempt_id: str
         else:
             allocations = await plan_custom_allocations(store, tenant, data.account_id, data.amount)
         method = await _method_for(store, data)
+        provider.method_type(tenant, method)  # 422 bank_unavailable before anything is recorded
         payment = await store.insert("payment", {
             "number": await next_free_number(store, "payment", "PAY"), "account_id": data.account_id,
             "amount": sum(a["amount"] for a in allocations), "method": method["kind"], "status": "pending",
@@ -174,7 +181,7 @@ async def take_payment(state: Any, provider: StripeProvider, actor: Any, tenant:
     """Pay invoices with a saved method, at most once per Idempotency-Key."""
     gateway = await provider.gateway()
     attempt_id = f"{data.account_id}:{key}"
-    payment, method, attempt = await _claim(state, actor, tenant, attempt_id,
+    payment, method, attempt = await _claim(state, provider, actor, tenant, attempt_id,
                                             _fingerprint(actor.person_id, data), data)
     if attempt is not None:
         return await _wait_for_answer(state, actor.tenant_id, attempt)
@@ -187,6 +194,10 @@ async def take_payment(state: Any, provider: StripeProvider, actor: Any, tenant:
     elif method is None or not account["stripe_customer_id"]:
         result = ChargeResult(None, "failed", error_code="no_payment_method",
                               error_message="the saved payment method is gone; choose another")
+    elif method["kind"] == "bank" and provider.bank_method_for(tenant) is None:
+        # a claim taken over after the bank option was switched off: fail it rather than guess
+        result = ChargeResult(None, "failed", error_code="bank_unavailable",
+                              error_message=provider.bank_unavailable(tenant).message)
     else:
         try:
             result = await gateway.charge_async(
@@ -194,12 +205,12 @@ async def take_payment(state: Any, provider: StripeProvider, actor: Any, tenant:
                 tenant.get("currency") or "USD",
                 {"payment_id": payment["id"], "tenant_id": actor.tenant_id, "account_id": account["id"],
                  "payment_number": payment["number"]},
-                False, f"haulport-payment-{payment['id']}", kind=method["kind"])
+                False, f"haulport-payment-{payment['id']}", method_type=provider.method_type(tenant, method))
         except GatewayError as exc:
             if exc.code == "stripe_unavailable":
                 await _release(state, attempt_id)
                 raise ApiError(503, "payment_gateway_unavailable",
-                               "the card processor could not be reached; try again in a moment",
+                               "the payment processor could not be reached; try again in a moment",
                                headers={"Retry-After": "2"}) from None
             result = ChargeResult(None, "failed", error_code=exc.code, error_message=exc.message)
     return await _settle_and_answer(state, tenant, attempt_id, payment["id"], result)
@@ -230,14 +241,12 @@ async def _settle_and_answer(state: Any, tenant: dict[str, Any], attempt_id: str
         store = Store(conn, tenant["id"])
         await store.lock()
         payment = await store.get("payment", payment_id)
-        payment, newly_paid = await settle(store, payment, result)
-        if newly_paid:
-            await add_receipt_notifications(store, tenant, payment)
+        payment, change = await settle(store, payment, result)
+        notice = await notices_in_tx(store, tenant, payment, change, asynchronous=False)
         answer = answer_for(payment, result)
         await conn.execute("UPDATE payment_attempt SET response = ? WHERE id = ?", json.dumps(answer), attempt_id)
     await state.hub.after_commit(tenant["id"], store.changed)
-    if newly_paid:
-        await send_receipt(state, tenant, payment)
+    await send_notice(state, tenant, payment, notice)
     return answer
 
 
@@ -259,10 +268,8 @@ async def refresh_payment(state: Any, provider: StripeProvider, actor: Any, tena
         store = Store(conn, actor.tenant_id)
         await store.lock()
         payment = await store.get("payment", payment_id)
-        payment, newly_paid = await settle(store, payment, result)
-        if newly_paid:
-            await add_receipt_notifications(store, tenant, payment)
+        payment, change = await settle(store, payment, result)
+        notice = await notices_in_tx(store, tenant, payment, change, asynchronous=True)
     await state.hub.after_commit(actor.tenant_id, store.changed)
-    if newly_paid:
-        await send_receipt(state, tenant, payment)
+    await send_notice(state, tenant, payment, notice)
     return answer_for(payment, result)

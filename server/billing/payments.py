@@ -13,6 +13,13 @@ Pure bookkeeping over a `Store` (one transaction); no Stripe calls here.
 Balances are checked when the payment is planned and again when it settles: if another payment
 paid an invoice in between, the allocation is cut to what is still owed and the rest stays on the
 payment as unapplied credit (the receipt shows it), never a negative balance.
+
+Bank debits (our choice): a debit Stripe is still processing leaves the payment ``pending`` and
+the invoice's ``balance`` untouched — the books say what has been received — but the amount is
+*reserved*: `processing_by_invoice` counts it, the planners refuse to allocate it a second time
+(``payment_processing`` / ``amount_exceeds_balance``), and the PWA shows the invoice as
+"Processing". When the debit clears, `settle` applies it like a card payment; when it fails the
+reservation simply ends (the payment is ``failed``), so the invoice is payable again in full.
 """
 
 from __future__ import annotations
@@ -51,11 +58,25 @@ def _amount_error(message: str, **details: Any) -> ApiError:
     return ApiError(422, "invalid_amount", message, details)
 
 
+async def processing_by_invoice(store: Store, account_id: str) -> dict[str, int]:
+    """Cents per invoice of the account's bank debits that Stripe is still processing (pending bank
+    payments with a PaymentIntent). A pending payment Stripe never got (it could not be reached)
+    reserves nothing: the same Idempotency-Key retries it, or it is abandoned."""
+    out: dict[str, int] = {}
+    for payment in await store.find("payment", account_id=account_id, status="pending", method="bank"):
+        if not payment.get("stripe_payment_intent_id"):
+            continue
+        for allocation in payment["allocations"]:
+            out[allocation["invoice_id"]] = out.get(allocation["invoice_id"], 0) + allocation["amount"]
+    return out
+
+
 async def plan_invoice_allocations(store: Store, tenant: dict[str, Any], account_id: str,
                                    requested: list[tuple[str, int]]) -> list[dict[str, Any]]:
     """``[(invoice_id, amount)]`` checked and returned as allocations."""
     if not requested:
         raise ApiError(422, "no_allocations", "choose at least one invoice to pay")
+    processing = await processing_by_invoice(store, account_id)
     seen: set[str] = set()
     out = []
     for invoice_id, amount in requested:
@@ -75,22 +96,36 @@ async def plan_invoice_allocations(store: Store, tenant: dict[str, Any], account
                            {"invoice_id": invoice_id})
         if amount <= 0:
             raise _amount_error("each amount must be more than zero", invoice_id=invoice_id)
-        if amount > invoice["balance"]:
+        reserved = processing.get(invoice_id, 0)
+        left = invoice["balance"] - reserved
+        if reserved and left <= 0:
+            raise ApiError(422, "payment_processing",
+                           f"invoice {invoice['number']} is being paid by a bank debit that is still processing",
+                           {"invoice_id": invoice_id, "processing": reserved})
+        if amount > left:
+            details = {"invoice_id": invoice_id, "balance": left}
+            if reserved:
+                details["processing"] = reserved
             raise ApiError(422, "amount_exceeds_balance",
-                           f"invoice {invoice['number']} has only {invoice['balance']} cents left to pay",
-                           {"invoice_id": invoice_id, "balance": invoice["balance"]})
+                           f"invoice {invoice['number']} has only {left} cents left to pay"
+                           + (f" ({reserved} cents are a bank debit still processing)" if reserved else ""),
+                           details)
         out.append({"invoice_id": invoice_id, "amount": amount})
     return out
 
 
 async def plan_custom_allocations(store: Store, tenant: dict[str, Any], account_id: str,
                                   amount: int | None) -> list[dict[str, Any]]:
-    """One amount spread over the open invoices, oldest first."""
+    """One amount spread over the open invoices, oldest first (bank debits still processing are
+    not owed again)."""
     if amount is None or amount <= 0:
         raise _amount_error("the amount must be more than zero")
-    invoices = [i for i in await store.find("invoice", account_id=account_id) if invoice_payable(tenant, i)]
+    processing = await processing_by_invoice(store, account_id)
+    payable = [i for i in await store.find("invoice", account_id=account_id) if invoice_payable(tenant, i)]
+    owed = {i["id"]: i["balance"] - processing.get(i["id"], 0) for i in payable}
+    invoices = [i for i in payable if owed[i["id"]] > 0]
     invoices.sort(key=lambda i: (i.get("issued_on") or "", i.get("due_on") or "", i.get("number") or ""))
-    open_balance = sum(i["balance"] for i in invoices)
+    open_balance = sum(owed[i["id"]] for i in invoices)
     if amount > open_balance:
         raise ApiError(422, "amount_exceeds_balance", "that is more than the open balance",
                        {"open_balance": open_balance})
@@ -98,7 +133,7 @@ async def plan_custom_allocations(store: Store, tenant: dict[str, Any], account_
     for invoice in invoices:
         if left == 0:
             break
-        take = min(left, invoice["balance"])
+        take = min(left, owed[invoice["id"]])
         out.append({"invoice_id": invoice["id"], "amount": take})
         left -= take
     return out
@@ -120,14 +155,19 @@ async def apply_to_invoices(store: Store, allocations: list[dict[str, Any]]) -> 
     return applied
 
 
-async def settle(store: Store, payment: dict[str, Any], outcome: Outcome) -> tuple[dict[str, Any], bool]:
-    """Record a Stripe outcome on a payment read in this transaction; ``(payment, newly_succeeded)``.
+Change = Literal["succeeded", "failed"] | None
+
+
+async def settle(store: Store, payment: dict[str, Any], outcome: Outcome) -> tuple[dict[str, Any], Change]:
+    """Record a Stripe outcome on a payment read in this transaction; ``(payment, change)`` where
+    ``change`` is ``"succeeded"`` / ``"failed"`` when this call moved the payment there, else None.
 
     A succeeded payment never changes again here; a failed one only moves to succeeded (Stripe
-    says the money moved, e.g. after a timeout we took for a failure).
+    says the money moved, e.g. after a timeout we took for a failure). ``processing`` (a bank
+    debit on its way) changes nothing but the PaymentIntent id: the payment stays ``pending``.
     """
     if payment["status"] in ("succeeded", "refunded"):
-        return payment, False
+        return payment, None
     changes: dict[str, Any] = {}
     if outcome.payment_intent_id and payment.get("stripe_payment_intent_id") != outcome.payment_intent_id:
         changes["stripe_payment_intent_id"] = outcome.payment_intent_id
@@ -135,13 +175,14 @@ async def settle(store: Store, payment: dict[str, Any], outcome: Outcome) -> tup
         applied = await apply_to_invoices(store, payment["allocations"])
         payment = await store.update("payment", payment, **changes, status="succeeded", paid_at=now_iso(),
                                      allocations=applied, failure_reason="")
-        return payment, True
-    if outcome.status == "failed":
-        if payment["status"] != "failed":
-            changes.update(status="failed", failure_reason=failure_text(outcome))
+        return payment, "succeeded"
+    change: Change = None
+    if outcome.status == "failed" and payment["status"] != "failed":
+        changes.update(status="failed", failure_reason=failure_text(outcome))
+        change = "failed"
     if changes:
         payment = await store.update("payment", payment, **changes)
-    return payment, False
+    return payment, change
 
 
 async def next_free_number(store: Store, entity: str, prefix: str) -> str:
@@ -157,6 +198,9 @@ def failure_text(outcome: Outcome) -> str:
 
 
 def method_reference(method: dict[str, Any]) -> str:
-    """How a payment's method is shown: "Visa •••• 4242", "Bank •••• 6789"."""
-    brand = (method.get("brand") or ("Bank" if method.get("kind") == "bank" else "Card")).title()
-    return f"{brand} •••• {method.get('last4') or '????'}"
+    """How a payment's method is shown: "Visa •••• 4242", "Stripe Test Bank •••• 6789", "Bank DE •••• 3000"."""
+    last4 = method.get("last4") or "????"
+    if method.get("kind") == "bank":
+        name = (method.get("brand") or "").title() or " ".join(filter(None, ["Bank", method.get("country") or ""]))
+        return f"{name} •••• {last4}"
+    return f"{(method.get('brand') or 'Card').title()} •••• {last4}"

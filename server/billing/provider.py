@@ -6,6 +6,11 @@
   webhooks pointed back at ``{public_url}/api/stripe/webhook``. This is test mode: no real money,
   the PWA is told so by ``GET /api/payments/config`` and loads localstripe's Stripe.js stand-in.
 - neither: payments are off and answer ``503 payments_unavailable``.
+
+Bank accounts (``stripe_bank_method``): ``sepa_debit`` (SEPA Direct Debit, collected in EUR),
+``us_bank_account`` (US ACH, collected in USD) or ``off``. The Stripe account must have that
+payment method type switched on. A tenant is offered bank payments only when its currency is the
+one the method collects (Stripe refuses e.g. a SEPA debit in USD); `bank_method_for` says which.
 """
 
 from __future__ import annotations
@@ -25,12 +30,18 @@ from server.billing.localstripe_runner import (
     stop_localstripe,
     stripe_js_url,
 )
+from server.documents.formatting import currency_of
 from server.errors import ApiError
 from server.settings import Settings
 
 log = logging.getLogger("haulport.billing")
 STRIPE_JS = "https://js.stripe.com/v3/"
 DEV_WEBHOOK_SECRET = "whsec_haulport_localstripe"
+
+
+# The currency each bank debit scheme collects in.
+BANK_CURRENCY = {"sepa_debit": "EUR", "us_bank_account": "USD"}
+BANK_NAMES = {"sepa_debit": "SEPA Direct Debit", "us_bank_account": "US bank account (ACH)"}
 
 
 def payments_unavailable(message: str = "card payments are not set up for this portal") -> ApiError:
@@ -76,6 +87,34 @@ class StripeProvider:
         key = self.settings.stripe_secret_key
         return self.mode == "localstripe" or key.startswith(("sk_test_", "rk_test_"))
 
+    def bank_method_for(self, tenant: dict[str, Any]) -> str | None:
+        """The Stripe type bank accounts are for this tenant (``sepa_debit`` | ``us_bank_account``),
+        or None when bank payments are off, or cannot collect the tenant's currency."""
+        method = self.settings.stripe_bank_method
+        if not self.available or method == "off":
+            return None
+        return method if currency_of(tenant) == BANK_CURRENCY[method] else None
+
+    def bank_unavailable(self, tenant: dict[str, Any]) -> ApiError:
+        """Why this tenant cannot use bank accounts, as a 422 ``bank_unavailable``."""
+        method = self.settings.stripe_bank_method
+        if not self.available or method == "off":
+            message = "this portal takes cards only; bank account payments are not switched on"
+        else:
+            message = (f"{BANK_NAMES[method]} collects {BANK_CURRENCY[method]}, "
+                       f"but this portal bills in {currency_of(tenant)}: pay by card")
+        return ApiError(422, "bank_unavailable", message)
+
+    def method_type(self, tenant: dict[str, Any], method: dict[str, Any]) -> str:
+        """The Stripe payment method type to charge a saved method with; 422 for a bank account
+        when bank payments are off for the tenant."""
+        if method["kind"] != "bank":
+            return "card"
+        bank = self.bank_method_for(tenant)
+        if bank is None:
+            raise self.bank_unavailable(tenant)
+        return bank
+
     async def gateway(self) -> StripeGateway:
         """The gateway, starting localstripe first if this is its first use; 503 when payments are off."""
         if self._gateway is not None:
@@ -104,17 +143,19 @@ class StripeProvider:
         self._gateway = StripeGateway(SECRET_KEY, base_url, secret)
         log.warning("payments in TEST MODE: local Stripe stand-in at %s (no real cards are charged)", base_url)
 
-    async def public_config(self) -> dict[str, Any]:
-        """What the PWA needs to load Stripe.js: ``publishable_key``, ``stripe_js_url``, ``test_mode``."""
+    async def public_config(self, tenant: dict[str, Any]) -> dict[str, Any]:
+        """What the PWA needs to load Stripe.js: ``publishable_key``, ``stripe_js_url``, ``test_mode``,
+        and ``bank_method``: the bank account type this tenant's customers may use (None: cards only)."""
         if not self.available:
             raise payments_unavailable()
+        bank = {"bank_method": self.bank_method_for(tenant)}
         if self.mode == "localstripe":
             await self.gateway()
             return {"publishable_key": self.settings.stripe_publishable_key or PUBLISHABLE_KEY,
                     "stripe_js_url": self.settings.stripe_js_url or stripe_js_url(self._local_url),
-                    "test_mode": True}
+                    "test_mode": True, **bank}
         return {"publishable_key": self.settings.stripe_publishable_key,
-                "stripe_js_url": self.settings.stripe_js_url or STRIPE_JS, "test_mode": self.test_mode}
+                "stripe_js_url": self.settings.stripe_js_url or STRIPE_JS, "test_mode": self.test_mode, **bank}
 
     async def close(self) -> None:
         self._closed = True

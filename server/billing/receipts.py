@@ -1,10 +1,15 @@
-"""Telling the account's people that a payment went through: a bell notification (a synced row,
-written in the settling transaction) and, after the commit, an email (or SMS) with the receipt link."""
+"""Telling the account's people that a payment went through — or that a bank debit they were told
+is processing later failed: a bell notification (a synced row, written in the settling transaction)
+and, after the commit, an email (or SMS), with the receipt link for a payment received.
+
+`notices_in_tx` / `send_notice` are the pair the settling paths call (webhook, status check):
+which notice a settlement deserves is decided once, in the transaction that made the change, so
+each is sent exactly once however many times Stripe repeats itself."""
 
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import Any, Literal
 
 from server.db.store import Store
 from server.documents.formatting import format_money
@@ -56,3 +61,60 @@ async def send_receipt(state: Any, tenant: dict[str, Any], payment: dict[str, An
                 await state.messenger.send(tenant["id"], "sms", contact["phone"], title, text, link)
     except Exception:  # a receipt must never fail the payment that caused it
         log.exception("sending the receipt of payment %s failed", payment.get("id"))
+
+
+Notice = Literal["receipt", "bank_failure"] | None
+
+
+async def _failure_summary(store: Store, tenant: dict[str, Any], payment: dict[str, Any]) -> tuple[str, str]:
+    money = format_money(payment["amount"], tenant.get("currency") or "USD")
+    numbers = []
+    for allocation in payment["allocations"]:
+        invoice = await store.get("invoice", allocation["invoice_id"])
+        if invoice is not None:
+            numbers.append(invoice["number"])
+    title = f"Bank payment {payment['number']} failed: {money}"
+    reason = (payment.get("failure_reason") or "the bank did not pay it").rstrip(".")
+    still_open = f" {', '.join(numbers)} {'is' if len(numbers) == 1 else 'are'} still open." if numbers else ""
+    body = f"{reason}.{still_open} Please pay by card or with another bank account."
+    return title, body
+
+
+async def notices_in_tx(store: Store, tenant: dict[str, Any], payment: dict[str, Any], change: str | None,
+                        *, asynchronous: bool) -> Notice:
+    """The notification rows a settlement calls for, written in its transaction; returns what
+    `send_notice` must send after the commit. ``asynchronous``: the outcome came later (webhook,
+    status check) rather than in the answer to the customer's own Pay request."""
+    if change == "succeeded":
+        await add_receipt_notifications(store, tenant, payment)
+        return "receipt"
+    if change == "failed" and asynchronous and payment.get("method") == "bank":
+        title, body = await _failure_summary(store, tenant, payment)
+        for contact in await _company_contacts(store, payment["account_id"]):
+            await store.insert("notification", {"contact_id": contact["id"], "account_id": payment["account_id"],
+                                                "kind": "payment_failed", "title": title, "body": body,
+                                                "link": "/invoices?tab=payments"})
+        return "bank_failure"
+    return None
+
+
+async def send_notice(state: Any, tenant: dict[str, Any], payment: dict[str, Any], notice: Notice) -> None:
+    """After the commit: the receipt, or the failed-debit message; never raises."""
+    if notice == "receipt":
+        await send_receipt(state, tenant, payment)
+    elif notice == "bank_failure":
+        try:
+            async with state.db.read() as conn:
+                store = Store(conn, tenant["id"])
+                contacts = await _company_contacts(store, payment["account_id"])
+                title, body = await _failure_summary(store, tenant, payment)
+            name = tenant.get("display_name") or tenant["name"]
+            link = f"{state.settings.public_url.rstrip('/')}/t/{tenant['slug']}/invoices?tab=payments"
+            text = f"{title}\n{body}\n{link}"
+            for contact in contacts:
+                if contact.get("email"):
+                    await state.messenger.send(tenant["id"], "email", contact["email"], f"{name}: {title}", text, link)
+                elif contact.get("phone"):
+                    await state.messenger.send(tenant["id"], "sms", contact["phone"], title, text, link)
+        except Exception:
+            log.exception("telling the account that payment %s failed did not work", payment.get("id"))

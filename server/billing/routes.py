@@ -12,11 +12,11 @@ checked with Stripe and settled, for when a webhook cannot reach the server).
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Annotated, Any, Literal
 
 import msgspec
 from litestar import Request, delete, get, post
-from litestar.params import FromPath
+from litestar.params import FromPath, HeaderParameter
 
 from server.auth import guards
 from server.billing import methods
@@ -25,13 +25,20 @@ from server.billing.gateway import InvalidWebhook
 from server.billing.payment_flow import PaymentIn, refresh_payment, take_payment
 from server.billing.provider import StripeProvider, payments_unavailable
 from server.billing.webhooks import handle_event
-from server.errors import ApiError, not_found
+from server.errors import ApiError, error_responses, not_found
 
 IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,200}$")
+# Documented as required; a missing one reaches the handler (None), which answers idempotency_key_required.
+IdempotencyKey = Annotated[str | None, HeaderParameter(
+    name="Idempotency-Key", required=True, pattern=IDEMPOTENCY_KEY.pattern,
+    description="a fresh UUID per payment: the same key always means the same payment")]
+StripeSignature = Annotated[str | None, HeaderParameter(
+    name="Stripe-Signature", required=True, description="Stripe's signature of the body (checked)")]
 
 
-class AccountIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+class SetupIntentIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     account_id: str
+    kind: Literal["card", "bank"] = "card"
 
 
 class SaveMethodIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
@@ -55,11 +62,12 @@ def _billing_account(request: Request, account_id: str) -> None:
 
 @get("/api/payments/config", guards=[guards.portal_or_staff])
 async def payments_config(request: Request) -> dict[str, Any]:
-    """``publishable_key``, ``stripe_js_url`` and ``test_mode`` (no real money moves) for the PWA."""
-    return await _provider(request).public_config()
+    """``publishable_key``, ``stripe_js_url``, ``test_mode`` (no real money moves) and ``bank_method``
+    (``sepa_debit`` | ``us_bank_account`` | null: which bank accounts this portal takes) for the PWA."""
+    return await _provider(request).public_config(request.scope["tenant"])
 
 
-@get("/api/payments/methods", guards=[guards.company_user])
+@get("/api/payments/methods", guards=[guards.company_user], responses=error_responses(404))
 async def list_payment_methods(request: Request, account_id: str) -> dict[str, Any]:
     """The account's saved methods: ``{"methods": [{id, kind, brand, last4, exp_month, exp_year, expiry,
     default}]}``, oldest first."""
@@ -67,15 +75,28 @@ async def list_payment_methods(request: Request, account_id: str) -> dict[str, A
     return {"methods": await methods.list_methods(request.app.state, request.user.tenant_id, account_id)}
 
 
-@post("/api/payments/setup-intent", status_code=200, guards=[guards.company_user])
-async def create_setup_intent(request: Request, data: AccountIn) -> dict[str, str]:
-    """A SetupIntent for Stripe.js ``confirmCardSetup``: ``{"client_secret", "setup_intent_id"}``."""
+@post("/api/payments/setup-intent", status_code=200, guards=[guards.company_user],
+      responses=error_responses(404, 422))
+async def create_setup_intent(request: Request, data: SetupIntentIn) -> dict[str, str]:
+    """A SetupIntent to save a card (``kind: card``, the default; Stripe.js ``confirmCardSetup``) or a
+    bank account (``kind: bank``; ``confirmSepaDebitSetup`` for ``sepa_debit``):
+    ``{"client_secret", "setup_intent_id", "method_type"}``. 422 ``bank_unavailable`` when this
+    portal takes no bank accounts."""
     _billing_account(request, data.account_id)
-    gateway = await _provider(request).gateway()
-    return await methods.create_setup_intent(request.app.state, gateway, request.user.tenant_id, data.account_id)
+    provider = _provider(request)
+    if not provider.available:
+        raise payments_unavailable()
+    method_type = "card"
+    if data.kind == "bank":
+        method_type = provider.bank_method_for(request.scope["tenant"]) or ""
+        if not method_type:
+            raise provider.bank_unavailable(request.scope["tenant"])
+    gateway = await provider.gateway()
+    return await methods.create_setup_intent(request.app.state, gateway, request.user.tenant_id, data.account_id,
+                                             method_type)
 
 
-@post("/api/payments/methods", status_code=201, guards=[guards.company_user])
+@post("/api/payments/methods", status_code=201, guards=[guards.company_user], responses=error_responses(404, 422))
 async def save_payment_method(request: Request, data: SaveMethodIn) -> dict[str, Any]:
     """Keep the method a confirmed SetupIntent saved (idempotent); ``default: true`` makes it the default."""
     _billing_account(request, data.account_id)
@@ -84,23 +105,24 @@ async def save_payment_method(request: Request, data: SaveMethodIn) -> dict[str,
                                                 data.account_id, data.setup_intent_id, data.default)
 
 
-@delete("/api/payments/methods/{method_id:str}", status_code=204, guards=[guards.company_user])
+@delete("/api/payments/methods/{method_id:str}", status_code=204, guards=[guards.company_user],
+        responses=error_responses(404, 422))
 async def delete_payment_method(request: Request, method_id: FromPath[str]) -> None:
     """Detach a saved method at Stripe and forget it."""
     gateway = await _provider(request).gateway()
     await methods.delete_method(request.app.state, gateway, request.user, method_id)
 
 
-@post("/api/payments/methods/{method_id:str}/default", status_code=200, guards=[guards.company_user])
+@post("/api/payments/methods/{method_id:str}/default", status_code=200, guards=[guards.company_user],
+      responses=error_responses(404))
 async def make_default_method(request: Request, method_id: FromPath[str]) -> dict[str, Any]:
     return await methods.set_default(request.app.state, request.user, method_id)
 
 
-@post("/api/payments", status_code=200, guards=[guards.company_user])
-async def create_payment(request: Request, data: PaymentIn) -> dict[str, Any]:
+@post("/api/payments", status_code=200, guards=[guards.company_user], responses=error_responses(404, 409, 422))
+async def create_payment(request: Request, data: PaymentIn, key: IdempotencyKey = None) -> dict[str, Any]:
     """Pay invoices (``mode: invoices``) or an amount oldest-invoice-first (``mode: custom``) with a
     saved method. Needs an ``Idempotency-Key`` header: the same key always means the same payment."""
-    key = request.headers.get("idempotency-key")
     if not key:
         raise ApiError(400, "idempotency_key_required", "send an Idempotency-Key header (a fresh UUID per payment)")
     if not IDEMPOTENCY_KEY.match(key):
@@ -115,7 +137,7 @@ async def create_payment(request: Request, data: PaymentIn) -> dict[str, Any]:
     return await take_payment(request.app.state, provider, request.user, tenant, key, data)
 
 
-@get("/api/payments/{payment_id:str}", guards=[guards.company_user])
+@get("/api/payments/{payment_id:str}", guards=[guards.company_user], responses=error_responses(404, 422))
 async def read_payment(request: Request, payment_id: FromPath[str]) -> dict[str, Any]:
     """A payment's status (``succeeded`` | ``requires_action`` | ``processing`` | ``failed``)."""
     return await refresh_payment(request.app.state, _provider(request), request.user, request.scope["tenant"],
@@ -123,7 +145,7 @@ async def read_payment(request: Request, payment_id: FromPath[str]) -> dict[str,
 
 
 @post("/api/stripe/webhook", status_code=200, opt={"public": True})
-async def stripe_webhook(request: Request) -> dict[str, Any]:
+async def stripe_webhook(request: Request, signature: StripeSignature = None) -> dict[str, Any]:
     """Stripe's events, signature-checked, each settled once."""
     provider = _provider(request)
     if not provider.available:
@@ -131,7 +153,7 @@ async def stripe_webhook(request: Request) -> dict[str, Any]:
     gateway = await provider.gateway()
     payload = await request.body()
     try:
-        event = gateway.parse_webhook(payload, request.headers.get("stripe-signature"))
+        event = gateway.parse_webhook(payload, signature)
     except InvalidWebhook as exc:
         raise ApiError(400, exc.code, exc.message) from None
     return await handle_event(request.app.state, gateway, event)

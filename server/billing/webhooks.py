@@ -7,9 +7,13 @@ invoices and payments reach clients by sync.
 
 - ``payment_intent.succeeded`` / ``payment_intent.payment_failed`` / ``payment_intent.processing``:
   the payment named by the intent's ``metadata.payment_id`` (else found by intent id) is settled
-  with `payments.settle`; a newly succeeded payment also gets its receipt notification.
+  with `payments.settle`; a newly succeeded payment also gets its receipt notification, and a bank
+  debit that fails after it was reported processing tells the account (`receipts.notices_in_tx`).
 - ``setup_intent.succeeded`` (real Stripe; localstripe emits none): the saved method is recorded
   for the account owning the intent's customer, like ``POST /api/payments/methods`` does.
+- ``payment_method.attached`` (real Stripe): the same for a card or bank account attached to the
+  customer outside the portal — e.g. a US bank account the office added in Stripe, which customers
+  cannot add themselves (that needs Stripe Financial Connections). Saving it twice is one row.
 Other events are acknowledged and ignored.
 """
 
@@ -23,7 +27,7 @@ import msgspec
 from server.billing.gateway import GatewayError, StripeGateway
 from server.billing.methods import upsert_method
 from server.billing.payments import settle
-from server.billing.receipts import add_receipt_notifications, send_receipt
+from server.billing.receipts import notices_in_tx, send_notice
 from server.db.store import Store, now_iso
 
 log = logging.getLogger("haulport.billing")
@@ -79,14 +83,17 @@ async def handle_event(state: Any, gateway: StripeGateway, event: dict[str, Any]
     kind = event["type"]
     obj = event["data"].get("object") or {}
     described = None
-    if kind == "setup_intent.succeeded" and obj.get("customer"):
+    if kind in ("setup_intent.succeeded", "payment_method.attached") and obj.get("customer") and obj.get("id"):
         try:  # read before the transaction: no Stripe call while holding the write lock
-            described = await gateway.saved_method_from_setup_intent_async(obj["customer"], obj["id"])
+            if kind == "setup_intent.succeeded":
+                described = await gateway.saved_method_from_setup_intent_async(obj["customer"], obj["id"])
+            else:
+                described = await gateway.attached_method_async(obj["customer"], obj["id"])
         except GatewayError as exc:
-            log.warning("setup_intent.succeeded %s not recorded: %s", obj.get("id"), exc)
+            log.warning("%s %s not recorded: %s", kind, obj.get("id"), exc)
             return {"received": True, "ignored": True}
     tenant: dict[str, Any] | None = None
-    payment, newly_paid = None, False
+    payment, notice = None, None
     store: Store | None = None
     async with state.db.write() as conn:
         if not await _claim_event(conn, event):
@@ -101,9 +108,8 @@ async def handle_event(state: Any, gateway: StripeGateway, event: dict[str, Any]
                 await store.lock()
                 tenant = await store.get("tenant", found[0])
                 payment = await store.get("payment", found[1])
-                payment, newly_paid = await settle(store, payment, outcome_of(obj))
-                if newly_paid:
-                    await add_receipt_notifications(store, tenant, payment)
+                payment, change = await settle(store, payment, outcome_of(obj))
+                notice = await notices_in_tx(store, tenant, payment, change, asynchronous=True)
         elif described is not None:
             account = await conn.fetchrow("SELECT id, tenant_id FROM account WHERE stripe_customer_id = ?",
                                           obj["customer"])
@@ -113,6 +119,6 @@ async def handle_event(state: Any, gateway: StripeGateway, event: dict[str, Any]
                 await upsert_method(store, account["id"], described)
     if store is not None:
         await state.hub.after_commit(store.tenant_id, store.changed)
-    if newly_paid and tenant is not None and payment is not None:
-        await send_receipt(state, tenant, payment)
+    if notice and tenant is not None and payment is not None:
+        await send_notice(state, tenant, payment, notice)
     return {"received": True}

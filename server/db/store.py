@@ -11,9 +11,10 @@ from datetime import datetime, timezone
 from typing import Any
 
 import msgspec
+from piccolo.columns import Text, Varchar
 
 from server.db.engine import Conn
-from server.db.tables import BOOL_KIND, JSON_KIND, KINDS
+from server.db.tables import BOOL_KIND, ENTITY_TABLES, INT_KIND, JSON_KIND, KINDS
 from sync.cursor import fingerprint
 from sync.entities import ENTITIES, NOT_SYNCED, OWNER_LEVEL, TENANT_LEVEL
 from sync.rules import IdTaken  # noqa: F401 - raised here, caught by callers
@@ -53,12 +54,48 @@ def decode_row(entity: str, raw: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def _text_limits(entity: str) -> dict[str, int | None]:
+    """Text columns → their length limit. Ids, and the account/site/contact ids the changelog copies
+    into 64-character columns, are at most 64."""
+    limits: dict[str, int | None] = {}
+    for column in ENTITY_TABLES[entity]._meta.columns:
+        name = column._meta.name
+        if isinstance(column, Varchar):
+            limits[name] = min(column.length, 64) if name == "id" or name.endswith("_id") else column.length
+        elif isinstance(column, Text):
+            limits[name] = None
+    return limits
+
+
+_TEXT_LIMITS = {entity: _text_limits(entity) for entity in ENTITY_TABLES}
+_INT_COLUMNS = {entity: [k for k, kind in kinds.items() if kind == INT_KIND] for entity, kinds in KINDS.items()}
+
+
+def _check_storable(entity: str, row: dict[str, Any]) -> None:
+    """What the entity struct allows but a database column cannot hold (PostgreSQL refuses it; SQLite
+    is held to the same): NUL characters in text, text longer than its column, integers beyond 64 bits."""
+    for name, limit in _TEXT_LIMITS[entity].items():
+        value = row.get(name)
+        if isinstance(value, str):
+            if "\x00" in value:
+                raise InvalidRow(f"text may not contain NUL characters - at `$.{name}`")
+            if limit is not None and len(value) > limit:
+                raise InvalidRow(f"at most {limit} characters - at `$.{name}`")
+    for name in _INT_COLUMNS[entity]:
+        value = row.get(name)
+        if isinstance(value, int) and not -(2**63) <= value < 2**63:
+            raise InvalidRow(f"number out of range - at `$.{name}`")
+
+
 def validate_row(entity: str, data: dict[str, Any]) -> dict[str, Any]:
-    """Check ``data`` against the entity struct; return it with defaults filled in."""
+    """Check ``data`` against the entity struct and what its columns can hold; return it with defaults
+    filled in."""
     try:
-        return msgspec.to_builtins(msgspec.convert(data, ENTITIES[entity], str_keys=True))
+        row = msgspec.to_builtins(msgspec.convert(data, ENTITIES[entity], str_keys=True))
     except msgspec.ValidationError as exc:
         raise InvalidRow(str(exc)) from None
+    _check_storable(entity, row)
+    return row
 
 
 def _column_values(entity: str, row: dict[str, Any]) -> list[Any]:
@@ -115,7 +152,7 @@ class Store:
         return seq
 
     async def get(self, entity: str, row_id: str) -> dict[str, Any] | None:
-        if not isinstance(row_id, str):
+        if not isinstance(row_id, str) or "\x00" in row_id:  # (no row has it; PostgreSQL would refuse it)
             return None
         raw = await self.conn.fetchrow(f"SELECT * FROM {entity} WHERE id = ? AND tenant_id = ?", row_id, self.tenant_id)
         return None if raw is None else decode_row(entity, raw)
@@ -130,11 +167,13 @@ class Store:
             if value is None:
                 clauses.append(f'"{key}" IS NULL')
             elif isinstance(value, (list, tuple, set, frozenset)):
-                values = list(value)
+                values = [v for v in value if not (isinstance(v, str) and "\x00" in v)]
                 if not values:
                     return []
                 clauses.append(f'"{key}" IN ({", ".join("?" * len(values))})')
                 args.extend(values)
+            elif isinstance(value, str) and "\x00" in value:
+                return []  # no stored text holds a NUL (see _check_storable)
             else:
                 clauses.append(f'"{key}" = ?')
                 args.append(value)
@@ -193,6 +232,8 @@ class Store:
 
     async def upload_exists(self, upload_id: str, owner_id: str) -> bool:
         """Whether ``owner_id`` uploaded ``upload_id`` in this tenant (``job.add_photo`` checks it)."""
+        if "\x00" in upload_id:
+            return False
         return await self.conn.fetchval("SELECT 1 FROM upload WHERE id = ? AND tenant_id = ? AND owner_id = ?",
                                         upload_id, self.tenant_id, owner_id) is not None
 

@@ -14,10 +14,10 @@ import asyncio
 import datetime as dt
 import os
 import re
-from typing import Any, Callable
+from typing import Annotated, Any, Callable
 
 from litestar import Request, Response, get
-from litestar.params import FromPath
+from litestar.params import FromPath, QueryParameter
 
 from server.auth import guards
 from server.billing.payments import invoice_visible
@@ -26,17 +26,19 @@ from server.documents import (
     build_statement, ensure_ready, render_invoice, render_job_receipt, render_payment_receipt, render_statement,
 )
 from server.documents.formatting import tenant_zone
-from server.errors import ApiError, not_found
+from server.errors import ApiError, error_responses, not_found
 
 _SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
 DEFAULT_STATEMENT_DAYS = 90
+# Every document route: a PDF, or 404 when it is out of the session's scope.
+PDF = {"media_type": "application/pdf", "response_description": "The PDF", "responses": error_responses(404)}
 
 
 def _today(tenant: dict[str, Any]) -> str:
     return dt.datetime.now(tenant_zone(tenant)).date().isoformat()
 
 
-async def _pdf(request: Request, name: str, render: Callable[..., bytes], *args: Any, **kwargs: Any) -> Response:
+async def _pdf(request: Request, name: str, render: Callable[..., bytes], *args: Any, **kwargs: Any) -> Response[bytes]:
     async with request.app.state.render_slots:
         content = await asyncio.to_thread(render, *args, **kwargs)
     filename = _SAFE_NAME.sub("-", name).strip("-") or "document"
@@ -52,8 +54,8 @@ def _customer_sees_invoice(request: Request, tenant: dict[str, Any], invoice: di
     return actor.is_staff or invoice_visible(tenant, invoice)
 
 
-@get("/api/documents/invoices/{filename:str}", guards=[guards.portal_or_staff])
-async def invoice_pdf(request: Request, filename: FromPath[str]) -> Response:
+@get("/api/documents/invoices/{filename:str}", guards=[guards.portal_or_staff], **PDF)
+async def invoice_pdf(request: Request, filename: FromPath[str]) -> Response[bytes]:
     """``/api/documents/invoices/{id}.pdf``"""
     if not filename.endswith(".pdf"):
         raise not_found("invoice")
@@ -71,8 +73,8 @@ async def invoice_pdf(request: Request, filename: FromPath[str]) -> Response:
                       today=_today(tenant))
 
 
-@get("/api/documents/jobs/{job_id:str}/receipt.pdf", guards=[guards.portal_or_staff])
-async def job_receipt_pdf(request: Request, job_id: FromPath[str]) -> Response:
+@get("/api/documents/jobs/{job_id:str}/receipt.pdf", guards=[guards.portal_or_staff], **PDF)
+async def job_receipt_pdf(request: Request, job_id: FromPath[str]) -> Response[bytes]:
     tenant = request.scope["tenant"]
     async with request.app.state.db.read() as conn:
         store = Store(conn, request.user.tenant_id)
@@ -89,8 +91,8 @@ async def job_receipt_pdf(request: Request, job_id: FromPath[str]) -> Response:
                       service_type, truck=truck)
 
 
-@get("/api/documents/payments/{payment_id:str}/receipt.pdf", guards=[guards.portal_or_staff])
-async def payment_receipt_pdf(request: Request, payment_id: FromPath[str]) -> Response:
+@get("/api/documents/payments/{payment_id:str}/receipt.pdf", guards=[guards.portal_or_staff], **PDF)
+async def payment_receipt_pdf(request: Request, payment_id: FromPath[str]) -> Response[bytes]:
     tenant = request.scope["tenant"]
     async with request.app.state.db.read() as conn:
         store = Store(conn, request.user.tenant_id)
@@ -104,15 +106,6 @@ async def payment_receipt_pdf(request: Request, payment_id: FromPath[str]) -> Re
                       payment, invoices)
 
 
-def _date_param(value: str | None, name: str) -> dt.date | None:
-    if value is None or value == "":
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise ApiError(400, "bad_date", f"{name} must be a date like 2026-01-31") from None
-
-
 def _site_share(payment: dict[str, Any], invoice_ids: set[str]) -> dict[str, Any] | None:
     """The part of a payment applied to one site's invoices (None when none of it was)."""
     allocations = [a for a in payment["allocations"] if a["invoice_id"] in invoice_ids]
@@ -121,8 +114,12 @@ def _site_share(payment: dict[str, Any], invoice_ids: set[str]) -> dict[str, Any
     return {**payment, "allocations": allocations, "amount": sum(a["amount"] for a in allocations)}
 
 
-@get("/api/documents/statement.pdf", guards=[guards.portal_or_staff])
-async def statement_pdf(request: Request, account_id: str, site_id: str | None = None) -> Response:
+@get("/api/documents/statement.pdf", guards=[guards.portal_or_staff], **PDF)
+async def statement_pdf(
+    request: Request, account_id: str, site_id: str | None = None,
+    start: Annotated[dt.date | None, QueryParameter(name="from", description="first day (default: to - 90 days)")] = None,
+    end: Annotated[dt.date | None, QueryParameter(name="to", description="last day (default: today)")] = None,
+) -> Response[bytes]:
     """Statement of an account, or of one of its sites, for ``from``..``to`` (default: the last 90 days).
 
     A site statement lists the invoices of that site and the parts of payments applied to them;
@@ -132,16 +129,16 @@ async def statement_pdf(request: Request, account_id: str, site_id: str | None =
     if not request.user.sees_billing(account_id):
         raise not_found("account")
     today = _today(tenant)
-    end = _date_param(request.query_params.get("to"), "to") or dt.date.fromisoformat(today)
-    start = _date_param(request.query_params.get("from"), "from") or end - dt.timedelta(days=DEFAULT_STATEMENT_DAYS)
-    if start > end:
-        raise ApiError(400, "bad_period", "from must not be after to")
     async with request.app.state.db.read() as conn:
         store = Store(conn, request.user.tenant_id)
         account = await store.get("account", account_id)
         site = await store.get("site", site_id) if site_id else None
         if account is None or (site_id and (site is None or site["account_id"] != account_id)):
             raise not_found("site" if account is not None else "account")
+        end = end or dt.date.fromisoformat(today)
+        start = start or end - min(dt.timedelta(days=DEFAULT_STATEMENT_DAYS), end - dt.date.min)
+        if start > end:
+            raise ApiError(400, "bad_period", "from must not be after to")
         invoices = [i for i in await store.find("invoice", account_id=account_id) if invoice_visible(tenant, i)]
         payments = await store.find("payment", account_id=account_id)
     if site is not None:

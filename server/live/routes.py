@@ -18,8 +18,9 @@ from litestar import Request, WebSocket, post, websocket
 from litestar.datastructures import State
 
 from server.auth import guards
+from server.errors import error_responses
 from server.live.fanout import GpsFanout
-from server.live.session import LiveSession
+from server.live.session import LiveSession, QuietRefusals
 from server.live.tracker import Tracker
 
 log = logging.getLogger("haulport.live")
@@ -44,7 +45,7 @@ async def live(socket: WebSocket) -> None:
     await LiveSession(socket).run()
 
 
-@post("/api/driver/gps", guards=[guards.driver], status_code=200)
+@post("/api/driver/gps", guards=[guards.driver], status_code=200, responses=error_responses(409, 422))
 async def upload_fixes(request: Request, data: FixUpload) -> FixUploadResult:
     """Store the driver's buffered fixes (history and ETA); only the newest, if newest, goes live.
 
@@ -72,6 +73,9 @@ async def startup(state: State) -> None:
     # races when many first SUBSCRIBEs arrive at once (each may open its own connection, and the
     # subscriptions on the one it then forgets are never read). A process-wide channel keeps it open.
     state.live_anchor = await state.channels.subscribe([f"process:{uuid.uuid4()}"])
+    uvicorn_log = logging.getLogger("uvicorn.error")
+    if not any(isinstance(f, QuietRefusals) for f in uvicorn_log.filters):
+        uvicorn_log.addFilter(QuietRefusals())
     state.gps_fanout = GpsFanout(state.channels, local_only=not state.settings.redis_url)
     state.tracker = tracker = Tracker(state.db, state.gps_fanout)
     state.hub.listeners.append(tracker.on_commit)

@@ -11,6 +11,8 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+import asyncpg
+
 from server.db.engine import Database
 from server.db.store import InvalidRow, StaleRow, Store, now_iso
 from server.errors import ApiError
@@ -66,18 +68,24 @@ async def _advance(store: Store, client_id: str, seen: int, to: int) -> None:
         raise _Raced()
 
 
+def _storable_text(text: str) -> str:
+    """``text`` (which may quote what the client sent) without NUL characters, which no text column holds."""
+    return text.replace("\x00", "\ufffd")
+
+
 async def _record_rejection(ctx: Context, store: Store, mutation, exc: Rejected) -> None:
     """Keep the rejection where the person will find it: a synced row and a bell notification."""
     args = mutation.args if isinstance(mutation.args, dict) else {}
+    name, message = _storable_text(mutation.name), _storable_text(exc.message)
     await store.insert("mutation_rejection", {
         "contact_id": ctx.actor.person_id, "client_id": ctx.client_id, "mutation_id": mutation.id,
-        "name": mutation.name, "args": args, "error": {"code": exc.code, "message": exc.message}})
+        "name": name, "args": args, "error": {"code": exc.code, "message": message}})
     if ctx.actor.person_kind == "contact":
         account_id = args.get("account_id") if isinstance(args.get("account_id"), str) else None
         await store.insert("notification", {
             "contact_id": ctx.actor.person_id, "account_id": account_id if ctx.actor.access(account_id) else None,
             "kind": "mutation_rejected", "title": "Something you sent could not be done",
-            "body": f"{mutation.name}: {exc.message}", "link": ""})
+            "body": f"{name}: {message}", "link": ""})
 
 
 class _Push:
@@ -135,6 +143,8 @@ class _Push:
                 raise _Undo(exc) from None
             except (InvalidRow, StaleRow) as exc:
                 raise _Undo(Rejected("invalid", str(exc))) from None
+            except asyncpg.exceptions.DataError:  # a value PostgreSQL refuses: the mutation's, so rejected
+                raise _Undo(Rejected("invalid", "a value in this mutation cannot be stored")) from None
         self.last = mutation.id
         self.results.append(MutationResult(id=mutation.id, status="applied"))
         self._collect(store, ctx)

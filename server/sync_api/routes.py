@@ -2,30 +2,38 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated, Any
 
-from litestar.params import FromPath
+import msgspec
 from litestar import Request, Response, get, post
 from litestar.datastructures import UploadFile
-from litestar.params import Parameter
+from litestar.enums import RequestEncodingType
+from litestar.exceptions import HTTPException
+from litestar.params import Body, Parameter, QueryParameter
 
 from server.auth import guards
 from server.db.store import new_id, now_iso
-from server.errors import ApiError, not_found
+from server.errors import ApiError, error_responses, not_found
 from server.sync_api.pull import serve_pull
 from server.sync_api.push import apply_push
+from sync.entities import END
 from sync.messages import PullResponse, PushRequest, PushResponse
 
-ClientIdParam = Annotated[str, Parameter(min_length=8, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
+ID_PATTERN = r"^[A-Za-z0-9_-]+" + END
+ClientIdParam = Annotated[str, Parameter(min_length=8, max_length=64, pattern=ID_PATTERN)]
+UploadIdParam = Annotated[str, Parameter(min_length=8, max_length=64, pattern=ID_PATTERN)]
+UPLOAD_ID_QUERY = QueryParameter(name="id", min_length=8, max_length=64, pattern=ID_PATTERN,
+                                 description="a client-made id (a UUID): retrying with it is the same upload")
 IMAGE_SIGNATURES = {
     "image/jpeg": (b"\xff\xd8\xff",),
     "image/png": (b"\x89PNG\r\n\x1a\n",),
-    "image/webp": (b"RIFF",),
+    "image/webp": (b"RIFF",),  # and "WEBP" at offset 8 (see _sniff): RIFF alone is also WAV or AVI
     "image/gif": (b"GIF87a", b"GIF89a"),
 }
 
 
-@post("/api/sync/push", status_code=200, guards=[guards.anyone_signed_in])
+@post("/api/sync/push", status_code=200, guards=[guards.anyone_signed_in], responses=error_responses(409))
 async def push(request: Request, data: PushRequest) -> PushResponse:
     """Apply queued mutations in id order; each result is applied, rejected (consumed) or skipped."""
     state = request.app.state
@@ -45,65 +53,124 @@ async def pull(request: Request, client_id: ClientIdParam, cursor: str | None = 
                             now_iso()[:10])
 
 
+def _megabytes(size: int) -> str:
+    return f"{size / (1024 * 1024):.3g}"
+
+
 def _sniff(content: bytes, declared: str) -> bool:
+    """Whether ``content`` starts as the ``declared`` image type does (its magic bytes)."""
+    if declared == "image/webp":  # RIFF....WEBP
+        return content[:4] == b"RIFF" and content[8:12] == b"WEBP"
     return any(content.startswith(sig) for sig in IMAGE_SIGNATURES.get(declared, ()))
 
 
-@post("/api/uploads", status_code=201, guards=[guards.anyone_signed_in])
-async def upload(request: Request) -> dict[str, Any]:
-    """Store an image (JPEG, PNG, WebP, GIF; size-limited) sent as multipart field ``data`` (or any
-    single file field); its id goes into ``job.add_photo``."""
-    limit = request.app.state.settings.upload_max_bytes
-    if not request.headers.get("content-type", "").startswith("multipart/form-data"):
-        raise ApiError(415, "not_multipart", "send the image as multipart/form-data")
+@dataclass
+class UploadForm:
+    """``multipart/form-data`` with the image in the file field ``data`` (other fields are ignored)."""
+
+    data: UploadFile
+
+
+class UploadOut(msgspec.Struct, kw_only=True):
+    id: str
+    url: str
+    size: int
+    content_type: str
+
+
+async def _read_multipart(request: Request) -> None:
+    """``before_request``: read the multipart body (the ``data`` argument then uses what was read),
+    saying what is wrong with one that is not multipart or cannot be read."""
+    if request.headers.get("content-type", "").split(";")[0].strip().lower() != "multipart/form-data":
+        raise ApiError(415, "not_multipart", "send the image as multipart/form-data (file field 'data')")
     try:
-        form = await request.form()
-    except Exception:  # Litestar's parser fails on some malformed bodies (e.g. a field without a name)
+        await request.form()
+    except HTTPException:  # 413 too large, 400 no boundary
+        raise
+    except Exception:  # Litestar's parser fails on some malformed bodies (e.g. binary in a non-file field)
         raise ApiError(400, "bad_multipart", "the multipart body could not be read") from None
-    files = [v for v in form.values() if isinstance(v, UploadFile)]
-    data = form.get("data") if isinstance(form.get("data"), UploadFile) else (files[0] if files else None)
-    if data is None:
-        raise ApiError(400, "no_file", "send the image as a multipart file field named 'data'")
-    content_type = (data.content_type or "").split(";")[0].strip().lower()
+
+
+UPLOAD_BODY = Body(media_type=RequestEncodingType.MULTI_PART, description=(
+    "The image in the file field `data`: JPEG, PNG, WebP or GIF, at most `upload_max_bytes` (5 MB by default). "
+    "The part's Content-Type must name the type and the content must be that type; the file name is ignored."))
+
+
+@post("/api/uploads", status_code=201, guards=[guards.anyone_signed_in], before_request=_read_multipart,
+      responses=error_responses(409, 415))
+async def upload(request: Request, data: Annotated[UploadForm, UPLOAD_BODY],
+                 upload_id: Annotated[str | None, UPLOAD_ID_QUERY] = None) -> UploadOut:
+    """Store an image sent as multipart file field ``data``; its id goes into ``job.add_photo``.
+
+    ``id`` (client-made, e.g. a UUID) makes a retried upload the same upload: the same person sending
+    the same id again gets the stored upload back, anyone else 409 ``id_taken``. The stored name is
+    the id, never the client's file name; the type is checked against the content's magic bytes."""
+    limit = request.app.state.settings.upload_max_bytes
+    file = data.data
+    content_type = (file.content_type or "").split(";")[0].strip().lower()
     if content_type not in IMAGE_SIGNATURES:
         raise ApiError(415, "not_an_image", "only JPEG, PNG, WebP or GIF images can be uploaded")
-    content = await data.read(limit + 1)
+    content = await file.read(limit + 1)
+    if not content:
+        raise ApiError(400, "empty_file", "the file is empty")
     if len(content) > limit:
-        raise ApiError(413, "too_large", f"images may be at most {limit // (1024 * 1024)} MB")
+        raise ApiError(413, "too_large", f"images may be at most {_megabytes(limit)} MB", {"max_bytes": limit})
     if not _sniff(content, content_type):
         raise ApiError(415, "not_an_image", "the file's content is not the image type it claims to be")
-    upload_id = request.query_params.get("id") or new_id()
+    upload_id = upload_id or new_id()
     actor = request.user
     async with request.app.state.db.write() as conn:
-        existing = await conn.fetchrow("SELECT owner_id FROM upload WHERE id = ?", upload_id)
+        existing = await conn.fetchrow("SELECT owner_id, content_type, size FROM upload WHERE id = ?", upload_id)
         if existing is not None:
             if existing["owner_id"] != actor.person_id:
                 raise ApiError(409, "id_taken", "that upload id is already used")
+            content_type, size = existing["content_type"], existing["size"]
         else:
+            size = len(content)
             await conn.execute(
                 "INSERT INTO upload (id, tenant_id, owner_id, content_type, size, content, created_at) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?)", upload_id, actor.tenant_id, actor.person_id, content_type,
-                len(content), content, now_iso())
-    return {"id": upload_id, "url": f"/api/uploads/{upload_id}", "size": len(content), "content_type": content_type}
+                size, content, now_iso())
+    return UploadOut(id=upload_id, url=f"/api/uploads/{upload_id}", size=size, content_type=content_type)
 
 
-@get("/api/uploads/{upload_id:str}", guards=[guards.anyone_signed_in])
-async def read_upload(request: Request, upload_id: FromPath[str]) -> Response:
+def _has_photo(photos: Any, upload_id: str) -> bool:
+    if isinstance(photos, str):
+        photos = msgspec.json.decode(photos)
+    return any(isinstance(p, dict) and p.get("id") == upload_id for p in photos or ())
+
+
+@get("/api/uploads/{upload_id:str}", guards=[guards.anyone_signed_in], media_type="image/*",
+     response_description="The image (JPEG, PNG, WebP or GIF), served as an image and never as a page",
+     responses=error_responses(404))
+async def read_upload(request: Request, upload_id: UploadIdParam) -> Response[bytes]:
     """An uploaded image, for whoever may see the job it belongs to."""
     actor = request.user
     async with request.app.state.db.read() as conn:
         row = await conn.fetchrow("SELECT * FROM upload WHERE id = ? AND tenant_id = ?", upload_id, actor.tenant_id)
         visible = row is not None and (row["owner_id"] == actor.person_id or actor.is_staff)
         if row is not None and not visible:
-            jobs = await conn.fetch("SELECT account_id, site_id, truck_id FROM job WHERE tenant_id = ? "
-                                    "AND photos LIKE ?", actor.tenant_id, f'%"{upload_id}"%')
-            visible = any(actor.may_see_site(j["account_id"], j["site_id"]) or
-                          (actor.truck_id and j["truck_id"] == actor.truck_id) for j in jobs)
+            # LIKE narrows the jobs down (photos is json on PostgreSQL: LIKE needs its text); the photo
+            # list decides (an id may hold LIKE's "_").
+            jobs = await conn.fetch("SELECT account_id, site_id, truck_id, photos FROM job WHERE tenant_id = ? "
+                                    "AND CAST(photos AS TEXT) LIKE ?", actor.tenant_id, f'%"{upload_id}"%')
+            visible = any(_has_photo(j["photos"], upload_id) and (
+                actor.may_see_site(j["account_id"], j["site_id"]) or
+                (actor.truck_id and j["truck_id"] == actor.truck_id)) for j in jobs)
     if not visible:
         raise not_found("upload")
-    return Response(content=bytes(row["content"]), media_type=row["content_type"],
-                    headers={"Cache-Control": "private, max-age=31536000, immutable",
-                             "X-Content-Type-Options": "nosniff"})
+    content = bytes(row["content"])
+    content_type = row["content_type"]
+    if not _sniff(content, content_type):  # never the case for what upload() stored; be safe anyway
+        content_type = "application/octet-stream"
+    extension = content_type.rsplit("/", 1)[-1].replace("jpeg", "jpg").replace("octet-stream", "bin")
+    return Response(content=content, media_type=content_type, headers={
+        "Cache-Control": "private, max-age=31536000, immutable",
+        "X-Content-Type-Options": "nosniff",
+        # Opened directly, it is shown as an image (inline) and can run nothing, even if a browser sniffed it.
+        "Content-Disposition": f'inline; filename="{upload_id}.{extension}"',
+        "Content-Security-Policy": "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; sandbox",
+    })
 
 
 ROUTES = [push, pull, upload, read_upload]

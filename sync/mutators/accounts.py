@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 import msgspec
 
-from sync.entities import Address
+from sync.entities import Address, Email, Phone
 from sync.mutators.common import account_in_scope, require_primary, row_in_scope
 from sync.mutators.context import Context, check_uuid
 from sync.mutators.registry import COMPANY, CUSTOMER, OFFICE, mutator
@@ -118,8 +118,8 @@ class ContactArgs(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     id: str
     account_id: str | None = None
     name: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
-    email: Annotated[str, msgspec.Meta(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=254)] | None = None
-    phone: Annotated[str, msgspec.Meta(pattern=r"^\+[1-9]\d{6,14}$")] | None = None
+    email: Email | None = None
+    phone: Phone | None = None
     role: Literal["company", "site"] = "company"
     site_ids: Annotated[list[str], msgspec.Meta(max_length=500)] = []
     portal_access: bool = True

@@ -1,5 +1,5 @@
-"""What the PWA and Stripe do around the payments API, for tests: saving a card through the API
-(Stripe.js's part done with the SDK), paying, looking behind the scenes at localstripe, and
+"""What the PWA and Stripe do around the payments API, for tests: saving a card or a SEPA bank
+account through the API (Stripe.js's part done with the SDK), paying, looking behind the scenes at localstripe, and
 delivering localstripe's own (real, signed) events to the webhook."""
 
 from __future__ import annotations
@@ -12,9 +12,15 @@ from typing import Any
 
 from server.billing.gateway import sign_webhook_payload
 from server.billing.localstripe_runner import SECRET_KEY
+from server.db.engine import Database
+from server.db.store import Store
 from server.seed.demo import sid
-from tests.support.localstripe_server import CARD_OK, WEBHOOK_SECRET, confirm_card_setup, sdk_client
+from server.billing.localstripe_runner import IBAN_OK
+from tests.support.localstripe_server import (
+    CARD_OK, WEBHOOK_SECRET, confirm_card_setup, confirm_sepa_debit_setup, sdk_client,
+)
 
+DEMO_TENANT = sid("tenant:demo")
 AVA_ACCOUNT = sid("account:ava-reed")
 AVA_BIZ = sid("account:reed-landscaping")
 HARBOR = sid("account:harbor")
@@ -40,6 +46,35 @@ async def save_card(client, headers, account_id: str, base_url: str, number: str
         "account_id": account_id, "setup_intent_id": intent["setup_intent_id"], "default": default})
     assert response.status_code == 201, response.text
     return response.json()
+
+
+async def save_bank(client, headers, account_id: str, base_url: str, iban: str = IBAN_OK,
+                    default: bool = False) -> dict[str, Any]:
+    """SetupIntent (kind bank) → what Stripe.js confirmSepaDebitSetup does → ``POST /api/payments/methods``."""
+    response = await client.post("/api/payments/setup-intent", json={"account_id": account_id, "kind": "bank"},
+                                 headers=headers)
+    assert response.status_code == 200, response.text
+    intent = response.json()
+    assert intent["method_type"] == "sepa_debit"
+    assert await asyncio.to_thread(confirm_sepa_debit_setup, base_url, intent["setup_intent_id"], iban) \
+        == "succeeded"
+    response = await client.post("/api/payments/methods", headers=headers, json={
+        "account_id": account_id, "setup_intent_id": intent["setup_intent_id"], "default": default})
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+async def set_currency(database_url: str, code: str, tenant_id: str = DEMO_TENANT) -> None:
+    """Switch a tenant's billing currency (before an app serves it), recorded for sync like any change."""
+    db = Database(database_url)
+    await db.start()
+    try:
+        async with db.write() as conn:
+            store = Store(conn, tenant_id)
+            await store.lock()
+            await store.update("tenant", await store.get("tenant", tenant_id), currency=code)
+    finally:
+        await db.close()
 
 
 async def pay(client, headers, body: dict[str, Any], key: str | None = None):

@@ -8,7 +8,8 @@ Use the fixtures by importing them into a test module (or list this module in a 
 A saved card is made the way the PWA makes one — SetupIntent, then what Stripe.js
 ``confirmCardSetup`` does — so `confirm_card_setup` can also stand in for the browser in API
 tests: ``POST /api/payments/setup-intent`` → ``confirm_card_setup(url, seti_id, CARD_OK)`` →
-``POST /api/payments/methods``. See `server.billing.localstripe_runner` for the card numbers.
+``POST /api/payments/methods``; `confirm_sepa_debit_setup` does the same for a SEPA bank account.
+See `server.billing.localstripe_runner` for the card numbers and IBANs.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import pytest
 import stripe
 
 from server.billing.gateway import StripeGateway
-from server.billing.localstripe_runner import SECRET_KEY, running_localstripe
+from server.billing.localstripe_runner import IBAN_OK, SECRET_KEY, running_localstripe
 
 WEBHOOK_SECRET = "whsec_localstripe_tests"
 
@@ -84,6 +85,22 @@ def confirm_card_setup(
             intent = intents.confirm(setup_intent_id, params={"client_secret": secret})
         else:
             intent = intents.cancel(setup_intent_id, params={"client_secret": secret})
+    return intent.status
+
+
+def confirm_sepa_debit_setup(
+    base_url: str, setup_intent_id: str, iban: str = IBAN_OK, *, name: str = "Ava Reed",
+    email: str = "ava@example.com",
+) -> str:
+    """Do what Stripe.js ``confirmSepaDebitSetup(secret, {payment_method: {sepa_debit: {iban},
+    billing_details: {name, email}}})`` does; returns the intent's status."""
+    client = sdk_client(base_url)
+    secret = client.v1.setup_intents.retrieve(setup_intent_id).client_secret
+    intent = client.v1.setup_intents.confirm(setup_intent_id, params={
+        "client_secret": secret,
+        "payment_method_data": {"type": "sepa_debit", "sepa_debit": {"iban": iban},
+                                "billing_details": {"name": name, "email": email}},
+    })
     return intent.status
 
 

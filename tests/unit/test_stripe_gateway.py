@@ -21,6 +21,8 @@ from server.billing.gateway import (
     sign_webhook_payload,
 )
 from server.billing.localstripe_runner import (
+    IBAN_FAILS,
+    IBAN_OK,
     SECRET_KEY,
     register_webhook,
     start_localstripe,
@@ -32,6 +34,7 @@ from tests.support.localstripe_server import (  # noqa: F401  (fixtures)
     WEBHOOK_SECRET,
     authenticate_payment,
     confirm_card_setup,
+    confirm_sepa_debit_setup,
     localstripe_url,
     save_3ds_card,
     save_declining_card,
@@ -102,7 +105,7 @@ def test_setup_intent_saves_a_card_on_the_customer(stripe_gateway, localstripe_u
 
     assert saved["stripe_payment_method_id"].startswith("pm_")
     assert {k: v for k, v in saved.items() if k != "stripe_payment_method_id"} == {
-        "kind": "card", "brand": "visa", "last4": "4242", "exp_month": 12, "exp_year": 2030,
+        "kind": "card", "brand": "visa", "last4": "4242", "country": "FR", "exp_month": 12, "exp_year": 2030,
     }
     method = sdk_client(localstripe_url).v1.payment_methods.retrieve(
         saved["stripe_payment_method_id"]
@@ -235,6 +238,34 @@ def test_charge_refuses_a_non_positive_or_fractional_amount(stripe_gateway, cust
     for amount in (0, -5, 12.5):
         with pytest.raises(ValueError):
             charge(stripe_gateway, customer_id, {"stripe_payment_method_id": "pm_x"}, amount)
+
+
+@pytest.mark.parametrize("iban, settles_as", [(IBAN_OK, "succeeded"), (IBAN_FAILS, "failed")])
+def test_a_sepa_debit_is_processing_then_settles(stripe_gateway, localstripe_url, customer_id, iban, settles_as):
+    setup_intent_id, _ = stripe_gateway.create_setup_intent(customer_id, ["sepa_debit"])
+    assert confirm_sepa_debit_setup(localstripe_url, setup_intent_id, iban) == "succeeded"
+    bank = stripe_gateway.saved_method_from_setup_intent(customer_id, setup_intent_id)
+    assert {k: v for k, v in bank.items() if k != "stripe_payment_method_id"} == {
+        "kind": "bank", "brand": "", "last4": iban[-4:], "country": "DE", "exp_month": None, "exp_year": None,
+    }
+
+    result = charge(stripe_gateway, customer_id, bank, 5_000, method_type="sepa_debit")
+
+    assert result.status == "processing"
+    deadline = time.monotonic() + 10
+    while (later := stripe_gateway.payment_intent_status(result.payment_intent_id)).status == "processing":
+        assert time.monotonic() < deadline
+        time.sleep(0.1)
+    assert later.status == settles_as
+    if settles_as == "failed":
+        assert later.error_code == "insufficient_funds"
+
+
+def test_unknown_payment_method_types_are_refused_before_stripe(stripe_gateway, customer_id):
+    with pytest.raises(ValueError):
+        stripe_gateway.create_setup_intent(customer_id, ["cheque"])
+    with pytest.raises(ValueError):
+        charge(stripe_gateway, customer_id, {"stripe_payment_method_id": "pm_x"}, method_type="bank")
 
 
 def test_charge_with_an_unknown_method_is_a_gateway_error(stripe_gateway, customer_id):

@@ -2,13 +2,18 @@ import { api } from './api'
 
 // The payments endpoints of PROTOCOL.md "Payments". Online only: nothing here is queued.
 
-export interface PaymentsConfig { publishable_key: string; stripe_js_url: string; test_mode: boolean }
+/** `sepa_debit` | `us_bank_account`: the bank accounts this portal takes; null: cards only. */
+export type BankMethod = 'sepa_debit' | 'us_bank_account'
+
+export interface PaymentsConfig { publishable_key: string; stripe_js_url: string; test_mode: boolean; bank_method?: BankMethod | null }
 
 export interface SavedMethod {
   id: string
   kind: 'card' | 'bank' | string
+  /** Card brand; for a bank account, the bank's name when Stripe knows it (US accounts). */
   brand?: string
   last4?: string
+  country?: string
   exp_month?: number | null
   exp_year?: number | null
   default?: boolean
@@ -33,8 +38,8 @@ export const paymentsApi = {
   config: () => api<PaymentsConfig>('/api/payments/config'),
   methods: async (accountId: string) =>
     (await api<{ methods: SavedMethod[] }>(`/api/payments/methods?account_id=${encodeURIComponent(accountId)}`)).methods,
-  setupIntent: (accountId: string) =>
-    api<{ client_secret: string; setup_intent_id: string }>('/api/payments/setup-intent', { body: { account_id: accountId } }),
+  setupIntent: (accountId: string, kind: 'card' | 'bank' = 'card') =>
+    api<{ client_secret: string; setup_intent_id: string; method_type: string }>('/api/payments/setup-intent', { body: { account_id: accountId, kind } }),
   saveMethod: (accountId: string, setupIntentId: string, makeDefault: boolean) =>
     api<SavedMethod>('/api/payments/methods', { body: { account_id: accountId, setup_intent_id: setupIntentId, default: makeDefault } }),
   removeMethod: (id: string) => api<null>(`/api/payments/methods/${encodeURIComponent(id)}`, { method: 'DELETE' }),
@@ -46,7 +51,10 @@ export const paymentsApi = {
 }
 
 export function describeMethod(method: SavedMethod): string {
-  if (method.kind === 'bank') return `Bank account •••• ${method.last4 ?? ''}`.trim()
+  if (method.kind === 'bank') {
+    const name = method.brand ? method.brand.replace(/\b\w+/g, (w) => w[0].toUpperCase() + w.slice(1).toLowerCase()) : 'Bank account'
+    return `${name}${method.country ? ` (${method.country})` : ''} •••• ${method.last4 ?? ''}`.trim()
+  }
   const brand = method.brand ? method.brand[0].toUpperCase() + method.brand.slice(1) : 'Card'
   const expiry = method.exp_month && method.exp_year ? ` · expires ${String(method.exp_month).padStart(2, '0')}/${String(method.exp_year).slice(-2)}` : ''
   return `${brand} •••• ${method.last4 ?? ''}${expiry}`

@@ -1,14 +1,20 @@
 import { paymentsApi, type PaymentsConfig } from './payments-api'
 
 // Stripe.js, loaded on demand from the URL the server names (real Stripe, or localstripe's stand-in
-// in test mode). Only the calls PROTOCOL.md's card flow needs are typed here.
+// in test mode). Only the calls PROTOCOL.md's card and SEPA bank-account flows need are typed here.
 
 export interface StripeResult { error?: { message?: string; code?: string } | null }
 export interface CardElement { mount(target: HTMLElement): void; destroy(): void; on?(event: string, handler: (e?: { error?: { message?: string } }) => void): void }
+type SetupResult = StripeResult & { setupIntent?: { id: string; status: string } }
+export interface SepaDebitSetupData {
+  payment_method: { sepa_debit: { iban: string }; billing_details: { name: string; email: string } }
+}
 export interface StripeJs {
   elements(): { create(type: 'card', options?: Record<string, unknown>): CardElement }
-  confirmCardSetup(clientSecret: string, data: { payment_method: { card: CardElement } }): Promise<StripeResult & { setupIntent?: { id: string; status: string } }>
+  confirmCardSetup(clientSecret: string, data: { payment_method: { card: CardElement } }): Promise<SetupResult>
   confirmCardPayment(clientSecret: string, data?: Record<string, unknown>): Promise<StripeResult & { paymentIntent?: { id: string; status: string } }>
+  /** SEPA Direct Debit: the IBAN as an object (Stripe.js also takes an IBAN Element here). */
+  confirmSepaDebitSetup(clientSecret: string, data: SepaDebitSetupData): Promise<SetupResult>
 }
 
 declare global {
@@ -16,11 +22,21 @@ declare global {
 }
 
 let loading: Promise<{ stripe: StripeJs; config: PaymentsConfig }> | null = null
+let configLoading: Promise<PaymentsConfig> | null = null
+
+/** The server's payment settings (Stripe.js address, test mode, bank accounts), fetched once per page. */
+export function paymentsConfig(): Promise<PaymentsConfig> {
+  configLoading ??= paymentsApi.config()
+  configLoading.catch(() => {
+    configLoading = null
+  })
+  return configLoading
+}
 
 /** Stripe.js and the server's payment settings; the same instance for the whole page. */
 export function loadStripe(): Promise<{ stripe: StripeJs; config: PaymentsConfig }> {
   loading ??= (async () => {
-    const config = await paymentsApi.config()
+    const config = await paymentsConfig()
     if (!window.Stripe) await injectScript(config.stripe_js_url)
     if (!window.Stripe) throw new Error('Stripe.js did not load.')
     return { stripe: window.Stripe(config.publishable_key), config }

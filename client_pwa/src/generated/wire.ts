@@ -77,7 +77,7 @@ export interface Change {
   id: string;
   op: "del" | "put";
   version: number | null;
-  data: unknown | Record<string, unknown> | null;
+  data: Record<string, unknown> | null;
 }
 
 export interface Contact {
@@ -375,6 +375,7 @@ export interface PaymentMethod {
   kind: "bank" | "card";
   brand: string;
   last4: string;
+  country: string;
   exp_month: number | null;
   exp_year: number | null;
   default: boolean;
@@ -692,7 +693,7 @@ export interface Tenant {
   name: string;
   display_name: string;
   logo_url: string;
-  primary_color: string | "";
+  primary_color: string;
   timezone: string;
   currency: string;
   phone: string;

@@ -1,8 +1,10 @@
 import type { Invoice } from '../data/types'
 
-/** The badge an invoice gets: overdue and partially paid are derived (DOMAIN.md). */
-export function invoiceDisplayStatus(invoice: Invoice, today: string): string {
+/** The badge an invoice gets: overdue and partially paid are derived (DOMAIN.md); "processing" when
+ * bank debits still on their way (`processing` cents) cover what it owes. */
+export function invoiceDisplayStatus(invoice: Invoice, today: string, processing = 0): string {
   if (invoice.status === 'open' && invoice.balance > 0) {
+    if (processing >= invoice.balance) return 'processing'
     if (invoice.due_on && invoice.due_on < today) return 'overdue'
     if (invoice.balance < invoice.total) return 'partially_paid'
   }

@@ -59,6 +59,50 @@ export function totalBalance(invoices: Invoice[]): number {
   return payableInvoices(invoices).reduce((sum, i) => sum + i.balance, 0)
 }
 
+// --- bank debits in progress ---
+
+export interface PaymentLike { status: string; method?: string; allocations?: unknown }
+
+/** A bank debit Stripe is still processing: the money is on its way, not yet received. */
+export function isProcessingDebit(payment: PaymentLike): boolean {
+  return payment.method === 'bank' && payment.status === 'pending'
+}
+
+/** Cents per invoice of bank debits still processing: they are not owed a second time. */
+export function processingByInvoice(payments: PaymentLike[] | undefined): Map<string, number> {
+  const out = new Map<string, number>()
+  for (const payment of payments ?? []) {
+    if (!isProcessingDebit(payment)) continue
+    for (const a of (payment.allocations as { invoice_id: string; amount: number }[] | undefined) ?? []) {
+      out.set(a.invoice_id, (out.get(a.invoice_id) ?? 0) + a.amount)
+    }
+  }
+  return out
+}
+
+/** The invoices with `balance` cut to what can be paid now (less the debits still processing), as the
+ * server reckons it; the pay screen works on these. */
+export function owedNow(invoices: Invoice[], processing: Map<string, number>): Invoice[] {
+  return invoices.map((i) => (processing.has(i.id) ? { ...i, balance: Math.max(0, i.balance - (processing.get(i.id) ?? 0)) } : i))
+}
+
+// --- IBAN (SEPA bank accounts) ---
+
+/** "de89 3704 0044 0532 0130 00" → "DE89370400440532013000". */
+export function normaliseIban(text: string): string {
+  return text.replace(/[\s-]/g, '').toUpperCase()
+}
+
+/** The IBAN's own check digits (ISO 13616, mod 97) agree: catches typos before Stripe sees them. */
+export function ibanIsValid(text: string): boolean {
+  const iban = normaliseIban(text)
+  if (!/^[A-Z]{2}\d{2}[A-Z0-9]{10,30}$/.test(iban)) return false
+  const digits = (iban.slice(4) + iban.slice(0, 4)).replace(/[A-Z]/g, (c) => String(c.charCodeAt(0) - 55))
+  let rest = 0
+  for (const d of digits) rest = (rest * 10 + Number(d)) % 97
+  return rest === 1
+}
+
 // --- rentals ---
 
 export interface RentalTerms { daily_rate?: number; ends_on?: string | null; delivered_on?: string | null; included_days?: number }

@@ -1,6 +1,7 @@
 import { useEntity } from '../data/queries'
 import type { Invoice, Job, Payment } from '../data/types'
 import { formatAddress, formatDate, formatInstant, formatMoney } from '../lib/format'
+import { isProcessingDebit } from '../lib/payments'
 import { Link } from '../router'
 import { DocumentButton } from '../ui/document-button'
 import { EmptyState, Loading } from '../ui/empty-state'
@@ -59,7 +60,7 @@ export function PaymentsTab({ accountId, invoices, currency }: { accountId?: str
           <li key={payment.id} class="card">
             <span class="card-row">
               <span class="card-title">Payment {payment.number ?? ''}</span>
-              <StatusBadge status={payment.status} />
+              <StatusBadge status={isProcessingDebit(payment) ? 'processing' : payment.status} />
             </span>
             <span class="card-row">
               <span class="muted">{formatInstant(payment.paid_at ?? payment.created_at)}{payment.reference ? ` · ${payment.reference}` : ''}</span>
@@ -70,6 +71,7 @@ export function PaymentsTab({ accountId, invoices, currency }: { accountId?: str
                 For {allocations.map((a) => `${numbers.get(a.invoice_id) || 'invoice'} (${formatMoney(a.amount, currency)})`).join(', ')}
               </span>
             )}
+            {isProcessingDebit(payment) && <span class="muted small">Bank debit: takes a few business days to clear.</span>}
             {payment.status === 'failed' && typeof payment.failure_reason === 'string' && payment.failure_reason && <span class="text-bad small">{payment.failure_reason}</span>}
             {payment.status === 'succeeded' && (
               <DocumentButton url={`/api/documents/payments/${payment.id}/receipt.pdf`} filename={`payment-${payment.number ?? payment.id}.pdf`} label="Payment receipt (PDF)" class="button secondary small" />

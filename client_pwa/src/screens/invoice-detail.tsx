@@ -1,7 +1,8 @@
-import { useRow } from '../data/queries'
-import type { Invoice } from '../data/types'
+import { useEntity, useRow } from '../data/queries'
+import type { Invoice, Payment } from '../data/types'
 import { formatDate, formatMoney } from '../lib/format'
 import { invoiceDisplayStatus } from '../lib/invoices'
+import { processingByInvoice } from '../lib/payments'
 import { Link } from '../router'
 import { mutate } from '../portal'
 import { isReadOnly, tenantCurrency, tenantToday, useAppState } from '../state/app-state'
@@ -13,17 +14,21 @@ import { StatusBadge } from '../ui/status-badge'
 export function InvoiceDetailScreen({ params }: { params: Record<string, string> }) {
   const state = useAppState()
   const invoice = useRow<Invoice>('invoice', params.id)
+  const payments = useEntity<Payment>('payment', state.accountId)
   const currency = tenantCurrency(state)
   if (invoice === undefined) return <Loading />
   if (invoice === null) return <EmptyState title="Invoice not found"><Link to="invoices">Back to invoices</Link></EmptyState>
   const money = (cents?: number) => formatMoney(cents, currency)
-  const payable = invoice.status === 'open' && invoice.balance > 0 && invoice.allow_online_payment !== false
+  // A bank debit still processing is on its way: shown, and not asked for again.
+  const processing = invoice.status === 'open' ? Math.min(processingByInvoice(payments).get(invoice.id) ?? 0, invoice.balance) : 0
+  const owed = invoice.balance - processing
+  const payable = invoice.status === 'open' && owed > 0 && invoice.allow_online_payment !== false
   return (
     <section class="screen">
       <Link to="invoices" class="back">← Invoices</Link>
       <div class="section-head">
         <h1>Invoice {invoice.number ?? ''}</h1>
-        <StatusBadge status={invoiceDisplayStatus(invoice, tenantToday(state))} />
+        <StatusBadge status={invoiceDisplayStatus(invoice, tenantToday(state), processing)} />
       </div>
       <dl class="details">
         <dt>Issued</dt><dd>{formatDate(invoice.issued_on)}</dd>
@@ -44,9 +49,11 @@ export function InvoiceDetailScreen({ params }: { params: Record<string, string>
           {invoice.tax !== undefined && <tr><th scope="row" colSpan={2}>Tax</th><td class="num">{money(invoice.tax)}</td></tr>}
           <tr><th scope="row" colSpan={2}>Total</th><td class="num">{money(invoice.total)}</td></tr>
           <tr class="balance"><th scope="row" colSpan={2}>Balance</th><td class="num">{money(invoice.balance)}</td></tr>
+          {processing > 0 && <tr class="processing"><th scope="row" colSpan={2}>Bank payment processing</th><td class="num">−{money(processing)}</td></tr>}
         </tfoot>
       </table>
-      {payable && !isReadOnly(state) && <Link to={`pay?invoices=${invoice.id}`} class="button primary block">Pay {money(invoice.balance)}</Link>}
+      {processing > 0 && <p class="muted small">A bank debit of {money(processing)} is on its way: it takes a few business days to clear, then the balance updates.</p>}
+      {payable && !isReadOnly(state) && <Link to={`pay?invoices=${invoice.id}`} class="button primary block">Pay {money(owed)}</Link>}
       <DocumentButton url={`/api/documents/invoices/${invoice.id}.pdf`} filename={`invoice-${invoice.number || invoice.id}.pdf`} label="Download PDF" />
     </section>
   )

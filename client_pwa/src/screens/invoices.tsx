@@ -1,9 +1,9 @@
 import { useState } from 'preact/hooks'
 import { useEntity } from '../data/queries'
-import type { Invoice } from '../data/types'
+import type { Invoice, Payment } from '../data/types'
 import { formatDate, formatMoney } from '../lib/format'
 import { invoiceDisplayStatus, summarizeBilling, visibleInvoices } from '../lib/invoices'
-import { payableInvoices } from '../lib/payments'
+import { owedNow, payableInvoices, processingByInvoice } from '../lib/payments'
 import { Link, navigate, useLocation } from '../router'
 import { currentAccount, isReadOnly, tenantCurrency, tenantToday, useAppState } from '../state/app-state'
 import { EmptyState, Loading } from '../ui/empty-state'
@@ -58,12 +58,15 @@ function InvoicesTab({ invoices, today, currency }: { invoices: Invoice[]; today
   const state = useAppState()
   const [filter, setFilter] = useState<'open' | 'all'>('open')
   const [selected, setSelected] = useState<Set<string>>(new Set())
-  const payable = new Set(payableInvoices(invoices).map((i) => i.id))
+  // Bank debits still processing are not owed again: what each invoice still asks for now.
+  const processing = processingByInvoice(useEntity<Payment>('payment', state.accountId))
+  const owed = new Map(owedNow(invoices, processing).map((i) => [i.id, i.balance]))
+  const payable = new Set(payableInvoices(owedNow(invoices, processing)).map((i) => i.id))
   const shown = [...invoices]
     .sort((a, b) => (b.issued_on ?? '').localeCompare(a.issued_on ?? ''))
     .filter((i) => filter === 'all' || (i.status === 'open' && i.balance > 0))
   const chosen = invoices.filter((i) => selected.has(i.id) && payable.has(i.id))
-  const chosenTotal = chosen.reduce((sum, i) => sum + i.balance, 0)
+  const chosenTotal = chosen.reduce((sum, i) => sum + (owed.get(i.id) ?? i.balance), 0)
   const canPay = !isReadOnly(state)
   const toggle = (id: string) => {
     const next = new Set(selected)
@@ -105,12 +108,15 @@ function InvoicesTab({ invoices, today, currency }: { invoices: Invoice[]; today
               <Link to={`invoices/${invoice.id}`} class="card">
                 <span class="card-row">
                   <span class="card-title">Invoice {invoice.number ?? ''}</span>
-                  <StatusBadge status={invoiceDisplayStatus(invoice, today)} />
+                  <StatusBadge status={invoiceDisplayStatus(invoice, today, processing.get(invoice.id))} />
                 </span>
                 <span class="card-row">
                   <span class="muted">Issued {formatDate(invoice.issued_on)}{invoice.due_on ? ` · due ${formatDate(invoice.due_on)}` : ''}</span>
                   <span class="amount">{formatMoney(invoice.balance > 0 ? invoice.balance : invoice.total, currency)}</span>
                 </span>
+                {processing.has(invoice.id) && invoice.status === 'open' && invoice.balance > 0 && (
+                  <span class="muted small">{formatMoney(processing.get(invoice.id), currency)} bank payment processing</span>
+                )}
                 {invoice.po_number && <span class="muted small">PO {invoice.po_number}</span>}
               </Link>
             </li>

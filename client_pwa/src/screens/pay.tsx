@@ -1,25 +1,33 @@
 import { useState } from 'preact/hooks'
 import { ApiError } from '../data/api'
-import { describeMethod, paymentsApi, type PaymentAnswer, type PaymentRequest } from '../data/payments-api'
-import { useEntity } from '../data/queries'
+import { describeMethod, paymentsApi, type PaymentAnswer, type PaymentRequest, type SavedMethod } from '../data/payments-api'
+import { useEntity, useRow } from '../data/queries'
 import { loadStripe } from '../data/stripe'
-import type { Invoice } from '../data/types'
+import type { Invoice, Payment } from '../data/types'
 import { formatDate, formatMoney } from '../lib/format'
 import { newId } from '../lib/ids'
 import { visibleInvoices } from '../lib/invoices'
-import { centsToInput, checkAllocations, parseMoney, payableInvoices, previewCustomAllocation, totalBalance } from '../lib/payments'
+import {
+  centsToInput, checkAllocations, isProcessingDebit, owedNow, parseMoney, payableInvoices, previewCustomAllocation, processingByInvoice, totalBalance,
+} from '../lib/payments'
 import { syncNow } from '../portal'
 import { Link, useLocation } from '../router'
 import { currentAccount, isReadOnly, tenantCurrency, useAppState } from '../state/app-state'
+import { AddBankForm } from '../ui/bank-form'
 import { AddCardForm } from '../ui/card-form'
 import { DocumentButton } from '../ui/document-button'
 import { EmptyState, Loading } from '../ui/empty-state'
-import { useSavedMethods } from '../ui/use-saved-methods'
+import { StatusBadge } from '../ui/status-badge'
+import { useBankMethod, useSavedMethods } from '../ui/use-saved-methods'
 
 // Paying (PROTOCOL.md "Payments", online only): several invoices in one transaction, each for its
 // full balance or part of it, or a custom amount applied oldest-first. The server charges a saved
 // method; 3-D Secure is finished with Stripe.js confirmCardPayment. Each attempt has one
 // Idempotency-Key, sent again if the user retries after a network failure: one charge, ever.
+// Payment type Card / Bank account (when the portal takes bank accounts): a bank debit comes back
+// "processing" and clears days later (seconds in test mode); what it pays is not offered again meanwhile.
+
+type PayType = 'card' | 'bank'
 
 interface Attempt { key: string; body: string; retryable: boolean }
 
@@ -30,11 +38,14 @@ export function PayScreen() {
   const currency = tenantCurrency(state)
   const money = (cents: number) => formatMoney(cents, currency)
   const rows = useEntity<Invoice>('invoice', account?.id)
+  const payments = useEntity<Payment>('payment', account?.id)
   const saved = useSavedMethods(account?.id)
+  const bankMethod = useBankMethod()
   const [mode, setMode] = useState<'invoices' | 'custom'>(query.get('mode') === 'custom' ? 'custom' : 'invoices')
   const [drafts, setDrafts] = useState<Record<string, string> | null>(null)
   const [customText, setCustomText] = useState('')
   const [methodId, setMethodId] = useState('')
+  const [chosenType, setChosenType] = useState<PayType | null>(null)
   const [addingCard, setAddingCard] = useState(false)
   const [attempt, setAttempt] = useState<Attempt | null>(null)
   const [busy, setBusy] = useState(false)
@@ -42,11 +53,16 @@ export function PayScreen() {
   const [done, setDone] = useState<PaymentAnswer | null>(null)
 
   if (!account || rows === undefined) return <Loading />
-  const open = payableInvoices(visibleInvoices(rows, state.tenant?.show_pending_invoices))
+  // What can be paid now: balances less the bank debits still processing (the server reckons the same).
+  const open = payableInvoices(owedNow(visibleInvoices(rows, state.tenant?.show_pending_invoices), processingByInvoice(payments)))
   const wanted = (query.get('invoices') ?? '').split(',').filter(Boolean)
   const amounts = drafts ?? Object.fromEntries(open.filter((i) => !wanted.length || wanted.includes(i.id)).map((i) => [i.id, centsToInput(i.balance)]))
-  const methods = saved.methods ?? []
+  // Bank accounts are offered only when the portal takes them; the type starts as the default method's.
+  const usable = (saved.methods ?? []).filter((m) => m.kind !== 'bank' || bankMethod)
+  const payType: PayType = chosenType ?? (bankMethod && usable.find((m) => m.default)?.kind === 'bank' ? 'bank' : 'card')
+  const methods = usable.filter((m) => (m.kind === 'bank' ? 'bank' : 'card') === payType)
   const method = methods.find((m) => m.id === methodId) ?? methods.find((m) => m.default) ?? methods[0]
+  const canAdd = payType === 'card' || bankMethod === 'sepa_debit'
 
   if (done) return <PaymentDone answer={done} money={money} />
   if (!open.length) return <EmptyState title="Nothing to pay — all caught up"><Link to="invoices">Back to billing</Link></EmptyState>
@@ -59,7 +75,7 @@ export function PayScreen() {
 
   function request(): PaymentRequest | string {
     const payment_method_id = method?.id
-    if (!payment_method_id) return 'Add a card first.'
+    if (!payment_method_id) return payType === 'bank' ? 'Add a bank account first.' : 'Add a card first.'
     if (mode === 'custom') {
       if (customAmount === null || customAmount <= 0) return 'Enter an amount above zero.'
       if (customAmount > maxCustom) return `The most you can pay is ${money(maxCustom)}, your open balance.`
@@ -144,7 +160,16 @@ export function PayScreen() {
             <CustomAmount text={customText} onInput={setCustomText} invoices={open} max={maxCustom} money={money} />
           )}
           <h2>Pay with</h2>
-          {saved.methods === undefined && !saved.error ? <p class="muted">Loading your saved cards…</p> : methods.length > 0 && (
+          {bankMethod && (
+            <label class="field">
+              <span class="field-label">Payment type</span>
+              <select value={payType} onChange={(e) => { setChosenType((e.currentTarget as HTMLSelectElement).value as PayType); setAddingCard(false); setMethodId('') }}>
+                <option value="card">Credit/debit card</option>
+                <option value="bank">Bank account</option>
+              </select>
+            </label>
+          )}
+          {saved.methods === undefined && !saved.error ? <p class="muted">Loading your saved payment methods…</p> : methods.length > 0 && (
             <div class="choice-list" role="radiogroup" aria-label="Payment method">
               {methods.map((m) => (
                 <label key={m.id} class={`choice ${method?.id === m.id ? 'chosen' : ''}`}>
@@ -154,19 +179,39 @@ export function PayScreen() {
               ))}
             </div>
           )}
+          {payType === 'bank' && <p class="field-hint">A bank debit takes a few business days to clear; until then the payment shows as Processing.</p>}
+          {payType === 'bank' && !canAdd && methods.length === 0 && saved.methods !== undefined && (
+            <p class="muted">No bank account on file. Bank accounts are added by {businessName(state)}: contact us, or pay by card.</p>
+          )}
           {saved.error && <p class="form-error" role="alert">{saved.error}</p>}
         </fieldset>
       </form>
-      {!readOnly && state.online && (addingCard || (saved.methods !== undefined && methods.length === 0)) ? (
-        <AddCardForm accountId={account.id} makeDefault={methods.length === 0} onCancel={methods.length ? () => setAddingCard(false) : undefined}
+      {!readOnly && state.online && canAdd && (addingCard || (saved.methods !== undefined && methods.length === 0)) ? (
+        <AddMethodForm type={payType} accountId={account.id} makeDefault={usable.length === 0} state={state}
+          onCancel={methods.length ? () => setAddingCard(false) : undefined}
           onSaved={(m) => { setAddingCard(false); setMethodId(m.id); void saved.reload() }} />
-      ) : (!readOnly && state.online && <button type="button" class="link-button" onClick={() => setAddingCard(true)}>+ Use a new card</button>)}
+      ) : (!readOnly && state.online && canAdd && (
+        <button type="button" class="link-button" onClick={() => setAddingCard(true)}>{payType === 'bank' ? '+ Add bank account' : '+ Use a new card'}</button>
+      ))}
       {error && <p class="form-error" role="alert">{error}</p>}
       <button type="button" class="primary block" disabled={readOnly || busy || !state.online || !method || total <= 0} onClick={pay}>
         {busy ? 'Paying…' : total > 0 ? `Pay ${money(total)}` : 'Pay'}
       </button>
     </section>
   )
+}
+
+function businessName(state: ReturnType<typeof useAppState>): string {
+  return state.tenant?.display_name || state.tenant?.name || 'us'
+}
+
+function AddMethodForm({ type, accountId, makeDefault, state, onSaved, onCancel }: {
+  type: PayType; accountId: string; makeDefault: boolean; state: ReturnType<typeof useAppState>
+  onSaved: (m: SavedMethod) => void; onCancel?: () => void
+}) {
+  if (type === 'card') return <AddCardForm accountId={accountId} makeDefault={makeDefault} onCancel={onCancel} onSaved={onSaved} />
+  return <AddBankForm accountId={accountId} businessName={businessName(state)} defaultName={state.me?.contact.name} defaultEmail={state.me?.contact.email ?? ''}
+    makeDefault={makeDefault} onCancel={onCancel} onSaved={onSaved} />
 }
 
 function CustomAmount({ text, onInput, invoices, max, money }: { text: string; onInput: (v: string) => void; invoices: Invoice[]; max: number; money: (c: number) => string }) {
@@ -188,13 +233,23 @@ function CustomAmount({ text, onInput, invoices, max, money }: { text: string; o
   )
 }
 
+/** The outcome; a processing bank debit follows the synced payment row until it clears or fails. */
 function PaymentDone({ answer, money }: { answer: PaymentAnswer; money: (c: number) => string }) {
+  const row = useRow<Payment>('payment', answer.payment_id)
+  const status = row?.status === 'succeeded' || row?.status === 'refunded' ? 'succeeded'
+    : row?.status === 'failed' ? 'failed' : row && isProcessingDebit(row) ? 'processing' : answer.status
+  const reason = row && typeof row.failure_reason === 'string' ? row.failure_reason : answer.error?.message
+  const heading = status === 'succeeded' ? 'Payment received' : status === 'failed' ? 'Payment failed' : 'Payment processing'
   return (
     <section class="screen centered" role="status">
-      <h1>{answer.status === 'succeeded' ? 'Payment received' : 'Payment processing'}</h1>
-      <p>{answer.amount ? money(answer.amount) : ''} {answer.number ? `· ${answer.number}` : ''}</p>
-      <p class="muted">{answer.status === 'succeeded' ? 'Thank you! Your invoices are updated.' : 'Your bank is still confirming it; the invoices update when it clears.'}</p>
-      {answer.status === 'succeeded' && <DocumentButton url={`/api/documents/payments/${answer.payment_id}/receipt.pdf`} filename={`payment-${answer.number ?? answer.payment_id}.pdf`} label="Payment receipt (PDF)" />}
+      <h1>{heading}</h1>
+      <p>{answer.amount ? money(answer.amount) : ''} {answer.number ? `· ${answer.number}` : ''} <StatusBadge status={status} /></p>
+      <p class="muted">
+        {status === 'succeeded' ? 'Thank you! Your invoices are updated.'
+          : status === 'failed' ? `${reason ?? 'The payment did not go through.'} Your invoices are still open.`
+          : 'Your bank is still confirming it: this takes a few business days. The invoices update when it clears, and we will tell you if it fails.'}
+      </p>
+      {status === 'succeeded' && <DocumentButton url={`/api/documents/payments/${answer.payment_id}/receipt.pdf`} filename={`payment-${answer.number ?? answer.payment_id}.pdf`} label="Payment receipt (PDF)" />}
       <Link to="invoices" class="button secondary block">Back to billing</Link>
     </section>
   )

@@ -2,18 +2,22 @@ import { useState } from 'preact/hooks'
 import { describeMethod, paymentsApi } from '../data/payments-api'
 import { Link } from '../router'
 import { currentAccount, isReadOnly, useAppState } from '../state/app-state'
+import { AddBankForm } from '../ui/bank-form'
 import { AddCardForm } from '../ui/card-form'
 import { EmptyState, Loading } from '../ui/empty-state'
-import { useSavedMethods } from '../ui/use-saved-methods'
+import { useBankMethod, useSavedMethods } from '../ui/use-saved-methods'
 
-// Saved payment methods (card on file): list, make default, remove, add. Online only; offline the
-// list shows this device's last copy and every button waits for the connection.
+// Saved payment methods (cards and, when the portal takes them, bank accounts): list, make default,
+// remove, add. Online only; offline the list shows this device's last copy and every button waits for
+// the connection. SEPA bank accounts are added here (IBAN + mandate); US bank accounts are added by
+// the office through Stripe (Financial Connections is not built into the portal) and only listed.
 
 export function PaymentMethodsScreen() {
   const state = useAppState()
   const account = currentAccount(state)
   const saved = useSavedMethods(account?.id)
-  const [adding, setAdding] = useState(false)
+  const bankMethod = useBankMethod()
+  const [adding, setAdding] = useState<'card' | 'bank' | null>(null)
   const [busy, setBusy] = useState<string | null>(null)
   const [error, setError] = useState<string | null>(null)
   const disabled = isReadOnly(state) || !state.online
@@ -37,10 +41,12 @@ export function PaymentMethodsScreen() {
     <section class="screen">
       <Link to="invoices" class="back">← Billing</Link>
       <h1>Payment methods</h1>
-      {!state.online && <p class="banner banner-offline inline" role="status">You're offline. Cards can be added, changed or used to pay only with a connection.</p>}
+      {!state.online && <p class="banner banner-offline inline" role="status">You're offline. Payment methods can be added, changed or used to pay only with a connection.</p>}
       {saved.fromReplica && state.online && saved.error && <p class="form-error" role="alert">{saved.error}</p>}
       {methods === undefined ? <Loading /> : methods.length === 0 ? (
-        <EmptyState title="No saved cards">Add a card to pay invoices in one tap and to extend rentals without calling.</EmptyState>
+        <EmptyState title={bankMethod ? 'No saved cards or bank accounts' : 'No saved cards'}>
+          Add a {bankMethod ? 'card or bank account' : 'card'} to pay invoices in one tap and to extend rentals without calling.
+        </EmptyState>
       ) : (
         <ul class="card-list" role="list">
           {methods.map((m) => (
@@ -49,6 +55,7 @@ export function PaymentMethodsScreen() {
                 <span class="card-title">{describeMethod(m)}</span>
                 {m.default && <span class="badge badge-good">Default</span>}
               </span>
+              {m.kind === 'bank' && <span class="muted small">Bank account{bankMethod ? ' · debits take a few business days to clear' : ' · bank payments are switched off'}</span>}
               <div class="action-row">
                 {!m.default && (
                   <button type="button" class="secondary small" disabled={disabled || busy !== null} onClick={() => run(m.id, () => paymentsApi.makeDefault(m.id))}>
@@ -65,12 +72,20 @@ export function PaymentMethodsScreen() {
         </ul>
       )}
       {error && <p class="form-error" role="alert">{error}</p>}
-      {adding && !disabled ? (
-        <AddCardForm accountId={account.id} makeDefault={!methods?.length} onCancel={() => setAdding(false)}
-          onSaved={() => { setAdding(false); void saved.reload() }} />
+      {adding === 'card' && !disabled ? (
+        <AddCardForm accountId={account.id} makeDefault={!methods?.length} onCancel={() => setAdding(null)}
+          onSaved={() => { setAdding(null); void saved.reload() }} />
+      ) : adding === 'bank' && !disabled ? (
+        <AddBankForm accountId={account.id} businessName={state.tenant?.display_name || state.tenant?.name || 'us'}
+          defaultName={state.me?.contact.name} defaultEmail={state.me?.contact.email ?? ''} makeDefault={!methods?.length}
+          onCancel={() => setAdding(null)} onSaved={() => { setAdding(null); void saved.reload() }} />
       ) : (
-        <button type="button" class="primary block" disabled={disabled} onClick={() => setAdding(true)}>Add a card</button>
+        <div class="action-row">
+          <button type="button" class="primary" disabled={disabled} onClick={() => setAdding('card')}>Add a card</button>
+          {bankMethod === 'sepa_debit' && <button type="button" class="secondary" disabled={disabled} onClick={() => setAdding('bank')}>Add a bank account</button>}
+        </div>
       )}
+      {bankMethod === 'us_bank_account' && <p class="muted small">To pay from a US bank account, ask us to add it to your account; it then appears here.</p>}
     </section>
   )
 }

@@ -109,7 +109,8 @@ function ExtendPanel({ rental, cardOnFile, money, onDone }: { rental: RentalRow;
         {valid ? <>{count} day{count === 1 ? '' : 's'} × {money(rental.daily_rate)} = <strong>{money(price)}</strong>{ends ? <>, ends {formatDate(addDays(ends, count))}</> : null}</> : 'Choose between 1 and 90 days.'}
       </p>
       <p class="muted small">
-        {cardOnFile ? `Charged to your card on file (•••• ${cardOnFile.last4}).` : <>No card on file: <Link to="payment-methods">add one</Link> first, or the extension will be declined.</>}
+        {cardOnFile?.kind === 'bank' ? `Debited from your bank account on file (•••• ${cardOnFile.last4}); the extension starts at once and the debit clears in a few business days.`
+          : cardOnFile ? `Charged to your card on file (•••• ${cardOnFile.last4}).` : <>No card on file: <Link to="payment-methods">add one</Link> first, or the extension will be declined.</>}
         {!online && ' You are offline: it is sent, and charged, when you are back online.'}
       </p>
       {error && <p class="form-error" role="alert">{error}</p>}

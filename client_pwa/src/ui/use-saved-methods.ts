@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useState } from 'preact/hooks'
 import { ApiError } from '../data/api'
-import { paymentsApi, type SavedMethod } from '../data/payments-api'
+import { paymentsApi, type BankMethod, type SavedMethod } from '../data/payments-api'
+import { paymentsConfig } from '../data/stripe'
 import { useEntity } from '../data/queries'
 import type { BaseRow } from '../data/types'
 import type { PaymentMethod } from '../generated/wire'
@@ -39,8 +40,22 @@ export function useSavedMethods(accountId: string | undefined): SavedMethods {
 
   if (fresh) return { methods: fresh, fromReplica: false, error, reload }
   if (offline || error) {
-    const methods = synced?.map((m) => ({ id: m.id, kind: m.kind, brand: m.brand, last4: m.last4, exp_month: m.exp_month, exp_year: m.exp_year, default: m.default }))
+    const methods = synced?.map((m) => ({ id: m.id, kind: m.kind, brand: m.brand, last4: m.last4, country: m.country, exp_month: m.exp_month, exp_year: m.exp_year, default: m.default }))
     return { methods, fromReplica: true, error, reload }
   }
   return { methods: undefined, fromReplica: false, error, reload }
+}
+
+/** Which bank accounts this portal takes (`sepa_debit` | `us_bank_account`), or null for cards only
+ * (also while unknown: offline, or payments not set up). */
+export function useBankMethod(): BankMethod | null {
+  const [bank, setBank] = useState<BankMethod | null>(null)
+  useEffect(() => {
+    let cancelled = false
+    paymentsConfig().then((config) => !cancelled && setBank(config.bank_method ?? null)).catch(() => undefined)
+    return () => {
+      cancelled = true
+    }
+  }, [])
+  return bank
 }
