@@ -3,7 +3,7 @@ import { ApiError, api, getSessionToken, onApiProblem, setSessionToken } from '.
 import { META, db, openTenantDb } from './data/db'
 import { onDbError, reportDbError } from './data/db-errors'
 import { LiveChannel } from './data/live'
-import { setOverlayContext } from './data/queries'
+import { preloadEntities, setOverlayContext } from './data/queries'
 import { enqueue, onEnqueued, startNewClient } from './data/queue'
 import {
   exchangeLinkToken, fetchMe, fetchPublicTenant, serverLogout, sessionFromToken, sessionIsCurrent,
@@ -12,10 +12,11 @@ import { dropReplica, pullChanges, pushOnly, syncOnce, type SyncTransport } from
 import { SyncScheduler } from './data/sync-scheduler'
 import type { Me, MutationRejection, PullResponse, PushResponse, Session, TenantInfo } from './data/types'
 import type { MutationArgs, MutationName } from './generated/wire'
-import { appState, faceOf, isReadOnly } from './state/app-state'
+import { appState, currentAccount, faceOf, isReadOnly } from './state/app-state'
 import { applyBranding } from './ui/branding'
 import { requestBackgroundSync } from './pwa'
 import { afterFirstContent, markStage } from './lib/perf'
+import { parseLocation } from './router'
 
 // The portal's runtime: opens the tenant's replica, restores the session, and runs sync and the
 // live channel while someone is logged in. Screens call the exported actions below.
@@ -84,13 +85,27 @@ export async function startPortal(slug: string): Promise<void> {
     })
     publishTenant()
     watchSyncedTenant()
-    if (sessionIsCurrent(session)) beginSession(session, { deferred: true })
+    if (sessionIsCurrent(session)) {
+      beginSession(session, { deferred: true })
+      await preloadFirstScreen()
+    }
   } catch (error) {
     reportDbError(error)
   }
   // With branding cached, refreshing it waits for the first paint; without, the screen needs it.
   if (publicTenant) afterFirstContent(() => void refreshPublicTenant(slug))
   else void refreshPublicTenant(slug)
+}
+
+/** Opening on the dashboard: read what it shows before rendering it (see preloadEntities). */
+async function preloadFirstScreen(): Promise<void> {
+  const state = appState.get()
+  const accountId = currentAccount(state)?.id
+  if (parseLocation().rest !== '' || !accountId || faceOf(state) !== 'customer') return
+  await preloadEntities([
+    ['job', accountId], ['invoice', accountId], ['payment', accountId],
+    ['service_type', null], ['time_slot', null], ['site', null], ['notification', null],
+  ])
 }
 
 async function refreshPublicTenant(slug: string): Promise<void> {

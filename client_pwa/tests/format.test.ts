@@ -1,6 +1,8 @@
-import { describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { isOpenNow } from '../src/lib/business-hours'
-import { countdown, partOfDay, todayIn } from '../src/lib/format'
+import {
+  countdown, formatDate, formatInstant, formatMoney, formatShortInstant, partOfDay, setLanguageForTests, todayIn,
+} from '../src/lib/format'
 import { invoiceDisplayStatus, summarizeBilling } from '../src/lib/invoices'
 import type { Invoice } from '../src/data/types'
 
@@ -57,4 +59,42 @@ describe('notification links', () => {
     expect(portalLink('/t/acme/jobs/1', 'demo')).toBeNull()
     expect(portalLink('', 'demo')).toBeNull()
   })
+})
+
+describe('US English without Intl: the very text Intl writes', () => {
+  const intlMoney = (cents: number, currency: string) =>
+    new Intl.NumberFormat('en-US', { style: 'currency', currency }).format(cents / 100)
+  const intlDate = (date: string) =>
+    new Intl.DateTimeFormat('en-US', { weekday: 'short', month: 'short', day: 'numeric', timeZone: 'UTC' })
+      .format(Date.parse(`${date}T12:00:00Z`))
+  const intlInstant = (instant: string) =>
+    new Intl.DateTimeFormat('en-US', { month: 'short', day: 'numeric', hour: 'numeric', minute: '2-digit' })
+      .format(Date.parse(instant))
+
+  beforeAll(() => setLanguageForTests('en-US'))
+  afterAll(() => setLanguageForTests(null))
+
+  it('formats money like Intl, for every currency it knows', () => {
+    for (const currency of ['USD', 'EUR', 'GBP', 'CAD', 'AUD', 'MXN', 'NZD']) {
+      for (const cents of [0, 1, 99, 100, 32500, 123456789, -4250, -1, 100000000000]) {
+        expect(formatMoney(cents, currency)).toBe(intlMoney(cents, currency))
+      }
+    }
+    expect(formatMoney(1234, 'JPY')).toBe(intlMoney(1234, 'JPY')) // not written out: Intl itself
+  })
+
+  it('formats dates and instants like Intl', () => {
+    for (const date of ['2030-01-01', '2030-02-28', '2030-03-04', '2031-12-31', '2030-07-04T00:00:00Z']) {
+      expect(formatDate(date)).toBe(intlDate(date.slice(0, 10)))
+    }
+    for (const instant of ['2030-03-04T00:05:00Z', '2030-03-04T11:59:00Z', '2030-03-04T12:00:00Z', '2030-11-30T23:45:00Z']) {
+      expect(formatInstant(instant)).toBe(intlInstant(instant))
+    }
+    const noon = new Date(2030, 2, 4, 12, 7)
+    expect(formatShortInstant(noon.toISOString(), new Date(2030, 2, 4, 18))).toBe(
+      new Intl.DateTimeFormat('en-US', { hour: 'numeric', minute: '2-digit' }).format(noon))
+    expect(formatShortInstant(noon.toISOString(), new Date(2030, 2, 9))).toBe(
+      new Intl.DateTimeFormat('en-US', { month: 'short', day: 'numeric' }).format(noon))
+  })
+
 })

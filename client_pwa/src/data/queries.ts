@@ -22,9 +22,29 @@ export interface LiveQueryOptions {
   secondary?: boolean
 }
 
+// Rows read just before the first render (see preloadEntities), the starting value of the
+// components of that render asking for the same entity and account: it already shows them, instead
+// of a spinner and a second render a frame or two later. liveQuery still runs and keeps them current.
+const preloaded = new Map<string, unknown>()
+const preloadKey = (entity: EntityName, accountId?: string | null) => `${entity}|${accountId ?? ''}`
+
+/** Read these entities (of one account or all) ahead of the first render. */
+export async function preloadEntities(wanted: [EntityName, string | null][]): Promise<void> {
+  const results = await Promise.all(wanted.map(([entity, accountId]) => readEntity(entity, accountId)))
+  wanted.forEach(([entity, accountId], i) => preloaded.set(preloadKey(entity, accountId), results[i]))
+  // Only for the first render: whatever nobody took is dropped once it has had its chance.
+  setTimeout(() => preloaded.clear(), 1000)
+}
+
+function takePreloaded<T>(key: string | undefined): T | undefined {
+  return key ? (preloaded.get(key) as T | undefined) : undefined
+}
+
 /** Subscribe a component to a Dexie query; storage errors go to the banner. */
-export function useLiveQuery<T>(query: () => Promise<T>, deps: unknown[], options: LiveQueryOptions = {}): T | undefined {
-  const [value, setValue] = useState<T | undefined>(undefined)
+export function useLiveQuery<T>(
+  query: () => Promise<T>, deps: unknown[], options: LiveQueryOptions = {}, preloadedAs?: string,
+): T | undefined {
+  const [value, setValue] = useState<T | undefined>(() => takePreloaded<T>(preloadedAs))
   // A layout effect starts the query right after render instead of after the next paint: on a
   // cold start that is one frame sooner to real content.
   useLayoutEffect(() => {
@@ -57,7 +77,7 @@ export async function readEntity<T extends BaseRow>(entity: EntityName, accountI
 export function useEntity<T extends BaseRow>(
   entity: EntityName, accountId?: string | null, options: LiveQueryOptions = {},
 ): ViewRow<T>[] | undefined {
-  return useLiveQuery(() => readEntity<T>(entity, accountId), [entity, accountId], options)
+  return useLiveQuery(() => readEntity<T>(entity, accountId), [entity, accountId], options, preloadKey(entity, accountId))
 }
 
 /** One row by id (overlay applied); `null` when it does not exist. */

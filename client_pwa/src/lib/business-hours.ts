@@ -1,4 +1,4 @@
-import { dateFormat } from './format'
+import { dateFormat, temporal } from './format'
 
 // business_hours is "per weekday open/close" (DOMAIN.md); we accept the likely shapes:
 // {"mon": {"open": "08:00", "close": "17:00"}, "sun": null}, keys as full names or 0–6 (Sunday = 0),
@@ -27,22 +27,34 @@ export function parseBusinessHours(raw: unknown): (DayHours | null)[] {
 }
 
 /** Is the business open right now in its own time zone? null when hours are unknown. */
-export function isOpenNow(raw: unknown, timeZone?: string | null, now = new Date()): boolean | null {
+export function isOpenNow(raw: unknown, timeZone?: string | null, now?: Date): boolean | null {
   const week = parseBusinessHours(raw)
   if (week.every((day) => day === null)) return null
-  let weekday: number
-  let time: string
+  const [weekday, time] = (!now && weekdayAndTimeByTemporal(timeZone)) || weekdayAndTimeByIntl(timeZone, now ?? new Date())
+  const today = week[weekday]
+  return Boolean(today && time >= today.open.slice(0, 5) && time < today.close.slice(0, 5))
+}
+
+/** [weekday 0–6 from Sunday, "HH:MM"] now in `timeZone`, from Temporal (no locale data to load). */
+function weekdayAndTimeByTemporal(timeZone?: string | null): [number, string] | null {
+  try {
+    const here = temporal()?.Now.zonedDateTimeISO(timeZone || undefined)
+    if (!here) return null
+    const pad = (n: number) => String(n).padStart(2, '0')
+    return [here.dayOfWeek % 7, `${pad(here.hour)}:${pad(here.minute)}`] // Temporal: Monday 1 … Sunday 7
+  } catch {
+    return null
+  }
+}
+
+function weekdayAndTimeByIntl(timeZone: string | null | undefined, now: Date): [number, string] {
   try {
     const parts = dateFormat('en-US', { timeZone: timeZone || undefined, weekday: 'short', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).formatToParts(now)
     const part = (type: string) => parts.find((p) => p.type === type)?.value ?? ''
-    weekday = dayKey(part('weekday'))
-    time = `${part('hour')}:${part('minute')}`
+    return [dayKey(part('weekday')), `${part('hour')}:${part('minute')}`]
   } catch {
-    weekday = now.getDay()
-    time = now.toTimeString().slice(0, 5)
+    return [now.getDay(), now.toTimeString().slice(0, 5)]
   }
-  const today = week[weekday]
-  return Boolean(today && time >= today.open.slice(0, 5) && time < today.close.slice(0, 5))
 }
 
 export function describeDay(day: number, hours: DayHours | null): string {

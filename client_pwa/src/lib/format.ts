@@ -18,8 +18,56 @@ function numberFormat(options: Intl.NumberFormatOptions): Intl.NumberFormat {
   return formatter
 }
 
+// The first Intl formatter a page builds loads the browser's locale data: 50–150 ms of main thread
+// on a modest phone, on the way to the first screen. For US English (the common case) the formats
+// the first screen needs are written out here instead — the same text Intl produces (checked in
+// tests/format.test.ts) — and "today" in a time zone comes from Temporal where the browser has it.
+
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec']
+const WEEKDAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat']
+/** Currency symbols as en-US writes them. */
+const US_SYMBOLS: Record<string, string> = { USD: '$', EUR: '€', GBP: '£', CAD: 'CA$', AUD: 'A$', MXN: 'MX$', NZD: 'NZ$' }
+
+let usEnglish: boolean | null = null
+/** Is the browser's language US English (Intl's default locale follows it)? */
+export function isUsEnglish(): boolean {
+  if (usEnglish === null) {
+    const language = typeof navigator === 'undefined' ? '' : navigator.language
+    usEnglish = language === 'en-US' || language === 'en'
+  }
+  return usEnglish
+}
+
+/** Only for tests: pretend the browser speaks `language`. */
+export function setLanguageForTests(language: string | null): void {
+  usEnglish = language === null ? null : language === 'en-US' || language === 'en'
+}
+
+function usMoney(value: number, symbol: string): string {
+  const [whole, cents] = Math.abs(value).toFixed(2).split('.')
+  return `${value < 0 ? '-' : ''}${symbol}${whole.replace(/\B(?=(\d{3})+(?!\d))/g, ',')}.${cents}`
+}
+
+function usTime(date: Date): string {
+  const hour = date.getHours() % 12 || 12
+  return `${hour}:${String(date.getMinutes()).padStart(2, '0')} ${date.getHours() < 12 ? 'AM' : 'PM'}`
+}
+
+interface TemporalNow {
+  Now: {
+    plainDateISO(timeZone?: string): { toString(): string }
+    zonedDateTimeISO(timeZone?: string): { dayOfWeek: number; hour: number; minute: number }
+  }
+}
+/** The browser's Temporal (no locale data needed), if it has one. */
+export function temporal(): TemporalNow | null {
+  return ((globalThis as { Temporal?: TemporalNow }).Temporal) ?? null
+}
+
 export function formatMoney(cents: number | null | undefined, currency = 'USD'): string {
   const value = (cents ?? 0) / 100
+  const symbol = US_SYMBOLS[currency]
+  if (symbol && isUsEnglish() && Math.abs(value) < 1e15) return usMoney(value, symbol)
   try {
     return numberFormat({ style: 'currency', currency }).format(value)
   } catch {
@@ -28,7 +76,16 @@ export function formatMoney(cents: number | null | undefined, currency = 'USD'):
 }
 
 /** Today's date (YYYY-MM-DD) in `timeZone`. */
-export function todayIn(timeZone?: string | null, now = new Date()): string {
+export function todayIn(timeZone?: string | null, now?: Date): string {
+  const clock = temporal()
+  if (clock && !now) {
+    try {
+      return clock.Now.plainDateISO(timeZone || undefined).toString()
+    } catch {
+      // An unknown zone: Intl's answer below (or UTC).
+    }
+  }
+  now ??= new Date()
   try {
     return dateFormat('en-CA', { timeZone: timeZone || undefined, year: 'numeric', month: '2-digit', day: '2-digit' }).format(now)
   } catch {
@@ -50,6 +107,10 @@ export function formatDate(date: string | null | undefined): string {
   if (!date) return ''
   const parsed = Date.parse(`${date.slice(0, 10)}T12:00:00Z`)
   if (Number.isNaN(parsed)) return date
+  if (isUsEnglish()) {
+    const day = new Date(parsed)
+    return `${WEEKDAYS[day.getUTCDay()]}, ${MONTHS[day.getUTCMonth()]} ${day.getUTCDate()}`
+  }
   return dateFormat(undefined, { weekday: 'short', month: 'short', day: 'numeric', timeZone: 'UTC' }).format(parsed)
 }
 
@@ -58,6 +119,10 @@ export function formatInstant(instant: string | null | undefined): string {
   if (!instant) return ''
   const parsed = Date.parse(instant)
   if (Number.isNaN(parsed)) return instant
+  if (isUsEnglish()) {
+    const at = new Date(parsed)
+    return `${MONTHS[at.getMonth()]} ${at.getDate()}, ${usTime(at)}`
+  }
   return dateFormat(undefined, { month: 'short', day: 'numeric', hour: 'numeric', minute: '2-digit' }).format(parsed)
 }
 
@@ -67,6 +132,7 @@ export function formatShortInstant(instant: string | null | undefined, now = new
   const parsed = new Date(instant)
   if (Number.isNaN(parsed.getTime())) return instant
   const sameDay = parsed.toDateString() === now.toDateString()
+  if (isUsEnglish()) return sameDay ? usTime(parsed) : `${MONTHS[parsed.getMonth()]} ${parsed.getDate()}`
   return dateFormat(undefined, sameDay ? { hour: 'numeric', minute: '2-digit' } : { month: 'short', day: 'numeric' }).format(parsed)
 }
 
