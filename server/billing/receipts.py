@@ -22,13 +22,18 @@ async def _company_contacts(store: Store, account_id: str) -> list[dict[str, Any
     return await store.find("contact", id=[m["contact_id"] for m in members]) if members else []
 
 
-async def _summary(store: Store, tenant: dict[str, Any], payment: dict[str, Any]) -> tuple[str, str]:
-    money = format_money(payment["amount"], tenant.get("currency") or "USD")
+async def _money_and_invoices(store: Store, tenant: dict[str, Any], payment: dict[str, Any]) -> tuple[str, list[str]]:
+    """The payment's amount as text and the numbers of the invoices it was applied to."""
     numbers = []
     for allocation in payment["allocations"]:
         invoice = await store.get("invoice", allocation["invoice_id"])
         if invoice is not None:
             numbers.append(invoice["number"])
+    return format_money(payment["amount"], tenant.get("currency") or "USD"), numbers
+
+
+async def _summary(store: Store, tenant: dict[str, Any], payment: dict[str, Any]) -> tuple[str, str]:
+    money, numbers = await _money_and_invoices(store, tenant, payment)
     title = f"Payment {payment['number']} received: {money}"
     body = f"Thank you. Applied to {', '.join(numbers)}." if numbers else "Thank you."
     return title, body
@@ -67,12 +72,7 @@ Notice = Literal["receipt", "bank_failure"] | None
 
 
 async def _failure_summary(store: Store, tenant: dict[str, Any], payment: dict[str, Any]) -> tuple[str, str]:
-    money = format_money(payment["amount"], tenant.get("currency") or "USD")
-    numbers = []
-    for allocation in payment["allocations"]:
-        invoice = await store.get("invoice", allocation["invoice_id"])
-        if invoice is not None:
-            numbers.append(invoice["number"])
+    money, numbers = await _money_and_invoices(store, tenant, payment)
     title = f"Bank payment {payment['number']} failed: {money}"
     reason = (payment.get("failure_reason") or "the bank did not pay it").rstrip(".")
     still_open = f" {', '.join(numbers)} {'is' if len(numbers) == 1 else 'are'} still open." if numbers else ""
