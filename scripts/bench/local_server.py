@@ -11,7 +11,7 @@ import sys
 import time
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 import httpx
 
@@ -64,18 +64,8 @@ def running_server(database_url: str, **settings: str) -> Iterator[Served]:
                             cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            if proc.poll() is not None:
-                raise RuntimeError(f"the server exited: {proc.stderr.read().decode()[-2000:]}")
-            try:
-                if httpx.get(f"{base}/api/public/tenants/demo", timeout=1).status_code in (200, 404):
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError("the server did not start within 60 s")
-            time.sleep(0.1)
+        wait_until_answering(proc, f"{base}/api/public/tenants/demo", "the server",
+                             lambda: proc.stderr.read().decode()[-2000:], ok=(200, 404))
         yield Served(base, proc.pid)
     finally:
         proc.terminate()
@@ -83,6 +73,23 @@ def running_server(database_url: str, **settings: str) -> Iterator[Served]:
             proc.wait(10)
         except subprocess.TimeoutExpired:
             proc.kill()
+
+
+def wait_until_answering(proc: subprocess.Popen, url: str, name: str, last_words: Callable[[], str],
+                         ok: tuple[int, ...] = (200,), timeout: float = 60) -> None:
+    """Poll ``url`` until it answers one of ``ok``; raise if ``proc`` exits first or ``timeout`` passes."""
+    deadline = time.monotonic() + timeout
+    while True:
+        if proc.poll() is not None:
+            raise RuntimeError(f"{name} exited: {last_words()}")
+        try:
+            if httpx.get(url, timeout=1).status_code in ok:
+                return
+        except httpx.HTTPError:
+            pass
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"{name} did not start within {timeout:.0f} s")
+        time.sleep(0.1)
 
 
 async def migrate(database_url: str) -> None:

@@ -59,7 +59,9 @@ from urllib.parse import urlencode, urlparse
 import httpx
 import msgspec
 
-from scripts.bench.local_server import Served, free_port, machine, migrate, running_server, session_token  # noqa: E402
+from scripts.bench.local_server import (  # noqa: E402
+    Served, free_port, machine, migrate, running_server, session_token, wait_until_answering,
+)
 
 MIX = {"site": 0.02, "system": 0.01, "unit": 0.15, "job": 0.35, "recurring_series": 0.005, "service_request": 0.025,
        "supply_request": 0.025, "unit_issue": 0.015, "estimate": 0.01, "review": 0.015, "rental": 0.015,
@@ -406,18 +408,7 @@ def running_pouchdb(in_memory: bool) -> Iterator[Served]:
         proc = subprocess.Popen(args, cwd=tmp, stdout=subprocess.DEVNULL, stderr=err)
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            if proc.poll() is not None:
-                raise RuntimeError(f"pouchdb-server exited: {(tmp / 'stderr.txt').read_text()[-2000:]}")
-            try:
-                if httpx.get(f"{base}/", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError("pouchdb-server did not start within 60 s")
-            time.sleep(0.1)
+        wait_until_answering(proc, f"{base}/", "pouchdb-server", lambda: (tmp / "stderr.txt").read_text()[-2000:])
         yield Served(base, proc.pid)
     finally:
         proc.terminate()
