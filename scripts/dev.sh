@@ -8,6 +8,10 @@ host=${HAULPORT_HOST:-127.0.0.1}
 port=${HAULPORT_PORT:-8000}
 export HAULPORT_DEV_MODE=${HAULPORT_DEV_MODE:-true}
 export HAULPORT_PUBLIC_URL=${HAULPORT_PUBLIC_URL:-http://$host:$port}
+# With the local test-mode Stripe (no key set), the demo takes US bank accounts too.
+if [ -z "${HAULPORT_STRIPE_SECRET_KEY:-}" ]; then
+  export HAULPORT_STRIPE_BANK_METHOD=${HAULPORT_STRIPE_BANK_METHOD:-us_bank_account}
+fi
 
 echo "==> migrating the database"
 .venv/bin/haulport migrate >/dev/null
@@ -25,7 +29,8 @@ cat <<MSG
     3. open the link
   Other demo logins: ops@harbor.example (commercial, primary), gate@harbor.example (site contact),
   office@demo.example / admin@demo.example (office), driver@demo.example (driver, truck T-1).
-  Payments run against a local test-mode Stripe: card 4242 4242 4242 4242, any future date, any CVC.
+  Payments run against a local test-mode Stripe: card 4242 4242 4242 4242, any future date, any CVC;
+  US bank account: routing 110000000, account 000123456789, then verify with deposits 0.32 and 0.45.
 
 MSG
 exec .venv/bin/haulport serve --host "$host" --port "$port"

@@ -433,6 +433,8 @@ class Payment(Row, kw_only=True):
     allocations: list[Allocation] = []
     paid_at: str | None = None
     failure_reason: str = ""
+    refunded_at: str | None = None  # when it was refunded in full (office console or Stripe's dashboard)
+    stripe_refund_id: str = ""
 
 
 class PaymentMethod(Row, kw_only=True):
@@ -445,6 +447,13 @@ class PaymentMethod(Row, kw_only=True):
     exp_month: int | None = None
     exp_year: int | None = None
     default: bool = False
+    # A US bank account entered by hand is usable only once the customer confirms the two
+    # micro-deposits Stripe sends it: until then it is ``verification_pending`` (never the default,
+    # never charged), with how to verify (``amounts`` | ``descriptor_code``) and when they arrive.
+    status: Literal["active", "verification_pending"] = "active"
+    microdeposit_type: str = ""
+    deposits_arrive_at: str | None = None
+    stripe_setup_intent_id: str = ""
 
 
 # --- conversation -------------------------------------------------------------------

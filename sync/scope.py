@@ -22,8 +22,8 @@ ACCOUNT_WIDE = frozenset({"account", "message"})  # rows of an account with no s
 ROW_KEYS = ("id", "tenant_id", "created_at", "updated_at", "version")
 SECRET_FIELDS = {
     "account": ("stripe_customer_id",),
-    "payment": ("stripe_payment_intent_id",),
-    "payment_method": ("stripe_payment_method_id",),
+    "payment": ("stripe_payment_intent_id", "stripe_refund_id"),
+    "payment_method": ("stripe_payment_method_id", "stripe_setup_intent_id"),
 }
 SITE_CONTACT_FIELDS = {
     "account": ROW_KEYS + ("number", "name", "kind"),

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import type { Invoice } from '../src/data/types'
 import {
-  centsToInput, checkAllocations, extensionPrice, ibanIsValid, normaliseIban, owedNow, parseMoney, payableInvoices, previewCustomAllocation,
+  centsToInput, checkAllocations, extensionPrice, ibanIsValid, normaliseIban, parseMicrodeposit, routingNumberIsValid, usAccountNumberIsValid, owedNow, parseMoney, payableInvoices, previewCustomAllocation,
   processingByInvoice, rentalEndsOn, totalBalance,
 } from '../src/lib/payments'
 import { invoiceDisplayStatus } from '../src/lib/invoices'
@@ -105,5 +105,38 @@ describe('bank debits', () => {
     expect(describeMethod({ id: '1', kind: 'bank', brand: '', country: 'DE', last4: '3000' })).toBe('Bank account (DE) •••• 3000')
     expect(describeMethod({ id: '2', kind: 'bank', brand: 'STRIPE TEST BANK', country: 'US', last4: '6789' })).toBe('Stripe Test Bank (US) •••• 6789')
     expect(describeMethod({ id: '3', kind: 'card', brand: 'visa', last4: '4242', exp_month: 12, exp_year: 2030 })).toBe('Visa •••• 4242 · expires 12/30')
+  })
+})
+
+describe('US bank accounts', () => {
+  it('checks a routing number by its ABA check digit', () => {
+    expect(routingNumberIsValid('110000000')).toBe(true) // Stripe's test bank
+    expect(routingNumberIsValid('021000021')).toBe(true)
+    expect(routingNumberIsValid('011 000 015')).toBe(true)
+    expect(routingNumberIsValid('021000022')).toBe(false) // last digit off
+    expect(routingNumberIsValid('11000000')).toBe(false)
+    expect(routingNumberIsValid('1100000000')).toBe(false)
+    expect(routingNumberIsValid('11000000a')).toBe(false)
+  })
+
+  it('takes account numbers of 4 to 17 digits', () => {
+    expect(usAccountNumberIsValid('000123456789')).toBe(true)
+    expect(usAccountNumberIsValid('1234')).toBe(true)
+    expect(usAccountNumberIsValid('123')).toBe(false)
+    expect(usAccountNumberIsValid('123456789012345678')).toBe(false)
+    expect(usAccountNumberIsValid('12-34 56')).toBe(true)
+  })
+
+  it('reads a micro-deposit the way a statement shows it', () => {
+    expect(parseMicrodeposit('0.32')).toBe(32)
+    expect(parseMicrodeposit('$0.45')).toBe(45)
+    expect(parseMicrodeposit('.07')).toBe(7)
+    expect(parseMicrodeposit('32')).toBe(32)
+    expect(parseMicrodeposit(' 5 ')).toBe(5)
+    expect(parseMicrodeposit('0.00')).toBe(null)
+    expect(parseMicrodeposit('1.00')).toBe(null)
+    expect(parseMicrodeposit('0.3')).toBe(null)
+    expect(parseMicrodeposit('100')).toBe(null)
+    expect(parseMicrodeposit('')).toBe(null)
   })
 })

@@ -14,6 +14,7 @@ from server.admin.records import (
     notify_milestones,
 )
 from server.auth import guards
+from server.billing import refunds
 from server.db.store import IdTaken, InvalidRow, Store, StaleRow, decode_row, now_iso
 from server.db.tables import KINDS
 from server.errors import ApiError, error_responses, not_found
@@ -286,5 +287,34 @@ async def update_account(request: Request, record_id: FromPath[str], data: Accou
     return await update_record.fn(request, "accounts", record_id, data)
 
 
+# The same for "payments": "/api/admin/payments/{id}/refund" makes it a fixed segment too. Payments are
+# read-only here (they come from Stripe or the portal), so only the reads are declared: a POST or PATCH
+# answers 405 ``method_not_allowed``, and the schema does not offer them.
+@get("/api/admin/payments", guards=[guards.staff])
+async def list_payments(request: Request, limit: Limit = 100, offset: Offset = 0,
+                        q: str | None = None) -> dict[str, Any]:
+    return await list_records.fn(request, "payments", limit, offset, q)
+
+
+@get("/api/admin/payments/{record_id:str}", guards=[guards.staff], responses=error_responses(404))
+async def read_payment(request: Request, record_id: FromPath[str]) -> dict[str, Any]:
+    return await read_record.fn(request, "payments", record_id)
+
+
+# 404 not this tenant's payment; 409 ``payment_not_refundable`` (pending or failed), ``refund_in_progress``
+# or ``refund_not_made`` (a request at the same instant holds it); 422 ``not_a_stripe_payment`` or Stripe's
+# refusal (its code and sentence); 503 Stripe unreachable or payments off.
+@post("/api/admin/payments/{payment_id:str}/refund", guards=[guards.staff], status_code=200,
+      responses=error_responses(404, 409, 422))
+async def refund_payment(request: Request, payment_id: FromPath[str]) -> dict[str, Any]:
+    """Refund a succeeded payment in full through Stripe: every invoice it paid owes that amount again
+    (a paid one is open again), the payment becomes ``refunded`` and the account is told. Idempotent:
+    a refunded payment answers as it is, and requests at the same instant make one refund. Answers
+    the payment."""
+    return await refunds.refund_payment(request.app.state, request.app.state.stripe, request.scope["tenant"],
+                                        payment_id)
+
+
 ROUTES = [read_settings, update_settings, list_records, read_record, create_record, update_record,
-          list_accounts, read_account, create_account, update_account]
+          list_accounts, read_account, create_account, update_account,
+          list_payments, read_payment, refund_payment]

@@ -10,6 +10,11 @@ Direct Debit) through a SetupIntent, the server creates and confirms a PaymentIn
 asked (outage, bad keys, a bug in the request), and the caller may retry with the same
 idempotency key.
 
+Refunds (`StripeGateway.refund`) are full refunds of a PaymentIntent, made through
+``/v1/refunds`` with ``payment_intent``; the refunds Stripe already holds for the intent are read
+first, so asking again (a retry, or after a refund made in Stripe's dashboard) never gives the money
+back twice. Two requests at the same instant are kept apart by the caller (`server.billing.refunds`).
+
 Only parameters localstripe also accepts are sent (it answers 400 "Unexpected <name>" to
 ``description``, ``receipt_email``, ``automatic_payment_methods``, ``setup_future_usage``,
 ``return_url``, ``statement_descriptor``, ``error_on_requires_action`` …). ``payment_method_types``
@@ -24,6 +29,7 @@ import asyncio
 import contextlib
 import json
 from collections.abc import Iterator, Mapping, Sequence
+from datetime import datetime, timezone
 from typing import Any, Literal
 
 import msgspec
@@ -46,6 +52,17 @@ class ChargeResult(msgspec.Struct, frozen=True):
     error_code: str | None = None  # Stripe's code, e.g. "card_declined"
     error_message: str | None = None  # Stripe's sentence for the customer
     decline_code: str | None = None  # the issuer's detail, e.g. "insufficient_funds"
+
+
+class RefundResult(msgspec.Struct, frozen=True):
+    """What became of a refund request: ``refund_id`` is Stripe's ``re_…`` (None when Stripe had
+    already refunded the whole payment and nothing new was made), ``status`` Stripe's refund status
+    (``succeeded``, or ``pending`` for bank debits and some cards: accepted, money on its way)."""
+
+    refund_id: str | None
+    status: str
+    amount: int
+    already_refunded: bool = False
 
 
 class GatewayError(Exception):
@@ -119,11 +136,15 @@ class StripeGateway:
         unknown = [t for t in types if t not in _KIND_BY_TYPE]
         if not types or unknown:
             raise ValueError(f"unsupported payment method types {types!r}")
-        params = {
+        params: dict[str, Any] = {
             "customer": customer_id,
             "usage": "off_session",
             "payment_method_types": types,
         }
+        if "us_bank_account" in types:
+            # The portal takes the routing and account numbers as typed (Stripe.js
+            # confirmUsBankAccountSetup); Stripe then proves the account by two micro-deposits.
+            params["payment_method_options"] = {"us_bank_account": {"verification_method": "microdeposits"}}
         with _stripe_errors():
             intent = self._client.v1.setup_intents.create(params=params)
         return intent.id, intent.client_secret
@@ -138,7 +159,8 @@ class StripeGateway:
                 raise GatewayError(
                     "setup_intent_mismatch", "This payment method was set up for another account."
                 )
-            if intent.status != "succeeded" or not intent.payment_method:
+            pending = _awaiting_microdeposits(intent)
+            if (intent.status != "succeeded" and pending is None) or not intent.payment_method:
                 raise GatewayError(
                     "setup_incomplete",
                     f"Saving the payment method has not finished (status {intent.status}).",
@@ -146,6 +168,9 @@ class StripeGateway:
             method = intent.payment_method
             if isinstance(method, str):
                 method = self._client.v1.payment_methods.retrieve(method)
+            if pending is not None:
+                # Usable (and attached to the customer) once the micro-deposits are confirmed.
+                return {**_describe_method(method), **pending, "stripe_setup_intent_id": intent.id}
             if method.customer is None:
                 # Real Stripe attaches on confirmation; localstripe never does.
                 method = self._client.v1.payment_methods.attach(
@@ -155,7 +180,31 @@ class StripeGateway:
                 raise GatewayError(
                     "setup_intent_mismatch", "This payment method belongs to another account."
                 )
-        return _describe_method(method)
+        return {**_describe_method(method), "stripe_setup_intent_id": intent.id}
+
+    def verify_microdeposits(
+        self, customer_id: str, setup_intent_id: str, *, amounts: Sequence[int] | None = None,
+        descriptor_code: str | None = None,
+    ) -> dict:
+        """Confirm a US bank account's micro-deposits (the two amounts in cents, or the 6-character
+        code starting ``SM`` on the one deposit); the now usable method, attached to the customer.
+
+        A wrong answer raises `GatewayError` with Stripe's code
+        (``payment_method_microdeposit_verification_amounts_mismatch``, ``…_descriptor_code_mismatch``,
+        ``…_attempts_exceeded`` once the account can no longer be verified) and its sentence.
+        """
+        params: dict[str, Any] = (
+            {"amounts": list(amounts)} if amounts is not None else {"descriptor_code": descriptor_code}
+        )
+        with _stripe_errors():
+            intent = self._client.v1.setup_intents.retrieve(setup_intent_id)
+            if intent.customer != customer_id:
+                raise GatewayError(
+                    "setup_intent_mismatch", "This bank account was set up for another account."
+                )
+            if intent.status != "succeeded":
+                self._client.v1.setup_intents.verify_microdeposits(setup_intent_id, params=params)
+        return self.saved_method_from_setup_intent(customer_id, setup_intent_id)
 
     def attached_method(self, customer_id: str, payment_method_id: str) -> dict:
         """A method attached to ``customer_id`` outside the portal (e.g. by the office in Stripe's
@@ -254,6 +303,59 @@ class StripeGateway:
         except stripe.StripeError:
             return None
 
+    # -- refunds -----------------------------------------------------------------------------
+
+    def refund(
+        self,
+        payment_intent_id: str,
+        amount_cents: int,
+        idempotency_key: str,
+        metadata: Mapping[str, Any],
+    ) -> RefundResult:
+        """Give a PaymentIntent's money back in full (``amount_cents``: what it charged).
+
+        Refunds Stripe already holds for the intent count first (made by an earlier request, or in
+        Stripe's dashboard): only what is left is refunded, and nothing when nothing is left.
+        That makes a retry safe even where ``Idempotency-Key`` is ignored (localstripe); real Stripe
+        also deduplicates on ``idempotency_key``. A refusal (e.g. the charge was disputed) raises
+        `GatewayError` with Stripe's code and sentence.
+        """
+        if type(amount_cents) is not int or amount_cents <= 0:
+            raise ValueError(f"amount_cents must be a positive int, not {amount_cents!r}")
+        if not (payment_intent_id and idempotency_key):
+            raise ValueError("payment_intent_id and idempotency_key are required")
+        with _stripe_errors():
+            earlier = [
+                r for r in self._client.v1.refunds.list(
+                    params={"payment_intent": payment_intent_id, "limit": 100}
+                ).data
+                if r.status in ("succeeded", "pending", "requires_action")
+            ]
+            refunded = sum(r.amount for r in earlier)
+            if refunded >= amount_cents:
+                newest = max(earlier, key=lambda r: r.created, default=None)
+                return RefundResult(newest.id if newest else None, "succeeded", 0, already_refunded=True)
+            try:
+                made = self._client.v1.refunds.create(
+                    params={
+                        "payment_intent": payment_intent_id,
+                        "amount": amount_cents - refunded,
+                        "metadata": {key: str(value) for key, value in metadata.items()},
+                    },
+                    options={"idempotency_key": idempotency_key},
+                )
+            except stripe.InvalidRequestError as exc:
+                if exc.code == "charge_already_refunded":  # refunded in between
+                    return RefundResult(None, "succeeded", 0, already_refunded=True)
+                raise
+        if made.status in ("failed", "canceled"):
+            reason = getattr(made, "failure_reason", None)
+            raise GatewayError(
+                "refund_failed",
+                f"Stripe could not refund it ({reason})." if reason else "Stripe could not refund it.",
+            )
+        return RefundResult(made.id, made.status, made.amount)
+
     # -- webhooks ----------------------------------------------------------------------------
 
     def parse_webhook(self, payload: bytes, sig_header: str | None) -> dict:
@@ -295,6 +397,9 @@ class StripeGateway:
             self.saved_method_from_setup_intent, customer_id, setup_intent_id
         )
 
+    async def verify_microdeposits_async(self, *args: Any, **kwargs: Any) -> dict:
+        return await asyncio.to_thread(self.verify_microdeposits, *args, **kwargs)
+
     async def attached_method_async(self, customer_id: str, payment_method_id: str) -> dict:
         return await asyncio.to_thread(self.attached_method, customer_id, payment_method_id)
 
@@ -306,6 +411,9 @@ class StripeGateway:
 
     async def payment_intent_status_async(self, payment_intent_id: str) -> ChargeResult:
         return await asyncio.to_thread(self.payment_intent_status, payment_intent_id)
+
+    async def refund_async(self, *args: Any, **kwargs: Any) -> RefundResult:
+        return await asyncio.to_thread(self.refund, *args, **kwargs)
 
 
 def sign_webhook_payload(payload: bytes, secret: str, timestamp: int | None = None) -> str:
@@ -335,6 +443,22 @@ def _result_of(intent: Any) -> ChargeResult:
     )
 
 
+def _awaiting_microdeposits(intent: Any) -> dict | None:
+    """For a SetupIntent waiting for its micro-deposits to be confirmed: the method row's
+    ``status``, ``microdeposit_type`` and ``deposits_arrive_at``; otherwise None."""
+    action = intent.next_action
+    if intent.status != "requires_action" or action is None or action.type != "verify_with_microdeposits":
+        return None
+    details = action.verify_with_microdeposits
+    arrival = getattr(details, "arrival_date", None)
+    return {
+        "status": "verification_pending",
+        "microdeposit_type": getattr(details, "microdeposit_type", None) or "amounts",
+        "deposits_arrive_at": datetime.fromtimestamp(arrival, timezone.utc).isoformat(timespec="seconds")
+        if arrival else None,
+    }
+
+
 def _describe_method(method: Any) -> dict:
     kind = _KIND_BY_TYPE.get(method.type)
     if kind is None:
@@ -360,6 +484,9 @@ def _describe_method(method: Any) -> dict:
         "country": (country or "").upper(),
         "exp_month": exp_month,
         "exp_year": exp_year,
+        "status": "active",
+        "microdeposit_type": "",
+        "deposits_arrive_at": None,
     }
 
 

@@ -28,7 +28,8 @@ What localstripe 1.15.10 serves
   (``/cancel`` ⇒ ``canceled``). ``confirmCardPayment(secret)`` always shows that modal and posts
   to ``/v1/payment_intents/{id}/_authenticate?success=true|false``, which answers 400 unless the
   intent is in ``requires_action`` — so only call it for ``requires_action``.
-  ``createPaymentMethod`` is an empty stub; there is no bank-account (ACH) UI.
+  ``createPaymentMethod`` is an empty stub. ``confirmSepaDebitSetup`` saves an IBAN; the
+  launcher adds ``confirmUsBankAccountSetup`` for US bank accounts (see `localstripe_patches`).
 * ``POST /_config/webhooks/{id}`` ``{"url", "secret", "events"?}`` (no auth) registers a webhook
   target; events are POSTed about 1 s after they happen, signed ``t=<event.created>,v1=<HMAC>``
   exactly like Stripe, so ``stripe.Webhook`` verifies them. Registrations live in memory, cannot
@@ -52,17 +53,16 @@ Doing in a test what the browser would do (no Stripe.js needed)
    ``success="false"`` leaves it ``requires_payment_method`` with
    ``last_payment_error.code == "payment_intent_authentication_failure"``.
 
-Bank debits: SEPA Direct Debit only (no ``us_bank_account``, so no US ACH). A SetupIntent with
-``payment_method_types=["sepa_debit"]`` is confirmed with ``payment_method_data={"type":
-"sepa_debit", "sepa_debit": {"iban": …}, "billing_details": {"name", "email"}}`` (the stand-in's
-``confirmSepaDebitSetup`` posts exactly that). Any IBAN of 14‥34 characters saves; charging
-``DE62370400440532013001`` fails. Two fixes are applied here (see `_patch_sepa_debits`) so a
-debit behaves like Stripe's: localstripe 1.15.10 reports a good SEPA PaymentIntent
-``succeeded`` at once (it marks the charge succeeded before its own delayed settlement), and
-fails a bad one with the card message "Your card was declined.". Patched, a debit is
-``processing`` for ``--debit-settle-s`` seconds (default `DEBIT_SETTLE_S`), then ``succeeded`` or
-``requires_payment_method`` with ``last_payment_error.code == "insufficient_funds"``, and the
-``payment_intent.succeeded`` / ``payment_failed`` event follows (delivered ~1 s later).
+Bank debits. SEPA Direct Debit: a SetupIntent with ``payment_method_types=["sepa_debit"]`` is
+confirmed with ``payment_method_data={"type": "sepa_debit", "sepa_debit": {"iban": …},
+"billing_details": {"name", "email"}}`` (the stand-in's ``confirmSepaDebitSetup`` posts exactly
+that). Any IBAN of 14‥34 characters saves; charging ``DE62370400440532013001`` fails. US bank
+accounts (ACH) do not exist in localstripe 1.15.10 and are added, with micro-deposit
+verification and Stripe's test account numbers, by `localstripe_patches` (read its docstring).
+Both kinds of debit are patched to behave like Stripe's: ``processing`` for ``--debit-settle-s``
+seconds (default `DEBIT_SETTLE_S`), then ``succeeded`` or ``requires_payment_method`` with the
+bank's failure code, and the ``payment_intent.succeeded`` / ``payment_failed`` event follows
+(delivered ~1 s later).
 
 Card numbers localstripe knows (every card reports brand ``visa``, country ``FR``):
 declined when set up or attached (402 ``card_declined``, setup intent ⇒ ``canceled``) —
@@ -258,9 +258,14 @@ def _serve(argv: list[str] | None = None) -> None:
     from aiohttp import web
     from localstripe import resources, server
 
+    # Run as a script, this file's folder is on sys.path; under ``-m`` it is put there too.
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    import localstripe_patches
+
     # Keep the store in this process only; see the module docstring.
     resources.Store.dump_to_disk = lambda self: None
-    _patch_sepa_debits(resources, args.debit_settle_s)
+    localstripe_patches.patch_sepa_debits(resources, args.debit_settle_s)
+    localstripe_patches.patch_us_bank_accounts(resources, server.app, server.api_extra)
 
     family = socket.AF_INET6 if ":" in args.host else socket.AF_INET
     sock = socket.create_server((args.host, args.port), family=family)
@@ -272,46 +277,6 @@ def _serve(argv: list[str] | None = None) -> None:
         access_log.setLevel(logging.INFO)
         access_log.addHandler(logging.StreamHandler())
     web.run_app(server.app, sock=sock, print=None, access_log=access_log)
-
-
-def _patch_sepa_debits(resources, settle_s: float) -> None:
-    """Make localstripe's SEPA debits asynchronous the way Stripe's are (see the module docstring).
-
-    Replaces ``Charge._initialize_charge`` for SEPA charges only (cards keep localstripe's own
-    behaviour): the charge stays ``pending`` — its PaymentIntent ``processing`` — for ``settle_s``
-    seconds, then succeeds (with its balance transaction, as localstripe's own settlement does) or
-    fails with Stripe's ``insufficient_funds`` code, and the PaymentIntent's callbacks emit the event.
-    """
-    import asyncio
-
-    Charge = resources.Charge
-    original = Charge._initialize_charge
-
-    def _initialize_charge(self, on_success=None, on_failure_now=None, on_failure_later=None):
-        if not self._is_async_payment_method() or not self.captured:
-            return original(self, on_success, on_failure_now, on_failure_later)
-        self.status = "pending"
-
-        async def clear():
-            await asyncio.sleep(settle_s)
-            if not self._authorized:
-                self.status = "failed"
-                self.failure_code = "insufficient_funds"
-                self.failure_message = "The customer's account has insufficient funds to cover this payment."
-                if on_failure_later:
-                    on_failure_later()
-                return
-            txn = resources.BalanceTransaction(
-                amount=self.amount, currency=self.currency, description=self.description,
-                exchange_rate=1.0, reporting_category="charge", source=self.id, type="charge")
-            self.balance_transaction = txn.id
-            self.status = "succeeded"
-            if on_success:
-                on_success()
-
-        asyncio.ensure_future(clear())
-
-    Charge._initialize_charge = _initialize_charge
 
 
 if __name__ == "__main__":

@@ -6,7 +6,17 @@ method an account saves becomes its default; the default is what ``rental.extend
 
 Cards and bank accounts (``kind: bank``) are saved the same way: a SetupIntent for the kind's
 Stripe type (``card``, or the tenant's bank type from `StripeProvider.bank_method_for`), confirmed
-by Stripe.js (``confirmCardSetup`` / ``confirmSepaDebitSetup``), then kept here.
+by Stripe.js (``confirmCardSetup`` / ``confirmSepaDebitSetup`` / ``confirmUsBankAccountSetup``),
+then kept here.
+
+US bank accounts (ACH) are typed in by the customer, so Stripe proves them with two micro-deposits
+that reach the account in one or two business days. Saving one before that keeps a
+``verification_pending`` row: listed (with how and from when to verify), never the default, never
+charged (422 ``method_unverified``). `verify_method` sends the customer's amounts (or the code on
+the single deposit) to Stripe; right ⇒ ``active`` (and the default if the account has none), wrong
+⇒ 422 with Stripe's sentence and attempts left, too many wrong ⇒ 422 and the row is removed (the
+account must be added again). Verifying on Stripe's hosted page instead ends in the same place via
+the ``setup_intent.succeeded`` / ``setup_intent.setup_failed`` webhooks.
 """
 
 from __future__ import annotations
@@ -26,7 +36,8 @@ def method_view(row: dict[str, Any]) -> dict[str, Any]:
     return {"id": row["id"], "account_id": row["account_id"], "kind": row["kind"], "brand": row["brand"],
             "last4": row["last4"], "country": row.get("country") or "", "exp_month": row["exp_month"],
             "exp_year": row["exp_year"], "expiry": expiry, "default": row["default"],
-            "created_at": row["created_at"]}
+            "status": row.get("status") or "active", "microdeposit_type": row.get("microdeposit_type") or "",
+            "deposits_arrive_at": row.get("deposits_arrive_at"), "created_at": row["created_at"]}
 
 
 async def list_methods(state: Any, tenant_id: str, account_id: str) -> list[dict[str, Any]]:
@@ -74,12 +85,31 @@ async def upsert_method(store: Store, account_id: str, described: dict[str, Any]
     """The row of a method Stripe saved for the account; saving the same method twice is one row."""
     existing = await store.find("payment_method", account_id=account_id,
                                 stripe_payment_method_id=described["stripe_payment_method_id"])
+    active = described.get("status", "active") == "active"
     if existing:
         row = existing[0]
-        return await make_default_method(store, row) if make_default and not row["default"] else row
-    others = await store.find("payment_method", account_id=account_id)
+        if active and row.get("status") == "verification_pending":  # its micro-deposits were confirmed
+            row = await store.update("payment_method", row, status="active", microdeposit_type="",
+                                     deposits_arrive_at=None)
+            if not await _active_default(store, account_id):
+                make_default = True
+        return await make_default_method(store, row) if active and make_default and not row["default"] else row
+    has_default = await _active_default(store, account_id)
     row = await store.insert("payment_method", {**described, "account_id": account_id, "default": False})
-    return await make_default_method(store, row) if make_default or not others else row
+    return await make_default_method(store, row) if active and (make_default or not has_default) else row
+
+
+async def _active_default(store: Store, account_id: str) -> bool:
+    return bool(await store.find("payment_method", account_id=account_id, default=True))
+
+
+async def forget_unverifiable(store: Store, stripe_setup_intent_id: str) -> dict[str, Any] | None:
+    """Remove the pending bank account whose SetupIntent can no longer be verified; the row, if any."""
+    for row in await store.find("payment_method", stripe_setup_intent_id=stripe_setup_intent_id,
+                                status="verification_pending"):
+        await store.delete("payment_method", row)
+        return row
+    return None
 
 
 async def make_default_method(store: Store, row: dict[str, Any]) -> dict[str, Any]:
@@ -148,6 +178,44 @@ async def set_default(state: Any, actor: Any, method_id: str) -> dict[str, Any]:
         row = await store.get("payment_method", method_id)
         if row is None:
             raise not_found("payment method")
+        if row.get("status", "active") != "active":
+            raise ApiError(422, "method_unverified", "confirm this bank account's two small deposits first")
         row = await make_default_method(store, row)
+    await state.hub.after_commit(actor.tenant_id, store.changed)
+    return method_view(row)
+
+
+VERIFY_FAILED_FOR_GOOD = "payment_method_microdeposit_verification_attempts_exceeded"
+
+
+async def verify_method(state: Any, gateway: StripeGateway, actor: Any, method_id: str, *,
+                        amounts: list[int] | None = None, descriptor_code: str | None = None) -> dict[str, Any]:
+    """Confirm a pending US bank account's micro-deposits (see the module docstring)."""
+    row = await _method_in_scope(state, actor, method_id)
+    if row.get("status") != "verification_pending" or not row.get("stripe_setup_intent_id"):
+        raise ApiError(422, "not_awaiting_verification", "this payment method is already verified")
+    async with state.db.read() as conn:
+        account = await Store(conn, actor.tenant_id).get("account", row["account_id"])
+    try:
+        described = await gateway.verify_microdeposits_async(
+            account["stripe_customer_id"], row["stripe_setup_intent_id"], amounts=amounts,
+            descriptor_code=descriptor_code)
+    except GatewayError as exc:
+        if exc.code == VERIFY_FAILED_FOR_GOOD:
+            async with state.db.write() as conn:
+                store = Store(conn, actor.tenant_id)
+                await store.lock()
+                await forget_unverifiable(store, row["stripe_setup_intent_id"])
+            await state.hub.after_commit(actor.tenant_id, store.changed)
+            raise ApiError(422, "verification_attempts_exceeded",
+                           "this bank account could not be verified and has been removed; add it again "
+                           "or pay another way") from None
+        if exc.code.startswith("payment_method_microdeposit_verification_"):
+            raise ApiError(422, "verification_mismatch", exc.message) from None
+        raise gateway_error(exc) from None
+    async with state.db.write() as conn:
+        store = Store(conn, actor.tenant_id)
+        await store.lock()
+        row = await upsert_method(store, row["account_id"], described)
     await state.hub.after_commit(actor.tenant_id, store.changed)
     return method_view(row)

@@ -155,6 +155,9 @@ async def _method_for(store: Store, data: PaymentIn) -> dict[str, Any]:
         method = await store.get("payment_method", data.payment_method_id)
         if method is None or method["account_id"] != data.account_id:
             raise ApiError(422, "no_payment_method", "that saved payment method is not this account's")
+        if method.get("status", "active") != "active":
+            raise ApiError(422, "method_unverified",
+                           "this bank account can be used once you confirm the two small deposits we sent to it")
         return method
     found = await store.find("payment_method", account_id=data.account_id, default=True)
     if not found:

@@ -10,6 +10,11 @@ Pure bookkeeping over a `Store` (one transaction); no Stripe calls here.
   invoice's balance (an invoice reaching 0 becomes ``paid``). Settling twice changes nothing,
   so the route and the webhook may both settle the same PaymentIntent in either order.
 
+- `refund`: the counterpart of `settle` for a succeeded payment given back in full (office console,
+  or Stripe's dashboard via ``charge.refunded``): each allocation goes back on its invoice's balance
+  (a ``paid`` invoice is ``open`` again; ``overdue`` stays derived from ``due_on``), the payment becomes
+  ``refunded``. Refunding twice changes nothing. Stripe is asked first, by `server.billing.refunds`.
+
 Balances are checked when the payment is planned and again when it settles: if another payment
 paid an invoice in between, the allocation is cut to what is still owed and the rest stays on the
 payment as unapplied credit (the receipt shows it), never a negative balance.
@@ -183,6 +188,51 @@ async def settle(store: Store, payment: dict[str, Any], outcome: Outcome) -> tup
     if changes:
         payment = await store.update("payment", payment, **changes)
     return payment, change
+
+
+async def restore_to_invoices(store: Store, allocations: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Put the allocations back on their invoices' balances (what `apply_to_invoices` took off);
+    returns what was put back. A ``paid`` invoice owing again is ``open`` (``pending`` ones that were
+    paid were sent out, so ``open`` too). Void and draft invoices are owed nothing, so they are left
+    alone; a balance never exceeds the invoice's total (the office may have lowered it since)."""
+    restored = []
+    for allocation in allocations:
+        invoice = await store.get("invoice", allocation["invoice_id"])
+        if invoice is None or invoice["status"] in ("void", "draft") or allocation["amount"] <= 0:
+            continue
+        balance = min(invoice["total"], invoice["balance"] + allocation["amount"])
+        if balance == invoice["balance"]:
+            continue
+        status = "open" if invoice["status"] == "paid" else invoice["status"]
+        await store.update("invoice", invoice, balance=balance, status=status)
+        restored.append({"invoice_id": invoice["id"], "amount": balance - invoice["balance"]})
+    return restored
+
+
+def not_refundable(payment: dict[str, Any]) -> ApiError:
+    """409 for a payment whose status cannot be refunded (pending, failed)."""
+    status = payment["status"]
+    why = {"pending": "it has not gone through yet", "failed": "no money was taken"}.get(status, f"it is {status}")
+    return ApiError(409, "payment_not_refundable", f"payment {payment['number']} cannot be refunded: {why}",
+                    {"payment_id": payment["id"], "status": status})
+
+
+async def refund(store: Store, payment: dict[str, Any], stripe_refund_id: str = "") -> tuple[dict[str, Any], bool]:
+    """Record a full refund of a payment read in this transaction; ``(payment, changed)``.
+
+    Only a ``succeeded`` payment can be refunded (`not_refundable` otherwise); one already
+    ``refunded`` is returned unchanged, so the office route and the webhook may both record the same
+    refund in either order. The payment keeps its ``allocations`` (what it had paid, for the receipt).
+    """
+    if payment["status"] == "refunded":
+        return payment, False
+    if payment["status"] != "succeeded":
+        raise not_refundable(payment)
+    await restore_to_invoices(store, payment["allocations"])
+    changes: dict[str, Any] = {"status": "refunded", "refunded_at": now_iso()}
+    if stripe_refund_id:
+        changes["stripe_refund_id"] = stripe_refund_id
+    return await store.update("payment", payment, **changes), True
 
 
 async def next_free_number(store: Store, entity: str, prefix: str) -> str:

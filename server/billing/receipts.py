@@ -1,6 +1,7 @@
 """Telling the account's people that a payment went through — or that a bank debit they were told
-is processing later failed: a bell notification (a synced row, written in the settling transaction)
-and, after the commit, an email (or SMS), with the receipt link for a payment received.
+is processing later failed, or that a payment was refunded: a bell notification (a synced row, written
+in the settling transaction) and, after the commit, an email (or SMS), with the receipt link for a
+payment received or refunded (the receipt then says REFUNDED).
 
 `notices_in_tx` / `send_notice` are the pair the settling paths call (webhook, status check):
 which notice a settlement deserves is decided once, in the transaction that made the change, so
@@ -9,6 +10,7 @@ each is sent exactly once however many times Stripe repeats itself."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from typing import Any, Literal
 
 from server.db.store import Store
@@ -48,27 +50,38 @@ async def add_receipt_notifications(store: Store, tenant: dict[str, Any], paymen
                                             "link": f"/payments/{payment['id']}"})
 
 
+Summary = Callable[[Store, dict[str, Any], dict[str, Any]], Awaitable[tuple[str, str]]]
+
+
+async def _message_contacts(state: Any, tenant: dict[str, Any], payment: dict[str, Any], summary: Summary,
+                            link: str, link_label: str = "") -> None:
+    """Email (or text) ``summary``'s title and body with ``link`` to the account's company contacts."""
+    async with state.db.read() as conn:
+        store = Store(conn, tenant["id"])
+        contacts = await _company_contacts(store, payment["account_id"])
+        title, body = await summary(store, tenant, payment)
+    name = tenant.get("display_name") or tenant["name"]
+    text = f"{title}\n{body}\n{link_label}{link}"
+    for contact in contacts:
+        if contact.get("email"):
+            await state.messenger.send(tenant["id"], "email", contact["email"], f"{name}: {title}", text, link)
+        elif contact.get("phone"):
+            await state.messenger.send(tenant["id"], "sms", contact["phone"], title, text, link)
+
+
+def _receipt_link(state: Any, payment: dict[str, Any]) -> str:
+    return f"{state.settings.public_url.rstrip('/')}/api/documents/payments/{payment['id']}/receipt.pdf"
+
+
 async def send_receipt(state: Any, tenant: dict[str, Any], payment: dict[str, Any]) -> None:
     """Email (or text) the receipt to the account's company contacts; never raises."""
     try:
-        async with state.db.read() as conn:
-            store = Store(conn, tenant["id"])
-            contacts = await _company_contacts(store, payment["account_id"])
-            title, body = await _summary(store, tenant, payment)
-        public = state.settings.public_url.rstrip("/")
-        link = f"{public}/api/documents/payments/{payment['id']}/receipt.pdf"
-        name = tenant.get("display_name") or tenant["name"]
-        text = f"{title}\n{body}\nReceipt: {link}"
-        for contact in contacts:
-            if contact.get("email"):
-                await state.messenger.send(tenant["id"], "email", contact["email"], f"{name}: {title}", text, link)
-            elif contact.get("phone"):
-                await state.messenger.send(tenant["id"], "sms", contact["phone"], title, text, link)
+        await _message_contacts(state, tenant, payment, _summary, _receipt_link(state, payment), "Receipt: ")
     except Exception:  # a receipt must never fail the payment that caused it
         log.exception("sending the receipt of payment %s failed", payment.get("id"))
 
 
-Notice = Literal["receipt", "bank_failure"] | None
+Notice = Literal["receipt", "bank_failure", "refund"] | None
 
 
 async def _failure_summary(store: Store, tenant: dict[str, Any], payment: dict[str, Any]) -> tuple[str, str]:
@@ -80,14 +93,37 @@ async def _failure_summary(store: Store, tenant: dict[str, Any], payment: dict[s
     return title, body
 
 
+async def _refund_summary(store: Store, tenant: dict[str, Any], payment: dict[str, Any]) -> tuple[str, str]:
+    money = format_money(payment["amount"], tenant.get("currency") or "USD")
+    title = f"Payment {payment['number']} refunded: {money}"
+    to = payment.get("reference") or "the card or bank account it was paid with"
+    body = f"{money} is on its way back to {to}; it can take 5-10 business days to show."
+    owed = []
+    for allocation in payment["allocations"]:
+        invoice = await store.get("invoice", allocation["invoice_id"])
+        if invoice is not None and invoice["status"] in ("open", "pending") and invoice["balance"] > 0:
+            owed.append(invoice["number"])
+    if owed:
+        body += f" {', '.join(owed)} {'is' if len(owed) == 1 else 'are'} open again."
+    return title, body
+
+
 async def notices_in_tx(store: Store, tenant: dict[str, Any], payment: dict[str, Any], change: str | None,
                         *, asynchronous: bool) -> Notice:
     """The notification rows a settlement calls for, written in its transaction; returns what
     `send_notice` must send after the commit. ``asynchronous``: the outcome came later (webhook,
-    status check) rather than in the answer to the customer's own Pay request."""
+    status check) rather than in the answer to the customer's own Pay request. ``refunded``
+    (`payments.refund` changed the payment) always tells the account: it is never their own doing."""
     if change == "succeeded":
         await add_receipt_notifications(store, tenant, payment)
         return "receipt"
+    if change == "refunded":
+        title, body = await _refund_summary(store, tenant, payment)
+        for contact in await _company_contacts(store, payment["account_id"]):
+            await store.insert("notification", {"contact_id": contact["id"], "account_id": payment["account_id"],
+                                                "kind": "payment_refunded", "title": title, "body": body,
+                                                "link": "/invoices?tab=payments"})
+        return "refund"
     if change == "failed" and asynchronous and payment.get("method") == "bank":
         title, body = await _failure_summary(store, tenant, payment)
         for contact in await _company_contacts(store, payment["account_id"]):
@@ -99,22 +135,18 @@ async def notices_in_tx(store: Store, tenant: dict[str, Any], payment: dict[str,
 
 
 async def send_notice(state: Any, tenant: dict[str, Any], payment: dict[str, Any], notice: Notice) -> None:
-    """After the commit: the receipt, or the failed-debit message; never raises."""
+    """After the commit: the receipt, the failed-debit message or the refund message; never raises."""
     if notice == "receipt":
         await send_receipt(state, tenant, payment)
+    elif notice == "refund":
+        try:
+            await _message_contacts(state, tenant, payment, _refund_summary, _receipt_link(state, payment),
+                                    "Receipt: ")
+        except Exception:
+            log.exception("telling the account that payment %s was refunded did not work", payment.get("id"))
     elif notice == "bank_failure":
         try:
-            async with state.db.read() as conn:
-                store = Store(conn, tenant["id"])
-                contacts = await _company_contacts(store, payment["account_id"])
-                title, body = await _failure_summary(store, tenant, payment)
-            name = tenant.get("display_name") or tenant["name"]
             link = f"{state.settings.public_url.rstrip('/')}/t/{tenant['slug']}/invoices?tab=payments"
-            text = f"{title}\n{body}\n{link}"
-            for contact in contacts:
-                if contact.get("email"):
-                    await state.messenger.send(tenant["id"], "email", contact["email"], f"{name}: {title}", text, link)
-                elif contact.get("phone"):
-                    await state.messenger.send(tenant["id"], "sms", contact["phone"], title, text, link)
+            await _message_contacts(state, tenant, payment, _failure_summary, link)
         except Exception:
             log.exception("telling the account that payment %s failed did not work", payment.get("id"))

@@ -47,6 +47,15 @@ class SaveMethodIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     default: bool = False
 
 
+class VerifyMethodIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """The two micro-deposit amounts in cents (``amounts``) or the code on the single deposit
+    (``descriptor_code``, 6 characters starting ``SM``): exactly one of them."""
+
+    amounts: Annotated[list[Annotated[int, msgspec.Meta(ge=1, le=99)]], msgspec.Meta(min_length=2, max_length=2)] \
+        | None = None
+    descriptor_code: Annotated[str, msgspec.Meta(pattern=r"^[Ss][Mm][A-Za-z0-9]{4}$")] | None = None
+
+
 def _provider(request: Request) -> StripeProvider:
     return request.app.state.stripe
 
@@ -113,6 +122,19 @@ async def delete_payment_method(request: Request, method_id: FromPath[str]) -> N
     await methods.delete_method(request.app.state, gateway, request.user, method_id)
 
 
+@post("/api/payments/methods/{method_id:str}/verify", status_code=200, guards=[guards.company_user],
+      responses=error_responses(404, 422))
+async def verify_payment_method(request: Request, method_id: FromPath[str], data: VerifyMethodIn) -> dict[str, Any]:
+    """Confirm the micro-deposits Stripe sent to a US bank account saved as ``verification_pending``:
+    the method, now ``active``. 422 ``verification_mismatch`` (Stripe's sentence says how many tries are
+    left), ``verification_attempts_exceeded`` (the account is removed) or ``not_awaiting_verification``."""
+    if (data.amounts is None) == (data.descriptor_code is None):
+        raise ApiError(422, "validation_error", "give either the two deposit amounts or the deposit's code")
+    gateway = await _provider(request).gateway()
+    return await methods.verify_method(request.app.state, gateway, request.user, method_id, amounts=data.amounts,
+                                       descriptor_code=data.descriptor_code.upper() if data.descriptor_code else None)
+
+
 @post("/api/payments/methods/{method_id:str}/default", status_code=200, guards=[guards.company_user],
       responses=error_responses(404))
 async def make_default_method(request: Request, method_id: FromPath[str]) -> dict[str, Any]:
@@ -170,4 +192,4 @@ async def shutdown(state: Any) -> None:
 
 
 ROUTES = [payments_config, list_payment_methods, create_setup_intent, save_payment_method, delete_payment_method,
-          make_default_method, create_payment, read_payment, stripe_webhook]
+          make_default_method, verify_payment_method, create_payment, read_payment, stripe_webhook]

@@ -132,18 +132,25 @@ def render_job_receipt(
 
 
 def render_payment_receipt(tenant: dict, account: dict, payment: dict, invoices: list[dict]) -> bytes:
-    """A payment receipt: amount, method and how it was applied to invoices."""
+    """A payment receipt: amount, method and how it was applied to invoices. A refunded payment's
+    receipt says so (badge, date, a "Refunded" total and a closing sentence); its "Applied to" table
+    still lists what the payment had paid, with each invoice's balance as it is now (owed again)."""
     sheet = Sheet(tenant, "Payment receipt", payment.get("number") or "")
     status = payment.get("status") or ""
+    refunded = status == "refunded"
+    refunded_on = local_date(payment.get("refunded_at"), sheet.zone) if refunded else ""
     method = _PAYMENT_METHODS.get(payment.get("method") or "", _label(payment.get("method") or ""))
+    facts = [
+        ("Payment no.", payment.get("number") or ""),
+        ("Date", local_date(payment.get("paid_at") or payment.get("created_at"), sheet.zone)),
+        ("Method", method),
+        ("Reference", payment.get("reference") or ""),
+        ("Account no.", account.get("number") or ""),
+    ]
+    if refunded:
+        facts.insert(2, ("Refunded on", refunded_on or "-"))
     sheet.letterhead(
-        [
-            ("Payment no.", payment.get("number") or ""),
-            ("Date", local_date(payment.get("paid_at") or payment.get("created_at"), sheet.zone)),
-            ("Method", method),
-            ("Reference", payment.get("reference") or ""),
-            ("Account no.", account.get("number") or ""),
-        ],
+        facts,
         badge=(
             (_PAYMENT_BADGES.get(status, _label(status).upper()), _status_color(status, sheet.accent))
             if status
@@ -184,6 +191,16 @@ def render_payment_receipt(tenant: dict, account: dict, payment: dict, invoices:
     rows = [("Applied to invoices", sheet.money(applied))]
     if amount - applied:
         rows.append(("Unapplied credit", sheet.money(amount - applied)))
+    if refunded:
+        rows.append(("Amount received", sheet.money(amount)))
+        rows.append(("Refunded", sheet.money(-amount)))
+        rows.append(("Amount kept", sheet.money(0)))
+        sheet.totals(rows)
+        to = payment.get("reference") or "the card or bank account it was paid with"
+        when = f" on {refunded_on}" if refunded_on else ""
+        sheet.paragraph(f"This payment was refunded in full{when}: {sheet.money(amount)} went back to {to}. "
+                        "The invoices it paid are owed again.")
+        return sheet.finish("This payment was refunded.")
     rows.append(("Amount received" if status in ("succeeded", "") else "Amount", sheet.money(amount)))
     sheet.totals(rows)
     return sheet.finish("Thank you for your payment.")

@@ -8,7 +8,8 @@ Use the fixtures by importing them into a test module (or list this module in a 
 A saved card is made the way the PWA makes one — SetupIntent, then what Stripe.js
 ``confirmCardSetup`` does — so `confirm_card_setup` can also stand in for the browser in API
 tests: ``POST /api/payments/setup-intent`` → ``confirm_card_setup(url, seti_id, CARD_OK)`` →
-``POST /api/payments/methods``; `confirm_sepa_debit_setup` does the same for a SEPA bank account.
+``POST /api/payments/methods``; `confirm_sepa_debit_setup` does the same for a SEPA bank account and
+`confirm_us_bank_account_setup` for a US one (which then waits for its micro-deposits).
 See `server.billing.localstripe_runner` for the card numbers and IBANs.
 """
 
@@ -102,6 +103,31 @@ def confirm_sepa_debit_setup(
                                 "billing_details": {"name": name, "email": email}},
     })
     return intent.status
+
+
+ACH_ROUTING = "110000000"  # Stripe's test routing number
+ACH_OK = "000123456789"
+ACH_INSUFFICIENT_FUNDS = "000222222227"
+
+
+def confirm_us_bank_account_setup(
+    base_url: str, setup_intent_id: str, account_number: str = ACH_OK, *, routing_number: str = ACH_ROUTING,
+    name: str = "Ava Reed", email: str = "ava@example.com",
+) -> dict:
+    """Do what Stripe.js ``confirmUsBankAccountSetup(secret, {payment_method: {us_bank_account:
+    {routing_number, account_number, account_holder_type}, billing_details}})`` does (with the
+    mandate's online acceptance); returns the intent (``requires_action``, micro-deposits sent)."""
+    client = sdk_client(base_url)
+    secret = client.v1.setup_intents.retrieve(setup_intent_id).client_secret
+    intent = client.v1.setup_intents.confirm(setup_intent_id, params={
+        "client_secret": secret,
+        "payment_method_data": {"type": "us_bank_account", "billing_details": {"name": name, "email": email},
+                                "us_bank_account": {"routing_number": routing_number,
+                                                    "account_number": account_number,
+                                                    "account_holder_type": "individual"}},
+        "mandate_data": {"customer_acceptance": {"type": "online", "online": {"infer_from_client": True}}},
+    })
+    return intent.to_dict()
 
 
 def authenticate_payment(base_url: str, client_secret: str, *, success: bool = True) -> str:

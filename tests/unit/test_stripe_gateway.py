@@ -106,6 +106,8 @@ def test_setup_intent_saves_a_card_on_the_customer(stripe_gateway, localstripe_u
     assert saved["stripe_payment_method_id"].startswith("pm_")
     assert {k: v for k, v in saved.items() if k != "stripe_payment_method_id"} == {
         "kind": "card", "brand": "visa", "last4": "4242", "country": "FR", "exp_month": 12, "exp_year": 2030,
+        "status": "active", "microdeposit_type": "", "deposits_arrive_at": None,
+        "stripe_setup_intent_id": setup_intent_id,
     }
     method = sdk_client(localstripe_url).v1.payment_methods.retrieve(
         saved["stripe_payment_method_id"]
@@ -247,6 +249,8 @@ def test_a_sepa_debit_is_processing_then_settles(stripe_gateway, localstripe_url
     bank = stripe_gateway.saved_method_from_setup_intent(customer_id, setup_intent_id)
     assert {k: v for k, v in bank.items() if k != "stripe_payment_method_id"} == {
         "kind": "bank", "brand": "", "last4": iban[-4:], "country": "DE", "exp_month": None, "exp_year": None,
+        "status": "active", "microdeposit_type": "", "deposits_arrive_at": None,
+        "stripe_setup_intent_id": setup_intent_id,
     }
 
     result = charge(stripe_gateway, customer_id, bank, 5_000, method_type="sepa_debit")

@@ -17,6 +17,18 @@ export interface SavedMethod {
   exp_month?: number | null
   exp_year?: number | null
   default?: boolean
+  /** A US bank account typed in by hand is `verification_pending` until its micro-deposits are confirmed. */
+  status?: 'active' | 'verification_pending' | string
+  /** How to verify it: the two deposit amounts, or the code on the single deposit. */
+  microdeposit_type?: 'amounts' | 'descriptor_code' | string
+  deposits_arrive_at?: string | null
+}
+
+/** The two micro-deposits in cents, or the 6-character code starting "SM". */
+export type VerifyAnswer = { amounts: [number, number] } | { descriptor_code: string }
+
+export function awaitingVerification(method: SavedMethod): boolean {
+  return method.status === 'verification_pending'
 }
 
 export type PaymentStatus = 'succeeded' | 'requires_action' | 'processing' | 'failed'
@@ -43,6 +55,8 @@ export const paymentsApi = {
   saveMethod: (accountId: string, setupIntentId: string, makeDefault: boolean) =>
     api<SavedMethod>('/api/payments/methods', { body: { account_id: accountId, setup_intent_id: setupIntentId, default: makeDefault } }),
   removeMethod: (id: string) => api<null>(`/api/payments/methods/${encodeURIComponent(id)}`, { method: 'DELETE' }),
+  verifyMethod: (id: string, answer: VerifyAnswer) =>
+    api<SavedMethod>(`/api/payments/methods/${encodeURIComponent(id)}/verify`, { body: answer }),
   makeDefault: (id: string) => api<SavedMethod>(`/api/payments/methods/${encodeURIComponent(id)}/default`, { method: 'POST', body: {} }),
   /** The Idempotency-Key is made once per attempt by the caller and sent again on a retry. */
   pay: (request: PaymentRequest, idempotencyKey: string) =>

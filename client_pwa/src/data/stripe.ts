@@ -1,7 +1,7 @@
 import { paymentsApi, type PaymentsConfig } from './payments-api'
 
 // Stripe.js, loaded on demand from the URL the server names (real Stripe, or localstripe's stand-in
-// in test mode). Only the calls PROTOCOL.md's card and SEPA bank-account flows need are typed here.
+// in test mode). Only the calls PROTOCOL.md's card and bank-account (SEPA, US) flows need are typed here.
 
 export interface StripeResult { error?: { message?: string; code?: string } | null }
 export interface CardElement { mount(target: HTMLElement): void; destroy(): void; on?(event: string, handler: (e?: { error?: { message?: string } }) => void): void }
@@ -9,12 +9,21 @@ type SetupResult = StripeResult & { setupIntent?: { id: string; status: string }
 export interface SepaDebitSetupData {
   payment_method: { sepa_debit: { iban: string }; billing_details: { name: string; email: string } }
 }
+export interface UsBankAccountSetupData {
+  payment_method: {
+    us_bank_account: { routing_number: string; account_number: string; account_holder_type: 'individual' | 'company'; account_type: 'checking' | 'savings' }
+    billing_details: { name: string; email: string }
+  }
+}
 export interface StripeJs {
   elements(): { create(type: 'card', options?: Record<string, unknown>): CardElement }
   confirmCardSetup(clientSecret: string, data: { payment_method: { card: CardElement } }): Promise<SetupResult>
   confirmCardPayment(clientSecret: string, data?: Record<string, unknown>): Promise<StripeResult & { paymentIntent?: { id: string; status: string } }>
   /** SEPA Direct Debit: the IBAN as an object (Stripe.js also takes an IBAN Element here). */
   confirmSepaDebitSetup(clientSecret: string, data: SepaDebitSetupData): Promise<SetupResult>
+  /** ACH Direct Debit with the account typed in: the intent then waits for micro-deposits
+   * (`requires_action`, `next_action.type === 'verify_with_microdeposits'`). */
+  confirmUsBankAccountSetup(clientSecret: string, data: UsBankAccountSetupData): Promise<SetupResult>
 }
 
 declare global {

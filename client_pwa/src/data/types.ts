@@ -171,7 +171,19 @@ export interface Notification extends BaseRow {
 export interface ServiceType extends BaseRow { name: string; product_id?: string | null; online_bookable?: boolean; base_price?: number }
 export interface TimeSlot extends BaseRow { label: string; start?: string; end?: string; capacity?: number }
 export interface Truck extends BaseRow { name: string; plate?: string }
-export interface Payment extends BaseRow { number?: string; amount: number; status: string; paid_at?: string | null; method?: string }
+export interface Payment extends BaseRow {
+  number?: string
+  amount: number
+  status: string
+  paid_at?: string | null
+  method?: string
+  reference?: string
+  failure_reason?: string
+  /** Set when the payment was refunded in full (office console or Stripe's dashboard). */
+  refunded_at?: string | null
+  /** Office sessions only (customers' rows never carry Stripe ids). */
+  stripe_payment_intent_id?: string
+}
 export interface Account extends BaseRow { name: string; kind?: string; po_required?: boolean; number?: string }
 
 export interface MutationRejection extends BaseRow {

@@ -362,6 +362,8 @@ export interface Payment {
   allocations: Array<Allocation>;
   paid_at: string | null;
   failure_reason: string;
+  refunded_at: string | null;
+  stripe_refund_id: string;
 }
 
 export interface PaymentMethod {
@@ -379,6 +381,10 @@ export interface PaymentMethod {
   exp_month: number | null;
   exp_year: number | null;
   default: boolean;
+  status: "active" | "verification_pending";
+  microdeposit_type: string;
+  deposits_arrive_at: string | null;
+  stripe_setup_intent_id: string;
 }
 
 export interface Photo {

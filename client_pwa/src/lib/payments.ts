@@ -103,6 +103,30 @@ export function ibanIsValid(text: string): boolean {
   return rest === 1
 }
 
+/** A US routing (ABA) number: 9 digits whose weighted sum (3, 7, 1, repeated) is a multiple of 10. */
+export function routingNumberIsValid(text: string): boolean {
+  const digits = text.replace(/[\s-]/g, '')
+  if (!/^\d{9}$/.test(digits)) return false
+  const d = [...digits].map(Number)
+  return (3 * (d[0] + d[3] + d[6]) + 7 * (d[1] + d[4] + d[7]) + (d[2] + d[5] + d[8])) % 10 === 0
+}
+
+/** A US bank account number as banks print them: 4 to 17 digits (spaces and dashes ignored). */
+export function usAccountNumberIsValid(text: string): boolean {
+  return /^\d{4,17}$/.test(text.replace(/[\s-]/g, ''))
+}
+
+/** One micro-deposit as the customer reads it on a statement — "0.32", "$0.32", ".32" or "32" (cents) —
+ * in cents (1..99), or null when it cannot be one. */
+export function parseMicrodeposit(text: string): number | null {
+  const t = text.trim().replace(/^\$/, '')
+  let cents: number
+  if (/^\d{1,2}$/.test(t)) cents = Number(t)
+  else if (/^0?\.\d{2}$/.test(t)) cents = Number(t.slice(t.indexOf('.') + 1))
+  else return null
+  return cents >= 1 && cents <= 99 ? cents : null
+}
+
 // --- rentals ---
 
 export interface RentalTerms { daily_rate?: number; ends_on?: string | null; delivered_on?: string | null; included_days?: number }

@@ -8,9 +8,11 @@ import { Link } from '../router'
 import { useAppState } from '../state/app-state'
 import { StatusBadge } from '../ui/status-badge'
 import { adminWrite, indexBy, problem, useAdmin, type Page } from './admin-api'
+import { CustomerPayments } from './payments'
 
 // Customer accounts: search, open one, see its contacts and their portal access, send login links,
-// and open the customer's own portal read-only in a new tab to help them on the phone.
+// open the customer's own portal read-only in a new tab to help them on the phone, and see the
+// account's payments (refunding one: ./payments.tsx).
 
 export function CustomersScreen() {
   const [query, setQuery] = useState('')
@@ -132,6 +134,7 @@ export function CustomerScreen({ params }: { params: Record<string, string> }) {
           <li key={j.id}>#{j.number} · {formatDate(j.scheduled_date)} · {siteIndex.get(j.site_id ?? '')?.name} <StatusBadge status={j.status} /></li>
         ))}
       </ul>
+      <CustomerPayments accountId={a.id} />
     </section>
   )
 }

@@ -9,7 +9,8 @@ import { useJobLookups } from '../ui/job-card'
 import { PendingBadge, StatusBadge } from '../ui/status-badge'
 
 // The Orders and Payments tabs of the billing screen (S1: order #, service date, service, status,
-// location, description, amount, receipt; payments with their receipts).
+// location, description, amount, receipt; payments with their receipts — a refunded one says when and
+// where the money went back, and its receipt is marked REFUNDED).
 
 export function OrdersTab({ accountId, currency }: { accountId?: string; today: string; currency: string }) {
   const jobs = useEntity<Job>('job', accountId)
@@ -73,7 +74,13 @@ export function PaymentsTab({ accountId, invoices, currency }: { accountId?: str
             )}
             {isProcessingDebit(payment) && <span class="muted small">Bank debit: takes a few business days to clear.</span>}
             {payment.status === 'failed' && typeof payment.failure_reason === 'string' && payment.failure_reason && <span class="text-bad small">{payment.failure_reason}</span>}
-            {payment.status === 'succeeded' && (
+            {payment.status === 'refunded' && (
+              <span class="small">
+                Refunded{payment.refunded_at ? ` ${formatInstant(payment.refunded_at)}` : ''}: {formatMoney(payment.amount, currency)} went back
+                to {payment.reference || 'the card or bank account you paid with'}, and the invoices it paid are open again.
+              </span>
+            )}
+            {(payment.status === 'succeeded' || payment.status === 'refunded') && (
               <DocumentButton url={`/api/documents/payments/${payment.id}/receipt.pdf`} filename={`payment-${payment.number ?? payment.id}.pdf`} label="Payment receipt (PDF)" class="button secondary small" />
             )}
           </li>

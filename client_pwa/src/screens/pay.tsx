@@ -1,6 +1,6 @@
 import { useState } from 'preact/hooks'
 import { ApiError } from '../data/api'
-import { describeMethod, paymentsApi, type PaymentAnswer, type PaymentRequest, type SavedMethod } from '../data/payments-api'
+import { awaitingVerification, describeMethod, paymentsApi, type BankMethod, type PaymentAnswer, type PaymentRequest, type SavedMethod } from '../data/payments-api'
 import { useEntity, useRow } from '../data/queries'
 import { loadStripe } from '../data/stripe'
 import type { Invoice, Payment } from '../data/types'
@@ -13,7 +13,7 @@ import {
 import { syncNow } from '../portal'
 import { Link, useLocation } from '../router'
 import { currentAccount, isReadOnly, tenantCurrency, useAppState } from '../state/app-state'
-import { AddBankForm } from '../ui/bank-form'
+import { AddBankForm, pendingNote } from '../ui/bank-form'
 import { AddCardForm } from '../ui/card-form'
 import { DocumentButton } from '../ui/document-button'
 import { EmptyState, Loading } from '../ui/empty-state'
@@ -58,11 +58,14 @@ export function PayScreen() {
   const wanted = (query.get('invoices') ?? '').split(',').filter(Boolean)
   const amounts = drafts ?? Object.fromEntries(open.filter((i) => !wanted.length || wanted.includes(i.id)).map((i) => [i.id, centsToInput(i.balance)]))
   // Bank accounts are offered only when the portal takes them; the type starts as the default method's.
-  const usable = (saved.methods ?? []).filter((m) => m.kind !== 'bank' || bankMethod)
+  // A US bank account still waiting for its micro-deposits is listed apart and cannot pay yet.
+  const offered = (saved.methods ?? []).filter((m) => m.kind !== 'bank' || bankMethod)
+  const usable = offered.filter((m) => !awaitingVerification(m))
+  const unverified = offered.filter(awaitingVerification)
   const payType: PayType = chosenType ?? (bankMethod && usable.find((m) => m.default)?.kind === 'bank' ? 'bank' : 'card')
   const methods = usable.filter((m) => (m.kind === 'bank' ? 'bank' : 'card') === payType)
   const method = methods.find((m) => m.id === methodId) ?? methods.find((m) => m.default) ?? methods[0]
-  const canAdd = payType === 'card' || bankMethod === 'sepa_debit'
+  const canAdd = payType === 'card' || Boolean(bankMethod)
 
   if (done) return <PaymentDone answer={done} money={money} />
   if (!open.length) return <EmptyState title="Nothing to pay — all caught up"><Link to="invoices">Back to billing</Link></EmptyState>
@@ -180,16 +183,18 @@ export function PayScreen() {
             </div>
           )}
           {payType === 'bank' && <p class="field-hint">A bank debit takes a few business days to clear; until then the payment shows as Processing.</p>}
-          {payType === 'bank' && !canAdd && methods.length === 0 && saved.methods !== undefined && (
-            <p class="muted">No bank account on file. Bank accounts are added by {businessName(state)}: contact us, or pay by card.</p>
-          )}
+          {payType === 'bank' && unverified.map((m) => (
+            <p key={m.id} class="muted small" role="note">
+              {describeMethod(m)} is waiting for verification. {pendingNote(m)} <Link to="payment-methods">Verify it under Payment methods</Link>.
+            </p>
+          ))}
           {saved.error && <p class="form-error" role="alert">{saved.error}</p>}
         </fieldset>
       </form>
-      {!readOnly && state.online && canAdd && (addingCard || (saved.methods !== undefined && methods.length === 0)) ? (
-        <AddMethodForm type={payType} accountId={account.id} makeDefault={usable.length === 0} state={state}
+      {!readOnly && state.online && canAdd && (addingCard || (saved.methods !== undefined && methods.length === 0 && !(payType === 'bank' && unverified.length))) ? (
+        <AddMethodForm type={payType} bankMethod={bankMethod} accountId={account.id} makeDefault={usable.length === 0} state={state}
           onCancel={methods.length ? () => setAddingCard(false) : undefined}
-          onSaved={(m) => { setAddingCard(false); setMethodId(m.id); void saved.reload() }} />
+          onSaved={(m) => { setAddingCard(false); if (!awaitingVerification(m)) setMethodId(m.id); void saved.reload() }} />
       ) : (!readOnly && state.online && canAdd && (
         <button type="button" class="link-button" onClick={() => setAddingCard(true)}>{payType === 'bank' ? '+ Add bank account' : '+ Use a new card'}</button>
       ))}
@@ -205,12 +210,12 @@ function businessName(state: ReturnType<typeof useAppState>): string {
   return state.tenant?.display_name || state.tenant?.name || 'us'
 }
 
-function AddMethodForm({ type, accountId, makeDefault, state, onSaved, onCancel }: {
-  type: PayType; accountId: string; makeDefault: boolean; state: ReturnType<typeof useAppState>
+function AddMethodForm({ type, bankMethod, accountId, makeDefault, state, onSaved, onCancel }: {
+  type: PayType; bankMethod: BankMethod | null; accountId: string; makeDefault: boolean; state: ReturnType<typeof useAppState>
   onSaved: (m: SavedMethod) => void; onCancel?: () => void
 }) {
   if (type === 'card') return <AddCardForm accountId={accountId} makeDefault={makeDefault} onCancel={onCancel} onSaved={onSaved} />
-  return <AddBankForm accountId={accountId} businessName={businessName(state)} defaultName={state.me?.contact.name} defaultEmail={state.me?.contact.email ?? ''}
+  return <AddBankForm bankMethod={bankMethod} accountId={accountId} businessName={businessName(state)} defaultName={state.me?.contact.name} defaultEmail={state.me?.contact.email ?? ''}
     makeDefault={makeDefault} onCancel={onCancel} onSaved={onSaved} />
 }
 

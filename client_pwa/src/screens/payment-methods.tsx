@@ -1,16 +1,16 @@
 import { useState } from 'preact/hooks'
-import { describeMethod, paymentsApi } from '../data/payments-api'
+import { awaitingVerification, describeMethod, paymentsApi } from '../data/payments-api'
 import { Link } from '../router'
 import { currentAccount, isReadOnly, useAppState } from '../state/app-state'
-import { AddBankForm } from '../ui/bank-form'
+import { AddBankForm, pendingNote, VerifyBankForm } from '../ui/bank-form'
 import { AddCardForm } from '../ui/card-form'
 import { EmptyState, Loading } from '../ui/empty-state'
 import { useBankMethod, useSavedMethods } from '../ui/use-saved-methods'
 
 // Saved payment methods (cards and, when the portal takes them, bank accounts): list, make default,
 // remove, add. Online only; offline the list shows this device's last copy and every button waits for
-// the connection. SEPA bank accounts are added here (IBAN + mandate); US bank accounts are added by
-// the office through Stripe (Financial Connections is not built into the portal) and only listed.
+// the connection. Bank accounts are added here: SEPA (IBAN + mandate) or US (routing and account
+// numbers + ACH authorisation); a US account then waits for its micro-deposits and is verified here.
 
 export function PaymentMethodsScreen() {
   const state = useAppState()
@@ -18,6 +18,8 @@ export function PaymentMethodsScreen() {
   const saved = useSavedMethods(account?.id)
   const bankMethod = useBankMethod()
   const [adding, setAdding] = useState<'card' | 'bank' | null>(null)
+  const [verifying, setVerifying] = useState<string | null>(null)
+  const [notice, setNotice] = useState<string | null>(null)
   const [busy, setBusy] = useState<string | null>(null)
   const [error, setError] = useState<string | null>(null)
   const disabled = isReadOnly(state) || !state.online
@@ -54,10 +56,22 @@ export function PaymentMethodsScreen() {
               <span class="card-row">
                 <span class="card-title">{describeMethod(m)}</span>
                 {m.default && <span class="badge badge-good">Default</span>}
+                {awaitingVerification(m) && <span class="badge badge-warn">Needs verifying</span>}
               </span>
-              {m.kind === 'bank' && <span class="muted small">Bank account{bankMethod ? ' · debits take a few business days to clear' : ' · bank payments are switched off'}</span>}
+              {m.kind === 'bank' && !awaitingVerification(m) && <span class="muted small">Bank account{bankMethod ? ' · debits take a few business days to clear' : ' · bank payments are switched off'}</span>}
+              {awaitingVerification(m) && verifying !== m.id && <span class="small">{pendingNote(m)}</span>}
+              {awaitingVerification(m) && verifying === m.id && !disabled && (
+                <VerifyBankForm method={m} onCancel={() => setVerifying(null)}
+                  onVerified={(v) => { setVerifying(null); setNotice(`${describeMethod(v)} is verified and ready to use.`); void saved.reload() }}
+                  onRemoved={() => { setVerifying(null); void saved.reload() }} />
+              )}
               <div class="action-row">
-                {!m.default && (
+                {awaitingVerification(m) && verifying !== m.id && (
+                  <button type="button" class="primary small" disabled={disabled || busy !== null} onClick={() => { setNotice(null); setVerifying(m.id) }}>
+                    Verify
+                  </button>
+                )}
+                {!m.default && !awaitingVerification(m) && (
                   <button type="button" class="secondary small" disabled={disabled || busy !== null} onClick={() => run(m.id, () => paymentsApi.makeDefault(m.id))}>
                     Make default
                   </button>
@@ -72,20 +86,21 @@ export function PaymentMethodsScreen() {
         </ul>
       )}
       {error && <p class="form-error" role="alert">{error}</p>}
+      {notice && <p class="banner inline" role="status">{notice}</p>}
       {adding === 'card' && !disabled ? (
         <AddCardForm accountId={account.id} makeDefault={!methods?.length} onCancel={() => setAdding(null)}
           onSaved={() => { setAdding(null); void saved.reload() }} />
       ) : adding === 'bank' && !disabled ? (
-        <AddBankForm accountId={account.id} businessName={state.tenant?.display_name || state.tenant?.name || 'us'}
+        <AddBankForm bankMethod={bankMethod} accountId={account.id} businessName={state.tenant?.display_name || state.tenant?.name || 'us'}
           defaultName={state.me?.contact.name} defaultEmail={state.me?.contact.email ?? ''} makeDefault={!methods?.length}
-          onCancel={() => setAdding(null)} onSaved={() => { setAdding(null); void saved.reload() }} />
+          onCancel={() => setAdding(null)}
+          onSaved={(m) => { setAdding(null); setNotice(awaitingVerification(m) ? `${describeMethod(m)} is saved. ${pendingNote(m)}` : null); void saved.reload() }} />
       ) : (
         <div class="action-row">
           <button type="button" class="primary" disabled={disabled} onClick={() => setAdding('card')}>Add a card</button>
-          {bankMethod === 'sepa_debit' && <button type="button" class="secondary" disabled={disabled} onClick={() => setAdding('bank')}>Add a bank account</button>}
+          {bankMethod && <button type="button" class="secondary" disabled={disabled} onClick={() => setAdding('bank')}>Add a bank account</button>}
         </div>
       )}
-      {bankMethod === 'us_bank_account' && <p class="muted small">To pay from a US bank account, ask us to add it to your account; it then appears here.</p>}
     </section>
   )
 }

@@ -1,12 +1,17 @@
 import { useEffect, useState } from 'preact/hooks'
-import { paymentsApi, type SavedMethod } from '../data/payments-api'
+import { awaitingVerification, paymentsApi, type BankMethod, type SavedMethod, type VerifyAnswer } from '../data/payments-api'
 import { loadStripe, paymentsConfig } from '../data/stripe'
-import { ibanIsValid, normaliseIban } from '../lib/payments'
+import { formatDate } from '../lib/format'
+import { ibanIsValid, normaliseIban, parseMicrodeposit, routingNumberIsValid, usAccountNumberIsValid } from '../lib/payments'
 
-// Add a bank account for SEPA Direct Debit (PROTOCOL.md "Payments"): the customer reads and accepts
-// the mandate shown here, Stripe.js confirmSepaDebitSetup saves the IBAN against a SetupIntent
-// (Stripe records the mandate's acceptance), then the server attaches it to the account, as for a card.
-// Only for `bank_method: "sepa_debit"`: US bank accounts need Stripe Financial Connections (not built).
+// Add a bank account (PROTOCOL.md "Payments"), in the form the portal's Stripe account takes:
+// - SEPA Direct Debit: the customer reads and accepts the mandate shown here, Stripe.js
+//   confirmSepaDebitSetup saves the IBAN against a SetupIntent (Stripe records the mandate's
+//   acceptance), then the server attaches it to the account, as for a card.
+// - US bank account (ACH): routing and account numbers typed in, the debit authorisation accepted,
+//   Stripe.js confirmUsBankAccountSetup. Stripe then sends two small deposits (or one with a code)
+//   that arrive in 1–2 business days; the account is saved as waiting for verification and is usable
+//   once the customer enters them (`VerifyBankForm`).
 
 interface Props {
   accountId: string
@@ -21,7 +26,11 @@ interface Props {
 
 const EMAIL = /^[^@\s]+@[^@\s]+\.[^@\s]+$/
 
-export function AddBankForm({ accountId, businessName, defaultName = '', defaultEmail = '', makeDefault = false, onSaved, onCancel }: Props) {
+export function AddBankForm(props: Props & { bankMethod?: BankMethod | null }) {
+  return props.bankMethod === 'us_bank_account' ? <AddUsBankForm {...props} /> : <AddSepaForm {...props} />
+}
+
+function AddSepaForm({ accountId, businessName, defaultName = '', defaultEmail = '', makeDefault = false, onSaved, onCancel }: Props) {
   const [name, setName] = useState(defaultName)
   const [email, setEmail] = useState(defaultEmail)
   const [iban, setIban] = useState('')
@@ -97,6 +106,198 @@ export function AddBankForm({ accountId, businessName, defaultName = '', default
       {error && <p class="form-error" role="alert">{error}</p>}
       <div class="action-row">
         <button type="submit" class="primary" disabled={busy} aria-describedby="sepa-mandate">{busy ? 'Saving…' : 'Accept mandate and save'}</button>
+        {onCancel && <button type="button" class="link-button" onClick={onCancel}>Cancel</button>}
+      </div>
+    </form>
+  )
+}
+
+function useTestMode(): boolean {
+  const [testMode, setTestMode] = useState(false)
+  useEffect(() => {
+    let cancelled = false
+    paymentsConfig().then((config) => !cancelled && setTestMode(config.test_mode)).catch(() => undefined)
+    return () => {
+      cancelled = true
+    }
+  }, [])
+  return testMode
+}
+
+const digitsOnly = (text: string) => text.replace(/[\s-]/g, '')
+
+function AddUsBankForm({ accountId, businessName, defaultName = '', defaultEmail = '', onSaved, onCancel }: Props) {
+  const [name, setName] = useState(defaultName)
+  const [email, setEmail] = useState(defaultEmail)
+  const [routing, setRouting] = useState('')
+  const [account, setAccount] = useState('')
+  const [again, setAgain] = useState('')
+  const [accountType, setAccountType] = useState<'checking' | 'savings'>('checking')
+  const [holderType, setHolderType] = useState<'individual' | 'company'>('individual')
+  const testMode = useTestMode()
+  const [busy, setBusy] = useState(false)
+  const [error, setError] = useState<string | null>(null)
+
+  async function save(event: Event) {
+    event.preventDefault()
+    setError(null)
+    if (!name.trim()) return setError("Enter the account holder's name.")
+    if (!EMAIL.test(email.trim())) return setError('Enter an email address: debit notices are sent there.')
+    if (!routingNumberIsValid(routing)) return setError('That routing number is not valid: it is the 9 digits at the bottom left of a check.')
+    if (!usAccountNumberIsValid(account)) return setError('Enter the account number: 4 to 17 digits.')
+    if (digitsOnly(account) !== digitsOnly(again)) return setError('The two account numbers differ. Type it again.')
+    setBusy(true)
+    try {
+      const { stripe } = await loadStripe()
+      const intent = await paymentsApi.setupIntent(accountId, 'bank')
+      const result = await stripe.confirmUsBankAccountSetup(intent.client_secret, {
+        payment_method: {
+          us_bank_account: { routing_number: digitsOnly(routing), account_number: digitsOnly(account), account_holder_type: holderType, account_type: accountType },
+          billing_details: { name: name.trim(), email: email.trim() },
+        },
+      })
+      if (result.error) throw new Error(result.error.message || 'Your bank account could not be saved.')
+      onSaved(await paymentsApi.saveMethod(accountId, result.setupIntent?.id ?? intent.setup_intent_id, false))
+    } catch (e) {
+      setError((e as Error).message || 'Your bank account could not be saved.')
+    } finally {
+      setBusy(false)
+    }
+  }
+
+  const input = (set: (v: string) => void) => (e: Event) => {
+    set((e.currentTarget as HTMLInputElement).value)
+    setError(null)
+  }
+  return (
+    <form class="subform card-form bank-form" onSubmit={save} aria-label="Add a bank account" noValidate>
+      <label class="field">
+        <span class="field-label">Account holder name</span>
+        <input autocomplete="name" value={name} onInput={input(setName)} required />
+      </label>
+      <label class="field">
+        <span class="field-label">Email</span>
+        <input type="email" autocomplete="email" value={email} onInput={input(setEmail)} required />
+        <span class="field-hint">Notices of each debit are sent here.</span>
+      </label>
+      <label class="field">
+        <span class="field-label">Routing number</span>
+        <input inputMode="numeric" autocomplete="off" value={routing} onInput={input(setRouting)} maxLength={11} required />
+      </label>
+      <label class="field">
+        <span class="field-label">Account number</span>
+        <input inputMode="numeric" autocomplete="off" value={account} onInput={input(setAccount)} maxLength={20} required />
+      </label>
+      <label class="field">
+        <span class="field-label">Account number again</span>
+        <input inputMode="numeric" autocomplete="off" value={again} onInput={input(setAgain)} maxLength={20} required />
+      </label>
+      <div class="field-pair">
+        <label class="field">
+          <span class="field-label">Account type</span>
+          <select value={accountType} onChange={(e) => setAccountType((e.currentTarget as HTMLSelectElement).value as 'checking' | 'savings')}>
+            <option value="checking">Checking</option>
+            <option value="savings">Savings</option>
+          </select>
+        </label>
+        <label class="field">
+          <span class="field-label">Held by</span>
+          <select value={holderType} onChange={(e) => setHolderType((e.currentTarget as HTMLSelectElement).value as 'individual' | 'company')}>
+            <option value="individual">A person</option>
+            <option value="company">A business</option>
+          </select>
+        </label>
+      </div>
+      {testMode && <p class="muted small">Test mode: no real account is debited. Use routing number 110000000 with account 000123456789; debits from 000222222227 fail.</p>}
+      <p class="mandate small" id="ach-mandate">
+        <strong>Authorization to debit.</strong> By saving this bank account you authorize {businessName}, and Stripe on its behalf,
+        to debit it by ACH for the payments you make in this portal and for rental extensions you ask for, each in the amount shown
+        to you when you make it, until you remove the account here or tell us in writing. Two small deposits will be sent to the
+        account to confirm it is yours. A debit that your bank returns may be tried again.
+      </p>
+      <p class="muted small">Once verified it becomes your default payment method if you have none; you can change the default then.</p>
+      {error && <p class="form-error" role="alert">{error}</p>}
+      <div class="action-row">
+        <button type="submit" class="primary" disabled={busy} aria-describedby="ach-mandate">{busy ? 'Saving…' : 'Authorize and save'}</button>
+        {onCancel && <button type="button" class="link-button" onClick={onCancel}>Cancel</button>}
+      </div>
+    </form>
+  )
+}
+
+/** What a bank account waiting for its micro-deposits says, and when they arrive. */
+export function pendingNote(method: SavedMethod): string {
+  const when = method.deposits_arrive_at ? ` by ${formatDate(method.deposits_arrive_at)}` : ' in 1–2 business days'
+  return method.microdeposit_type === 'descriptor_code'
+    ? `A small deposit with a 6-character code starting "SM" reaches this account${when}. Enter the code to start using the account.`
+    : `Two small deposits (under $1 each) reach this account${when}. Enter their amounts to start using the account.`
+}
+
+/** Confirm a US bank account's micro-deposits (the two amounts, or the code on the single deposit). */
+export function VerifyBankForm({ method, onVerified, onRemoved, onCancel }: {
+  method: SavedMethod; onVerified: (m: SavedMethod) => void; onRemoved?: () => void; onCancel?: () => void
+}) {
+  const byCode = method.microdeposit_type === 'descriptor_code'
+  const [first, setFirst] = useState('')
+  const [second, setSecond] = useState('')
+  const [code, setCode] = useState('')
+  const [busy, setBusy] = useState(false)
+  const [error, setError] = useState<string | null>(null)
+  const testMode = useTestMode()
+
+  async function submit(event: Event) {
+    event.preventDefault()
+    setError(null)
+    let answer: VerifyAnswer
+    if (byCode) {
+      const c = code.trim().toUpperCase()
+      if (!/^SM[A-Z0-9]{4}$/.test(c)) return setError('The code has 6 characters and starts with SM.')
+      answer = { descriptor_code: c }
+    } else {
+      const a = parseMicrodeposit(first)
+      const b = parseMicrodeposit(second)
+      if (a === null || b === null) return setError('Enter both deposits as they appear on your statement, e.g. 0.32.')
+      answer = { amounts: [a, b] }
+    }
+    setBusy(true)
+    try {
+      const verified = await paymentsApi.verifyMethod(method.id, answer)
+      if (awaitingVerification(verified)) throw new Error('The bank account is still waiting for verification.')
+      onVerified(verified)
+    } catch (e) {
+      const err = e as Error & { code?: string }
+      setError(err.message || 'The bank account could not be verified.')
+      if (err.code === 'verification_attempts_exceeded') onRemoved?.()
+    } finally {
+      setBusy(false)
+    }
+  }
+
+  return (
+    <form class="subform verify-form" onSubmit={submit} aria-label="Verify bank account" noValidate>
+      <p class="small">{pendingNote(method)}</p>
+      {byCode ? (
+        <label class="field">
+          <span class="field-label">Code on the deposit</span>
+          <input autocomplete="off" autocapitalize="characters" spellcheck={false} value={code} maxLength={6} placeholder="SM…"
+            onInput={(e) => setCode((e.currentTarget as HTMLInputElement).value)} />
+        </label>
+      ) : (
+        <div class="field-pair">
+          <label class="field">
+            <span class="field-label">First deposit</span>
+            <input inputMode="decimal" autocomplete="off" value={first} placeholder="0.00" onInput={(e) => setFirst((e.currentTarget as HTMLInputElement).value)} />
+          </label>
+          <label class="field">
+            <span class="field-label">Second deposit</span>
+            <input inputMode="decimal" autocomplete="off" value={second} placeholder="0.00" onInput={(e) => setSecond((e.currentTarget as HTMLInputElement).value)} />
+          </label>
+        </div>
+      )}
+      {testMode && <p class="muted small">Test mode: the deposits are 0.32 and 0.45 (code SM11AA).</p>}
+      {error && <p class="form-error" role="alert">{error}</p>}
+      <div class="action-row">
+        <button type="submit" class="primary" disabled={busy}>{busy ? 'Checking…' : 'Verify'}</button>
         {onCancel && <button type="button" class="link-button" onClick={onCancel}>Cancel</button>}
       </div>
     </form>

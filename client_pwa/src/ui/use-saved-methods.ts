@@ -40,7 +40,8 @@ export function useSavedMethods(accountId: string | undefined): SavedMethods {
 
   if (fresh) return { methods: fresh, fromReplica: false, error, reload }
   if (offline || error) {
-    const methods = synced?.map((m) => ({ id: m.id, kind: m.kind, brand: m.brand, last4: m.last4, country: m.country, exp_month: m.exp_month, exp_year: m.exp_year, default: m.default }))
+    const methods = synced?.map((m) => ({ id: m.id, kind: m.kind, brand: m.brand, last4: m.last4, country: m.country, exp_month: m.exp_month, exp_year: m.exp_year, default: m.default,
+      status: m.status, microdeposit_type: m.microdeposit_type, deposits_arrive_at: m.deposits_arrive_at }))
     return { methods, fromReplica: true, error, reload }
   }
   return { methods: undefined, fromReplica: false, error, reload }
