@@ -191,7 +191,8 @@ class StripeGateway:
 
         A wrong answer raises `GatewayError` with Stripe's code
         (``payment_method_microdeposit_verification_amounts_mismatch``, ``…_descriptor_code_mismatch``,
-        ``…_attempts_exceeded`` once the account can no longer be verified) and its sentence.
+        ``…_attempts_exceeded`` / ``…_timeout`` once the account can no longer be verified) and its
+        sentence; ``setup_failed`` when the SetupIntent already failed.
         """
         params: dict[str, Any] = (
             {"amounts": list(amounts)} if amounts is not None else {"descriptor_code": descriptor_code}
@@ -201,6 +202,11 @@ class StripeGateway:
             if intent.customer != customer_id:
                 raise GatewayError(
                     "setup_intent_mismatch", "This bank account was set up for another account."
+                )
+            if intent.status in ("requires_payment_method", "canceled"):
+                # Too many wrong answers earlier (e.g. on Stripe's page), or the deposits expired.
+                raise GatewayError(
+                    "setup_failed", "This bank account can no longer be verified; add it again."
                 )
             if intent.status != "succeeded":
                 self._client.v1.setup_intents.verify_microdeposits(setup_intent_id, params=params)

@@ -185,7 +185,12 @@ async def set_default(state: Any, actor: Any, method_id: str) -> dict[str, Any]:
     return method_view(row)
 
 
-VERIFY_FAILED_FOR_GOOD = "payment_method_microdeposit_verification_attempts_exceeded"
+# Stripe's answers after which the account can never be verified: it must be added again.
+VERIFY_FAILED_FOR_GOOD = {
+    "payment_method_microdeposit_verification_attempts_exceeded": "too many wrong answers",
+    "payment_method_microdeposit_verification_timeout": "the deposits were not confirmed in time",
+    "setup_failed": "its verification already failed",
+}
 
 
 async def verify_method(state: Any, gateway: StripeGateway, actor: Any, method_id: str, *,
@@ -201,15 +206,15 @@ async def verify_method(state: Any, gateway: StripeGateway, actor: Any, method_i
             account["stripe_customer_id"], row["stripe_setup_intent_id"], amounts=amounts,
             descriptor_code=descriptor_code)
     except GatewayError as exc:
-        if exc.code == VERIFY_FAILED_FOR_GOOD:
+        if exc.code in VERIFY_FAILED_FOR_GOOD:
             async with state.db.write() as conn:
                 store = Store(conn, actor.tenant_id)
                 await store.lock()
                 await forget_unverifiable(store, row["stripe_setup_intent_id"])
             await state.hub.after_commit(actor.tenant_id, store.changed)
             raise ApiError(422, "verification_attempts_exceeded",
-                           "this bank account could not be verified and has been removed; add it again "
-                           "or pay another way") from None
+                           f"this bank account could not be verified ({VERIFY_FAILED_FOR_GOOD[exc.code]}) and has "
+                           "been removed; add it again or pay another way") from None
         if exc.code.startswith("payment_method_microdeposit_verification_"):
             raise ApiError(422, "verification_mismatch", exc.message) from None
         raise gateway_error(exc) from None

@@ -133,6 +133,25 @@ async def test_too_many_wrong_answers_remove_the_bank_account(client, ava, local
     assert response.status_code == 404
 
 
+async def test_an_account_that_failed_verification_elsewhere_is_removed_when_verified_here(
+        client, ava, localstripe_url):
+    bank = await add_us_bank(client, ava, localstripe_url)
+    stripe = sdk_client(localstripe_url).v1
+    customer = customer_of(localstripe_url, AVA_ACCOUNT)
+    [setup] = [i for i in stripe.setup_intents.list(params={"limit": 100}).data
+               if i.customer == customer and i.status == "requires_action"]
+    with pytest.raises(Exception):  # on Stripe's own page: too many wrong answers
+        stripe.setup_intents.verify_microdeposits(setup.id, params={"amounts": [40, 41]})
+
+    response = await verify(client, ava, bank["id"], amounts=[32, 45])
+
+    assert response.status_code == 422
+    assert response.json()["error"]["code"] == "verification_attempts_exceeded"
+    assert "already failed" in response.json()["error"]["message"]
+    listed = (await client.get("/api/payments/methods", params={"account_id": AVA_ACCOUNT}, headers=ava)).json()
+    assert listed["methods"] == []
+
+
 async def test_verification_answered_on_stripes_page_arrives_by_webhook(client, ava, localstripe_url):
     bank = await add_us_bank(client, ava, localstripe_url)
     stripe = sdk_client(localstripe_url).v1
