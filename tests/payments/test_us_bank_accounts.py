@@ -226,3 +226,16 @@ async def _event(base_url: str, event_type: str, object_id: str, timeout: float 
             if asyncio.get_running_loop().time() > deadline:
                 raise
             await asyncio.sleep(0.2)
+
+
+async def test_a_staff_read_only_view_cannot_verify(client, ava, localstripe_url):
+    bank = await add_us_bank(client, ava, localstripe_url)
+    admin = await login(client, ADMIN)
+    view = (await client.post(f"/api/admin/accounts/{AVA_ACCOUNT}/portal-view", headers=admin)).json()
+    readonly = {"Authorization": f"Bearer {view['session_token']}"}
+
+    response = await verify(client, readonly, bank["id"], amounts=[32, 45])
+
+    assert response.status_code == 403 and response.json()["error"]["code"] == "read_only"
+    listed = (await client.get("/api/payments/methods", params={"account_id": AVA_ACCOUNT}, headers=ava)).json()
+    assert [m["status"] for m in listed["methods"]] == ["verification_pending"]
