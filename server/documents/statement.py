@@ -9,8 +9,10 @@ What counts:
 - invoices in any status except `draft` and `void` (never posted, or cancelled). Whether
   `pending` invoices belong on a customer's statement is the caller's choice (the tenant's
   `show_pending_invoices`): filter them out before calling if not.
-- payments with status `succeeded` only, dated by `paid_at` (falling back to `created_at`)
-  in the tenant's time zone.
+- payments with status `succeeded` or `refunded`, dated by `paid_at` (falling back to `created_at`)
+  in the tenant's time zone; a refunded payment also gives a ``refund`` entry (money owed again)
+  dated by its `refunded_at`. So a statement for a period before the refund still shows the payment,
+  and one spanning both shows the payment and its refund.
 """
 
 from __future__ import annotations
@@ -43,7 +45,7 @@ def build_statement(
 
     posted = [inv for inv in invoices if inv.get("status") not in UNPOSTED_INVOICE_STATUSES]
     numbers = {inv.get("id"): inv.get("number") for inv in invoices}
-    settled = [pay for pay in payments if pay.get("status") == "succeeded"]
+    settled = [pay for pay in payments if pay.get("status") in ("succeeded", "refunded")]
 
     opening = 0
     dated: list[tuple[tuple, dict]] = []
@@ -75,6 +77,21 @@ def build_statement(
                 "amount": -int(pay.get("amount") or 0),
             }
             dated.append(((paid, 1, entry["number"]), entry))
+        if pay.get("status") != "refunded":
+            continue
+        back = _refund_date(pay, zone, paid)
+        if back < period_from:
+            opening += int(pay.get("amount") or 0)
+        elif back <= period_to:
+            entry = {
+                "id": pay.get("id"),
+                "date": back,
+                "kind": "refund",
+                "number": pay.get("number") or "",
+                "description": f"Refund of payment {pay.get('number') or ''}".rstrip(),
+                "amount": int(pay.get("amount") or 0),
+            }
+            dated.append(((back, 2, entry["number"]), entry))
 
     running = opening
     entries = []
@@ -128,6 +145,12 @@ def _payment_date(payment: dict, zone: dt.tzinfo) -> str:
     if not when:
         raise ValueError(f"payment {payment.get('number') or payment.get('id')} has no paid_at")
     return local_date(when, zone)
+
+
+def _refund_date(payment: dict, zone: dt.tzinfo, paid: str) -> str:
+    """When a refunded payment went back (never before it was paid)."""
+    when = payment.get("refunded_at")
+    return max(local_date(when, zone), paid) if when else paid
 
 
 def _invoice_description(invoice: dict) -> str:

@@ -3,6 +3,7 @@ rendering leaves the process (signal handlers, network) alone."""
 
 from __future__ import annotations
 
+import datetime
 import signal
 import socket
 
@@ -422,7 +423,6 @@ def test_drafts_voids_and_unsettled_payments_are_left_out():
         [
             pay("PEND", "2025-03-04T12:00:00Z", 100, status="pending"),
             pay("FAIL", "2025-03-04T12:00:00Z", 200, status="failed"),
-            pay("REF", "2025-03-04T12:00:00Z", 400, status="refunded"),
             pay("GOOD", "2025-03-04T12:00:00Z", 8_000),
         ],
         "2025-03-01",
@@ -433,6 +433,29 @@ def test_drafts_voids_and_unsettled_payments_are_left_out():
     assert statement["opening_balance"] == 0
     assert statement["closing_balance"] == 4_000
     assert statement["ageing"]["1_30"] == 4_000  # due 2025-03-02, 29 days before 2025-03-31
+
+
+def test_a_refunded_payment_shows_as_paid_then_given_back():
+    refunded = {**pay("P1", "2025-03-10T12:00:00Z", 3_000, status="refunded"), "refunded_at": "2025-04-02T09:00:00Z"}
+    invoices = [inv("I1", "2025-03-05", 10_000)]
+
+    march = build_statement(invoices, [refunded], "2025-03-01", "2025-03-31", "2025-03-31")
+    both = build_statement(invoices, [refunded], "2025-03-01", "2025-04-30", "2025-04-30")
+    april = build_statement(invoices, [refunded], "2025-04-01", "2025-04-30", "2025-04-30")
+
+    # the month it was paid reads as it did then
+    assert [(e["kind"], e["amount"], e["balance"]) for e in march["entries"]] == [
+        ("invoice", 10_000, 10_000), ("payment", -3_000, 7_000)]
+    assert [(e["date"], e["kind"], e["description"], e["amount"], e["balance"]) for e in both["entries"]] == [
+        ("2025-03-05", "invoice", "Invoice, due 2025-03-05", 10_000, 10_000),
+        ("2025-03-10", "payment", "Payment by card", -3_000, 7_000),
+        ("2025-04-02", "refund", "Refund of payment P1", 3_000, 10_000),
+    ]
+    assert (april["opening_balance"], april["closing_balance"]) == (7_000, 10_000)
+    # refunded the same day it was paid: the refund comes after the payment
+    same_day = {**refunded, "refunded_at": "2025-03-10T13:00:00Z"}
+    entries = build_statement(invoices, [same_day], "2025-03-01", "2025-03-31", "2025-03-31")["entries"]
+    assert [e["kind"] for e in entries] == ["invoice", "payment", "refund"] and entries[-1]["balance"] == 10_000
 
 
 def test_payments_are_dated_in_the_tenants_time_zone():
@@ -540,12 +563,17 @@ day = st.dates(min_value=__import__("datetime").date(2024, 1, 1), max_value=__im
 @settings(max_examples=150, deadline=None)
 @given(
     invoice_rows=st.lists(st.tuples(day, st.integers(0, 1_000_000)), max_size=12),
-    payment_rows=st.lists(st.tuples(day, st.integers(1, 1_000_000)), max_size=12),
+    payment_rows=st.lists(st.tuples(day, st.integers(1, 1_000_000), st.none() | st.integers(0, 90)), max_size=12),
     bounds=st.tuples(day, day).map(sorted),
 )
 def test_statement_always_reconciles(invoice_rows, payment_rows, bounds):
+    """Closing balance = invoiced − paid + refunded, each up to the period's end (refunds ``days_later``)."""
     invoices = [inv(f"I{i}", d.isoformat(), total) for i, (d, total) in enumerate(invoice_rows)]
-    payments = [pay(f"P{i}", f"{d.isoformat()}T12:00:00Z", amount) for i, (d, amount) in enumerate(payment_rows)]
+    payments = [pay(f"P{i}", f"{d.isoformat()}T12:00:00Z", amount) for i, (d, amount, _) in enumerate(payment_rows)]
+    for payment, (d, _, days_later) in zip(payments, payment_rows):
+        if days_later is not None:
+            back = d + datetime.timedelta(days=days_later)
+            payment.update(status="refunded", refunded_at=f"{back.isoformat()}T15:00:00Z")
     period_from, period_to = (d.isoformat() for d in bounds)
     statement = build_statement(invoices, payments, period_from, period_to, period_to)
 
@@ -558,5 +586,8 @@ def test_statement_always_reconciles(invoice_rows, payment_rows, bounds):
         running += entry["amount"]
         assert entry["balance"] == running
     invoiced_to_date = sum(total for d, total in invoice_rows if d.isoformat() <= period_to)
-    paid_to_date = sum(amount for d, amount in payment_rows if d.isoformat() <= period_to)
-    assert statement["closing_balance"] == invoiced_to_date - paid_to_date
+    paid_to_date = sum(amount for d, amount, _ in payment_rows if d.isoformat() <= period_to)
+    refunded_to_date = sum(
+        amount for d, amount, later in payment_rows
+        if later is not None and (d + datetime.timedelta(days=later)).isoformat() <= period_to)
+    assert statement["closing_balance"] == invoiced_to_date - paid_to_date + refunded_to_date
