@@ -91,25 +91,24 @@ async def upsert_method(store: Store, account_id: str, described: dict[str, Any]
         if active and row.get("status") == "verification_pending":  # its micro-deposits were confirmed
             row = await store.update("payment_method", row, status="active", microdeposit_type="",
                                      deposits_arrive_at=None)
-            if not await _active_default(store, account_id):
-                make_default = True
+            make_default = make_default or not await _has_default(store, account_id)
         return await make_default_method(store, row) if active and make_default and not row["default"] else row
-    has_default = await _active_default(store, account_id)
+    has_default = await _has_default(store, account_id)
     row = await store.insert("payment_method", {**described, "account_id": account_id, "default": False})
     return await make_default_method(store, row) if active and (make_default or not has_default) else row
 
 
-async def _active_default(store: Store, account_id: str) -> bool:
+async def _has_default(store: Store, account_id: str) -> bool:
     return bool(await store.find("payment_method", account_id=account_id, default=True))
 
 
 async def forget_unverifiable(store: Store, stripe_setup_intent_id: str) -> dict[str, Any] | None:
     """Remove the pending bank account whose SetupIntent can no longer be verified; the row, if any."""
-    for row in await store.find("payment_method", stripe_setup_intent_id=stripe_setup_intent_id,
-                                status="verification_pending"):
-        await store.delete("payment_method", row)
-        return row
-    return None
+    rows = await store.find("payment_method", stripe_setup_intent_id=stripe_setup_intent_id,
+                            status="verification_pending")
+    if rows:
+        await store.delete("payment_method", rows[0])
+    return rows[0] if rows else None
 
 
 async def make_default_method(store: Store, row: dict[str, Any]) -> dict[str, Any]:
