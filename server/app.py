@@ -31,12 +31,13 @@ from server.live.hub import Hub
 from server.live.redis_channels import ResilientRedisChannels, redis_client
 from server.notify.delivery import Messenger
 from server.notify.events import EventMailer
+from server.notify.webpush import WebPush
 from server.openapi import DocumentedAsPlugin, StrictStructSchemaPlugin, document_errors, strict_json_body
 from server.settings import Settings, check_for_serving
 from sync.mutators.registry import load_all as load_mutators
 
 log = logging.getLogger("haulport")
-AREAS = ("auth", "sync_api", "admin", "live", "billing", "documents")
+AREAS = ("auth", "sync_api", "admin", "live", "billing", "documents", "notify")
 
 
 def _spa_routes(static_dir: Path) -> list:
@@ -83,7 +84,8 @@ def create_app(settings: Settings) -> Litestar:
     channels = ChannelsPlugin(backend=live_backend, arbitrary_channels_allowed=True,
                               subscriber_max_backlog=256, subscriber_backlog_strategy="dropleft")
     state = State({"settings": settings, "db": db, "messenger": messenger, "mailer": mailer,
-                   "hub": Hub(channels, mailer), "channels": channels, "live_backend": live_backend, "charger": None,
+                   "hub": Hub(channels, mailer), "webpush": WebPush(settings, db), "channels": channels,
+                   "live_backend": live_backend, "charger": None,
                    "rate_limiter": RateLimiter(store, settings.magic_link_window_s)})
 
     @asynccontextmanager

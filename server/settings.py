@@ -33,6 +33,10 @@ class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, frozen=
     # Which Stripe payment method type "bank account" means: SEPA Direct Debit (EUR), US ACH
     # (us_bank_account, USD), or no bank payments. See server/billing/provider.py.
     stripe_bank_method: Literal["off", "sepa_debit", "us_bank_account"] = "off"
+    # Web Push (VAPID, RFC 8292). Empty key: one derived from secret_key (server/notify/webpush.py).
+    vapid_private_key: str = ""
+    # Who push services may contact about this server: "mailto:…" or "https://…". Empty: derived from public_url.
+    vapid_subject: Annotated[str, msgspec.Meta(pattern=r"^((mailto:|https://)\S+)?$")] = ""
     link_ttl_days: PositiveInt = 30
     session_ttl_days: PositiveInt = 7
     magic_link_per_address: PositiveInt = 5

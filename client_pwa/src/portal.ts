@@ -214,6 +214,8 @@ async function adoptSession(session: Session, me?: Me): Promise<void> {
   const previous = await database.getMeta<Session>(META.session)
   if (previous?.contact.id !== session.contact.id) {
     // Someone else (or nobody) used this device before: never show or replay their data.
+    await import('./data/web-push').then((m) => m.dropBrowserPush())
+      .catch((error) => console.warn('could not turn off the previous push subscription', error))
     await dropReplica(database)
     await startNewClient(database)
     await database.meta.bulkDelete([META.me, META.accountId, META.schemaVersion])
@@ -229,6 +231,10 @@ async function adoptSession(session: Session, me?: Me): Promise<void> {
 /** Log out and wipe this device's copy of the portal (the queue too: the caller has warned). */
 export async function logout(): Promise<void> {
   stopSession()
+  if (!isReadOnly(appState.get())) {
+    await import('./data/web-push').then((m) => m.dropPushOnSignOut())
+      .catch((error) => console.warn('could not turn off notifications on this device', error))
+  }
   await serverLogout()
   setSessionToken(null)
   const database = db()

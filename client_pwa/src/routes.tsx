@@ -10,8 +10,8 @@ import { JobDetailScreen } from './screens/job-detail'
 import { JobsScreen } from './screens/jobs'
 import { LoginScreen } from './screens/login'
 import { MessagesScreen } from './screens/messages'
-import { NotificationsScreen } from './screens/notifications'
 import { customerRoutes } from './customer-routes'
+import { lazyScreen } from './ui/lazy-screen'
 
 // The route table: adding a screen = one component + one line here. `nav` puts it in the
 // bottom bar; `allowed` hides it (and its URL) when the tenant or the role rules it out.
@@ -39,7 +39,8 @@ export const routes: PortalRoute[] = [
   { path: 'invoices', view: InvoicesScreen, nav: { label: 'Invoices', icon: 'invoice' }, allowed: billing },
   { path: 'invoices/:id', view: InvoiceDetailScreen, allowed: billing },
   { path: 'messages', view: MessagesScreen, nav: { label: 'Messages', icon: 'chat' }, allowed: (s) => featureOn(s, 'messaging') },
-  { path: 'notifications', view: NotificationsScreen },
+  // Its own chunk: it carries the device's push-notification controls, which the first screen never needs.
+  { path: 'notifications', view: lazyScreen(() => import('./screens/notifications').then((m) => m.NotificationsScreen)) },
   { path: 'accounts', view: AccountsScreen },
   ...customerRoutes,
 ]

@@ -183,8 +183,22 @@ class StripeEvent(Table, tablename="stripe_event"):
     received_at = Varchar(length=40)
 
 
+class PushSubscription(Table, tablename="push_subscription"):
+    """A browser's Web Push subscription, for one person's bell notifications (server/notify/webpush.py)."""
+
+    id = Varchar(length=64, primary_key=True)  # sha256 of the endpoint: one row per browser
+    tenant_id = Varchar(length=64, index=True)
+    contact_id = Varchar(length=64, index=True)  # whose notifications (staff have no bell)
+    endpoint = Text()
+    p256dh = Varchar(length=100)
+    auth = Varchar(length=40)
+    created_at = Varchar(length=40)
+    updated_at = Varchar(length=40)
+
+
 BOOKKEEPING_TABLES: list[type[Table]] = [
     SyncCounter, Changelog, SyncClient, Outbox, NumberCounter, Upload, GpsFix, PaymentAttempt, StripeEvent,
+    PushSubscription,
 ]
 ALL_TABLES: list[type[Table]] = [*ENTITY_TABLES.values(), *BOOKKEEPING_TABLES]
 KINDS: dict[str, dict[str, str]] = {name: column_kinds(s) for name, s in ENTITIES.items()}

@@ -6,8 +6,10 @@ import { mutate } from '../portal'
 import { navigate } from '../router'
 import { currentAccount, isReadOnly, useAppState } from '../state/app-state'
 import { EmptyState, Loading } from '../ui/empty-state'
+import { PushToggle } from '../ui/push-toggle'
 
-/** The bell's list: newest first; opening one marks it read and follows its link. */
+/** The bell's list: newest first; opening one marks it read and follows its link. Above it, whether
+ *  this device also gets them as push notifications. */
 export function NotificationsScreen() {
   const state = useAppState()
   const account = currentAccount(state)
@@ -36,6 +38,7 @@ export function NotificationsScreen() {
           </button>
         )}
       </div>
+      <PushToggle />
       {notifications.length === 0 ? <EmptyState title="No notifications" /> : (
         <ul class="card-list" role="list">
           {notifications.map((n) => (

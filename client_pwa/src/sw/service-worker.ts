@@ -48,3 +48,51 @@ self.addEventListener('sync', (event) => {
   const prefix = 'haulport-push:'
   if (syncEvent.tag.startsWith(prefix)) syncEvent.waitUntil(replayQueue(self, syncEvent.tag.slice(prefix.length)))
 })
+
+// Web Push: the server pushes a bell notification as {title, body, url, tag, icon} (server/notify/webpush.py).
+interface PushPayload { title?: string; body?: string; url?: string; tag?: string; icon?: string }
+
+function pushPayload(event: PushEvent): PushPayload {
+  try {
+    return (event.data?.json() as PushPayload | null) ?? {}
+  } catch {
+    return { body: event.data?.text() ?? '' } // not JSON: show the text rather than nothing
+  }
+}
+
+/** A same-origin path to open (a pushed URL of another origin is never followed). */
+function pushTarget(url: unknown): string {
+  if (typeof url !== 'string' || !url) return '/'
+  const target = new URL(url, self.location.origin)
+  return target.origin === self.location.origin ? target.pathname + target.search + target.hash : '/'
+}
+
+self.addEventListener('push', (event) => {
+  const data = pushPayload(event)
+  // userVisibleOnly: every push must show a notification, so an empty one still says who it is from.
+  event.waitUntil(self.registration.showNotification(data.title || 'Haulport', {
+    body: data.body ?? '',
+    tag: data.tag,
+    icon: data.icon || '/icons/icon-192.png',
+    badge: '/icons/icon-192.png',
+    data: { url: pushTarget(data.url) },
+  }))
+})
+
+self.addEventListener('notificationclick', (event) => {
+  event.notification.close()
+  const path = pushTarget((event.notification.data as { url?: unknown } | null)?.url)
+  event.waitUntil((async () => {
+    const windows = await self.clients.matchAll({ type: 'window', includeUncontrolled: true })
+    const url = new URL(path, self.location.origin).href
+    const same = windows.find((client) => client.url === url)
+    if (same) return void (await same.focus())
+    // A tab of the portal already open: take it there (the app handles the navigation like a link).
+    const open = windows.find((client) => new URL(client.url).origin === self.location.origin)
+    if (open) {
+      const focused = await open.focus()
+      return void (await focused.navigate(url).catch(() => self.clients.openWindow(url)))
+    }
+    await self.clients.openWindow(url)
+  })())
+})
