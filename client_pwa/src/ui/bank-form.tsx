@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'preact/hooks'
 import { awaitingVerification, paymentsApi, type BankMethod, type SavedMethod, type VerifyAnswer } from '../data/payments-api'
-import { loadStripe, paymentsConfig } from '../data/stripe'
+import { loadStripe, paymentsConfig, type StripeJs, type StripeResult } from '../data/stripe'
 import { formatDate } from '../lib/format'
 import { ibanIsValid, normaliseIban, parseMicrodeposit, routingNumberIsValid, usAccountNumberIsValid } from '../lib/payments'
 
@@ -30,38 +30,32 @@ export function AddBankForm(props: Props & { bankMethod?: BankMethod | null }) {
   return props.bankMethod === 'us_bank_account' ? <AddUsBankForm {...props} /> : <AddSepaForm {...props} />
 }
 
-function AddSepaForm({ accountId, businessName, defaultName = '', defaultEmail = '', makeDefault = false, onSaved, onCancel }: Props) {
+type Billing = { name: string; email: string }
+type Confirm = (stripe: StripeJs, clientSecret: string, billing: Billing) => Promise<StripeResult & { setupIntent?: { id: string } }>
+
+/** What both bank forms share: the holder's name and email, busy/error state, and the save itself —
+ * a SetupIntent for the portal's bank type, Stripe.js confirming it, then the server keeping it. */
+function useBankForm({ accountId, defaultName = '', defaultEmail = '', onSaved }: Props) {
   const [name, setName] = useState(defaultName)
   const [email, setEmail] = useState(defaultEmail)
-  const [iban, setIban] = useState('')
-  const [setDefault, setSetDefault] = useState(makeDefault)
-  const [testMode, setTestMode] = useState(false)
   const [busy, setBusy] = useState(false)
   const [error, setError] = useState<string | null>(null)
+  const testMode = useTestMode()
 
-  useEffect(() => {
-    let cancelled = false
-    paymentsConfig().then((config) => !cancelled && setTestMode(config.test_mode)).catch(() => undefined)
-    return () => {
-      cancelled = true
-    }
-  }, [])
-
-  async function save(event: Event) {
+  /** Checks the holder, then `check()` (a message stops it), then confirms and saves. */
+  async function save(event: Event, check: () => string | null, confirm: Confirm, makeDefault: boolean) {
     event.preventDefault()
     setError(null)
-    if (!name.trim()) return setError("Enter the account holder's name.")
-    if (!EMAIL.test(email.trim())) return setError('Enter an email address: debit notices are sent there.')
-    if (!ibanIsValid(iban)) return setError('That IBAN is not valid. Check it against your bank statement.')
+    const problem = !name.trim() ? "Enter the account holder's name."
+      : !EMAIL.test(email.trim()) ? 'Enter an email address: debit notices are sent there.' : check()
+    if (problem) return setError(problem)
     setBusy(true)
     try {
       const { stripe } = await loadStripe()
       const intent = await paymentsApi.setupIntent(accountId, 'bank')
-      const result = await stripe.confirmSepaDebitSetup(intent.client_secret, {
-        payment_method: { sepa_debit: { iban: normaliseIban(iban) }, billing_details: { name: name.trim(), email: email.trim() } },
-      })
+      const result = await confirm(stripe, intent.client_secret, { name: name.trim(), email: email.trim() })
       if (result.error) throw new Error(result.error.message || 'Your bank account could not be saved.')
-      onSaved(await paymentsApi.saveMethod(accountId, result.setupIntent?.id ?? intent.setup_intent_id, setDefault))
+      onSaved(await paymentsApi.saveMethod(accountId, result.setupIntent?.id ?? intent.setup_intent_id, makeDefault))
     } catch (e) {
       setError((e as Error).message || 'Your bank account could not be saved.')
     } finally {
@@ -73,8 +67,8 @@ function AddSepaForm({ accountId, businessName, defaultName = '', defaultEmail =
     set((e.currentTarget as HTMLInputElement).value)
     setError(null)
   }
-  return (
-    <form class="subform card-form bank-form" onSubmit={save} aria-label="Add a bank account" noValidate>
+  const holderFields = (
+    <>
       <label class="field">
         <span class="field-label">Account holder name</span>
         <input autocomplete="name" value={name} onInput={input(setName)} required />
@@ -84,6 +78,24 @@ function AddSepaForm({ accountId, businessName, defaultName = '', defaultEmail =
         <input type="email" autocomplete="email" value={email} onInput={input(setEmail)} required />
         <span class="field-hint">Notices of each debit are sent here.</span>
       </label>
+    </>
+  )
+  return { save, input, holderFields, busy, error, testMode }
+}
+
+function AddSepaForm(props: Props) {
+  const { businessName, makeDefault = false, onCancel } = props
+  const { save, input, holderFields, busy, error, testMode } = useBankForm(props)
+  const [iban, setIban] = useState('')
+  const [setDefault, setSetDefault] = useState(makeDefault)
+  const submit = (event: Event) => save(event,
+    () => (ibanIsValid(iban) ? null : 'That IBAN is not valid. Check it against your bank statement.'),
+    (stripe, secret, billing) => stripe.confirmSepaDebitSetup(secret, { payment_method: { sepa_debit: { iban: normaliseIban(iban) }, billing_details: billing } }),
+    setDefault)
+
+  return (
+    <form class="subform card-form bank-form" onSubmit={submit} aria-label="Add a bank account" noValidate>
+      {holderFields}
       <label class="field">
         <span class="field-label">IBAN</span>
         <input autocomplete="off" autocapitalize="characters" spellcheck={false} value={iban} onInput={input(setIban)}
@@ -126,60 +138,29 @@ function useTestMode(): boolean {
 
 const digitsOnly = (text: string) => text.replace(/[\s-]/g, '')
 
-function AddUsBankForm({ accountId, businessName, defaultName = '', defaultEmail = '', onSaved, onCancel }: Props) {
-  const [name, setName] = useState(defaultName)
-  const [email, setEmail] = useState(defaultEmail)
+function AddUsBankForm(props: Props) {
+  const { businessName, onCancel } = props
+  const { save, input, holderFields, busy, error, testMode } = useBankForm(props)
   const [routing, setRouting] = useState('')
   const [account, setAccount] = useState('')
   const [again, setAgain] = useState('')
   const [accountType, setAccountType] = useState<'checking' | 'savings'>('checking')
   const [holderType, setHolderType] = useState<'individual' | 'company'>('individual')
-  const testMode = useTestMode()
-  const [busy, setBusy] = useState(false)
-  const [error, setError] = useState<string | null>(null)
+  const submit = (event: Event) => save(event,
+    () => !routingNumberIsValid(routing) ? 'That routing number is not valid: it is the 9 digits at the bottom left of a check.'
+      : !usAccountNumberIsValid(account) ? 'Enter the account number: 4 to 17 digits.'
+      : digitsOnly(account) !== digitsOnly(again) ? 'The two account numbers differ. Type it again.' : null,
+    (stripe, secret, billing) => stripe.confirmUsBankAccountSetup(secret, {
+      payment_method: {
+        us_bank_account: { routing_number: digitsOnly(routing), account_number: digitsOnly(account), account_holder_type: holderType, account_type: accountType },
+        billing_details: billing,
+      },
+    }),
+    false)  // a US account becomes the default once verified, if there is none
 
-  async function save(event: Event) {
-    event.preventDefault()
-    setError(null)
-    if (!name.trim()) return setError("Enter the account holder's name.")
-    if (!EMAIL.test(email.trim())) return setError('Enter an email address: debit notices are sent there.')
-    if (!routingNumberIsValid(routing)) return setError('That routing number is not valid: it is the 9 digits at the bottom left of a check.')
-    if (!usAccountNumberIsValid(account)) return setError('Enter the account number: 4 to 17 digits.')
-    if (digitsOnly(account) !== digitsOnly(again)) return setError('The two account numbers differ. Type it again.')
-    setBusy(true)
-    try {
-      const { stripe } = await loadStripe()
-      const intent = await paymentsApi.setupIntent(accountId, 'bank')
-      const result = await stripe.confirmUsBankAccountSetup(intent.client_secret, {
-        payment_method: {
-          us_bank_account: { routing_number: digitsOnly(routing), account_number: digitsOnly(account), account_holder_type: holderType, account_type: accountType },
-          billing_details: { name: name.trim(), email: email.trim() },
-        },
-      })
-      if (result.error) throw new Error(result.error.message || 'Your bank account could not be saved.')
-      onSaved(await paymentsApi.saveMethod(accountId, result.setupIntent?.id ?? intent.setup_intent_id, false))
-    } catch (e) {
-      setError((e as Error).message || 'Your bank account could not be saved.')
-    } finally {
-      setBusy(false)
-    }
-  }
-
-  const input = (set: (v: string) => void) => (e: Event) => {
-    set((e.currentTarget as HTMLInputElement).value)
-    setError(null)
-  }
   return (
-    <form class="subform card-form bank-form" onSubmit={save} aria-label="Add a bank account" noValidate>
-      <label class="field">
-        <span class="field-label">Account holder name</span>
-        <input autocomplete="name" value={name} onInput={input(setName)} required />
-      </label>
-      <label class="field">
-        <span class="field-label">Email</span>
-        <input type="email" autocomplete="email" value={email} onInput={input(setEmail)} required />
-        <span class="field-hint">Notices of each debit are sent here.</span>
-      </label>
+    <form class="subform card-form bank-form" onSubmit={submit} aria-label="Add a bank account" noValidate>
+      {holderFields}
       <label class="field">
         <span class="field-label">Routing number</span>
         <input inputMode="numeric" autocomplete="off" value={routing} onInput={input(setRouting)} maxLength={11} required />
