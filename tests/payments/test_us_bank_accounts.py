@@ -44,6 +44,15 @@ async def add_us_bank(client, headers, base_url: str, account_number: str = ACH_
     return response.json()
 
 
+def _waiting_setup(base_url: str, account_id: str = AVA_ACCOUNT):
+    """The SDK and the account's SetupIntent waiting for its micro-deposits (as Stripe's own page sees it)."""
+    stripe = sdk_client(base_url).v1
+    customer = customer_of(base_url, account_id)
+    [setup] = [i for i in stripe.setup_intents.list(params={"limit": 100}).data
+               if i.customer == customer and i.status == "requires_action"]
+    return stripe, setup
+
+
 async def verify(client, headers, method_id: str, **body):
     return await client.post(f"/api/payments/methods/{method_id}/verify", json=body, headers=headers)
 
@@ -136,10 +145,7 @@ async def test_too_many_wrong_answers_remove_the_bank_account(client, ava, local
 async def test_an_account_that_failed_verification_elsewhere_is_removed_when_verified_here(
         client, ava, localstripe_url):
     bank = await add_us_bank(client, ava, localstripe_url)
-    stripe = sdk_client(localstripe_url).v1
-    customer = customer_of(localstripe_url, AVA_ACCOUNT)
-    [setup] = [i for i in stripe.setup_intents.list(params={"limit": 100}).data
-               if i.customer == customer and i.status == "requires_action"]
+    stripe, setup = _waiting_setup(localstripe_url)
     with pytest.raises(Exception):  # on Stripe's own page: too many wrong answers
         stripe.setup_intents.verify_microdeposits(setup.id, params={"amounts": [40, 41]})
 
@@ -154,10 +160,7 @@ async def test_an_account_that_failed_verification_elsewhere_is_removed_when_ver
 
 async def test_verification_answered_on_stripes_page_arrives_by_webhook(client, ava, localstripe_url):
     bank = await add_us_bank(client, ava, localstripe_url)
-    stripe = sdk_client(localstripe_url).v1
-    customer = customer_of(localstripe_url, AVA_ACCOUNT)
-    [setup] = [i for i in stripe.setup_intents.list(params={"limit": 100}).data
-               if i.customer == customer and i.status == "requires_action"]
+    stripe, setup = _waiting_setup(localstripe_url)
     stripe.setup_intents.verify_microdeposits(setup.id, params={"amounts": [32, 45]})
 
     event = await _event(localstripe_url, "setup_intent.succeeded", setup.id)
@@ -170,10 +173,7 @@ async def test_verification_answered_on_stripes_page_arrives_by_webhook(client, 
 
 async def test_a_failed_setup_event_removes_the_pending_account(client, ava, localstripe_url):
     bank = await add_us_bank(client, ava, localstripe_url)
-    stripe = sdk_client(localstripe_url).v1
-    customer = customer_of(localstripe_url, AVA_ACCOUNT)
-    [setup] = [i for i in stripe.setup_intents.list(params={"limit": 100}).data
-               if i.customer == customer and i.status == "requires_action"]
+    stripe, setup = _waiting_setup(localstripe_url)
     with pytest.raises(Exception):
         stripe.setup_intents.verify_microdeposits(setup.id, params={"descriptor_code": "SM33CC"})
 
