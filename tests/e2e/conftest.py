@@ -4,12 +4,13 @@ one browser per session, a fresh browser context per test."""
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import tempfile
 import time
 import os
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 import httpx
 import pytest
@@ -48,15 +49,26 @@ def browser(playwright_driver):
     browser.close()
 
 
-@pytest.fixture(scope="module")
-def server(template_db, tmp_path_factory) -> Iterator[str]:
-    """A real server (dev mode: dev outbox, localstripe on first payment use) for this module."""
+@contextlib.contextmanager
+def module_server(template_db, tmp_path_factory, name: str = "server",
+                  prepare: Callable[[str], None] | None = None, **env: str) -> Iterator[str]:
+    """A real server (dev mode: dev outbox, localstripe on first payment use) on its own copy of the
+    seeded SQLite database; ``prepare(database_url)`` runs before it starts, ``env`` configures it.
+    Its log is ``test-artifacts/e2e/{name}.log``."""
     if not isinstance(template_db, str):
         pytest.skip("browser tests run on SQLite")
-    folder = tmp_path_factory.mktemp("e2e-server")
-    url = copy_sqlite(template_db, folder / "haulport.db")
+    url = copy_sqlite(template_db, tmp_path_factory.mktemp(f"e2e-{name}") / "haulport.db")
+    if prepare:
+        prepare(url)
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    with running_server(url, log_path=ARTIFACTS / "server.log") as base:
+    with running_server(url, log_path=ARTIFACTS / f"{name}.log", **env) as base:
+        yield base
+
+
+@pytest.fixture(scope="module")
+def server(template_db, tmp_path_factory) -> Iterator[str]:
+    """A real server with the default settings, for this module."""
+    with module_server(template_db, tmp_path_factory) as base:
         yield base
 
 

@@ -17,26 +17,24 @@ import pytest
 from playwright.sync_api import expect
 
 from server.seed.demo import sid
-from tests.e2e.conftest import ARTIFACTS, api_session, go, shoot, sign_in
-from tests.support.live_server import ROOT, copy_sqlite, running_server
+from tests.e2e.conftest import api_session, go, module_server, shoot, sign_in
+from tests.support.live_server import ROOT
 
 pytestmark = pytest.mark.browser
 
 OVERDUE = sid("invoice:harbor-overdue")  # INV-1002, 808.00
 
 
-@pytest.fixture(scope="module")
-def server(template_db, tmp_path_factory):
-    if not isinstance(template_db, str):
-        pytest.skip("browser tests run on SQLite")
-    folder = tmp_path_factory.mktemp("e2e-bank-server")
-    url = copy_sqlite(template_db, folder / "haulport.db")
+def _bill_in_euros(url: str) -> None:
     # In a child process: Playwright's event loop may already run in this thread.
     subprocess.run([sys.executable, "-c", "import asyncio, sys; from tests.payments.stripe_flows import set_currency; "
                     "asyncio.run(set_currency(sys.argv[1], 'EUR'))", url], cwd=ROOT, check=True)
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    with running_server(url, log_path=ARTIFACTS / "server-bank.log", HAULPORT_STRIPE_BANK_METHOD="sepa_debit",
-                        LOCALSTRIPE_DEBIT_SETTLE_S="6") as base:
+
+
+@pytest.fixture(scope="module")
+def server(template_db, tmp_path_factory):
+    with module_server(template_db, tmp_path_factory, "server-bank", _bill_in_euros,
+                       HAULPORT_STRIPE_BANK_METHOD="sepa_debit", LOCALSTRIPE_DEBIT_SETTLE_S="6") as base:
         yield base
 
 

@@ -15,8 +15,7 @@ import pytest
 from playwright.sync_api import expect
 
 from server.seed.demo import sid
-from tests.e2e.conftest import ARTIFACTS, api_session, go, shoot, sign_in
-from tests.support.live_server import copy_sqlite, running_server
+from tests.e2e.conftest import api_session, go, module_server, shoot, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -25,13 +24,8 @@ OVERDUE = sid("invoice:harbor-overdue")  # INV-1002, 808.00
 
 @pytest.fixture(scope="module")
 def server(template_db, tmp_path_factory):
-    if not isinstance(template_db, str):
-        pytest.skip("browser tests run on SQLite")
-    folder = tmp_path_factory.mktemp("e2e-us-bank-server")
-    url = copy_sqlite(template_db, folder / "haulport.db")
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    with running_server(url, log_path=ARTIFACTS / "server-us-bank.log", HAULPORT_STRIPE_BANK_METHOD="us_bank_account",
-                        LOCALSTRIPE_DEBIT_SETTLE_S="4") as base:
+    with module_server(template_db, tmp_path_factory, "server-us-bank",
+                       HAULPORT_STRIPE_BANK_METHOD="us_bank_account", LOCALSTRIPE_DEBIT_SETTLE_S="4") as base:
         yield base
 
 
