@@ -88,8 +88,10 @@ def template_db(tmp_path_factory):
 
 
 @pytest.fixture
-def database_url(template_db, tmp_path) -> str:
+def database_url(template_db, tmp_path, request) -> str:
     if USE_PG:
+        if request.node.get_closest_marker("browser"):  # Playwright's event loop runs: no asyncio.run here
+            pytest.skip("browser tests run on SQLite")
         url, snapshot = template_db
         asyncio.run(_restore(url, snapshot))
         return url
