@@ -26,6 +26,7 @@ from litestar.stores.redis import RedisStore
 from server.auth.guards import middleware_factory
 from server.auth.ratelimit import RateLimiter
 from server.db.engine import Database
+from server.effects.dispatcher import EffectDispatcher
 from server.errors import EXCEPTION_HANDLERS, ApiError
 from server.live.hub import Hub
 from server.live.redis_channels import ResilientRedisChannels, redis_client
@@ -84,9 +85,11 @@ def create_app(settings: Settings) -> Litestar:
     channels = ChannelsPlugin(backend=live_backend, arbitrary_channels_allowed=True,
                               subscriber_max_backlog=256, subscriber_backlog_strategy="dropleft")
     state = State({"settings": settings, "db": db, "messenger": messenger, "mailer": mailer,
-                   "hub": Hub(channels, mailer), "webpush": WebPush(settings, db), "channels": channels,
-                   "live_backend": live_backend, "charger": None,
+                   "hub": Hub(channels), "webpush": WebPush(settings, db), "channels": channels,
+                   "live_backend": live_backend,
                    "rate_limiter": RateLimiter(store, settings.magic_link_window_s)})
+    effects = state.effects = EffectDispatcher(state, lease_s=settings.effect_lease_s)
+    effects.handle("notify", mailer.deliver)
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
@@ -97,8 +100,10 @@ def create_app(settings: Settings) -> Litestar:
                 if hasattr(area, "startup"):
                     await area.startup(app.state)
                 started.append(area)
+            effects.start()
             yield
         finally:
+            await effects.stop()
             for area in reversed(started):
                 if hasattr(area, "shutdown"):
                     await area.shutdown(app.state)

@@ -13,6 +13,8 @@ PositiveInt = Annotated[int, msgspec.Meta(ge=1)]
 
 
 DEV_SECRET = "change-me-in-production-this-is-only-for-dev"
+# Webhook secrets that prove nothing: none, or one published in this project's files at some time.
+WEAK_WEBHOOK_SECRETS = frozenset({"", "whsec_dev", "whsec_haulport_localstripe"})
 
 
 class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, frozen=True):
@@ -45,6 +47,12 @@ class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, frozen=
     upload_max_bytes: PositiveInt = 5 * 1024 * 1024
     pull_page_limit: Annotated[int, msgspec.Meta(ge=10, le=50000)] = 5000
     static_dir: str = "client_pwa/dist"
+    # How long a server process holds an effect it is carrying out (a charge, an SMS) before another may
+    # take it over, e.g. after that process died (server/effects/).
+    effect_lease_s: Annotated[float, msgspec.Meta(gt=0, le=3600)] = 30.0
+    # A card payment left waiting for the customer (3-D Secure) this long is cancelled and its amount
+    # released for paying again (server/billing/expiry.py).
+    pending_payment_expiry_s: Annotated[int, msgspec.Meta(ge=60, le=7 * 86400)] = 3600
 
     @property
     def is_postgres(self) -> bool:
@@ -59,6 +67,9 @@ def check_for_serving(settings: Settings) -> None:
     """What a serving process needs beyond well-formed values."""
     if not settings.dev_mode and settings.secret_key == DEV_SECRET:
         raise SettingsError("secret_key: set your own secret (HAULPORT_SECRET_KEY) unless dev_mode is on")
+    if not settings.dev_mode and settings.stripe_secret_key and settings.stripe_webhook_secret in WEAK_WEBHOOK_SECRETS:
+        raise SettingsError("stripe_webhook_secret: set the signing secret of your Stripe webhook endpoint "
+                            "(HAULPORT_STRIPE_WEBHOOK_SECRET, whsec_…); without it forged events could be accepted")
 
 
 def _from_env(env: dict[str, str]) -> dict[str, object]:

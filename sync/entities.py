@@ -132,6 +132,10 @@ class Extension(msgspec.Struct, kw_only=True):
     amount: Cents
     payment_id: str | None = None
     at: str
+    # pending: accepted, its charge not made yet (the days already count); paid: charged (or free);
+    # declined: the charge failed, the days were taken back off ``ends_on`` and ``reason`` says why.
+    status: Literal["pending", "paid", "declined"] = "paid"
+    reason: str = ""
 
 
 class Allocation(msgspec.Struct, kw_only=True):

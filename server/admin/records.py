@@ -100,7 +100,7 @@ async def after_write(store: Store, entity: str, row: dict[str, Any]) -> dict[st
 
 async def notify_milestones(ctx: Context, entity: str, before: dict[str, Any] | None, after: dict[str, Any]) -> None:
     """Tell the account's people about what an office edit reached, as a driver's tap or a booking would:
-    a bell notification each (in this transaction) and an SMS/email event in ``ctx.events`` (sent after
+    a bell notification each (in this transaction) and an SMS/email `Notify` effect (sent after
     commit if the tenant's ``notify_events`` say so)."""
     before = before or {}
     if entity == "job" and after.get("account_id"):

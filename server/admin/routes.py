@@ -19,6 +19,7 @@ from server.db.store import IdTaken, InvalidRow, Store, StaleRow, decode_row, no
 from server.db.tables import KINDS
 from server.errors import ApiError, error_responses, not_found
 from server.openapi import DocumentedAs, whole_numbers
+from server.effects.work import unit_of_work
 from sync.entities import ENTITIES, Address, BusinessHours, ColorOrEmpty, Features, HttpUrl, Name, NotifyEvents
 from sync.mutators.context import Context
 
@@ -107,9 +108,7 @@ async def update_settings(request: Request, data: TenantSettingsIn) -> dict[str,
     """Change toggles, branding, notification events, pending-invoice visibility, hours."""
     changes = {f: v for f in data.__struct_fields__ if (v := getattr(data, f)) is not msgspec.UNSET}
     changes = msgspec.to_builtins(changes)
-    async with request.app.state.db.write() as conn:
-        store = Store(conn, request.user.tenant_id)
-        await store.lock()
+    async with unit_of_work(request.app.state, request.user.tenant_id) as store:
         tenant = await store.get("tenant", request.user.tenant_id)
         for group in ("features", "notify_events"):
             if group in changes:
@@ -118,7 +117,6 @@ async def update_settings(request: Request, data: TenantSettingsIn) -> dict[str,
             tenant = await store.update("tenant", tenant, **changes)
         except InvalidRow as exc:
             raise ApiError(422, "invalid", str(exc)) from None
-    await request.app.state.hub.after_commit(request.user.tenant_id, store.changed)
     return _tenant_settings_out(request, tenant)
 
 
@@ -204,9 +202,7 @@ async def create_record(request: Request, collection: Collection, data: RecordBo
     if entity == "message":
         row.update(author_kind="staff", author_id=request.user.person_id, author_name=request.user.name,
                    read_by_staff_at=now_iso())
-    async with request.app.state.db.write() as conn:
-        store = Store(conn, request.user.tenant_id)
-        await store.lock()
+    async with unit_of_work(request.app.state, request.user.tenant_id) as store:
         await check_references(store, row)
         if entity in NUMBERED and not row.get(NUMBERED[entity][0]):
             field, prefix = NUMBERED[entity]
@@ -221,10 +217,8 @@ async def create_record(request: Request, collection: Collection, data: RecordBo
         except IdTaken as exc:
             raise ApiError(409, "id_taken", str(exc)) from None
         created = await after_write(store, entity, created)
-        ctx = Context(actor=request.user, tenant=request.scope["tenant"], tx=store, now=now_iso())
+        ctx = Context(actor=request.user, tenant=request.scope["tenant"], tx=store, now=now_iso(), effects=store.effects)
         await notify_milestones(ctx, entity, None, created)
-    await request.app.state.hub.after_commit(request.user.tenant_id, store.changed)
-    request.app.state.mailer.dispatch(request.scope["tenant"], ctx.events)  # after commit, off the request path
     return created
 
 
@@ -237,9 +231,7 @@ async def update_record(request: Request, collection: Collection, record_id: Fro
         raise ApiError(405, "read_only_collection", f"{collection} cannot be changed here")
     changes = _clean(entity, data, partial=True)
     changes.pop("id", None)
-    async with request.app.state.db.write() as conn:
-        store = Store(conn, request.user.tenant_id)
-        await store.lock()
+    async with unit_of_work(request.app.state, request.user.tenant_id) as store:
         current = await store.get(entity, record_id)
         if current is None:
             raise not_found(entity.replace("_", " "))
@@ -257,10 +249,8 @@ async def update_record(request: Request, collection: Collection, record_id: Fro
             contact = await store.get("contact", updated["contact_id"])
             await store.update("contact", contact, token_version=contact["token_version"] + 1)
         updated = await after_write(store, entity, updated)
-        ctx = Context(actor=request.user, tenant=request.scope["tenant"], tx=store, now=now_iso())
+        ctx = Context(actor=request.user, tenant=request.scope["tenant"], tx=store, now=now_iso(), effects=store.effects)
         await notify_milestones(ctx, entity, current, updated)
-    await request.app.state.hub.after_commit(request.user.tenant_id, store.changed)
-    request.app.state.mailer.dispatch(request.scope["tenant"], ctx.events)  # after commit, off the request path
     return updated
 
 

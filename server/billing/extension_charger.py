@@ -1,100 +1,196 @@
-"""``rental.extend``'s charge: the account's default saved method, off-session, inside the push.
+"""``rental.extend``'s charge: the `ChargeExtension` effect, carried out after the push committed.
 
-The mutator runs inside the push's write transaction (``ctx.tx`` is the `Store`), so the charge
-is a network call made while that transaction is open. Whatever goes wrong — no default method,
-a decline, 3-D Secure demanded, Stripe unreachable — is raised as `Rejected`, and the push rolls the
-mutation's writes back: nothing is extended and nothing is recorded.
+The mutator pushes the rental's end out at once and records the extension ``pending``; its
+transaction stores the effect in the outbox (`server.effects`), so the customer's push never waits on
+Stripe and no write transaction is open while Stripe is asked. This handler then:
 
-Bookkeeping (our choice): each paid extension gets its own invoice ("Rental R-1001 extension:
-3 days"), issued today, and the payment is allocated to it, so the account's statement shows a
-charge and its payment that cancel out instead of an unexplained credit. A card charge settles
-at once (invoice ``paid``).
+1. reads the rental, the account and its default saved method;
+2. charges it off-session with Stripe's ``Idempotency-Key`` ``haulport-effect-{effect id}`` — the
+   effect id is made from the mutation's ``(client_id, mutation_id, index)``, so a retry of the
+   push, a crash at any point or a dispatcher taking the effect over asks Stripe with the same key
+   and Stripe answers with the first PaymentIntent instead of charging again;
+3. records the outcome in one transaction with the effect's own outcome:
+   - charged (or a bank debit processing): the extension becomes ``paid``, with its own invoice
+     ("Rental R-1001 extension: 3 days", issued today) and the payment allocated to it, so the
+     statement shows a charge and its payment that cancel out; the payment's id is derived from the
+     effect id too, so recording twice is impossible;
+   - declined (or 3-D Secure demanded, no saved method, payments switched off): the days come back
+     off ``ends_on``, the extension becomes ``declined`` with the reason, and the customer gets a
+     bell notification and the rejection the PWA shows for any refused action (a
+     ``mutation_rejection`` row for the mutation), so they can add a card and try again;
+   - Stripe unreachable: tried again later (`RetryLater`), the extension staying ``pending``.
 
-A default *bank account* is allowed too (our choice): the extension is granted at once and the
-debit comes back ``processing``, leaving the payment ``pending`` and the extension's invoice
-``open`` (its amount reserved, so it is not offered for payment again) until the webhook settles
-it. If the debit later fails, the invoice stays open — owed like any other invoice — and the
-account is told (`receipts.notices_in_tx`). Refusing bank accounts here would leave customers who
-pay by bank unable to extend without calling the office; the business carries the same risk as
-with net terms. Bank payments switched off for the tenant ⇒ rejected ``bank_unavailable``.
-
-A free extension (``daily_rate`` 0) charges nothing and records no payment.
-
-Known limit: if the push's transaction does not commit after Stripe charged (the process dies, or
-the push discards the attempt and runs the mutation again), the charge has no record here: its
-PaymentIntent's metadata names the rental and the intended payment id, and the webhook logs it as
-matching no payment. The Stripe idempotency key is per attempt, because the context does not carry
-the mutation id, so running that mutation again charges again.
+A default *bank account* is allowed (our choice): the extension is granted and the debit comes back
+``processing``, leaving the payment ``pending`` and the extension's invoice ``open`` (its amount
+reserved, so it is not offered for payment again) until the webhook settles it; a debit that fails
+later leaves the invoice owed like any other (`receipts.notices_in_tx`).
 """
 
 from __future__ import annotations
 
+import uuid
+from datetime import date, timedelta
 from typing import Any
 
-from server.billing.gateway import GatewayError
+from server.billing.gateway import ChargeResult, GatewayError
 from server.billing.payments import method_reference, next_free_number, settle
-from server.billing.provider import StripeProvider
-from server.db.store import new_id
+from server.billing.receipts import notices_in_tx
+from server.db.store import Store, now_iso
+from server.effects.dispatcher import RetryLater
+from server.effects.outbox import finish
+from server.effects.work import unit_of_work
 from server.errors import ApiError
+from sync.actor import Actor
+from sync.effects import ChargeExtension
+from sync.mutators.common import notify
 from sync.mutators.context import Context
-from sync.rules import Rejected
+
+_PAYMENT_IDS = uuid.UUID("6d1c2a8e-5b0f-4b7e-9a51-3f0c8e2d7a10")
 
 
-class StripeExtensionCharger:
-    """`sync.mutators.context.ExtensionCharger` over Stripe."""
+def payment_id_for(effect_id: str) -> str:
+    """The payment an extension's charge records: one per effect, whoever records it."""
+    return str(uuid.uuid5(_PAYMENT_IDS, effect_id))
 
-    def __init__(self, provider: StripeProvider):
-        self.provider = provider
 
-    async def charge_extension(self, ctx: Context, account: dict[str, Any], rental: dict[str, Any],
-                               days: int, amount: int) -> str:
-        if amount <= 0:
-            return None  # type: ignore[return-value]  # nothing to charge
-        store = ctx.tx
-        defaults = await store.find("payment_method", account_id=account["id"], default=True)
-        if not defaults or not account.get("stripe_customer_id"):
-            raise Rejected("no_payment_method",
-                           "extensions are charged to your default saved card or bank account: "
-                           "add one under Payment methods")
-        method = defaults[0]
-        try:
-            method_type = self.provider.method_type(ctx.tenant, method)
-            gateway = await self.provider.gateway()
-        except ApiError as exc:
-            raise Rejected(exc.code if exc.code == "bank_unavailable" else "payments_unavailable",
-                           exc.message) from None
-        payment_id = new_id()
-        try:
-            result = await gateway.charge_async(
-                account["stripe_customer_id"], method["stripe_payment_method_id"], amount,
-                ctx.tenant.get("currency") or "USD",
-                {"payment_id": payment_id, "tenant_id": ctx.actor.tenant_id, "account_id": account["id"],
-                 "rental_id": rental["id"], "purpose": "rental_extension"},
-                True, f"haulport-payment-{payment_id}", method_type=method_type)
-        except GatewayError as exc:
-            what = "bank account" if method["kind"] == "bank" else "card"
-            raise Rejected("payment_error", f"the {what} could not be charged: {exc.message}") from None
-        if result.status == "failed":
-            reason = result.error_message or ("the debit was refused" if method["kind"] == "bank"
-                                              else "your card was declined")
-            if result.decline_code:
-                reason = f"{reason} ({result.decline_code.replace('_', ' ')})"
-            raise Rejected("card_declined" if method["kind"] == "card" else "payment_declined", reason)
-        if result.status == "requires_action":
-            raise Rejected("authentication_required",
-                           "your bank wants to confirm this charge: extend from the portal with the card at hand, "
-                           "or save another card")
+def _extension(rental: dict[str, Any] | None, at: str) -> dict[str, Any] | None:
+    for extension in (rental or {}).get("extensions") or []:
+        if extension.get("at") == at:
+            return extension
+    return None
+
+
+def _system_context(store: Store, tenant: dict[str, Any]) -> Context:
+    actor = Actor(tenant_id=tenant["id"], tenant_slug=tenant["slug"], person_kind="staff", person_id="system",
+                  name=tenant.get("display_name") or tenant["name"], role="admin")
+    return Context(actor=actor, tenant=tenant, tx=store, now=now_iso(), effects=store.effects)
+
+
+async def charge_extension(state: Any, tenant: dict[str, Any], effect_id: str, effect: ChargeExtension) -> str | None:
+    """The `ChargeExtension` effect's handler (see the module docstring)."""
+    async with state.db.read() as conn:
+        store = Store(conn, tenant["id"])
+        rental = await store.get("rental", effect.rental_id)
+        account = await store.get("account", effect.account_id)
+        defaults = await store.find("payment_method", account_id=effect.account_id, default=True)
+    extension = _extension(rental, effect.at)
+    if rental is None or extension is None or extension.get("status") != "pending":
+        return "nothing to charge"
+    provider = getattr(state, "stripe", None)
+    if provider is None or not provider.available:
+        return await _decline(state, tenant, effect_id, effect, "payments_unavailable",
+                              "card payments are not set up for this portal")
+    if not defaults or not account or not account.get("stripe_customer_id"):
+        return await _decline(state, tenant, effect_id, effect, "no_payment_method",
+                              "extensions are charged to your default saved card or bank account: "
+                              "add one under Payment methods")
+    method = defaults[0]
+    try:
+        method_type = provider.method_type(tenant, method)
+        gateway = await provider.gateway()
+    except ApiError as exc:
+        if exc.status >= 500:
+            raise RetryLater(exc.message) from None
+        return await _decline(state, tenant, effect_id, effect, exc.code, exc.message)
+    payment_id = payment_id_for(effect_id)
+    try:
+        result = await gateway.charge_async(
+            account["stripe_customer_id"], method["stripe_payment_method_id"], effect.amount,
+            tenant.get("currency") or "USD",
+            {"payment_id": payment_id, "tenant_id": tenant["id"], "account_id": account["id"],
+             "rental_id": rental["id"], "purpose": "rental_extension", "effect_id": effect_id},
+            True, f"haulport-effect-{effect_id}", method_type=method_type)
+    except GatewayError as exc:
+        if exc.code in ("stripe_unavailable", "stripe_misconfigured"):
+            raise RetryLater(exc.message) from None
+        what = "bank account" if method["kind"] == "bank" else "card"
+        return await _decline(state, tenant, effect_id, effect, "payment_error",
+                              f"the {what} could not be charged: {exc.message}")
+    if result.status == "failed":
+        reason = result.error_message or ("the debit was refused" if method["kind"] == "bank"
+                                          else "your card was declined")
+        if result.decline_code:
+            reason = f"{reason} ({result.decline_code.replace('_', ' ')})"
+        return await _decline(state, tenant, effect_id, effect,
+                              "card_declined" if method["kind"] == "card" else "payment_declined", reason)
+    if result.status == "requires_action":
+        return await _decline(state, tenant, effect_id, effect, "authentication_required",
+                              "your bank wants to confirm this charge: extend again from the portal with the card "
+                              "at hand, or save another card")
+    await _record_charge(state, tenant, effect_id, effect, method, payment_id, result)
+    return None
+
+
+async def _record_charge(state: Any, tenant: dict[str, Any], effect_id: str, effect: ChargeExtension,
+                         method: dict[str, Any], payment_id: str, result: ChargeResult) -> None:
+    async with unit_of_work(state, tenant["id"]) as store:
+        rental = await store.get("rental", effect.rental_id)
+        extension = _extension(rental, effect.at)
+        if rental is None or extension is None or extension.get("status") != "pending" \
+                or await store.get("payment", payment_id) is not None:
+            await finish(store.conn, effect_id, "already recorded")
+            return
         invoice = await store.insert("invoice", {
-            "number": await next_free_number(store, "invoice", "INV"), "account_id": account["id"],
-            "site_id": rental["site_id"], "issued_on": ctx.today, "due_on": ctx.today, "terms": "Paid on order",
-            "status": "open", "subtotal": amount, "tax": 0, "total": amount, "balance": amount,
-            "allow_online_payment": True,
-            "lines": [{"description": f"Rental {rental['rental_number']} extension: {days} day(s)",
-                       "quantity": days, "unit_price": rental["daily_rate"], "amount": amount}]})
+            "number": await next_free_number(store, "invoice", "INV"), "account_id": rental["account_id"],
+            "site_id": rental["site_id"], "issued_on": now_iso()[:10], "due_on": now_iso()[:10],
+            "terms": "Paid on order", "status": "open", "subtotal": effect.amount, "tax": 0, "total": effect.amount,
+            "balance": effect.amount, "allow_online_payment": True,
+            "lines": [{"description": f"Rental {rental['rental_number']} extension: {_days(effect.days)}",
+                       "quantity": effect.days, "unit_price": rental["daily_rate"], "amount": effect.amount}]})
         payment = await store.insert("payment", {
-            "id": payment_id, "number": await next_free_number(store, "payment", "PAY"), "account_id": account["id"],
-            "amount": amount, "method": method["kind"], "status": "pending", "reference": method_reference(method),
+            "id": payment_id, "number": await next_free_number(store, "payment", "PAY"),
+            "account_id": rental["account_id"], "amount": effect.amount, "method": method["kind"],
+            "status": "pending", "reference": method_reference(method),
             "stripe_payment_intent_id": result.payment_intent_id or "",
-            "allocations": [{"invoice_id": invoice["id"], "amount": amount}]})
-        await settle(store, payment, result)  # type: ignore[arg-type]
-        return payment_id
+            "allocations": [{"invoice_id": invoice["id"], "amount": effect.amount}]})
+        payment, change = await settle(store, payment, result)
+        await notices_in_tx(store, tenant, payment, change, asynchronous=True)
+        extensions = [{**e, "status": "paid", "payment_id": payment_id} if e is extension else e
+                      for e in rental["extensions"]]
+        rental = await store.update("rental", rental, extensions=extensions)
+        await notify(_system_context(store, tenant), "rental_extended", rental["account_id"],
+                     f"Rental {rental['rental_number']} extended",
+                     f"{_days(effect.days)} more, now ends {rental['ends_on']}.", f"/rentals/{rental['id']}",
+                     rental["site_id"])
+        await finish(store.conn, effect_id, f"charged: payment {payment['number']} ({result.status})")
+
+
+def _days(days: int) -> str:
+    return f"{days} day{'s' if days != 1 else ''}"
+
+
+async def _decline(state: Any, tenant: dict[str, Any], effect_id: str, effect: ChargeExtension, code: str,
+                   reason: str) -> None:
+    """Take the extension back and tell the customer why, with the outcome, in one transaction."""
+    async with unit_of_work(state, tenant["id"]) as store:
+        rental = await store.get("rental", effect.rental_id)
+        extension = _extension(rental, effect.at)
+        if rental is None or extension is None or extension.get("status") != "pending":
+            await finish(store.conn, effect_id, "already settled")
+            return
+        ends_on = rental.get("ends_on")
+        if ends_on:
+            ends_on = (date.fromisoformat(ends_on) - timedelta(days=effect.days)).isoformat()
+        extensions = [{**e, "status": "declined", "reason": reason} if e is extension else e
+                      for e in rental["extensions"]]
+        await store.update("rental", rental, ends_on=ends_on, extensions=extensions)
+        client_id, mutation_id = _mutation_of(effect_id)
+        await store.insert("mutation_rejection", {
+            "contact_id": effect.contact_id, "client_id": client_id, "mutation_id": mutation_id,
+            "name": effect.mutation.get("name", "rental.extend"), "args": effect.mutation.get("args", {}),
+            "error": {"code": code, "message": reason}})
+        await store.insert("notification", {
+            "contact_id": effect.contact_id, "account_id": effect.account_id, "kind": "extension_declined",
+            "title": f"Rental {rental['rental_number']} was not extended",
+            "body": f"We could not charge the {_days(effect.days)} extension: {reason}.",
+            "link": f"/rentals/{rental['id']}"})
+        await finish(store.conn, effect_id, f"declined: {code}: {reason}")
+    return None
+
+
+def _mutation_of(effect_id: str) -> tuple[str, int]:
+    """``(client_id, mutation_id)`` of a mutation's effect id ``m:{client_id}:{mutation_id}:{index}``."""
+    parts = effect_id.split(":")
+    if len(parts) == 4 and parts[0] == "m" and parts[2].isdigit():
+        return parts[1], int(parts[2])
+    return "", 0

@@ -35,6 +35,8 @@ from typing import Any, Literal
 import msgspec
 import stripe
 
+from server.db.engine import forbid_in_write_transaction
+
 ChargeStatus = Literal["succeeded", "requires_action", "processing", "failed"]
 
 # Stripe payment method type -> our payment_method.kind. Which bank type a portal uses is the
@@ -284,6 +286,14 @@ class StripeGateway:
         with _stripe_errors():
             return _result_of(self._client.v1.payment_intents.retrieve(payment_intent_id))
 
+    def cancel_payment_intent(self, payment_intent_id: str) -> ChargeResult:
+        """Cancel a PaymentIntent nobody will finish (e.g. 3-D Secure never done); where it stands after."""
+        with _stripe_errors():
+            intent = self._client.v1.payment_intents.retrieve(payment_intent_id)
+            if intent.status in ("requires_payment_method", "requires_confirmation", "requires_action"):
+                intent = self._client.v1.payment_intents.cancel(payment_intent_id)
+            return _result_of(intent)
+
     def _declined(self, exc: stripe.CardError) -> ChargeResult:
         error = exc.error
         intent = getattr(error, "payment_intent", None) if error else None
@@ -418,6 +428,9 @@ class StripeGateway:
     async def payment_intent_status_async(self, payment_intent_id: str) -> ChargeResult:
         return await asyncio.to_thread(self.payment_intent_status, payment_intent_id)
 
+    async def cancel_payment_intent_async(self, payment_intent_id: str) -> ChargeResult:
+        return await asyncio.to_thread(self.cancel_payment_intent, payment_intent_id)
+
     async def refund_async(self, *args: Any, **kwargs: Any) -> RefundResult:
         return await asyncio.to_thread(self.refund, *args, **kwargs)
 
@@ -498,7 +511,9 @@ def _describe_method(method: Any) -> dict:
 
 @contextlib.contextmanager
 def _stripe_errors() -> Iterator[None]:
-    """Turn the SDK's exceptions into `GatewayError`s with a stable code."""
+    """Turn the SDK's exceptions into `GatewayError`s with a stable code (and refuse to call Stripe
+    while a database write transaction is open)."""
+    forbid_in_write_transaction("Stripe")
     try:
         yield
     except stripe.CardError as exc:

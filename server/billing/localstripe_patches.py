@@ -350,3 +350,32 @@ def patch_us_bank_accounts(resources: Any, app: Any, api_extra: Any) -> None:
         return response
 
     app.middlewares.append(ach_routes)
+
+
+def patch_idempotency_keys(app: Any) -> None:
+    """Honour ``Idempotency-Key`` as Stripe does: a POST repeated with the same key (and path) gets the
+    first answer again instead of doing the work twice. localstripe ignores the header, so without
+    this a retried charge would charge again here where real Stripe would not. Keys are kept for the
+    life of the process (Stripe keeps them 24 hours); concurrent requests with one key wait for the first."""
+    from aiohttp import web
+
+    answers: dict[tuple[str, str], tuple[int, bytes, str]] = {}
+    locks: dict[tuple[str, str], asyncio.Lock] = {}
+
+    @web.middleware
+    async def idempotent(request, handler):
+        key = request.headers.get("Idempotency-Key")
+        if request.method != "POST" or not key:
+            return await handler(request)
+        slot = (key, request.path)
+        async with locks.setdefault(slot, asyncio.Lock()):
+            if slot in answers:
+                status, body, content_type = answers[slot]
+                return web.Response(status=status, body=body, content_type=content_type,
+                                    headers={"Idempotent-Replayed": "true"})
+            response = await handler(request)
+            if isinstance(response, web.Response) and response.status < 500:
+                answers[slot] = (response.status, response.body or b"", response.content_type)
+            return response
+
+    app.middlewares.insert(0, idempotent)

@@ -266,6 +266,7 @@ def _serve(argv: list[str] | None = None) -> None:
     resources.Store.dump_to_disk = lambda self: None
     localstripe_patches.patch_sepa_debits(resources, args.debit_settle_s)
     localstripe_patches.patch_us_bank_accounts(resources, server.app, server.api_extra)
+    localstripe_patches.patch_idempotency_keys(server.app)
 
     family = socket.AF_INET6 if ":" in args.host else socket.AF_INET
     sock = socket.create_server((args.host, args.port), family=family)

@@ -27,6 +27,7 @@ from server.billing.gateway import GatewayError, StripeGateway
 from server.billing.provider import gateway_error
 from server.db.store import Store
 from server.errors import ApiError, not_found
+from server.effects.work import unit_of_work
 
 
 def method_view(row: dict[str, Any]) -> dict[str, Any]:
@@ -58,14 +59,11 @@ async def customer_for(state: Any, gateway: StripeGateway, tenant_id: str, accou
         customer = await gateway.ensure_customer_async({**account, "tenant_id": tenant_id})
     except GatewayError as exc:
         raise gateway_error(exc) from None
-    async with state.db.write() as conn:
-        store = Store(conn, tenant_id)
-        await store.lock()
+    async with unit_of_work(state, tenant_id) as store:
         account = await store.get("account", account_id)
         if account["stripe_customer_id"]:  # someone else was quicker; theirs stays
             return account["stripe_customer_id"]
         await store.update("account", account, stripe_customer_id=customer)
-    await state.hub.after_commit(tenant_id, store.changed)
     return customer
 
 
@@ -132,11 +130,8 @@ async def save_from_setup_intent(state: Any, gateway: StripeGateway, tenant_id: 
                                                                        setup_intent_id)
     except GatewayError as exc:
         raise gateway_error(exc) from None
-    async with state.db.write() as conn:
-        store = Store(conn, tenant_id)
-        await store.lock()
+    async with unit_of_work(state, tenant_id) as store:
         row = await upsert_method(store, account_id, described, make_default)
-    await state.hub.after_commit(tenant_id, store.changed)
     return method_view(row)
 
 
@@ -155,9 +150,7 @@ async def delete_method(state: Any, gateway: StripeGateway, actor: Any, method_i
         await gateway.detach_method_async(row["stripe_payment_method_id"])
     except GatewayError as exc:
         raise gateway_error(exc) from None
-    async with state.db.write() as conn:
-        store = Store(conn, actor.tenant_id)
-        await store.lock()
+    async with unit_of_work(state, actor.tenant_id) as store:
         row = await store.get("payment_method", method_id)
         if row is None:
             return
@@ -166,21 +159,17 @@ async def delete_method(state: Any, gateway: StripeGateway, actor: Any, method_i
             rest = await store.find("payment_method", order_by="-created_at", account_id=row["account_id"])
             if rest:
                 await store.update("payment_method", rest[0], default=True)
-    await state.hub.after_commit(actor.tenant_id, store.changed)
 
 
 async def set_default(state: Any, actor: Any, method_id: str) -> dict[str, Any]:
     await _method_in_scope(state, actor, method_id)
-    async with state.db.write() as conn:
-        store = Store(conn, actor.tenant_id)
-        await store.lock()
+    async with unit_of_work(state, actor.tenant_id) as store:
         row = await store.get("payment_method", method_id)
         if row is None:
             raise not_found("payment method")
         if row.get("status", "active") != "active":
             raise ApiError(422, "method_unverified", "confirm this bank account's two small deposits first")
         row = await make_default_method(store, row)
-    await state.hub.after_commit(actor.tenant_id, store.changed)
     return method_view(row)
 
 
@@ -206,20 +195,14 @@ async def verify_method(state: Any, gateway: StripeGateway, actor: Any, method_i
             descriptor_code=descriptor_code)
     except GatewayError as exc:
         if exc.code in VERIFY_FAILED_FOR_GOOD:
-            async with state.db.write() as conn:
-                store = Store(conn, actor.tenant_id)
-                await store.lock()
+            async with unit_of_work(state, actor.tenant_id) as store:
                 await forget_unverifiable(store, row["stripe_setup_intent_id"])
-            await state.hub.after_commit(actor.tenant_id, store.changed)
             raise ApiError(422, "verification_attempts_exceeded",
                            f"this bank account could not be verified ({VERIFY_FAILED_FOR_GOOD[exc.code]}) and has "
                            "been removed; add it again or pay another way") from None
         if exc.code.startswith("payment_method_microdeposit_verification_"):
             raise ApiError(422, "verification_mismatch", exc.message) from None
         raise gateway_error(exc) from None
-    async with state.db.write() as conn:
-        store = Store(conn, actor.tenant_id)
-        await store.lock()
+    async with unit_of_work(state, actor.tenant_id) as store:
         row = await upsert_method(store, row["account_id"], described)
-    await state.hub.after_commit(actor.tenant_id, store.changed)
     return method_view(row)

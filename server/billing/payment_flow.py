@@ -39,9 +39,10 @@ from server.billing.payments import (
     failure_text, method_reference, next_free_number, plan_custom_allocations, plan_invoice_allocations, settle,
 )
 from server.billing.provider import StripeProvider
-from server.billing.receipts import notices_in_tx, send_notice
+from server.billing.receipts import notices_in_tx
 from server.db.store import Store, now_iso
 from server.errors import ApiError, not_found
+from server.effects.work import unit_of_work
 
 STALE_CLAIM_S = 120  # an unanswered claim this old belongs to a request that died
 WAIT_FOR_OTHER_S = 30  # how long a duplicate request waits for the first one's answer
@@ -109,21 +110,19 @@ async def _claim(state: Any, provider: StripeProvider, actor: Any, tenant: dict[
                  ) -> tuple[dict[str, Any] | None, dict[str, Any] | None, dict[str, Any] | None]:
     """``(payment, method, None)`` when this request owns the key now, ``(None, None, attempt)`` when
     another request does."""
-    async with state.db.write() as conn:
-        store = Store(conn, actor.tenant_id)
-        await store.lock()
-        claimed = await conn.fetchrow(
+    async with unit_of_work(state, actor.tenant_id) as store:
+        claimed = await store.conn.fetchrow(
             "INSERT INTO payment_attempt (id, tenant_id, payment_id, request_hash, response, created_at) "
             "VALUES (?, ?, NULL, ?, NULL, ?) ON CONFLICT (id) DO NOTHING RETURNING id",
             attempt_id, actor.tenant_id, fingerprint, now_iso())
         if claimed is None:
-            attempt = await conn.fetchrow("SELECT * FROM payment_attempt WHERE id = ?", attempt_id)
+            attempt = await store.conn.fetchrow("SELECT * FROM payment_attempt WHERE id = ?", attempt_id)
             if attempt["request_hash"] != fingerprint:
                 raise ApiError(422, "idempotency_key_reused",
                                "this Idempotency-Key was used for a different payment; make a new key")
             if attempt["response"] is None and attempt["payment_id"] and attempt["created_at"] < _stale_before():
                 # the request holding it died or released it: carry on with its payment
-                await conn.execute("UPDATE payment_attempt SET created_at = ? WHERE id = ?", now_iso(), attempt_id)
+                await store.conn.execute("UPDATE payment_attempt SET created_at = ? WHERE id = ?", now_iso(), attempt_id)
                 payment = await store.get("payment", attempt["payment_id"])
                 try:
                     method = await _method_for(store, data)
@@ -145,8 +144,7 @@ async def _claim(state: Any, provider: StripeProvider, actor: Any, tenant: dict[
             "number": await next_free_number(store, "payment", "PAY"), "account_id": data.account_id,
             "amount": sum(a["amount"] for a in allocations), "method": method["kind"], "status": "pending",
             "reference": method_reference(method), "allocations": allocations})
-        await conn.execute("UPDATE payment_attempt SET payment_id = ? WHERE id = ?", payment["id"], attempt_id)
-    await state.hub.after_commit(actor.tenant_id, store.changed)
+        await store.conn.execute("UPDATE payment_attempt SET payment_id = ? WHERE id = ?", payment["id"], attempt_id)
     return payment, method, None
 
 
@@ -240,16 +238,12 @@ async def _settle_and_answer(state: Any, tenant: dict[str, Any], attempt_id: str
                              result: ChargeResult) -> dict[str, Any]:
     if result.status == "failed" and not result.error_message:
         result = msgspec.structs.replace(result, error_message=failure_text(result))
-    async with state.db.write() as conn:
-        store = Store(conn, tenant["id"])
-        await store.lock()
+    async with unit_of_work(state, tenant["id"]) as store:
         payment = await store.get("payment", payment_id)
         payment, change = await settle(store, payment, result)
-        notice = await notices_in_tx(store, tenant, payment, change, asynchronous=False)
+        await notices_in_tx(store, tenant, payment, change, asynchronous=False)
         answer = answer_for(payment, result)
-        await conn.execute("UPDATE payment_attempt SET response = ? WHERE id = ?", json.dumps(answer), attempt_id)
-    await state.hub.after_commit(tenant["id"], store.changed)
-    await send_notice(state, tenant, payment, notice)
+        await store.conn.execute("UPDATE payment_attempt SET response = ? WHERE id = ?", json.dumps(answer), attempt_id)
     return answer
 
 
@@ -267,12 +261,8 @@ async def refresh_payment(state: Any, provider: StripeProvider, actor: Any, tena
         result = await gateway.payment_intent_status_async(payment["stripe_payment_intent_id"])
     except GatewayError:
         return answer_for(payment)
-    async with state.db.write() as conn:
-        store = Store(conn, actor.tenant_id)
-        await store.lock()
+    async with unit_of_work(state, actor.tenant_id) as store:
         payment = await store.get("payment", payment_id)
         payment, change = await settle(store, payment, result)
-        notice = await notices_in_tx(store, tenant, payment, change, asynchronous=True)
-    await state.hub.after_commit(actor.tenant_id, store.changed)
-    await send_notice(state, tenant, payment, notice)
+        await notices_in_tx(store, tenant, payment, change, asynchronous=True)
     return answer_for(payment, result)

@@ -19,12 +19,13 @@ Balances are checked when the payment is planned and again when it settles: if a
 paid an invoice in between, the allocation is cut to what is still owed and the rest stays on the
 payment as unapplied credit (the receipt shows it), never a negative balance.
 
-Bank debits (our choice): a debit Stripe is still processing leaves the payment ``pending`` and
-the invoice's ``balance`` untouched — the books say what has been received — but the amount is
-*reserved*: `processing_by_invoice` counts it, the planners refuse to allocate it a second time
-(``payment_processing`` / ``amount_exceeds_balance``), and the PWA shows the invoice as
-"Processing". When the debit clears, `settle` applies it like a card payment; when it fails the
-reservation simply ends (the payment is ``failed``), so the invoice is payable again in full.
+Reservations: a ``pending`` payment leaves the invoice's ``balance`` untouched — the books say what
+has been received — but its amount is *reserved* from the moment it is recorded, before Stripe is
+asked: `reserved_by_invoice` counts it and the planners refuse to allocate it a second time
+(``409 over_balance``; ``payment_processing`` when a bank debit holds the whole balance, which the
+PWA shows as "Processing"). A card payment waiting for 3-D Secure expires after
+``pending_payment_expiry_s`` (`server.billing.expiry`). When a payment clears, `settle` applies it;
+when it fails or expires the reservation simply ends, so the invoice is payable again in full.
 """
 
 from __future__ import annotations
@@ -63,17 +64,28 @@ def _amount_error(message: str, **details: Any) -> ApiError:
     return ApiError(422, "invalid_amount", message, details)
 
 
-async def processing_by_invoice(store: Store, account_id: str) -> dict[str, int]:
-    """Cents per invoice of the account's bank debits that Stripe is still processing (pending bank
-    payments with a PaymentIntent). A pending payment Stripe never got (it could not be reached)
-    reserves nothing: the same Idempotency-Key retries it, or it is abandoned."""
-    out: dict[str, int] = {}
-    for payment in await store.find("payment", account_id=account_id, status="pending", method="bank"):
-        if not payment.get("stripe_payment_intent_id"):
-            continue
+async def reserved_by_invoice(store: Store, account_id: str) -> tuple[dict[str, int], dict[str, int]]:
+    """Cents per invoice that the account's pending payments hold (``(all, bank debits processing)``).
+
+    A payment reserves what it allocates from the moment it is recorded ``pending`` — before Stripe
+    is asked — until it settles: succeeded (then the invoices' balances carry it), failed, or expired
+    (`server.billing.expiry`). So no two payments can be planned for the same cents, whatever the
+    concurrency: planning happens under the tenant's writer lock."""
+    everything: dict[str, int] = {}
+    bank: dict[str, int] = {}
+    for payment in await store.find("payment", account_id=account_id, status="pending"):
+        debit = payment.get("method") == "bank" and bool(payment.get("stripe_payment_intent_id"))
         for allocation in payment["allocations"]:
-            out[allocation["invoice_id"]] = out.get(allocation["invoice_id"], 0) + allocation["amount"]
-    return out
+            invoice_id = allocation["invoice_id"]
+            everything[invoice_id] = everything.get(invoice_id, 0) + allocation["amount"]
+            if debit:
+                bank[invoice_id] = bank.get(invoice_id, 0) + allocation["amount"]
+    return everything, bank
+
+
+def over_balance(message: str, **details: Any) -> ApiError:
+    """More than is still open (after what pending payments hold) was asked for: nothing was charged."""
+    return ApiError(409, "over_balance", message, details)
 
 
 async def plan_invoice_allocations(store: Store, tenant: dict[str, Any], account_id: str,
@@ -81,7 +93,7 @@ async def plan_invoice_allocations(store: Store, tenant: dict[str, Any], account
     """``[(invoice_id, amount)]`` checked and returned as allocations."""
     if not requested:
         raise ApiError(422, "no_allocations", "choose at least one invoice to pay")
-    processing = await processing_by_invoice(store, account_id)
+    reserved_by, processing = await reserved_by_invoice(store, account_id)
     seen: set[str] = set()
     out = []
     for invoice_id, amount in requested:
@@ -101,20 +113,18 @@ async def plan_invoice_allocations(store: Store, tenant: dict[str, Any], account
                            {"invoice_id": invoice_id})
         if amount <= 0:
             raise _amount_error("each amount must be more than zero", invoice_id=invoice_id)
-        reserved = processing.get(invoice_id, 0)
-        left = invoice["balance"] - reserved
-        if reserved and left <= 0:
+        reserved = reserved_by.get(invoice_id, 0)
+        left = max(invoice["balance"] - reserved, 0)
+        if left <= 0 and processing.get(invoice_id, 0) >= invoice["balance"]:
             raise ApiError(422, "payment_processing",
                            f"invoice {invoice['number']} is being paid by a bank debit that is still processing",
-                           {"invoice_id": invoice_id, "processing": reserved})
+                           {"invoice_id": invoice_id, "processing": processing[invoice_id]})
         if amount > left:
-            details = {"invoice_id": invoice_id, "balance": left}
+            details: dict[str, Any] = {"invoice_id": invoice_id, "open": left}
             if reserved:
-                details["processing"] = reserved
-            raise ApiError(422, "amount_exceeds_balance",
-                           f"invoice {invoice['number']} has only {left} cents left to pay"
-                           + (f" ({reserved} cents are a bank debit still processing)" if reserved else ""),
-                           details)
+                details["reserved"] = reserved
+            raise over_balance(f"invoice {invoice['number']} has only {left} cents left to pay"
+                               + (f" ({reserved} cents are being paid already)" if reserved else ""), **details)
         out.append({"invoice_id": invoice_id, "amount": amount})
     return out
 
@@ -125,15 +135,14 @@ async def plan_custom_allocations(store: Store, tenant: dict[str, Any], account_
     not owed again)."""
     if amount is None or amount <= 0:
         raise _amount_error("the amount must be more than zero")
-    processing = await processing_by_invoice(store, account_id)
+    reserved, _ = await reserved_by_invoice(store, account_id)
     payable = [i for i in await store.find("invoice", account_id=account_id) if invoice_payable(tenant, i)]
-    owed = {i["id"]: i["balance"] - processing.get(i["id"], 0) for i in payable}
+    owed = {i["id"]: i["balance"] - reserved.get(i["id"], 0) for i in payable}
     invoices = [i for i in payable if owed[i["id"]] > 0]
     invoices.sort(key=lambda i: (i.get("issued_on") or "", i.get("due_on") or "", i.get("number") or ""))
     open_balance = sum(owed[i["id"]] for i in invoices)
     if amount > open_balance:
-        raise ApiError(422, "amount_exceeds_balance", "that is more than the open balance",
-                       {"open_balance": open_balance})
+        raise over_balance("that is more than the open balance", open_balance=open_balance)
     out, left = [], amount
     for invoice in invoices:
         if left == 0:

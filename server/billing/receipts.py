@@ -15,6 +15,7 @@ from typing import Any, Literal
 
 from server.db.store import Store
 from server.documents.formatting import format_money
+from sync.effects import PaymentNotice
 
 log = logging.getLogger("haulport.billing")
 
@@ -110,10 +111,29 @@ async def _refund_summary(store: Store, tenant: dict[str, Any], payment: dict[st
 
 async def notices_in_tx(store: Store, tenant: dict[str, Any], payment: dict[str, Any], change: str | None,
                         *, asynchronous: bool) -> Notice:
-    """The notification rows a settlement calls for, written in its transaction; returns what
-    `send_notice` must send after the commit. ``asynchronous``: the outcome came later (webhook,
-    status check) rather than in the answer to the customer's own Pay request. ``refunded``
-    (`payments.refund` changed the payment) always tells the account: it is never their own doing."""
+    """The notification rows a settlement calls for, written in its transaction, and the message
+    `send_notice` sends after the commit emitted as a `PaymentNotice` effect (returned too).
+    ``asynchronous``: the outcome came later (webhook, status check) rather than in the answer to the
+    customer's own Pay request. ``refunded`` (`payments.refund` changed the payment) always tells the
+    account: it is never their own doing."""
+    notice = await _notice_rows(store, tenant, payment, change, asynchronous=asynchronous)
+    if notice is not None:
+        store.emit(PaymentNotice(payment_id=payment["id"], notice=notice))
+    return notice
+
+
+async def deliver_payment_notice(state: Any, tenant: dict[str, Any], effect_id: str, effect: PaymentNotice) -> str:
+    """The `PaymentNotice` effect's handler."""
+    async with state.db.read() as conn:
+        payment = await Store(conn, tenant["id"]).get("payment", effect.payment_id)
+    if payment is None:
+        return "the payment is gone"
+    await send_notice(state, tenant, payment, effect.notice)  # type: ignore[arg-type]
+    return "sent"
+
+
+async def _notice_rows(store: Store, tenant: dict[str, Any], payment: dict[str, Any], change: str | None,
+                       *, asynchronous: bool) -> Notice:
     if change == "succeeded":
         await add_receipt_notifications(store, tenant, payment)
         return "receipt"

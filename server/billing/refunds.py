@@ -41,9 +41,10 @@ from typing import Any
 from server.billing.gateway import GatewayError, RefundResult
 from server.billing.payments import not_refundable, refund
 from server.billing.provider import StripeProvider, gateway_error, payments_unavailable
-from server.billing.receipts import notices_in_tx, send_notice
+from server.billing.receipts import notices_in_tx
 from server.db.store import Store, now_iso
 from server.errors import ApiError, not_found
+from server.effects.work import unit_of_work
 
 STALE_CLAIM_S = 120  # an unanswered claim this old belongs to a request that died
 WAIT_FOR_OTHER_S = 30  # how long a duplicate request waits for the first one's outcome
@@ -120,18 +121,14 @@ async def _wait_for_other(state: Any, tenant_id: str, payment_id: str) -> dict[s
 
 
 async def _record(state: Any, tenant: dict[str, Any], payment_id: str, result: RefundResult) -> dict[str, Any]:
-    async with state.db.write() as conn:
-        store = Store(conn, tenant["id"])
-        await store.lock()
+    async with unit_of_work(state, tenant["id"]) as store:
         payment = await store.get("payment", payment_id)
         # A webhook may have recorded it meanwhile (``charge.refunded``): then nothing changes here.
         payment, changed = await refund(store, payment, result.refund_id or "")
-        notice = await notices_in_tx(store, tenant, payment, "refunded" if changed else None, asynchronous=True)
-        await conn.execute("UPDATE payment_attempt SET response = ? WHERE id = ?",
+        await notices_in_tx(store, tenant, payment, "refunded" if changed else None, asynchronous=True)
+        await store.conn.execute("UPDATE payment_attempt SET response = ? WHERE id = ?",
                            json.dumps({"status": payment["status"], "stripe_refund_id": result.refund_id}),
                            _claim_id(payment_id))
-    await state.hub.after_commit(tenant["id"], store.changed)
-    await send_notice(state, tenant, payment, notice)
     return payment
 
 

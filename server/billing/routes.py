@@ -20,7 +20,9 @@ from litestar.params import FromPath, HeaderParameter
 
 from server.auth import guards
 from server.billing import methods
-from server.billing.extension_charger import StripeExtensionCharger
+from server.billing.expiry import PaymentExpiry
+from server.billing.extension_charger import charge_extension
+from server.billing.receipts import deliver_payment_notice
 from server.billing.gateway import InvalidWebhook
 from server.billing.payment_flow import PaymentIn, refresh_payment, take_payment
 from server.billing.provider import StripeProvider, payments_unavailable
@@ -184,7 +186,9 @@ async def stripe_webhook(request: Request, signature: StripeSignature = None) ->
 async def startup(state: Any) -> None:
     provider = StripeProvider(state.settings)
     state.stripe = provider
-    state.charger = StripeExtensionCharger(provider) if provider.available else None
+    state.effects.handle("charge_extension", charge_extension)
+    state.effects.handle("payment_notice", deliver_payment_notice)
+    state.effects.periodic.append(PaymentExpiry(state).sweep)
 
 
 async def shutdown(state: Any) -> None:

@@ -40,7 +40,8 @@ import msgspec
 from server.billing.gateway import GatewayError, StripeGateway
 from server.billing.methods import forget_unverifiable, upsert_method
 from server.billing.payments import refund, settle
-from server.billing.receipts import notices_in_tx, send_notice
+from server.billing.receipts import notices_in_tx
+from server.effects.outbox import enqueue
 from server.db.store import Store, now_iso
 
 log = logging.getLogger("haulport.billing")
@@ -135,8 +136,8 @@ async def handle_event(state: Any, gateway: StripeGateway, event: dict[str, Any]
             log.warning("%s %s not recorded: %s", kind, obj.get("id"), exc)
             return {"received": True, "ignored": True}
     tenant: dict[str, Any] | None = None
-    payment, notice = None, None
     store: Store | None = None
+    effect_ids: list[str] = []
     async with state.db.write() as conn:
         if not await _claim_event(conn, event):
             return {"received": True, "duplicate": True}
@@ -151,7 +152,7 @@ async def handle_event(state: Any, gateway: StripeGateway, event: dict[str, Any]
                 tenant = await store.get("tenant", found[0])
                 payment = await store.get("payment", found[1])
                 payment, change = await settle(store, payment, outcome_of(obj))
-                notice = await notices_in_tx(store, tenant, payment, change, asynchronous=True)
+                await notices_in_tx(store, tenant, payment, change, asynchronous=True)
         elif kind == "charge.refunded" and isinstance(obj.get("payment_intent"), str) and obj["payment_intent"]:
             metadata = obj.get("metadata") if isinstance(obj.get("metadata"), dict) else {}
             found = await _find_payment(conn, {"id": obj["payment_intent"], "metadata": metadata})
@@ -163,7 +164,7 @@ async def handle_event(state: Any, gateway: StripeGateway, event: dict[str, Any]
                 await store.lock()
                 tenant = await store.get("tenant", found[0])
                 payment, change = await _refund_charge(store, await store.get("payment", found[1]), obj)
-                notice = await notices_in_tx(store, tenant, payment, change, asynchronous=True)
+                await notices_in_tx(store, tenant, payment, change, asynchronous=True)
         elif described is not None:
             account = await conn.fetchrow("SELECT id, tenant_id FROM account WHERE stripe_customer_id = ?",
                                           obj["customer"])
@@ -178,8 +179,8 @@ async def handle_event(state: Any, gateway: StripeGateway, event: dict[str, Any]
                 store = Store(conn, account["tenant_id"])
                 await store.lock()
                 await forget_unverifiable(store, obj["id"])
+        if store is not None:
+            effect_ids = await enqueue(conn, store.tenant_id, f"stripe:{event.get('id')}", store.effects)
     if store is not None:
-        await state.hub.after_commit(store.tenant_id, store.changed)
-    if notice and tenant is not None and payment is not None:
-        await send_notice(state, tenant, payment, notice)
+        await state.effects.after_commit(store.tenant_id, store.changed, store.effects, effect_ids)
     return {"received": True}

@@ -8,6 +8,7 @@ placeholders and rewritten to ``$n`` for PostgreSQL.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import re
 import sqlite3
 import time
@@ -28,6 +29,31 @@ held by a long transaction). Also the PostgreSQL connect timeout. See docs/OPERA
 
 class DatabaseBusy(Exception):
     """The database is locked or unreachable right now; the client should retry (``503 busy``)."""
+
+
+class NetworkInWriteTransaction(RuntimeError):
+    """A network call (Stripe, email, SMS, push, webhooks) was made while a write transaction was open."""
+
+
+class _Open:
+    """Whether a write transaction is open; shared with the tasks and threads started inside it."""
+
+    __slots__ = ("open",)
+
+    def __init__(self) -> None:
+        self.open = True
+
+
+_WRITING: contextvars.ContextVar[_Open | None] = contextvars.ContextVar("haulport_writing", default=None)
+
+
+def forbid_in_write_transaction(what: str) -> None:
+    """Refuse a network call made while this task's write transaction is open: it would hold every
+    writer (SQLite: the one write lock; PostgreSQL: the tenant's) for as long as the network takes, and a
+    crash between the call and the commit would forget what the call did. Effects go after the commit."""
+    state = _WRITING.get()
+    if state is not None and state.open:
+        raise NetworkInWriteTransaction(f"{what} called inside a database write transaction")
 
 
 def _to_pg(sql: str, cache: dict[str, str] = {}) -> str:  # noqa: B006 - deliberate memo
@@ -219,7 +245,19 @@ class Database:
 
     @asynccontextmanager
     async def write(self) -> AsyncIterator[Conn]:
-        """A write transaction; commits on success, rolls back on any exception."""
+        """A write transaction; commits on success, rolls back on any exception. No network call may be
+        made inside it (`forbid_in_write_transaction`)."""
+        marker = _Open()
+        token = _WRITING.set(marker)
+        try:
+            async with self._write() as conn:
+                yield conn
+        finally:
+            marker.open = False
+            _WRITING.reset(token)
+
+    @asynccontextmanager
+    async def _write(self) -> AsyncIterator[Conn]:
         try:
             if self._pg is not None:
                 async with self._pg.acquire() as raw:

@@ -131,6 +131,11 @@ class Store:
         self.conn = conn
         self.tenant_id = tenant_id
         self.changed: list[tuple[str, dict[str, Any]]] = []
+        self.effects: list[Any] = []  # `sync.effects` to carry out after the commit (server/effects/work.py)
+
+    def emit(self, effect: Any) -> None:
+        """Ask for ``effect`` once this transaction commits (stored in the effect outbox with the rows)."""
+        self.effects.append(effect)
 
     async def lock(self) -> None:
         """Serialise this tenant's writers (PostgreSQL row lock; SQLite already holds the write lock)."""

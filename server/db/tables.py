@@ -196,9 +196,26 @@ class PushSubscription(Table, tablename="push_subscription"):
     updated_at = Varchar(length=40)
 
 
+class EffectOutbox(Table, tablename="effect_outbox"):
+    """Effects committed with the writes that asked for them, carried out after the commit
+    (server/effects/): at least once, each under its stable id, its outcome recorded here."""
+
+    id = Varchar(length=300, primary_key=True)  # "{origin}:{index}", e.g. "m:{client_id}:{mutation_id}:0"
+    tenant_id = Varchar(length=64, index=True)
+    kind = Varchar(length=64)
+    payload = Text()
+    status = Varchar(length=20, index=True)  # pending, done, failed
+    attempts = Integer(default=0)
+    next_at = Varchar(length=40)  # not tried again before this instant
+    lease_until = Varchar(length=40)  # a dispatcher holds it until then
+    outcome = Text()
+    created_at = Varchar(length=40)
+    updated_at = Varchar(length=40)
+
+
 BOOKKEEPING_TABLES: list[type[Table]] = [
     SyncCounter, Changelog, SyncClient, Outbox, NumberCounter, Upload, GpsFix, PaymentAttempt, StripeEvent,
-    PushSubscription,
+    PushSubscription, EffectOutbox,
 ]
 ALL_TABLES: list[type[Table]] = [*ENTITY_TABLES.values(), *BOOKKEEPING_TABLES]
 KINDS: dict[str, dict[str, str]] = {name: column_kinds(s) for name, s in ENTITIES.items()}

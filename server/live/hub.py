@@ -1,5 +1,7 @@
 """After a commit: poke the live subscribers whose scope the change touched.
 
+`server.effects.dispatcher` calls `Hub.poke` once a unit of work commits; nothing else does.
+
 Pokes travel on Litestar channels (in-process by default, Redis when ``redis_url`` is set,
 so every server process's subscribers hear them). Channel names:
 ``t:{tenant}`` tenant-level rows, ``a:{account}`` an account's rows, ``c:{person}`` one
@@ -14,8 +16,6 @@ import msgspec
 from litestar.channels import ChannelsPlugin
 
 from server.db.store import scope_of
-from server.notify.events import EventMailer
-from sync.actor import Actor
 from sync.entities import TENANT_LEVEL
 
 _encode = msgspec.json.Encoder().encode
@@ -39,27 +39,19 @@ def channels_for(tenant_id: str, changed: Iterable[tuple[str, dict[str, Any]]]) 
 
 
 class Hub:
-    """Publishes pokes (and, later, live events) for committed changes."""
+    """Publishes pokes and live events for committed changes."""
 
-    def __init__(self, channels: ChannelsPlugin, mailer: EventMailer | None = None):
+    def __init__(self, channels: ChannelsPlugin):
         self.channels = channels
-        self.mailer = mailer
         self.listeners: list = []  # async callables(tenant_id, changed) run after each commit
 
-    async def after_commit(self, tenant_id: str, changed: list[tuple[str, dict[str, Any]]]) -> None:
+    async def poke(self, tenant_id: str, changed: list[tuple[str, dict[str, Any]]]) -> None:
+        """Tell the subscribers these committed rows concern to pull, and run the listeners."""
         if not changed:
             return
         self.channels.publish(_encode({"type": "poke"}), channels=sorted(channels_for(tenant_id, changed)))
         for listener in self.listeners:
             await listener(tenant_id, changed)
-
-    async def after_push(self, actor: Actor, tenant: dict[str, Any], outcome: Any) -> None:
-        """Pokes for what a push changed, its live events (read receipts) and its SMS/email events."""
-        await self.after_commit(actor.tenant_id, outcome.changed)
-        for event in outcome.live:
-            self.publish(event, [f"a:{event['account_id']}", f"staff:{actor.tenant_id}"])
-        if self.mailer is not None and outcome.events:
-            self.mailer.dispatch(tenant, outcome.events)
 
     def publish(self, message: dict[str, Any], channels: list[str]) -> None:
         self.channels.publish(_encode(message), channels=channels)

@@ -14,7 +14,7 @@ from urllib.parse import quote
 
 import apprise
 
-from server.db.engine import Database
+from server.db.engine import Database, forbid_in_write_transaction
 from server.db.store import new_id, now_iso
 from server.settings import Settings
 
@@ -37,6 +37,7 @@ class Messenger:
     async def send(self, tenant_id: str | None, channel: Channel, recipient: str, subject: str, body: str,
                    link: str = "") -> str:
         """Record a message and start delivering it; returns the outbox id."""
+        forbid_in_write_transaction("email/SMS delivery")
         url = self.provider_url(channel)
         status = "queued" if url else ("recorded" if self.settings.dev_mode else "undeliverable")
         message_id = new_id()
@@ -63,6 +64,7 @@ class Messenger:
                 await self._mark(message_id, "bad_provider_url", attempt)
                 log.error("apprise refused the provider URL for message %s", message_id)
                 return
+            forbid_in_write_transaction("apprise")
             try:
                 ok = await sender.async_notify(body=body, title=subject)
             except Exception:  # a provider's failure must never escape into the app

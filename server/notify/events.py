@@ -9,7 +9,7 @@ from typing import Any
 from server.db.engine import Database
 from server.db.store import Store
 from server.notify.delivery import Messenger
-from sync.mutators.context import Event
+from sync.effects import Notify
 
 log = logging.getLogger("haulport.notify")
 # Event kinds that map onto the tenant's notify_events toggles.
@@ -23,14 +23,14 @@ class EventMailer:
         self.db, self.messenger, self.public_url = db, messenger, public_url.rstrip("/")
         self._tasks: set[asyncio.Task] = set()
 
-    def dispatch(self, tenant: dict[str, Any], events: list[Event]) -> None:
-        wanted = [e for e in events if e.kind in TOGGLED and tenant.get("notify_events", {}).get(e.kind)]
-        if wanted:
-            task = asyncio.create_task(self._send(tenant, wanted))
-            self._tasks.add(task)
-            task.add_done_callback(self._tasks.discard)
+    async def deliver(self, state: Any, tenant: dict[str, Any], effect_id: str, event: Notify) -> str:
+        """The `Notify` effect's handler: the message, if the tenant's ``notify_events`` want it."""
+        if event.kind not in TOGGLED or not tenant.get("notify_events", {}).get(event.kind):
+            return "not wanted by the portal's settings"
+        await self._send(tenant, [event])
+        return "sent"
 
-    async def _send(self, tenant: dict[str, Any], events: list[Event]) -> None:
+    async def _send(self, tenant: dict[str, Any], events: list[Notify]) -> None:
         name = tenant.get("display_name") or tenant["name"]
         try:
             for event in events:

@@ -38,7 +38,7 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from py_vapid import Vapid02, VapidException
 from pywebpush import WebPushException, webpush_async
 
-from server.db.engine import Database
+from server.db.engine import Database, forbid_in_write_transaction
 from server.db.store import now_iso
 from server.settings import Settings, SettingsError
 
@@ -278,6 +278,7 @@ class WebPush:
 
     async def _post(self, info: dict[str, Any], data: str) -> tuple[int | None, str]:
         """One attempt: the push service's status (None when it could not be reached) and why."""
+        forbid_in_write_transaction("Web Push")
         async with self._slots:
             try:
                 response = await webpush_async(

@@ -4,7 +4,11 @@ The hot path keeps statements few: the client's ``last_mutation_id`` is read onc
 each mutation's transaction first claims its id with a compare-and-set on it (when a concurrent
 request for the same client got there first, the claim fails before the mutator runs, and the
 mutation is looked at again). A rejected mutation rolls its transaction back and is recorded in a
-second one, so an applied mutation needs no savepoint."""
+second one, so an applied mutation needs no savepoint.
+
+A mutator's effects (`sync.effects`: a charge, an SMS/email) are stored in the effect outbox in its
+transaction, under ids made from ``(client_id, mutation_id, index)``; the dispatcher carries them out
+after the commit (`server.effects`). Nothing here talks to the network."""
 
 from __future__ import annotations
 
@@ -15,22 +19,23 @@ import asyncpg
 
 from server.db.engine import Database
 from server.db.store import InvalidRow, StaleRow, Store, now_iso
+from server.effects.outbox import enqueue
 from server.errors import ApiError
 from sync.actor import Actor
 from sync.entities import SCHEMA_VERSION
 from sync.messages import MutationResult, PushRequest, PushResponse, ResultError
-from sync.mutators.context import Context, ExtensionCharger
+from sync.mutators.context import Context
 from sync.mutators.registry import run_mutation
 from sync.rules import Rejected
 
 
 class PushOutcome:
-    """What a push changed, for the work done after commit (pokes, messages, live events)."""
+    """What a push changed and asked for, for the dispatcher after the commits."""
 
     def __init__(self) -> None:
         self.changed: list[tuple[str, dict[str, Any]]] = []
-        self.events: list = []
-        self.live: list[dict[str, Any]] = []
+        self.effects: list = []
+        self.effect_ids: list[str] = []
 
 
 async def _client_row(store: Store, actor: Actor, client_id: str) -> int:
@@ -91,16 +96,15 @@ async def _record_rejection(ctx: Context, store: Store, mutation, exc: Rejected)
 class _Push:
     """One push request being applied, mutation by mutation."""
 
-    def __init__(self, db: Database, actor: Actor, tenant: dict[str, Any], client_id: str,
-                 charger: ExtensionCharger | None):
-        self.db, self.actor, self.tenant, self.client_id, self.charger = db, actor, tenant, client_id, charger
+    def __init__(self, db: Database, actor: Actor, tenant: dict[str, Any], client_id: str):
+        self.db, self.actor, self.tenant, self.client_id = db, actor, tenant, client_id
         self.last: int | None = None  # the client's last_mutation_id as this request last saw it
         self.results: list[MutationResult] = []
         self.outcome = PushOutcome()
 
     def _context(self, store: Store, mutation_id: int) -> Context:
         return Context(actor=self.actor, tenant=self.tenant, tx=store, now=now_iso(), client_id=self.client_id,
-                       mutation_id=mutation_id, charger=self.charger)
+                       mutation_id=mutation_id)
 
     async def apply(self, mutation) -> bool:
         """Apply, skip or reject one mutation; False when a gap stops the batch."""
@@ -145,9 +149,10 @@ class _Push:
                 raise _Undo(Rejected("invalid", str(exc))) from None
             except asyncpg.exceptions.DataError:  # a value PostgreSQL refuses: the mutation's, so rejected
                 raise _Undo(Rejected("invalid", "a value in this mutation cannot be stored")) from None
+            effect_ids = await enqueue(conn, self.actor.tenant_id, f"m:{self.client_id}:{mutation.id}", ctx.effects)
         self.last = mutation.id
         self.results.append(MutationResult(id=mutation.id, status="applied"))
-        self._collect(store, ctx)
+        self._collect(store, ctx, effect_ids)
         return True
 
     async def _reject(self, mutation, exc: Rejected) -> None:
@@ -165,10 +170,10 @@ class _Push:
                                            error=ResultError(code=exc.code, message=exc.message)))
         self._collect(store, ctx)
 
-    def _collect(self, store: Store, ctx: Context) -> None:
+    def _collect(self, store: Store, ctx: Context, effect_ids: list[str] | None = None) -> None:
         self.outcome.changed.extend(store.changed)
-        self.outcome.events.extend(ctx.events)
-        self.outcome.live.extend(ctx.live)
+        self.outcome.effects.extend(ctx.effects)
+        self.outcome.effect_ids.extend(effect_ids or ())
 
     async def last_mutation_id(self) -> int:
         if self.last is None:
@@ -179,12 +184,12 @@ class _Push:
         return self.last
 
 
-async def apply_push(db: Database, actor: Actor, tenant: dict[str, Any], request: PushRequest,
-                     charger: ExtensionCharger | None) -> tuple[PushResponse, PushOutcome]:
+async def apply_push(db: Database, actor: Actor, tenant: dict[str, Any],
+                     request: PushRequest) -> tuple[PushResponse, PushOutcome]:
     """Apply the batch in id order: skip what was applied, stop at a gap, consume rejections."""
     if request.schema_version > SCHEMA_VERSION:
         raise ApiError(409, "schema_mismatch", f"this server speaks sync schema {SCHEMA_VERSION}")
-    push = _Push(db, actor, tenant, request.client_id, charger)
+    push = _Push(db, actor, tenant, request.client_id)
     stopped = False
     for mutation in sorted(request.mutations, key=lambda m: m.id):
         # SQLite statements run on the event loop's thread: let other requests in between mutations.

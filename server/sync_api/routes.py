@@ -37,9 +37,8 @@ IMAGE_SIGNATURES = {
 async def push(request: Request, data: PushRequest) -> PushResponse:
     """Apply queued mutations in id order; each result is applied, rejected (consumed) or skipped."""
     state = request.app.state
-    response, outcome = await apply_push(state.db, request.user, request.scope["tenant"], data,
-                                         getattr(state, "charger", None))
-    await state.hub.after_push(request.user, request.scope["tenant"], outcome)
+    response, outcome = await apply_push(state.db, request.user, request.scope["tenant"], data)
+    await state.effects.after_commit(request.user.tenant_id, outcome.changed, outcome.effects, outcome.effect_ids)
     return response
 
 

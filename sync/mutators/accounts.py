@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 import msgspec
 
 from sync.entities import Address, Email, Phone
+from sync.effects import Live
 from sync.mutators.common import account_in_scope, require_primary, row_in_scope
 from sync.mutators.context import Context, check_uuid
 from sync.mutators.registry import COMPANY, CUSTOMER, OFFICE, mutator
@@ -94,8 +95,8 @@ async def mark_messages_read(ctx: Context, a: MarkReadArgs) -> None:
         if ctx.actor.access(message["account_id"]) is None or message[field] is not None:
             continue
         await ctx.tx.update("message", message, **{field: ctx.now})
-        ctx.live.append({"type": "read", "account_id": message["account_id"], "message_id": message["id"],
-                         "by": "staff" if ctx.actor.is_staff else "customer"})
+        ctx.emit(Live(event={"type": "read", "account_id": message["account_id"], "message_id": message["id"],
+                             "by": "staff" if ctx.actor.is_staff else "customer"}))
 
 
 class NotificationReadArgs(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from sync.mutators.context import Context, Event
+from sync.effects import Notify
+from sync.mutators.context import Context
 from sync.rules import Rejected
 
 
@@ -56,4 +57,4 @@ async def notify(ctx: Context, kind: str, account_id: str, title: str, body: str
             continue
         await ctx.tx.insert("notification", {"contact_id": membership["contact_id"], "account_id": account_id,
                                              "kind": kind, "title": title, "body": body, "link": link})
-    ctx.events.append(Event(kind=kind, account_id=account_id, title=title, body=body, link=link))
+    ctx.emit(Notify(kind=kind, account_id=account_id, title=title, body=body, link=link))

@@ -1,15 +1,16 @@
-"""What a mutator gets: the actor, the tenant, a transaction over rows, and hooks."""
+"""What a mutator gets: the actor, the tenant, a transaction over rows, and where to emit effects."""
 
 from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from typing import Any, Awaitable, Callable, Protocol
-
-import msgspec
+from typing import Any, Protocol
 
 from sync.actor import Actor
+from sync.effects import Effect, Notify
 from sync.rules import IdTaken, Rejected
+
+Event = Notify  # the SMS/email effect's older name
 
 
 class Tx(Protocol):
@@ -26,25 +27,6 @@ class Tx(Protocol):
     async def next_number(self, kind: str, prefix: str) -> str: ...
 
 
-class ExtensionCharger(Protocol):
-    """Charges a rental extension to the account's default saved method (wired to Stripe by the server)."""
-
-    async def charge_extension(self, ctx: "Context", account: dict[str, Any], rental: dict[str, Any],
-                               days: int, amount: int) -> str:
-        """Returns the new payment's id; raises ``Rejected`` with the decline reason."""
-        ...
-
-
-class Event(msgspec.Struct, frozen=True, kw_only=True):
-    """Something people may be told about by SMS/email after the commit."""
-
-    kind: str
-    account_id: str
-    title: str
-    body: str
-    link: str = ""
-
-
 @dataclass
 class Context:
     actor: Actor
@@ -52,11 +34,12 @@ class Context:
     tx: Tx
     now: str
     client_id: str = ""
-    mutation_id: int = 0  # with client_id, names this mutation for good (e.g. as a payment's idempotency key)
-    charger: ExtensionCharger | None = None
-    events: list[Event] = field(default_factory=list)
-    live: list[dict[str, Any]] = field(default_factory=list)  # live-channel events to send after commit
-    after_commit: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+    mutation_id: int = 0  # with client_id, names this mutation for good (its effects' idempotency keys)
+    effects: list[Effect] = field(default_factory=list)  # what should happen after the commit, in order
+
+    def emit(self, effect: Effect) -> None:
+        """Ask for ``effect`` once this mutation's writes are committed (never acted on here)."""
+        self.effects.append(effect)
 
     @property
     def today(self) -> str:

@@ -7,6 +7,7 @@ from typing import Annotated
 
 import msgspec
 
+from sync.effects import ChargeExtension
 from sync.entities import Date
 from sync.mutators.common import notify, row_in_scope
 from sync.mutators.context import Context
@@ -28,24 +29,33 @@ def extension_price(rental: dict, days: int) -> int:
 
 @mutator("rental.extend", ExtendArgs, COMPANY)
 async def extend_rental(ctx: Context, a: ExtendArgs) -> None:
-    """Charge the card on file ``daily_rate × days`` and push the end date out; rejected if the charge fails."""
+    """Push the end date out at once and ask for the charge (``daily_rate × days``) after the commit.
+
+    A paid extension stays ``pending`` until the charge is made; a declined charge takes the days back
+    off (see `server.billing.extension_charger`). A free one is ``paid`` at once."""
     ctx.feature("rentals")
     rental = await row_in_scope(ctx, "rental", a.rental_id, billing=True)
     if rental["status"] not in OPEN_RENTAL:
         raise Rejected("rental_not_open", "only a scheduled or active rental can be extended")
     amount = extension_price(rental, a.days)
-    payment_id = None
-    if ctx.tx.authoritative:
-        if ctx.charger is None:
-            raise Rejected("payments_unavailable", "card payments are not set up for this portal")
-        account = await ctx.tx.get("account", rental["account_id"])
-        payment_id = await ctx.charger.charge_extension(ctx, account, rental, a.days, amount)
+    if amount > 0 and ctx.tx.authoritative and not await ctx.tx.find(
+            "payment_method", account_id=rental["account_id"], default=True, status="active"):
+        raise Rejected("no_payment_method", "extensions are charged to your default saved card or bank account: "
+                                            "add one under Payment methods")
     ends = rental.get("ends_on") or _default_end(rental, ctx.today)
     new_end = (date.fromisoformat(ends) + timedelta(days=a.days)).isoformat()
-    extensions = [*rental["extensions"], {"days": a.days, "amount": amount, "payment_id": payment_id, "at": ctx.now}]
-    await ctx.tx.update("rental", rental, ends_on=new_end, extensions=extensions)
+    status = "pending" if amount > 0 else "paid"
+    extension = {"days": a.days, "amount": amount, "payment_id": None, "at": ctx.now, "status": status, "reason": ""}
+    await ctx.tx.update("rental", rental, ends_on=new_end, extensions=[*rental["extensions"], extension])
+    if amount > 0:
+        ctx.emit(ChargeExtension(rental_id=rental["id"], account_id=rental["account_id"], days=a.days, amount=amount,
+                                 at=ctx.now, contact_id=ctx.actor.person_id,
+                                 mutation={"name": "rental.extend", "args": {"rental_id": a.rental_id,
+                                                                             "days": a.days}}))
+        return
     await notify(ctx, "rental_extended", rental["account_id"], f"Rental {rental['rental_number']} extended",
-                 f"{a.days} more day(s), now ends {new_end}.", f"/rentals/{rental['id']}", rental["site_id"])
+                 f"{a.days} more day{'s' if a.days != 1 else ''}, now ends {new_end}.", f"/rentals/{rental['id']}",
+                 rental["site_id"])
 
 
 def _default_end(rental: dict, today: str) -> str:

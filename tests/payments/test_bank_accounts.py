@@ -23,7 +23,7 @@ from tests.payments.stripe_flows import (
     event_for, intents_of, pay, pay_ok, save_bank, save_card, set_currency,
 )
 from tests.support.localstripe_server import WEBHOOK_SECRET, sdk_client
-from tests.support.portal import ADMIN, AVA, OPS, login, new_client_id, pull_all, push
+from tests.support.portal import ADMIN, AVA, OPS, effects_done, login, new_client_id, pull_all, push
 
 FULL = {"account_id": AVA_ACCOUNT, "mode": "invoices", "allocations": [{"invoice_id": AVA_OPEN, "amount": 32500}]}
 INSUFFICIENT = "The customer's account has insufficient funds to cover this payment."
@@ -164,9 +164,9 @@ async def test_a_bank_debit_in_progress_reserves_its_amount(client, ava, admin, 
     assert (invoice["balance"], invoice["status"]) == (32500, "open")
     # ...but the amount on its way cannot be paid a second time
     over = await pay(client, ava, {**FULL, "allocations": [{"invoice_id": AVA_OPEN, "amount": 2501}]})
-    assert over.status_code == 422
-    assert over.json()["error"]["code"] == "amount_exceeds_balance"
-    assert over.json()["error"]["details"] == {"invoice_id": AVA_OPEN, "balance": 2500, "processing": 30000}
+    assert over.status_code == 409
+    assert over.json()["error"]["code"] == "over_balance"
+    assert over.json()["error"]["details"] == {"invoice_id": AVA_OPEN, "open": 2500, "reserved": 30000}
     custom = await pay(client, ava, {"account_id": AVA_ACCOUNT, "mode": "custom", "amount": 2501})
     assert custom.json()["error"]["details"] == {"open_balance": 2500}
     # the same key is the same payment: one debit, whatever the retries
@@ -279,8 +279,9 @@ async def test_a_rental_extension_can_be_debited_from_the_default_bank_account(h
     result = await push(http, ava, new_client_id(), (1, "rental.extend", {"rental_id": AVA_RENTAL, "days": 2}))
 
     assert result["results"][0]["status"] == "applied", result
-    rental = await admin_row(http, admin, "rentals", AVA_RENTAL)
+    rental = await _extension_settled(http, admin)
     [extension] = rental["extensions"]
+    assert extension["status"] == "paid"
     payment = await admin_row(http, admin, "payments", extension["payment_id"])
     assert (payment["status"], payment["method"], payment["amount"]) == ("pending", "bank", 3000)
     [allocation] = payment["allocations"]
@@ -293,6 +294,17 @@ async def test_a_rental_extension_can_be_debited_from_the_default_bank_account(h
     assert (await _settled(http, admin, payment["id"]))["status"] == "succeeded"
     invoice = await admin_row(http, admin, "invoices", invoice["id"])
     assert (invoice["balance"], invoice["status"]) == (0, "paid")
+
+
+async def _extension_settled(http, admin, timeout: float = 15.0) -> dict:
+    """The demo rental once its newest extension's charge has been made (or declined)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        rental = await admin_row(http, admin, "rentals", AVA_RENTAL)
+        if rental["extensions"] and rental["extensions"][-1]["status"] != "pending":
+            return rental
+        assert time.monotonic() < deadline, "the extension's charge was never made"
+        await asyncio.sleep(0.05)
 
 
 async def test_bank_accounts_are_refused_when_the_portal_takes_none(client, ava, settings, localstripe_url):
@@ -313,8 +325,14 @@ async def test_bank_accounts_are_refused_when_the_portal_takes_none(client, ava,
         assert [m["id"] for m in listed["methods"]] == [bank["id"]]
         response = await pay(other, ava, {**FULL, "payment_method_id": bank["id"]})
         assert response.status_code == 422 and response.json()["error"]["code"] == "bank_unavailable"
-        result = await push(other, ava, new_client_id(), (1, "rental.extend", {"rental_id": AVA_RENTAL, "days": 1}))
-        assert result["results"][0]["error"]["code"] == "bank_unavailable"
+        client_id = new_client_id()
+        result = await push(other, ava, client_id, (1, "rental.extend", {"rental_id": AVA_RENTAL, "days": 1}))
+        assert result["results"][0]["status"] == "applied"  # accepted; the debit is refused after
+        await effects_done(other)
+        _, rows = await pull_all(other, ava, client_id)
+        [rejection] = [r for (e, _), r in rows.items() if e == "mutation_rejection"]
+        assert rejection["error"]["code"] == "bank_unavailable"
+        assert rows[("rental", AVA_RENTAL)]["extensions"][-1]["status"] == "declined"
         admin = await login(other, ADMIN)
         payments = (await other.get("/api/admin/payments", params={"account_id": AVA_ACCOUNT},
                                     headers=admin)).json()["items"]

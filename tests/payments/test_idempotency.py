@@ -1,7 +1,7 @@
 """One Idempotency-Key, one payment, one charge: retried, double-clicked, or sent from several tasks at once.
 
-localstripe ignores Stripe's own idempotency keys, so every extra charge would show up in its
-list of PaymentIntents: these tests count them."""
+localstripe (patched to honour Idempotency-Key as Stripe does) lists every PaymentIntent made, so every extra
+charge would show up there: these tests count them."""
 
 from __future__ import annotations
 

@@ -86,9 +86,9 @@ async def test_custom_amount_may_clear_the_whole_open_balance_but_not_more(clien
     await save_card(client, ops, HARBOR, localstripe_url)
 
     too_much = await pay(client, ops, {"account_id": HARBOR, "mode": "custom", "amount": 80800 + 24000 + 1})
-    assert too_much.status_code == 422
+    assert too_much.status_code == 409
     error = too_much.json()["error"]
-    assert (error["code"], error["details"]) == ("amount_exceeds_balance", {"open_balance": 104800})
+    assert (error["code"], error["details"]) == ("over_balance", {"open_balance": 104800})
     answer = await pay_ok(client, ops, {"account_id": HARBOR, "mode": "custom", "amount": 104800})
     assert answer["status"] == "succeeded"
     for invoice_id in (HARBOR_OVERDUE, HARBOR_PARTIAL):
@@ -110,7 +110,7 @@ async def test_pending_invoices_are_payable_only_when_the_tenant_shows_them(clie
 
 
 @pytest.mark.parametrize("body, status, code", [
-    ({"mode": "invoices", "allocations": [{"invoice_id": AVA_OPEN, "amount": 32501}]}, 422, "amount_exceeds_balance"),
+    ({"mode": "invoices", "allocations": [{"invoice_id": AVA_OPEN, "amount": 32501}]}, 409, "over_balance"),
     ({"mode": "invoices", "allocations": [{"invoice_id": AVA_OPEN, "amount": 0}]}, 422, "invalid_amount"),
     ({"mode": "invoices", "allocations": [{"invoice_id": AVA_OPEN, "amount": -100}]}, 422, "invalid_amount"),
     ({"mode": "invoices", "allocations": []}, 422, "no_allocations"),
@@ -118,7 +118,7 @@ async def test_pending_invoices_are_payable_only_when_the_tenant_shows_them(clie
     ({"mode": "invoices", "allocations": [{"invoice_id": AVA_PAID, "amount": 100}]}, 422, "invoice_not_payable"),
     ({"mode": "custom", "amount": 0}, 422, "invalid_amount"),
     ({"mode": "custom", "amount": -5}, 422, "invalid_amount"),
-    ({"mode": "custom", "amount": 32501}, 422, "amount_exceeds_balance"),
+    ({"mode": "custom", "amount": 32501}, 409, "over_balance"),
     ({"mode": "custom"}, 422, "invalid_amount"),
     # another account's invoice, even one of the same person, and another business's
     ({"mode": "invoices", "allocations": [{"invoice_id": BIZ_OPEN, "amount": 100}]}, 404, "invoice_not_found"),
@@ -166,7 +166,7 @@ async def test_switched_off_payments_and_invoices_closed_to_online_payment(clien
     closed = await pay(client, ava, body)
     assert closed.status_code == 422 and closed.json()["error"]["code"] == "online_payment_not_allowed"
     custom = await pay(client, ava, {"account_id": AVA_ACCOUNT, "mode": "custom", "amount": 100})
-    assert custom.status_code == 422 and custom.json()["error"]["code"] == "amount_exceeds_balance"
+    assert custom.status_code == 409 and custom.json()["error"]["code"] == "over_balance"
 
     await client.patch("/api/admin/settings", json={"features": {"invoice_payment": False}}, headers=admin)
     off = await pay(client, ava, body)

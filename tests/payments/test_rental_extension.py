@@ -1,4 +1,5 @@
-"""``rental.extend`` charges the default saved card off-session inside the push, or is rejected."""
+"""``rental.extend`` is accepted at once as "pending payment"; the charge to the default saved card is an
+effect made after the commit, and its outcome comes back by sync: extension paid, or reverted with the reason."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from datetime import date, timedelta
 
 from tests.payments.stripe_flows import AVA_ACCOUNT, AVA_RENTAL, admin_row, customer_of, intents_of, save_card
 from tests.support.localstripe_server import CARD_3DS, CARD_DECLINED_AT_CHARGE
-from tests.support.portal import new_client_id, pull_all, push
+from tests.support.portal import effects_done, new_client_id, pull_all, push
 
 DAILY_RATE = 1500  # the demo rental's extension price per day
 
@@ -14,7 +15,26 @@ DAILY_RATE = 1500  # the demo rental's extension price per day
 async def _extend(client, headers, days: int = 3) -> tuple[dict, str]:
     client_id = new_client_id()
     result = await push(client, headers, client_id, (1, "rental.extend", {"rental_id": AVA_RENTAL, "days": days}))
+    await effects_done(client)
     return result["results"][0], client_id
+
+
+async def _declined(client, admin, ava, client_id, before, code: str, message: str | None = None) -> dict:
+    """The extension was taken back: the end date is as before, the extension is declined with its reason,
+    and the customer finds the rejection (with the mutation) and a bell notification."""
+    rental = await admin_row(client, admin, "rentals", AVA_RENTAL)
+    assert rental["ends_on"] == before["ends_on"]
+    [extension] = rental["extensions"]
+    assert (extension["status"], extension["payment_id"]) == ("declined", None)
+    _, rows = await pull_all(client, ava, client_id)
+    rejection = next(r for (e, _), r in rows.items() if e == "mutation_rejection")
+    assert (rejection["client_id"], rejection["mutation_id"], rejection["name"]) == (client_id, 1, "rental.extend")
+    assert rejection["error"]["code"] == code
+    if message is not None:
+        assert rejection["error"]["message"] == message == extension["reason"]
+    bell = [r for (e, _), r in rows.items() if e == "notification" and r["kind"] == "extension_declined"]
+    assert len(bell) == 1 and "R-1001" in bell[0]["title"]
+    return rental
 
 
 async def test_extension_is_charged_to_the_default_card_and_recorded(client, ava, admin, localstripe_url):
@@ -27,7 +47,7 @@ async def test_extension_is_charged_to_the_default_card_and_recorded(client, ava
     rental = await admin_row(client, admin, "rentals", AVA_RENTAL)
     assert rental["ends_on"] == (date.fromisoformat(before["ends_on"]) + timedelta(days=3)).isoformat()
     [extension] = rental["extensions"]
-    assert (extension["days"], extension["amount"]) == (3, 3 * DAILY_RATE)
+    assert (extension["days"], extension["amount"], extension["status"]) == (3, 3 * DAILY_RATE, "paid")
     payment = await admin_row(client, admin, "payments", extension["payment_id"])
     assert (payment["status"], payment["amount"], payment["method"]) == ("succeeded", 4500, "card")
     # booked against an invoice of its own, already paid, so the statement balances
@@ -46,7 +66,28 @@ async def test_extension_is_charged_to_the_default_card_and_recorded(client, ava
     assert rows[("invoice", invoice["id"])]["status"] == "paid"
 
 
-async def test_a_declined_card_rejects_the_extension_and_changes_nothing(client, ava, admin, localstripe_url):
+async def test_the_extension_shows_pending_payment_until_the_charge_is_made(client, ava, admin, localstripe_url):
+    await save_card(client, ava, AVA_ACCOUNT, localstripe_url)
+    before = await admin_row(client, admin, "rentals", AVA_RENTAL)
+    client_id = new_client_id()
+    # the dispatcher is not running: the push answers at once, without Stripe
+    client.app.state.effects.run = _never
+    result = await push(client, ava, client_id, (1, "rental.extend", {"rental_id": AVA_RENTAL, "days": 2}))
+
+    assert result["results"][0]["status"] == "applied"
+    _, rows = await pull_all(client, ava, client_id)
+    rental = rows[("rental", AVA_RENTAL)]
+    assert rental["ends_on"] == (date.fromisoformat(before["ends_on"]) + timedelta(days=2)).isoformat()
+    [extension] = rental["extensions"]
+    assert (extension["status"], extension["amount"], extension["payment_id"]) == ("pending", 3000, None)
+    assert intents_of(localstripe_url, customer_of(localstripe_url, AVA_ACCOUNT)) == []
+
+
+async def _never(effect_ids):
+    return None
+
+
+async def test_a_declined_card_takes_the_extension_back_with_the_reason(client, ava, admin, localstripe_url):
     await save_card(client, ava, AVA_ACCOUNT, localstripe_url, CARD_DECLINED_AT_CHARGE)
     before = await admin_row(client, admin, "rentals", AVA_RENTAL)
     payments_before = (await client.get("/api/admin/payments", params={"account_id": AVA_ACCOUNT},
@@ -54,19 +95,14 @@ async def test_a_declined_card_rejects_the_extension_and_changes_nothing(client,
 
     result, client_id = await _extend(client, ava)
 
-    assert result["status"] == "rejected"
-    assert result["error"] == {"code": "card_declined", "message": "Your card was declined."}
-    assert await admin_row(client, admin, "rentals", AVA_RENTAL) == before
+    assert result["status"] == "applied"  # accepted; the charge comes after
+    await _declined(client, admin, ava, client_id, before, "card_declined", "Your card was declined.")
     payments = (await client.get("/api/admin/payments", params={"account_id": AVA_ACCOUNT},
                                  headers=admin)).json()["items"]
     assert len(payments) == len(payments_before)
     # the charge was tried once, and failed
     [intent] = intents_of(localstripe_url, customer_of(localstripe_url, AVA_ACCOUNT))
     assert intent.status == "requires_payment_method"
-    # the rejection is kept for the customer, with the reason
-    _, rows = await pull_all(client, ava, client_id)
-    rejection = next(r for (e, _), r in rows.items() if e == "mutation_rejection")
-    assert rejection["error"]["message"] == "Your card was declined."
 
 
 async def test_without_a_saved_card_the_extension_is_rejected(client, ava, admin):
@@ -83,11 +119,10 @@ async def test_a_card_demanding_3d_secure_cannot_be_charged_off_session(client, 
     await save_card(client, ava, AVA_ACCOUNT, localstripe_url, CARD_3DS)
     before = await admin_row(client, admin, "rentals", AVA_RENTAL)
 
-    result, _ = await _extend(client, ava)
+    result, client_id = await _extend(client, ava)
 
-    assert result["status"] == "rejected"
-    assert result["error"]["code"] == "authentication_required"
-    assert await admin_row(client, admin, "rentals", AVA_RENTAL) == before
+    assert result["status"] == "applied"
+    await _declined(client, admin, ava, client_id, before, "authentication_required")
 
 
 async def test_the_default_card_is_the_one_charged(client, ava, admin, localstripe_url):

@@ -60,3 +60,8 @@ async def push(client, headers, client_id: str, *mutations: tuple[int, str, dict
     response = await client.post("/api/sync/push", json=body, headers=headers)
     assert response.status_code == 200, response.text
     return response.json()
+
+
+async def effects_done(client) -> None:
+    """Wait until the effects the server's last commits asked for (charges, messages) are carried out."""
+    await client.app.state.effects.drain()

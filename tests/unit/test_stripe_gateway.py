@@ -278,14 +278,15 @@ def test_charge_with_an_unknown_method_is_a_gateway_error(stripe_gateway, custom
     assert raised.value.code == "not_found"
 
 
-def test_localstripe_ignores_idempotency_keys(stripe_gateway, localstripe_url, customer_id):
-    # Why the payments routes deduplicate by Idempotency-Key themselves.
+def test_the_test_stripe_honours_idempotency_keys_as_stripe_does(stripe_gateway, localstripe_url, customer_id):
+    # A charge retried with its key (after a crash, say) is answered with the first PaymentIntent.
     card = save_good_card(stripe_gateway, localstripe_url, customer_id)
-    args = (customer_id, card["stripe_payment_method_id"], 100, "usd", {}, False, "same-key")
+    args = (customer_id, card["stripe_payment_method_id"], 100, "usd", {}, False, f"key-{customer_id}")
 
     first, second = stripe_gateway.charge(*args), stripe_gateway.charge(*args)
+    other = stripe_gateway.charge(*args[:-1], f"other-{customer_id}")
 
-    assert first.payment_intent_id != second.payment_intent_id
+    assert first.payment_intent_id == second.payment_intent_id != other.payment_intent_id
 
 
 def test_wrong_secret_key_is_a_misconfiguration(localstripe_url):
