@@ -45,6 +45,9 @@ class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, frozen=
     upload_max_bytes: PositiveInt = 5 * 1024 * 1024
     pull_page_limit: Annotated[int, msgspec.Meta(ge=10, le=50000)] = 5000
     static_dir: str = "client_pwa/dist"
+    # Hosts or CIDRs the outbound guard lets the server connect to although they are not public
+    # (server/outbound.py), e.g. a loopback receiver in tests. Environment: comma-separated.
+    outbound_allow: list[str] = []
 
     @property
     def is_postgres(self) -> bool:
@@ -59,6 +62,15 @@ def check_for_serving(settings: Settings) -> None:
     """What a serving process needs beyond well-formed values."""
     if not settings.dev_mode and settings.secret_key == DEV_SECRET:
         raise SettingsError("secret_key: set your own secret (HAULPORT_SECRET_KEY) unless dev_mode is on")
+    from server.outbound import check_allow_list
+
+    try:
+        check_allow_list(settings.outbound_allow)
+    except ValueError as exc:
+        raise SettingsError(f"outbound_allow: {exc}") from None
+
+
+_LIST_KEYS = frozenset({"outbound_allow"})
 
 
 def _from_env(env: dict[str, str]) -> dict[str, object]:
@@ -68,7 +80,7 @@ def _from_env(env: dict[str, str]) -> dict[str, object]:
         raw = env.get(f"HAULPORT_{field.name.upper()}")
         if raw is None:
             continue
-        out[field.name] = raw
+        out[field.name] = [v.strip() for v in raw.split(",") if v.strip()] if field.name in _LIST_KEYS else raw
     return out
 
 
