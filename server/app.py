@@ -66,7 +66,7 @@ def _spa_routes(static_dir: Path) -> list:
 def _channels_backend(settings: Settings):
     if settings.redis_url:
         # Not Litestar's RedisChannelsPubSubBackend: one Redis error would stop live updates for good.
-        return ResilientRedisChannels.from_url(settings.redis_url)
+        return ResilientRedisChannels.from_url(settings.redis_url, prefix=settings.redis_prefix)
     return MemoryChannelsBackend()
 
 
@@ -76,8 +76,8 @@ def create_app(settings: Settings) -> Litestar:
     load_mutators()
     areas = [importlib.import_module(f"server.{name}.routes") for name in AREAS]
     db = Database(settings.database_url)
-    store = (RedisStore(redis_client(settings.redis_url), handle_client_shutdown=True) if settings.redis_url
-             else MemoryStore())
+    store = (RedisStore(redis_client(settings.redis_url), namespace=settings.redis_prefix, handle_client_shutdown=True)
+             if settings.redis_url else MemoryStore())
     messenger = Messenger(settings, db)
     mailer = EventMailer(db, messenger, settings.public_url)
     live_backend = _channels_backend(settings)

@@ -20,6 +20,9 @@ class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, frozen=
         "sqlite:///./data/haulport.db"
     )
     redis_url: Annotated[str, msgspec.Meta(pattern=r"^(rediss?://.+)?$")] = ""
+    # Every Redis key and pub/sub channel of this deployment starts with "{redis_prefix}:", so two
+    # deployments sharing one Redis never hear each other's pokes nor share rate-limit counts.
+    redis_prefix: Annotated[str, msgspec.Meta(pattern=r"^[A-Za-z0-9_.-]{1,64}$")] = "haulport"
     secret_key: Annotated[str, msgspec.Meta(min_length=32)] = DEV_SECRET
     public_url: Annotated[str, msgspec.Meta(pattern=r"^https?://[^\s/]+(/[^\s]*)?$")] = "http://127.0.0.1:8000"
     dev_mode: bool = False
