@@ -27,6 +27,7 @@ from server.auth.guards import middleware_factory
 from server.auth.ratelimit import RateLimiter
 from server.db.engine import Database
 from server.errors import EXCEPTION_HANDLERS, ApiError
+from server.headers import security_headers_factory
 from server.live.hub import Hub
 from server.live.redis_channels import ResilientRedisChannels, redis_client
 from server.notify.delivery import Messenger
@@ -111,7 +112,7 @@ def create_app(settings: Settings) -> Litestar:
         state=state,
         plugins=[channels, DocumentedAsPlugin(), StrictStructSchemaPlugin()],
         lifespan=[lifespan],
-        middleware=[middleware_factory],
+        middleware=[security_headers_factory(settings), middleware_factory],
         before_request=strict_json_body,
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         openapi_config=OpenAPIConfig(title="Haulport", version="0.1.0", path="/schema"),
