@@ -136,3 +136,15 @@ async def test_a_plain_link_refuses_the_other_identity(client):
     response = await client.post("/api/auth/session", json={"token": token, "as": "staff"})
     assert response.status_code == 422 and response.json()["error"]["code"] == "not_this_identity"
     assert (await client.post("/api/auth/session", json={"token": token, "as": "customer"})).status_code == 200
+
+
+async def test_office_staff_cannot_create_or_change_staff_but_admins_can(client):
+    office, admin = await login(client, OFFICE), await login(client, ADMIN)
+    boss = {"id": str(uuid.uuid4()), "name": "Mallory", "email": "mallory@demo.example", "role": "admin"}
+    response = await client.post("/api/admin/staff", headers=office, json=boss)
+    assert response.status_code == 403 and response.json()["error"]["code"] == "forbidden"
+    response = await client.patch(f"/api/admin/staff/{sid('staff:office')}", headers=office, json={"role": "admin"})
+    assert response.status_code == 403
+    assert (await client.get("/api/auth/me", headers=office)).json()["role"] == "office"
+    assert (await client.post("/api/admin/staff", headers=admin, json=boss)).status_code == 201
+    assert (await client.get("/api/admin/staff", headers=office)).status_code == 200  # reading stays open
