@@ -28,6 +28,7 @@ from server.auth.ratelimit import RateLimiter
 from server.db.engine import Database
 from server.effects.dispatcher import EffectDispatcher
 from server.errors import EXCEPTION_HANDLERS, ApiError
+from server.headers import security_headers_factory
 from server.live.hub import Hub
 from server.live.redis_channels import ResilientRedisChannels, redis_client
 from server.notify.delivery import Messenger
@@ -67,7 +68,7 @@ def _spa_routes(static_dir: Path) -> list:
 def _channels_backend(settings: Settings):
     if settings.redis_url:
         # Not Litestar's RedisChannelsPubSubBackend: one Redis error would stop live updates for good.
-        return ResilientRedisChannels.from_url(settings.redis_url)
+        return ResilientRedisChannels.from_url(settings.redis_url, prefix=settings.redis_prefix)
     return MemoryChannelsBackend()
 
 
@@ -77,8 +78,8 @@ def create_app(settings: Settings) -> Litestar:
     load_mutators()
     areas = [importlib.import_module(f"server.{name}.routes") for name in AREAS]
     db = Database(settings.database_url)
-    store = (RedisStore(redis_client(settings.redis_url), handle_client_shutdown=True) if settings.redis_url
-             else MemoryStore())
+    store = (RedisStore(redis_client(settings.redis_url), namespace=settings.redis_prefix, handle_client_shutdown=True)
+             if settings.redis_url else MemoryStore())
     messenger = Messenger(settings, db)
     mailer = EventMailer(db, messenger, settings.public_url)
     live_backend = _channels_backend(settings)
@@ -116,7 +117,7 @@ def create_app(settings: Settings) -> Litestar:
         state=state,
         plugins=[channels, DocumentedAsPlugin(), StrictStructSchemaPlugin()],
         lifespan=[lifespan],
-        middleware=[middleware_factory],
+        middleware=[security_headers_factory(settings), middleware_factory],
         before_request=strict_json_body,
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         openapi_config=OpenAPIConfig(title="Haulport", version="0.1.0", path="/schema"),

@@ -9,11 +9,14 @@
   ``Annotated[dict[str, Any], DocumentedAs(SomeStruct)]`` documents it as ``SomeStruct``
   (``DocumentedAsPlugin``); decoding is unchanged.
 - ``strict_json_body`` (the app's ``before_request``): Litestar converts a JSON body to its type in lax
-  mode ("1" for 1, 0 for false); a body that is not its type strictly is refused (400) first.
+  mode ("1" for 1, 0 for false); a body that is not its type strictly is refused (400) first. Before
+  anything decodes it, a JSON body nested deeper than ``MAX_JSON_DEPTH`` is refused (400
+  ``validation_error``): decoders recurse, and 20,000 ``[`` would otherwise end in a RecursionError.
 """
 
 from __future__ import annotations
 
+import re
 from copy import copy
 from dataclasses import dataclass
 from typing import Any, Iterable
@@ -138,12 +141,43 @@ def _json_body_type(handler: HTTPRouteHandler) -> Any:
     return _BODY_TYPES[key]
 
 
+MAX_JSON_DEPTH = 32  # the deepest body any route takes is ~6 levels
+_STRUCTURE = re.compile(rb'"(?:[^"\\]|\\.)*"|[\[\]{}]')  # strings (skipped whole) and brackets
+
+
+def too_deep(body: bytes, limit: int = MAX_JSON_DEPTH) -> bool:
+    """Whether ``body`` (JSON text, maybe malformed) opens more than ``limit`` arrays/objects at once."""
+    if body.count(b"[") + body.count(b"{") <= limit:
+        return False
+    depth = 0
+    for match in _STRUCTURE.finditer(body):
+        token = match.group()
+        if token in (b"[", b"{"):
+            depth += 1
+            if depth > limit:
+                return True
+        elif token in (b"]", b"}"):
+            depth -= 1
+    return False
+
+
+def _is_json(request: Request) -> bool:
+    content_type = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+    return content_type in ("", "application/json", "text/plain") or content_type.endswith("+json")
+
+
 async def strict_json_body(request: Request) -> None:
-    """``before_request``: refuse a JSON body that is not strictly its handler's ``data`` type."""
+    """``before_request``: refuse a JSON body nested too deeply, or not strictly its handler's ``data`` type."""
     body_type = _json_body_type(request.route_handler)  # type: ignore[arg-type]
-    if body_type is None:
+    if body_type is None and not (request.method in _BODY_METHODS and _is_json(request)):
         return
     body = await request.body()
+    if too_deep(body):
+        raise ValidationException(f"the JSON body is nested more than {MAX_JSON_DEPTH} levels deep",
+                                  extra=[{"message": f"nested more than {MAX_JSON_DEPTH} levels", "key": "data",
+                                          "source": "body"}])
+    if body_type is None:
+        return
     try:
         raw = _decode_json(body) if body else None  # 3.0 as 3, see whole_numbers
     except msgspec.DecodeError:

@@ -22,6 +22,9 @@ class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, frozen=
         "sqlite:///./data/haulport.db"
     )
     redis_url: Annotated[str, msgspec.Meta(pattern=r"^(rediss?://.+)?$")] = ""
+    # Every Redis key and pub/sub channel of this deployment starts with "{redis_prefix}:", so two
+    # deployments sharing one Redis never hear each other's pokes nor share rate-limit counts.
+    redis_prefix: Annotated[str, msgspec.Meta(pattern=r"^[A-Za-z0-9_.-]{1,64}$")] = "haulport"
     secret_key: Annotated[str, msgspec.Meta(min_length=32)] = DEV_SECRET
     public_url: Annotated[str, msgspec.Meta(pattern=r"^https?://[^\s/]+(/[^\s]*)?$")] = "http://127.0.0.1:8000"
     dev_mode: bool = False
@@ -54,6 +57,10 @@ class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, frozen=
     # released for paying again (server/billing/expiry.py).
     pending_payment_expiry_s: Annotated[int, msgspec.Meta(ge=60, le=7 * 86400)] = 3600
 
+    # Hosts or CIDRs the outbound guard lets the server connect to although they are not public
+    # (server/outbound.py), e.g. a loopback receiver in tests. Environment: comma-separated.
+    outbound_allow: list[str] = []
+
     @property
     def is_postgres(self) -> bool:
         return self.database_url.startswith("postgres")
@@ -71,6 +78,16 @@ def check_for_serving(settings: Settings) -> None:
         raise SettingsError("stripe_webhook_secret: set the signing secret of your Stripe webhook endpoint "
                             "(HAULPORT_STRIPE_WEBHOOK_SECRET, whsec_…); without it forged events could be accepted")
 
+    from server.outbound import check_allow_list
+
+    try:
+        check_allow_list(settings.outbound_allow)
+    except ValueError as exc:
+        raise SettingsError(f"outbound_allow: {exc}") from None
+
+
+_LIST_KEYS = frozenset({"outbound_allow"})
+
 
 def _from_env(env: dict[str, str]) -> dict[str, object]:
     fields = msgspec.structs.fields(Settings)
@@ -79,7 +96,7 @@ def _from_env(env: dict[str, str]) -> dict[str, object]:
         raw = env.get(f"HAULPORT_{field.name.upper()}")
         if raw is None:
             continue
-        out[field.name] = raw
+        out[field.name] = [v.strip() for v in raw.split(",") if v.strip()] if field.name in _LIST_KEYS else raw
     return out
 
 

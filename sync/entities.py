@@ -21,7 +21,16 @@ NOT_BLANK_OR_AT = r"[^@\s\x00-\x20\x7f-\x9f\ufeff]"
 Color = Annotated[str, msgspec.Meta(pattern=r"^#[0-9A-Fa-f]{6}" + END)]
 # "" = the default colours. (Not ``Color | Literal[""]``: msgspec checks a str in that union against Color only.)
 ColorOrEmpty = Annotated[str, msgspec.Meta(pattern=r"^(#[0-9A-Fa-f]{6})?" + END)]
-Date = Annotated[str, msgspec.Meta(pattern=r"^[0-9]{4}-[0-9]{2}-[0-9]{2}" + END)]
+# Calendar dates and instants are checked as the calendar has them (no 2026-13-45, no 99:99:99, no
+# 29 February outside leap years), years 1900-2199: a value every later reader (PDFs, date
+# arithmetic, the PWA's Date) can parse. One pattern for Python and JavaScript alike.
+_MONTH_DAY = r"((0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])|(0[13-9]|1[0-2])-(29|30)|(0[13578]|1[02])-31)"
+_LEAP_DAY = r"((19|20|21)(0[48]|[2468][048]|[13579][26])|2000)-02-29"
+DATE_PATTERN = f"((19|20|21)[0-9]{{2}}-{_MONTH_DAY}|{_LEAP_DAY})"
+TIME_PATTERN = r"([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\.[0-9]{1,6})?Z"
+Date = Annotated[str, msgspec.Meta(pattern=f"^{DATE_PATTERN}{END}")]
+# An instant: ISO-8601 UTC ending in Z, e.g. 2026-12-01T09:30:00.000Z.
+Instant = Annotated[str, msgspec.Meta(pattern=f"^{DATE_PATTERN}T{TIME_PATTERN}{END}", max_length=40)]
 Clock = Annotated[str, msgspec.Meta(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]" + END)]
 Cents = Annotated[int, msgspec.Meta(ge=0, le=10**11)]
 Name = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
@@ -30,6 +39,9 @@ Phone = Annotated[str, msgspec.Meta(pattern=PHONE_PATTERN)]
 EMAIL_PATTERN = f"^{NOT_BLANK_OR_AT}+@{NOT_BLANK_OR_AT}+\\.{NOT_BLANK_OR_AT}+{END}"
 Email = Annotated[str, msgspec.Meta(pattern=EMAIL_PATTERN, max_length=254)]
 HttpUrl = Annotated[str, msgspec.Meta(pattern=f"^(https?://{NOT_BLANK}+)?{END}", max_length=2000)]
+# A photo: an upload of this server (/api/uploads/…) or an http(s) URL; never javascript: or data:.
+PhotoUrl = Annotated[str, msgspec.Meta(pattern=f"^(https?://{NOT_BLANK}+|/api/uploads/[A-Za-z0-9_-]+){END}",
+                                       max_length=2000)]
 
 
 class Row(msgspec.Struct, kw_only=True):
@@ -88,14 +100,14 @@ class NotifyEvents(msgspec.Struct, kw_only=True):
 
 class Photo(msgspec.Struct, kw_only=True):
     id: str = ""
-    url: str
+    url: PhotoUrl
     stage: Literal["before", "during", "after"]
-    taken_at: str
+    taken_at: Instant
 
 
 class StatusEvent(msgspec.Struct, kw_only=True):
     status: str
-    at: str
+    at: Instant
     by: str = ""
     applied: bool = True
 
@@ -244,7 +256,7 @@ class Unit(Row, kw_only=True):
     number: str
     product_id: str | None = None
     condition: Literal["good", "needs_service", "damaged", "missing"] = "good"
-    last_serviced_at: str | None = None
+    last_serviced_at: Instant | None = None
 
 
 class Product(Row, kw_only=True):
@@ -315,7 +327,7 @@ class Job(Row, kw_only=True):
     estimate_id: str | None = None
     photos: list[Photo] = []
     status_history: list[StatusEvent] = []
-    completed_at: str | None = None
+    completed_at: Instant | None = None
     cancel_reason: str = ""
 
 
@@ -373,7 +385,7 @@ class Estimate(Row, kw_only=True):
     status: Literal["sent", "approved", "declined", "expired"] = "sent"
     signer_name: str = ""
     decline_reason: str = ""
-    decided_at: str | None = None
+    decided_at: Instant | None = None
     valid_until: Date | None = None
 
 
@@ -435,9 +447,9 @@ class Payment(Row, kw_only=True):
     reference: str = ""
     stripe_payment_intent_id: str = ""
     allocations: list[Allocation] = []
-    paid_at: str | None = None
+    paid_at: Instant | None = None
     failure_reason: str = ""
-    refunded_at: str | None = None  # when it was refunded in full (office console or Stripe's dashboard)
+    refunded_at: Instant | None = None  # when it was refunded in full (office console or Stripe's dashboard)
     stripe_refund_id: str = ""
 
 
@@ -456,7 +468,7 @@ class PaymentMethod(Row, kw_only=True):
     # never charged), with how to verify (``amounts`` | ``descriptor_code``) and when they arrive.
     status: Literal["active", "verification_pending"] = "active"
     microdeposit_type: str = ""
-    deposits_arrive_at: str | None = None
+    deposits_arrive_at: Instant | None = None
     stripe_setup_intent_id: str = ""
 
 
@@ -468,8 +480,8 @@ class Message(Row, kw_only=True):
     author_id: str | None = None
     author_name: str = ""
     body: Annotated[str, msgspec.Meta(min_length=1, max_length=5000)]
-    read_by_customer_at: str | None = None
-    read_by_staff_at: str | None = None
+    read_by_customer_at: Instant | None = None
+    read_by_staff_at: Instant | None = None
 
 
 class Notification(Row, kw_only=True):
@@ -479,7 +491,7 @@ class Notification(Row, kw_only=True):
     title: str
     body: str = ""
     link: str = ""
-    read_at: str | None = None
+    read_at: Instant | None = None
 
 
 class MutationRejection(Row, kw_only=True):

@@ -6,7 +6,7 @@ import { LiveChannel } from './data/live'
 import { preloadEntities, setOverlayContext } from './data/queries'
 import { enqueue, onEnqueued, startNewClient } from './data/queue'
 import {
-  exchangeLinkToken, fetchMe, fetchPublicTenant, serverLogout, sessionFromToken, sessionIsCurrent,
+  exchangeLinkToken, type Identity, fetchMe, fetchPublicTenant, serverLogout, sessionFromToken, sessionIsCurrent,
 } from './data/session'
 import { dropReplica, pullChanges, pushOnly, syncOnce, type SyncTransport } from './data/sync'
 import { SyncScheduler } from './data/sync-scheduler'
@@ -197,8 +197,8 @@ function handleApiProblem(error: ApiError): void {
 }
 
 /** Sign in with a magic-link token (the `/t/{slug}/login?token=` link). */
-export async function completeLinkLogin(token: string): Promise<void> {
-  const session = await exchangeLinkToken(token)
+export async function completeLinkLogin(token: string, as?: Identity): Promise<void> {
+  const session = await exchangeLinkToken(token, as)
   await adoptSession(session)
 }
 

@@ -192,12 +192,19 @@ def _clean(entity: str, data: dict[str, Any], partial: bool) -> dict[str, Any]:
     return data
 
 
+async def _admin_for_staff(request: Request, entity: str) -> None:
+    """Staff users (who may sign in as office or admin) are created and changed by admins only."""
+    if entity == "staff_user":
+        await guards.admin_only(request, request.route_handler)
+
+
 @post("/api/admin/{collection:str}", guards=[guards.staff], status_code=201, responses=WRITE_ERRORS)
 async def create_record(request: Request, collection: Collection, data: RecordBody) -> dict[str, Any]:
     """Create a record; ids of what it points at must exist in this tenant."""
     entity = _entity(collection)
     if entity in READ_ONLY or entity == "tenant":
         raise ApiError(405, "read_only_collection", f"{collection} cannot be created here")
+    await _admin_for_staff(request, entity)
     row = normalise(entity, _clean(entity, data, partial=False), None)
     if entity == "message":
         row.update(author_kind="staff", author_id=request.user.person_id, author_name=request.user.name,
@@ -229,6 +236,7 @@ async def update_record(request: Request, collection: Collection, record_id: Fro
     entity = _entity(collection)
     if entity in READ_ONLY:
         raise ApiError(405, "read_only_collection", f"{collection} cannot be changed here")
+    await _admin_for_staff(request, entity)
     changes = _clean(entity, data, partial=True)
     changes.pop("id", None)
     async with unit_of_work(request.app.state, request.user.tenant_id) as store:
@@ -245,9 +253,8 @@ async def update_record(request: Request, collection: Collection, record_id: Fro
             raise ApiError(422, "invalid", str(exc)) from None
         except StaleRow as exc:
             raise ApiError(409, "conflict", str(exc)) from None
-        if entity == "membership" and "portal_access" in changes and not updated["portal_access"]:
-            contact = await store.get("contact", updated["contact_id"])
-            await store.update("contact", contact, token_version=contact["token_version"] + 1)
+        # A membership losing portal access ends that account's access only: sessions read memberships on
+        # every request, and the person's live sockets are told to look again (server/live/session.py).
         updated = await after_write(store, entity, updated)
         ctx = Context(actor=request.user, tenant=request.scope["tenant"], tx=store, now=now_iso(), effects=store.effects)
         await notify_milestones(ctx, entity, current, updated)

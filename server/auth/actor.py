@@ -34,6 +34,8 @@ async def load_actor(conn: Conn, claims: Claims) -> tuple[Actor, dict]:
     tenant = await store.get("tenant", claims.tid)
     if tenant is None:
         raise Revoked("tenant not found")
+    if claims.sid and await conn.fetchrow("SELECT id FROM revoked_session WHERE id = ?", claims.sid):
+        raise Revoked("signed out")
     if claims.kind == "staff":
         staff = await store.get("staff_user", claims.sub)
         if staff is None or staff["token_version"] != claims.ver:

@@ -27,7 +27,7 @@ SESSION_COOKIE = "haulport_session"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
-def _token_from(connection: ASGIConnection) -> tuple[str | None, bool]:
+def token_from(connection: ASGIConnection) -> tuple[str | None, bool]:
     """The session token and whether it came from the cookie."""
     header = connection.headers.get("authorization", "")
     if header.lower().startswith("bearer "):
@@ -48,7 +48,7 @@ class SessionMiddleware(AbstractAuthenticationMiddleware):
 
     async def authenticate_request(self, connection: ASGIConnection) -> AuthenticationResult:
         state = connection.app.state
-        token, from_cookie = _token_from(connection)
+        token, from_cookie = token_from(connection)
         if not token:
             raise ApiError(401, "not_authenticated", "log in first: send a session token")
         try:

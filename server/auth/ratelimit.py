@@ -1,20 +1,32 @@
 """Fixed-window rate limits kept in a Litestar store (memory, or Redis when configured).
 
+Counting is atomic: with Redis one ``INCR`` (and ``EXPIRE`` on the window's first hit) in a script,
+so 50 requests at once for one address count 50; in memory the read and write of a count happen
+under one lock. (Reading then writing the count let concurrent requests all see the same count.)
+
 While the shared store (Redis) is unreachable, attempts are counted in this process instead, so
 logging in keeps working (each process then enforces the limits on its own).
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 
 from litestar.stores.base import Store
 from litestar.stores.memory import MemoryStore
+from litestar.stores.redis import RedisStore
 
 from server.errors import ApiError
 
 log = logging.getLogger("haulport")
+# The first hit of a window sets its expiry: a key never outlives its window (nor lives forever).
+_INCR_SCRIPT = """
+local count = redis.call('INCR', KEYS[1])
+if count == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
+return count
+"""
 
 
 class RateLimiter:
@@ -24,14 +36,19 @@ class RateLimiter:
         self.fallback = MemoryStore()  # counts while ``store`` is unreachable
         self.store_failures = 0  # attempts counted in ``fallback`` because ``store`` failed
         self._store_down = False
+        self._lock = asyncio.Lock()  # in-process counts: read and write under one lock
+        self._incr = store._redis.register_script(_INCR_SCRIPT) if isinstance(store, RedisStore) else None
 
     async def _count(self, store: Store, bucket: str) -> int:
-        raw = await store.get(bucket)
-        count = int(raw or 0) + 1
-        await store.set(bucket, str(count).encode(), expires_in=self.window_s)
-        return count
+        if store is self.store and self._incr is not None:
+            return int(await self._incr(keys=[self.store._make_key(bucket)], args=[self.window_s]))  # type: ignore[attr-defined]
+        async with self._lock:
+            raw = await store.get(bucket)
+            count = int(raw or 0) + 1
+            await store.set(bucket, str(count).encode(), expires_in=self.window_s)
+            return count
 
-    async def hit(self, key: str, limit: int) -> None:
+    async def hit(self, key: str, limit: int, message: str = "too many login links requested; try again later") -> None:
         """Count one attempt for ``key``; ``429`` with ``Retry-After`` once over ``limit``."""
         now = int(time.time())
         window = now - now % self.window_s
@@ -50,5 +67,5 @@ class RateLimiter:
             count = await self._count(self.fallback, bucket)
         if count > limit:
             retry = str(window + self.window_s - now)
-            raise ApiError(429, "rate_limited", "too many login links requested; try again later",
+            raise ApiError(429, "rate_limited", message,
                            {"retry_after_s": int(retry)}, headers={"Retry-After": retry})

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import msgspec
 from litestar.params import Body, FromPath, Parameter
@@ -13,9 +13,9 @@ from litestar.openapi.spec import Schema
 
 from server.auth import guards
 from server.auth.actor import Revoked, load_actor, portal_accounts
-from server.auth.tokens import BadToken, issue, verify
+from server.auth.tokens import BadToken, Claims, issue, verify
 from server.errors import ApiError, error_responses, not_found
-from server.db.store import Store
+from server.db.store import Store, now_iso
 from sync.entities import END, NOT_BLANK_OR_AT, PHONE_PATTERN
 
 DAY = 86400
@@ -39,7 +39,11 @@ MAGIC_LINK_BODY = Body(schema_extra={"one_of": [Schema(required=["email"]), Sche
 
 
 class SessionIn(msgspec.Struct, forbid_unknown_fields=True):
+    """``as``: which identity to open when the link's address is both a customer's and a staff user's
+    (the first exchange answers 409 ``choose_identity`` listing both)."""
+
     token: Annotated[str, msgspec.Meta(min_length=10, max_length=4000)]
+    as_: Literal["customer", "staff"] | None = msgspec.field(default=None, name="as")
 
 
 class AccountOut(msgspec.Struct):
@@ -88,9 +92,10 @@ async def request_magic_link(request: Request, data: Annotated[MagicLinkIn, MAGI
             raise ApiError(404, "tenant_not_found", f"no portal called {data.tenant!r}")
         person = await _find_person(Store(conn, tenant_row["id"]), email and address, phone)
     if person is not None:
-        kind, row = person
+        kind, row, staff = person
+        alt = (staff["id"], staff["token_version"]) if staff is not None else None
         token, _ = issue(state.settings.secret_key, "link", row["id"], kind, tenant_row["id"], row["token_version"],
-                         state.settings.link_ttl_days * DAY)
+                         state.settings.link_ttl_days * DAY, alt=alt)
         link = f"{state.settings.public_url.rstrip('/')}/t/{data.tenant}/login?token={token}"
         name = tenant_row["display_name"] or tenant_row["name"]
         text = f"Hi {row['name']}, open this link to log in to the {name} portal: {link}\nThe link works for 30 days."
@@ -99,16 +104,22 @@ async def request_magic_link(request: Request, data: Annotated[MagicLinkIn, MAGI
     return {"sent": True}
 
 
-async def _find_person(store: Store, email: str | None, phone: str | None) -> tuple[str, dict] | None:
-    """A contact with portal access, or a staff user, with this address."""
+async def _find_person(store: Store, email: str | None, phone: str | None) -> tuple[str, dict, dict | None] | None:
+    """Who this address signs in as: ``(kind, row, staff)``. An address that is both a customer's (a
+    contact with portal access) and a staff user's is the contact's, with the staff user as ``staff``:
+    the link then lets the person choose (neither identity shadows the other)."""
     contacts = await store.find("contact", **({"email": email} if email else {"phone": phone}))
-    for contact in contacts:
-        if await portal_accounts(store, contact["id"]):
-            return "contact", contact
-    if email:
-        staff = await store.find("staff_user", email=email)
-        if staff:
-            return "staff", staff[0]
+    contact = None
+    for row in sorted(contacts, key=lambda c: c["created_at"] or ""):
+        if await portal_accounts(store, row["id"]):
+            contact = row
+            break
+    staff_rows = await store.find("staff_user", email=email) if email else []
+    staff = staff_rows[0] if staff_rows else None
+    if contact is not None:
+        return "contact", contact, staff
+    if staff is not None:
+        return "staff", staff, None
     return None
 
 
@@ -119,7 +130,17 @@ def _session_response(request: Request, token: str, expires_at: int, payload: Se
     return Response(payload, cookies=[cookie])
 
 
-@post("/api/auth/session", status_code=200, opt={"public": True}, responses=error_responses(401, 403))
+async def _record_sign_in(db, claims: Claims) -> None:
+    """Remember that this person has signed in (their address is theirs from now on)."""
+    stamp = now_iso()
+    async with db.write() as conn:
+        await conn.execute(
+            "INSERT INTO sign_in (id, tenant_id, person_kind, person_id, first_at, last_at) VALUES (?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT (id) DO UPDATE SET last_at = excluded.last_at",
+            f"{claims.kind}:{claims.sub}", claims.tid, claims.kind, claims.sub, stamp, stamp)
+
+
+@post("/api/auth/session", status_code=200, opt={"public": True}, responses=error_responses(401, 403, 409, 422))
 async def create_session(request: Request, data: SessionIn) -> Response[SessionOut]:
     """Exchange a login link's token for a 7-day session."""
     state = request.app.state
@@ -127,6 +148,14 @@ async def create_session(request: Request, data: SessionIn) -> Response[SessionO
         claims = verify(state.settings.secret_key, data.token, "link")
     except BadToken as exc:
         raise ApiError(401, "invalid_token", f"this login link is not valid: {exc}") from None
+    if claims.alt and data.as_ is None:
+        raise ApiError(409, "choose_identity", "this address is both a customer's and a staff member's: choose one",
+                       {"choices": ["customer", "staff"]})
+    if data.as_ == "staff" and claims.alt and claims.alt_ver is not None:
+        claims = Claims(typ="link", sub=claims.alt, kind="staff", tid=claims.tid, ver=claims.alt_ver, exp=claims.exp,
+                        iat=claims.iat)
+    elif data.as_ is not None and data.as_ != ("staff" if claims.kind == "staff" else "customer"):
+        raise ApiError(422, "not_this_identity", f"this login link does not sign in as {data.as_}")
     try:
         async with state.db.read() as conn:
             actor, tenant = await load_actor(conn, claims)
@@ -136,6 +165,7 @@ async def create_session(request: Request, data: SessionIn) -> Response[SessionO
         raise ApiError(401, "link_revoked", f"this login link no longer works: {exc}") from None
     if actor.role in ("customer", "site_contact") and not tenant["portal_enabled"]:
         raise ApiError(403, "portal_disabled", "this portal is not available")
+    await _record_sign_in(state.db, claims)
     token, expires_at = issue(state.settings.secret_key, "session", claims.sub, claims.kind, claims.tid, claims.ver,
                               state.settings.session_ttl_days * DAY)
     payload = SessionOut(session_token=token, expires_at=expires_at, contact=_person_out(actor, person),
@@ -162,7 +192,24 @@ async def me(request: Request) -> dict[str, Any]:
 
 
 @post("/api/auth/logout", status_code=200, opt={"public": True})
-async def logout() -> Response[dict[str, bool]]:
+async def logout(request: Request) -> Response[dict[str, bool]]:
+    """End this session on the server (its token stops working everywhere, its live sockets close) and
+    drop the cookie. Without a valid session there is nothing to end: still ``ok``."""
+    state = request.app.state
+    token, _ = guards.token_from(request)
+    claims = None
+    if token:
+        try:
+            claims = verify(state.settings.secret_key, token, "session")
+        except BadToken:
+            claims = None
+    if claims is not None and claims.sid:
+        async with state.db.write() as conn:
+            await conn.execute("DELETE FROM revoked_session WHERE expires_at < ?", int(time.time()))
+            await conn.execute(
+                "INSERT INTO revoked_session (id, tenant_id, person_id, expires_at) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT (id) DO NOTHING", claims.sid, claims.tid, claims.sub, claims.exp)
+        state.hub.publish({"type": "recheck"}, [f"c:{claims.sub}"])  # its live sockets look again, and close
     return Response({"ok": True}, cookies=[Cookie(key=guards.SESSION_COOKIE, value="", max_age=0, path="/")])
 
 

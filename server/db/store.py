@@ -235,6 +235,11 @@ class Store:
             "UPDATE number_counter SET value = value + 1 WHERE id = ? RETURNING value", key)
         return f"{prefix}-{value}"
 
+    async def has_signed_in(self, kind: str, person_id: str) -> bool:
+        """Whether this person has ever exchanged a login link (``sign_in``)."""
+        return await self.conn.fetchval("SELECT 1 FROM sign_in WHERE id = ? AND tenant_id = ?", f"{kind}:{person_id}",
+                                        self.tenant_id) is not None
+
     async def upload_exists(self, upload_id: str, owner_id: str) -> bool:
         """Whether ``owner_id`` uploaded ``upload_id`` in this tenant (``job.add_photo`` checks it)."""
         if "\x00" in upload_id:

@@ -213,9 +213,29 @@ class EffectOutbox(Table, tablename="effect_outbox"):
     updated_at = Varchar(length=40)
 
 
+class SignIn(Table, tablename="sign_in"):
+    """A person who has exchanged a login link at least once (``{kind}:{person id}``); docs/SECURITY.md."""
+
+    id = Varchar(length=80, primary_key=True)
+    tenant_id = Varchar(length=64, index=True)
+    person_kind = Varchar(length=10)
+    person_id = Varchar(length=64)
+    first_at = Varchar(length=40)
+    last_at = Varchar(length=40)
+
+
+class RevokedSession(Table, tablename="revoked_session"):
+    """A session ended by logging out (its ``sid``), kept until it would have expired."""
+
+    id = Varchar(length=64, primary_key=True)
+    tenant_id = Varchar(length=64)
+    person_id = Varchar(length=64)
+    expires_at = Integer(default=0, index=True)
+
+
 BOOKKEEPING_TABLES: list[type[Table]] = [
     SyncCounter, Changelog, SyncClient, Outbox, NumberCounter, Upload, GpsFix, PaymentAttempt, StripeEvent,
-    PushSubscription, EffectOutbox,
+    PushSubscription, EffectOutbox, SignIn, RevokedSession,
 ]
 ALL_TABLES: list[type[Table]] = [*ENTITY_TABLES.values(), *BOOKKEEPING_TABLES]
 KINDS: dict[str, dict[str, str]] = {name: column_kinds(s) for name, s in ENTITIES.items()}

@@ -9,6 +9,8 @@ instead:
   ``stats`` and logged (a poke only says "pull now", and clients pull when they reconnect);
 - remembers the channels its subscribers want and, when the connection is lost, reconnects with
   backoff and subscribes them all again;
+- names every channel in Redis ``{redis_prefix}:{channel}`` (and strips it on receipt), so two
+  deployments sharing one Redis never see each other's messages;
 - says whether live delivery works (``available``) and wakes ``wait_lost()`` waiters when it stops,
   so ``server/live/session.py`` can send clients to polling (docs/OPERATIONS.md "Failure modes").
 """
@@ -43,11 +45,12 @@ def redis_client(url: str) -> Redis:
 
 
 class ResilientRedisChannels(ChannelsBackend):
-    def __init__(self, redis: Redis):
+    def __init__(self, redis: Redis, prefix: str = "haulport"):
         self._redis = redis
+        self._prefix = f"{prefix}:"
         self._publish_script = redis.register_script(_PUBSUB_PUBLISH_SCRIPT)
         self._pubsub: PubSub | None = None
-        self._anchor = f"haulport:process:{uuid.uuid4().hex}"  # keeps the connection subscribed to something
+        self._anchor = f"{self._prefix}process:{uuid.uuid4().hex}"  # keeps the connection subscribed to something
         self._wanted: set[str] = set()
         self._lock = asyncio.Lock()  # (re)connecting and (un)subscribing take turns
         self._lost = asyncio.Event()  # set when live delivery stops; a fresh one each time it comes back
@@ -56,8 +59,11 @@ class ResilientRedisChannels(ChannelsBackend):
         self.stats: Counter[str] = Counter()  # outages, publish_failed, publish_dropped
 
     @classmethod
-    def from_url(cls, url: str) -> "ResilientRedisChannels":
-        return cls(redis_client(url))
+    def from_url(cls, url: str, prefix: str = "haulport") -> "ResilientRedisChannels":
+        return cls(redis_client(url), prefix)
+
+    def _named(self, channels: Iterable[str]) -> list[str]:
+        return [self._prefix + c for c in channels]
 
     async def wait_lost(self) -> None:
         """Return once live delivery is not working (at once if it is not working now)."""
@@ -79,7 +85,7 @@ class ResilientRedisChannels(ChannelsBackend):
             self.stats["publish_dropped"] += 1
             return
         try:
-            await self._publish_script(keys=list(set(channels)), args=[data])
+            await self._publish_script(keys=self._named(set(channels)), args=[data])
         except Exception as exc:
             self.stats["publish_failed"] += 1
             log.warning("a live message was not published, Redis failed: %s (%d failed so far)", exc,
@@ -93,7 +99,7 @@ class ResilientRedisChannels(ChannelsBackend):
             if pubsub is None:
                 return  # subscribed on reconnecting
             try:
-                await pubsub.subscribe(*channels)
+                await pubsub.subscribe(*self._named(channels))
             except Exception as exc:
                 await self._lose(pubsub, exc)
 
@@ -105,7 +111,7 @@ class ResilientRedisChannels(ChannelsBackend):
             if pubsub is None or not channels:
                 return
             try:
-                await pubsub.unsubscribe(*channels)
+                await pubsub.unsubscribe(*self._named(channels))
             except Exception as exc:
                 await self._lose(pubsub, exc)
 
@@ -128,6 +134,9 @@ class ResilientRedisChannels(ChannelsBackend):
             if message is None or message.get("type") != "message":
                 continue
             channel = message["channel"].decode()
+            if not channel.startswith(self._prefix):
+                continue
+            channel = channel[len(self._prefix):]
             if channel in self._wanted:
                 yield channel, message["data"]
 
@@ -139,7 +148,7 @@ class ResilientRedisChannels(ChannelsBackend):
         async with self._lock:
             pubsub = self._redis.pubsub()
             try:
-                await pubsub.subscribe(self._anchor, *self._wanted)
+                await pubsub.subscribe(self._anchor, *self._named(self._wanted))
             except Exception as exc:
                 await _close_quietly(pubsub)
                 self._down(exc)

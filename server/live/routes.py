@@ -20,7 +20,7 @@ from litestar.datastructures import State
 from server.auth import guards
 from server.errors import error_responses
 from server.live.fanout import GpsFanout
-from server.live.session import LiveSession, QuietRefusals
+from server.live.session import LiveSession, QuietRefusals, revocations
 from server.live.tracker import Tracker
 
 log = logging.getLogger("haulport.live")
@@ -79,6 +79,12 @@ async def startup(state: State) -> None:
     state.gps_fanout = GpsFanout(state.channels, local_only=not state.settings.redis_url)
     state.tracker = tracker = Tracker(state.db, state.gps_fanout)
     state.hub.listeners.append(tracker.on_commit)
+    hub = state.hub
+
+    async def recheck_access(tenant_id: str, changed: list) -> None:
+        revocations(hub, tenant_id, changed)
+
+    state.hub.listeners.append(recheck_access)
     state.gps_pruner = asyncio.create_task(_prune_forever(tracker))
 
 

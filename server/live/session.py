@@ -36,13 +36,31 @@ _encode = msgspec.json.Encoder().encode
 _decode = msgspec.json.decode
 # Messages are recognised by their first bytes: every publisher puts "type" first.
 GPS, TYPING, PROBE = b'{"type":"gps"', b'{"type":"typing"', b'{"type":"probe"'
+RECHECK = b'{"type":"recheck"'  # someone's access may have changed: sockets re-read their session now
 MAX_CLIENT_MESSAGE = 1024 * 1024
 MAX_SOCKET_FIXES = 600  # a socket carries live fixes; bigger backlogs go to POST /api/driver/gps
-RECHECK_S = 300.0  # how often an open socket re-reads its session (revoked access, new accounts)
+RECHECK_S = 300.0  # how often an open socket re-reads its session unless told to sooner (``recheck``)
+RECHECK_DEBOUNCE_S = 0.2  # several recheck messages in a row: one read
 TYPING_EVERY_S = 1.0  # at most one typing event per socket per second reaches others
 RATE_PER_S, RATE_BURST = 20.0, 40.0  # client messages per socket
 UNAVAILABLE_RETRY_S = 5  # Retry-After of a socket refused while live updates are unavailable
 UNAVAILABLE = "live updates are unavailable right now; poll /api/sync/pull and reconnect later"
+
+
+# Rows whose change may end or change someone's access, and whose sockets must therefore look again.
+_ACCESS_ROWS = {"membership": "contact_id", "contact": "id", "staff_user": "id"}
+
+
+def revocations(hub: Any, tenant_id: str, changed: list[tuple[str, dict[str, Any]]]) -> None:
+    """``Hub`` listener: a ``recheck`` to the person of every changed membership, contact or staff user
+    (and to the whole tenant when its portal settings changed), so a revoked person's sockets close
+    within a second instead of at the next periodic check."""
+    people = {row.get(key) for entity, row in changed if (key := _ACCESS_ROWS.get(entity))}
+    channels = sorted(f"c:{p}" for p in people if p)
+    if any(entity == "tenant" for entity, _ in changed):
+        channels.append(f"t:{tenant_id}")
+    if channels:
+        hub.publish({"type": "recheck"}, channels)
 
 
 def channels_of(actor: Actor) -> list[str]:
@@ -101,6 +119,7 @@ class LiveSession:
         self.claims = socket.auth
         self.probe_id = secrets.token_hex(8)
         self.probed = asyncio.Event()
+        self.recheck = asyncio.Event()
         self.send_lock = asyncio.Lock()
         self.site_only = {a for a, acc in self.actor.accounts.items() if acc.role == "site"}
         self.last_typing = 0.0
@@ -125,6 +144,9 @@ class LiveSession:
             return self.actor.may_see_site(message.get("account_id"), message.get("site_id"))
         if data.startswith(TYPING):
             return _decode(data).get("person_id") != self.actor.person_id  # no echo of one's own typing
+        if data.startswith(RECHECK):
+            self.recheck.set()
+            return False
         if data.startswith(PROBE):
             if _decode(data).get("id") == self.probe_id:
                 self.probed.set()
@@ -301,13 +323,19 @@ class LiveSession:
             log.debug("closing a socket after losing Redis failed", exc_info=True)
 
     async def watch_session(self) -> None:
-        """Close the socket when its session expires or its access changes; the client logs in / reconnects."""
+        """Close the socket when its session expires or its access changes; the client logs in / reconnects.
+        Re-read every ``RECHECK_S`` and at once on a ``recheck`` message (``revocations`` sends those)."""
         try:
             while True:
                 left = self.claims.exp - time.time()
                 if left <= 0:
                     return await self.socket.close(code=4401, reason="session expired")
-                await asyncio.sleep(min(RECHECK_S, left))
+                try:
+                    await asyncio.wait_for(self.recheck.wait(), min(RECHECK_S, left))
+                    await asyncio.sleep(RECHECK_DEBOUNCE_S)
+                except asyncio.TimeoutError:
+                    pass
+                self.recheck.clear()
                 if self.claims.exp - time.time() <= 0:
                     continue
                 try:

@@ -41,11 +41,14 @@ class Messenger:
         url = self.provider_url(channel)
         status = "queued" if url else ("recorded" if self.settings.dev_mode else "undeliverable")
         message_id = new_id()
+        stored_body, stored_link = body, link
+        if not self.settings.dev_mode and link:  # outside dev mode the outbox keeps no usable login link
+            stored_body, stored_link = body.replace(link, "[link removed]"), ""
         async with self.db.write() as conn:
             await conn.execute(
                 "INSERT INTO outbox (id, tenant_id, channel, recipient, subject, body, link, status, attempts, "
                 "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, ?)",
-                message_id, tenant_id, channel, recipient, subject, body, link, status, now_iso())
+                message_id, tenant_id, channel, recipient, subject, stored_body, stored_link, status, now_iso())
         if url:
             task = asyncio.create_task(self._deliver(message_id, url, recipient, subject, body))
             self._tasks.add(task)

@@ -16,6 +16,10 @@
   fails because of one. Payloads are encrypted ``aes128gcm`` (RFC 8291) by pywebpush, with a
   24-hour TTL. A 404/410 answer means the browser dropped the subscription: the row is deleted.
   Network errors, 429 and 5xx are retried twice; other refusals (400/401/403/413) are logged.
+- Where it connects. Endpoints go through the outbound guard (``server/outbound.py``) when a browser
+  subscribes and again at every send, and the request connects to the address that was checked: a
+  subscription naming loopback, a private network or a metadata service is refused (422) and never
+  contacted, even if its name later resolves elsewhere.
 """
 
 from __future__ import annotations
@@ -27,19 +31,21 @@ import ipaddress
 import json
 import logging
 import re
+import time
 from typing import Any
 from urllib.parse import urlsplit
 
-import aiohttp
+import httpx
 from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from py_vapid import Vapid02, VapidException
-from pywebpush import WebPushException, webpush_async
+from pywebpush import WebPusher
 
 from server.db.engine import Database, forbid_in_write_transaction
 from server.db.store import now_iso
+from server.outbound import OutboundRefused, Unresolvable, check_public_url, outbound_client
 from server.settings import Settings, SettingsError
 
 log = logging.getLogger("haulport.notify")
@@ -127,12 +133,13 @@ class InvalidSubscription(ValueError):
 
 
 def _public_address(host: str) -> bool:
+    """A first look at the literal host (the outbound guard resolves names and checks again)."""
     if host == "localhost" or host.endswith(".localhost"):
         return False
     try:
         address = ipaddress.ip_address(host)
     except ValueError:
-        return True  # a name: push services are public hosts
+        return True
     return address.is_global
 
 
@@ -185,6 +192,7 @@ class WebPush:
 
     def __init__(self, settings: Settings, db: Database):
         self.db = db
+        self.settings = settings
         self.allow_local = settings.dev_mode
         self.key = vapid_key(settings)
         self.public_key = public_key_b64(self.key)
@@ -194,7 +202,7 @@ class WebPush:
             self.vapid.sign({"sub": self.subject, "aud": "https://push.example", "exp": 1})
         except VapidException as exc:
             raise SettingsError(f"vapid_subject: {exc}") from None
-        self._session: aiohttp.ClientSession | None = None
+        self._client: httpx.AsyncClient | None = None
         self._tasks: set[asyncio.Task] = set()
         self._slots = asyncio.Semaphore(CONCURRENCY)
 
@@ -202,8 +210,18 @@ class WebPush:
 
     async def subscribe(self, tenant_id: str, contact_id: str, endpoint: str, p256dh: str, auth: str) -> bool:
         """Keep this browser's subscription for ``contact_id``; True when it was new to this contact."""
-        endpoint = check_endpoint(endpoint, self.allow_local)
+        allowed = bool(self.settings.outbound_allow)  # the guard decides about those (after resolving)
+        endpoint = check_endpoint(endpoint, self.allow_local or allowed)
+        if not self.allow_local and not endpoint.startswith("https://"):
+            raise InvalidSubscription("endpoint", "endpoint must be an https URL")
         p256dh, auth = check_keys(p256dh, auth)
+        try:
+            await check_public_url(endpoint, dev_mode=self.allow_local, allow=self.settings.outbound_allow)
+        except Unresolvable as exc:
+            if not self.allow_local:  # dev mode: made-up push hosts are fine until a push is sent
+                raise InvalidSubscription("endpoint", f"endpoint must be a public push service: {exc.reason}") from None
+        except OutboundRefused as exc:
+            raise InvalidSubscription("endpoint", f"endpoint must be a public push service: {exc.reason}") from None
         row_id, stamp = subscription_id(endpoint), now_iso()
         async with self.db.write() as conn:
             before = await conn.fetchrow("SELECT tenant_id, contact_id FROM push_subscription WHERE id = ?", row_id)
@@ -277,25 +295,27 @@ class WebPush:
                   len(RETRY_DELAYS_S) + 1)
 
     async def _post(self, info: dict[str, Any], data: str) -> tuple[int | None, str]:
-        """One attempt: the push service's status (None when it could not be reached) and why."""
+        """One attempt: the push service's status (None when it could not be reached) and why.
+        Encrypted and signed by pywebpush, sent through the outbound guard's client."""
         forbid_in_write_transaction("Web Push")
+        parts = urlsplit(info["endpoint"])
+        claims = {"sub": self.subject, "aud": f"{parts.scheme}://{parts.netloc}", "exp": int(time.time()) + 12 * 3600}
+        headers = {"Urgency": "normal", **self.vapid.sign(claims)}
+        request = WebPusher(info)._prepare_send_data(data.encode(), headers, ttl=TTL_S)
         async with self._slots:
             try:
-                response = await webpush_async(
-                    info, data=data, vapid_private_key=self.vapid, vapid_claims={"sub": self.subject},
-                    ttl=TTL_S, headers={"Urgency": "normal"}, aiohttp_session=self._http(),
-                    timeout=aiohttp.ClientTimeout(total=SEND_TIMEOUT_S))  # type: ignore[arg-type]
-            except WebPushException as exc:
-                status = getattr(exc.response, "status", None)
-                return status, str(exc).splitlines()[0]
-            except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as exc:
+                response = await self._http().post(request["endpoint"], content=request["data"],
+                                                   headers=dict(request["headers"]))
+            except OutboundRefused as exc:
+                return 403, f"refused by the outbound guard: {exc.reason}"  # not retried: see RETRYABLE
+            except (httpx.HTTPError, OSError) as exc:
                 return None, f"{type(exc).__name__}: {exc}"
-        return getattr(response, "status", 201), "sent"
+        return response.status_code, "sent" if response.status_code < 300 else response.reason_phrase
 
-    def _http(self) -> aiohttp.ClientSession:
-        if self._session is None or self._session.closed:
-            self._session = aiohttp.ClientSession()
-        return self._session
+    def _http(self) -> httpx.AsyncClient:
+        if self._client is None or self._client.is_closed:
+            self._client = outbound_client(self.settings, timeout=SEND_TIMEOUT_S)
+        return self._client
 
     @property
     def in_flight(self) -> int:
@@ -310,8 +330,8 @@ class WebPush:
     async def close(self) -> None:
         for task in list(self._tasks):
             task.cancel()
-        if self._session is not None:
-            await self._session.close()
+        if self._client is not None:
+            await self._client.aclose()
 
 
 def payload(tenant: dict[str, Any], notification: dict[str, Any]) -> str:

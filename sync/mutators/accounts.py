@@ -133,9 +133,46 @@ def _only_account(ctx: Context, account_id: str | None) -> str | None:
     return account_id
 
 
+async def _address_owner(ctx: Context, email: str | None, phone: str | None) -> dict | None:
+    """The contact who signs in with this email (or, without one, this phone), if any."""
+    if email:
+        same = await ctx.tx.find("contact", email=email)
+        if same:
+            return sorted(same, key=lambda c: c.get("created_at") or "")[0]
+    if phone:
+        same = await ctx.tx.find("contact", phone=phone)
+        if same:
+            return sorted(same, key=lambda c: c.get("created_at") or "")[0]
+    return None
+
+
+async def _identity_is_theirs(ctx: Context, contact: dict, account_id: str) -> bool:
+    """Whether a contact's email and phone belong to the person rather than to this account: they are
+    on another account too, or they have signed in. Then only they (by a verified link) or the office
+    change them."""
+    if not ctx.tx.authoritative:  # a client's replica cannot know; the server decides
+        return False
+    memberships = await ctx.tx.find("membership", contact_id=contact["id"])
+    if any(m["account_id"] != account_id for m in memberships):
+        return True
+    signed_in = getattr(ctx.tx, "has_signed_in", None)
+    return signed_in is not None and await signed_in("contact", contact["id"])
+
+
+async def _refuse_staff_address(ctx: Context, email: str | None) -> None:
+    if email and ctx.tx.authoritative and await ctx.tx.find("staff_user", email=email):
+        raise Rejected("address_taken", "that email address belongs to a member of staff; use another one")
+
+
 @mutator("contact.upsert", ContactArgs, COMPANY)
 async def upsert_contact(ctx: Context, a: ContactArgs) -> None:
-    """Primary contacts add or edit the account's contacts and their portal access."""
+    """Primary contacts add or edit the account's contacts and their portal access.
+
+    Adding someone by an address another person already signs in with adds that person to this account
+    (a membership showing only what was typed here); their own name, email and phone are not touched or
+    shown. The email and phone of a person on other accounts too, or who has signed in, cannot be changed
+    here (``address_owned``): only by that person (a link to the new address) or the office. Staff
+    addresses cannot be claimed (``address_taken``)."""
     account_id = _only_account(ctx, a.account_id)
     require_primary(ctx, account_id)
     await account_in_scope(ctx, account_id)
@@ -148,34 +185,40 @@ async def upsert_contact(ctx: Context, a: ContactArgs) -> None:
     if a.role == "site" and not a.site_ids:
         raise Rejected("site_ids_required", "a site contact needs at least one site")
     email = a.email.strip().lower() if a.email else None
-    contact = await ctx.tx.get("contact", a.id)
-    if contact is None and email and ctx.tx.authoritative:
-        same = await ctx.tx.find("contact", email=email)
-        contact = same[0] if same else None  # the same person on another account: link, don't duplicate
-    person = {"name": a.name.strip(), "email": email, "phone": a.phone}
-    memberships = await ctx.tx.find("membership", account_id=account_id) if contact else []
-    membership = next((m for m in memberships if m["contact_id"] == contact["id"]), None) if contact else None
-    if contact is None:
-        contact = await ctx.insert("contact", {"id": check_uuid(a.id, "id"), **person})
-    elif membership is None and contact["id"] == a.id:
-        raise Rejected("not_found", "that contact is not on this account")
-    elif membership is None:
-        # Linking someone who is already a contact elsewhere: their name, email and phone are theirs
-        # (the phone and email are how they log in), so only the new membership is written.
-        person = {"name": contact["name"], "email": contact["email"], "phone": contact["phone"]}
-    else:
-        contact = await ctx.tx.update("contact", contact, **person)
-        for other in await ctx.tx.find("membership", contact_id=contact["id"]):
-            if other["account_id"] != account_id:
-                await ctx.tx.update("membership", other, **person)
+    typed = {"name": a.name.strip(), "email": email, "phone": a.phone}
     access = {"role": a.role, "site_ids": a.site_ids if a.role == "site" else [], "portal_access": a.portal_access,
-              "primary": a.primary and a.role == "company", **person}
-    if membership is None:
-        await ctx.tx.insert("membership", {"contact_id": contact["id"], "account_id": account_id, **access})
-    else:
-        if membership["portal_access"] and not a.portal_access:
-            contact = await ctx.tx.update("contact", contact, token_version=contact["token_version"] + 1)
-        await ctx.tx.update("membership", membership, **access)
+              "primary": a.primary and a.role == "company"}
+    contact = await ctx.tx.get("contact", a.id)
+    membership = None
+    if contact is not None:
+        membership = next(iter(await ctx.tx.find("membership", account_id=account_id, contact_id=contact["id"])), None)
+        if membership is None:
+            raise Rejected("not_found", "that contact is not on this account")
+    if membership is None:  # adding someone
+        await _refuse_staff_address(ctx, email)
+        owner = await _address_owner(ctx, email, a.phone) if ctx.tx.authoritative else None
+        if owner is None:
+            contact = await ctx.insert("contact", {"id": check_uuid(a.id, "id"), **typed})
+        else:
+            contact = owner
+            if await ctx.tx.find("membership", account_id=account_id, contact_id=owner["id"]):
+                raise Rejected("already_a_contact", "someone with that address is already a contact of this account")
+        await ctx.tx.insert("membership", {"contact_id": contact["id"], "account_id": account_id, **access, **typed})
+        return
+    # editing one of this account's contacts
+    if (email, a.phone) != (membership["email"], membership["phone"]):
+        if await _identity_is_theirs(ctx, contact, account_id):
+            raise Rejected("address_owned", f"{membership['name'] or 'this person'} signs in with this address: only "
+                                            "they or the office can change it")
+        await _refuse_staff_address(ctx, email)
+        owner = await _address_owner(ctx, email, a.phone) if ctx.tx.authoritative else None
+        if owner is not None and owner["id"] != contact["id"]:
+            raise Rejected("address_taken", "another person already signs in with that address")
+        await ctx.tx.update("contact", contact, **typed)
+    elif typed["name"] != membership["name"] and not await _identity_is_theirs(ctx, contact, account_id):
+        await ctx.tx.update("contact", contact, name=typed["name"])
+    # Access is per membership (sessions read it on every request): no other account's access changes.
+    await ctx.tx.update("membership", membership, **access, **typed)
 
 
 class RemoveContactArgs(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
@@ -192,8 +235,7 @@ async def remove_contact(ctx: Context, a: RemoveContactArgs) -> None:
     memberships = await ctx.tx.find("membership", account_id=account_id, contact_id=a.contact_id)
     if not memberships:
         raise Rejected("not_found", "that contact is not on this account")
+    # Only this membership ends: the person keeps every other account (sessions read memberships on
+    # every request, and their live sockets are told to look again).
     for membership in memberships:
         await ctx.tx.delete("membership", membership)
-    contact = await ctx.tx.get("contact", a.contact_id)
-    if contact is not None:
-        await ctx.tx.update("contact", contact, token_version=contact["token_version"] + 1)

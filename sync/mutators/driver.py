@@ -6,6 +6,7 @@ from typing import Literal
 
 import msgspec
 
+from sync.entities import Instant
 from sync.mutators.common import notify
 from sync.mutators.context import Context
 from sync.mutators.registry import DRIVER, mutator
@@ -17,6 +18,8 @@ STATUS_EVENTS = {"en_route": ("en_route", "Your truck is on the way"),
 
 
 async def _drivers_job(ctx: Context, job_id: str) -> dict:
+    if not ctx.actor.truck_id:  # a driver with no truck has no jobs (None == None would match unassigned ones)
+        raise Rejected("no_truck", "you are not assigned to a truck yet; ask the office to assign you one")
     job = await ctx.tx.get("job", job_id) if isinstance(job_id, str) else None
     if job is None or job.get("truck_id") != ctx.actor.truck_id:
         raise Rejected("not_found", "that job is not on your truck")
@@ -26,14 +29,12 @@ async def _drivers_job(ctx: Context, job_id: str) -> dict:
 class AdvanceArgs(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     job_id: str
     status: Literal["confirmed", "en_route", "in_progress", "completed"]
-    at: str
+    at: Instant
 
 
 @mutator("job.advance", AdvanceArgs, DRIVER)
 async def advance(ctx: Context, a: AdvanceArgs) -> None:
     """Move a job forward at the tap's time; a late, older tap is recorded but never moves it back."""
-    if not a.at.endswith("Z") or len(a.at) < 20:
-        raise Rejected("bad_args", "at must be an ISO-8601 UTC instant ending in Z")
     job = await _drivers_job(ctx, a.job_id)
     changes = advance_job(job, a.status, a.at, ctx.actor.name)
     job = await ctx.tx.update("job", job, **changes)
@@ -47,7 +48,7 @@ class PhotoArgs(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     job_id: str
     photo_id: str
     stage: Literal["before", "during", "after"]
-    taken_at: str
+    taken_at: Instant
 
 
 @mutator("job.add_photo", PhotoArgs, DRIVER)

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 from server.live.tracker import fix_id
 from tests.live.conftest import live_socket, session_token
 from tests.live.test_live_socket import T1, second_driver_on_t2
-from tests.support.portal import AVA, DRIVER, IDS, OFFICE, login
+from tests.support.portal import ADMIN, AVA, DRIVER, IDS, OFFICE, login
 
 HOME = (39.7990, -89.6440)  # Ava's home, the site of her en-route job
 
@@ -67,8 +67,8 @@ async def test_only_drivers_with_a_truck_send_fixes(server, http):
         assert response.status_code == 403, response.text
     response = await http.post("/api/driver/gps", json=body)
     assert response.status_code == 401
-    office = await login(http, OFFICE)
-    response = await http.post("/api/admin/staff", headers=office, json={
+    admin = await login(http, ADMIN)  # staff are managed by admins
+    response = await http.post("/api/admin/staff", headers=admin, json={
         "name": "Spare Driver", "email": "spare@demo.example", "role": "driver"})
     assert response.status_code == 201, response.text
     spare = await login(http, "spare@demo.example")

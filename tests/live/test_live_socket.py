@@ -24,8 +24,8 @@ def fix(lat: float, lng: float = -89.65, speed: float = 12.0) -> dict:
 
 async def second_driver_on_t2(http) -> str:
     """A driver for truck T-2 (the demo has one driver, on T-1), logged in; returns the session token."""
-    office = await login(http, OFFICE)
-    response = await http.post("/api/admin/staff", headers=office, json={
+    admin = await login(http, ADMIN)  # staff are managed by admins
+    response = await http.post("/api/admin/staff", headers=admin, json={
         "name": "Tia Two", "email": "driver2@demo.example", "role": "driver", "truck_id": T2})
     assert response.status_code == 201, response.text
     return await session_token(http, "driver2@demo.example")

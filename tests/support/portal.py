@@ -65,3 +65,25 @@ async def push(client, headers, client_id: str, *mutations: tuple[int, str, dict
 async def effects_done(client) -> None:
     """Wait until the effects the server's last commits asked for (charges, messages) are carried out."""
     await client.app.state.effects.drain()
+
+async def direct_session(settings, email: str, tenant: str = "demo") -> dict[str, str]:
+    """Authorization headers for ``email`` made without a login link (production mode has no dev outbox)."""
+    from server.auth.tokens import issue
+    from server.db.engine import Database
+
+    db = Database(settings.database_url)
+    await db.start()
+    try:
+        async with db.read() as conn:
+            tid = (await conn.fetchrow("SELECT id FROM tenant WHERE slug = ?", tenant))["id"]
+            row = await conn.fetchrow("SELECT id, token_version FROM contact WHERE tenant_id = ? AND email = ?",
+                                      tid, email)
+            kind = "contact"
+            if row is None:
+                row = await conn.fetchrow("SELECT id, token_version FROM staff_user WHERE tenant_id = ? AND "
+                                          "email = ?", tid, email)
+                kind = "staff"
+    finally:
+        await db.close()
+    token, _ = issue(settings.secret_key, "session", row["id"], kind, tid, row["token_version"], 3600)
+    return {"Authorization": f"Bearer {token}"}

@@ -10,9 +10,12 @@ export async function requestMagicLink(slug: string, address: Address): Promise<
   await api('/api/auth/magic-link', { body: { tenant: slug, ...address }, anonymous: true })
 }
 
+/** Who a link opens when its address is both a customer's and a staff member's (409 `choose_identity`). */
+export type Identity = 'customer' | 'staff'
+
 /** Trade a link token (30 days, reusable) for a 7-day session. */
-export function exchangeLinkToken(token: string): Promise<Session> {
-  return api<Session>('/api/auth/session', { body: { token }, anonymous: true })
+export function exchangeLinkToken(token: string, as?: Identity): Promise<Session> {
+  return api<Session>('/api/auth/session', { body: as ? { token, as } : { token }, anonymous: true })
 }
 
 export function fetchMe(): Promise<Me> {

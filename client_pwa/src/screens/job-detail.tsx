@@ -86,7 +86,8 @@ function JobPhotos({ job }: { job: Job }) {
     <>
       <h2>Photos</h2>
       {(['before', 'during', 'after'] as const).map((stage) => {
-        const shown = photos.filter((p) => p.stage === stage)
+        // The server stores only http(s) and upload URLs; a row from an older server is skipped, never linked.
+        const shown = photos.filter((p) => p.stage === stage && /^(https?:\/\/|\/api\/uploads\/)/i.test(p.url))
         if (!shown.length) return null
         return (
           <figure key={stage} class="photo-group">

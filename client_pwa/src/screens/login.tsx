@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'preact/hooks'
 import { ApiError } from '../data/api'
-import { requestMagicLink } from '../data/session'
+import { requestMagicLink, type Identity } from '../data/session'
 import { completeLinkLogin, completeSessionHandoff } from '../portal'
 import { navigate, useLocation } from '../router'
 import { useAppState } from '../state/app-state'
@@ -11,34 +11,70 @@ import { TextField } from '../ui/form-fields'
 // (/t/{slug}/login?token=…) lands here and trades the token for a session.
 // Staff read-only handoff: /t/{slug}/login#session=… (or ?session=…).
 
+// The link's token, kept here once it has left the address bar (a re-render must not lose it).
+let linkToken: string | null = null
+
 export function LoginScreen() {
   const { query } = useLocation()
-  const token = query.get('token')
+  if (query.get('token')) linkToken = query.get('token')
+  const token = query.get('token') ?? linkToken
   const handoff = query.get('session') ?? new URLSearchParams(location.hash.slice(1)).get('session')
   if (token) return <LinkExchange token={token} />
   if (handoff) return <LinkExchange token={handoff} handoff />
   return <RequestLink />
 }
 
+/** The login token must not stay in the address bar (history, bookmarks, a shared screen, Referer). */
+export function dropTokenFromAddressBar(): void {
+  const url = new URL(location.href)
+  url.searchParams.delete('token')
+  url.searchParams.delete('session')
+  const hash = new URLSearchParams(url.hash.slice(1))
+  if (hash.has('session')) url.hash = ''
+  history.replaceState(history.state, '', url.pathname + url.search + url.hash)
+}
+
 function LinkExchange({ token, handoff = false }: { token: string; handoff?: boolean }) {
   const [error, setError] = useState<string | null>(null)
+  const [choosing, setChoosing] = useState(false)
+  const [as, setAs] = useState<Identity | undefined>(undefined)
   useEffect(() => {
-    const run = handoff ? completeSessionHandoff(token) : completeLinkLogin(token)
+    dropTokenFromAddressBar()
+    const run = handoff ? completeSessionHandoff(token) : completeLinkLogin(token, as)
     run
-      .then(() => navigate('', { replace: true }))
+      .then(() => {
+        linkToken = null
+        navigate('', { replace: true })
+      })
       .catch((e: unknown) => {
-        if (e instanceof ApiError && e.isNetwork) setError("You're offline. Open the link again when you have a connection.")
+        if (e instanceof ApiError && e.code === 'choose_identity') setChoosing(true)
+        else if (e instanceof ApiError && e.isNetwork) setError("You're offline. Open the link again when you have a connection.")
         else if (e instanceof ApiError && e.code === 'portal_disabled') setError('This portal is not available.')
         else if (e instanceof ApiError && (e.status === 401 || e.status === 400 || e.status === 403)) setError('This sign-in link is no longer valid. Request a new one below.')
         else setError((e as Error)?.message ?? 'Sign-in failed.')
       })
-  }, [token, handoff])
+  }, [token, handoff, as])
+  if (choosing && !as) return <ChooseIdentity onChoose={(choice) => { setChoosing(false); setAs(choice) }} />
   if (!error) return <section class="screen narrow"><p role="status">Signing you in…</p></section>
   return (
     <>
       <section class="screen narrow"><p class="form-error" role="alert">{error}</p></section>
       <RequestLink />
     </>
+  )
+}
+
+/** This email is both a customer's and a staff member's here: the person says which they mean now. */
+function ChooseIdentity({ onChoose }: { onChoose: (as: Identity) => void }) {
+  const { tenant } = useAppState()
+  return (
+    <section class="screen narrow login">
+      <LoginBrand />
+      <h1>How do you want to sign in?</h1>
+      <p>This email address belongs both to a customer of {brandName(tenant)} and to a member of its staff.</p>
+      <button type="button" class="primary" onClick={() => onChoose('customer')}>As a customer: my portal</button>
+      <button type="button" class="secondary" onClick={() => onChoose('staff')}>As staff: work for {brandName(tenant)}</button>
+    </section>
   )
 }
 
