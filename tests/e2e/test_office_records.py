@@ -175,3 +175,55 @@ def test_an_admin_invites_staff_and_the_link_signs_them_in(new_context, own_serv
     nora.goto(f"{own_server}/t/demo/login?token={token}")
     expect(nora.locator(".sync-chip")).to_be_visible(timeout=SLOW)
     screenshot(nora, "invited-driver-signed-in")
+
+
+def _review(base: str, email: str, job: str, rating: int, comment: str) -> None:
+    import uuid
+    body = {"client_id": uuid.uuid4().hex, "schema_version": 1, "mutations": [{
+        "id": 1, "name": "review.submit", "created_at": "2026-01-01T00:00:00Z",
+        "args": {"id": str(uuid.uuid4()), "job_id": job, "rating": rating, "comment": comment}}]}
+    result = httpx.post(f"{base}/api/sync/push", headers=api_headers(base, email), json=body).json()
+    assert result["results"][0]["status"] == "applied", result
+
+
+def test_reviews_show_the_average_and_the_catalog_and_rentals_are_edited_in_the_console(new_context, own_server):
+    _review(own_server, AVA, sid("job:ava-completed"), 4, "Quick and tidy")
+    _review(own_server, "ops@harbor.example", sid("job:harbor-completed"), 5, "Spotless septic service")
+    page = office_at(new_context, own_server, OFFICE, "reviews")
+    expect(page.get_by_label("Average rating")).to_contain_text("4.5 out of 5")
+    expect(page.get_by_label("Average rating")).to_contain_text("from 2 reviews")
+    expect(page.locator(".review").filter(has_text="Spotless septic service")).to_contain_text("Harbor Property Group")
+    expect(page.locator(".review").filter(has_text="Quick and tidy").get_by_role("link", name="Job J-0880")).to_be_visible()
+    screenshot(page, "office-reviews")
+    no_codes_on(page)
+
+    page.get_by_role("link", name="Catalog").click()
+    page.get_by_role("region", name="Time slots").get_by_role("link", name="Add a time slot").click()
+    page.get_by_label("Name").fill("Evening 4–8")
+    page.get_by_label("Starts").fill("16:00")
+    page.get_by_label("Ends").fill("20:00")
+    page.get_by_label("Jobs per day").fill("2")
+    page.get_by_role("button", name="Create").click()
+    expect(page.get_by_role("status")).to_have_text("Created.", timeout=SLOW)
+    page.get_by_role("link", name="← Catalog").click()
+    slots = page.get_by_role("region", name="Time slots")
+    expect(slots.locator("tr").filter(has_text="Evening 4–8")).to_contain_text("4:00 PM to 8:00 PM")
+    expect(page.get_by_role("region", name="Products")).to_contain_text("Portable toilet")
+    screenshot(page, "office-catalog")
+    no_codes_on(page)
+
+    page.goto(f"{own_server}/t/demo/customers/{sid('account:reed-landscaping')}")
+    page.get_by_role("region", name="Rentals").get_by_role("link", name="New rental").click()
+    page.get_by_label("Site").select_option(label="Equipment yard")
+    page.get_by_label("Product").select_option(label="20 yd dumpster")
+    page.get_by_label("Container size").fill("20 yd")
+    page.get_by_label("Delivered on").fill("2031-03-02")
+    page.get_by_label("Extra day price").fill("15")
+    page.get_by_role("button", name="Create").click()
+    expect(page.get_by_role("heading", name=re.compile(r"^Rental R-"))).to_be_visible(timeout=SLOW)
+    page.get_by_label("Status").select_option(label="On site")
+    page.get_by_role("button", name="Save changes").click()
+    expect(page.get_by_role("status")).to_have_text("Saved.")
+    screenshot(page, "office-rental-editor")
+    page.get_by_role("link", name="← Customer").click()
+    expect(page.get_by_role("region", name="Rentals")).to_contain_text("20 yd at Equipment yard · On site")

@@ -19,6 +19,10 @@ export interface Field {
   /** select: [value, words]; '' means none; numeric: the values are numbers. */
   options?: [string, string][]
   numeric?: boolean
+  /** select: the options that fit the record as saved (e.g. only forward moves of a job). */
+  choices?: (saved: Draft) => [string, string][]
+  /** Takes the form's whole width. */
+  wide?: boolean
   /** ref: office collection to choose from, the words for a row, and which rows fit the draft. */
   ref?: { collection: string; text: (row: Row) => string; fits?: (row: Row, draft: Draft) => boolean; none?: string }
   hint?: string
@@ -76,7 +80,7 @@ export function RecordEditor({ collection, fields, record, isNew, saveLabel, onS
     <form class="record-form" onSubmit={(e) => { e.preventDefault(); void write(body, 'Saved.') }}>
       <div class="form-grid">
         {fields.filter((f) => f.when?.(draft) ?? true).map((f) => (
-          <FieldInput key={f.name} field={f} draft={draft} value={draft[f.name]} set={(v) => { setDraft({ ...draft, [f.name]: v }); setStatus(null) }} />
+          <FieldInput key={f.name} field={f} saved={record} draft={draft} value={draft[f.name]} set={(v) => { setDraft({ ...draft, [f.name]: v }); setStatus(null) }} />
         ))}
       </div>
       <div class="form-actions">
@@ -91,7 +95,7 @@ export function RecordEditor({ collection, fields, record, isNew, saveLabel, onS
   )
 }
 
-function FieldInput({ field, draft, value, set }: { field: Field; draft: Draft; value: unknown; set: (v: unknown) => void }) {
+function FieldInput({ field, saved, draft, value, set }: { field: Field; saved: Draft; draft: Draft; value: unknown; set: (v: unknown) => void }) {
   const group = ['money-lines', 'request-lines', 'address'].includes(field.kind)
   const id = `field-${field.name}`
   const control = (() => {
@@ -114,7 +118,7 @@ function FieldInput({ field, draft, value, set }: { field: Field; draft: Draft; 
             const v = e.currentTarget.value
             set(v === '' ? null : field.numeric ? Number(v) : v)
           }}>
-            {(field.options ?? []).map(([v, words]) => <option key={v} value={v}>{words}</option>)}
+            {(field.choices?.(saved) ?? field.options ?? []).map(([v, words]) => <option key={v} value={v}>{words}</option>)}
           </select>
         )
       case 'ref':
@@ -140,7 +144,7 @@ function FieldInput({ field, draft, value, set }: { field: Field; draft: Draft; 
     return <div class="field wide" role="group" aria-label={field.label}><span class="field-label">{field.label}</span>{control}{hint}</div>
   }
   return (
-    <div class={`field${field.kind === 'textarea' || field.kind === 'crew' ? ' wide' : ''}`}>
+    <div class={`field${field.wide || field.kind === 'textarea' || field.kind === 'crew' ? ' wide' : ''}`}>
       <label for={id} class="field-label">{field.label}{field.required ? ' *' : ''}</label>
       {control}
       {hint}

@@ -15,6 +15,7 @@ import { CustomerScreen, CustomersScreen } from './customers'
 import { DispatchScreen } from './dispatch'
 import { EditScreen } from './editors'
 import { HomeScreen } from './home'
+import { label } from './labels'
 import { InboxScreen } from './inbox'
 import { RequestsScreen } from './requests'
 import { SettingsScreen } from './settings'
@@ -70,7 +71,7 @@ export default function OfficeApp() {
       <header class="app-header office-header">
         <span class="brand">{brandName(state.tenant)} <span class="office-tag">Office</span></span>
         <div class="header-tools">
-          <span class="small">{state.session?.contact.name} · {state.me?.role ?? state.session?.role}</span>
+          <span class="small">{state.session?.contact.name} · {label('staff_role', state.me?.role ?? state.session?.role)}</span>
           <span class={`net-dot ${state.online ? 'on' : 'off'}`} role="img" aria-label={state.online ? 'Online' : 'Offline'} />
           <button type="button" class="link-button" onClick={() => void logout()}>Log out</button>
         </div>

@@ -23,7 +23,16 @@ export interface Spec {
   title: (row: Draft) => string
 }
 
-const JOB_STATUSES = options('job_status')
+const FLOW = ['requested', 'confirmed', 'en_route', 'in_progress', 'completed']
+
+/** A job's status moves only forward, and it can be cancelled until the truck leaves (the server's rule). */
+function jobStatuses(saved: Draft): [string, string][] {
+  const now = String(saved.status ?? 'requested')
+  const next = now === 'cancelled' ? ['cancelled'] : [now, ...FLOW.slice(FLOW.indexOf(now) + 1)]
+  if (now === 'requested' || now === 'confirmed') next.push('cancelled')
+  if (!saved.id) next.splice(0, next.length, 'requested', 'confirmed')
+  return next.map((s) => [s, label('job_status', s)])
+}
 
 const ADDRESS_HINT = 'Street, then city, region and postal code on the lines below.'
 
@@ -55,7 +64,7 @@ export const SPECS: Record<string, Spec> = {
     title: (r) => `Job ${String(r.number ?? '')}`,
     fields: [
       account, site(), service,
-      { name: 'status', label: 'Status', kind: 'select', options: JOB_STATUSES, hint: 'A job only moves forward; cancel before the truck leaves.' },
+      { name: 'status', label: 'Status', kind: 'select', choices: jobStatuses, hint: 'A job only moves forward; cancel before the truck leaves.' },
       { name: 'scheduled_date', label: 'Date', kind: 'date' },
       { name: 'time_slot_id', label: 'Time slot', kind: 'ref', ref: { collection: 'time-slots', text: (r) => String(r.label), none: 'No slot' } },
       { name: 'window_start', label: 'Arrive from', kind: 'time' },
@@ -63,7 +72,7 @@ export const SPECS: Record<string, Spec> = {
       { name: 'truck_id', label: 'Truck', kind: 'ref', ref: { collection: 'trucks', text: name, none: 'Unassigned' } },
       { name: 'crew', label: 'Crew', kind: 'crew' },
       { name: 'lines', label: 'What the job is for', kind: 'request-lines' },
-      { name: 'items', label: 'Items', kind: 'text', hint: 'What to haul or deliver, as the crew should read it.' },
+      { name: 'items', label: 'Items', kind: 'text', wide: true, hint: 'What to haul or deliver, as the crew should read it.' },
       { name: 'description', label: 'Notes for the crew', kind: 'textarea' },
       { name: 'po_number', label: 'PO number', kind: 'text' },
       { name: 'price', label: 'Price', kind: 'money' },
