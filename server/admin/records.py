@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from server.db.store import Store
@@ -116,6 +117,12 @@ async def notify_milestones(ctx: Context, entity: str, before: dict[str, Any] | 
             kind, title = STATUS_EVENTS[after["status"]]
             await notify(ctx, kind, after["account_id"], f"{title}: job {number}", f"Job {number}.", link,
                          after.get("site_id"))
+    if entity == "estimate" and after["status"] == "sent" and not before:
+        amount = format_money(after.get("total"), currency_of(ctx.tenant))
+        until = dt.date.fromisoformat(after["valid_until"]) if after.get("valid_until") else None
+        valid = f", valid until {until:%B} {until.day}, {until.year}" if until else ""
+        await notify(ctx, "estimate_sent", after["account_id"], f"Estimate {after.get('number') or ''} is ready",
+                     f"Total {amount}{valid}. Approve or decline it in your portal.", "/estimates")
     if entity == "invoice" and after["status"] == "open" and before.get("status") != "open":
         amount = format_money(after.get("balance"), currency_of(ctx.tenant))
         due = f", due {after['due_on']}" if after.get("due_on") else ""

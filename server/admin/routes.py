@@ -13,6 +13,11 @@ from server.admin.records import (
     COLLECTIONS, NUMBERED, READ_ONLY, SERVER_FIELDS, after_write, apply_status, check_references, normalise,
     notify_milestones,
 )
+from server.admin import console
+from server.admin.invites import send_invite, tenant_today
+from server.admin.workflow import (
+    check_request_move, check_staff_change, check_staff_write, jobs_for_request, prepare_invoice,
+)
 from server.auth import guards
 from server.billing import refunds
 from server.db.store import IdTaken, InvalidRow, Store, StaleRow, decode_row, now_iso
@@ -33,9 +38,10 @@ def _toggles(struct: type[msgspec.Struct]) -> type[msgspec.Struct]:
 FeaturesIn = _toggles(Features)
 NotifyEventsIn = _toggles(NotifyEvents)
 
-# 404 unknown collection or record, 405 read-only collection, 409 id taken or a job status that cannot
-# move that way, 422 a field that is unknown, of the wrong type or points at nothing.
-WRITE_ERRORS = error_responses(404, 405, 409, 422)
+# 403 ``admin_only`` (staff are invited and changed by admins), 404 unknown collection or record, 405
+# read-only collection, 409 id taken, an email already on the staff, a job, invoice or request status that
+# cannot move that way, 422 a field that is unknown, of the wrong type or points at nothing.
+WRITE_ERRORS = error_responses(403, 404, 405, 409, 422)
 Limit = Annotated[int, Parameter(ge=1, le=1000)]
 Offset = Annotated[int, Parameter(ge=0, le=2**31 - 1)]
 Collection = Annotated[str, Parameter(description=f"one of: {', '.join(COLLECTIONS)}")]
@@ -205,12 +211,17 @@ async def create_record(request: Request, collection: Collection, data: RecordBo
     if entity in READ_ONLY or entity == "tenant":
         raise ApiError(405, "read_only_collection", f"{collection} cannot be created here")
     await _admin_for_staff(request, entity)
+    check_staff_write(request.user, entity)
     row = normalise(entity, _clean(entity, data, partial=False), None)
     if entity == "message":
         row.update(author_kind="staff", author_id=request.user.person_id, author_name=request.user.name,
                    read_by_staff_at=now_iso())
     async with unit_of_work(request.app.state, request.user.tenant_id) as store:
         await check_references(store, row)
+        if entity == "staff_user":
+            await check_staff_change(store, None, row)
+        if entity == "invoice":
+            await prepare_invoice(store, None, row, tenant_today(request.scope["tenant"]))
         if entity in NUMBERED and not row.get(NUMBERED[entity][0]):
             field, prefix = NUMBERED[entity]
             row[field] = await store.next_number(entity, prefix)
@@ -226,19 +237,24 @@ async def create_record(request: Request, collection: Collection, data: RecordBo
         created = await after_write(store, entity, created)
         ctx = Context(actor=request.user, tenant=request.scope["tenant"], tx=store, now=now_iso(), effects=store.effects)
         await notify_milestones(ctx, entity, None, created)
+    if entity == "staff_user":
+        await send_invite(request.app.state, request.scope["tenant"], created, request.user.name)
     return created
 
 
 @patch("/api/admin/{collection:str}/{record_id:str}", guards=[guards.staff], responses=WRITE_ERRORS)
 async def update_record(request: Request, collection: Collection, record_id: FromPath[str],
                         data: RecordBody) -> dict[str, Any]:
-    """Change some fields of a record (job status only moves forward)."""
+    """Change some fields of a record (job status only moves forward; approving a service request creates
+    its jobs, prefilled and linked; posting an invoice dates it)."""
     entity = _entity(collection)
     if entity in READ_ONLY:
         raise ApiError(405, "read_only_collection", f"{collection} cannot be changed here")
     await _admin_for_staff(request, entity)
+    check_staff_write(request.user, entity)
     changes = _clean(entity, data, partial=True)
     changes.pop("id", None)
+    jobs: list[dict[str, Any]] = []
     async with unit_of_work(request.app.state, request.user.tenant_id) as store:
         current = await store.get(entity, record_id)
         if current is None:
@@ -247,6 +263,15 @@ async def update_record(request: Request, collection: Collection, record_id: Fro
         changes = {k: v for k, v in changes.items() if current.get(k) != v}
         await check_references(store, {**current, **changes})
         await apply_status(entity, current, changes, request.user.name, now_iso())
+        if entity == "staff_user":
+            await check_staff_change(store, current, changes)
+        if entity == "invoice":
+            await prepare_invoice(store, current, changes, tenant_today(request.scope["tenant"]))
+        if entity == "service_request":
+            check_request_move(current, changes)
+            if changes.get("status") == "approved" and not current.get("job_id"):
+                jobs = await jobs_for_request(store, {**current, **changes}, request.user.name, now_iso())
+                changes["job_id"] = jobs[0]["id"]
         try:
             updated = await store.update(entity, current, **changes)
         except InvalidRow as exc:
@@ -258,6 +283,8 @@ async def update_record(request: Request, collection: Collection, record_id: Fro
         updated = await after_write(store, entity, updated)
         ctx = Context(actor=request.user, tenant=request.scope["tenant"], tx=store, now=now_iso(), effects=store.effects)
         await notify_milestones(ctx, entity, current, updated)
+        for job in jobs:
+            await notify_milestones(ctx, "job", None, job)
     return updated
 
 
@@ -312,6 +339,6 @@ async def refund_payment(request: Request, payment_id: FromPath[str]) -> dict[st
                                         payment_id)
 
 
-ROUTES = [read_settings, update_settings, list_records, read_record, create_record, update_record,
+ROUTES = [*console.ROUTES, read_settings, update_settings, list_records, read_record, create_record, update_record,
           list_accounts, read_account, create_account, update_account,
           list_payments, read_payment, refund_payment]

@@ -216,6 +216,8 @@ export interface Job {
   source: "office" | "portal" | "recurring";
   recurring_series_id: string | null;
   estimate_id: string | null;
+  lines: Array<RequestLine>;
+  service_request_id: string | null;
   photos: Array<Photo>;
   status_history: Array<StatusEvent>;
   completed_at: string | null;

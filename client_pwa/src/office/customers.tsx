@@ -1,13 +1,14 @@
 import { useEffect, useState } from 'preact/hooks'
 import { ApiError, api } from '../data/api'
 import { requestMagicLink } from '../data/session'
-import type { Account, Job, Site } from '../data/types'
+import type { Account, Site } from '../data/types'
 import type { Membership } from '../generated/wire'
-import { formatAddress, formatDate } from '../lib/format'
+import { formatAddress, formatMoney } from '../lib/format'
 import { Link } from '../router'
 import { useAppState } from '../state/app-state'
-import { StatusBadge } from '../ui/status-badge'
 import { adminWrite, indexBy, problem, useAdmin, type Page } from './admin-api'
+import { BALANCES_PATH, CustomerRecords, type BalanceRow } from './customer-records'
+import { label } from './labels'
 import { CustomerPayments } from './payments'
 
 // Customer accounts: search, open one, see its contacts and their portal access, send login links,
@@ -23,24 +24,30 @@ export function CustomersScreen() {
   }, [query])
   const page = useAdmin<Page<Account>>(`/api/admin/accounts?limit=100${search ? `&q=${encodeURIComponent(search)}` : ''}`)
   const accounts = page.data?.items ?? []
+  const balances = new Map((useAdmin<{ items: BalanceRow[] }>(BALANCES_PATH).data?.items ?? []).map((b) => [b.account_id, b]))
   return (
     <section class="office-page">
-      <h1>Customers</h1>
+      <div class="section-head">
+        <h1>Customers</h1>
+        <Link to="edit/accounts/new" class="button small primary">New customer</Link>
+      </div>
       <label class="field search">
         <span class="field-label">Search by name, number, email or phone</span>
         <input type="search" value={query} onInput={(e) => setQuery(e.currentTarget.value)} placeholder="e.g. Harbor, A-1003, ava@" />
       </label>
       {page.error && <p class="form-error">{page.error.message}</p>}
       <table class="office-table">
-        <thead><tr><th>Number</th><th>Name</th><th>Kind</th><th>Email</th><th>Phone</th><th /></tr></thead>
+        <thead><tr><th>Number</th><th>Name</th><th>Kind</th><th>Email</th><th>Phone</th><th class="num">Balance</th><th class="num">Overdue</th><th /></tr></thead>
         <tbody>
           {accounts.map((a) => (
             <tr key={a.id} data-account={a.name}>
               <td>{a.number}</td>
               <td><Link to={`customers/${a.id}`}>{a.name}</Link></td>
-              <td>{a.kind}</td>
+              <td>{label('account_kind', a.kind)}</td>
               <td>{String(a.email ?? '')}</td>
               <td>{String(a.phone ?? '')}</td>
+              <td class="num">{formatMoney(balances.get(a.id)?.open_cents ?? 0)}</td>
+              <td class="num">{balances.get(a.id)?.overdue_cents ? <span class="badge badge-bad">{formatMoney(balances.get(a.id)!.overdue_cents)}</span> : ''}</td>
               <td><ViewPortalButton accountId={a.id} /></td>
             </tr>
           ))}
@@ -87,7 +94,6 @@ export function CustomerScreen({ params }: { params: Record<string, string> }) {
   const account = useAdmin<Account>(`/api/admin/accounts/${params.id}`)
   const memberships = useAdmin<Page<Membership>>(`/api/admin/memberships?account_id=${params.id}&limit=500`)
   const sites = useAdmin<Page<Site>>(`/api/admin/sites?account_id=${params.id}&limit=500`)
-  const jobs = useAdmin<Page<Job>>(`/api/admin/jobs?account_id=${params.id}&limit=10`)
   const siteIndex = indexBy(sites.data)
   const a = account.data
   if (account.error && !a) return <section class="office-page"><p class="form-error">{account.error.message}</p></section>
@@ -96,8 +102,9 @@ export function CustomerScreen({ params }: { params: Record<string, string> }) {
     <section class="office-page customer">
       <Link to="customers" class="back">← Customers</Link>
       <div class="section-head">
-        <h1>{a.name} <span class="muted small">{a.number} · {a.kind}</span></h1>
+        <h1>{a.name} <span class="muted small">{a.number} · {label('account_kind', a.kind)}</span></h1>
         <span class="customer-actions">
+          <Link to={`edit/accounts/${a.id}`} class="button small secondary">Edit customer</Link>
           <Link to={`inbox/${a.id}`} class="button small secondary">Messages</Link>
           <ViewPortalButton accountId={a.id} />
         </span>
@@ -122,18 +129,16 @@ export function CustomerScreen({ params }: { params: Record<string, string> }) {
         </tbody>
       </table>
 
-      <h2>Sites</h2>
+      <div class="section-head">
+        <h2>Sites</h2>
+        <Link to={`edit/sites/new?account=${a.id}`} class="button small secondary">New site</Link>
+      </div>
       <ul class="plain-list">
         {(sites.data?.items ?? []).map((s) => (
-          <li key={s.id}><strong>{s.name}</strong> · {formatAddress(s.address as Record<string, unknown>)}{s.access_code ? ` · access ${s.access_code}` : ''}</li>
+          <li key={s.id}><Link to={`edit/sites/${s.id}`}><strong>{s.name}</strong></Link> · {label('site_type', String(s.type ?? ''))} · {formatAddress(s.address as Record<string, unknown>)}{s.access_code ? ` · access ${s.access_code}` : ''}</li>
         ))}
       </ul>
-      <h2>Recent jobs</h2>
-      <ul class="plain-list">
-        {(jobs.data?.items ?? []).map((j) => (
-          <li key={j.id}>#{j.number} · {formatDate(j.scheduled_date)} · {siteIndex.get(j.site_id ?? '')?.name} <StatusBadge status={j.status} /></li>
-        ))}
-      </ul>
+      <CustomerRecords accountId={a.id} sites={siteIndex} />
       <CustomerPayments accountId={a.id} />
     </section>
   )

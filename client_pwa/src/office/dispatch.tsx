@@ -5,7 +5,9 @@ import { crewNames } from '../lib/jobs'
 import { tenantToday, useAppState } from '../state/app-state'
 import { StatusBadge } from '../ui/status-badge'
 import { byRoute } from '../driver/route'
+import { Link } from '../router'
 import { adminWrite, indexBy, problem, useAdmin, type Page } from './admin-api'
+import { label } from './labels'
 
 // The dispatch board: one day's jobs in a column per truck (plus unassigned). Assign a truck and
 // crew, move a job to another date or slot, put stops in order, move the status on. Each change is
@@ -63,6 +65,7 @@ export function DispatchScreen() {
           <input type="date" value={date} aria-label="Day shown" onChange={(e) => e.currentTarget.value && setDate(e.currentTarget.value)} />
           <button type="button" class="button small secondary" onClick={() => setDate(addDays(date, 1))} aria-label="Next day">→</button>
           <span class="muted">{formatDate(date)}</span>
+          <Link to="edit/jobs/new" class="button small primary">New job</Link>
         </div>
       </div>
       {error && <p class="form-error" role="alert">{error}</p>}
@@ -80,7 +83,7 @@ export function DispatchScreen() {
                   onMove={column.id ? (by) => void move(open, i, by) : undefined} first={i === 0} last={i === open.length - 1} />
               ))}
               {cancelled.map((job) => (
-                <div key={job.id} class="tile cancelled">#{job.number} · {lookups.accounts.get(job.account_id ?? '')?.name} <StatusBadge status="cancelled" /></div>
+                <div key={job.id} class="tile cancelled">Job {job.number} · {lookups.accounts.get(job.account_id ?? '')?.name} <StatusBadge status="cancelled" /></div>
               ))}
               {!mine.length && <p class="muted small">No jobs.</p>}
             </div>
@@ -109,8 +112,11 @@ function JobTile({ job, stop, lookups, onSave, onMove, first, last }: TileProps)
   return (
     <article class="tile" data-number={job.number}>
       <div class="card-row">
-        <strong>{stop ? `${stop}. ` : ''}#{job.number}</strong>
-        <StatusBadge status={job.status} />
+        <strong>{stop ? `${stop}. ` : ''}<Link to={`edit/jobs/${job.id}`}>Job {job.number}</Link></strong>
+        <span>
+          {job.source === 'portal' && <span class="badge badge-info" title="Booked or requested by the customer in the portal">Portal booking</span>}{' '}
+          <StatusBadge status={job.status} />
+        </span>
       </div>
       <div class="small">{lookups.services.get(job.service_type_id ?? '')?.name}</div>
       <div class="small"><strong>{lookups.accounts.get(job.account_id ?? '')?.name}</strong> · {site?.name}</div>
@@ -133,7 +139,7 @@ function JobTile({ job, stop, lookups, onSave, onMove, first, last }: TileProps)
         </label>
         <label>Status
           <select value={job.status} onChange={(e) => void onSave({ status: e.currentTarget.value })}>
-            {statuses.map((s) => <option key={s} value={s}>{s.replace('_', ' ')}</option>)}
+            {statuses.map((s) => <option key={s} value={s}>{label('job_status', s)}</option>)}
           </select>
         </label>
         <label class="crew">Crew

@@ -9,8 +9,13 @@ import { Link, matchRoute, navigate, useLocation } from '../router'
 import { useAppState } from '../state/app-state'
 import { brandName } from '../ui/branding'
 import { MESSAGES_PATH, useAdmin, wireRefresh, type Page } from './admin-api'
+import { BillingScreen } from './billing'
+import { CatalogScreen, ReviewsScreen, StaffScreen } from './catalog'
 import { CustomerScreen, CustomersScreen } from './customers'
 import { DispatchScreen } from './dispatch'
+import { EditScreen } from './editors'
+import { HomeScreen } from './home'
+import { label } from './labels'
 import { InboxScreen } from './inbox'
 import { RequestsScreen } from './requests'
 import { SettingsScreen } from './settings'
@@ -21,19 +26,30 @@ import './office.css'
 
 type Params = { params: Record<string, string> }
 const ROUTES: { path: string; view: ComponentType<Params> }[] = [
+  { path: 'home', view: HomeScreen },
   { path: 'inbox', view: InboxScreen },
   { path: 'inbox/:account', view: InboxScreen },
   { path: 'requests', view: RequestsScreen },
   { path: 'dispatch', view: DispatchScreen },
   { path: 'customers', view: CustomersScreen },
   { path: 'customers/:id', view: CustomerScreen },
+  { path: 'billing', view: BillingScreen },
+  { path: 'reviews', view: ReviewsScreen },
+  { path: 'catalog', view: CatalogScreen },
+  { path: 'staff', view: StaffScreen },
+  { path: 'edit/:collection/:id', view: EditScreen },
   { path: 'settings', view: SettingsScreen },
 ]
 const NAV = [
+  { path: 'home', label: 'Home' },
   { path: 'inbox', label: 'Inbox' },
   { path: 'requests', label: 'Requests' },
   { path: 'dispatch', label: 'Dispatch' },
   { path: 'customers', label: 'Customers' },
+  { path: 'billing', label: 'Billing' },
+  { path: 'reviews', label: 'Reviews' },
+  { path: 'catalog', label: 'Catalog' },
+  { path: 'staff', label: 'Staff' },
   { path: 'settings', label: 'Portal settings' },
 ]
 
@@ -43,11 +59,11 @@ export default function OfficeApp() {
   const match = matchRoute(ROUTES, rest)
   useEffect(() => wireRefresh(), [])
   useEffect(() => {
-    if (!match) navigate('inbox', { replace: true })
+    if (!match) navigate('home', { replace: true })
   }, [Boolean(match)])
   const messages = useAdmin<Page<Message>>(MESSAGES_PATH)
   const unread = (messages.data?.items ?? []).filter((m) => m.author_kind === 'contact' && !m.read_by_staff_at).length
-  const section = rest.split('/')[0]
+  const section = editSection(rest) ?? rest.split('/')[0]
   const View = match?.route.view
 
   return (
@@ -55,7 +71,7 @@ export default function OfficeApp() {
       <header class="app-header office-header">
         <span class="brand">{brandName(state.tenant)} <span class="office-tag">Office</span></span>
         <div class="header-tools">
-          <span class="small">{state.session?.contact.name} · {state.me?.role ?? state.session?.role}</span>
+          <span class="small">{state.session?.contact.name} · {label('staff_role', state.me?.role ?? state.session?.role)}</span>
           <span class={`net-dot ${state.online ? 'on' : 'off'}`} role="img" aria-label={state.online ? 'Online' : 'Offline'} />
           <button type="button" class="link-button" onClick={() => void logout()}>Log out</button>
         </div>
@@ -76,6 +92,17 @@ export default function OfficeApp() {
       </div>
     </div>
   )
+}
+
+/** Which nav entry an editor belongs to (a job under Dispatch, an invoice under Billing…). */
+function editSection(rest: string): string | null {
+  const [first, collection] = rest.split('/')
+  if (first !== 'edit') return null
+  if (collection === 'invoices' || collection === 'estimates') return 'billing'
+  if (collection === 'staff') return 'staff'
+  if (['products', 'service-types', 'time-slots', 'supply-items', 'trucks'].includes(collection)) return 'catalog'
+  if (collection === 'jobs') return 'dispatch'
+  return 'customers'
 }
 
 /** Offline, expired sign-in, a new version, and replies the server refused. */

@@ -1,0 +1,146 @@
+import { formatDate, formatMoney } from '../lib/format'
+import { Link, navigate, useLocation } from '../router'
+import { roleOf, useAppState } from '../state/app-state'
+import { adminWrite, useAdmin } from './admin-api'
+import { RecordEditor, type Draft } from './forms'
+import { label } from './labels'
+import { SPECS } from './specs'
+
+// One screen creates or edits any office record: /edit/{collection}/{id or "new"}. A new record
+// takes its customer and site from ?account= and ?site= (the customer page's buttons set them).
+
+const CATALOG = new Set(['products', 'service-types', 'time-slots', 'supply-items', 'trucks'])
+
+function backTo(collection: string, record: Draft): { to: string; text: string } {
+  if (collection === 'staff') return { to: 'staff', text: '← Staff' }
+  if (collection === 'accounts') return record.id ? { to: `customers/${String(record.id)}`, text: '← Customer' } : { to: 'customers', text: '← Customers' }
+  if (CATALOG.has(collection)) return { to: 'catalog', text: '← Catalog' }
+  if (record.account_id) return { to: `customers/${String(record.account_id)}`, text: '← Customer' }
+  if (collection === 'invoices' || collection === 'estimates') return { to: 'billing', text: '← Billing' }
+  return { to: 'dispatch', text: '← Dispatch' }
+}
+
+export function EditScreen({ params }: { params: Record<string, string> }) {
+  const { collection, id } = params
+  const spec = SPECS[collection]
+  const { query } = useLocation()
+  const isNew = id === 'new'
+  const loaded = useAdmin<Draft>(spec && !isNew ? `/api/admin/${collection}/${id}` : null)
+  const state = useAppState()
+  if (!spec) return <section class="office-page"><p class="form-error">There is nothing to edit here.</p><Link to="home">Home</Link></section>
+  const blank: Draft = { ...spec.blank, ...(query.get('account') ? { account_id: query.get('account') } : {}), ...(query.get('site') ? { site_id: query.get('site') } : {}) }
+  const record = isNew ? blank : loaded.data
+  if (!record) return <section class="office-page">{loaded.error ? <p class="form-error">{loaded.error.message}</p> : <p class="loading">Loading…</p>}</section>
+  const back = backTo(collection, record)
+  const staffOnlyAdmin = collection === 'staff' && roleOf(state) !== 'admin'
+  const heading = isNew ? `New ${spec.noun}` : spec.title(record)
+  return (
+    <section class="office-page editor" data-collection={collection}>
+      <Link to={back.to} class="back">{back.text}</Link>
+      <div class="section-head">
+        <h1>{heading} {!isNew && <StatusOf collection={collection} record={record} />}</h1>
+      </div>
+      {query.get('created') && <p class="form-ok" role="status">{created(collection, record)}</p>}
+      <Summary collection={collection} record={record} />
+      {staffOnlyAdmin
+        ? <p class="muted">Only an admin can invite staff or change their roles.</p>
+        : (
+          <RecordEditor key={String(record.id ?? 'new')} collection={collection} fields={spec.fields} record={record} isNew={isNew}
+            saveLabel={isNew ? newLabel(collection) : undefined}
+            onSaved={(row) => {
+              if (isNew) navigate(collection === 'accounts' ? `customers/${row.id}` : `edit/${collection}/${row.id}?created=1`, { replace: true })
+              else if (query.get('created')) navigate(`edit/${collection}/${row.id}`, { replace: true })
+            }}
+            actions={(saved, run) => <Actions collection={collection} record={saved} run={run} />} />
+        )}
+    </section>
+  )
+}
+
+function newLabel(collection: string): string {
+  if (collection === 'staff') return 'Send the invitation'
+  if (collection === 'estimates') return 'Send to the customer'
+  if (collection === 'invoices') return 'Save as draft'
+  return 'Create'
+}
+
+function created(collection: string, record: Draft): string {
+  if (collection === 'staff') return `Invitation sent to ${String(record.email ?? '')}. The link in it signs them in.`
+  if (collection === 'estimates') return 'Sent. The customer sees it in their portal and can approve or decline it.'
+  if (collection === 'invoices') return 'Saved as a draft: customers do not see drafts. Post it when it is ready.'
+  return 'Created.'
+}
+
+function StatusOf({ collection, record }: { collection: string; record: Draft }) {
+  const field = ({ jobs: 'job_status', invoices: 'invoice_status', estimates: 'estimate_status', rentals: 'rental_status', units: 'unit_condition', staff: 'staff_role' } as const)[collection as 'jobs']
+  const value = String(collection === 'units' ? record.condition : collection === 'staff' ? record.role : record.status ?? '')
+  if (!field || !value) return null
+  return <span class="badge badge-info">{label(field, value)}</span>
+}
+
+function Summary({ collection, record }: { collection: string; record: Draft }) {
+  if (collection === 'invoices' && record.id) {
+    return (
+      <p class="summary-line">
+        <span>Total <strong>{formatMoney(Number(record.total ?? 0))}</strong></span>
+        <span>Still owed <strong>{formatMoney(Number(record.balance ?? 0))}</strong></span>
+        {record.due_on ? <span>Due {formatDate(String(record.due_on))}</span> : null}
+      </p>
+    )
+  }
+  if (collection === 'estimates' && record.id) {
+    return (
+      <p class="summary-line">
+        <span>Total <strong>{formatMoney(Number(record.total ?? 0))}</strong></span>
+        {record.signer_name ? <span>Approved by {String(record.signer_name)}</span> : null}
+        {record.decline_reason ? <span>Declined: {String(record.decline_reason)}</span> : null}
+      </p>
+    )
+  }
+  if (collection === 'jobs' && record.id) {
+    return (
+      <p class="summary-line">
+        <span>{label('job_source', String(record.source ?? 'office'))}</span>
+        {record.service_request_id ? <span>Made from the customer's service request</span> : null}
+      </p>
+    )
+  }
+  return null
+}
+
+function Actions({ collection, record, run }: { collection: string; record: Draft; run: (body: Draft, done?: string) => Promise<void> }) {
+  if (collection === 'invoices') {
+    const status = String(record.status)
+    return (
+      <>
+        {(status === 'draft' || status === 'pending') && (
+          <button type="button" class="button secondary" onClick={() => void run({ status: 'open' }, 'Posted: the customer sees it in their portal and was told.')}>Post to the customer</button>
+        )}
+        {status !== 'void' && status !== 'paid' && record.balance === record.total && (
+          <button type="button" class="button danger" onClick={() => confirm('Void this invoice? The customer will no longer owe it.') && void run({ status: 'void' }, 'Voided.')}>Void</button>
+        )}
+      </>
+    )
+  }
+  if (collection === 'estimates' && record.status === 'sent') {
+    return <button type="button" class="button secondary" onClick={() => void run({ status: 'expired' }, 'Marked expired.')}>Mark expired</button>
+  }
+  if (collection === 'estimates' && record.status === 'approved') {
+    return <button type="button" class="button secondary" onClick={() => void scheduleFromEstimate(record)}>Create the job</button>
+  }
+  return null
+}
+
+/** An approved estimate becomes a job for the same customer and site, linked to it. */
+async function scheduleFromEstimate(estimate: Draft) {
+  if (!estimate.site_id) {
+    navigate(`edit/jobs/new?account=${String(estimate.account_id)}`)
+    return
+  }
+  const lines = (estimate.lines as { description: string }[] | undefined) ?? []
+  const job = await adminWrite<{ id: string }>('POST', '/api/admin/jobs', {
+    account_id: estimate.account_id, site_id: estimate.site_id, estimate_id: estimate.id, status: 'confirmed',
+    items: lines.map((l) => l.description).join('; '), price: estimate.total,
+  })
+  navigate(`edit/jobs/${job.id}?created=1`)
+}
