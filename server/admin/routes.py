@@ -18,6 +18,7 @@ from server.billing import refunds
 from server.db.store import IdTaken, InvalidRow, Store, StaleRow, decode_row, now_iso
 from server.db.tables import KINDS
 from server.errors import ApiError, error_responses, not_found
+from server.integrations.webhooks import record_office_events
 from server.openapi import DocumentedAs, whole_numbers
 from sync.entities import ENTITIES, Address, BusinessHours, ColorOrEmpty, Features, HttpUrl, Name, NotifyEvents
 from sync.mutators.context import Context
@@ -257,6 +258,7 @@ async def update_record(request: Request, collection: Collection, record_id: Fro
             contact = await store.get("contact", updated["contact_id"])
             await store.update("contact", contact, token_version=contact["token_version"] + 1)
         updated = await after_write(store, entity, updated)
+        await record_office_events(store, entity, current, updated)
         ctx = Context(actor=request.user, tenant=request.scope["tenant"], tx=store, now=now_iso())
         await notify_milestones(ctx, entity, current, updated)
     await request.app.state.hub.after_commit(request.user.tenant_id, store.changed)
