@@ -29,13 +29,13 @@ async def test_a_read_key_reads_the_office_api_and_cannot_write(client):
     assert token not in (await client.get("/api/integrations/keys", headers=admin)).text
 
 
-async def test_a_read_write_key_writes_and_the_change_is_in_the_changelog(client):
+async def test_a_read_write_key_writes_and_the_change_is_in_the_changelog(client, db):
     admin = await login(client, ADMIN)
     _, token = await _key(client, admin, "read_write")
     bearer = {"Authorization": f"Bearer {token}"}
     made = await client.post("/api/admin/accounts", json={"name": "Keyed Customer"}, headers=bearer)
     assert made.status_code == 201, made.text
-    async with client.app.state.db.read() as conn:
+    async with db.read() as conn:
         assert await conn.fetchval("SELECT COUNT(*) FROM changelog WHERE row_id = ?", made.json()["id"]) == 1
         stored = await conn.fetchval("SELECT secret_hash FROM api_key")
     assert token.rsplit("_", 1)[1] not in stored  # only a hash is kept

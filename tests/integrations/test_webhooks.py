@@ -80,7 +80,7 @@ async def test_a_failing_receiver_is_retried_with_backoff_and_each_attempt_is_lo
     assert [a["status_code"] for a in delivery["attempt_log"]] == [500, 503, 200]
 
 
-async def test_retries_stop_after_24_hours_and_resend_delivers_the_same_event(client):
+async def test_retries_stop_after_24_hours_and_resend_delivers_the_same_event(client, db):
     from server.integrations import dispatcher
 
     admin = await login(client, ADMIN)
@@ -88,7 +88,7 @@ async def test_retries_stop_after_24_hours_and_resend_delivers_the_same_event(cl
         received.answers = [500]
         endpoint, _ = await _endpoint(client, admin, url, ["review.submitted", "request.decided"])
         # an event of 24 hours ago: its first failure is its last
-        async with client.app.state.db.write() as conn:
+        async with db.write() as conn:
             from server.db.store import Store
             from server.integrations.webhooks import record_webhook_event
 
