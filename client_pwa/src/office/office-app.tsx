@@ -11,7 +11,9 @@ import { brandName } from '../ui/branding'
 import { MESSAGES_PATH, useAdmin, wireRefresh, type Page } from './admin-api'
 import { CustomerScreen, CustomersScreen } from './customers'
 import { DispatchScreen } from './dispatch'
+import { ImportScreen } from './import'
 import { InboxScreen } from './inbox'
+import { IntegrationsScreen } from './integrations'
 import { RequestsScreen } from './requests'
 import { SettingsScreen } from './settings'
 import './office.css'
@@ -28,6 +30,8 @@ const ROUTES: { path: string; view: ComponentType<Params> }[] = [
   { path: 'customers', view: CustomersScreen },
   { path: 'customers/:id', view: CustomerScreen },
   { path: 'settings', view: SettingsScreen },
+  { path: 'import', view: ImportScreen },
+  { path: 'integrations', view: IntegrationsScreen },
 ]
 const NAV = [
   { path: 'inbox', label: 'Inbox' },
@@ -35,6 +39,8 @@ const NAV = [
   { path: 'dispatch', label: 'Dispatch' },
   { path: 'customers', label: 'Customers' },
   { path: 'settings', label: 'Portal settings' },
+  { path: 'import', label: 'Import and export' },
+  { path: 'integrations', label: 'Integrations' },
 ]
 
 export default function OfficeApp() {
@@ -63,7 +69,7 @@ export default function OfficeApp() {
       <OfficeBanners fetchedAt={messages.at} />
       <div class="office-body">
         <nav class="office-nav" aria-label="Office">
-          {NAV.map((item) => (
+          {NAV.filter((item) => item.path !== 'integrations' || (state.me?.role ?? state.session?.role) === 'admin').map((item) => (
             <Link key={item.path} to={item.path} class={section === item.path ? 'active' : ''} aria-current={section === item.path ? 'page' : undefined}>
               {item.label}
               {item.path === 'inbox' && unread > 0 && <span class="nav-count" aria-label={`${unread} unread`}>{unread}</span>}
