@@ -143,3 +143,21 @@ async def test_endpoints_are_admin_only_and_of_their_own_tenant(client):
     unknown = await client.post("/api/integrations/webhooks", json={"url": "https://x.example", "events": ["job.eaten"]},
                                 headers=admin)
     assert unknown.status_code == 400
+
+
+async def test_a_portal_booking_sends_job_booked_and_a_rejected_one_sends_nothing(client):
+    admin = await login(client, ADMIN)
+    with webhook_receiver() as (received, url):
+        await _endpoint(client, admin, url, ["job.booked"])
+        ava = await login(client, AVA)
+        job_id = str(uuid.uuid4())
+        booking = {"id": job_id, "site_id": IDS("site:ava-home"), "service_type_id": IDS("service:junk"),
+                   "date": "2030-03-04", "time_slot_id": IDS("slot:morning")}
+        bad = {**booking, "id": str(uuid.uuid4()), "time_slot_id": str(uuid.uuid4())}
+        result = await push(client, ava, new_client_id(), (1, "job.book", booking), (2, "job.book", bad))
+        assert [r["status"] for r in result["results"]] == ["applied", "rejected"], result
+        await _until(lambda: len(received.requests) >= 1)
+        await asyncio.sleep(0.5)
+    assert len(received.requests) == 1
+    payload = json.loads(received.requests[0]["body"])
+    assert payload["type"] == "job.booked" and payload["data"]["id"] == job_id
