@@ -39,7 +39,7 @@ from server.settings import Settings, check_for_serving
 from sync.mutators.registry import load_all as load_mutators
 
 log = logging.getLogger("haulport")
-AREAS = ("auth", "sync_api", "admin", "live", "billing", "documents", "notify")
+AREAS = ("auth", "sync_api", "admin", "live", "billing", "documents", "notify", "integrations", "dataio")
 
 
 def _spa_routes(static_dir: Path) -> list:

@@ -1,4 +1,4 @@
-"""The ``haulport`` command: serve, migrate, seed-demo, client, compact."""
+"""The ``haulport`` command: serve, migrate, tenant, import, export, seed-demo, client, compact."""
 
 from __future__ import annotations
 
@@ -47,6 +47,80 @@ def serve(host: str, port: int, workers: int) -> None:
                 log_level="warning", proxy_headers=True)
 
 
+async def _tenant_id(db, slug: str) -> str:
+    async with db.read() as conn:
+        tenant_id = await conn.fetchval("SELECT id FROM tenant WHERE slug = ?", slug)
+    if tenant_id is None:
+        raise SystemExit(f"haulport: --tenant: no tenant called {slug!r} (see `haulport tenant list`)")
+    return tenant_id
+
+
+async def _import(slug: str, kind: str, path: str, dry_run: bool) -> None:
+    from server.dataio.importer import ImportRefused, import_rows
+    from server.db.engine import Database
+
+    try:
+        with open(path, "rb") as f:
+            data = f.read()
+    except OSError as exc:
+        raise SystemExit(f"haulport: {path}: {exc.strerror}") from None
+    db = Database(load_settings().database_url)
+    await db.start()
+    try:
+        result = await import_rows(db, await _tenant_id(db, slug), kind, data, filename=path, dry_run=dry_run)
+    except ImportRefused as exc:
+        for error in exc.errors:
+            print(error, file=sys.stderr)
+        raise SystemExit(f"haulport: {path}: refused, nothing was written ({len(exc.errors)} problem(s))") from None
+    finally:
+        await db.close()
+    print(result.sentence() + (" (dry run: nothing was written)" if dry_run else ""))
+
+
+async def _export(slug: str, kind: str, fmt: str, out) -> None:
+    from server.dataio.exporter import as_csv, as_jsonl, export_records
+    from server.db.engine import Database
+
+    db = Database(load_settings().database_url)
+    await db.start()
+    try:
+        records = await export_records(db, await _tenant_id(db, slug), kind)
+    finally:
+        await db.close()
+    for chunk in (as_csv(kind, records) if fmt == "csv" else as_jsonl(records)):
+        out.write(chunk)
+
+
+def _tenant_command(args) -> None:
+    from server.tenants import OnboardingError, create_tenant, list_tenants
+
+    settings = load_settings()
+    if args.tenant_command == "list":
+        rows = asyncio.run(list_tenants(settings))
+        if not rows:
+            print("no tenants yet: `haulport tenant create --slug S --name N --admin-email E`")
+        for row in rows:
+            print(f"{row['slug']}\t{row['name']}\t{row['currency']}\t{row['timezone']}\t"
+                  f"{row['admins']} admin(s)\t{row['accounts']} account(s)")
+        return
+    try:
+        made = asyncio.run(create_tenant(settings, args.slug, args.name, args.admin_email, args.admin_name or "",
+                                         args.currency, args.timezone))
+    except OnboardingError as exc:
+        raise SystemExit(f"haulport: {exc}") from None
+    tenant, admin = made["tenant"], made["admin"]
+    print(f"created tenant {tenant['slug']} ({tenant['name']}) with admin {admin['email']}")
+    if made["delivery"] == "sent":
+        print(f"a login link was emailed to {admin['email']}")
+    else:
+        if made["delivery"] == "failed":
+            print("the email provider did not take the login link; give the admin this link instead:",
+                  file=sys.stderr)
+        elif not settings.dev_mode:
+            print("no email provider is configured (notify_email_url); give the admin this link:", file=sys.stderr)
+        print(f"login link: {made['link']}")
+
+
 def main(argv: list[str] | None = None) -> None:
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["client"]:
@@ -63,6 +137,27 @@ def main(argv: list[str] | None = None) -> None:
     p_serve.add_argument("--workers", type=int, default=1)
     p_mig = sub.add_parser("migrate", help="create or upgrade the database schema")
     p_mig.add_argument("--database-url", default=None)
+    p_tenant = sub.add_parser("tenant", help="create or list tenants (businesses)")
+    tenant_sub = p_tenant.add_subparsers(dest="tenant_command", required=True)
+    p_create = tenant_sub.add_parser("create", help="create a tenant and its first admin, and send the login link")
+    p_create.add_argument("--slug", required=True, help="the portal's address: /t/SLUG/")
+    p_create.add_argument("--name", required=True, help="the business's name")
+    p_create.add_argument("--admin-email", required=True)
+    p_create.add_argument("--admin-name", default="")
+    p_create.add_argument("--currency", default="USD")
+    p_create.add_argument("--timezone", default="UTC")
+    tenant_sub.add_parser("list", help="the tenants of this database")
+    from server.dataio.kinds import EXPORT_KINDS, IMPORT_KINDS
+
+    p_import = sub.add_parser("import", help="import records from CSV or JSON lines (all or nothing)")
+    p_import.add_argument("--tenant", required=True, help="the tenant's slug")
+    p_import.add_argument("--dry-run", action="store_true", help="check and count, write nothing")
+    p_import.add_argument("kind", choices=IMPORT_KINDS)
+    p_import.add_argument("file")
+    p_export = sub.add_parser("export", help="export records as CSV or JSON lines (to standard output)")
+    p_export.add_argument("--tenant", required=True, help="the tenant's slug")
+    p_export.add_argument("--format", choices=("csv", "jsonl"), default="csv")
+    p_export.add_argument("kind", choices=EXPORT_KINDS)
     sub.add_parser("seed-demo", help="load the demo data (idempotent)")
     p_client = sub.add_parser("client", help="the Python sync client (see `haulport client --help`)")
     p_client.add_argument("client_args", nargs=argparse.REMAINDER)
@@ -72,6 +167,12 @@ def main(argv: list[str] | None = None) -> None:
             serve(args.host, args.port, args.workers)
         elif args.command == "migrate":
             migrate(args.database_url)
+        elif args.command == "tenant":
+            _tenant_command(args)
+        elif args.command == "import":
+            asyncio.run(_import(args.tenant, args.kind, args.file, args.dry_run))
+        elif args.command == "export":
+            asyncio.run(_export(args.tenant, args.kind, args.format, sys.stdout))
         elif args.command == "seed-demo":
             from server.seed.demo import seed_demo
 

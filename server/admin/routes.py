@@ -23,6 +23,7 @@ from server.billing import refunds
 from server.db.store import IdTaken, InvalidRow, Store, StaleRow, decode_row, now_iso
 from server.db.tables import KINDS
 from server.errors import ApiError, error_responses, not_found
+from server.integrations.webhooks import record_office_events
 from server.openapi import DocumentedAs, whole_numbers
 from server.effects.work import unit_of_work
 from sync.entities import ENTITIES, Address, BusinessHours, ColorOrEmpty, Features, HttpUrl, Name, NotifyEvents
@@ -281,6 +282,7 @@ async def update_record(request: Request, collection: Collection, record_id: Fro
         # A membership losing portal access ends that account's access only: sessions read memberships on
         # every request, and the person's live sockets are told to look again (server/live/session.py).
         updated = await after_write(store, entity, updated)
+        await record_office_events(store, entity, current, updated)
         ctx = Context(actor=request.user, tenant=request.scope["tenant"], tx=store, now=now_iso(), effects=store.effects)
         await notify_milestones(ctx, entity, current, updated)
         for job in jobs:

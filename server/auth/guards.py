@@ -9,6 +9,7 @@ Every route handler declares who may call it with one of the guards below, or ``
 
 from __future__ import annotations
 
+import re
 import time
 from typing import Any
 from urllib.parse import urlparse
@@ -21,10 +22,15 @@ from litestar.types import ASGIApp, Receive, Scope, Send
 from server.auth.actor import Revoked, load_actor
 from server.auth.tokens import BadToken, verify
 from server.errors import ApiError
+from server.integrations import api_keys
 from sync.actor import PORTAL_ROLES, Actor
 
 SESSION_COOKIE = "haulport_session"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+API_KEY_PATHS = ("/api/admin/",)
+# Within the office API, what a key may not reach: staff accounts (no key makes people who can sign in)
+# and the read-only portal view (a session for a person, which a key is not).
+API_KEY_DENIED = re.compile(r"^/api/admin/(staff(/.*)?|accounts/[^/]+/portal-view)$")
 
 
 def token_from(connection: ASGIConnection) -> tuple[str | None, bool]:
@@ -51,6 +57,8 @@ class SessionMiddleware(AbstractAuthenticationMiddleware):
         token, from_cookie = token_from(connection)
         if not token:
             raise ApiError(401, "not_authenticated", "log in first: send a session token")
+        if api_keys.is_api_key(token) and not from_cookie:
+            return await _api_key_session(connection, token)
         try:
             claims = _verified_session(state.settings.secret_key, token)
         except BadToken as exc:
@@ -69,6 +77,21 @@ class SessionMiddleware(AbstractAuthenticationMiddleware):
             raise ApiError(403, "csrf_failed", "cookie-authenticated writes must come from the portal's own origin")
         connection.scope["tenant"] = tenant  # type: ignore[typeddict-unknown-key]
         return AuthenticationResult(user=actor, auth=claims)
+
+
+async def _api_key_session(connection: ASGIConnection, token: str) -> AuthenticationResult:
+    """A tenant API key: the office API only (``server/integrations/api_keys.py``)."""
+    path = connection.scope["path"]
+    if not path.startswith(API_KEY_PATHS) or API_KEY_DENIED.match(path):
+        raise ApiError(403, "api_key_not_allowed", "API keys reach the office API (/api/admin/…) only")
+    try:
+        actor, tenant = await api_keys.authenticate(connection.app.state.db, token)
+    except api_keys.KeyRefused as exc:
+        raise ApiError(401, "invalid_api_key", str(exc)) from None
+    if actor.read_only and connection.scope.get("method", "GET") not in SAFE_METHODS:
+        raise ApiError(403, "read_only", "this API key may only read (its scope is read)")
+    connection.scope["tenant"] = tenant  # type: ignore[typeddict-unknown-key]
+    return AuthenticationResult(user=actor, auth=None)
 
 
 _VERIFIED: dict[tuple[str, str], object] = {}

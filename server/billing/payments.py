@@ -34,6 +34,7 @@ from typing import Any, Literal, Protocol
 
 from server.db.store import Store, now_iso
 from server.errors import ApiError
+from server.integrations.webhooks import record_webhook_event
 
 MAX_CENTS = 10**11
 
@@ -189,6 +190,7 @@ async def settle(store: Store, payment: dict[str, Any], outcome: Outcome) -> tup
         applied = await apply_to_invoices(store, payment["allocations"])
         payment = await store.update("payment", payment, **changes, status="succeeded", paid_at=now_iso(),
                                      allocations=applied, failure_reason="")
+        await record_webhook_event(store, "payment.succeeded", payment)
         return payment, "succeeded"
     change: Change = None
     if outcome.status == "failed" and payment["status"] != "failed":
@@ -241,7 +243,9 @@ async def refund(store: Store, payment: dict[str, Any], stripe_refund_id: str = 
     changes: dict[str, Any] = {"status": "refunded", "refunded_at": now_iso()}
     if stripe_refund_id:
         changes["stripe_refund_id"] = stripe_refund_id
-    return await store.update("payment", payment, **changes), True
+    payment = await store.update("payment", payment, **changes)
+    await record_webhook_event(store, "payment.refunded", payment)
+    return payment, True
 
 
 async def next_free_number(store: Store, entity: str, prefix: str) -> str:

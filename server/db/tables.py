@@ -233,9 +233,78 @@ class RevokedSession(Table, tablename="revoked_session"):
     expires_at = Integer(default=0, index=True)
 
 
+class ExternalKey(Table, tablename="external_key"):
+    """An imported row's id in the system it came from (``haulport import``, server/dataio/)."""
+
+    id = Varchar(length=400, primary_key=True)  # "{tenant_id}:{entity}:{external_id}"
+    tenant_id = Varchar(length=64, index=True)
+    entity = Varchar(length=40)
+    external_id = Varchar(length=255)
+    row_id = Varchar(length=64, index=True)
+
+
+class ApiKey(Table, tablename="api_key"):
+    """A tenant's key for the office API (server/integrations/api_keys.py); only its hash is kept."""
+
+    id = Varchar(length=64, primary_key=True)
+    tenant_id = Varchar(length=64, index=True)
+    name = Varchar(length=200)
+    prefix = Varchar(length=40)  # shown in the console so a key can be recognised
+    secret_hash = Varchar(length=64)
+    scope = Varchar(length=20)  # "read" | "read_write"
+    created_by = Varchar(length=200)
+    created_at = Varchar(length=40)
+    last_used_at = Varchar(length=40, null=True)
+    revoked_at = Varchar(length=40, null=True)
+
+
+class WebhookEndpoint(Table, tablename="webhook_endpoint"):
+    """A URL a tenant's admin registered for some event types (server/integrations/webhooks.py)."""
+
+    id = Varchar(length=64, primary_key=True)
+    tenant_id = Varchar(length=64, index=True)
+    url = Text()
+    events = Text()  # JSON list of event types
+    secret = Varchar(length=100)
+    description = Text(default="")
+    active = Boolean(default=True)
+    created_at = Varchar(length=40)
+
+
+class WebhookDelivery(Table, tablename="webhook_delivery"):
+    """One event for one endpoint: the outbox the dispatcher delivers after commit."""
+
+    id = Varchar(length=64, primary_key=True)
+    tenant_id = Varchar(length=64, index=True)
+    endpoint_id = Varchar(length=64, index=True)
+    event_id = Varchar(length=64)
+    type = Varchar(length=60)
+    body = Text()  # the exact JSON posted (the same bytes on every attempt)
+    status = Varchar(length=20, index=True)  # pending | delivered | failed
+    attempts = Integer(default=0)
+    next_attempt_at = Varchar(length=40, index=True)
+    last_status_code = Integer(null=True)
+    last_error = Text(default="")
+    created_at = Varchar(length=40)
+    delivered_at = Varchar(length=40, null=True)
+
+
+class WebhookAttempt(Table, tablename="webhook_attempt"):
+    """Each try of a delivery and what the receiver answered."""
+
+    id = Varchar(length=64, primary_key=True)
+    tenant_id = Varchar(length=64)
+    delivery_id = Varchar(length=64, index=True)
+    at = Varchar(length=40)
+    status_code = Integer(null=True)
+    error = Text(default="")
+    duration_ms = Integer(default=0)
+
+
 BOOKKEEPING_TABLES: list[type[Table]] = [
     SyncCounter, Changelog, SyncClient, Outbox, NumberCounter, Upload, GpsFix, PaymentAttempt, StripeEvent,
-    PushSubscription, EffectOutbox, SignIn, RevokedSession,
+    PushSubscription, EffectOutbox, SignIn, RevokedSession, ExternalKey, ApiKey, WebhookEndpoint,
+    WebhookDelivery, WebhookAttempt,
 ]
 ALL_TABLES: list[type[Table]] = [*ENTITY_TABLES.values(), *BOOKKEEPING_TABLES]
 KINDS: dict[str, dict[str, str]] = {name: column_kinds(s) for name, s in ENTITIES.items()}

@@ -21,6 +21,7 @@ from server.db.engine import Database
 from server.db.store import InvalidRow, StaleRow, Store, now_iso
 from server.effects.outbox import enqueue
 from server.errors import ApiError
+from server.integrations.webhooks import record_mutation_events
 from sync.actor import Actor
 from sync.entities import SCHEMA_VERSION
 from sync.messages import MutationResult, PushRequest, PushResponse, ResultError
@@ -143,6 +144,7 @@ class _Push:
             ctx = self._context(store, mutation.id)
             try:
                 await run_mutation(ctx, mutation.name, mutation.args)
+                await record_mutation_events(store, mutation.name, mutation.args, store.changed)
             except Rejected as exc:
                 raise _Undo(exc) from None
             except (InvalidRow, StaleRow) as exc:

@@ -31,6 +31,7 @@ ROLES = [
     ("ava@example.com", ["--exclude-path-regex", "^/api/(admin|driver)/"]),  # customer, and public routes
     ("gate@harbor.example", ["--include-path-regex", "^/api/(sync|documents|uploads|payments)/"]),  # site contact
     ("driver@demo.example", ["--include-path-regex", "^/api/(sync|uploads|driver)/"]),
+    ("admin@demo.example", ["--include-path-regex", "^/api/(integrations|data)/"]),  # admin: keys, webhooks, import
     ("office@demo.example", ["--include-path-regex", "^/api/(admin|sync|documents|uploads)/"]),
 ]
 

@@ -16,7 +16,9 @@ import { DispatchScreen } from './dispatch'
 import { EditScreen } from './editors'
 import { HomeScreen } from './home'
 import { label } from './labels'
+import { ImportScreen } from './import'
 import { InboxScreen } from './inbox'
+import { IntegrationsScreen } from './integrations'
 import { RequestsScreen } from './requests'
 import { SettingsScreen } from './settings'
 import './office.css'
@@ -39,6 +41,8 @@ const ROUTES: { path: string; view: ComponentType<Params> }[] = [
   { path: 'staff', view: StaffScreen },
   { path: 'edit/:collection/:id', view: EditScreen },
   { path: 'settings', view: SettingsScreen },
+  { path: 'import', view: ImportScreen },
+  { path: 'integrations', view: IntegrationsScreen },
 ]
 const NAV = [
   { path: 'home', label: 'Home' },
@@ -51,6 +55,8 @@ const NAV = [
   { path: 'catalog', label: 'Catalog' },
   { path: 'staff', label: 'Staff' },
   { path: 'settings', label: 'Portal settings' },
+  { path: 'import', label: 'Import and export' },
+  { path: 'integrations', label: 'Integrations' },
 ]
 
 export default function OfficeApp() {
@@ -79,7 +85,7 @@ export default function OfficeApp() {
       <OfficeBanners fetchedAt={messages.at} />
       <div class="office-body">
         <nav class="office-nav" aria-label="Office">
-          {NAV.map((item) => (
+          {NAV.filter((item) => item.path !== 'integrations' || (state.me?.role ?? state.session?.role) === 'admin').map((item) => (
             <Link key={item.path} to={item.path} class={section === item.path ? 'active' : ''} aria-current={section === item.path ? 'page' : undefined}>
               {item.label}
               {item.path === 'inbox' && unread > 0 && <span class="nav-count" aria-label={`${unread} unread`}>{unread}</span>}

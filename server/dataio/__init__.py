@@ -1,0 +1,1 @@
+"""Import and export of a tenant's records (``haulport import`` / ``haulport export`` and the console)."""
