@@ -124,7 +124,8 @@ async def check_public_url(url: str, *, dev_mode: bool, allow: Sequence[str]) ->
         host, port = parts.hostname, parts.port
     except ValueError:
         raise OutboundRefused("not a valid URL") from None
-    schemes = ("https", "http") if dev_mode else ("https",)
+    # http stays possible for a receiver the operator allowed by name (an on-premise one, a test's)
+    schemes = ("https", "http") if dev_mode or (host and _host_listed(host, allow)) else ("https",)
     if parts.scheme not in schemes:
         raise OutboundRefused(f"only {' or '.join(schemes)} URLs are allowed")
     if not host:
@@ -143,6 +144,21 @@ async def check_public_url(url: str, *, dev_mode: bool, allow: Sequence[str]) ->
             raise OutboundRefused(f"{host} is {reason}" if str(address) == host else
                                   f"{host} resolves to {reason} ({address})")
     return str(addresses[0])
+
+
+def _host_listed(host: str, allow: Sequence[str]) -> bool:
+    """Whether ``host`` itself (a name or an address) is in the allow-list."""
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return host.lower() in {a.lower() for a in allow}
+    for entry in allow:
+        try:
+            if address in ipaddress.ip_network(entry, strict=False):
+                return True
+        except ValueError:
+            continue
+    return False
 
 
 class CheckedTransport(httpx.AsyncBaseTransport):

@@ -474,7 +474,7 @@ def _awaiting_microdeposits(intent: Any) -> dict | None:
         "status": "verification_pending",
         "microdeposit_type": getattr(details, "microdeposit_type", None) or "amounts",
         "deposits_arrive_at": datetime.fromtimestamp(arrival, timezone.utc).isoformat(timespec="seconds")
-        if arrival else None,
+        .replace("+00:00", "Z") if arrival else None,
     }
 
 

@@ -142,7 +142,7 @@ async def test_office_staff_cannot_create_or_change_staff_but_admins_can(client)
     office, admin = await login(client, OFFICE), await login(client, ADMIN)
     boss = {"id": str(uuid.uuid4()), "name": "Mallory", "email": "mallory@demo.example", "role": "admin"}
     response = await client.post("/api/admin/staff", headers=office, json=boss)
-    assert response.status_code == 403 and response.json()["error"]["code"] == "forbidden"
+    assert response.status_code == 403 and response.json()["error"]["code"] == "admin_only"
     response = await client.patch(f"/api/admin/staff/{sid('staff:office')}", headers=office, json={"role": "admin"})
     assert response.status_code == 403
     assert (await client.get("/api/auth/me", headers=office)).json()["role"] == "office"
