@@ -67,7 +67,7 @@ def content_security_policy(settings: Settings, script_hashes: list[str]) -> str
         "connect-src": connect,
         "frame-src": frames,
         "worker-src": ["'self'"],
-        "manifest-src": ["'self'"],
+        "manifest-src": ["'self'", "blob:", "data:"],  # the tenant's manifest is made in the page
         "object-src": ["'none'"],
         "base-uri": ["'none'"],
         "form-action": ["'self'"],
