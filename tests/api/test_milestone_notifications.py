@@ -3,6 +3,7 @@ as the tenant's ``notify_events`` choose, through apprise to a real SMTP server 
 
 from __future__ import annotations
 
+import asyncio
 import time
 
 import pytest
@@ -26,13 +27,14 @@ def mails_to(inbox: Inbox, address: str) -> list:
     return [m for m in inbox.messages if address in m["X-Envelope-To"]]
 
 
-def wait_for_mail(inbox: Inbox, address: str, subject_part: str, timeout: float = 10.0):
+async def wait_for_mail(inbox: Inbox, address: str, subject_part: str, timeout: float = 10.0):
+    # asyncio.sleep, not time.sleep: the server's effects (the email among them) run on this event loop
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         for message in mails_to(inbox, address):
             if subject_part in message["Subject"]:
                 return message
-        time.sleep(0.05)
+        await asyncio.sleep(0.05)
     raise AssertionError(f"no mail to {address} about {subject_part!r}; got {[m['Subject'] for m in inbox.messages]}")
 
 
@@ -48,7 +50,7 @@ async def test_dispatch_en_route_and_completion_by_the_office_reach_the_customer
     response = await client.patch(f"/api/admin/jobs/{job}", headers=office,
                                   json={"truck_id": IDS("truck:t2"), "status": "confirmed"})
     assert response.status_code == 200, response.text
-    mail = wait_for_mail(inbox, AVA, "Technician dispatched")
+    mail = await wait_for_mail(inbox, AVA, "Technician dispatched")
     assert "J-0901" in mail["Subject"] and "T-2" in Inbox.text(mail)
     assert "/jobs/" + job in Inbox.text(mail)  # links straight to the job
     [note] = await bell(client, AVA, "technician_dispatched")
@@ -57,7 +59,7 @@ async def test_dispatch_en_route_and_completion_by_the_office_reach_the_customer
     for status, subject in (("en_route", "on the way"), ("completed", "Work complete")):
         response = await client.patch(f"/api/admin/jobs/{job}", headers=office, json={"status": status})
         assert response.status_code == 200, response.text
-        wait_for_mail(inbox, AVA, subject)
+        await wait_for_mail(inbox, AVA, subject)
     assert len(await bell(client, AVA, "work_complete")) == 1
 
 
@@ -67,7 +69,7 @@ async def test_a_completed_harbor_job_emails_the_company_contact_and_bells_the_s
     response = await client.patch(f"/api/admin/jobs/{IDS('job:harbor-in-progress')}", headers=office,
                                   json={"status": "completed"})
     assert response.status_code == 200, response.text
-    wait_for_mail(inbox, OPS, "Work complete")
+    await wait_for_mail(inbox, OPS, "Work complete")
     assert await bell(client, "gate@harbor.example", "work_complete")  # its site: the bell
     assert not mails_to(inbox, "gate@harbor.example")  # email goes to the company's contacts
 
@@ -80,11 +82,11 @@ async def test_an_invoice_becoming_open_is_sent(smtp, client):
         "lines": [{"description": "Junk removal", "quantity": 1, "unit_price": 32500}]})
     assert response.status_code == 201, response.text
     invoice = response.json()
-    time.sleep(0.3)
+    await asyncio.sleep(0.3)
     assert not mails_to(inbox, AVA)  # a draft is not sent
     response = await client.patch(f"/api/admin/invoices/{invoice['id']}", headers=office, json={"status": "open"})
     assert response.status_code == 200, response.text
-    mail = wait_for_mail(inbox, AVA, f"Invoice {invoice['number']} is ready")
+    mail = await wait_for_mail(inbox, AVA, f"Invoice {invoice['number']} is ready")
     assert "$325.00" in Inbox.text(mail) and "2030-01-31" in Inbox.text(mail)
     assert len(await bell(client, AVA, "invoice_sent")) == 2  # the demo's INV-1001 notification and this one
 
@@ -102,7 +104,7 @@ async def test_switched_off_events_send_no_mail_but_still_ring_the_bell(smtp, cl
     response = await client.patch(f"/api/admin/jobs/{IDS('job:ava-requested')}", headers=office,
                                   json={"status": "en_route"})  # still on: proves mail works meanwhile
     assert response.status_code == 200, response.text
-    wait_for_mail(inbox, AVA, "on the way")
+    await wait_for_mail(inbox, AVA, "on the way")
     assert not [m for m in mails_to(inbox, AVA) if "dispatched" in m["Subject"]]
 
 
