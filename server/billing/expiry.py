@@ -13,13 +13,13 @@ from __future__ import annotations
 
 import logging
 import time
-from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from server.billing.gateway import ChargeResult, GatewayError
 from server.billing.payments import settle
 from server.billing.receipts import notices_in_tx
 from server.db.store import Store
+from server.effects.outbox import later
 from server.effects.work import unit_of_work
 
 log = logging.getLogger("haulport.billing")
@@ -38,8 +38,7 @@ class PaymentExpiry:
             return 0
         self._next = time.monotonic() + CHECK_EVERY_S
         expiry_s = self.state.settings.pending_payment_expiry_s
-        cutoff = (datetime.now(timezone.utc) - timedelta(seconds=expiry_s)).isoformat(timespec="milliseconds")
-        cutoff = cutoff.replace("+00:00", "Z")
+        cutoff = later(-expiry_s)
         async with self.state.db.read() as conn:
             due = await conn.fetch(
                 "SELECT id, tenant_id, stripe_payment_intent_id FROM payment WHERE status = 'pending' "

@@ -24,7 +24,7 @@ MAX_ATTEMPTS = 200  # with the backoff below: about a day of retrying
 
 
 def later(seconds: float) -> str:
-    """The instant ``seconds`` from now, in the changelog's ISO format."""
+    """The instant ``seconds`` from now (before now when negative), in the changelog's ISO format."""
     then = datetime.now(timezone.utc) + timedelta(seconds=seconds)
     return then.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 

@@ -4,7 +4,8 @@ notifications on there. See server/notify/webpush.py."""
 
 from piccolo.apps.migrations.auto.migration_manager import MigrationManager
 from piccolo.columns.column_types import Text, Varchar
-from piccolo.columns.indexes import IndexMethod
+
+from server.db.migration_tables import add_tables
 
 ID = "2026-11-23T11:00:00:000000"
 VERSION = "1.38.0"
@@ -25,31 +26,5 @@ COLUMNS = [
 
 async def forwards():
     manager = MigrationManager(migration_id=ID, app_name="haulport", description=DESCRIPTION)
-
-    manager.add_table(class_name="PushSubscription", tablename="push_subscription", schema=None, columns=None)
-    for name, column_class, length, primary_key, index in COLUMNS:
-        params = {
-            "default": "",
-            "null": False,
-            "primary_key": primary_key,
-            "unique": False,
-            "index": index,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        }
-        if length is not None:
-            params["length"] = length
-        manager.add_column(
-            table_class_name="PushSubscription",
-            tablename="push_subscription",
-            column_name=name,
-            db_column_name=name,
-            column_class_name=column_class.__name__,
-            column_class=column_class,
-            params=params,
-            schema=None,
-        )
-
+    add_tables(manager, {"push_subscription": ("PushSubscription", COLUMNS)})
     return manager

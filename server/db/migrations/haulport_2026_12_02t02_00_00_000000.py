@@ -7,7 +7,8 @@
 
 from piccolo.apps.migrations.auto.migration_manager import MigrationManager
 from piccolo.columns.column_types import Integer, Varchar
-from piccolo.columns.indexes import IndexMethod
+
+from server.db.migration_tables import add_tables
 
 ID = "2026-12-02T02:00:00:000000"
 VERSION = "1.38.0"
@@ -34,31 +35,5 @@ TABLES = {
 
 async def forwards():
     manager = MigrationManager(migration_id=ID, app_name="haulport", description=DESCRIPTION)
-    for tablename, (class_name, columns) in TABLES.items():
-        manager.add_table(class_name=class_name, tablename=tablename, schema=None, columns=None)
-        for name, column_class, length, primary_key, index in columns:
-            params = {
-                "default": 0 if column_class is Integer else "",
-                "null": False,
-                "primary_key": primary_key,
-                "unique": False,
-                "index": index,
-                "index_method": IndexMethod.btree,
-                "choices": None,
-                "db_column_name": None,
-                "secret": False,
-            }
-            if length is not None:
-                params["length"] = length
-            manager.add_column(
-                table_class_name=class_name,
-                tablename=tablename,
-                column_name=name,
-                db_column_name=name,
-                column_class_name=column_class.__name__,
-                column_class=column_class,
-                params=params,
-                schema=None,
-            )
-
+    add_tables(manager, TABLES)
     return manager

@@ -6,7 +6,8 @@ attempt log (server/integrations/)."""
 
 from piccolo.apps.migrations.auto.migration_manager import MigrationManager
 from piccolo.columns.column_types import Boolean, Integer, Text, Varchar
-from piccolo.columns.indexes import IndexMethod
+
+from server.db.migration_tables import add_tables
 
 ID = "2026-12-02T03:00:00:000000"
 VERSION = "1.38.0"
@@ -68,37 +69,9 @@ TABLES = {
         ("duration_ms", Integer, None, False, False, False),
     ]),
 }
-DEFAULTS = {Varchar: "", Text: "", Integer: 0, Boolean: False}
 
 
 async def forwards():
     manager = MigrationManager(migration_id=ID, app_name="haulport", description=DESCRIPTION)
-
-    for tablename, (class_name, columns) in TABLES.items():
-        manager.add_table(class_name=class_name, tablename=tablename, schema=None, columns=None)
-        for name, column_class, length, primary_key, index, nullable in columns:
-            params = {
-                "default": None if nullable else DEFAULTS[column_class],
-                "null": nullable,
-                "primary_key": primary_key,
-                "unique": False,
-                "index": index,
-                "index_method": IndexMethod.btree,
-                "choices": None,
-                "db_column_name": None,
-                "secret": False,
-            }
-            if length is not None:
-                params["length"] = length
-            manager.add_column(
-                table_class_name=class_name,
-                tablename=tablename,
-                column_name=name,
-                db_column_name=name,
-                column_class_name=column_class.__name__,
-                column_class=column_class,
-                params=params,
-                schema=None,
-            )
-
+    add_tables(manager, TABLES)
     return manager
