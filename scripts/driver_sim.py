@@ -25,7 +25,7 @@ import math
 import random
 import uuid
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
@@ -37,7 +37,7 @@ UPLOAD_CHUNK = 5000  # fixes per POST /api/driver/gps (the server takes up to 10
 
 
 def now_iso() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def bearing(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
@@ -63,8 +63,9 @@ class Stats:
 
 
 class Driver:
-    def __init__(self, url: str, email: str, tenant: str, speedup: float, offline_after_s: float,
-                 offline_for_s: float, log=print):
+    def __init__(
+        self, url: str, email: str, tenant: str, speedup: float, offline_after_s: float, offline_for_s: float, log=print
+    ):
         self.url, self.email, self.tenant = url.rstrip("/"), email, tenant
         self.speedup, self.offline_after_s, self.offline_for_s = max(speedup, 0.001), offline_after_s, offline_for_s
         self.log = log
@@ -140,8 +141,12 @@ class Driver:
             self.socket = None
 
     async def tap(self, job: dict, status: str) -> None:
-        mutation = {"id": self.next_mutation_id, "name": "job.advance", "created_at": now_iso(),
-                    "args": {"job_id": job["id"], "status": status, "at": now_iso()}}
+        mutation = {
+            "id": self.next_mutation_id,
+            "name": "job.advance",
+            "created_at": now_iso(),
+            "args": {"job_id": job["id"], "status": status, "at": now_iso()},
+        }
         self.next_mutation_id += 1
         self.stats.taps.append((job.get("number", ""), status))
         if not self.online:
@@ -152,8 +157,11 @@ class Driver:
         self.log(f"  {job.get('number')} → {status}")
 
     async def push(self, mutations: list[dict]) -> None:
-        response = await self.http.post("/api/sync/push", headers=self.headers, json={
-            "client_id": self.client_id, "schema_version": 1, "mutations": mutations})
+        response = await self.http.post(
+            "/api/sync/push",
+            headers=self.headers,
+            json={"client_id": self.client_id, "schema_version": 1, "mutations": mutations},
+        )
         response.raise_for_status()
         for result in response.json()["results"]:
             if result["status"] == "rejected":
@@ -161,8 +169,14 @@ class Driver:
 
     async def emit(self, lat: float, lng: float, heading: float, speed: float) -> None:
         """One fix per simulated second: streamed when online, buffered when not."""
-        fix = {"lat": round(lat, 6), "lng": round(lng, 6), "heading": round(heading, 1),
-               "speed_mps": round(speed, 2), "accuracy_m": round(random.uniform(3, 12), 1), "at": now_iso()}
+        fix = {
+            "lat": round(lat, 6),
+            "lng": round(lng, 6),
+            "heading": round(heading, 1),
+            "speed_mps": round(speed, 2),
+            "accuracy_m": round(random.uniform(3, 12), 1),
+            "at": now_iso(),
+        }
         self.sim_s += 1
         await self.maybe_toggle_network()
         if self.online:
@@ -191,8 +205,9 @@ class Driver:
     async def reconnect(self) -> None:
         self.log(f"  -- network back: uploading {len(self.buffer)} fixes, pushing {len(self.queued)} taps --")
         for start in range(0, len(self.buffer), UPLOAD_CHUNK):
-            response = await self.http.post("/api/driver/gps", headers=self.headers,
-                                            json={"fixes": self.buffer[start:start + UPLOAD_CHUNK]})
+            response = await self.http.post(
+                "/api/driver/gps", headers=self.headers, json={"fixes": self.buffer[start : start + UPLOAD_CHUNK]}
+            )
             response.raise_for_status()
             self.stats.fixes_uploaded += response.json()["stored"]
         self.buffer = []
@@ -244,8 +259,10 @@ class Driver:
         await asyncio.sleep(0.2)  # let the last acks arrive
         await self.disconnect()
         await self.http.aclose()
-        self.log(f"done: {self.stats.fixes_streamed} fixes streamed, {self.stats.fixes_uploaded} uploaded after "
-                 f"being offline, {len(self.stats.taps)} status taps")
+        self.log(
+            f"done: {self.stats.fixes_streamed} fixes streamed, {self.stats.fixes_uploaded} uploaded after "
+            f"being offline, {len(self.stats.taps)} status taps"
+        )
         return self.stats
 
 

@@ -74,10 +74,12 @@ def generate() -> str:
         out.append(interface(name, components[name], always_present=name not in sent_by_clients))
     synced = [e for e in ENTITIES if e not in NOT_SYNCED]
     out.append("export type EntityName = " + " | ".join(f'"{e}"' for e in synced) + ";\n")
-    out.append("export interface Rows {\n" + "\n".join(
-        f"  {e}: {ENTITIES[e].__name__};" for e in synced) + "\n}\n")
-    out.append("export interface MutationArgs {\n" + "\n".join(
-        f'  "{n}": {t.__name__};' for n, t in sorted(args_types.items())) + "\n}\n")
+    out.append("export interface Rows {\n" + "\n".join(f"  {e}: {ENTITIES[e].__name__};" for e in synced) + "\n}\n")
+    out.append(
+        "export interface MutationArgs {\n"
+        + "\n".join(f'  "{n}": {t.__name__};' for n, t in sorted(args_types.items()))
+        + "\n}\n"
+    )
     out.append("export type MutationName = keyof MutationArgs;\n")
     return "\n".join(out)
 

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import importlib
 import logging
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import AsyncIterator
 
 from litestar import Litestar, get
 from litestar.channels import ChannelsPlugin
@@ -60,8 +60,16 @@ def _spa_routes(static_dir: Path) -> list:
 
     routes: list = [spa_root, spa]
     if static_dir.is_dir():
-        routes.append(create_static_files_router(path="/", directories=[static_dir], html_mode=True,
-                                                 opt={"public": True}, include_in_schema=False, name="pwa"))
+        routes.append(
+            create_static_files_router(
+                path="/",
+                directories=[static_dir],
+                html_mode=True,
+                opt={"public": True},
+                include_in_schema=False,
+                name="pwa",
+            )
+        )
     return routes
 
 
@@ -78,17 +86,33 @@ def create_app(settings: Settings) -> Litestar:
     load_mutators()
     areas = [importlib.import_module(f"server.{name}.routes") for name in AREAS]
     db = Database(settings.database_url)
-    store = (RedisStore(redis_client(settings.redis_url), namespace=settings.redis_prefix, handle_client_shutdown=True)
-             if settings.redis_url else MemoryStore())
+    store = (
+        RedisStore(redis_client(settings.redis_url), namespace=settings.redis_prefix, handle_client_shutdown=True)
+        if settings.redis_url
+        else MemoryStore()
+    )
     messenger = Messenger(settings, db)
     mailer = EventMailer(db, messenger, settings.public_url)
     live_backend = _channels_backend(settings)
-    channels = ChannelsPlugin(backend=live_backend, arbitrary_channels_allowed=True,
-                              subscriber_max_backlog=256, subscriber_backlog_strategy="dropleft")
-    state = State({"settings": settings, "db": db, "messenger": messenger, "mailer": mailer,
-                   "hub": Hub(channels), "webpush": WebPush(settings, db), "channels": channels,
-                   "live_backend": live_backend,
-                   "rate_limiter": RateLimiter(store, settings.magic_link_window_s)})
+    channels = ChannelsPlugin(
+        backend=live_backend,
+        arbitrary_channels_allowed=True,
+        subscriber_max_backlog=256,
+        subscriber_backlog_strategy="dropleft",
+    )
+    state = State(
+        {
+            "settings": settings,
+            "db": db,
+            "messenger": messenger,
+            "mailer": mailer,
+            "hub": Hub(channels),
+            "webpush": WebPush(settings, db),
+            "channels": channels,
+            "live_backend": live_backend,
+            "rate_limiter": RateLimiter(store, settings.magic_link_window_s),
+        }
+    )
     effects = state.effects = EffectDispatcher(state, lease_s=settings.effect_lease_s)
     effects.handle("notify", mailer.deliver)
 
@@ -112,8 +136,10 @@ def create_app(settings: Settings) -> Litestar:
             await db.close()
 
     return Litestar(
-        route_handlers=[*document_errors(r for area in areas for r in area.ROUTES),
-                        *_spa_routes(Path(settings.static_dir))],
+        route_handlers=[
+            *document_errors(r for area in areas for r in area.ROUTES),
+            *_spa_routes(Path(settings.static_dir)),
+        ],
         state=state,
         plugins=[channels, DocumentedAsPlugin(), StrictStructSchemaPlugin()],
         lifespan=[lifespan],

@@ -43,8 +43,15 @@ def serve(host: str, port: int, workers: int) -> None:
     check_for_serving(settings)
     if workers > 1 and not settings.is_postgres:
         print("note: several workers on SQLite share one database file (writes are serialised)", file=sys.stderr)
-    uvicorn.run("server.app:app_from_environment", factory=True, host=host, port=port, workers=workers,
-                log_level="warning", proxy_headers=True)
+    uvicorn.run(
+        "server.app:app_from_environment",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="warning",
+        proxy_headers=True,
+    )
 
 
 async def _tenant_id(db, slug: str) -> str:
@@ -87,7 +94,7 @@ async def _export(slug: str, kind: str, fmt: str, out) -> None:
         records = await export_records(db, await _tenant_id(db, slug), kind)
     finally:
         await db.close()
-    for chunk in (as_csv(kind, records) if fmt == "csv" else as_jsonl(records)):
+    for chunk in as_csv(kind, records) if fmt == "csv" else as_jsonl(records):
         out.write(chunk)
 
 
@@ -100,12 +107,17 @@ def _tenant_command(args) -> None:
         if not rows:
             print("no tenants yet: `haulport tenant create --slug S --name N --admin-email E`")
         for row in rows:
-            print(f"{row['slug']}\t{row['name']}\t{row['currency']}\t{row['timezone']}\t"
-                  f"{row['admins']} admin(s)\t{row['accounts']} account(s)")
+            print(
+                f"{row['slug']}\t{row['name']}\t{row['currency']}\t{row['timezone']}\t"
+                f"{row['admins']} admin(s)\t{row['accounts']} account(s)"
+            )
         return
     try:
-        made = asyncio.run(create_tenant(settings, args.slug, args.name, args.admin_email, args.admin_name or "",
-                                         args.currency, args.timezone))
+        made = asyncio.run(
+            create_tenant(
+                settings, args.slug, args.name, args.admin_email, args.admin_name or "", args.currency, args.timezone
+            )
+        )
     except OnboardingError as exc:
         raise SystemExit(f"haulport: {exc}") from None
     tenant, admin = made["tenant"], made["admin"]
@@ -114,8 +126,7 @@ def _tenant_command(args) -> None:
         print(f"a login link was emailed to {admin['email']}")
     else:
         if made["delivery"] == "failed":
-            print("the email provider did not take the login link; give the admin this link instead:",
-                  file=sys.stderr)
+            print("the email provider did not take the login link; give the admin this link instead:", file=sys.stderr)
         elif not settings.dev_mode:
             print("no email provider is configured (notify_email_url); give the admin this link:", file=sys.stderr)
         print(f"login link: {made['link']}")

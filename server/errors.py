@@ -13,9 +13,15 @@ from typing import Any
 import asyncpg
 import msgspec
 from litestar import Request, Response
+from litestar.exceptions import (
+    HTTPException,
+    MethodNotAllowedException,
+    NotAuthorizedException,
+    NotFoundException,
+    PermissionDeniedException,
+    ValidationException,
+)
 from litestar.openapi.datastructures import ResponseSpec
-from litestar.exceptions import HTTPException, NotAuthorizedException, NotFoundException, ValidationException
-from litestar.exceptions import PermissionDeniedException, MethodNotAllowedException
 
 from server.db.engine import DatabaseBusy
 
@@ -25,8 +31,14 @@ log = logging.getLogger("haulport")
 class ApiError(Exception):
     """An error answered with ``status`` and a stable ``code``."""
 
-    def __init__(self, status: int, code: str, message: str, details: dict[str, Any] | None = None,
-                 headers: dict[str, str] | None = None):
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        message: str,
+        details: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
+    ):
         super().__init__(message)
         self.status, self.code, self.message = status, code, message
         self.details = details or {}
@@ -49,7 +61,7 @@ class ErrorBody(msgspec.Struct, kw_only=True):
 
 _WHEN = {
     400: "Bad request: a malformed body or parameter (`validation_error`, with `details.errors`) or another "
-         "bad input named by `code`",
+    "bad input named by `code`",
     401: "Not signed in, or the session token is invalid, expired or revoked",
     403: "Not allowed for this session (`forbidden`, `read_only`, `portal_disabled`, `csrf_failed`, …)",
     404: "Not found (or not visible to this session)",
@@ -65,8 +77,10 @@ _WHEN = {
 
 def error_responses(*statuses: int) -> dict[int, ResponseSpec]:
     """``responses=`` for a route handler: ``statuses`` answered with the shared error body."""
-    return {status: ResponseSpec(data_container=ErrorBody, description=_WHEN[status], generate_examples=False)
-            for status in statuses}
+    return {
+        status: ResponseSpec(data_container=ErrorBody, description=_WHEN[status], generate_examples=False)
+        for status in statuses
+    }
 
 
 def not_found(what: str) -> ApiError:
@@ -86,8 +100,16 @@ def _validation(_: Request, exc: ValidationException) -> Response:
     return Response(body("validation_error", str(exc.detail), {"errors": extra} if extra else None), status_code=400)
 
 
-_HTTP_CODES = {400: "bad_request", 401: "not_authenticated", 403: "forbidden", 404: "not_found",
-               405: "method_not_allowed", 413: "too_large", 415: "unsupported_media_type", 429: "rate_limited"}
+_HTTP_CODES = {
+    400: "bad_request",
+    401: "not_authenticated",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "too_large",
+    415: "unsupported_media_type",
+    429: "rate_limited",
+}
 
 
 def _http(_: Request, exc: HTTPException) -> Response:
@@ -95,8 +117,11 @@ def _http(_: Request, exc: HTTPException) -> Response:
     if status >= 500:
         log.error("server error: %s", exc.detail)
         return Response(body("internal_error", "something went wrong on our side"), status_code=500)
-    return Response(body(_HTTP_CODES.get(status, "error"), str(exc.detail)), status_code=status,
-                    headers=getattr(exc, "headers", None))
+    return Response(
+        body(_HTTP_CODES.get(status, "error"), str(exc.detail)),
+        status_code=status,
+        headers=getattr(exc, "headers", None),
+    )
 
 
 def _busy(_: Request, exc: DatabaseBusy) -> Response:
@@ -107,8 +132,7 @@ def _unstorable(request: Request, exc: asyncpg.exceptions.DataError) -> Response
     """PostgreSQL refused a value (a NUL character in a query parameter, a number out of range): the
     request's fault. Rows are checked before writing (``Store``); this catches what reaches a query."""
     log.warning("database refused a value in %s %s: %s", request.method, request.url.path, exc)
-    return Response(body("bad_value", "a value in the request cannot be used (e.g. a NUL character)"),
-                    status_code=400)
+    return Response(body("bad_value", "a value in the request cannot be used (e.g. a NUL character)"), status_code=400)
 
 
 def _internal(_: Request, exc: Exception) -> Response:

@@ -25,8 +25,7 @@ from server.settings import Settings
 
 STRIPE = ("https://js.stripe.com", "https://*.stripe.com")
 _INLINE_SCRIPT = re.compile(rb"<script(?![^>]*\bsrc=)[^>]*>(.*?)</script>", re.S | re.I)
-ALWAYS = [(b"referrer-policy", b"no-referrer"), (b"x-content-type-options", b"nosniff"),
-          (b"x-frame-options", b"DENY")]
+ALWAYS = [(b"referrer-policy", b"no-referrer"), (b"x-content-type-options", b"nosniff"), (b"x-frame-options", b"DENY")]
 
 
 def inline_script_hashes(index: Path) -> list[str]:
@@ -35,8 +34,9 @@ def inline_script_hashes(index: Path) -> list[str]:
         html = index.read_bytes()
     except OSError:
         return []
-    return [f"'sha256-{base64.b64encode(hashlib.sha256(body).digest()).decode()}'"
-            for body in _INLINE_SCRIPT.findall(html)]
+    return [
+        f"'sha256-{base64.b64encode(hashlib.sha256(body).digest()).decode()}'" for body in _INLINE_SCRIPT.findall(html)
+    ]
 
 
 def _origin(url: str) -> str | None:

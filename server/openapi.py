@@ -17,22 +17,23 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from copy import copy
 from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import Any
 
 import msgspec
 from litestar import Request
-from litestar.enums import RequestEncodingType
-from litestar.exceptions import ValidationException
-from litestar.handlers import HTTPRouteHandler
-from litestar.params import BodyKwarg
-from litestar.openapi.spec import Schema
-from litestar.plugins import OpenAPISchemaPlugin
-from litestar.typing import FieldDefinition
 
 # Litestar's own Struct schema plugin (private module; the public API has no way to extend it).
 from litestar._openapi.schema_generation.plugins.struct import StructSchemaPlugin
+from litestar.enums import RequestEncodingType
+from litestar.exceptions import ValidationException
+from litestar.handlers import HTTPRouteHandler
+from litestar.openapi.spec import Schema
+from litestar.params import BodyKwarg
+from litestar.plugins import OpenAPISchemaPlugin
+from litestar.typing import FieldDefinition
 
 from server.errors import error_responses
 
@@ -135,8 +136,11 @@ def _json_body_type(handler: HTTPRouteHandler) -> Any:
     if key not in _BODY_TYPES:
         field = handler.parsed_fn_signature.parameters.get("data")
         media_type = getattr(field.kwarg_definition, "media_type", RequestEncodingType.JSON) if field else None
-        json_body = field is not None and media_type == RequestEncodingType.JSON and (
-            field.kwarg_definition is None or isinstance(field.kwarg_definition, BodyKwarg))
+        json_body = (
+            field is not None
+            and media_type == RequestEncodingType.JSON
+            and (field.kwarg_definition is None or isinstance(field.kwarg_definition, BodyKwarg))
+        )
         _BODY_TYPES[key] = field.annotation if json_body else None
     return _BODY_TYPES[key]
 
@@ -173,9 +177,10 @@ async def strict_json_body(request: Request) -> None:
         return
     body = await request.body()
     if too_deep(body):
-        raise ValidationException(f"the JSON body is nested more than {MAX_JSON_DEPTH} levels deep",
-                                  extra=[{"message": f"nested more than {MAX_JSON_DEPTH} levels", "key": "data",
-                                          "source": "body"}])
+        raise ValidationException(
+            f"the JSON body is nested more than {MAX_JSON_DEPTH} levels deep",
+            extra=[{"message": f"nested more than {MAX_JSON_DEPTH} levels", "key": "data", "source": "body"}],
+        )
     if body_type is None:
         return
     try:
@@ -187,5 +192,7 @@ async def strict_json_body(request: Request) -> None:
     try:
         msgspec.convert(raw, body_type, strict=True, str_keys=True)
     except msgspec.ValidationError as exc:
-        raise ValidationException(f"Validation failed for {request.method} {request.url.path}",
-                                  extra=[{"message": str(exc), "key": "data", "source": "body"}]) from None
+        raise ValidationException(
+            f"Validation failed for {request.method} {request.url.path}",
+            extra=[{"message": str(exc), "key": "data", "source": "body"}],
+        ) from None

@@ -18,7 +18,8 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import socket
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
@@ -62,9 +63,14 @@ def refusal(address: IPAddress, *, dev_mode: bool = False) -> str | None:
         return None
     if any(inner in net for net in _METADATA):
         return "a cloud metadata address"
-    for label, flag in (("a loopback", inner.is_loopback), ("a link-local", inner.is_link_local),
-                        ("a multicast", inner.is_multicast), ("an unspecified", inner.is_unspecified),
-                        ("a reserved", inner.is_reserved), ("a private", inner.is_private)):
+    for label, flag in (
+        ("a loopback", inner.is_loopback),
+        ("a link-local", inner.is_link_local),
+        ("a multicast", inner.is_multicast),
+        ("an unspecified", inner.is_unspecified),
+        ("a reserved", inner.is_reserved),
+        ("a private", inner.is_private),
+    ):
         if flag:
             return f"{label} address"
     if not inner.is_global:
@@ -141,8 +147,9 @@ async def check_public_url(url: str, *, dev_mode: bool, allow: Sequence[str]) ->
     for address in addresses:
         reason = refusal(address, dev_mode=dev_mode)
         if reason:
-            raise OutboundRefused(f"{host} is {reason}" if str(address) == host else
-                                  f"{host} resolves to {reason} ({address})")
+            raise OutboundRefused(
+                f"{host} is {reason}" if str(address) == host else f"{host} resolves to {reason} ({address})"
+            )
     return str(addresses[0])
 
 

@@ -75,8 +75,10 @@ def check_for_serving(settings: Settings) -> None:
     if not settings.dev_mode and settings.secret_key == DEV_SECRET:
         raise SettingsError("secret_key: set your own secret (HAULPORT_SECRET_KEY) unless dev_mode is on")
     if not settings.dev_mode and settings.stripe_secret_key and settings.stripe_webhook_secret in WEAK_WEBHOOK_SECRETS:
-        raise SettingsError("stripe_webhook_secret: set the signing secret of your Stripe webhook endpoint "
-                            "(HAULPORT_STRIPE_WEBHOOK_SECRET, whsec_…); without it forged events could be accepted")
+        raise SettingsError(
+            "stripe_webhook_secret: set the signing secret of your Stripe webhook endpoint "
+            "(HAULPORT_STRIPE_WEBHOOK_SECRET, whsec_…); without it forged events could be accepted"
+        )
 
     from server.outbound import check_allow_list
 

@@ -39,13 +39,27 @@ def check_request(slug: str, name: str, admin_email: str, currency: str, timezon
 
 
 def login_link(settings: Settings, slug: str, staff: dict[str, Any], tenant_id: str) -> str:
-    token, _ = issue(settings.secret_key, "link", staff["id"], "staff", tenant_id, staff["token_version"],
-                     settings.link_ttl_days * DAY)
+    token, _ = issue(
+        settings.secret_key,
+        "link",
+        staff["id"],
+        "staff",
+        tenant_id,
+        staff["token_version"],
+        settings.link_ttl_days * DAY,
+    )
     return f"{settings.public_url.rstrip('/')}/t/{slug}/login?token={token}"
 
 
-async def create_tenant(settings: Settings, slug: str, name: str, admin_email: str, admin_name: str = "",
-                        currency: str = "USD", timezone: str = "UTC") -> dict[str, Any]:
+async def create_tenant(
+    settings: Settings,
+    slug: str,
+    name: str,
+    admin_email: str,
+    admin_name: str = "",
+    currency: str = "USD",
+    timezone: str = "UTC",
+) -> dict[str, Any]:
     """Create the tenant and its first admin, and send the admin a login link.
 
     Answers ``{"tenant", "admin", "link", "delivery"}``: ``delivery`` is ``sent`` (through the configured
@@ -63,22 +77,36 @@ async def create_tenant(settings: Settings, slug: str, name: str, admin_email: s
             store = Store(conn, tenant_id)
             await store.lock()
             try:
-                tenant = await store.insert("tenant", {"id": tenant_id, "slug": slug, "name": name.strip(),
-                                                       "display_name": name.strip(), "currency": currency,
-                                                       "timezone": timezone, "email": admin_email})
-                admin = await store.insert("staff_user", {"name": admin_name.strip() or admin_email.split("@")[0],
-                                                          "email": admin_email, "role": "admin"})
+                tenant = await store.insert(
+                    "tenant",
+                    {
+                        "id": tenant_id,
+                        "slug": slug,
+                        "name": name.strip(),
+                        "display_name": name.strip(),
+                        "currency": currency,
+                        "timezone": timezone,
+                        "email": admin_email,
+                    },
+                )
+                admin = await store.insert(
+                    "staff_user",
+                    {"name": admin_name.strip() or admin_email.split("@")[0], "email": admin_email, "role": "admin"},
+                )
             except InvalidRow as exc:
                 raise OnboardingError(str(exc)) from None
         link = login_link(settings, slug, admin, tenant_id)
         delivery = "printed"
         if settings.notify_email_url:
             messenger = Messenger(settings, db)
-            text = (f"Hi {admin['name']}, your Haulport office for {tenant['name']} is ready.\n"
-                    f"Open this link to sign in and set up your portal: {link}\n"
-                    f"The link works for {settings.link_ttl_days} days.")
-            message_id = await messenger.send(tenant_id, "email", admin_email, f"Sign in to {tenant['name']}",
-                                              text, link)
+            text = (
+                f"Hi {admin['name']}, your Haulport office for {tenant['name']} is ready.\n"
+                f"Open this link to sign in and set up your portal: {link}\n"
+                f"The link works for {settings.link_ttl_days} days."
+            )
+            message_id = await messenger.send(
+                tenant_id, "email", admin_email, f"Sign in to {tenant['name']}", text, link
+            )
             await messenger.drain(timeout=60)
             async with db.read() as conn:
                 status = await conn.fetchval("SELECT status FROM outbox WHERE id = ?", message_id)
@@ -98,6 +126,7 @@ async def list_tenants(settings: Settings) -> list[dict[str, Any]]:
                 "SELECT t.slug, t.name, t.currency, t.timezone, t.created_at, "
                 "(SELECT COUNT(*) FROM staff_user s WHERE s.tenant_id = t.id AND s.role = 'admin') AS admins, "
                 "(SELECT COUNT(*) FROM account a WHERE a.tenant_id = t.id) AS accounts "
-                "FROM tenant t ORDER BY t.slug")
+                "FROM tenant t ORDER BY t.slug"
+            )
     finally:
         await db.close()

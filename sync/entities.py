@@ -40,8 +40,9 @@ EMAIL_PATTERN = f"^{NOT_BLANK_OR_AT}+@{NOT_BLANK_OR_AT}+\\.{NOT_BLANK_OR_AT}+{EN
 Email = Annotated[str, msgspec.Meta(pattern=EMAIL_PATTERN, max_length=254)]
 HttpUrl = Annotated[str, msgspec.Meta(pattern=f"^(https?://{NOT_BLANK}+)?{END}", max_length=2000)]
 # A photo: an upload of this server (/api/uploads/…) or an http(s) URL; never javascript: or data:.
-PhotoUrl = Annotated[str, msgspec.Meta(pattern=f"^(https?://{NOT_BLANK}+|/api/uploads/[A-Za-z0-9_-]+){END}",
-                                       max_length=2000)]
+PhotoUrl = Annotated[
+    str, msgspec.Meta(pattern=f"^(https?://{NOT_BLANK}+|/api/uploads/[A-Za-z0-9_-]+){END}", max_length=2000)
+]
 
 
 class Row(msgspec.Struct, kw_only=True):
@@ -55,6 +56,7 @@ class Row(msgspec.Struct, kw_only=True):
 
 
 # --- nested values -----------------------------------------------------------------
+
 
 class Address(msgspec.Struct, kw_only=True):
     line1: str = ""
@@ -162,6 +164,7 @@ class RejectionError(msgspec.Struct, kw_only=True):
 
 # --- tenancy and people ----------------------------------------------------------------
 
+
 class Tenant(Row, kw_only=True):
     slug: Annotated[str, msgspec.Meta(pattern=r"^[a-z0-9][a-z0-9-]{0,62}" + END)]
     name: Name
@@ -223,6 +226,7 @@ class StaffUser(Row, kw_only=True):
 
 
 # --- places and things -------------------------------------------------------------
+
 
 class Site(Row, kw_only=True):
     account_id: str
@@ -401,6 +405,7 @@ class Review(Row, kw_only=True):
 
 # --- rentals ------------------------------------------------------------------------
 
+
 class Rental(Row, kw_only=True):
     rental_number: str = ""
     account_id: str
@@ -420,6 +425,7 @@ class Rental(Row, kw_only=True):
 
 
 # --- money --------------------------------------------------------------------------
+
 
 class Invoice(Row, kw_only=True):
     number: str = ""
@@ -475,6 +481,7 @@ class PaymentMethod(Row, kw_only=True):
 
 
 # --- conversation -------------------------------------------------------------------
+
 
 class Message(Row, kw_only=True):
     account_id: str

@@ -14,10 +14,22 @@ from sync.actor import Actor
 from sync.cursor import fingerprint
 
 # What a site contact sees of its account: work at its sites, no billing.
-SITE_CONTACT_ENTITIES = frozenset({
-    "account", "site", "system", "unit", "job", "recurring_series", "service_request", "supply_request",
-    "unit_issue", "review", "rental", "message",
-})
+SITE_CONTACT_ENTITIES = frozenset(
+    {
+        "account",
+        "site",
+        "system",
+        "unit",
+        "job",
+        "recurring_series",
+        "service_request",
+        "supply_request",
+        "unit_issue",
+        "review",
+        "rental",
+        "message",
+    }
+)
 ACCOUNT_WIDE = frozenset({"account", "message"})  # rows of an account with no site
 ROW_KEYS = ("id", "tenant_id", "created_at", "updated_at", "version")
 SECRET_FIELDS = {
@@ -64,8 +76,14 @@ def scope_for(actor: Actor, tenant: dict[str, Any], driver_rows: dict[str, tuple
     site_accounts = tuple(sorted(a for a, acc in actor.accounts.items() if acc.role == "site"))
     site_ids = tuple(sorted({s for a in site_accounts for s in actor.accounts[a].site_ids}))
     fp = fingerprint(actor.role, actor.tenant_id, company, site_accounts, site_ids, show_pending)
-    return Scope(tenant_id=actor.tenant_id, person_id=actor.person_id, company_accounts=company,
-                 site_accounts=site_accounts, site_ids=site_ids, fingerprint=fp)
+    return Scope(
+        tenant_id=actor.tenant_id,
+        person_id=actor.person_id,
+        company_accounts=company,
+        site_accounts=site_accounts,
+        site_ids=site_ids,
+        fingerprint=fp,
+    )
 
 
 def _drop(data: dict[str, Any], fields: tuple[str, ...]) -> dict[str, Any]:

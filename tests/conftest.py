@@ -49,8 +49,12 @@ async def _snapshot(url: str) -> dict[str, list]:
 
     conn = await asyncpg.connect(url)
     try:
-        tables = [r["tablename"] for r in await conn.fetch(
-            "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'migration'")]
+        tables = [
+            r["tablename"]
+            for r in await conn.fetch(
+                "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'migration'"
+            )
+        ]
         return {t: await conn.fetch(f'SELECT * FROM "{t}"') for t in tables}
     finally:
         await conn.close()
@@ -66,8 +70,9 @@ async def _restore(url: str, snapshot: dict[str, list]) -> None:
             await conn.execute("; ".join(f'DELETE FROM "{t}"' for t in snapshot))
             for table, rows in snapshot.items():
                 if rows:
-                    await conn.copy_records_to_table(table, records=[tuple(r.values()) for r in rows],
-                                                     columns=list(rows[0].keys()))
+                    await conn.copy_records_to_table(
+                        table, records=[tuple(r.values()) for r in rows], columns=list(rows[0].keys())
+                    )
     finally:
         await conn.close()
 
@@ -107,9 +112,15 @@ def settings_overrides() -> dict:
 
 @pytest.fixture
 def settings(database_url, tmp_path, settings_overrides):
-    values = dict(database_url=database_url, dev_mode=True, secret_key="test-secret-key-0123456789-abcdefghijkl",
-                  public_url="http://testserver.local", static_dir=str(tmp_path / "no-pwa"),
-                  magic_link_per_address=1000, magic_link_per_ip=10000)
+    values = dict(
+        database_url=database_url,
+        dev_mode=True,
+        secret_key="test-secret-key-0123456789-abcdefghijkl",
+        public_url="http://testserver.local",
+        static_dir=str(tmp_path / "no-pwa"),
+        magic_link_per_address=1000,
+        magic_link_per_ip=10000,
+    )
     values.update(settings_overrides)
     return load_settings(path=Path(__file__).parent / "missing.toml", env={}, **values)
 

@@ -19,7 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from server.documents import render_invoice  # noqa: E402
+from server.documents import render_invoice
 
 TENANT = {
     "name": "Demo Junk & Dumpster",

@@ -26,9 +26,9 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from scripts.bench.local_server import machine, migrate, running_server, session_token  # noqa: E402
-from server.seed.demo import seed_demo, sid  # noqa: E402
-from server.settings import load_settings  # noqa: E402
+from scripts.bench.local_server import machine, migrate, running_server, session_token
+from server.seed.demo import seed_demo, sid
+from server.settings import load_settings
 
 UNITS = {"us": 1e-3, "ms": 1.0, "s": 1e3}
 
@@ -39,8 +39,12 @@ def _ms(text: str) -> float:
 
 
 def run_wrk(url: str, token: str, connections: int, seconds: int) -> dict[str, float]:
-    out = subprocess.run(["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", "-H",
-                          f"Authorization: Bearer {token}", url], capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(
+        ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", "-H", f"Authorization: Bearer {token}", url],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     p50 = _ms(re.search(r"50%\s+(\S+)", out).group(1))
     p99 = _ms(re.search(r"99%\s+(\S+)", out).group(1))
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
@@ -65,8 +69,9 @@ def main() -> None:
     with running_server(url) as served:
         base = served.url
         client_id = "benchhttpclient01"
-        head = httpx.get(f"{base}/api/sync/pull", params={"client_id": client_id},
-                         headers={"Authorization": f"Bearer {token}"}).json()["cursor"]
+        head = httpx.get(
+            f"{base}/api/sync/pull", params={"client_id": client_id}, headers={"Authorization": f"Bearer {token}"}
+        ).json()["cursor"]
         endpoints = {
             "GET /api/auth/me": f"{base}/api/auth/me",
             "GET /api/sync/pull (incremental, no changes)": f"{base}/api/sync/pull?client_id={client_id}&cursor={head}",

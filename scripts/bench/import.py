@@ -27,11 +27,11 @@ from pathlib import Path
 
 sys.path[0] = str(Path(__file__).resolve().parents[2])  # (not scripts/bench: its http.py is not the stdlib's)
 
-from server.cli import migrate  # noqa: E402
-from server.dataio.importer import import_rows  # noqa: E402
-from server.db.engine import Database  # noqa: E402
-from server.settings import load_settings  # noqa: E402
-from server.tenants import create_tenant  # noqa: E402
+from server.cli import migrate
+from server.dataio.importer import import_rows
+from server.db.engine import Database
+from server.settings import load_settings
+from server.tenants import create_tenant
 
 
 def cpu_model() -> str:
@@ -47,13 +47,23 @@ def cpu_model() -> str:
 def accounts_csv(count: int) -> bytes:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["external_id", "name", "kind", "email", "phone", "net_terms_days", "po_required",
-                     "billing_address"])
+    writer.writerow(
+        ["external_id", "name", "kind", "email", "phone", "net_terms_days", "po_required", "billing_address"]
+    )
     for n in range(count):
         address = {"line1": f"{n + 1} Main St", "city": "Denver", "region": "CO", "postal_code": "80202"}
-        writer.writerow([f"CUST-{n:06d}", f"Customer {n}", "commercial" if n % 3 else "residential",
-                         f"billing{n}@example.com", f"+1555{n:07d}", 30 if n % 3 else 0, "true" if n % 7 == 0 else "",
-                         json.dumps(address)])
+        writer.writerow(
+            [
+                f"CUST-{n:06d}",
+                f"Customer {n}",
+                "commercial" if n % 3 else "residential",
+                f"billing{n}@example.com",
+                f"+1555{n:07d}",
+                30 if n % 3 else 0,
+                "true" if n % 7 == 0 else "",
+                json.dumps(address),
+            ]
+        )
     return out.getvalue().encode()
 
 
@@ -62,8 +72,10 @@ def anchor_seconds(data: bytes, path: str) -> float:
     started = time.perf_counter()
     rows = list(csv.reader(io.StringIO(data.decode())))[1:]
     with sqlite3.connect(path) as conn:
-        conn.execute("CREATE TABLE scratch (external_id TEXT PRIMARY KEY, name TEXT, kind TEXT, email TEXT, "
-                     "phone TEXT, net_terms_days INTEGER, po_required TEXT, billing_address TEXT)")
+        conn.execute(
+            "CREATE TABLE scratch (external_id TEXT PRIMARY KEY, name TEXT, kind TEXT, email TEXT, "
+            "phone TEXT, net_terms_days INTEGER, po_required TEXT, billing_address TEXT)"
+        )
         conn.executemany("INSERT INTO scratch VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
     return time.perf_counter() - started
 
@@ -107,8 +119,10 @@ def main() -> None:
     print(f"anchor:        {anchor:.3f} s (csv module + raw executemany into a scratch SQLite table)")
     for label in ("import", "dry run", "second import"):
         seconds = times[label]
-        print(f"{label + ':':<15}{seconds:.2f} s, {args.count / seconds:,.0f} rows/s, "
-              f"{seconds / anchor:.1f}x the anchor  [{times[label + ' result']}]")
+        print(
+            f"{label + ':':<15}{seconds:.2f} s, {args.count / seconds:,.0f} rows/s, "
+            f"{seconds / anchor:.1f}x the anchor  [{times[label + ' result']}]"
+        )
     verdict = "under" if times["import"] < 30 else "OVER"
     print(f"target:        {args.count:,} accounts in under 30 s: {verdict} ({times['import']:.2f} s)")
 

@@ -28,7 +28,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -37,17 +37,18 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
 sys.path.insert(0, str(ROOT))
 
-import httpx  # noqa: E402
-import websockets  # noqa: E402
+import httpx
+import websockets
+
 SECRET = "bench-secret-key-0123456789-abcdefghijklmnop"
 CENTER = (39.78, -89.65)
 
 
 def now_iso() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-from scripts.bench.local_server import free_port, machine  # noqa: E402
+from scripts.bench.local_server import free_port, machine
 
 
 # ---- data ------------------------------------------------------------------------------
@@ -73,9 +74,15 @@ async def build_data(database_url: str, subscribers: int, trucks: int) -> dict:
             truck_ids = []
             for t in range(trucks):
                 truck = await store.insert("truck", {"name": f"B-{t + 1}", "plate": f"BENCH-{t + 1:03d}"})
-                driver = await store.insert("staff_user", {"name": f"Driver {t + 1}", "role": "driver",
-                                                           "email": f"driver{t + 1}@bench.example",
-                                                           "truck_id": truck["id"]})
+                driver = await store.insert(
+                    "staff_user",
+                    {
+                        "name": f"Driver {t + 1}",
+                        "role": "driver",
+                        "email": f"driver{t + 1}@bench.example",
+                        "truck_id": truck["id"],
+                    },
+                )
                 token, _ = issue(SECRET, "session", driver["id"], "staff", tenant_id, driver["token_version"], ttl)
                 out["drivers"].append((truck["id"], token))
                 truck_ids.append(truck["id"])
@@ -84,11 +91,28 @@ async def build_data(database_url: str, subscribers: int, trucks: int) -> dict:
                 lat, lng = CENTER[0] + rng.uniform(-0.05, 0.05), CENTER[1] + rng.uniform(-0.05, 0.05)
                 site = await store.insert("site", {"account_id": account["id"], "name": "Home", "lat": lat, "lng": lng})
                 contact = await store.insert("contact", {"name": f"Customer {i}", "email": f"c{i}@bench.example"})
-                await store.insert("membership", {"contact_id": contact["id"], "account_id": account["id"],
-                                                  "role": "company", "primary": True, "name": contact["name"]})
+                await store.insert(
+                    "membership",
+                    {
+                        "contact_id": contact["id"],
+                        "account_id": account["id"],
+                        "role": "company",
+                        "primary": True,
+                        "name": contact["name"],
+                    },
+                )
                 truck_id = truck_ids[i % trucks]
-                await store.insert("job", {"account_id": account["id"], "site_id": site["id"], "status": "en_route",
-                                           "scheduled_date": today, "truck_id": truck_id, "number": f"J-{i}"})
+                await store.insert(
+                    "job",
+                    {
+                        "account_id": account["id"],
+                        "site_id": site["id"],
+                        "status": "en_route",
+                        "scheduled_date": today,
+                        "truck_id": truck_id,
+                        "number": f"J-{i}",
+                    },
+                )
                 token, _ = issue(SECRET, "session", contact["id"], "contact", tenant_id, contact["token_version"], ttl)
                 out["subscribers"].append((truck_id, token))
     finally:
@@ -106,18 +130,44 @@ def cpu_seconds(pid: int) -> float:
         return float("nan")
 
 
-def start_servers(count: int, database_url: str, redis_url: str, workdir: Path,
-                  profile_dir: str = "") -> tuple[list, list[str]]:
-    env = {**os.environ, "HAULPORT_DATABASE_URL": database_url, "HAULPORT_REDIS_URL": redis_url,
-           "HAULPORT_SECRET_KEY": SECRET, "HAULPORT_DEV_MODE": "false", "HAULPORT_CONFIG": str(workdir / "none.toml"),
-           "HAULPORT_STATIC_DIR": str(workdir / "no-pwa"), "PYTHONDONTWRITEBYTECODE": "1"}
+def start_servers(
+    count: int, database_url: str, redis_url: str, workdir: Path, profile_dir: str = ""
+) -> tuple[list, list[str]]:
+    env = {
+        **os.environ,
+        "HAULPORT_DATABASE_URL": database_url,
+        "HAULPORT_REDIS_URL": redis_url,
+        "HAULPORT_SECRET_KEY": SECRET,
+        "HAULPORT_DEV_MODE": "false",
+        "HAULPORT_CONFIG": str(workdir / "none.toml"),
+        "HAULPORT_STATIC_DIR": str(workdir / "no-pwa"),
+        "PYTHONDONTWRITEBYTECODE": "1",
+    }
     processes, urls = [], []
     for n in range(count):
         port = free_port()
         profiler = ["-m", "cProfile", "-o", f"{profile_dir}/server-{redis_url and 'redis' or 'memory'}-{n}.prof"]
-        processes.append(subprocess.Popen(
-            [sys.executable, *(profiler if profile_dir else []), "-m", "uvicorn", "server.app:app_from_environment", "--factory", "--host", "127.0.0.1",
-             "--port", str(port), "--log-level", "warning", "--no-access-log"], cwd=ROOT, env=env))
+        processes.append(
+            subprocess.Popen(
+                [
+                    sys.executable,
+                    *(profiler if profile_dir else []),
+                    "-m",
+                    "uvicorn",
+                    "server.app:app_from_environment",
+                    "--factory",
+                    "--host",
+                    "127.0.0.1",
+                    "--port",
+                    str(port),
+                    "--log-level",
+                    "warning",
+                    "--no-access-log",
+                ],
+                cwd=ROOT,
+                env=env,
+            )
+        )
         urls.append(f"http://127.0.0.1:{port}")
     try:
         for url, process in zip(urls, processes):
@@ -165,9 +215,10 @@ class _Subscriber(asyncio.Protocol):
     def connection_made(self, transport) -> None:
         self.transport = transport
         key = base64.b64encode(os.urandom(16)).decode()
-        transport.write(f"GET {self.path} HTTP/1.1\r\nHost: {self.host}\r\nUpgrade: websocket\r\n"
-                        f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n"
-                        .encode())
+        transport.write(
+            f"GET {self.path} HTTP/1.1\r\nHost: {self.host}\r\nUpgrade: websocket\r\n"
+            f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n".encode()
+        )
 
     def connection_lost(self, exc) -> None:
         if not self.ready.done():
@@ -185,7 +236,7 @@ class _Subscriber(asyncio.Protocol):
                 self.ready.set_exception(ConnectionError(bytes(buffer[:end]).decode(errors="replace")))
                 self.transport.close()
                 return
-            del buffer[:end + 4]
+            del buffer[: end + 4]
             self.upgraded = True
         while len(buffer) >= 2:
             opcode, length, start = buffer[0] & 0x0F, buffer[1] & 0x7F, 2
@@ -199,8 +250,8 @@ class _Subscriber(asyncio.Protocol):
                 length, start = int.from_bytes(buffer[2:10], "big"), 10
             if len(buffer) < start + length:
                 return
-            payload = bytes(buffer[start:start + length])
-            del buffer[:start + length]
+            payload = bytes(buffer[start : start + length])
+            del buffer[: start + length]
             if opcode == 0x1:
                 if payload.startswith(b'{"type":"gps"'):
                     self.receipts.append((self.index, payload, received))
@@ -208,8 +259,9 @@ class _Subscriber(asyncio.Protocol):
                     self.ready.set_result(True)
             elif opcode == 0x9:  # ping → pong (client frames are masked)
                 mask = os.urandom(4)
-                self.transport.write(bytes([0x8A, 0x80 | len(payload)]) + mask +
-                                     bytes(b ^ mask[i % 4] for i, b in enumerate(payload)))
+                self.transport.write(
+                    bytes([0x8A, 0x80 | len(payload)]) + mask + bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
+                )
 
 
 def subscriber_process(targets: list[tuple[int, str]], ready: mp.Queue, stop: mp.Event, results: mp.Queue) -> None:
@@ -229,7 +281,8 @@ async def _subscribe(targets, ready, stop, results) -> None:
         try:
             async with opening:
                 transport, protocol = await loop.create_connection(
-                    lambda: _Subscriber(index, path, parsed.netloc, raw_receipts), parsed.hostname, parsed.port)
+                    lambda: _Subscriber(index, path, parsed.netloc, raw_receipts), parsed.hostname, parsed.port
+                )
                 transports.append(transport)
                 await asyncio.wait_for(protocol.ready, 120)
             ready.put(1)
@@ -282,8 +335,17 @@ async def drive(drivers: list[tuple[str, str, str]], seconds: float) -> tuple[di
             lat, lng = lat + random.uniform(-1e-4, 1e-4), lng + random.uniform(-1e-4, 1e-4)
             at = now_iso()
             sent[(truck_id, at)] = time.time_ns()
-            await ws.send(json.dumps({"type": "gps", "ref": at, "fixes": [
-                {"lat": lat, "lng": lng, "heading": 90.0, "speed_mps": 11.0, "accuracy_m": 5.0, "at": at}]}))
+            await ws.send(
+                json.dumps(
+                    {
+                        "type": "gps",
+                        "ref": at,
+                        "fixes": [
+                            {"lat": lat, "lng": lng, "heading": 90.0, "speed_mps": 11.0, "accuracy_m": 5.0, "at": at}
+                        ],
+                    }
+                )
+            )
             next_at += 1.0
             await asyncio.sleep(max(0.0, next_at - time.monotonic()))
 
@@ -319,7 +381,9 @@ def run_mode(name: str, servers: int, data: dict, args, workdir: Path, redis_url
         started = time.monotonic()
         ok = sum(ready.get(timeout=300) for _ in subs)
         print(f"  [{name}] {ok}/{len(subs)} subscribers live after {time.monotonic() - started:.1f} s", flush=True)
-        drivers = [(truck_id, ws_urls[t % servers] + token, token) for t, (truck_id, token) in enumerate(data["drivers"])]
+        drivers = [
+            (truck_id, ws_urls[t % servers] + token, token) for t, (truck_id, token) in enumerate(data["drivers"])
+        ]
         cpu_before = sum(cpu_seconds(p.pid) for p in processes)
         load_before = os.getloadavg()[0]
         sent, ingest = asyncio.run(drive(drivers, args.seconds))
@@ -350,13 +414,26 @@ def run_mode(name: str, servers: int, data: dict, args, workdir: Path, redis_url
     # How long one fix takes to reach all of its truck's subscribers (first to last delivery).
     spreads = [max(v) - min(v) for v in per_fix.values()]
     if os.environ.get("BENCH_DEBUG"):
-        print(f"    fan-out spread per fix p50 {percentile(spreads, 50):.1f} ms, p99 {percentile(spreads, 99):.1f} ms; "
-              f"first delivery p50 {percentile([min(v) for v in per_fix.values()], 50):.1f} ms")
-    return {"name": name, "expected": expected, "received": len(seen), "drops": expected - len(seen),
-            "p50": percentile(latencies, 50), "p90": percentile(latencies, 90), "p99": percentile(latencies, 99),
-            "max": max(latencies, default=float("nan")), "fixes": len(sent), "failures": failures,
-            "server_cpu": server_cpu, "load": load, "ingest_p50": percentile(ingest, 50),
-            "ingest_p99": percentile(ingest, 99)}
+        print(
+            f"    fan-out spread per fix p50 {percentile(spreads, 50):.1f} ms, p99 {percentile(spreads, 99):.1f} ms; "
+            f"first delivery p50 {percentile([min(v) for v in per_fix.values()], 50):.1f} ms"
+        )
+    return {
+        "name": name,
+        "expected": expected,
+        "received": len(seen),
+        "drops": expected - len(seen),
+        "p50": percentile(latencies, 50),
+        "p90": percentile(latencies, 90),
+        "p99": percentile(latencies, 99),
+        "max": max(latencies, default=float("nan")),
+        "fixes": len(sent),
+        "failures": failures,
+        "server_cpu": server_cpu,
+        "load": load,
+        "ingest_p50": percentile(ingest, 50),
+        "ingest_p99": percentile(ingest, 99),
+    }
 
 
 def main() -> None:
@@ -373,9 +450,12 @@ def main() -> None:
     workdir = Path(tempfile.mkdtemp(prefix="haulport-bench-live-"))
     args.database_url = args.database_url or f"sqlite:///{workdir / 'bench.db'}"
     print(f"machine: {machine()}")
-    print(f"load: {args.subscribers} subscribers, {args.trucks} trucks at 1 Hz for {args.seconds:g} s, "
-          f"one en-route job per subscriber; database {args.database_url.split(':')[0]}; "
-          f"{args.client_processes} client processes", flush=True)
+    print(
+        f"load: {args.subscribers} subscribers, {args.trucks} trucks at 1 Hz for {args.seconds:g} s, "
+        f"one en-route job per subscriber; database {args.database_url.split(':')[0]}; "
+        f"{args.client_processes} client processes",
+        flush=True,
+    )
     started = time.monotonic()
     data = asyncio.run(build_data(args.database_url, args.subscribers, args.trucks))
     print(f"  bench data built in {time.monotonic() - started:.1f} s", flush=True)
@@ -388,16 +468,22 @@ def main() -> None:
         result["target"] = target
         rows.append(result)
     print()
-    print(f"{'setup':34} {'fixes':>6} {'deliveries':>11} {'drops':>6} {'p50 ms':>7} {'p90 ms':>7} {'p99 ms':>7} "
-          f"{'max ms':>7} {'ingest p50/p99':>15} {'srv cpu':>7} {'load':>5}  target")
+    print(
+        f"{'setup':34} {'fixes':>6} {'deliveries':>11} {'drops':>6} {'p50 ms':>7} {'p90 ms':>7} {'p99 ms':>7} "
+        f"{'max ms':>7} {'ingest p50/p99':>15} {'srv cpu':>7} {'load':>5}  target"
+    )
     for r in rows:
         verdict = "ok" if r["p99"] <= r["target"] and r["drops"] == 0 else "MISSED"
-        print(f"{r['name']:34} {r['fixes']:>6} {r['received']:>11} {r['drops']:>6} {r['p50']:>7.1f} {r['p90']:>7.1f} "
-              f"{r['p99']:>7.1f} {r['max']:>7.1f} {r['ingest_p50']:>7.1f}/{r['ingest_p99']:<7.1f} "
-              f"{r['server_cpu']:>6.0%} {r['load']:>5.1f}  "
-              f"p99 ≤ {r['target']:g} ms, 0 drops: {verdict}")
-    print("ingest: driver send → server ack (stored and published); srv cpu: the servers' CPU time per second of the run (100% = one core); load: the machine's "
-          "1-minute load average meanwhile (other work on the machine inflates latencies)")
+        print(
+            f"{r['name']:34} {r['fixes']:>6} {r['received']:>11} {r['drops']:>6} {r['p50']:>7.1f} {r['p90']:>7.1f} "
+            f"{r['p99']:>7.1f} {r['max']:>7.1f} {r['ingest_p50']:>7.1f}/{r['ingest_p99']:<7.1f} "
+            f"{r['server_cpu']:>6.0%} {r['load']:>5.1f}  "
+            f"p99 ≤ {r['target']:g} ms, 0 drops: {verdict}"
+        )
+    print(
+        "ingest: driver send → server ack (stored and published); srv cpu: the servers' CPU time per second of the run (100% = one core); load: the machine's "
+        "1-minute load average meanwhile (other work on the machine inflates latencies)"
+    )
     for r in rows:
         for failure in sorted(set(r["failures"]))[:5]:
             print(f"    subscriber failure: {failure}")

@@ -9,9 +9,9 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Callable, Iterator
 
 import httpx
 
@@ -29,8 +29,9 @@ def machine() -> str:
                 break
     except OSError:
         pass
-    return (f"{model}, {os.cpu_count()} cores, {platform.system()} {platform.release()}, "
-            f"Python {platform.python_version()}")
+    return (
+        f"{model}, {os.cpu_count()} cores, {platform.system()} {platform.release()}, Python {platform.python_version()}"
+    )
 
 
 def free_port() -> int:
@@ -55,17 +56,44 @@ class Served:
 def running_server(database_url: str, **settings: str) -> Iterator[Served]:
     """A ``haulport serve``-like uvicorn process (one worker, not in dev mode) on a free port until the block ends."""
     port = free_port()
-    env = dict(os.environ, HAULPORT_DATABASE_URL=database_url, HAULPORT_SECRET_KEY=SECRET, HAULPORT_DEV_MODE="false",
-               HAULPORT_PUBLIC_URL=f"http://127.0.0.1:{port}", HAULPORT_CONFIG=str(ROOT / "litestar.toml"),
-               **{f"HAULPORT_{k.upper()}": v for k, v in settings.items()})
-    proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "server.app:app_from_environment", "--factory",
-                             "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning",
-                             "--no-access-log"],
-                            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    env = dict(
+        os.environ,
+        HAULPORT_DATABASE_URL=database_url,
+        HAULPORT_SECRET_KEY=SECRET,
+        HAULPORT_DEV_MODE="false",
+        HAULPORT_PUBLIC_URL=f"http://127.0.0.1:{port}",
+        HAULPORT_CONFIG=str(ROOT / "litestar.toml"),
+        **{f"HAULPORT_{k.upper()}": v for k, v in settings.items()},
+    )
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "server.app:app_from_environment",
+            "--factory",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+            "--no-access-log",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     base = f"http://127.0.0.1:{port}"
     try:
-        wait_until_answering(proc, f"{base}/api/public/tenants/demo", "the server",
-                             lambda: proc.stderr.read().decode()[-2000:], ok=(200, 404))
+        wait_until_answering(
+            proc,
+            f"{base}/api/public/tenants/demo",
+            "the server",
+            lambda: proc.stderr.read().decode()[-2000:],
+            ok=(200, 404),
+        )
         yield Served(base, proc.pid)
     finally:
         proc.terminate()
@@ -75,8 +103,14 @@ def running_server(database_url: str, **settings: str) -> Iterator[Served]:
             proc.kill()
 
 
-def wait_until_answering(proc: subprocess.Popen, url: str, name: str, last_words: Callable[[], str],
-                         ok: tuple[int, ...] = (200,), timeout: float = 60) -> None:
+def wait_until_answering(
+    proc: subprocess.Popen,
+    url: str,
+    name: str,
+    last_words: Callable[[], str],
+    ok: tuple[int, ...] = (200,),
+    timeout: float = 60,
+) -> None:
     """Poll ``url`` until it answers one of ``ok``; raise if ``proc`` exits first or ``timeout`` passes."""
     deadline = time.monotonic() + timeout
     while True:
@@ -94,9 +128,17 @@ def wait_until_answering(proc: subprocess.Popen, url: str, name: str, last_words
 
 async def migrate(database_url: str) -> None:
     """``haulport migrate`` in a process of its own (piccolo keeps one engine per process)."""
-    proc = await asyncio.create_subprocess_exec(sys.executable, "-m", "server.cli", "migrate", "--database-url",
-                                                database_url, cwd=ROOT, stdout=subprocess.DEVNULL,
-                                                stderr=subprocess.PIPE)
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "server.cli",
+        "migrate",
+        "--database-url",
+        database_url,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     _, err = await proc.communicate()
     if proc.returncode:
         raise RuntimeError(f"migration failed: {err.decode()[-2000:]}")

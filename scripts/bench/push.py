@@ -29,7 +29,7 @@ from datetime import date, timedelta
 
 import httpx
 
-from scripts.bench.local_server import machine, migrate, running_server, session_token  # noqa: E402
+from scripts.bench.local_server import machine, migrate, running_server, session_token
 
 BATCH = 50
 PG_DEFAULT = "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -46,8 +46,13 @@ async def prepare(database_url: str) -> None:
 def messages(count: int) -> list[tuple[str, dict]]:
     from server.seed.demo import sid
 
-    return [("message.send", {"id": str(uuid.uuid4()), "body": f"Benchmark message {i}",
-                              "account_id": sid("account:ava-reed")}) for i in range(count)]
+    return [
+        (
+            "message.send",
+            {"id": str(uuid.uuid4()), "body": f"Benchmark message {i}", "account_id": sid("account:ava-reed")},
+        )
+        for i in range(count)
+    ]
 
 
 def mixed(count: int) -> list[tuple[str, dict]]:
@@ -58,19 +63,42 @@ def mixed(count: int) -> list[tuple[str, dict]]:
     for i in range(count):
         kind = i % 4
         if kind == 0:
-            out.append(("job.book", {"id": str(uuid.uuid4()), "site_id": sid("site:harbor-a"),
-                                     "service_type_id": sid("service:toilet"), "po_number": f"PO-{i}",
-                                     "date": (date.today() + timedelta(days=10 + i % 40)).isoformat(),
-                                     "time_slot_id": sid("slot:morning" if i % 8 else "slot:afternoon")}))
+            out.append(
+                (
+                    "job.book",
+                    {
+                        "id": str(uuid.uuid4()),
+                        "site_id": sid("site:harbor-a"),
+                        "service_type_id": sid("service:toilet"),
+                        "po_number": f"PO-{i}",
+                        "date": (date.today() + timedelta(days=10 + i % 40)).isoformat(),
+                        "time_slot_id": sid("slot:morning" if i % 8 else "slot:afternoon"),
+                    },
+                )
+            )
         elif kind == 1:
-            out.append(("site.upsert", {"id": sid("site:harbor-b"), "name": "Harbor Tower B", "type": "commercial",
-                                        "notes": f"edit {i}"}))
+            out.append(
+                (
+                    "site.upsert",
+                    {"id": sid("site:harbor-b"), "name": "Harbor Tower B", "type": "commercial", "notes": f"edit {i}"},
+                )
+            )
         elif kind == 2:
-            out.append(("message.send", {"id": str(uuid.uuid4()), "body": f"note {i}",
-                                         "account_id": sid("account:harbor")}))
+            out.append(
+                ("message.send", {"id": str(uuid.uuid4()), "body": f"note {i}", "account_id": sid("account:harbor")})
+            )
         else:
-            out.append(("unit.report_issue", {"id": str(uuid.uuid4()), "unit_id": sid("unit:201"),
-                                              "kind": "needs_service", "description": f"issue {i}"}))
+            out.append(
+                (
+                    "unit.report_issue",
+                    {
+                        "id": str(uuid.uuid4()),
+                        "unit_id": sid("unit:201"),
+                        "kind": "needs_service",
+                        "description": f"issue {i}",
+                    },
+                )
+            )
     return out
 
 
@@ -82,13 +110,15 @@ async def push_all(base: str, token: str, workload: list[tuple[str, dict]], clie
     async def one(share: list[tuple[str, dict]]) -> None:
         nonlocal applied, rejected
         client_id = uuid.uuid4().hex
-        async with httpx.AsyncClient(base_url=base, headers={"Authorization": f"Bearer {token}"},
-                                     timeout=120) as http:
+        async with httpx.AsyncClient(base_url=base, headers={"Authorization": f"Bearer {token}"}, timeout=120) as http:
             for start in range(0, len(share), BATCH):
-                batch = [{"id": start + n + 1, "name": name, "args": args, "created_at": "2026-01-01T00:00:00Z"}
-                         for n, (name, args) in enumerate(share[start:start + BATCH])]
-                response = await http.post("/api/sync/push", json={"client_id": client_id, "schema_version": 1,
-                                                                     "mutations": batch})
+                batch = [
+                    {"id": start + n + 1, "name": name, "args": args, "created_at": "2026-01-01T00:00:00Z"}
+                    for n, (name, args) in enumerate(share[start : start + BATCH])
+                ]
+                response = await http.post(
+                    "/api/sync/push", json={"client_id": client_id, "schema_version": 1, "mutations": batch}
+                )
                 response.raise_for_status()
                 for result in response.json()["results"]:
                     applied += result["status"] == "applied"
@@ -97,8 +127,13 @@ async def push_all(base: str, token: str, workload: list[tuple[str, dict]], clie
     started = time.perf_counter()
     await asyncio.gather(*(one(share) for share in shares))
     elapsed = time.perf_counter() - started
-    return {"mutations": len(workload), "seconds": elapsed, "rate": len(workload) / elapsed, "applied": applied,
-            "rejected": rejected}
+    return {
+        "mutations": len(workload),
+        "seconds": elapsed,
+        "rate": len(workload) / elapsed,
+        "applied": applied,
+        "rejected": rejected,
+    }
 
 
 async def bench(label: str, database_url: str, count: int, clients: int) -> None:
@@ -113,10 +148,12 @@ async def bench(label: str, database_url: str, count: int, clients: int) -> None
             cpu = server.cpu_seconds()
             f = await push_all(server.url, token, workload, clients)
             per = (server.cpu_seconds() - cpu) / f["mutations"]
-            print(f"{label}, {name}: {f['mutations']:,} mutations by {clients} clients in {f['seconds']:.2f} s = "
-                  f"{f['rate']:,.0f} mutations/s ({f['applied']:,} applied, {f['rejected']:,} rejected); "
-                  f"server CPU {per * 1e6:.0f} µs per mutation = {1 / per:,.0f}/s per core"
-                  + ("  [target ≥ 2,000/s]" if label == "SQLite" and name == "message.send" else ""))
+            print(
+                f"{label}, {name}: {f['mutations']:,} mutations by {clients} clients in {f['seconds']:.2f} s = "
+                f"{f['rate']:,.0f} mutations/s ({f['applied']:,} applied, {f['rejected']:,} rejected); "
+                f"server CPU {per * 1e6:.0f} µs per mutation = {1 / per:,.0f}/s per core"
+                + ("  [target ≥ 2,000/s]" if label == "SQLite" and name == "message.send" else "")
+            )
 
 
 async def pg_scratch(admin_url: str) -> str | None:
@@ -125,7 +162,7 @@ async def pg_scratch(admin_url: str) -> str | None:
 
     try:
         conn = await asyncpg.connect(admin_url, timeout=3)
-    except (OSError, asyncpg.PostgresError, asyncio.TimeoutError):
+    except (TimeoutError, OSError, asyncpg.PostgresError):
         return None
     name = f"haulport_bench_push_{uuid.uuid4().hex[:8]}"
     try:

@@ -34,10 +34,10 @@ ROOT = Path(__file__).resolve().parents[2]
 # library's (scripts/bench/http.py hides `http`, which httpx needs): import from the project root.
 sys.path[:] = [str(ROOT)] + [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
 
-import httpx  # noqa: E402
+import httpx
 
-from scripts.bench.local_server import machine  # noqa: E402
-from tests.support.live_server import running_server  # noqa: E402  (dev mode: the outbox has the login link)
+from scripts.bench.local_server import machine
+from tests.support.live_server import running_server
 
 DIST = ROOT / "client_pwa" / "dist"
 CHROMIUM = "/usr/bin/chromium"
@@ -46,14 +46,14 @@ MARK = "haulport:first-content"
 # Where the time goes (src/lib/perf.ts): the navigation answered by the service worker, the app's
 # code running, the replica open, the session read from it, the first render, the first content.
 STAGES = ("response", "boot", "replica-open", "session-restored", "render", "first-content")
-STAGES_JS = """(() => {
-  const at = {response: performance.getEntriesByType('navigation')[0].responseEnd}
-  for (const name of %s) {
+STAGES_JS = f"""(() => {{
+  const at = {{response: performance.getEntriesByType('navigation')[0].responseEnd}}
+  for (const name of {json.dumps(STAGES[1:])}) {{
     const entry = performance.getEntriesByName('haulport:' + name)[0]
     if (entry) at[name] = entry.startTime
-  }
+  }}
   return at
-})()""" % json.dumps(STAGES[1:])
+}})()"""
 JS_TARGET_KB, COLD_TARGET_MS = 150, 500
 
 
@@ -73,8 +73,9 @@ def seeded_database(folder: Path) -> str:
     url = f"sqlite:///{folder / 'bench.db'}"
     env = dict(os.environ, HAULPORT_DATABASE_URL=url)
     for command in ("migrate", "seed-demo"):
-        subprocess.run([sys.executable, "-m", "server.cli", command], cwd=ROOT, env=env, check=True,
-                       stdout=subprocess.DEVNULL)
+        subprocess.run(
+            [sys.executable, "-m", "server.cli", command], cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL
+        )
     return url
 
 
@@ -99,8 +100,13 @@ def measure(base: str, email: str, runs: int) -> dict:
 
     profile = tempfile.mkdtemp(prefix="haulport-bench-profile-")
     with sync_playwright() as pw:
-        launch = dict(user_data_dir=profile, executable_path=CHROMIUM, headless=True, args=ARGS,
-                      viewport={"width": 360, "height": 780})
+        launch = dict(
+            user_data_dir=profile,
+            executable_path=CHROMIUM,
+            headless=True,
+            args=ARGS,
+            viewport={"width": 360, "height": 780},
+        )
         context = pw.chromium.launch_persistent_context(**launch)
         page = context.pages[0] if context.pages else context.new_page()
         page.goto(magic_link(base, email))
@@ -121,7 +127,9 @@ def measure(base: str, email: str, runs: int) -> dict:
             page.wait_for_function(f"performance.getEntriesByName({MARK!r}).length > 0", timeout=20_000)
             cold.append(page.evaluate(f"performance.getEntriesByName({MARK!r})[0].startTime"))
             stages.append(page.evaluate(STAGES_JS))
-            fcp.append(page.evaluate("(performance.getEntriesByName('first-contentful-paint')[0] || {}).startTime || null"))
+            fcp.append(
+                page.evaluate("(performance.getEntriesByName('first-contentful-paint')[0] || {}).startTime || null")
+            )
             assert page.locator(".job-card").count() > 0, "the dashboard showed no jobs offline"
             context.close()
     return {"errors": errors, "manifest": manifest, "cold": cold, "fcp": fcp, "stages": stages, "chromium": version}
@@ -133,11 +141,27 @@ def lighthouse(base: str) -> dict | None:
         return None
     with tempfile.TemporaryDirectory(prefix="haulport-lighthouse-") as folder:
         report = Path(folder) / "report.json"
-        command = ["npx", "--yes", "lighthouse@11", f"{base}/t/demo/", "--only-categories=pwa", "--output=json",
-                   f"--output-path={report}", "--quiet", "--chrome-flags=--headless=new --no-sandbox"]
+        command = [
+            "npx",
+            "--yes",
+            "lighthouse@11",
+            f"{base}/t/demo/",
+            "--only-categories=pwa",
+            "--output=json",
+            f"--output-path={report}",
+            "--quiet",
+            "--chrome-flags=--headless=new --no-sandbox",
+        ]
         try:
-            subprocess.run(command, env=dict(os.environ, CHROME_PATH=CHROMIUM), cwd=folder, timeout=300,
-                           check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+            subprocess.run(
+                command,
+                env=dict(os.environ, CHROME_PATH=CHROMIUM),
+                cwd=folder,
+                timeout=300,
+                check=True,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
+            )
         except (subprocess.CalledProcessError, subprocess.TimeoutExpired) as exc:
             return {"error": (getattr(exc, "stderr", b"") or b"").decode()[-300:] or str(exc)}
         data = json.loads(report.read_text())
@@ -146,8 +170,11 @@ def lighthouse(base: str) -> dict | None:
         "version": data.get("lighthouseVersion"),
         "score": data["categories"]["pwa"]["score"],
         "installable": audits["installable-manifest"]["score"] == 1,
-        "failing": sorted(key for key, audit in audits.items()
-                          if audit.get("score") not in (None, 1) and audit.get("scoreDisplayMode") == "binary"),
+        "failing": sorted(
+            key
+            for key, audit in audits.items()
+            if audit.get("score") not in (None, 1) and audit.get("scoreDisplayMode") == "binary"
+        ),
     }
 
 
@@ -172,29 +199,44 @@ def main() -> None:
     median = statistics.median(cold)
     print(f"machine:      {machine()}")
     print(f"browser:      Chromium {result['chromium']} (headless), load average {os.getloadavg()[0]:.1f}")
-    print(f"JS gzipped:   {total / 1024:.1f} KB in {len(sizes)} files (target ≤ {JS_TARGET_KB} KB) "
-          f"{'OK' if total <= JS_TARGET_KB * 1024 else 'OVER'}")
+    print(
+        f"JS gzipped:   {total / 1024:.1f} KB in {len(sizes)} files (target ≤ {JS_TARGET_KB} KB) "
+        f"{'OK' if total <= JS_TARGET_KB * 1024 else 'OVER'}"
+    )
     print(f"  first load: {sum(sizes.get(name, 0) for name in first) / 1024:.1f} KB ({', '.join(first)})")
     for name, size in sorted(sizes.items(), key=lambda item: -item[1]):
         print(f"    {size / 1024:7.1f} KB  {name}")
-    print(f"offline cold start to first content: median {median:.0f} ms over {len(cold)} runs "
-          f"(target ≤ {COLD_TARGET_MS} ms) {'OK' if median <= COLD_TARGET_MS else 'OVER'}")
+    print(
+        f"offline cold start to first content: median {median:.0f} ms over {len(cold)} runs "
+        f"(target ≤ {COLD_TARGET_MS} ms) {'OK' if median <= COLD_TARGET_MS else 'OVER'}"
+    )
     print(f"  runs (ms):  {', '.join(f'{v:.0f}' for v in cold)}")
-    print(f"  first contentful paint (the boot screen), ms: {', '.join(f'{v:.0f}' if v else '-' for v in result['fcp'])}")
-    print("  where the time goes (median ms from navigation start): " + ", ".join(
-        f"{stage} {statistics.median(run[stage] for run in result['stages'] if stage in run):.0f}"
-        for stage in STAGES if any(stage in run for run in result["stages"])))
+    print(
+        f"  first contentful paint (the boot screen), ms: {', '.join(f'{v:.0f}' if v else '-' for v in result['fcp'])}"
+    )
+    print(
+        "  where the time goes (median ms from navigation start): "
+        + ", ".join(
+            f"{stage} {statistics.median(run[stage] for run in result['stages'] if stage in run):.0f}"
+            for stage in STAGES
+            if any(stage in run for run in result["stages"])
+        )
+    )
     errors = result["errors"]
-    print(f"installability: {len(errors)} errors {'OK (installable)' if not errors else [e['errorId'] for e in errors]}; "
-          f"manifest name {result['manifest'].get('name')!r}, theme {result['manifest'].get('theme_color')!r}")
+    print(
+        f"installability: {len(errors)} errors {'OK (installable)' if not errors else [e['errorId'] for e in errors]}; "
+        f"manifest name {result['manifest'].get('name')!r}, theme {result['manifest'].get('theme_color')!r}"
+    )
 
     if audit is None:
         print("lighthouse:   not run (--no-lighthouse, or npx missing)")
     elif "error" in audit:
         print(f"lighthouse:   could not run here: {audit['error']}")
     else:
-        print(f"lighthouse:   {audit['version']} PWA category score {audit['score']}, installable-manifest "
-              f"{'passes' if audit['installable'] else 'FAILS'}; failing binary audits: {', '.join(audit['failing']) or 'none'}")
+        print(
+            f"lighthouse:   {audit['version']} PWA category score {audit['score']}, installable-manifest "
+            f"{'passes' if audit['installable'] else 'FAILS'}; failing binary audits: {', '.join(audit['failing']) or 'none'}"
+        )
 
 
 if __name__ == "__main__":

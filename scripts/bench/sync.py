@@ -51,21 +51,40 @@ import subprocess
 import tempfile
 import time
 import uuid
+from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from datetime import date, timedelta
-from typing import Awaitable, Callable, Iterator
 from urllib.parse import urlencode, urlparse
 
 import httpx
 import msgspec
 
-from scripts.bench.local_server import (  # noqa: E402
-    Served, free_port, machine, migrate, running_server, session_token, wait_until_answering,
+from scripts.bench.local_server import (
+    Served,
+    free_port,
+    machine,
+    migrate,
+    running_server,
+    session_token,
+    wait_until_answering,
 )
 
-MIX = {"site": 0.02, "system": 0.01, "unit": 0.15, "job": 0.35, "recurring_series": 0.005, "service_request": 0.025,
-       "supply_request": 0.025, "unit_issue": 0.015, "estimate": 0.01, "review": 0.015, "rental": 0.015,
-       "invoice": 0.2, "payment": 0.075, "message": 0.08}
+MIX = {
+    "site": 0.02,
+    "system": 0.01,
+    "unit": 0.15,
+    "job": 0.35,
+    "recurring_series": 0.005,
+    "service_request": 0.025,
+    "supply_request": 0.025,
+    "unit_issue": 0.015,
+    "estimate": 0.01,
+    "review": 0.015,
+    "rental": 0.015,
+    "invoice": 0.2,
+    "payment": 0.075,
+    "message": 0.08,
+}
 
 
 def _rows(account: str, total: int, rng: random.Random) -> list[tuple[str, dict]]:
@@ -81,56 +100,175 @@ def _rows(account: str, total: int, rng: random.Random) -> list[tuple[str, dict]
     jobs = [str(uuid.uuid4()) for _ in range(counts["job"])]
     out: list[tuple[str, dict]] = []
     for i, s in enumerate(sites):
-        out.append(("site", {"id": s, "account_id": account, "number": f"S-{i}", "name": f"Building {i}",
-                             "type": "commercial", "address": {"line1": f"{i} Commerce Way", "city": "Springfield"},
-                             "access_code": f"{1000 + i}#"}))
+        out.append(
+            (
+                "site",
+                {
+                    "id": s,
+                    "account_id": account,
+                    "number": f"S-{i}",
+                    "name": f"Building {i}",
+                    "type": "commercial",
+                    "address": {"line1": f"{i} Commerce Way", "city": "Springfield"},
+                    "access_code": f"{1000 + i}#",
+                },
+            )
+        )
     for i in range(counts["system"]):
-        out.append(("system", {"account_id": account, "site_id": sites[i % len(sites)], "name": f"Tank {i}",
-                               "kind": "septic"}))
+        out.append(
+            ("system", {"account_id": account, "site_id": sites[i % len(sites)], "name": f"Tank {i}", "kind": "septic"})
+        )
     for i, u in enumerate(units):
-        out.append(("unit", {"id": u, "account_id": account, "site_id": sites[i % len(sites)], "number": f"PT-{i}",
-                             "product_id": sid("product:toilet"), "condition": rng.choice(["good", "needs_service"])}))
+        out.append(
+            (
+                "unit",
+                {
+                    "id": u,
+                    "account_id": account,
+                    "site_id": sites[i % len(sites)],
+                    "number": f"PT-{i}",
+                    "product_id": sid("product:toilet"),
+                    "condition": rng.choice(["good", "needs_service"]),
+                },
+            )
+        )
     statuses = ["requested", "confirmed", "completed", "completed", "completed", "cancelled"]
     for i, j in enumerate(jobs):
         status = rng.choice(statuses)
-        out.append(("job", {"id": j, "number": f"J-{10000 + i}", "account_id": account,
-                            "site_id": sites[i % len(sites)], "service_type_id": sid("service:toilet"),
-                            "status": status, "scheduled_date": day(rng.randint(-365, 30)), "price": 9500,
-                            "time_slot_id": sid("slot:morning"), "po_number": f"PO-{i}", "description": "Service",
-                            "status_history": [{"status": status, "at": "2026-01-01T08:00:00.000Z", "by": "office"}]}))
+        out.append(
+            (
+                "job",
+                {
+                    "id": j,
+                    "number": f"J-{10000 + i}",
+                    "account_id": account,
+                    "site_id": sites[i % len(sites)],
+                    "service_type_id": sid("service:toilet"),
+                    "status": status,
+                    "scheduled_date": day(rng.randint(-365, 30)),
+                    "price": 9500,
+                    "time_slot_id": sid("slot:morning"),
+                    "po_number": f"PO-{i}",
+                    "description": "Service",
+                    "status_history": [{"status": status, "at": "2026-01-01T08:00:00.000Z", "by": "office"}],
+                },
+            )
+        )
     for i in range(counts["recurring_series"]):
         out.append(("recurring_series", {"account_id": account, "site_id": sites[i % len(sites)], "weekday": i % 7}))
     for i in range(counts["service_request"]):
-        out.append(("service_request", {"account_id": account, "site_id": sites[i % len(sites)],
-                                        "requested_date": day(i % 30), "lines": [{"quantity": 2}]}))
+        out.append(
+            (
+                "service_request",
+                {
+                    "account_id": account,
+                    "site_id": sites[i % len(sites)],
+                    "requested_date": day(i % 30),
+                    "lines": [{"quantity": 2}],
+                },
+            )
+        )
     for i in range(counts["supply_request"]):
-        out.append(("supply_request", {"account_id": account, "site_id": sites[i % len(sites)],
-                                       "lines": [{"supply_item_id": sid("supply:tp"), "quantity": 3}]}))
+        out.append(
+            (
+                "supply_request",
+                {
+                    "account_id": account,
+                    "site_id": sites[i % len(sites)],
+                    "lines": [{"supply_item_id": sid("supply:tp"), "quantity": 3}],
+                },
+            )
+        )
     for i in range(counts["unit_issue"]):
-        out.append(("unit_issue", {"account_id": account, "site_id": sites[i % len(sites)],
-                                   "unit_id": units[i % len(units)], "kind": "damage", "description": "Cracked door"}))
+        out.append(
+            (
+                "unit_issue",
+                {
+                    "account_id": account,
+                    "site_id": sites[i % len(sites)],
+                    "unit_id": units[i % len(units)],
+                    "kind": "damage",
+                    "description": "Cracked door",
+                },
+            )
+        )
     for i in range(counts["estimate"]):
-        out.append(("estimate", {"number": f"EST-{i}", "account_id": account, "total": 50000, "valid_until": day(30),
-                                 "lines": [{"description": "Pump-out", "unit_price": 50000, "amount": 50000}]}))
+        out.append(
+            (
+                "estimate",
+                {
+                    "number": f"EST-{i}",
+                    "account_id": account,
+                    "total": 50000,
+                    "valid_until": day(30),
+                    "lines": [{"description": "Pump-out", "unit_price": 50000, "amount": 50000}],
+                },
+            )
+        )
     for i in range(counts["review"]):
         out.append(("review", {"account_id": account, "job_id": jobs[i], "rating": 5, "comment": "Great"}))
     for i in range(counts["rental"]):
-        out.append(("rental", {"rental_number": f"R-{i}", "account_id": account, "site_id": sites[i % len(sites)],
-                               "daily_rate": 1500, "status": "active", "delivered_on": day(-3)}))
+        out.append(
+            (
+                "rental",
+                {
+                    "rental_number": f"R-{i}",
+                    "account_id": account,
+                    "site_id": sites[i % len(sites)],
+                    "daily_rate": 1500,
+                    "status": "active",
+                    "delivered_on": day(-3),
+                },
+            )
+        )
     for i in range(counts["invoice"]):
         paid = rng.random() < 0.7
-        out.append(("invoice", {"number": f"INV-{20000 + i}", "account_id": account, "site_id": sites[i % len(sites)],
-                                "issued_on": day(-i % 365), "due_on": day(-i % 365 + 30),
-                                "status": "paid" if paid else "open", "total": 19000, "subtotal": 19000,
-                                "balance": 0 if paid else 19000, "po_number": f"PO-{i}",
-                                "lines": [{"description": "Portable toilet service", "quantity": 2,
-                                           "unit_price": 9500, "amount": 19000}]}))
+        out.append(
+            (
+                "invoice",
+                {
+                    "number": f"INV-{20000 + i}",
+                    "account_id": account,
+                    "site_id": sites[i % len(sites)],
+                    "issued_on": day(-i % 365),
+                    "due_on": day(-i % 365 + 30),
+                    "status": "paid" if paid else "open",
+                    "total": 19000,
+                    "subtotal": 19000,
+                    "balance": 0 if paid else 19000,
+                    "po_number": f"PO-{i}",
+                    "lines": [
+                        {"description": "Portable toilet service", "quantity": 2, "unit_price": 9500, "amount": 19000}
+                    ],
+                },
+            )
+        )
     for i in range(counts["payment"]):
-        out.append(("payment", {"number": f"PAY-{i}", "account_id": account, "amount": 19000, "status": "succeeded",
-                                "method": "bank", "paid_at": "2026-01-01T08:00:00.000Z"}))
+        out.append(
+            (
+                "payment",
+                {
+                    "number": f"PAY-{i}",
+                    "account_id": account,
+                    "amount": 19000,
+                    "status": "succeeded",
+                    "method": "bank",
+                    "paid_at": "2026-01-01T08:00:00.000Z",
+                },
+            )
+        )
     for i in range(counts["message"]):
-        out.append(("message", {"account_id": account, "author_kind": "staff" if i % 2 else "contact",
-                                "author_name": "Office" if i % 2 else "Facilities", "body": f"Message number {i}"}))
+        out.append(
+            (
+                "message",
+                {
+                    "account_id": account,
+                    "author_kind": "staff" if i % 2 else "contact",
+                    "author_name": "Office" if i % 2 else "Facilities",
+                    "body": f"Message number {i}",
+                },
+            )
+        )
     return out
 
 
@@ -146,22 +284,32 @@ async def build(database_url: str, total: int) -> dict:
     db = Database(database_url)
     await db.start()
     tenant, account, contact = sid("tenant:demo"), str(uuid.uuid4()), str(uuid.uuid4())
-    head = [("account", {"id": account, "name": "Metro Facilities Inc", "kind": "commercial", "po_required": True}),
-            ("contact", {"id": contact, "name": "Fran Facilities", "email": "fran@metro.example"}),
-            ("membership", {"contact_id": contact, "account_id": account, "role": "company", "primary": True,
-                            "name": "Fran Facilities", "email": "fran@metro.example"})]
+    head = [
+        ("account", {"id": account, "name": "Metro Facilities Inc", "kind": "commercial", "po_required": True}),
+        ("contact", {"id": contact, "name": "Fran Facilities", "email": "fran@metro.example"}),
+        (
+            "membership",
+            {
+                "contact_id": contact,
+                "account_id": account,
+                "role": "company",
+                "primary": True,
+                "name": "Fran Facilities",
+                "email": "fran@metro.example",
+            },
+        ),
+    ]
     rows = head + _rows(account, total - len(head), random.Random(11))
     try:
         for start in range(0, len(rows), 2000):
             async with db.write() as conn:
                 store = Store(conn, tenant)
                 await store.lock()
-                for entity, row in rows[start:start + 2000]:
+                for entity, row in rows[start : start + 2000]:
                     await store.insert(entity, row)
     finally:
         await db.close()
-    return {"tenant": tenant, "account": account, "contact": contact, "office": sid("staff:office"),
-            "rows": len(rows)}
+    return {"tenant": tenant, "account": account, "contact": contact, "office": sid("staff:office"), "rows": len(rows)}
 
 
 class KeepAlive:
@@ -185,8 +333,9 @@ class KeepAlive:
         if self.writer is None:
             self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
         auth = f"Authorization: Bearer {self.token}\r\n" if self.token else ""
-        self.writer.write(f"GET {path} HTTP/1.1\r\nHost: {self.host}\r\n{auth}Accept: application/json\r\n\r\n"
-                          .encode())
+        self.writer.write(
+            f"GET {path} HTTP/1.1\r\nHost: {self.host}\r\n{auth}Accept: application/json\r\n\r\n".encode()
+        )
         status = await self.reader.readline()
         if not status:
             raise EOFError("the server closed the connection")
@@ -263,9 +412,20 @@ async def initial_sync(server: Served, token: str) -> dict:
         stored = sum(replica.counts(optimistic=False).values())
         replica.close()
     page_rows = max(len(_page(b).changes) for b in bodies)
-    return {"rows": rows, "pages": len(pages), "page_rows": page_rows, "bytes": sum(map(len, bodies)),
-            "server_s": sum(pages), "raw_wall_s": raw_wall, "raw_cpu_s": raw_cpu, "client_wall_s": client_wall,
-            "client_cpu_s": client_cpu, "client_pages": report.pages, "stored": stored, "docs": _docs(bodies)}
+    return {
+        "rows": rows,
+        "pages": len(pages),
+        "page_rows": page_rows,
+        "bytes": sum(map(len, bodies)),
+        "server_s": sum(pages),
+        "raw_wall_s": raw_wall,
+        "raw_cpu_s": raw_cpu,
+        "client_wall_s": client_wall,
+        "client_cpu_s": client_cpu,
+        "client_pages": report.pages,
+        "stored": stored,
+        "docs": _docs(bodies),
+    }
 
 
 def _docs(bodies: list[bytes]) -> list[dict]:
@@ -294,8 +454,14 @@ async def _head(conn: KeepAlive, client_id: str) -> str:
             return cursor
 
 
-async def _pulls(clients: int, rounds: int, seconds: float, fetch: Callable[[int], Awaitable[bytes]],
-                 apply: Callable[[int, bytes], int], change: Callable[[int], Awaitable[None]]) -> dict:
+async def _pulls(
+    clients: int,
+    rounds: int,
+    seconds: float,
+    fetch: Callable[[int], Awaitable[bytes]],
+    apply: Callable[[int, bytes], int],
+    change: Callable[[int], Awaitable[None]],
+) -> dict:
     """Latencies of ``fetch`` (client ``i``'s request for what changed since its cursor; ``apply`` moves the cursor
     and counts the changes): *burst* — ``rounds`` times one change, then every client at once; *steady* — each
     client about once a second for ``seconds`` while ``change`` runs 10 times a second."""
@@ -333,12 +499,17 @@ async def _pulls(clients: int, rounds: int, seconds: float, fetch: Callable[[int
 
 
 def _latencies(values: list[float]) -> dict:
-    return {"pulls": len(values), "p50_ms": _pct(values, 0.5) * 1000, "p99_ms": _pct(values, 0.99) * 1000,
-            "mean_ms": statistics.fmean(values) * 1000}
+    return {
+        "pulls": len(values),
+        "p50_ms": _pct(values, 0.5) * 1000,
+        "p99_ms": _pct(values, 0.99) * 1000,
+        "mean_ms": statistics.fmean(values) * 1000,
+    }
 
 
-async def incremental(base: str, token: str, office: str, account: str, clients: int, rounds: int,
-                      seconds: float) -> dict:
+async def incremental(
+    base: str, token: str, office: str, account: str, clients: int, rounds: int, seconds: float
+) -> dict:
     """Latencies of cursor-at-head pulls: steady (≈1 pull/s per client) and burst (all at once)."""
     conns = [KeepAlive(base, token) for _ in range(clients)]
     ids = [f"bench-{i:04d}-{uuid.uuid4().hex[:8]}" for i in range(clients)]
@@ -347,6 +518,7 @@ async def incremental(base: str, token: str, office: str, account: str, clients:
     for conn, cid in zip(conns, ids):
         await conn.get(f"/api/sync/pull?{urlencode({'client_id': cid, 'cursor': first})}")
     async with httpx.AsyncClient(base_url=base, headers={"Authorization": f"Bearer {office}"}) as http:
+
         async def change(i: int) -> None:
             r = await http.post("/api/admin/messages", json={"account_id": account, "body": f"change {i}"})
             r.raise_for_status()
@@ -378,8 +550,11 @@ def pouchdb_unavailable() -> str | None:
         return "node and npm are needed (apt-get install -y nodejs npm)"
     installed = POUCH / "node_modules" / ".package-lock.json"
     if not installed.exists() or installed.stat().st_mtime < (POUCH / "package-lock.json").stat().st_mtime:
-        print("installing pouchdb-server and pouchdb into scripts/bench/pouchdb/node_modules (npm ci; first use "
-              "only, a few minutes)…", flush=True)
+        print(
+            "installing pouchdb-server and pouchdb into scripts/bench/pouchdb/node_modules (npm ci; first use "
+            "only, a few minutes)…",
+            flush=True,
+        )
         done = subprocess.run([npm, "ci", "--no-audit", "--no-fund"], cwd=POUCH, capture_output=True, text=True)
         if done.returncode:
             return f"npm ci failed in {POUCH}: {(done.stderr or done.stdout)[-1000:]}"
@@ -388,8 +563,13 @@ def pouchdb_unavailable() -> str | None:
 
 def _node(*args: object) -> dict:
     """Run ``scripts/bench/pouchdb/replicate.js`` and return the JSON it prints."""
-    done = subprocess.run([shutil.which("node"), str(POUCH / "replicate.js"), *map(str, args)], cwd=POUCH,
-                          capture_output=True, text=True, timeout=1200)
+    done = subprocess.run(
+        [shutil.which("node"), str(POUCH / "replicate.js"), *map(str, args)],
+        cwd=POUCH,
+        capture_output=True,
+        text=True,
+        timeout=1200,
+    )
     if done.returncode:
         raise RuntimeError(f"replicate.js {args[0]} failed: {done.stderr[-2000:]}")
     return json.loads(done.stdout.strip().splitlines()[-1])
@@ -401,9 +581,19 @@ def running_pouchdb(in_memory: bool) -> Iterator[Served]:
     tmp = Path(tempfile.mkdtemp(prefix="haulport-bench-pouchdb-"))
     port = free_port()
     (tmp / "config.json").write_text(json.dumps({"log": {"level": "warning"}}))  # no line per request
-    args = [shutil.which("node"), str(POUCH / "node_modules" / "pouchdb-server" / "bin" / "pouchdb-server"),
-            "--host", "127.0.0.1", "--port", str(port), "--dir", str(tmp), "--config", str(tmp / "config.json"),
-            "--no-stdout-logs"] + (["--in-memory"] if in_memory else [])
+    args = [
+        shutil.which("node"),
+        str(POUCH / "node_modules" / "pouchdb-server" / "bin" / "pouchdb-server"),
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--dir",
+        str(tmp),
+        "--config",
+        str(tmp / "config.json"),
+        "--no-stdout-logs",
+    ] + (["--in-memory"] if in_memory else [])
     with open(tmp / "stderr.txt", "wb") as err:
         proc = subprocess.Popen(args, cwd=tmp, stdout=subprocess.DEVNULL, stderr=err)
     base = f"http://127.0.0.1:{port}"
@@ -433,7 +623,7 @@ async def load_pouchdb(base: str, docs: list[dict]) -> None:
     async with httpx.AsyncClient(base_url=base, timeout=120) as http:
         (await http.put(f"/{POUCH_DB}")).raise_for_status()
         for start in range(0, len(docs), 1000):
-            r = await http.post(f"/{POUCH_DB}/_bulk_docs", json={"docs": docs[start:start + 1000]})
+            r = await http.post(f"/{POUCH_DB}/_bulk_docs", json={"docs": docs[start : start + 1000]})
             r.raise_for_status()
             failed = [d for d in r.json() if not d.get("ok")]
             assert not failed, f"_bulk_docs refused {failed[:3]}"
@@ -470,10 +660,12 @@ async def pouch_incremental(base: str, template: dict, clients: int, rounds: int
     for conn in conns:
         await conn.get(f"/{POUCH_DB}/{feed}{head}")
     async with httpx.AsyncClient(base_url=base) as http:
+
         async def change(i: int) -> None:
             doc_id = str(uuid.uuid4())
-            r = await http.put(f"/{POUCH_DB}/{doc_id}", json=template | {"_id": doc_id, "id": doc_id,
-                                                                         "body": f"change {i}"})
+            r = await http.put(
+                f"/{POUCH_DB}/{doc_id}", json=template | {"_id": doc_id, "id": doc_id, "body": f"change {i}"}
+            )
             r.raise_for_status()
 
         def fetch(i: int) -> Awaitable[bytes]:
@@ -501,12 +693,16 @@ async def pouchdb_side(args: argparse.Namespace, first: dict) -> dict:
         loaded = time.perf_counter() - t
         version = httpx.get(f"{server.url}/").json().get("version", "?")
         node = subprocess.run([shutil.which("node"), "--version"], text=True, capture_output=True).stdout.strip()
-        print(f"pouchdb-server {version} (node {node}, {'in memory' if args.pouchdb_memory else 'LevelDB'}): "
-              f"{len(docs):,} docs loaded with _bulk_docs in {loaded:.1f} s")
+        print(
+            f"pouchdb-server {version} (node {node}, {'in memory' if args.pouchdb_memory else 'LevelDB'}): "
+            f"{len(docs):,} docs loaded with _bulk_docs in {loaded:.1f} s"
+        )
         out["raw"] = raw = await pouch_initial_raw(server, first["page_rows"])
-        print(f"initial sync, _changes?include_docs in pages of {first['page_rows']:,} (same Python client): "
-              f"{raw['docs']:,} docs in {raw['pages']} pages, wall {raw['wall_s'] * 1000:.0f} ms, "
-              f"server CPU {raw['cpu_s'] * 1000:.0f} ms")
+        print(
+            f"initial sync, _changes?include_docs in pages of {first['page_rows']:,} (same Python client): "
+            f"{raw['docs']:,} docs in {raw['pages']} pages, wall {raw['wall_s'] * 1000:.0f} ms, "
+            f"server CPU {raw['cpu_s'] * 1000:.0f} ms"
+        )
         url = f"{server.url}/{POUCH_DB}"
         for batch in sorted({100, first["page_rows"]}):
             cpu = server.cpu_seconds()
@@ -514,57 +710,79 @@ async def pouchdb_side(args: argparse.Namespace, first: dict) -> dict:
             got["cpu_s"] = server.cpu_seconds() - cpu
             out[f"replicate_{batch}"] = got
             assert got["doc_count"] == len(docs), got
-            print(f"  PouchDB.replicate into a fresh in-memory PouchDB, batch_size {batch}: {got['doc_count']:,} docs, "
-                  f"wall {got['ms']:.0f} ms, server CPU {got['cpu_s'] * 1000:.0f} ms")
+            print(
+                f"  PouchDB.replicate into a fresh in-memory PouchDB, batch_size {batch}: {got['doc_count']:,} docs, "
+                f"wall {got['ms']:.0f} ms, server CPU {got['cpu_s'] * 1000:.0f} ms"
+            )
         cpu = server.cpu_seconds()
         inc = await pouch_incremental(server.url, template, args.clients, args.rounds, args.seconds)
         out["cpu_per_pull_s"] = (server.cpu_seconds() - cpu) / sum(f["pulls"] for f in inc.values())
         out.update(inc)
         for name, f in inc.items():
-            print(f"incremental _changes?since, {args.clients} clients, {name}: {f['pulls']:,} pulls, "
-                  f"p50 {f['p50_ms']:.1f} ms, p99 {f['p99_ms']:.1f} ms, mean {f['mean_ms']:.1f} ms")
+            print(
+                f"incremental _changes?since, {args.clients} clients, {name}: {f['pulls']:,} pulls, "
+                f"p50 {f['p50_ms']:.1f} ms, p99 {f['p99_ms']:.1f} ms, mean {f['mean_ms']:.1f} ms"
+            )
         print(f"  server CPU {out['cpu_per_pull_s'] * 1e6:.0f} µs per pull (doc writes included)")
         head = httpx.get(url).json()["update_seq"]
         real = _node("incremental", url, args.clients, args.pouchdb_real_rounds, head, json.dumps(template))
         out["real_burst"] = f = _latencies([ms / 1000 for ms in real["ms"]])
-        print(f"incremental, {args.clients} real PouchDB clients (PouchDB.replicate from a checkpoint, one node "
-              f"process), burst: {f['pulls']:,} replications, p50 {f['p50_ms']:.1f} ms, p99 {f['p99_ms']:.1f} ms, "
-              f"mean {f['mean_ms']:.1f} ms")
+        print(
+            f"incremental, {args.clients} real PouchDB clients (PouchDB.replicate from a checkpoint, one node "
+            f"process), burst: {f['pulls']:,} replications, p50 {f['p50_ms']:.1f} ms, p99 {f['p99_ms']:.1f} ms, "
+            f"mean {f['mean_ms']:.1f} ms"
+        )
     return out
 
 
 def compare(first: dict, inc: dict, cpu_per_pull: float, pouch: dict, clients: int) -> None:
     """The side-by-side table: each figure for both, and Haulport ÷ PouchDB."""
     page, raw = first["page_rows"], pouch["raw"]
-    rows = [(f"initial, raw HTTP, pages of {page:,}: wall ms", first["raw_wall_s"] * 1000, raw["wall_s"] * 1000),
-            ("initial, raw HTTP: server CPU ms", first["raw_cpu_s"] * 1000, raw["cpu_s"] * 1000),
-            ("initial, raw HTTP: MB sent", first["bytes"] / 1e6, raw["bytes"] / 1e6)]
+    rows = [
+        (f"initial, raw HTTP, pages of {page:,}: wall ms", first["raw_wall_s"] * 1000, raw["wall_s"] * 1000),
+        ("initial, raw HTTP: server CPU ms", first["raw_cpu_s"] * 1000, raw["cpu_s"] * 1000),
+        ("initial, raw HTTP: MB sent", first["bytes"] / 1e6, raw["bytes"] / 1e6),
+    ]
     for batch in sorted({100, page}):
         rep = pouch[f"replicate_{batch}"]
-        rows += [(f"initial, real client (batch_size {batch:,}): wall ms", first["client_wall_s"] * 1000, rep["ms"]),
-                 (f"initial, real client (batch_size {batch:,}): server CPU ms", first["client_cpu_s"] * 1000,
-                  rep["cpu_s"] * 1000)]
+        rows += [
+            (f"initial, real client (batch_size {batch:,}): wall ms", first["client_wall_s"] * 1000, rep["ms"]),
+            (
+                f"initial, real client (batch_size {batch:,}): server CPU ms",
+                first["client_cpu_s"] * 1000,
+                rep["cpu_s"] * 1000,
+            ),
+        ]
     for name in ("burst", "steady"):
         for q in ("p50", "p99"):
             rows.append((f"incremental ×{clients}, {name}: {q} ms", inc[name][f"{q}_ms"], pouch[name][f"{q}_ms"]))
     rows.append(("incremental: server CPU µs per pull", cpu_per_pull * 1e6, pouch["cpu_per_pull_s"] * 1e6))
     for q in ("p50", "p99"):
-        rows.append((f"incremental ×{clients}, burst, real PouchDB: {q} ms", inc["burst"][f"{q}_ms"],
-                     pouch["real_burst"][f"{q}_ms"]))
+        rows.append(
+            (
+                f"incremental ×{clients}, burst, real PouchDB: {q} ms",
+                inc["burst"][f"{q}_ms"],
+                pouch["real_burst"][f"{q}_ms"],
+            )
+        )
     width = max(len(r[0]) for r in rows)
-    print(f"\nHaulport vs pouchdb-server, the same {len(first['docs']):,} rows "
-          f"(ratio = Haulport ÷ PouchDB; below 1: Haulport takes less)")
+    print(
+        f"\nHaulport vs pouchdb-server, the same {len(first['docs']):,} rows "
+        f"(ratio = Haulport ÷ PouchDB; below 1: Haulport takes less)"
+    )
     print(f"{'':{width}}  {'Haulport':>9}  {'PouchDB':>9}  {'ratio':>6}")
     for label, ours, theirs in rows:
         print(f"{label:{width}}  {ours:9.1f}  {theirs:9.1f}  {ours / theirs if theirs else float('nan'):6.2f}")
-    print("  raw HTTP: the same Python keep-alive client reads every Haulport pull page / every page of "
-          "_changes?style=all_docs&include_docs=true, storing nothing.\n"
-          "  real client: Haulport's Python client (sync/client) into its SQLite replica / PouchDB.replicate (node) "
-          "into a fresh in-memory PouchDB.\n"
-          "  incremental: each client's cursor / since at the head, one keep-alive connection each; a pull is "
-          "GET /api/sync/pull?cursor=… / GET /db/_changes?since=…&include_docs=true.\n"
-          "  real PouchDB: the Haulport pull against PouchDB.replicate from a stored checkpoint (9 requests), "
-          f"{clients} PouchDB clients in one node process.")
+    print(
+        "  raw HTTP: the same Python keep-alive client reads every Haulport pull page / every page of "
+        "_changes?style=all_docs&include_docs=true, storing nothing.\n"
+        "  real client: Haulport's Python client (sync/client) into its SQLite replica / PouchDB.replicate (node) "
+        "into a fresh in-memory PouchDB.\n"
+        "  incremental: each client's cursor / since at the head, one keep-alive connection each; a pull is "
+        "GET /api/sync/pull?cursor=… / GET /db/_changes?since=…&include_docs=true.\n"
+        "  real PouchDB: the Haulport pull against PouchDB.replicate from a stored checkpoint (9 requests), "
+        f"{clients} PouchDB clients in one node process."
+    )
 
 
 async def run(args: argparse.Namespace) -> None:
@@ -579,17 +797,23 @@ async def run(args: argparse.Namespace) -> None:
         office = session_token(ids["office"], "staff", ids["tenant"])
         with running_server(url) as server:
             first = await initial_sync(server, token)
-            print(f"initial sync: {first['rows']:,} rows in {first['pages']} pages; server time (sum of page "
-                  f"requests) {first['server_s'] * 1000:.0f} ms, wall {first['raw_wall_s'] * 1000:.0f} ms, server CPU "
-                  f"{first['raw_cpu_s'] * 1000:.0f} ms  [target ≤ 1000 ms]")
-            print(f"  Python client (SQLite replica): {first['stored']:,} rows stored, wall "
-                  f"{first['client_wall_s'] * 1000:.0f} ms, server CPU {first['client_cpu_s'] * 1000:.0f} ms")
+            print(
+                f"initial sync: {first['rows']:,} rows in {first['pages']} pages; server time (sum of page "
+                f"requests) {first['server_s'] * 1000:.0f} ms, wall {first['raw_wall_s'] * 1000:.0f} ms, server CPU "
+                f"{first['raw_cpu_s'] * 1000:.0f} ms  [target ≤ 1000 ms]"
+            )
+            print(
+                f"  Python client (SQLite replica): {first['stored']:,} rows stored, wall "
+                f"{first['client_wall_s'] * 1000:.0f} ms, server CPU {first['client_cpu_s'] * 1000:.0f} ms"
+            )
             cpu = server.cpu_seconds()
             inc = await incremental(server.url, token, office, ids["account"], args.clients, args.rounds, args.seconds)
             pulls = sum(f["pulls"] for f in inc.values())
             for name, f in inc.items():
-                print(f"incremental pulls, {args.clients} clients, {name}: {f['pulls']:,} pulls, p50 {f['p50_ms']:.1f} "
-                      f"ms, p99 {f['p99_ms']:.1f} ms, mean {f['mean_ms']:.1f} ms  [target p99 ≤ 20 ms]")
+                print(
+                    f"incremental pulls, {args.clients} clients, {name}: {f['pulls']:,} pulls, p50 {f['p50_ms']:.1f} "
+                    f"ms, p99 {f['p99_ms']:.1f} ms, mean {f['mean_ms']:.1f} ms  [target p99 ≤ 20 ms]"
+                )
             cpu_per_pull = (server.cpu_seconds() - cpu) / pulls
             print(f"  server CPU {cpu_per_pull * 1e6:.0f} µs per pull (office changes included)")
         if skip:
@@ -609,10 +833,15 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10, help="length of the steady phase")
     parser.add_argument("--database-url", default=None, help="an empty database (default: SQLite under /tmp)")
     parser.add_argument("--no-pouchdb", action="store_true", help="skip the pouchdb-server comparison")
-    parser.add_argument("--pouchdb-memory", action="store_true",
-                        help="run pouchdb-server --in-memory (default: LevelDB in a temp dir)")
-    parser.add_argument("--pouchdb-real-rounds", type=int, default=5,
-                        help="burst rounds of the real PouchDB clients (a replication is 9 requests)")
+    parser.add_argument(
+        "--pouchdb-memory", action="store_true", help="run pouchdb-server --in-memory (default: LevelDB in a temp dir)"
+    )
+    parser.add_argument(
+        "--pouchdb-real-rounds",
+        type=int,
+        default=5,
+        help="burst rounds of the real PouchDB clients (a replication is 9 requests)",
+    )
     args = parser.parse_args()
     if args.pouchdb_real_rounds < 1:
         parser.error("--pouchdb-real-rounds must be at least 1")

@@ -54,33 +54,53 @@ async def dashboard(request: Request) -> Dashboard:
     tenant_id = request.user.tenant_id
     today = tenant_today(request.scope["tenant"])
     async with request.app.state.db.read() as conn:
-        rows = await conn.fetch("SELECT status, COUNT(*) AS n FROM job WHERE tenant_id = ? AND scheduled_date = ? "
-                                "GROUP BY status", tenant_id, today)
+        rows = await conn.fetch(
+            "SELECT status, COUNT(*) AS n FROM job WHERE tenant_id = ? AND scheduled_date = ? GROUP BY status",
+            tenant_id,
+            today,
+        )
         waiting = {
-            "bookings": await _count(conn, "SELECT COUNT(*) FROM job WHERE tenant_id = ? AND status = 'requested'",
-                                     tenant_id),
-            "service_requests": await _count(conn, "SELECT COUNT(*) FROM service_request WHERE tenant_id = ? AND "
-                                             "status = 'submitted'", tenant_id),
-            "supply_requests": await _count(conn, "SELECT COUNT(*) FROM supply_request WHERE tenant_id = ? AND "
-                                            "status = 'submitted'", tenant_id),
-            "unit_issues": await _count(conn, "SELECT COUNT(*) FROM unit_issue WHERE tenant_id = ? AND "
-                                        "status <> 'resolved'", tenant_id),
+            "bookings": await _count(
+                conn, "SELECT COUNT(*) FROM job WHERE tenant_id = ? AND status = 'requested'", tenant_id
+            ),
+            "service_requests": await _count(
+                conn, "SELECT COUNT(*) FROM service_request WHERE tenant_id = ? AND status = 'submitted'", tenant_id
+            ),
+            "supply_requests": await _count(
+                conn, "SELECT COUNT(*) FROM supply_request WHERE tenant_id = ? AND status = 'submitted'", tenant_id
+            ),
+            "unit_issues": await _count(
+                conn, "SELECT COUNT(*) FROM unit_issue WHERE tenant_id = ? AND status <> 'resolved'", tenant_id
+            ),
         }
         money = await conn.fetchrow(
             "SELECT COALESCE(SUM(balance), 0) AS open_cents, "
             "COALESCE(SUM(CASE WHEN due_on < ? THEN balance ELSE 0 END), 0) AS overdue_cents, "
             "COALESCE(SUM(CASE WHEN due_on < ? THEN 1 ELSE 0 END), 0) AS overdue_invoices "
-            "FROM invoice WHERE tenant_id = ? AND status = 'open' AND balance > 0", today, today, tenant_id)
-        unread = await _count(conn, "SELECT COUNT(*) FROM message WHERE tenant_id = ? AND author_kind = 'contact' "
-                              "AND read_by_staff_at IS NULL", tenant_id)
-        reviews = await conn.fetchrow("SELECT COUNT(*) AS n, AVG(rating) AS average FROM review WHERE tenant_id = ?",
-                                      tenant_id)
+            "FROM invoice WHERE tenant_id = ? AND status = 'open' AND balance > 0",
+            today,
+            today,
+            tenant_id,
+        )
+        unread = await _count(
+            conn,
+            "SELECT COUNT(*) FROM message WHERE tenant_id = ? AND author_kind = 'contact' AND read_by_staff_at IS NULL",
+            tenant_id,
+        )
+        reviews = await conn.fetchrow(
+            "SELECT COUNT(*) AS n, AVG(rating) AS average FROM review WHERE tenant_id = ?", tenant_id
+        )
     return Dashboard(
-        today=today, jobs_today={r["status"]: int(r["n"]) for r in rows},
+        today=today,
+        jobs_today={r["status"]: int(r["n"]) for r in rows},
         waiting=Waiting(**waiting, total=sum(waiting.values())),
-        overdue_cents=int(money["overdue_cents"]), overdue_invoices=int(money["overdue_invoices"]),
-        open_cents=int(money["open_cents"]), unread_messages=unread, reviews=int(reviews["n"]),
-        average_rating=round(float(reviews["average"]), 2) if reviews["average"] is not None else None)
+        overdue_cents=int(money["overdue_cents"]),
+        overdue_invoices=int(money["overdue_invoices"]),
+        open_cents=int(money["open_cents"]),
+        unread_messages=unread,
+        reviews=int(reviews["n"]),
+        average_rating=round(float(reviews["average"]), 2) if reviews["average"] is not None else None,
+    )
 
 
 @get("/api/admin/balances", guards=[guards.staff])
@@ -93,11 +113,23 @@ async def balances(request: Request) -> Balances:
             "SUM(CASE WHEN due_on < ? THEN balance ELSE 0 END) AS overdue_cents, "
             "SUM(CASE WHEN due_on < ? THEN 1 ELSE 0 END) AS overdue_invoices "
             "FROM invoice WHERE tenant_id = ? AND status = 'open' AND balance > 0 GROUP BY account_id",
-            today, today, request.user.tenant_id)
-    return Balances(today=today, items=[Balance(account_id=r["account_id"], open_cents=int(r["open_cents"]),
-                                                open_invoices=int(r["open_invoices"]),
-                                                overdue_cents=int(r["overdue_cents"]),
-                                                overdue_invoices=int(r["overdue_invoices"])) for r in rows])
+            today,
+            today,
+            request.user.tenant_id,
+        )
+    return Balances(
+        today=today,
+        items=[
+            Balance(
+                account_id=r["account_id"],
+                open_cents=int(r["open_cents"]),
+                open_invoices=int(r["open_invoices"]),
+                overdue_cents=int(r["overdue_cents"]),
+                overdue_invoices=int(r["overdue_invoices"]),
+            )
+            for r in rows
+        ],
+    )
 
 
 ROUTES = [dashboard, balances]

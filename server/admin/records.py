@@ -15,22 +15,54 @@ from sync.rules import Rejected, advance_job, invoice_totals
 
 # URL collection → entity. Payments are read-only here: they come from Stripe or the portal.
 COLLECTIONS: dict[str, str] = {
-    "accounts": "account", "contacts": "contact", "memberships": "membership", "sites": "site",
-    "systems": "system", "products": "product", "service-types": "service_type", "time-slots": "time_slot",
-    "supply-items": "supply_item", "promo-codes": "promo_code", "trucks": "truck", "staff": "staff_user",
-    "jobs": "job", "recurring-series": "recurring_series", "invoices": "invoice", "rentals": "rental",
-    "units": "unit", "estimates": "estimate", "service-requests": "service_request",
-    "supply-requests": "supply_request", "unit-issues": "unit_issue", "payments": "payment",
-    "messages": "message", "reviews": "review",
+    "accounts": "account",
+    "contacts": "contact",
+    "memberships": "membership",
+    "sites": "site",
+    "systems": "system",
+    "products": "product",
+    "service-types": "service_type",
+    "time-slots": "time_slot",
+    "supply-items": "supply_item",
+    "promo-codes": "promo_code",
+    "trucks": "truck",
+    "staff": "staff_user",
+    "jobs": "job",
+    "recurring-series": "recurring_series",
+    "invoices": "invoice",
+    "rentals": "rental",
+    "units": "unit",
+    "estimates": "estimate",
+    "service-requests": "service_request",
+    "supply-requests": "supply_request",
+    "unit-issues": "unit_issue",
+    "payments": "payment",
+    "messages": "message",
+    "reviews": "review",
 }
 READ_ONLY = frozenset({"payment", "review"})
 SERVER_FIELDS = frozenset({"tenant_id", "created_at", "updated_at", "version"})
-NUMBERED = {"account": ("number", "A"), "job": ("number", "J"), "invoice": ("number", "INV"),
-            "estimate": ("number", "EST"), "rental": ("rental_number", "R"), "site": ("number", "S")}
+NUMBERED = {
+    "account": ("number", "A"),
+    "job": ("number", "J"),
+    "invoice": ("number", "INV"),
+    "estimate": ("number", "EST"),
+    "rental": ("rental_number", "R"),
+    "site": ("number", "S"),
+}
 REFERENCES = {
-    "account_id": "account", "site_id": "site", "contact_id": "contact", "product_id": "product",
-    "service_type_id": "service_type", "time_slot_id": "time_slot", "truck_id": "truck", "job_id": "job",
-    "unit_id": "unit", "estimate_id": "estimate", "recurring_series_id": "recurring_series", "system_id": "system",
+    "account_id": "account",
+    "site_id": "site",
+    "contact_id": "contact",
+    "product_id": "product",
+    "service_type_id": "service_type",
+    "time_slot_id": "time_slot",
+    "truck_id": "truck",
+    "job_id": "job",
+    "unit_id": "unit",
+    "estimate_id": "estimate",
+    "recurring_series_id": "recurring_series",
+    "system_id": "system",
 }
 LIST_REFERENCES = {"site_ids": "site", "job_ids": "job"}
 
@@ -84,14 +116,19 @@ async def after_write(store: Store, entity: str, row: dict[str, Any]) -> dict[st
     returns the row as finally written."""
     if entity == "contact":
         for membership in await store.find("membership", contact_id=row["id"]):
-            await store.update("membership", membership, name=row["name"], email=row.get("email"),
-                               phone=row.get("phone"))
+            await store.update(
+                "membership", membership, name=row["name"], email=row.get("email"), phone=row.get("phone")
+            )
     if entity == "membership":
         contact = await store.get("contact", row["contact_id"])
-        if contact and (row["name"], row["email"], row["phone"]) != (contact["name"], contact["email"],
-                                                                     contact["phone"]):
-            row = await store.update("membership", row, name=contact["name"], email=contact["email"],
-                                     phone=contact["phone"])
+        if contact and (row["name"], row["email"], row["phone"]) != (
+            contact["name"],
+            contact["email"],
+            contact["phone"],
+        ):
+            row = await store.update(
+                "membership", row, name=contact["name"], email=contact["email"], phone=contact["phone"]
+            )
     if entity == "job" and row.get("truck_id"):
         truck = await store.get("truck", row["truck_id"])
         if truck and row.get("truck_name") != truck["name"]:
@@ -110,22 +147,41 @@ async def notify_milestones(ctx: Context, entity: str, before: dict[str, Any] | 
         if after.get("truck_id") and after["truck_id"] != before.get("truck_id") and open_job:
             truck = await ctx.tx.get("truck", after["truck_id"])
             when = f" on {after['scheduled_date']}" if after.get("scheduled_date") else ""
-            await notify(ctx, "technician_dispatched", after["account_id"], f"Technician dispatched: job {number}",
-                         f"Truck {truck['name'] if truck else ''} is assigned to your job{when}.", link,
-                         after.get("site_id"))
+            await notify(
+                ctx,
+                "technician_dispatched",
+                after["account_id"],
+                f"Technician dispatched: job {number}",
+                f"Truck {truck['name'] if truck else ''} is assigned to your job{when}.",
+                link,
+                after.get("site_id"),
+            )
         if after["status"] != before.get("status") and after["status"] in STATUS_EVENTS:
             kind, title = STATUS_EVENTS[after["status"]]
-            await notify(ctx, kind, after["account_id"], f"{title}: job {number}", f"Job {number}.", link,
-                         after.get("site_id"))
+            await notify(
+                ctx, kind, after["account_id"], f"{title}: job {number}", f"Job {number}.", link, after.get("site_id")
+            )
     if entity == "estimate" and after["status"] == "sent" and not before:
         amount = format_money(after.get("total"), currency_of(ctx.tenant))
         until = dt.date.fromisoformat(after["valid_until"]) if after.get("valid_until") else None
         valid = f", valid until {until:%B} {until.day}, {until.year}" if until else ""
-        await notify(ctx, "estimate_sent", after["account_id"], f"Estimate {after.get('number') or ''} is ready",
-                     f"Total {amount}{valid}. Approve or decline it in your portal.", "/estimates")
+        await notify(
+            ctx,
+            "estimate_sent",
+            after["account_id"],
+            f"Estimate {after.get('number') or ''} is ready",
+            f"Total {amount}{valid}. Approve or decline it in your portal.",
+            "/estimates",
+        )
     if entity == "invoice" and after["status"] == "open" and before.get("status") != "open":
         amount = format_money(after.get("balance"), currency_of(ctx.tenant))
         due = f", due {after['due_on']}" if after.get("due_on") else ""
         # site_id None: site contacts never see invoices
-        await notify(ctx, "invoice_sent", after["account_id"], f"Invoice {after.get('number') or ''} is ready",
-                     f"Amount due {amount}{due}.", f"/invoices/{after['id']}")
+        await notify(
+            ctx,
+            "invoice_sent",
+            after["account_id"],
+            f"Invoice {after.get('number') or ''} is ready",
+            f"Amount due {amount}{due}.",
+            f"/invoices/{after['id']}",
+        )

@@ -6,26 +6,37 @@ import re
 from typing import Annotated, Any
 
 import msgspec
-from litestar.params import Body, FromPath, Parameter
 from litestar import Request, get, patch, post
+from litestar.params import Body, FromPath, Parameter
 
-from server.admin.records import (
-    COLLECTIONS, NUMBERED, READ_ONLY, SERVER_FIELDS, after_write, apply_status, check_references, normalise,
-    notify_milestones,
-)
 from server.admin import console
 from server.admin.invites import send_invite, tenant_today
+from server.admin.records import (
+    COLLECTIONS,
+    NUMBERED,
+    READ_ONLY,
+    SERVER_FIELDS,
+    after_write,
+    apply_status,
+    check_references,
+    normalise,
+    notify_milestones,
+)
 from server.admin.workflow import (
-    check_request_move, check_staff_change, check_staff_write, jobs_for_request, prepare_invoice,
+    check_request_move,
+    check_staff_change,
+    check_staff_write,
+    jobs_for_request,
+    prepare_invoice,
 )
 from server.auth import guards
 from server.billing import refunds
-from server.db.store import IdTaken, InvalidRow, Store, StaleRow, decode_row, now_iso
+from server.db.store import IdTaken, InvalidRow, StaleRow, Store, decode_row, now_iso
 from server.db.tables import KINDS
+from server.effects.work import unit_of_work
 from server.errors import ApiError, error_responses, not_found
 from server.integrations.webhooks import record_office_events
 from server.openapi import DocumentedAs, whole_numbers
-from server.effects.work import unit_of_work
 from sync.entities import ENTITIES, Address, BusinessHours, ColorOrEmpty, Features, HttpUrl, Name, NotifyEvents
 from sync.mutators.context import Context
 
@@ -46,10 +57,16 @@ WRITE_ERRORS = error_responses(403, 404, 405, 409, 422)
 Limit = Annotated[int, Parameter(ge=1, le=1000)]
 Offset = Annotated[int, Parameter(ge=0, le=2**31 - 1)]
 Collection = Annotated[str, Parameter(description=f"one of: {', '.join(COLLECTIONS)}")]
-RecordBody = Annotated[dict[str, Any], Body(description=(
-    "Fields of the collection's record (the sync entity of that name, e.g. `AccountCreate` for accounts); "
-    "server fields (`tenant_id`, `created_at`, `updated_at`, `version`) are ignored, unknown ones refused "
-    "(422 `unknown_fields`), and ids must point at records of this tenant (422 `unknown_reference`)."))]
+RecordBody = Annotated[
+    dict[str, Any],
+    Body(
+        description=(
+            "Fields of the collection's record (the sync entity of that name, e.g. `AccountCreate` for accounts); "
+            "server fields (`tenant_id`, `created_at`, `updated_at`, `version`) are ignored, unknown ones refused "
+            "(422 `unknown_fields`), and ids must point at records of this tenant (422 `unknown_reference`)."
+        )
+    ),
+]
 
 
 # Required fields the server fills in on create.
@@ -151,8 +168,9 @@ def _filter_value(collection: str, key: str, kind: str, value: str) -> Any:
 
 
 @get("/api/admin/{collection:str}", guards=[guards.staff], responses=error_responses(404))
-async def list_records(request: Request, collection: Collection, limit: Limit = 100, offset: Offset = 0,
-                       q: str | None = None) -> dict[str, Any]:
+async def list_records(
+    request: Request, collection: Collection, limit: Limit = 100, offset: Offset = 0, q: str | None = None
+) -> dict[str, Any]:
     """Records of a kind, newest first; filter with ``?field=value``, search names/numbers with ``q``."""
     entity = _entity(collection)
     kinds = KINDS[entity]
@@ -208,8 +226,12 @@ async def create_record(request: Request, collection: Collection, data: RecordBo
     check_staff_write(request.user, entity)
     row = normalise(entity, _clean(entity, data, partial=False), None)
     if entity == "message":
-        row.update(author_kind="staff", author_id=request.user.person_id, author_name=request.user.name,
-                   read_by_staff_at=now_iso())
+        row.update(
+            author_kind="staff",
+            author_id=request.user.person_id,
+            author_name=request.user.name,
+            read_by_staff_at=now_iso(),
+        )
     async with unit_of_work(request.app.state, request.user.tenant_id) as store:
         await check_references(store, row)
         if entity == "staff_user":
@@ -220,8 +242,9 @@ async def create_record(request: Request, collection: Collection, data: RecordBo
             field, prefix = NUMBERED[entity]
             row[field] = await store.next_number(entity, prefix)
         if entity == "job" and row.get("status") and row["status"] != "requested":
-            row["status_history"] = [{"status": row["status"], "at": now_iso(), "by": request.user.name,
-                                      "applied": True}]
+            row["status_history"] = [
+                {"status": row["status"], "at": now_iso(), "by": request.user.name, "applied": True}
+            ]
         try:
             created = await store.insert(entity, row)
         except InvalidRow as exc:
@@ -229,7 +252,9 @@ async def create_record(request: Request, collection: Collection, data: RecordBo
         except IdTaken as exc:
             raise ApiError(409, "id_taken", str(exc)) from None
         created = await after_write(store, entity, created)
-        ctx = Context(actor=request.user, tenant=request.scope["tenant"], tx=store, now=now_iso(), effects=store.effects)
+        ctx = Context(
+            actor=request.user, tenant=request.scope["tenant"], tx=store, now=now_iso(), effects=store.effects
+        )
         await notify_milestones(ctx, entity, None, created)
     if entity == "staff_user":
         await send_invite(request.app.state, request.scope["tenant"], created, request.user.name)
@@ -237,8 +262,9 @@ async def create_record(request: Request, collection: Collection, data: RecordBo
 
 
 @patch("/api/admin/{collection:str}/{record_id:str}", guards=[guards.staff], responses=WRITE_ERRORS)
-async def update_record(request: Request, collection: Collection, record_id: FromPath[str],
-                        data: RecordBody) -> dict[str, Any]:
+async def update_record(
+    request: Request, collection: Collection, record_id: FromPath[str], data: RecordBody
+) -> dict[str, Any]:
     """Change some fields of a record (job status only moves forward; approving a service request creates
     its jobs, prefilled and linked; posting an invoice dates it)."""
     entity = _entity(collection)
@@ -275,7 +301,9 @@ async def update_record(request: Request, collection: Collection, record_id: Fro
         # every request, and the person's live sockets are told to look again (server/live/session.py).
         updated = await after_write(store, entity, updated)
         await record_office_events(store, entity, current, updated)
-        ctx = Context(actor=request.user, tenant=request.scope["tenant"], tx=store, now=now_iso(), effects=store.effects)
+        ctx = Context(
+            actor=request.user, tenant=request.scope["tenant"], tx=store, now=now_iso(), effects=store.effects
+        )
         await notify_milestones(ctx, entity, current, updated)
         for job in jobs:
             await notify_milestones(ctx, "job", None, job)
@@ -285,8 +313,9 @@ async def update_record(request: Request, collection: Collection, record_id: Fro
 # "/api/admin/accounts/{id}/portal-view" makes "accounts" a fixed path segment, and Litestar does not
 # fall back from a fixed segment to "{collection}", so accounts get their own thin handlers.
 @get("/api/admin/accounts", guards=[guards.staff])
-async def list_accounts(request: Request, limit: Limit = 100, offset: Offset = 0,
-                        q: str | None = None) -> dict[str, Any]:
+async def list_accounts(
+    request: Request, limit: Limit = 100, offset: Offset = 0, q: str | None = None
+) -> dict[str, Any]:
     return await list_records.fn(request, "accounts", limit, offset, q)
 
 
@@ -309,8 +338,9 @@ async def update_account(request: Request, record_id: FromPath[str], data: Accou
 # read-only here (they come from Stripe or the portal), so only the reads are declared: a POST or PATCH
 # answers 405 ``method_not_allowed``, and the schema does not offer them.
 @get("/api/admin/payments", guards=[guards.staff])
-async def list_payments(request: Request, limit: Limit = 100, offset: Offset = 0,
-                        q: str | None = None) -> dict[str, Any]:
+async def list_payments(
+    request: Request, limit: Limit = 100, offset: Offset = 0, q: str | None = None
+) -> dict[str, Any]:
     return await list_records.fn(request, "payments", limit, offset, q)
 
 
@@ -322,17 +352,35 @@ async def read_payment(request: Request, record_id: FromPath[str]) -> dict[str, 
 # 404 not this tenant's payment; 409 ``payment_not_refundable`` (pending or failed), ``refund_in_progress``
 # or ``refund_not_made`` (a request at the same instant holds it); 422 ``not_a_stripe_payment`` or Stripe's
 # refusal (its code and sentence); 503 Stripe unreachable or payments off.
-@post("/api/admin/payments/{payment_id:str}/refund", guards=[guards.staff], status_code=200,
-      responses=error_responses(404, 409, 422))
+@post(
+    "/api/admin/payments/{payment_id:str}/refund",
+    guards=[guards.staff],
+    status_code=200,
+    responses=error_responses(404, 409, 422),
+)
 async def refund_payment(request: Request, payment_id: FromPath[str]) -> dict[str, Any]:
     """Refund a succeeded payment in full through Stripe: every invoice it paid owes that amount again
     (a paid one is open again), the payment becomes ``refunded`` and the account is told. Idempotent:
     a refunded payment answers as it is, and requests at the same instant make one refund. Answers
     the payment."""
-    return await refunds.refund_payment(request.app.state, request.app.state.stripe, request.scope["tenant"],
-                                        payment_id)
+    return await refunds.refund_payment(
+        request.app.state, request.app.state.stripe, request.scope["tenant"], payment_id
+    )
 
 
-ROUTES = [*console.ROUTES, read_settings, update_settings, list_records, read_record, create_record, update_record,
-          list_accounts, read_account, create_account, update_account,
-          list_payments, read_payment, refund_payment]
+ROUTES = [
+    *console.ROUTES,
+    read_settings,
+    update_settings,
+    list_records,
+    read_record,
+    create_record,
+    update_record,
+    list_accounts,
+    read_account,
+    create_account,
+    update_account,
+    list_payments,
+    read_payment,
+    refund_payment,
+]

@@ -12,8 +12,13 @@ from sync.actor import Actor
 
 DECIDED = ("approved", "declined", "scheduled")
 # Invoice statuses and where the office may move each one (paid comes from payments, not from here).
-INVOICE_MOVES = {"draft": {"pending", "open", "void"}, "pending": {"draft", "open", "void"}, "open": {"void"},
-                 "paid": set(), "void": set()}
+INVOICE_MOVES = {
+    "draft": {"pending", "open", "void"},
+    "pending": {"draft", "open", "void"},
+    "open": {"void"},
+    "paid": set(),
+    "void": set(),
+}
 
 
 def check_staff_write(actor: Actor, entity: str) -> None:
@@ -39,8 +44,7 @@ def _terms(net_days: int) -> str:
     return f"Net {net_days}" if net_days else "Due on receipt"
 
 
-async def prepare_invoice(store: Store, current: dict[str, Any] | None, changes: dict[str, Any],
-                          today: str) -> None:
+async def prepare_invoice(store: Store, current: dict[str, Any] | None, changes: dict[str, Any], today: str) -> None:
     """Status moves an office may make (post: draft → open, void), with the dates and terms posting
     fills in from the account's net terms; a paid or void invoice's lines no longer change."""
     before = current["status"] if current else "draft"
@@ -50,8 +54,7 @@ async def prepare_invoice(store: Store, current: dict[str, Any] | None, changes:
     if current and before in ("paid", "void") and ({"lines", "tax"} & set(changes)):
         raise ApiError(409, "invoice_closed", f"a {before} invoice cannot be changed")
     if after == "void" and before != "void" and current and current["balance"] != current["total"]:
-        raise ApiError(409, "invoice_has_payments",
-                       "payments were made on this invoice: refund them before voiding it")
+        raise ApiError(409, "invoice_has_payments", "payments were made on this invoice: refund them before voiding it")
     if after == "void":
         changes["balance"] = 0
     if after == "open" and before != "open":
@@ -82,10 +85,16 @@ async def jobs_for_request(store: Store, request: dict[str, Any], by: str, at: s
     """The jobs an approved request becomes: one per service it asks for, each prefilled with the
     request's site, system, date, times, PO, comments and its lines, confirmed and linked to it."""
     lines = request.get("lines") or []
-    products = {p["id"]: p for p in await store.find("product", id=[ln["product_id"] for ln in lines
-                                                                     if ln.get("product_id")] or [""])}
-    services = {s["id"]: s for s in await store.find("service_type", id=[ln["service_type_id"] for ln in lines
-                                                                          if ln.get("service_type_id")] or [""])}
+    products = {
+        p["id"]: p
+        for p in await store.find("product", id=[ln["product_id"] for ln in lines if ln.get("product_id")] or [""])
+    }
+    services = {
+        s["id"]: s
+        for s in await store.find(
+            "service_type", id=[ln["service_type_id"] for ln in lines if ln.get("service_type_id")] or [""]
+        )
+    }
     groups: dict[str | None, list[dict[str, Any]]] = {}
     for line in lines:
         groups.setdefault(line.get("service_type_id"), []).append(line)
@@ -97,14 +106,24 @@ async def jobs_for_request(store: Store, request: dict[str, Any], by: str, at: s
         described = [_line_text(ln, products, services) for ln in group]
         notes = [request.get("comments") or "", f"System: {system['name']}" if system else ""]
         job = {
-            "number": await store.next_number("job", "J"), "account_id": request["account_id"],
-            "site_id": request["site_id"], "service_type_id": service_type_id, "status": "confirmed",
-            "scheduled_date": request["requested_date"], "window_start": request.get("start_time"),
-            "window_end": request.get("end_time"), "lines": group, "items": "; ".join(filter(None, described)),
-            "description": "\n".join(filter(None, notes)), "po_number": request.get("po_number") or "",
-            "source": "portal", "service_request_id": request["id"],
-            "price": sum((services.get(ln.get("service_type_id") or "", {}).get("base_price") or 0)
-                         * (ln.get("quantity") or 1) for ln in group),
+            "number": await store.next_number("job", "J"),
+            "account_id": request["account_id"],
+            "site_id": request["site_id"],
+            "service_type_id": service_type_id,
+            "status": "confirmed",
+            "scheduled_date": request["requested_date"],
+            "window_start": request.get("start_time"),
+            "window_end": request.get("end_time"),
+            "lines": group,
+            "items": "; ".join(filter(None, described)),
+            "description": "\n".join(filter(None, notes)),
+            "po_number": request.get("po_number") or "",
+            "source": "portal",
+            "service_request_id": request["id"],
+            "price": sum(
+                (services.get(ln.get("service_type_id") or "", {}).get("base_price") or 0) * (ln.get("quantity") or 1)
+                for ln in group
+            ),
             "status_history": [{"status": "confirmed", "at": at, "by": by, "applied": True}],
         }
         jobs.append(await store.insert("job", job))

@@ -23,8 +23,13 @@ async def portal_accounts(store: Store, contact_id: str) -> dict[str, AccountAcc
         account = accounts.get(m["account_id"])
         if account is None:
             continue
-        out[account["id"]] = AccountAccess(role=m["role"], site_ids=tuple(m["site_ids"] or ()),
-                                           primary=m["primary"], name=account["name"], kind=account["kind"])
+        out[account["id"]] = AccountAccess(
+            role=m["role"],
+            site_ids=tuple(m["site_ids"] or ()),
+            primary=m["primary"],
+            name=account["name"],
+            kind=account["kind"],
+        )
     return out
 
 
@@ -45,11 +50,25 @@ async def load_actor(conn: Conn, claims: Claims) -> tuple[Actor, dict]:
             if account is None:
                 raise Revoked("account not found")
             access = AccountAccess(role="company", primary=True, name=account["name"], kind=account["kind"])
-            return Actor(tenant_id=claims.tid, tenant_slug=tenant["slug"], person_kind="staff", person_id=staff["id"],
-                         name=staff["name"], role="staff_readonly", accounts={account["id"]: access},
-                         read_only=True), tenant
-        return Actor(tenant_id=claims.tid, tenant_slug=tenant["slug"], person_kind="staff", person_id=staff["id"],
-                     name=staff["name"], role=staff["role"], truck_id=staff["truck_id"]), tenant
+            return Actor(
+                tenant_id=claims.tid,
+                tenant_slug=tenant["slug"],
+                person_kind="staff",
+                person_id=staff["id"],
+                name=staff["name"],
+                role="staff_readonly",
+                accounts={account["id"]: access},
+                read_only=True,
+            ), tenant
+        return Actor(
+            tenant_id=claims.tid,
+            tenant_slug=tenant["slug"],
+            person_kind="staff",
+            person_id=staff["id"],
+            name=staff["name"],
+            role=staff["role"],
+            truck_id=staff["truck_id"],
+        ), tenant
     contact = await store.get("contact", claims.sub)
     if contact is None or contact["token_version"] != claims.ver:
         raise Revoked("session revoked")
@@ -57,5 +76,12 @@ async def load_actor(conn: Conn, claims: Claims) -> tuple[Actor, dict]:
     if not accounts:
         raise Revoked("no portal access")
     role = "customer" if any(a.role == "company" for a in accounts.values()) else "site_contact"
-    return Actor(tenant_id=claims.tid, tenant_slug=tenant["slug"], person_kind="contact", person_id=contact["id"],
-                 name=contact["name"], role=role, accounts=accounts), tenant
+    return Actor(
+        tenant_id=claims.tid,
+        tenant_slug=tenant["slug"],
+        person_kind="contact",
+        person_id=contact["id"],
+        name=contact["name"],
+        role=role,
+        accounts=accounts,
+    ), tenant

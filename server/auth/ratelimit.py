@@ -62,10 +62,12 @@ class RateLimiter:
             self.store_failures += 1
             if not self._store_down:
                 self._store_down = True
-                log.warning("rate-limit store unreachable (%s: %s); counting in this process until it is back",
-                            type(exc).__name__, exc)
+                log.warning(
+                    "rate-limit store unreachable (%s: %s); counting in this process until it is back",
+                    type(exc).__name__,
+                    exc,
+                )
             count = await self._count(self.fallback, bucket)
         if count > limit:
             retry = str(window + self.window_s - now)
-            raise ApiError(429, "rate_limited", message,
-                           {"retry_after_s": int(retry)}, headers={"Retry-After": retry})
+            raise ApiError(429, "rate_limited", message, {"retry_after_s": int(retry)}, headers={"Retry-After": retry})

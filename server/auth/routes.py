@@ -6,16 +6,16 @@ import time
 from typing import Annotated, Any, Literal
 
 import msgspec
-from litestar.params import Body, FromPath, Parameter
 from litestar import Request, Response, get, post
 from litestar.datastructures import Cookie
 from litestar.openapi.spec import Schema
+from litestar.params import Body, FromPath, Parameter
 
 from server.auth import guards
 from server.auth.actor import Revoked, load_actor, portal_accounts
 from server.auth.tokens import BadToken, Claims, issue, verify
-from server.errors import ApiError, error_responses, not_found
 from server.db.store import Store, now_iso
+from server.errors import ApiError, error_responses, not_found
 from sync.entities import END, NOT_BLANK_OR_AT, PHONE_PATTERN
 
 DAY = 86400
@@ -67,8 +67,13 @@ def _accounts_out(actor) -> list[AccountOut]:
 
 
 def _person_out(actor, person: dict) -> dict[str, Any]:
-    return {"id": person["id"], "name": person["name"], "email": person.get("email"), "phone": person.get("phone"),
-            "kind": actor.person_kind}
+    return {
+        "id": person["id"],
+        "name": person["name"],
+        "email": person.get("email"),
+        "phone": person.get("phone"),
+        "kind": actor.person_kind,
+    }
 
 
 @post("/api/auth/magic-link", status_code=202, opt={"public": True}, responses=error_responses(404, 422, 429))
@@ -86,21 +91,31 @@ async def request_magic_link(request: Request, data: Annotated[MagicLinkIn, MAGI
     await state.rate_limiter.hit(f"ip:{client_ip}", state.settings.magic_link_per_ip)
     await state.rate_limiter.hit(f"addr:{data.tenant}:{address}", state.settings.magic_link_per_address)
     async with state.db.read() as conn:
-        tenant_row = await conn.fetchrow("SELECT id, name, display_name, portal_enabled FROM tenant WHERE slug = ?",
-                                         data.tenant)
+        tenant_row = await conn.fetchrow(
+            "SELECT id, name, display_name, portal_enabled FROM tenant WHERE slug = ?", data.tenant
+        )
         if tenant_row is None:
             raise ApiError(404, "tenant_not_found", f"no portal called {data.tenant!r}")
         person = await _find_person(Store(conn, tenant_row["id"]), email and address, phone)
     if person is not None:
         kind, row, staff = person
         alt = (staff["id"], staff["token_version"]) if staff is not None else None
-        token, _ = issue(state.settings.secret_key, "link", row["id"], kind, tenant_row["id"], row["token_version"],
-                         state.settings.link_ttl_days * DAY, alt=alt)
+        token, _ = issue(
+            state.settings.secret_key,
+            "link",
+            row["id"],
+            kind,
+            tenant_row["id"],
+            row["token_version"],
+            state.settings.link_ttl_days * DAY,
+            alt=alt,
+        )
         link = f"{state.settings.public_url.rstrip('/')}/t/{data.tenant}/login?token={token}"
         name = tenant_row["display_name"] or tenant_row["name"]
         text = f"Hi {row['name']}, open this link to log in to the {name} portal: {link}\nThe link works for 30 days."
-        await state.messenger.send(tenant_row["id"], "email" if email else "sms", address,
-                                   f"Your {name} portal login link", text, link)
+        await state.messenger.send(
+            tenant_row["id"], "email" if email else "sms", address, f"Your {name} portal login link", text, link
+        )
     return {"sent": True}
 
 
@@ -125,8 +140,15 @@ async def _find_person(store: Store, email: str | None, phone: str | None) -> tu
 
 def _session_response(request: Request, token: str, expires_at: int, payload: SessionOut) -> Response[SessionOut]:
     secure = request.app.state.settings.public_url.startswith("https")
-    cookie = Cookie(key=guards.SESSION_COOKIE, value=token, httponly=True, secure=secure, samesite="lax",
-                    path="/", max_age=max(0, expires_at - int(time.time())))
+    cookie = Cookie(
+        key=guards.SESSION_COOKIE,
+        value=token,
+        httponly=True,
+        secure=secure,
+        samesite="lax",
+        path="/",
+        max_age=max(0, expires_at - int(time.time())),
+    )
     return Response(payload, cookies=[cookie])
 
 
@@ -137,7 +159,13 @@ async def _record_sign_in(db, claims: Claims) -> None:
         await conn.execute(
             "INSERT INTO sign_in (id, tenant_id, person_kind, person_id, first_at, last_at) VALUES (?, ?, ?, ?, ?, ?) "
             "ON CONFLICT (id) DO UPDATE SET last_at = excluded.last_at",
-            f"{claims.kind}:{claims.sub}", claims.tid, claims.kind, claims.sub, stamp, stamp)
+            f"{claims.kind}:{claims.sub}",
+            claims.tid,
+            claims.kind,
+            claims.sub,
+            stamp,
+            stamp,
+        )
 
 
 @post("/api/auth/session", status_code=200, opt={"public": True}, responses=error_responses(401, 403, 409, 422))
@@ -149,27 +177,45 @@ async def create_session(request: Request, data: SessionIn) -> Response[SessionO
     except BadToken as exc:
         raise ApiError(401, "invalid_token", f"this login link is not valid: {exc}") from None
     if claims.alt and data.as_ is None:
-        raise ApiError(409, "choose_identity", "this address is both a customer's and a staff member's: choose one",
-                       {"choices": ["customer", "staff"]})
+        raise ApiError(
+            409,
+            "choose_identity",
+            "this address is both a customer's and a staff member's: choose one",
+            {"choices": ["customer", "staff"]},
+        )
     if data.as_ == "staff" and claims.alt and claims.alt_ver is not None:
-        claims = Claims(typ="link", sub=claims.alt, kind="staff", tid=claims.tid, ver=claims.alt_ver, exp=claims.exp,
-                        iat=claims.iat)
+        claims = Claims(
+            typ="link", sub=claims.alt, kind="staff", tid=claims.tid, ver=claims.alt_ver, exp=claims.exp, iat=claims.iat
+        )
     elif data.as_ is not None and data.as_ != ("staff" if claims.kind == "staff" else "customer"):
         raise ApiError(422, "not_this_identity", f"this login link does not sign in as {data.as_}")
     try:
         async with state.db.read() as conn:
             actor, tenant = await load_actor(conn, claims)
-            person = await Store(conn, claims.tid).get("contact" if claims.kind == "contact" else "staff_user",
-                                                      claims.sub)
+            person = await Store(conn, claims.tid).get(
+                "contact" if claims.kind == "contact" else "staff_user", claims.sub
+            )
     except Revoked as exc:
         raise ApiError(401, "link_revoked", f"this login link no longer works: {exc}") from None
     if actor.role in ("customer", "site_contact") and not tenant["portal_enabled"]:
         raise ApiError(403, "portal_disabled", "this portal is not available")
     await _record_sign_in(state.db, claims)
-    token, expires_at = issue(state.settings.secret_key, "session", claims.sub, claims.kind, claims.tid, claims.ver,
-                              state.settings.session_ttl_days * DAY)
-    payload = SessionOut(session_token=token, expires_at=expires_at, contact=_person_out(actor, person),
-                         accounts=_accounts_out(actor), role=actor.role)
+    token, expires_at = issue(
+        state.settings.secret_key,
+        "session",
+        claims.sub,
+        claims.kind,
+        claims.tid,
+        claims.ver,
+        state.settings.session_ttl_days * DAY,
+    )
+    payload = SessionOut(
+        session_token=token,
+        expires_at=expires_at,
+        contact=_person_out(actor, person),
+        accounts=_accounts_out(actor),
+        role=actor.role,
+    )
     return _session_response(request, token, expires_at, payload)
 
 
@@ -180,15 +226,27 @@ async def me(request: Request) -> dict[str, Any]:
     tenant = request.scope["tenant"]
     async with request.app.state.db.read() as conn:
         person = await Store(conn, actor.tenant_id).get(
-            "contact" if actor.person_kind == "contact" else "staff_user", actor.person_id)
+            "contact" if actor.person_kind == "contact" else "staff_user", actor.person_id
+        )
     # site_ids and primary let a client replay mutations with the same rules the server applies
-    accounts = [msgspec.to_builtins(out) | {"site_ids": list(actor.accounts[out.id].site_ids),
-                                             "primary": actor.accounts[out.id].primary}
-                for out in _accounts_out(actor)]
-    return {"contact": _person_out(actor, person), "role": actor.role, "read_only": actor.read_only,
-            "accounts": accounts, "truck_id": actor.truck_id,
-            "tenant": {"id": tenant["id"], "slug": tenant["slug"], "name": tenant["name"],
-                       "display_name": tenant["display_name"] or tenant["name"]}}
+    accounts = [
+        msgspec.to_builtins(out)
+        | {"site_ids": list(actor.accounts[out.id].site_ids), "primary": actor.accounts[out.id].primary}
+        for out in _accounts_out(actor)
+    ]
+    return {
+        "contact": _person_out(actor, person),
+        "role": actor.role,
+        "read_only": actor.read_only,
+        "accounts": accounts,
+        "truck_id": actor.truck_id,
+        "tenant": {
+            "id": tenant["id"],
+            "slug": tenant["slug"],
+            "name": tenant["name"],
+            "display_name": tenant["display_name"] or tenant["name"],
+        },
+    }
 
 
 @post("/api/auth/logout", status_code=200, opt={"public": True})
@@ -208,13 +266,22 @@ async def logout(request: Request) -> Response[dict[str, bool]]:
             await conn.execute("DELETE FROM revoked_session WHERE expires_at < ?", int(time.time()))
             await conn.execute(
                 "INSERT INTO revoked_session (id, tenant_id, person_id, expires_at) VALUES (?, ?, ?, ?) "
-                "ON CONFLICT (id) DO NOTHING", claims.sid, claims.tid, claims.sub, claims.exp)
+                "ON CONFLICT (id) DO NOTHING",
+                claims.sid,
+                claims.tid,
+                claims.sub,
+                claims.exp,
+            )
         state.hub.publish({"type": "recheck"}, [f"c:{claims.sub}"])  # its live sockets look again, and close
     return Response({"ok": True}, cookies=[Cookie(key=guards.SESSION_COOKIE, value="", max_age=0, path="/")])
 
 
-@post("/api/admin/accounts/{account_id:str}/portal-view", status_code=200, guards=[guards.staff],
-      responses=error_responses(404))
+@post(
+    "/api/admin/accounts/{account_id:str}/portal-view",
+    status_code=200,
+    guards=[guards.staff],
+    responses=error_responses(404),
+)
 async def portal_view(request: Request, account_id: FromPath[str]) -> dict[str, Any]:
     """A read-only session showing one customer's portal, for staff helping on the phone."""
     actor = request.user
@@ -225,28 +292,50 @@ async def portal_view(request: Request, account_id: FromPath[str]) -> dict[str, 
     if account is None:
         raise not_found("account")
     settings = request.app.state.settings
-    token, expires_at = issue(settings.secret_key, "session", actor.person_id, "staff", actor.tenant_id,
-                              staff["token_version"], 8 * 3600, read_only_account=account_id)
+    token, expires_at = issue(
+        settings.secret_key,
+        "session",
+        actor.person_id,
+        "staff",
+        actor.tenant_id,
+        staff["token_version"],
+        8 * 3600,
+        read_only_account=account_id,
+    )
     slug = request.scope["tenant"]["slug"]
-    return {"session_token": token, "expires_at": expires_at, "role": "staff_readonly", "account_id": account_id,
-            "url": f"{settings.public_url.rstrip('/')}/t/{slug}/view#session={token}"}
+    return {
+        "session_token": token,
+        "expires_at": expires_at,
+        "role": "staff_readonly",
+        "account_id": account_id,
+        "url": f"{settings.public_url.rstrip('/')}/t/{slug}/view#session={token}",
+    }
 
 
 @get("/api/dev/outbox", opt={"public": True}, responses=error_responses(404))
-async def dev_outbox(request: Request, to: str | None = None,
-                     limit: Annotated[int, Parameter(ge=1, le=500)] = 50) -> dict[str, Any]:
+async def dev_outbox(
+    request: Request, to: str | None = None, limit: Annotated[int, Parameter(ge=1, le=500)] = 50
+) -> dict[str, Any]:
     """Messages recorded in dev mode (404 otherwise): how a newcomer gets a login link."""
     state = request.app.state
     if not state.settings.dev_mode:
         raise not_found("outbox")
     async with state.db.read() as conn:
         if to:
-            rows = await conn.fetch("SELECT * FROM outbox WHERE recipient = ? ORDER BY created_at DESC LIMIT ?",
-                                    to.strip().lower() if "@" in to else to, limit)
+            rows = await conn.fetch(
+                "SELECT * FROM outbox WHERE recipient = ? ORDER BY created_at DESC LIMIT ?",
+                to.strip().lower() if "@" in to else to,
+                limit,
+            )
         else:
             rows = await conn.fetch("SELECT * FROM outbox ORDER BY created_at DESC LIMIT ?", limit)
-    return {"messages": [{k: r[k] for k in ("id", "channel", "recipient", "subject", "body", "link", "status",
-                                             "created_at")} | {"to": r["recipient"]} for r in rows]}
+    return {
+        "messages": [
+            {k: r[k] for k in ("id", "channel", "recipient", "subject", "body", "link", "status", "created_at")}
+            | {"to": r["recipient"]}
+            for r in rows
+        ]
+    }
 
 
 @get("/api/public/tenants/{slug:str}", opt={"public": True}, responses=error_responses(404))
@@ -257,8 +346,21 @@ async def public_tenant(request: Request, slug: FromPath[str]) -> dict[str, Any]
         tenant = raw and await Store(conn, raw["id"]).get("tenant", raw["id"])
     if not tenant:
         raise ApiError(404, "tenant_not_found", f"no portal called {slug!r}")
-    keys = ("slug", "name", "display_name", "logo_url", "primary_color", "portal_enabled", "phone", "email",
-            "address", "business_hours", "features", "timezone", "currency")
+    keys = (
+        "slug",
+        "name",
+        "display_name",
+        "logo_url",
+        "primary_color",
+        "portal_enabled",
+        "phone",
+        "email",
+        "address",
+        "business_hours",
+        "features",
+        "timezone",
+        "currency",
+    )
     out = {k: tenant[k] for k in keys}
     out["display_name"] = tenant["display_name"] or tenant["name"]
     return out

@@ -32,8 +32,17 @@ class BadToken(Exception):
     """The token is malformed, tampered with, of the wrong type or expired."""
 
 
-def issue(secret: str, typ: str, sub: str, kind: Kind, tenant_id: str, version: int, ttl_s: int,
-          read_only_account: str | None = None, alt: tuple[str, int] | None = None) -> tuple[str, int]:
+def issue(
+    secret: str,
+    typ: str,
+    sub: str,
+    kind: Kind,
+    tenant_id: str,
+    version: int,
+    ttl_s: int,
+    read_only_account: str | None = None,
+    alt: tuple[str, int] | None = None,
+) -> tuple[str, int]:
     """A signed token and its expiry (unix seconds). Sessions get a fresh ``sid``."""
     now = int(time.time())
     claims = {"typ": typ, "sub": sub, "kind": kind, "tid": tenant_id, "ver": version, "iat": now, "exp": now + ttl_s}

@@ -42,7 +42,9 @@ class PaymentExpiry:
         async with self.state.db.read() as conn:
             due = await conn.fetch(
                 "SELECT id, tenant_id, stripe_payment_intent_id FROM payment WHERE status = 'pending' "
-                "AND method = 'card' AND created_at < ? ORDER BY created_at LIMIT 50", cutoff)
+                "AND method = 'card' AND created_at < ? ORDER BY created_at LIMIT 50",
+                cutoff,
+            )
         settled = 0
         for row in due:
             outcome = await self._outcome(row["stripe_payment_intent_id"])

@@ -61,8 +61,14 @@ def _extension(rental: dict[str, Any] | None, at: str) -> dict[str, Any] | None:
 
 
 def _system_context(store: Store, tenant: dict[str, Any]) -> Context:
-    actor = Actor(tenant_id=tenant["id"], tenant_slug=tenant["slug"], person_kind="staff", person_id="system",
-                  name=tenant.get("display_name") or tenant["name"], role="admin")
+    actor = Actor(
+        tenant_id=tenant["id"],
+        tenant_slug=tenant["slug"],
+        person_kind="staff",
+        person_id="system",
+        name=tenant.get("display_name") or tenant["name"],
+        role="admin",
+    )
     return Context(actor=actor, tenant=tenant, tx=store, now=now_iso(), effects=store.effects)
 
 
@@ -78,12 +84,18 @@ async def charge_extension(state: Any, tenant: dict[str, Any], effect_id: str, e
         return "nothing to charge"
     provider = getattr(state, "stripe", None)
     if provider is None or not provider.available:
-        return await _decline(state, tenant, effect_id, effect, "payments_unavailable",
-                              "card payments are not set up for this portal")
+        return await _decline(
+            state, tenant, effect_id, effect, "payments_unavailable", "card payments are not set up for this portal"
+        )
     if not defaults or not account or not account.get("stripe_customer_id"):
-        return await _decline(state, tenant, effect_id, effect, "no_payment_method",
-                              "extensions are charged to your default saved card or bank account: "
-                              "add one under Payment methods")
+        return await _decline(
+            state,
+            tenant,
+            effect_id,
+            effect,
+            "no_payment_method",
+            "extensions are charged to your default saved card or bank account: add one under Payment methods",
+        )
     method = defaults[0]
     try:
         method_type = provider.method_type(tenant, method)
@@ -95,63 +107,131 @@ async def charge_extension(state: Any, tenant: dict[str, Any], effect_id: str, e
     payment_id = payment_id_for(effect_id)
     try:
         result = await gateway.charge_async(
-            account["stripe_customer_id"], method["stripe_payment_method_id"], effect.amount,
+            account["stripe_customer_id"],
+            method["stripe_payment_method_id"],
+            effect.amount,
             tenant.get("currency") or "USD",
-            {"payment_id": payment_id, "tenant_id": tenant["id"], "account_id": account["id"],
-             "rental_id": rental["id"], "purpose": "rental_extension", "effect_id": effect_id},
-            True, f"haulport-effect-{effect_id}", method_type=method_type)
+            {
+                "payment_id": payment_id,
+                "tenant_id": tenant["id"],
+                "account_id": account["id"],
+                "rental_id": rental["id"],
+                "purpose": "rental_extension",
+                "effect_id": effect_id,
+            },
+            True,
+            f"haulport-effect-{effect_id}",
+            method_type=method_type,
+        )
     except GatewayError as exc:
         if exc.code in ("stripe_unavailable", "stripe_misconfigured"):
             raise RetryLater(exc.message) from None
         what = "bank account" if method["kind"] == "bank" else "card"
-        return await _decline(state, tenant, effect_id, effect, "payment_error",
-                              f"the {what} could not be charged: {exc.message}")
+        return await _decline(
+            state, tenant, effect_id, effect, "payment_error", f"the {what} could not be charged: {exc.message}"
+        )
     if result.status == "failed":
-        reason = result.error_message or ("the debit was refused" if method["kind"] == "bank"
-                                          else "your card was declined")
+        reason = result.error_message or (
+            "the debit was refused" if method["kind"] == "bank" else "your card was declined"
+        )
         if result.decline_code:
             reason = f"{reason} ({result.decline_code.replace('_', ' ')})"
-        return await _decline(state, tenant, effect_id, effect,
-                              "card_declined" if method["kind"] == "card" else "payment_declined", reason)
+        return await _decline(
+            state,
+            tenant,
+            effect_id,
+            effect,
+            "card_declined" if method["kind"] == "card" else "payment_declined",
+            reason,
+        )
     if result.status == "requires_action":
-        return await _decline(state, tenant, effect_id, effect, "authentication_required",
-                              "your bank wants to confirm this charge: extend again from the portal with the card "
-                              "at hand, or save another card")
+        return await _decline(
+            state,
+            tenant,
+            effect_id,
+            effect,
+            "authentication_required",
+            "your bank wants to confirm this charge: extend again from the portal with the card "
+            "at hand, or save another card",
+        )
     await _record_charge(state, tenant, effect_id, effect, method, payment_id, result)
     return None
 
 
-async def _record_charge(state: Any, tenant: dict[str, Any], effect_id: str, effect: ChargeExtension,
-                         method: dict[str, Any], payment_id: str, result: ChargeResult) -> None:
+async def _record_charge(
+    state: Any,
+    tenant: dict[str, Any],
+    effect_id: str,
+    effect: ChargeExtension,
+    method: dict[str, Any],
+    payment_id: str,
+    result: ChargeResult,
+) -> None:
     async with unit_of_work(state, tenant["id"]) as store:
         rental = await store.get("rental", effect.rental_id)
         extension = _extension(rental, effect.at)
-        if rental is None or extension is None or extension.get("status") != "pending" \
-                or await store.get("payment", payment_id) is not None:
+        if (
+            rental is None
+            or extension is None
+            or extension.get("status") != "pending"
+            or await store.get("payment", payment_id) is not None
+        ):
             await finish(store.conn, effect_id, "already recorded")
             return
-        invoice = await store.insert("invoice", {
-            "number": await next_free_number(store, "invoice", "INV"), "account_id": rental["account_id"],
-            "site_id": rental["site_id"], "issued_on": now_iso()[:10], "due_on": now_iso()[:10],
-            "terms": "Paid on order", "status": "open", "subtotal": effect.amount, "tax": 0, "total": effect.amount,
-            "balance": effect.amount, "allow_online_payment": True,
-            "lines": [{"description": f"Rental {rental['rental_number']} extension: {_days(effect.days)}",
-                       "quantity": effect.days, "unit_price": rental["daily_rate"], "amount": effect.amount}]})
-        payment = await store.insert("payment", {
-            "id": payment_id, "number": await next_free_number(store, "payment", "PAY"),
-            "account_id": rental["account_id"], "amount": effect.amount, "method": method["kind"],
-            "status": "pending", "reference": method_reference(method),
-            "stripe_payment_intent_id": result.payment_intent_id or "",
-            "allocations": [{"invoice_id": invoice["id"], "amount": effect.amount}]})
+        invoice = await store.insert(
+            "invoice",
+            {
+                "number": await next_free_number(store, "invoice", "INV"),
+                "account_id": rental["account_id"],
+                "site_id": rental["site_id"],
+                "issued_on": now_iso()[:10],
+                "due_on": now_iso()[:10],
+                "terms": "Paid on order",
+                "status": "open",
+                "subtotal": effect.amount,
+                "tax": 0,
+                "total": effect.amount,
+                "balance": effect.amount,
+                "allow_online_payment": True,
+                "lines": [
+                    {
+                        "description": f"Rental {rental['rental_number']} extension: {_days(effect.days)}",
+                        "quantity": effect.days,
+                        "unit_price": rental["daily_rate"],
+                        "amount": effect.amount,
+                    }
+                ],
+            },
+        )
+        payment = await store.insert(
+            "payment",
+            {
+                "id": payment_id,
+                "number": await next_free_number(store, "payment", "PAY"),
+                "account_id": rental["account_id"],
+                "amount": effect.amount,
+                "method": method["kind"],
+                "status": "pending",
+                "reference": method_reference(method),
+                "stripe_payment_intent_id": result.payment_intent_id or "",
+                "allocations": [{"invoice_id": invoice["id"], "amount": effect.amount}],
+            },
+        )
         payment, change = await settle(store, payment, result)
         await notices_in_tx(store, tenant, payment, change, asynchronous=True)
-        extensions = [{**e, "status": "paid", "payment_id": payment_id} if e is extension else e
-                      for e in rental["extensions"]]
+        extensions = [
+            {**e, "status": "paid", "payment_id": payment_id} if e is extension else e for e in rental["extensions"]
+        ]
         rental = await store.update("rental", rental, extensions=extensions)
-        await notify(_system_context(store, tenant), "rental_extended", rental["account_id"],
-                     f"Rental {rental['rental_number']} extended",
-                     f"{_days(effect.days)} more, now ends {rental['ends_on']}.", f"/rentals/{rental['id']}",
-                     rental["site_id"])
+        await notify(
+            _system_context(store, tenant),
+            "rental_extended",
+            rental["account_id"],
+            f"Rental {rental['rental_number']} extended",
+            f"{_days(effect.days)} more, now ends {rental['ends_on']}.",
+            f"/rentals/{rental['id']}",
+            rental["site_id"],
+        )
         await finish(store.conn, effect_id, f"charged: payment {payment['number']} ({result.status})")
 
 
@@ -159,8 +239,9 @@ def _days(days: int) -> str:
     return f"{days} day{'s' if days != 1 else ''}"
 
 
-async def _decline(state: Any, tenant: dict[str, Any], effect_id: str, effect: ChargeExtension, code: str,
-                   reason: str) -> None:
+async def _decline(
+    state: Any, tenant: dict[str, Any], effect_id: str, effect: ChargeExtension, code: str, reason: str
+) -> None:
     """Take the extension back and tell the customer why, with the outcome, in one transaction."""
     async with unit_of_work(state, tenant["id"]) as store:
         rental = await store.get("rental", effect.rental_id)
@@ -171,19 +252,33 @@ async def _decline(state: Any, tenant: dict[str, Any], effect_id: str, effect: C
         ends_on = rental.get("ends_on")
         if ends_on:
             ends_on = (date.fromisoformat(ends_on) - timedelta(days=effect.days)).isoformat()
-        extensions = [{**e, "status": "declined", "reason": reason} if e is extension else e
-                      for e in rental["extensions"]]
+        extensions = [
+            {**e, "status": "declined", "reason": reason} if e is extension else e for e in rental["extensions"]
+        ]
         await store.update("rental", rental, ends_on=ends_on, extensions=extensions)
         client_id, mutation_id = _mutation_of(effect_id)
-        await store.insert("mutation_rejection", {
-            "contact_id": effect.contact_id, "client_id": client_id, "mutation_id": mutation_id,
-            "name": effect.mutation.get("name", "rental.extend"), "args": effect.mutation.get("args", {}),
-            "error": {"code": code, "message": reason}})
-        await store.insert("notification", {
-            "contact_id": effect.contact_id, "account_id": effect.account_id, "kind": "extension_declined",
-            "title": f"Rental {rental['rental_number']} was not extended",
-            "body": f"We could not charge the {_days(effect.days)} extension: {reason}.",
-            "link": f"/rentals/{rental['id']}"})
+        await store.insert(
+            "mutation_rejection",
+            {
+                "contact_id": effect.contact_id,
+                "client_id": client_id,
+                "mutation_id": mutation_id,
+                "name": effect.mutation.get("name", "rental.extend"),
+                "args": effect.mutation.get("args", {}),
+                "error": {"code": code, "message": reason},
+            },
+        )
+        await store.insert(
+            "notification",
+            {
+                "contact_id": effect.contact_id,
+                "account_id": effect.account_id,
+                "kind": "extension_declined",
+                "title": f"Rental {rental['rental_number']} was not extended",
+                "body": f"We could not charge the {_days(effect.days)} extension: {reason}.",
+                "link": f"/rentals/{rental['id']}",
+            },
+        )
         await finish(store.conn, effect_id, f"declined: {code}: {reason}")
     return None
 

@@ -29,7 +29,7 @@ import asyncio
 import contextlib
 import json
 from collections.abc import Iterator, Mapping, Sequence
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any, Literal
 
 import msgspec
@@ -125,9 +125,7 @@ class StripeGateway:
 
     # -- saved payment methods ---------------------------------------------------------------
 
-    def create_setup_intent(
-        self, customer_id: str, method_types: Sequence[str] | None = None
-    ) -> tuple[str, str]:
+    def create_setup_intent(self, customer_id: str, method_types: Sequence[str] | None = None) -> tuple[str, str]:
         """A SetupIntent for Stripe.js to save a method on: ``(setup_intent_id, client_secret)``.
 
         ``method_types``: e.g. ``["card"]`` (the default given to the constructor) or
@@ -154,13 +152,9 @@ class StripeGateway:
     def saved_method_from_setup_intent(self, customer_id: str, setup_intent_id: str) -> dict:
         """The method a succeeded SetupIntent saved, attached to ``customer_id``; idempotent."""
         with _stripe_errors():
-            intent = self._client.v1.setup_intents.retrieve(
-                setup_intent_id, params={"expand": ["payment_method"]}
-            )
+            intent = self._client.v1.setup_intents.retrieve(setup_intent_id, params={"expand": ["payment_method"]})
             if intent.customer != customer_id:
-                raise GatewayError(
-                    "setup_intent_mismatch", "This payment method was set up for another account."
-                )
+                raise GatewayError("setup_intent_mismatch", "This payment method was set up for another account.")
             pending = _awaiting_microdeposits(intent)
             if (intent.status != "succeeded" and pending is None) or not intent.payment_method:
                 raise GatewayError(
@@ -175,17 +169,17 @@ class StripeGateway:
                 return {**_describe_method(method), **pending, "stripe_setup_intent_id": intent.id}
             if method.customer is None:
                 # Real Stripe attaches on confirmation; localstripe never does.
-                method = self._client.v1.payment_methods.attach(
-                    method.id, params={"customer": customer_id}
-                )
+                method = self._client.v1.payment_methods.attach(method.id, params={"customer": customer_id})
             elif method.customer != customer_id:
-                raise GatewayError(
-                    "setup_intent_mismatch", "This payment method belongs to another account."
-                )
+                raise GatewayError("setup_intent_mismatch", "This payment method belongs to another account.")
         return {**_describe_method(method), "stripe_setup_intent_id": intent.id}
 
     def verify_microdeposits(
-        self, customer_id: str, setup_intent_id: str, *, amounts: Sequence[int] | None = None,
+        self,
+        customer_id: str,
+        setup_intent_id: str,
+        *,
+        amounts: Sequence[int] | None = None,
         descriptor_code: str | None = None,
     ) -> dict:
         """Confirm a US bank account's micro-deposits (the two amounts in cents, or the 6-character
@@ -202,14 +196,10 @@ class StripeGateway:
         with _stripe_errors():
             intent = self._client.v1.setup_intents.retrieve(setup_intent_id)
             if intent.customer != customer_id:
-                raise GatewayError(
-                    "setup_intent_mismatch", "This bank account was set up for another account."
-                )
+                raise GatewayError("setup_intent_mismatch", "This bank account was set up for another account.")
             if intent.status in ("requires_payment_method", "canceled"):
                 # Too many wrong answers earlier (e.g. on Stripe's page), or the deposits expired.
-                raise GatewayError(
-                    "setup_failed", "This bank account can no longer be verified; add it again."
-                )
+                raise GatewayError("setup_failed", "This bank account can no longer be verified; add it again.")
             if intent.status != "succeeded":
                 self._client.v1.setup_intents.verify_microdeposits(setup_intent_id, params=params)
         return self.saved_method_from_setup_intent(customer_id, setup_intent_id)
@@ -297,17 +287,13 @@ class StripeGateway:
     def _declined(self, exc: stripe.CardError) -> ChargeResult:
         error = exc.error
         intent = getattr(error, "payment_intent", None) if error else None
-        intent_id = intent.id if intent else self._intent_of_charge(
-            getattr(error, "charge", None) if error else None
-        )
+        intent_id = intent.id if intent else self._intent_of_charge(getattr(error, "charge", None) if error else None)
         code = exc.code or "card_declined"
         decline_code = getattr(error, "decline_code", None) if error else None
         message = exc.user_message or "The payment was declined."
         if code == "authentication_required" and intent is not None:
             # Off-session charge needing 3-D Secure (real Stripe): the customer can finish it.
-            return ChargeResult(
-                intent_id, "requires_action", intent.client_secret, code, message, decline_code
-            )
+            return ChargeResult(intent_id, "requires_action", intent.client_secret, code, message, decline_code)
         return ChargeResult(intent_id, "failed", None, code, message, decline_code)
 
     def _intent_of_charge(self, charge_id: str | None) -> str | None:
@@ -342,9 +328,8 @@ class StripeGateway:
             raise ValueError("payment_intent_id and idempotency_key are required")
         with _stripe_errors():
             earlier = [
-                r for r in self._client.v1.refunds.list(
-                    params={"payment_intent": payment_intent_id, "limit": 100}
-                ).data
+                r
+                for r in self._client.v1.refunds.list(params={"payment_intent": payment_intent_id, "limit": 100}).data
                 if r.status in ("succeeded", "pending", "requires_action")
             ]
             refunded = sum(r.amount for r in earlier)
@@ -379,9 +364,7 @@ class StripeGateway:
         if not self._webhook_secret:
             raise InvalidWebhook("webhook_not_configured", "No Stripe webhook secret is set.")
         try:
-            stripe.WebhookSignature.verify_header(
-                payload, sig_header, self._webhook_secret, self._webhook_tolerance
-            )
+            stripe.WebhookSignature.verify_header(payload, sig_header, self._webhook_secret, self._webhook_tolerance)
             event = json.loads(payload)
         except stripe.SignatureVerificationError as exc:
             raise InvalidWebhook("invalid_signature", str(exc.user_message or exc)) from exc
@@ -406,12 +389,8 @@ class StripeGateway:
     ) -> tuple[str, str]:
         return await asyncio.to_thread(self.create_setup_intent, customer_id, method_types)
 
-    async def saved_method_from_setup_intent_async(
-        self, customer_id: str, setup_intent_id: str
-    ) -> dict:
-        return await asyncio.to_thread(
-            self.saved_method_from_setup_intent, customer_id, setup_intent_id
-        )
+    async def saved_method_from_setup_intent_async(self, customer_id: str, setup_intent_id: str) -> dict:
+        return await asyncio.to_thread(self.saved_method_from_setup_intent, customer_id, setup_intent_id)
 
     async def verify_microdeposits_async(self, *args: Any, **kwargs: Any) -> dict:
         return await asyncio.to_thread(self.verify_microdeposits, *args, **kwargs)
@@ -437,9 +416,7 @@ class StripeGateway:
 
 def sign_webhook_payload(payload: bytes, secret: str, timestamp: int | None = None) -> str:
     """A valid ``Stripe-Signature`` header (``t=…,v1=…``) for ``payload``, for tests."""
-    return stripe.WebhookSignature.generate_signature_header(
-        payload.decode("utf-8"), secret, timestamp
-    )
+    return stripe.WebhookSignature.generate_signature_header(payload.decode("utf-8"), secret, timestamp)
 
 
 def _result_of(intent: Any) -> ChargeResult:
@@ -456,8 +433,7 @@ def _result_of(intent: Any) -> ChargeResult:
         intent.id,
         "failed",
         error_code=getattr(error, "code", None) or "payment_failed",
-        error_message=getattr(error, "message", None)
-        or f"The payment did not go through ({status}).",
+        error_message=getattr(error, "message", None) or f"The payment did not go through ({status}).",
         decline_code=getattr(error, "decline_code", None),
     )
 
@@ -473,17 +449,16 @@ def _awaiting_microdeposits(intent: Any) -> dict | None:
     return {
         "status": "verification_pending",
         "microdeposit_type": getattr(details, "microdeposit_type", None) or "amounts",
-        "deposits_arrive_at": datetime.fromtimestamp(arrival, timezone.utc).isoformat(timespec="seconds")
-        .replace("+00:00", "Z") if arrival else None,
+        "deposits_arrive_at": datetime.fromtimestamp(arrival, UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+        if arrival
+        else None,
     }
 
 
 def _describe_method(method: Any) -> dict:
     kind = _KIND_BY_TYPE.get(method.type)
     if kind is None:
-        raise GatewayError(
-            "unsupported_payment_method", f"{method.type} payment methods are not supported."
-        )
+        raise GatewayError("unsupported_payment_method", f"{method.type} payment methods are not supported.")
     details = getattr(method, method.type)
     country = getattr(details, "country", None)
     if method.type == "card":

@@ -62,7 +62,10 @@ ACH_FAILING_ACCOUNTS = {
     "000111111113": ("account_closed", "The customer's bank account has been closed."),
     "000111111116": ("no_account", "The customer's bank account could not be located."),
     "000222222227": ("insufficient_funds", "The customer's account has insufficient funds to cover this payment."),
-    "000333333335": ("debit_not_authorized", "The customer has notified their bank that this payment was unauthorized."),
+    "000333333335": (
+        "debit_not_authorized",
+        "The customer has notified their bank that this payment was unauthorized.",
+    ),
 }
 SEPA_FAILURE = ("insufficient_funds", "The customer's account has insufficient funds to cover this payment.")
 
@@ -136,8 +139,14 @@ def patch_sepa_debits(resources: Any, settle_s: float) -> None:
                     on_failure_later()
                 return
             txn = resources.BalanceTransaction(
-                amount=self.amount, currency=self.currency, description=self.description,
-                exchange_rate=1.0, reporting_category="charge", source=self.id, type="charge")
+                amount=self.amount,
+                currency=self.currency,
+                description=self.description,
+                exchange_rate=1.0,
+                reporting_category="charge",
+                source=self.id,
+                type="charge",
+            )
             self.balance_transaction = txn.id
             self.status = "succeeded"
             if on_success:
@@ -179,16 +188,25 @@ def patch_us_bank_accounts(resources: Any, app: Any, api_extra: Any) -> None:
         if unknown:
             raise UserError(400, "Unexpected " + ", ".join(sorted(unknown)))
         if not _aba_ok(routing):
-            raise UserError(400, "Invalid routing number.", {"code": "routing_number_invalid",
-                                                             "param": "us_bank_account[routing_number]"})
+            raise UserError(
+                400,
+                "Invalid routing number.",
+                {"code": "routing_number_invalid", "param": "us_bank_account[routing_number]"},
+            )
         if not re.fullmatch(r"\d{4,17}", account):
-            raise UserError(400, "Invalid account number.", {"code": "account_number_invalid",
-                                                             "param": "us_bank_account[account_number]"})
+            raise UserError(
+                400,
+                "Invalid account number.",
+                {"code": "account_number_invalid", "param": "us_bank_account[account_number]"},
+            )
         if holder not in ("individual", "company") or account_type not in ("checking", "savings"):
             raise UserError(400, "Bad request")
         if not (billing_details or {}).get("name"):
-            raise UserError(400, "Missing required param: billing_details[name].",
-                            {"code": "parameter_missing", "param": "billing_details[name]"})
+            raise UserError(
+                400,
+                "Missing required param: billing_details[name].",
+                {"code": "parameter_missing", "param": "billing_details[name]"},
+            )
         StripeObject.__init__(self)
         self.type = "us_bank_account"
         self.billing_details = billing_details or {}
@@ -243,8 +261,9 @@ def patch_us_bank_accounts(resources: Any, app: Any, api_extra: Any) -> None:
     # -- SetupIntent ---------------------------------------------------------------------------
     si_init = SetupIntent.__init__
 
-    def si_init_ach(self, customer=None, usage=None, payment_method_types=None, metadata=None,
-                    payment_method_options=None, **kwargs):
+    def si_init_ach(
+        self, customer=None, usage=None, payment_method_types=None, metadata=None, payment_method_options=None, **kwargs
+    ):
         types = payment_method_types
         if isinstance(types, list) and "us_bank_account" in types:
             types = [t for t in types if t != "us_bank_account"] or ["card"]
@@ -269,8 +288,11 @@ def patch_us_bank_accounts(resources: Any, app: Any, api_extra: Any) -> None:
         pm = PaymentMethod._api_retrieve(obj.payment_method) if obj.payment_method else None
         if pm is not None and pm.type == "us_bank_account":
             if "us_bank_account" not in obj.payment_method_types:
-                raise UserError(400, "The payment method type us_bank_account is not allowed for this SetupIntent.",
-                                {"code": "payment_intent_invalid_parameter"})
+                raise UserError(
+                    400,
+                    "The payment method type us_bank_account is not allowed for this SetupIntent.",
+                    {"code": "payment_intent_invalid_parameter"},
+                )
             obj.mandate = "mandate_" + resources.random_id(24)
             obj.status = "requires_action"
             obj.next_action = {
@@ -294,10 +316,16 @@ def patch_us_bank_accounts(resources: Any, app: Any, api_extra: Any) -> None:
         obj = SetupIntent._api_retrieve(id)
         if client_secret is not None and client_secret != obj.client_secret:
             raise UserError(401, "Unauthorized")
-        if (obj.status != "requires_action" or not obj.next_action
-                or obj.next_action.get("type") != "verify_with_microdeposits"):
-            raise UserError(400, f"This SetupIntent is in {obj.status}; there is nothing to verify.",
-                            {"code": "setup_intent_unexpected_state"})
+        if (
+            obj.status != "requires_action"
+            or not obj.next_action
+            or obj.next_action.get("type") != "verify_with_microdeposits"
+        ):
+            raise UserError(
+                400,
+                f"This SetupIntent is in {obj.status}; there is nothing to verify.",
+                {"code": "setup_intent_unexpected_state"},
+            )
         if (amounts is None) == (descriptor_code is None):
             raise UserError(400, "Give either amounts or descriptor_code.", {"code": "parameter_missing"})
         if amounts is not None:
@@ -305,14 +333,23 @@ def patch_us_bank_accounts(resources: Any, app: Any, api_extra: Any) -> None:
                 given = [int(a) for a in amounts]
                 assert len(given) == 2
             except (TypeError, ValueError, AssertionError):
-                raise UserError(400, "amounts must be two integers (cents).",
-                                {"code": "parameter_invalid_integer", "param": "amounts"}) from None
-            ok, exceeded, mismatch = (given == MICRODEPOSIT_AMOUNTS_OK, given == MICRODEPOSIT_AMOUNTS_EXCEEDED,
-                                      "payment_method_microdeposit_verification_amounts_mismatch")
+                raise UserError(
+                    400,
+                    "amounts must be two integers (cents).",
+                    {"code": "parameter_invalid_integer", "param": "amounts"},
+                ) from None
+            ok, exceeded, mismatch = (
+                given == MICRODEPOSIT_AMOUNTS_OK,
+                given == MICRODEPOSIT_AMOUNTS_EXCEEDED,
+                "payment_method_microdeposit_verification_amounts_mismatch",
+            )
         else:
             code = str(descriptor_code).upper()
-            ok, exceeded, mismatch = (code == DESCRIPTOR_OK, code == DESCRIPTOR_EXCEEDED,
-                                      "payment_method_microdeposit_verification_descriptor_code_mismatch")
+            ok, exceeded, mismatch = (
+                code == DESCRIPTOR_OK,
+                code == DESCRIPTOR_EXCEEDED,
+                "payment_method_microdeposit_verification_descriptor_code_mismatch",
+            )
         if ok:
             obj.status = "succeeded"
             obj.next_action = None
@@ -371,8 +408,9 @@ def patch_idempotency_keys(app: Any) -> None:
         async with locks.setdefault(slot, asyncio.Lock()):
             if slot in answers:
                 status, body, content_type = answers[slot]
-                return web.Response(status=status, body=body, content_type=content_type,
-                                    headers={"Idempotent-Replayed": "true"})
+                return web.Response(
+                    status=status, body=body, content_type=content_type, headers={"Idempotent-Replayed": "true"}
+                )
             response = await handler(request)
             if isinstance(response, web.Response) and response.status < 500:
                 answers[slot] = (response.status, response.body or b"", response.content_type)

@@ -124,14 +124,20 @@ def start_localstripe(
     delivery results) are appended there; otherwise only errors are kept, to explain a failed start.
     """
     log = open(log_path, "ab+") if log_path else tempfile.TemporaryFile()
-    args = [sys.executable, os.path.abspath(__file__), "--host", host, "--port", str(port),
-            "--debit-settle-s", str(debit_settle_s)]
+    args = [
+        sys.executable,
+        os.path.abspath(__file__),
+        "--host",
+        host,
+        "--port",
+        str(port),
+        "--debit-settle-s",
+        str(debit_settle_s),
+    ]
     if log_path:
         args.append("--access-log")
     with log:  # the child keeps its own descriptor
-        process = subprocess.Popen(
-            args, stdout=subprocess.PIPE, stderr=log, stdin=subprocess.DEVNULL
-        )
+        process = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=log, stdin=subprocess.DEVNULL)
         try:
             bound_port = _read_port(process, timeout)
             base_url = f"http://{_url_host(host)}:{bound_port}"
@@ -197,7 +203,9 @@ def flush_data(base_url: str) -> None:
 
 def _post_json(url: str, body: dict) -> None:
     request = urllib.request.Request(
-        url, data=json.dumps(body).encode(), method="POST",
+        url,
+        data=json.dumps(body).encode(),
+        method="POST",
         headers={"Content-Type": "application/json"},
     )
     with urllib.request.urlopen(request, timeout=5):

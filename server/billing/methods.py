@@ -26,19 +26,31 @@ from typing import Any
 from server.billing.gateway import GatewayError, StripeGateway
 from server.billing.provider import gateway_error
 from server.db.store import Store
-from server.errors import ApiError, not_found
 from server.effects.work import unit_of_work
+from server.errors import ApiError, not_found
 
 
 def method_view(row: dict[str, Any]) -> dict[str, Any]:
     """A saved method as the API shows it (no Stripe ids)."""
-    expiry = f"{row['exp_month']:02d}/{row['exp_year'] % 100:02d}" if row.get("exp_month") and row.get("exp_year") \
-        else None
-    return {"id": row["id"], "account_id": row["account_id"], "kind": row["kind"], "brand": row["brand"],
-            "last4": row["last4"], "country": row.get("country") or "", "exp_month": row["exp_month"],
-            "exp_year": row["exp_year"], "expiry": expiry, "default": row["default"],
-            "status": row.get("status") or "active", "microdeposit_type": row.get("microdeposit_type") or "",
-            "deposits_arrive_at": row.get("deposits_arrive_at"), "created_at": row["created_at"]}
+    expiry = (
+        f"{row['exp_month']:02d}/{row['exp_year'] % 100:02d}" if row.get("exp_month") and row.get("exp_year") else None
+    )
+    return {
+        "id": row["id"],
+        "account_id": row["account_id"],
+        "kind": row["kind"],
+        "brand": row["brand"],
+        "last4": row["last4"],
+        "country": row.get("country") or "",
+        "exp_month": row["exp_month"],
+        "exp_year": row["exp_year"],
+        "expiry": expiry,
+        "default": row["default"],
+        "status": row.get("status") or "active",
+        "microdeposit_type": row.get("microdeposit_type") or "",
+        "deposits_arrive_at": row.get("deposits_arrive_at"),
+        "created_at": row["created_at"],
+    }
 
 
 async def list_methods(state: Any, tenant_id: str, account_id: str) -> list[dict[str, Any]]:
@@ -67,8 +79,9 @@ async def customer_for(state: Any, gateway: StripeGateway, tenant_id: str, accou
     return customer
 
 
-async def create_setup_intent(state: Any, gateway: StripeGateway, tenant_id: str, account_id: str,
-                              method_type: str = "card") -> dict[str, str]:
+async def create_setup_intent(
+    state: Any, gateway: StripeGateway, tenant_id: str, account_id: str, method_type: str = "card"
+) -> dict[str, str]:
     """A SetupIntent on the account's customer for one Stripe type (``card``, ``sepa_debit`` …)."""
     customer = await customer_for(state, gateway, tenant_id, account_id)
     try:
@@ -78,17 +91,20 @@ async def create_setup_intent(state: Any, gateway: StripeGateway, tenant_id: str
     return {"client_secret": client_secret, "setup_intent_id": setup_intent_id, "method_type": method_type}
 
 
-async def upsert_method(store: Store, account_id: str, described: dict[str, Any], make_default: bool = False
-                        ) -> dict[str, Any]:
+async def upsert_method(
+    store: Store, account_id: str, described: dict[str, Any], make_default: bool = False
+) -> dict[str, Any]:
     """The row of a method Stripe saved for the account; saving the same method twice is one row."""
-    existing = await store.find("payment_method", account_id=account_id,
-                                stripe_payment_method_id=described["stripe_payment_method_id"])
+    existing = await store.find(
+        "payment_method", account_id=account_id, stripe_payment_method_id=described["stripe_payment_method_id"]
+    )
     active = described.get("status", "active") == "active"
     if existing:
         row = existing[0]
         if active and row.get("status") == "verification_pending":  # its micro-deposits were confirmed
-            row = await store.update("payment_method", row, status="active", microdeposit_type="",
-                                     deposits_arrive_at=None)
+            row = await store.update(
+                "payment_method", row, status="active", microdeposit_type="", deposits_arrive_at=None
+            )
             make_default = make_default or not await _has_default(store, account_id)
         return await make_default_method(store, row) if active and make_default and not row["default"] else row
     has_default = await _has_default(store, account_id)
@@ -102,8 +118,9 @@ async def _has_default(store: Store, account_id: str) -> bool:
 
 async def forget_unverifiable(store: Store, stripe_setup_intent_id: str) -> dict[str, Any] | None:
     """Remove the pending bank account whose SetupIntent can no longer be verified; the row, if any."""
-    rows = await store.find("payment_method", stripe_setup_intent_id=stripe_setup_intent_id,
-                            status="verification_pending")
+    rows = await store.find(
+        "payment_method", stripe_setup_intent_id=stripe_setup_intent_id, status="verification_pending"
+    )
     if rows:
         await store.delete("payment_method", rows[0])
     return rows[0] if rows else None
@@ -116,8 +133,9 @@ async def make_default_method(store: Store, row: dict[str, Any]) -> dict[str, An
     return row if row["default"] else await store.update("payment_method", row, default=True)
 
 
-async def save_from_setup_intent(state: Any, gateway: StripeGateway, tenant_id: str, account_id: str,
-                                 setup_intent_id: str, make_default: bool) -> dict[str, Any]:
+async def save_from_setup_intent(
+    state: Any, gateway: StripeGateway, tenant_id: str, account_id: str, setup_intent_id: str, make_default: bool
+) -> dict[str, Any]:
     """After Stripe.js confirmed the SetupIntent: attach its method to the customer and keep a row."""
     async with state.db.read() as conn:
         account = await Store(conn, tenant_id).get("account", account_id)
@@ -126,8 +144,7 @@ async def save_from_setup_intent(state: Any, gateway: StripeGateway, tenant_id: 
     if not account["stripe_customer_id"]:
         raise ApiError(422, "setup_intent_mismatch", "this payment method was set up for another account")
     try:
-        described = await gateway.saved_method_from_setup_intent_async(account["stripe_customer_id"],
-                                                                       setup_intent_id)
+        described = await gateway.saved_method_from_setup_intent_async(account["stripe_customer_id"], setup_intent_id)
     except GatewayError as exc:
         raise gateway_error(exc) from None
     async with unit_of_work(state, tenant_id) as store:
@@ -181,8 +198,15 @@ VERIFY_FAILED_FOR_GOOD = {
 }
 
 
-async def verify_method(state: Any, gateway: StripeGateway, actor: Any, method_id: str, *,
-                        amounts: list[int] | None = None, descriptor_code: str | None = None) -> dict[str, Any]:
+async def verify_method(
+    state: Any,
+    gateway: StripeGateway,
+    actor: Any,
+    method_id: str,
+    *,
+    amounts: list[int] | None = None,
+    descriptor_code: str | None = None,
+) -> dict[str, Any]:
     """Confirm a pending US bank account's micro-deposits (see the module docstring)."""
     row = await _method_in_scope(state, actor, method_id)
     if row.get("status") != "verification_pending" or not row.get("stripe_setup_intent_id"):
@@ -191,15 +215,21 @@ async def verify_method(state: Any, gateway: StripeGateway, actor: Any, method_i
         account = await Store(conn, actor.tenant_id).get("account", row["account_id"])
     try:
         described = await gateway.verify_microdeposits_async(
-            account["stripe_customer_id"], row["stripe_setup_intent_id"], amounts=amounts,
-            descriptor_code=descriptor_code)
+            account["stripe_customer_id"],
+            row["stripe_setup_intent_id"],
+            amounts=amounts,
+            descriptor_code=descriptor_code,
+        )
     except GatewayError as exc:
         if exc.code in VERIFY_FAILED_FOR_GOOD:
             async with unit_of_work(state, actor.tenant_id) as store:
                 await forget_unverifiable(store, row["stripe_setup_intent_id"])
-            raise ApiError(422, "verification_attempts_exceeded",
-                           f"this bank account could not be verified ({VERIFY_FAILED_FOR_GOOD[exc.code]}) and has "
-                           "been removed; add it again or pay another way") from None
+            raise ApiError(
+                422,
+                "verification_attempts_exceeded",
+                f"this bank account could not be verified ({VERIFY_FAILED_FOR_GOOD[exc.code]}) and has "
+                "been removed; add it again or pay another way",
+            ) from None
         if exc.code.startswith("payment_method_microdeposit_verification_"):
             raise ApiError(422, "verification_mismatch", exc.message) from None
         raise gateway_error(exc) from None

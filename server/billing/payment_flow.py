@@ -29,20 +29,25 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
 import msgspec
 
 from server.billing.gateway import ChargeResult, GatewayError
 from server.billing.payments import (
-    failure_text, method_reference, next_free_number, plan_custom_allocations, plan_invoice_allocations, settle,
+    failure_text,
+    method_reference,
+    next_free_number,
+    plan_custom_allocations,
+    plan_invoice_allocations,
+    settle,
 )
 from server.billing.provider import StripeProvider
 from server.billing.receipts import notices_in_tx
 from server.db.store import Store, now_iso
-from server.errors import ApiError, not_found
 from server.effects.work import unit_of_work
+from server.errors import ApiError, not_found
 
 STALE_CLAIM_S = 120  # an unanswered claim this old belongs to a request that died
 WAIT_FOR_OTHER_S = 30  # how long a duplicate request waits for the first one's answer
@@ -67,7 +72,7 @@ def _fingerprint(person_id: str, data: PaymentIn) -> str:
 
 
 def _stale_before() -> str:
-    then = datetime.now(timezone.utc) - timedelta(seconds=STALE_CLAIM_S)
+    then = datetime.now(UTC) - timedelta(seconds=STALE_CLAIM_S)
     return then.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
@@ -76,8 +81,13 @@ def answer_for(payment: dict[str, Any], result: ChargeResult | None = None) -> d
     status = {"succeeded": "succeeded", "failed": "failed", "refunded": "succeeded"}.get(payment["status"])
     if status is None:
         status = result.status if result is not None and result.status != "failed" else "processing"
-    out: dict[str, Any] = {"payment_id": payment["id"], "status": status, "number": payment["number"],
-                           "amount": payment["amount"], "allocations": payment["allocations"]}
+    out: dict[str, Any] = {
+        "payment_id": payment["id"],
+        "status": status,
+        "number": payment["number"],
+        "amount": payment["amount"],
+        "allocations": payment["allocations"],
+    }
     if status == "requires_action" and result is not None and result.client_secret:
         out["client_secret"] = result.client_secret
     if status == "failed":
@@ -105,24 +115,39 @@ async def _replay(state: Any, tenant_id: str, attempt: dict[str, Any]) -> dict[s
     return stored
 
 
-async def _claim(state: Any, provider: StripeProvider, actor: Any, tenant: dict[str, Any], attempt_id: str,
-                 fingerprint: str, data: PaymentIn
-                 ) -> tuple[dict[str, Any] | None, dict[str, Any] | None, dict[str, Any] | None]:
+async def _claim(
+    state: Any,
+    provider: StripeProvider,
+    actor: Any,
+    tenant: dict[str, Any],
+    attempt_id: str,
+    fingerprint: str,
+    data: PaymentIn,
+) -> tuple[dict[str, Any] | None, dict[str, Any] | None, dict[str, Any] | None]:
     """``(payment, method, None)`` when this request owns the key now, ``(None, None, attempt)`` when
     another request does."""
     async with unit_of_work(state, actor.tenant_id) as store:
         claimed = await store.conn.fetchrow(
             "INSERT INTO payment_attempt (id, tenant_id, payment_id, request_hash, response, created_at) "
             "VALUES (?, ?, NULL, ?, NULL, ?) ON CONFLICT (id) DO NOTHING RETURNING id",
-            attempt_id, actor.tenant_id, fingerprint, now_iso())
+            attempt_id,
+            actor.tenant_id,
+            fingerprint,
+            now_iso(),
+        )
         if claimed is None:
             attempt = await store.conn.fetchrow("SELECT * FROM payment_attempt WHERE id = ?", attempt_id)
             if attempt["request_hash"] != fingerprint:
-                raise ApiError(422, "idempotency_key_reused",
-                               "this Idempotency-Key was used for a different payment; make a new key")
+                raise ApiError(
+                    422,
+                    "idempotency_key_reused",
+                    "this Idempotency-Key was used for a different payment; make a new key",
+                )
             if attempt["response"] is None and attempt["payment_id"] and attempt["created_at"] < _stale_before():
                 # the request holding it died or released it: carry on with its payment
-                await store.conn.execute("UPDATE payment_attempt SET created_at = ? WHERE id = ?", now_iso(), attempt_id)
+                await store.conn.execute(
+                    "UPDATE payment_attempt SET created_at = ? WHERE id = ?", now_iso(), attempt_id
+                )
                 payment = await store.get("payment", attempt["payment_id"])
                 try:
                     method = await _method_for(store, data)
@@ -134,16 +159,25 @@ async def _claim(state: Any, provider: StripeProvider, actor: Any, tenant: dict[
         if account is None:
             raise not_found("account")
         if data.mode == "invoices":
-            allocations = await plan_invoice_allocations(store, tenant, data.account_id,
-                                                         [(a.invoice_id, a.amount) for a in data.allocations])
+            allocations = await plan_invoice_allocations(
+                store, tenant, data.account_id, [(a.invoice_id, a.amount) for a in data.allocations]
+            )
         else:
             allocations = await plan_custom_allocations(store, tenant, data.account_id, data.amount)
         method = await _method_for(store, data)
         provider.method_type(tenant, method)  # 422 bank_unavailable before anything is recorded
-        payment = await store.insert("payment", {
-            "number": await next_free_number(store, "payment", "PAY"), "account_id": data.account_id,
-            "amount": sum(a["amount"] for a in allocations), "method": method["kind"], "status": "pending",
-            "reference": method_reference(method), "allocations": allocations})
+        payment = await store.insert(
+            "payment",
+            {
+                "number": await next_free_number(store, "payment", "PAY"),
+                "account_id": data.account_id,
+                "amount": sum(a["amount"] for a in allocations),
+                "method": method["kind"],
+                "status": "pending",
+                "reference": method_reference(method),
+                "allocations": allocations,
+            },
+        )
         await store.conn.execute("UPDATE payment_attempt SET payment_id = ? WHERE id = ?", payment["id"], attempt_id)
     return payment, method, None
 
@@ -154,8 +188,11 @@ async def _method_for(store: Store, data: PaymentIn) -> dict[str, Any]:
         if method is None or method["account_id"] != data.account_id:
             raise ApiError(422, "no_payment_method", "that saved payment method is not this account's")
         if method.get("status", "active") != "active":
-            raise ApiError(422, "method_unverified",
-                           "this bank account can be used once you confirm the two small deposits we sent to it")
+            raise ApiError(
+                422,
+                "method_unverified",
+                "this bank account can be used once you confirm the two small deposits we sent to it",
+            )
         return method
     found = await store.find("payment_method", account_id=data.account_id, default=True)
     if not found:
@@ -168,8 +205,12 @@ async def _wait_for_answer(state: Any, tenant_id: str, attempt: dict[str, Any]) 
     delay = 0.05
     while attempt["response"] is None:
         if asyncio.get_running_loop().time() > deadline or attempt["created_at"] == RELEASED:
-            raise ApiError(409, "payment_in_progress", "this payment is still being processed; retry shortly",
-                           headers={"Retry-After": "2"})
+            raise ApiError(
+                409,
+                "payment_in_progress",
+                "this payment is still being processed; retry shortly",
+                headers={"Retry-After": "2"},
+            )
         await asyncio.sleep(delay)
         delay = min(delay * 2, 0.5)
         async with state.db.read() as conn:
@@ -177,13 +218,15 @@ async def _wait_for_answer(state: Any, tenant_id: str, attempt: dict[str, Any]) 
     return await _replay(state, tenant_id, attempt)
 
 
-async def take_payment(state: Any, provider: StripeProvider, actor: Any, tenant: dict[str, Any], key: str,
-                       data: PaymentIn) -> dict[str, Any]:
+async def take_payment(
+    state: Any, provider: StripeProvider, actor: Any, tenant: dict[str, Any], key: str, data: PaymentIn
+) -> dict[str, Any]:
     """Pay invoices with a saved method, at most once per Idempotency-Key."""
     gateway = await provider.gateway()
     attempt_id = f"{data.account_id}:{key}"
-    payment, method, attempt = await _claim(state, provider, actor, tenant, attempt_id,
-                                            _fingerprint(actor.person_id, data), data)
+    payment, method, attempt = await _claim(
+        state, provider, actor, tenant, attempt_id, _fingerprint(actor.person_id, data), data
+    )
     if attempt is not None:
         return await _wait_for_answer(state, actor.tenant_id, attempt)
     assert payment is not None
@@ -193,26 +236,43 @@ async def take_payment(state: Any, provider: StripeProvider, actor: Any, tenant:
         # taken over from a request that died after charging: ask Stripe, never charge again
         result = await _outcome_so_far(gateway, payment)
     elif method is None or not account["stripe_customer_id"]:
-        result = ChargeResult(None, "failed", error_code="no_payment_method",
-                              error_message="the saved payment method is gone; choose another")
+        result = ChargeResult(
+            None,
+            "failed",
+            error_code="no_payment_method",
+            error_message="the saved payment method is gone; choose another",
+        )
     elif method["kind"] == "bank" and provider.bank_method_for(tenant) is None:
         # a claim taken over after the bank option was switched off: fail it rather than guess
-        result = ChargeResult(None, "failed", error_code="bank_unavailable",
-                              error_message=provider.bank_unavailable(tenant).message)
+        result = ChargeResult(
+            None, "failed", error_code="bank_unavailable", error_message=provider.bank_unavailable(tenant).message
+        )
     else:
         try:
             result = await gateway.charge_async(
-                account["stripe_customer_id"], method["stripe_payment_method_id"], payment["amount"],
+                account["stripe_customer_id"],
+                method["stripe_payment_method_id"],
+                payment["amount"],
                 tenant.get("currency") or "USD",
-                {"payment_id": payment["id"], "tenant_id": actor.tenant_id, "account_id": account["id"],
-                 "payment_number": payment["number"]},
-                False, f"haulport-payment-{payment['id']}", method_type=provider.method_type(tenant, method))
+                {
+                    "payment_id": payment["id"],
+                    "tenant_id": actor.tenant_id,
+                    "account_id": account["id"],
+                    "payment_number": payment["number"],
+                },
+                False,
+                f"haulport-payment-{payment['id']}",
+                method_type=provider.method_type(tenant, method),
+            )
         except GatewayError as exc:
             if exc.code == "stripe_unavailable":
                 await _release(state, attempt_id)
-                raise ApiError(503, "payment_gateway_unavailable",
-                               "the payment processor could not be reached; try again in a moment",
-                               headers={"Retry-After": "2"}) from None
+                raise ApiError(
+                    503,
+                    "payment_gateway_unavailable",
+                    "the payment processor could not be reached; try again in a moment",
+                    headers={"Retry-After": "2"},
+                ) from None
             result = ChargeResult(None, "failed", error_code=exc.code, error_message=exc.message)
     return await _settle_and_answer(state, tenant, attempt_id, payment["id"], result)
 
@@ -221,8 +281,12 @@ async def _outcome_so_far(gateway: Any, payment: dict[str, Any]) -> ChargeResult
     if payment["status"] in ("succeeded", "refunded"):
         return ChargeResult(payment["stripe_payment_intent_id"] or None, "succeeded")
     if payment["status"] == "failed":
-        return ChargeResult(payment["stripe_payment_intent_id"] or None, "failed", error_code="payment_failed",
-                            error_message=payment["failure_reason"])
+        return ChargeResult(
+            payment["stripe_payment_intent_id"] or None,
+            "failed",
+            error_code="payment_failed",
+            error_message=payment["failure_reason"],
+        )
     try:
         return await gateway.payment_intent_status_async(payment["stripe_payment_intent_id"])
     except GatewayError:
@@ -234,8 +298,9 @@ async def _release(state: Any, attempt_id: str) -> None:
         await conn.execute("UPDATE payment_attempt SET created_at = ? WHERE id = ?", RELEASED, attempt_id)
 
 
-async def _settle_and_answer(state: Any, tenant: dict[str, Any], attempt_id: str, payment_id: str,
-                             result: ChargeResult) -> dict[str, Any]:
+async def _settle_and_answer(
+    state: Any, tenant: dict[str, Any], attempt_id: str, payment_id: str, result: ChargeResult
+) -> dict[str, Any]:
     if result.status == "failed" and not result.error_message:
         result = msgspec.structs.replace(result, error_message=failure_text(result))
     async with unit_of_work(state, tenant["id"]) as store:
@@ -247,8 +312,9 @@ async def _settle_and_answer(state: Any, tenant: dict[str, Any], attempt_id: str
     return answer
 
 
-async def refresh_payment(state: Any, provider: StripeProvider, actor: Any, tenant: dict[str, Any],
-                          payment_id: str) -> dict[str, Any]:
+async def refresh_payment(
+    state: Any, provider: StripeProvider, actor: Any, tenant: dict[str, Any], payment_id: str
+) -> dict[str, Any]:
     """``GET /api/payments/{id}``: a payment's status; a pending one is asked of Stripe and settled."""
     async with state.db.read() as conn:
         payment = await Store(conn, actor.tenant_id).get("payment", payment_id)

@@ -57,8 +57,12 @@ def invoice_visible(tenant: dict[str, Any], invoice: dict[str, Any]) -> bool:
 
 def invoice_payable(tenant: dict[str, Any], invoice: dict[str, Any]) -> bool:
     """Open (or visible pending) invoices that allow online payment and still owe something."""
-    return (invoice["status"] in ("open", "pending") and invoice_visible(tenant, invoice)
-            and bool(invoice.get("allow_online_payment")) and invoice["balance"] > 0)
+    return (
+        invoice["status"] in ("open", "pending")
+        and invoice_visible(tenant, invoice)
+        and bool(invoice.get("allow_online_payment"))
+        and invoice["balance"] > 0
+    )
 
 
 def _amount_error(message: str, **details: Any) -> ApiError:
@@ -89,8 +93,9 @@ def over_balance(message: str, **details: Any) -> ApiError:
     return ApiError(409, "over_balance", message, details)
 
 
-async def plan_invoice_allocations(store: Store, tenant: dict[str, Any], account_id: str,
-                                   requested: list[tuple[str, int]]) -> list[dict[str, Any]]:
+async def plan_invoice_allocations(
+    store: Store, tenant: dict[str, Any], account_id: str, requested: list[tuple[str, int]]
+) -> list[dict[str, Any]]:
     """``[(invoice_id, amount)]`` checked and returned as allocations."""
     if not requested:
         raise ApiError(422, "no_allocations", "choose at least one invoice to pay")
@@ -103,35 +108,53 @@ async def plan_invoice_allocations(store: Store, tenant: dict[str, Any], account
         seen.add(invoice_id)
         invoice = await store.get("invoice", invoice_id)
         if invoice is None or invoice["account_id"] != account_id or not invoice_visible(tenant, invoice):
-            raise ApiError(404, "invoice_not_found", "that invoice does not exist or is not this account's",
-                           {"invoice_id": invoice_id})
+            raise ApiError(
+                404,
+                "invoice_not_found",
+                "that invoice does not exist or is not this account's",
+                {"invoice_id": invoice_id},
+            )
         if invoice["status"] not in ("open", "pending"):
-            raise ApiError(422, "invoice_not_payable", f"invoice {invoice['number']} is {invoice['status']}",
-                           {"invoice_id": invoice_id, "status": invoice["status"]})
+            raise ApiError(
+                422,
+                "invoice_not_payable",
+                f"invoice {invoice['number']} is {invoice['status']}",
+                {"invoice_id": invoice_id, "status": invoice["status"]},
+            )
         if not invoice.get("allow_online_payment"):
-            raise ApiError(422, "online_payment_not_allowed",
-                           f"invoice {invoice['number']} cannot be paid online; please contact us",
-                           {"invoice_id": invoice_id})
+            raise ApiError(
+                422,
+                "online_payment_not_allowed",
+                f"invoice {invoice['number']} cannot be paid online; please contact us",
+                {"invoice_id": invoice_id},
+            )
         if amount <= 0:
             raise _amount_error("each amount must be more than zero", invoice_id=invoice_id)
         reserved = reserved_by.get(invoice_id, 0)
         left = max(invoice["balance"] - reserved, 0)
         if left <= 0 and processing.get(invoice_id, 0) >= invoice["balance"]:
-            raise ApiError(422, "payment_processing",
-                           f"invoice {invoice['number']} is being paid by a bank debit that is still processing",
-                           {"invoice_id": invoice_id, "processing": processing[invoice_id]})
+            raise ApiError(
+                422,
+                "payment_processing",
+                f"invoice {invoice['number']} is being paid by a bank debit that is still processing",
+                {"invoice_id": invoice_id, "processing": processing[invoice_id]},
+            )
         if amount > left:
             details: dict[str, Any] = {"invoice_id": invoice_id, "open": left}
             if reserved:
                 details["reserved"] = reserved
-            raise over_balance(f"invoice {invoice['number']} has only {left} cents left to pay"
-                               + (f" ({reserved} cents are being paid already)" if reserved else ""), **details)
+            raise over_balance(
+                f"invoice {invoice['number']} has only {left} cents left to pay"
+                + (f" ({reserved} cents are being paid already)" if reserved else ""),
+                **details,
+            )
         out.append({"invoice_id": invoice_id, "amount": amount})
     return out
 
 
-async def plan_custom_allocations(store: Store, tenant: dict[str, Any], account_id: str,
-                                  amount: int | None) -> list[dict[str, Any]]:
+async def plan_custom_allocations(
+    store: Store, tenant: dict[str, Any], account_id: str, amount: int | None
+) -> list[dict[str, Any]]:
     """One amount spread over the open invoices, oldest first (bank debits still processing are
     not owed again)."""
     if amount is None or amount <= 0:
@@ -188,8 +211,9 @@ async def settle(store: Store, payment: dict[str, Any], outcome: Outcome) -> tup
         changes["stripe_payment_intent_id"] = outcome.payment_intent_id
     if outcome.status == "succeeded":
         applied = await apply_to_invoices(store, payment["allocations"])
-        payment = await store.update("payment", payment, **changes, status="succeeded", paid_at=now_iso(),
-                                     allocations=applied, failure_reason="")
+        payment = await store.update(
+            "payment", payment, **changes, status="succeeded", paid_at=now_iso(), allocations=applied, failure_reason=""
+        )
         await record_webhook_event(store, "payment.succeeded", payment)
         return payment, "succeeded"
     change: Change = None
@@ -224,8 +248,12 @@ def not_refundable(payment: dict[str, Any]) -> ApiError:
     """409 for a payment whose status cannot be refunded (pending, failed)."""
     status = payment["status"]
     why = {"pending": "it has not gone through yet", "failed": "no money was taken"}.get(status, f"it is {status}")
-    return ApiError(409, "payment_not_refundable", f"payment {payment['number']} cannot be refunded: {why}",
-                    {"payment_id": payment["id"], "status": status})
+    return ApiError(
+        409,
+        "payment_not_refundable",
+        f"payment {payment['number']} cannot be refunded: {why}",
+        {"payment_id": payment["id"], "status": status},
+    )
 
 
 async def refund(store: Store, payment: dict[str, Any], stripe_refund_id: str = "") -> tuple[dict[str, Any], bool]:

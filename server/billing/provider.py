@@ -70,8 +70,9 @@ class StripeProvider:
         self._closed = False
         if settings.stripe_secret_key:
             self.mode = "stripe"
-            self._gateway = StripeGateway(settings.stripe_secret_key, settings.stripe_api_base or None,
-                                          settings.stripe_webhook_secret)
+            self._gateway = StripeGateway(
+                settings.stripe_secret_key, settings.stripe_api_base or None, settings.stripe_webhook_secret
+            )
         elif settings.dev_mode:
             self.mode = "localstripe"
         else:
@@ -101,8 +102,10 @@ class StripeProvider:
         if not self.available or method == "off":
             message = "this portal takes cards only; bank account payments are not switched on"
         else:
-            message = (f"{BANK_NAMES[method]} collects {BANK_CURRENCY[method]}, "
-                       f"but this portal bills in {currency_of(tenant)}: pay by card")
+            message = (
+                f"{BANK_NAMES[method]} collects {BANK_CURRENCY[method]}, "
+                f"but this portal bills in {currency_of(tenant)}: pay by card"
+            )
         return ApiError(422, "bank_unavailable", message)
 
     def method_type(self, tenant: dict[str, Any], method: dict[str, Any]) -> str:
@@ -151,11 +154,18 @@ class StripeProvider:
         bank = {"bank_method": self.bank_method_for(tenant)}
         if self.mode == "localstripe":
             await self.gateway()
-            return {"publishable_key": self.settings.stripe_publishable_key or PUBLISHABLE_KEY,
-                    "stripe_js_url": self.settings.stripe_js_url or stripe_js_url(self._local_url),
-                    "test_mode": True, **bank}
-        return {"publishable_key": self.settings.stripe_publishable_key,
-                "stripe_js_url": self.settings.stripe_js_url or STRIPE_JS, "test_mode": self.test_mode, **bank}
+            return {
+                "publishable_key": self.settings.stripe_publishable_key or PUBLISHABLE_KEY,
+                "stripe_js_url": self.settings.stripe_js_url or stripe_js_url(self._local_url),
+                "test_mode": True,
+                **bank,
+            }
+        return {
+            "publishable_key": self.settings.stripe_publishable_key,
+            "stripe_js_url": self.settings.stripe_js_url or STRIPE_JS,
+            "test_mode": self.test_mode,
+            **bank,
+        }
 
     async def close(self) -> None:
         self._closed = True

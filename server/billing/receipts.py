@@ -46,16 +46,25 @@ async def add_receipt_notifications(store: Store, tenant: dict[str, Any], paymen
     """A ``payment_received`` bell notification for each company contact of the account."""
     title, body = await _summary(store, tenant, payment)
     for contact in await _company_contacts(store, payment["account_id"]):
-        await store.insert("notification", {"contact_id": contact["id"], "account_id": payment["account_id"],
-                                            "kind": "payment_received", "title": title, "body": body,
-                                            "link": f"/payments/{payment['id']}"})
+        await store.insert(
+            "notification",
+            {
+                "contact_id": contact["id"],
+                "account_id": payment["account_id"],
+                "kind": "payment_received",
+                "title": title,
+                "body": body,
+                "link": f"/payments/{payment['id']}",
+            },
+        )
 
 
 Summary = Callable[[Store, dict[str, Any], dict[str, Any]], Awaitable[tuple[str, str]]]
 
 
-async def _message_contacts(state: Any, tenant: dict[str, Any], payment: dict[str, Any], summary: Summary,
-                            link: str, link_label: str = "") -> None:
+async def _message_contacts(
+    state: Any, tenant: dict[str, Any], payment: dict[str, Any], summary: Summary, link: str, link_label: str = ""
+) -> None:
     """Email (or text) ``summary``'s title and body with ``link`` to the account's company contacts."""
     async with state.db.read() as conn:
         store = Store(conn, tenant["id"])
@@ -109,8 +118,9 @@ async def _refund_summary(store: Store, tenant: dict[str, Any], payment: dict[st
     return title, body
 
 
-async def notices_in_tx(store: Store, tenant: dict[str, Any], payment: dict[str, Any], change: str | None,
-                        *, asynchronous: bool) -> Notice:
+async def notices_in_tx(
+    store: Store, tenant: dict[str, Any], payment: dict[str, Any], change: str | None, *, asynchronous: bool
+) -> Notice:
     """The notification rows a settlement calls for, written in its transaction, and the message
     `send_notice` sends after the commit emitted as a `PaymentNotice` effect (returned too).
     ``asynchronous``: the outcome came later (webhook, status check) rather than in the answer to the
@@ -132,24 +142,41 @@ async def deliver_payment_notice(state: Any, tenant: dict[str, Any], effect_id: 
     return "sent"
 
 
-async def _notice_rows(store: Store, tenant: dict[str, Any], payment: dict[str, Any], change: str | None,
-                       *, asynchronous: bool) -> Notice:
+async def _notice_rows(
+    store: Store, tenant: dict[str, Any], payment: dict[str, Any], change: str | None, *, asynchronous: bool
+) -> Notice:
     if change == "succeeded":
         await add_receipt_notifications(store, tenant, payment)
         return "receipt"
     if change == "refunded":
         title, body = await _refund_summary(store, tenant, payment)
         for contact in await _company_contacts(store, payment["account_id"]):
-            await store.insert("notification", {"contact_id": contact["id"], "account_id": payment["account_id"],
-                                                "kind": "payment_refunded", "title": title, "body": body,
-                                                "link": "/invoices?tab=payments"})
+            await store.insert(
+                "notification",
+                {
+                    "contact_id": contact["id"],
+                    "account_id": payment["account_id"],
+                    "kind": "payment_refunded",
+                    "title": title,
+                    "body": body,
+                    "link": "/invoices?tab=payments",
+                },
+            )
         return "refund"
     if change == "failed" and asynchronous and payment.get("method") == "bank":
         title, body = await _failure_summary(store, tenant, payment)
         for contact in await _company_contacts(store, payment["account_id"]):
-            await store.insert("notification", {"contact_id": contact["id"], "account_id": payment["account_id"],
-                                                "kind": "payment_failed", "title": title, "body": body,
-                                                "link": "/invoices?tab=payments"})
+            await store.insert(
+                "notification",
+                {
+                    "contact_id": contact["id"],
+                    "account_id": payment["account_id"],
+                    "kind": "payment_failed",
+                    "title": title,
+                    "body": body,
+                    "link": "/invoices?tab=payments",
+                },
+            )
         return "bank_failure"
     return None
 
@@ -160,8 +187,7 @@ async def send_notice(state: Any, tenant: dict[str, Any], payment: dict[str, Any
         await send_receipt(state, tenant, payment)
     elif notice == "refund":
         try:
-            await _message_contacts(state, tenant, payment, _refund_summary, _receipt_link(state, payment),
-                                    "Receipt: ")
+            await _message_contacts(state, tenant, payment, _refund_summary, _receipt_link(state, payment), "Receipt: ")
         except Exception:
             log.exception("telling the account that payment %s was refunded did not work", payment.get("id"))
     elif notice == "bank_failure":

@@ -35,7 +35,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from server.billing.gateway import GatewayError, RefundResult
@@ -43,8 +43,8 @@ from server.billing.payments import not_refundable, refund
 from server.billing.provider import StripeProvider, gateway_error, payments_unavailable
 from server.billing.receipts import notices_in_tx
 from server.db.store import Store, now_iso
-from server.errors import ApiError, not_found
 from server.effects.work import unit_of_work
+from server.errors import ApiError, not_found
 
 STALE_CLAIM_S = 120  # an unanswered claim this old belongs to a request that died
 WAIT_FOR_OTHER_S = 30  # how long a duplicate request waits for the first one's outcome
@@ -55,7 +55,7 @@ def _claim_id(payment_id: str) -> str:
 
 
 def _stale_before() -> str:
-    then = datetime.now(timezone.utc) - timedelta(seconds=STALE_CLAIM_S)
+    then = datetime.now(UTC) - timedelta(seconds=STALE_CLAIM_S)
     return then.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
@@ -65,9 +65,13 @@ def _check_refundable(payment: dict[str, Any] | None) -> dict[str, Any]:
     if payment["status"] not in ("succeeded", "refunded"):
         raise not_refundable(payment)
     if payment["status"] == "succeeded" and not payment.get("stripe_payment_intent_id"):
-        raise ApiError(422, "not_a_stripe_payment",
-                       f"payment {payment['number']} was not taken through Stripe; give it back the way it was "
-                       "paid and adjust the invoices", {"payment_id": payment["id"]})
+        raise ApiError(
+            422,
+            "not_a_stripe_payment",
+            f"payment {payment['number']} was not taken through Stripe; give it back the way it was "
+            "paid and adjust the invoices",
+            {"payment_id": payment["id"]},
+        )
     return payment
 
 
@@ -84,7 +88,11 @@ async def _claim(state: Any, tenant_id: str, payment_id: str) -> tuple[dict[str,
         claimed = await conn.fetchrow(
             "INSERT INTO payment_attempt (id, tenant_id, payment_id, request_hash, response, created_at) "
             "VALUES (?, ?, ?, 'refund', NULL, ?) ON CONFLICT (id) DO NOTHING RETURNING id",
-            claim_id, tenant_id, payment_id, now_iso())
+            claim_id,
+            tenant_id,
+            payment_id,
+            now_iso(),
+        )
         if claimed is not None:
             return payment, True
         held = await conn.fetchrow("SELECT created_at FROM payment_attempt WHERE id = ?", claim_id)
@@ -113,11 +121,19 @@ async def _wait_for_other(state: Any, tenant_id: str, payment_id: str) -> dict[s
         if payment is not None and payment["status"] == "refunded":
             return payment
         if held is None:  # the other request failed and let go: say so rather than refund behind its back
-            raise ApiError(409, "refund_not_made", "the refund was not made (Stripe could not do it just now); "
-                           "try again", {"payment_id": payment_id})
+            raise ApiError(
+                409,
+                "refund_not_made",
+                "the refund was not made (Stripe could not do it just now); try again",
+                {"payment_id": payment_id},
+            )
         if loop.time() > deadline:
-            raise ApiError(409, "refund_in_progress", "this refund is still being made; retry shortly",
-                           headers={"Retry-After": "2"})
+            raise ApiError(
+                409,
+                "refund_in_progress",
+                "this refund is still being made; retry shortly",
+                headers={"Retry-After": "2"},
+            )
 
 
 async def _record(state: Any, tenant: dict[str, Any], payment_id: str, result: RefundResult) -> dict[str, Any]:
@@ -126,14 +142,17 @@ async def _record(state: Any, tenant: dict[str, Any], payment_id: str, result: R
         # A webhook may have recorded it meanwhile (``charge.refunded``): then nothing changes here.
         payment, changed = await refund(store, payment, result.refund_id or "")
         await notices_in_tx(store, tenant, payment, "refunded" if changed else None, asynchronous=True)
-        await store.conn.execute("UPDATE payment_attempt SET response = ? WHERE id = ?",
-                           json.dumps({"status": payment["status"], "stripe_refund_id": result.refund_id}),
-                           _claim_id(payment_id))
+        await store.conn.execute(
+            "UPDATE payment_attempt SET response = ? WHERE id = ?",
+            json.dumps({"status": payment["status"], "stripe_refund_id": result.refund_id}),
+            _claim_id(payment_id),
+        )
     return payment
 
 
-async def refund_payment(state: Any, provider: StripeProvider, tenant: dict[str, Any],
-                         payment_id: str) -> dict[str, Any]:
+async def refund_payment(
+    state: Any, provider: StripeProvider, tenant: dict[str, Any], payment_id: str
+) -> dict[str, Any]:
     """Refund a succeeded payment in full at Stripe and in the books, at most once; the payment row
     (as the office API shows it)."""
     async with state.db.read() as conn:
@@ -150,8 +169,11 @@ async def refund_payment(state: Any, provider: StripeProvider, tenant: dict[str,
         return await _wait_for_other(state, tenant["id"], payment_id)
     try:
         result = await gateway.refund_async(
-            payment["stripe_payment_intent_id"], payment["amount"], f"haulport-refund-{payment_id}",
-            {"payment_id": payment_id, "tenant_id": tenant["id"], "payment_number": payment["number"]})
+            payment["stripe_payment_intent_id"],
+            payment["amount"],
+            f"haulport-refund-{payment_id}",
+            {"payment_id": payment_id, "tenant_id": tenant["id"], "payment_number": payment["number"]},
+        )
     except GatewayError as exc:
         await _release(state, payment_id)
         raise gateway_error(exc) from None

@@ -22,20 +22,28 @@ from server.auth import guards
 from server.billing import methods
 from server.billing.expiry import PaymentExpiry
 from server.billing.extension_charger import charge_extension
-from server.billing.receipts import deliver_payment_notice
 from server.billing.gateway import InvalidWebhook
 from server.billing.payment_flow import PaymentIn, refresh_payment, take_payment
 from server.billing.provider import StripeProvider, payments_unavailable
+from server.billing.receipts import deliver_payment_notice
 from server.billing.webhooks import handle_event
 from server.errors import ApiError, error_responses, not_found
 
 IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,200}$")
 # Documented as required; a missing one reaches the handler (None), which answers idempotency_key_required.
-IdempotencyKey = Annotated[str | None, HeaderParameter(
-    name="Idempotency-Key", required=True, pattern=IDEMPOTENCY_KEY.pattern,
-    description="a fresh UUID per payment: the same key always means the same payment")]
-StripeSignature = Annotated[str | None, HeaderParameter(
-    name="Stripe-Signature", required=True, description="Stripe's signature of the body (checked)")]
+IdempotencyKey = Annotated[
+    str | None,
+    HeaderParameter(
+        name="Idempotency-Key",
+        required=True,
+        pattern=IDEMPOTENCY_KEY.pattern,
+        description="a fresh UUID per payment: the same key always means the same payment",
+    ),
+]
+StripeSignature = Annotated[
+    str | None,
+    HeaderParameter(name="Stripe-Signature", required=True, description="Stripe's signature of the body (checked)"),
+]
 
 
 class SetupIntentIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
@@ -53,8 +61,9 @@ class VerifyMethodIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     """The two micro-deposit amounts in cents (``amounts``) or the code on the single deposit
     (``descriptor_code``, 6 characters starting ``SM``): exactly one of them."""
 
-    amounts: Annotated[list[Annotated[int, msgspec.Meta(ge=1, le=99)]], msgspec.Meta(min_length=2, max_length=2)] \
-        | None = None
+    amounts: (
+        Annotated[list[Annotated[int, msgspec.Meta(ge=1, le=99)]], msgspec.Meta(min_length=2, max_length=2)] | None
+    ) = None
     descriptor_code: Annotated[str, msgspec.Meta(pattern=r"^[Ss][Mm][A-Za-z0-9]{4}$")] | None = None
 
 
@@ -86,8 +95,7 @@ async def list_payment_methods(request: Request, account_id: str) -> dict[str, A
     return {"methods": await methods.list_methods(request.app.state, request.user.tenant_id, account_id)}
 
 
-@post("/api/payments/setup-intent", status_code=200, guards=[guards.company_user],
-      responses=error_responses(404, 422))
+@post("/api/payments/setup-intent", status_code=200, guards=[guards.company_user], responses=error_responses(404, 422))
 async def create_setup_intent(request: Request, data: SetupIntentIn) -> dict[str, str]:
     """A SetupIntent to save a card (``kind: card``, the default; Stripe.js ``confirmCardSetup``) or a
     bank account (``kind: bank``; ``confirmSepaDebitSetup`` for ``sepa_debit``):
@@ -103,8 +111,9 @@ async def create_setup_intent(request: Request, data: SetupIntentIn) -> dict[str
         if not method_type:
             raise provider.bank_unavailable(request.scope["tenant"])
     gateway = await provider.gateway()
-    return await methods.create_setup_intent(request.app.state, gateway, request.user.tenant_id, data.account_id,
-                                             method_type)
+    return await methods.create_setup_intent(
+        request.app.state, gateway, request.user.tenant_id, data.account_id, method_type
+    )
 
 
 @post("/api/payments/methods", status_code=201, guards=[guards.company_user], responses=error_responses(404, 422))
@@ -112,20 +121,29 @@ async def save_payment_method(request: Request, data: SaveMethodIn) -> dict[str,
     """Keep the method a confirmed SetupIntent saved (idempotent); ``default: true`` makes it the default."""
     _billing_account(request, data.account_id)
     gateway = await _provider(request).gateway()
-    return await methods.save_from_setup_intent(request.app.state, gateway, request.user.tenant_id,
-                                                data.account_id, data.setup_intent_id, data.default)
+    return await methods.save_from_setup_intent(
+        request.app.state, gateway, request.user.tenant_id, data.account_id, data.setup_intent_id, data.default
+    )
 
 
-@delete("/api/payments/methods/{method_id:str}", status_code=204, guards=[guards.company_user],
-        responses=error_responses(404, 422))
+@delete(
+    "/api/payments/methods/{method_id:str}",
+    status_code=204,
+    guards=[guards.company_user],
+    responses=error_responses(404, 422),
+)
 async def delete_payment_method(request: Request, method_id: FromPath[str]) -> None:
     """Detach a saved method at Stripe and forget it."""
     gateway = await _provider(request).gateway()
     await methods.delete_method(request.app.state, gateway, request.user, method_id)
 
 
-@post("/api/payments/methods/{method_id:str}/verify", status_code=200, guards=[guards.company_user],
-      responses=error_responses(404, 422))
+@post(
+    "/api/payments/methods/{method_id:str}/verify",
+    status_code=200,
+    guards=[guards.company_user],
+    responses=error_responses(404, 422),
+)
 async def verify_payment_method(request: Request, method_id: FromPath[str], data: VerifyMethodIn) -> dict[str, Any]:
     """Confirm the micro-deposits Stripe sent to a US bank account saved as ``verification_pending``:
     the method, now ``active``. 422 ``verification_mismatch`` (Stripe's sentence says how many tries are
@@ -133,12 +151,22 @@ async def verify_payment_method(request: Request, method_id: FromPath[str], data
     if (data.amounts is None) == (data.descriptor_code is None):
         raise ApiError(422, "validation_error", "give either the two deposit amounts or the deposit's code")
     gateway = await _provider(request).gateway()
-    return await methods.verify_method(request.app.state, gateway, request.user, method_id, amounts=data.amounts,
-                                       descriptor_code=data.descriptor_code.upper() if data.descriptor_code else None)
+    return await methods.verify_method(
+        request.app.state,
+        gateway,
+        request.user,
+        method_id,
+        amounts=data.amounts,
+        descriptor_code=data.descriptor_code.upper() if data.descriptor_code else None,
+    )
 
 
-@post("/api/payments/methods/{method_id:str}/default", status_code=200, guards=[guards.company_user],
-      responses=error_responses(404))
+@post(
+    "/api/payments/methods/{method_id:str}/default",
+    status_code=200,
+    guards=[guards.company_user],
+    responses=error_responses(404),
+)
 async def make_default_method(request: Request, method_id: FromPath[str]) -> dict[str, Any]:
     return await methods.set_default(request.app.state, request.user, method_id)
 
@@ -164,8 +192,9 @@ async def create_payment(request: Request, data: PaymentIn, key: IdempotencyKey 
 @get("/api/payments/{payment_id:str}", guards=[guards.company_user], responses=error_responses(404, 422))
 async def read_payment(request: Request, payment_id: FromPath[str]) -> dict[str, Any]:
     """A payment's status (``succeeded`` | ``requires_action`` | ``processing`` | ``failed``)."""
-    return await refresh_payment(request.app.state, _provider(request), request.user, request.scope["tenant"],
-                                 payment_id)
+    return await refresh_payment(
+        request.app.state, _provider(request), request.user, request.scope["tenant"], payment_id
+    )
 
 
 @post("/api/stripe/webhook", status_code=200, opt={"public": True})
@@ -195,5 +224,15 @@ async def shutdown(state: Any) -> None:
     await state.stripe.close()
 
 
-ROUTES = [payments_config, list_payment_methods, create_setup_intent, save_payment_method, delete_payment_method,
-          make_default_method, verify_payment_method, create_payment, read_payment, stripe_webhook]
+ROUTES = [
+    payments_config,
+    list_payment_methods,
+    create_setup_intent,
+    save_payment_method,
+    delete_payment_method,
+    make_default_method,
+    verify_payment_method,
+    create_payment,
+    read_payment,
+    stripe_webhook,
+]

@@ -41,12 +41,13 @@ from server.billing.gateway import GatewayError, StripeGateway
 from server.billing.methods import forget_unverifiable, upsert_method
 from server.billing.payments import refund, settle
 from server.billing.receipts import notices_in_tx
-from server.effects.outbox import enqueue
 from server.db.store import Store, now_iso
+from server.effects.outbox import enqueue
 
 log = logging.getLogger("haulport.billing")
-PAYMENT_INTENT_EVENTS = frozenset({"payment_intent.succeeded", "payment_intent.payment_failed",
-                                   "payment_intent.processing"})
+PAYMENT_INTENT_EVENTS = frozenset(
+    {"payment_intent.succeeded", "payment_intent.payment_failed", "payment_intent.processing"}
+)
 
 
 class IntentOutcome(msgspec.Struct, frozen=True):
@@ -67,13 +68,21 @@ def outcome_of(intent: dict[str, Any]) -> IntentOutcome:
     if status == "requires_action":
         return IntentOutcome(intent["id"], "requires_action")
     error = intent.get("last_payment_error") or {}
-    return IntentOutcome(intent["id"], "failed", error.get("code") or "payment_failed",
-                         error.get("message") or f"the payment did not go through ({status})")
+    return IntentOutcome(
+        intent["id"],
+        "failed",
+        error.get("code") or "payment_failed",
+        error.get("message") or f"the payment did not go through ({status})",
+    )
 
 
 async def _claim_event(conn: Any, event: dict[str, Any]) -> bool:
-    row = await conn.fetchrow("INSERT INTO stripe_event (id, type, received_at) VALUES (?, ?, ?) "
-                              "ON CONFLICT (id) DO NOTHING RETURNING id", event["id"], event["type"], now_iso())
+    row = await conn.fetchrow(
+        "INSERT INTO stripe_event (id, type, received_at) VALUES (?, ?, ?) ON CONFLICT (id) DO NOTHING RETURNING id",
+        event["id"],
+        event["type"],
+        now_iso(),
+    )
     return row is not None
 
 
@@ -82,13 +91,13 @@ async def _find_payment(conn: Any, intent: dict[str, Any]) -> tuple[str, str] | 
     payment_id = (intent.get("metadata") or {}).get("payment_id")
     row = None
     if isinstance(payment_id, str) and payment_id:
-        row = await conn.fetchrow("SELECT id, tenant_id, stripe_payment_intent_id FROM payment WHERE id = ?",
-                                  payment_id)
+        row = await conn.fetchrow(
+            "SELECT id, tenant_id, stripe_payment_intent_id FROM payment WHERE id = ?", payment_id
+        )
         if row is not None and row["stripe_payment_intent_id"] not in ("", None, intent["id"]):
             row = None  # names our payment, but that was paid by another intent
     if row is None:
-        row = await conn.fetchrow("SELECT id, tenant_id FROM payment WHERE stripe_payment_intent_id = ?",
-                                  intent["id"])
+        row = await conn.fetchrow("SELECT id, tenant_id FROM payment WHERE stripe_payment_intent_id = ?", intent["id"])
     return None if row is None else (row["tenant_id"], row["id"])
 
 
@@ -108,12 +117,17 @@ def _refund_id(charge: dict[str, Any]) -> str:
     return newest if isinstance(newest, str) else ""
 
 
-async def _refund_charge(store: Store, payment: dict[str, Any], charge: dict[str, Any]
-                         ) -> tuple[dict[str, Any], str | None]:
+async def _refund_charge(
+    store: Store, payment: dict[str, Any], charge: dict[str, Any]
+) -> tuple[dict[str, Any], str | None]:
     """``charge.refunded`` onto its payment; ``(payment, "refunded" | None)``."""
     if not _fully_refunded(charge):
-        log.warning("Stripe refunded %s of %s cents of payment %s: partial refunds are not recorded",
-                    charge.get("amount_refunded"), charge.get("amount"), payment["number"])
+        log.warning(
+            "Stripe refunded %s of %s cents of payment %s: partial refunds are not recorded",
+            charge.get("amount_refunded"),
+            charge.get("amount"),
+            payment["number"],
+        )
         return payment, None
     if payment["status"] in ("pending", "failed"):
         payment, _ = await settle(store, payment, IntentOutcome(charge["payment_intent"], "succeeded"))
@@ -144,8 +158,9 @@ async def handle_event(state: Any, gateway: StripeGateway, event: dict[str, Any]
         if kind in PAYMENT_INTENT_EVENTS and obj.get("id"):
             found = await _find_payment(conn, obj)
             if found is None:
-                log.warning("Stripe %s for %s matches no payment here (metadata %s)", kind, obj.get("id"),
-                            obj.get("metadata"))
+                log.warning(
+                    "Stripe %s for %s matches no payment here (metadata %s)", kind, obj.get("id"), obj.get("metadata")
+                )
             else:
                 store = Store(conn, found[0])
                 await store.lock()
@@ -157,8 +172,11 @@ async def handle_event(state: Any, gateway: StripeGateway, event: dict[str, Any]
             metadata = obj.get("metadata") if isinstance(obj.get("metadata"), dict) else {}
             found = await _find_payment(conn, {"id": obj["payment_intent"], "metadata": metadata})
             if found is None:
-                log.warning("Stripe refunded charge %s of %s, which matches no payment here", obj.get("id"),
-                            obj["payment_intent"])
+                log.warning(
+                    "Stripe refunded charge %s of %s, which matches no payment here",
+                    obj.get("id"),
+                    obj["payment_intent"],
+                )
             else:
                 store = Store(conn, found[0])
                 await store.lock()
@@ -166,15 +184,17 @@ async def handle_event(state: Any, gateway: StripeGateway, event: dict[str, Any]
                 payment, change = await _refund_charge(store, await store.get("payment", found[1]), obj)
                 await notices_in_tx(store, tenant, payment, change, asynchronous=True)
         elif described is not None:
-            account = await conn.fetchrow("SELECT id, tenant_id FROM account WHERE stripe_customer_id = ?",
-                                          obj["customer"])
+            account = await conn.fetchrow(
+                "SELECT id, tenant_id FROM account WHERE stripe_customer_id = ?", obj["customer"]
+            )
             if account is not None:
                 store = Store(conn, account["tenant_id"])
                 await store.lock()
                 await upsert_method(store, account["id"], described)
         elif kind == "setup_intent.setup_failed" and obj.get("customer") and obj.get("id"):
-            account = await conn.fetchrow("SELECT id, tenant_id FROM account WHERE stripe_customer_id = ?",
-                                          obj["customer"])
+            account = await conn.fetchrow(
+                "SELECT id, tenant_id FROM account WHERE stripe_customer_id = ?", obj["customer"]
+            )
             if account is not None:
                 store = Store(conn, account["tenant_id"])
                 await store.lock()

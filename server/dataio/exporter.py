@@ -5,29 +5,36 @@ from __future__ import annotations
 import csv
 import io
 import json
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 from server.dataio.importer import external_keys
 from server.dataio.kinds import KINDS, MEMBERSHIP_COLUMNS
 from server.db.engine import Database
 from server.db.store import decode_row
-from server.db.tables import JSON_KIND, KINDS as COLUMN_KINDS
+from server.db.tables import JSON_KIND
+from server.db.tables import KINDS as COLUMN_KINDS
 
 
 async def export_records(db: Database, tenant_id: str, kind_name: str) -> list[dict[str, Any]]:
     """The kind's records as file records: ``external_id``, the kind's columns, references by external id."""
     kind = KINDS[kind_name]
     async with db.read() as conn:
-        rows = [decode_row(kind.entity, r) for r in await conn.fetch(
-            f"SELECT * FROM {kind.entity} WHERE tenant_id = ? ORDER BY created_at, id", tenant_id)]
+        rows = [
+            decode_row(kind.entity, r)
+            for r in await conn.fetch(
+                f"SELECT * FROM {kind.entity} WHERE tenant_id = ? ORDER BY created_at, id", tenant_id
+            )
+        ]
         own = {v: k for k, v in (await external_keys(conn, tenant_id, kind.entity)).items()}
         targets = {}
         for _, target in kind.refs.values():
             targets[target] = {v: k for k, v in (await external_keys(conn, tenant_id, target)).items()}
         memberships: dict[str, dict] = {}
         if kind.entity == "contact":
-            for m in await conn.fetch("SELECT * FROM membership WHERE tenant_id = ? AND role = 'company' "
-                                      "ORDER BY created_at", tenant_id):
+            for m in await conn.fetch(
+                "SELECT * FROM membership WHERE tenant_id = ? AND role = 'company' ORDER BY created_at", tenant_id
+            ):
                 memberships.setdefault(m["contact_id"], decode_row("membership", m))
     out = []
     for row in rows:
@@ -35,8 +42,7 @@ async def export_records(db: Database, tenant_id: str, kind_name: str) -> list[d
             membership = memberships.get(row["id"])
             if membership is None:
                 continue  # (site contacts are not in the import format)
-            row = {**row, "account_id": membership["account_id"],
-                   **{k: membership[k] for k in MEMBERSHIP_COLUMNS}}
+            row = {**row, "account_id": membership["account_id"], **{k: membership[k] for k in MEMBERSHIP_COLUMNS}}
         record: dict[str, Any] = {"external_id": own.get(row["id"], row["id"])}
         for column in kind.columns:
             record[column] = row.get(column)

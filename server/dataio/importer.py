@@ -46,13 +46,17 @@ class ImportResult:
     changed: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
 
     def summary(self) -> dict[str, Any]:
-        return {"kind": self.kind, "created": self.created, "updated": self.updated, "unchanged": self.unchanged,
-                "dry_run": self.dry_run}
+        return {
+            "kind": self.kind,
+            "created": self.created,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "dry_run": self.dry_run,
+        }
 
     def sentence(self) -> str:
         would = "would be " if self.dry_run else ""
-        return (f"{self.kind}: {self.created} {would}created, {self.updated} {would}updated, "
-                f"{self.unchanged} unchanged")
+        return f"{self.kind}: {self.created} {would}created, {self.updated} {would}updated, {self.unchanged} unchanged"
 
 
 def key_id(tenant_id: str, entity: str, external_id: str) -> str:
@@ -65,9 +69,12 @@ async def _rows_by_id(conn: Conn, tenant_id: str, entity: str, ids: list[str], c
     out: dict[str, dict] = {}
     unique = list(dict.fromkeys(ids))
     for start in range(0, len(unique), CHUNK):
-        chunk = unique[start:start + CHUNK]
-        rows = await conn.fetch(f"SELECT {columns} FROM {entity} WHERE tenant_id = ? AND id IN "
-                                f"({', '.join('?' * len(chunk))})", tenant_id, *chunk)
+        chunk = unique[start : start + CHUNK]
+        rows = await conn.fetch(
+            f"SELECT {columns} FROM {entity} WHERE tenant_id = ? AND id IN ({', '.join('?' * len(chunk))})",
+            tenant_id,
+            *chunk,
+        )
         for row in rows:
             out[row["id"]] = decode_row(entity, row) if columns == "*" else row
     return out
@@ -75,8 +82,9 @@ async def _rows_by_id(conn: Conn, tenant_id: str, entity: str, ids: list[str], c
 
 async def external_keys(conn: Conn, tenant_id: str, entity: str) -> dict[str, str]:
     """External id → row id of everything imported into ``entity``."""
-    rows = await conn.fetch("SELECT external_id, row_id FROM external_key WHERE tenant_id = ? AND entity = ?",
-                            tenant_id, entity)
+    rows = await conn.fetch(
+        "SELECT external_id, row_id FROM external_key WHERE tenant_id = ? AND entity = ?", tenant_id, entity
+    )
     return {r["external_id"]: r["row_id"] for r in rows}
 
 
@@ -97,8 +105,10 @@ async def _resolve(conn: Conn, tenant_id: str, kind: Kind, rows: list[FileRow], 
     site_accounts: dict[str, str] = {}
     if "site_external_id" in kind.refs:
         site_ids = [v for (c, _), v in resolved.items() if c == "site_external_id"]
-        site_accounts = {i: r["account_id"] for i, r in
-                         (await _rows_by_id(conn, tenant_id, "site", site_ids, "id, account_id")).items()}
+        site_accounts = {
+            i: r["account_id"]
+            for i, r in (await _rows_by_id(conn, tenant_id, "site", site_ids, "id, account_id")).items()
+        }
     for row in rows:
         for column, name in row.refs.items():
             target = kind.refs[column][1]
@@ -113,8 +123,9 @@ async def _resolve(conn: Conn, tenant_id: str, kind: Kind, rows: list[FileRow], 
     return resolved
 
 
-def _derived(kind: Kind, values: dict[str, Any], current: dict[str, Any] | None, line: int,
-             errors: list[str]) -> dict[str, Any]:
+def _derived(
+    kind: Kind, values: dict[str, Any], current: dict[str, Any] | None, line: int, errors: list[str]
+) -> dict[str, Any]:
     """Fields worked out from the file's: invoice totals and balance, a job's first status event."""
     if kind.entity == "invoice":
         lines = values.get("lines", current["lines"] if current else [])
@@ -123,27 +134,37 @@ def _derived(kind: Kind, values: dict[str, Any], current: dict[str, Any] | None,
         values.update(lines=totals["lines"], subtotal=totals["subtotal"], total=totals["total"])
         status = values.get("status", current["status"] if current else "draft")
         if "balance" not in values:
-            values["balance"] = 0 if status in ("paid", "void") else (
-                current["balance"] if current and current["total"] == totals["total"] else totals["total"])
+            values["balance"] = (
+                0
+                if status in ("paid", "void")
+                else (current["balance"] if current and current["total"] == totals["total"] else totals["total"])
+            )
         elif values["balance"] > totals["total"]:
             errors.append(f"line {line}: balance: more than the invoice's total ({totals['total']} cents)")
     if kind.entity == "job" and current is None:
-        values["status_history"] = [{"status": values.get("status", "requested"), "at": now_iso(), "by": "import",
-                                     "applied": True}]
+        values["status_history"] = [
+            {"status": values.get("status", "requested"), "at": now_iso(), "by": "import", "applied": True}
+        ]
     if kind.entity == "contact" and values.get("email"):
         values["email"] = values["email"].strip().lower()
     return values
 
 
-async def _write_membership(store: Store, contact: dict[str, Any], account_id: str,
-                            member: dict[str, Any]) -> bool:
+async def _write_membership(store: Store, contact: dict[str, Any], account_id: str, member: dict[str, Any]) -> bool:
     """The contact's membership of the account (company role), created or brought up to date."""
     wanted = {"name": contact["name"], "email": contact.get("email"), "phone": contact.get("phone"), **member}
     current = next(iter(await store.find("membership", contact_id=contact["id"], account_id=account_id)), None)
     if current is None:
-        await store.insert("membership", {"id": str(uuid.uuid5(NAMESPACE, f"{contact['id']}:{account_id}")),
-                                          "contact_id": contact["id"], "account_id": account_id, "role": "company",
-                                          **wanted})
+        await store.insert(
+            "membership",
+            {
+                "id": str(uuid.uuid5(NAMESPACE, f"{contact['id']}:{account_id}")),
+                "contact_id": contact["id"],
+                "account_id": account_id,
+                "role": "company",
+                **wanted,
+            },
+        )
         return True
     changes = {k: v for k, v in wanted.items() if current.get(k) != v}
     if changes:
@@ -158,8 +179,12 @@ async def _apply(store: Store, kind: Kind, rows: list[FileRow], result: ImportRe
     existing = await _rows_by_id(store.conn, tenant_id, entity, wanted_ids)
     emails: dict[str, str] = {}
     if entity == "contact":
-        emails = {r["email"]: r["id"] for r in await store.conn.fetch(
-            "SELECT id, email FROM contact WHERE tenant_id = ? AND email IS NOT NULL", tenant_id)}
+        emails = {
+            r["email"]: r["id"]
+            for r in await store.conn.fetch(
+                "SELECT id, email FROM contact WHERE tenant_id = ? AND email IS NOT NULL", tenant_id
+            )
+        }
     new_keys: list[tuple] = []
     for row, row_id in zip(rows, wanted_ids):
         current = existing.get(row_id)
@@ -184,15 +209,17 @@ async def _apply(store: Store, kind: Kind, rows: list[FileRow], result: ImportRe
                     number_field, prefix = NUMBERED[entity]
                     values[number_field] = await store.next_number(entity, prefix)
                 saved = await store.insert(entity, {**values, "id": new_id})
-                new_keys.append((key_id(tenant_id, entity, row.external_id), tenant_id, entity, row.external_id,
-                                 new_id))
+                new_keys.append(
+                    (key_id(tenant_id, entity, row.external_id), tenant_id, entity, row.external_id, new_id)
+                )
                 result.created += 1
             else:
                 changes = {k: v for k, v in values.items() if current.get(k) != v}
                 saved = await store.update(entity, current, **changes) if changes else current
                 if changes and row.external_id not in keys and row.external_id != current["id"]:
-                    new_keys.append((key_id(tenant_id, entity, row.external_id), tenant_id, entity,
-                                     row.external_id, current["id"]))
+                    new_keys.append(
+                        (key_id(tenant_id, entity, row.external_id), tenant_id, entity, row.external_id, current["id"])
+                    )
                 membership_changed = False
                 if entity == "contact":
                     membership_changed = await _write_membership(store, saved, account_id, member)
@@ -212,11 +239,20 @@ async def _apply(store: Store, kind: Kind, rows: list[FileRow], result: ImportRe
     if new_keys and not errors:
         await store.conn.executemany(
             "INSERT INTO external_key (id, tenant_id, entity, external_id, row_id) VALUES (?, ?, ?, ?, ?) "
-            "ON CONFLICT (id) DO NOTHING", new_keys)
+            "ON CONFLICT (id) DO NOTHING",
+            new_keys,
+        )
 
 
-async def import_rows(db: Database, tenant_id: str, kind_name: str, data: bytes, filename: str = "",
-                      dry_run: bool = False, fmt: str | None = None) -> ImportResult:
+async def import_rows(
+    db: Database,
+    tenant_id: str,
+    kind_name: str,
+    data: bytes,
+    filename: str = "",
+    dry_run: bool = False,
+    fmt: str | None = None,
+) -> ImportResult:
     """Import ``data`` (a CSV or JSON-lines file) into the tenant; ``ImportRefused`` with every problem."""
     kind = KINDS.get(kind_name)
     if kind is None or not kind.importable:

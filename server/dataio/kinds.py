@@ -33,31 +33,107 @@ ACCOUNT = {"account_external_id": ("account_id", "account")}
 SITE = {"site_external_id": ("site_id", "site")}
 PRODUCT = {"product_external_id": ("product_id", "product")}
 
-KINDS: dict[str, Kind] = {k.name: k for k in (
-    Kind("accounts", "account", ("number", "name", "kind", "billing_address", "email", "phone", "net_terms_days",
-                                 "po_required"), required=frozenset({"name"})),
-    # A contact's row also says which account it belongs to (a company membership: the whole account).
-    Kind("contacts", "contact", ("name", "email", "phone", "portal_access", "primary"), ACCOUNT,
-         required=frozenset({"name", "account_external_id"})),
-    Kind("sites", "site", ("number", "name", "type", "address", "building", "unit", "access_code", "lat", "lng",
-                           "notes"), ACCOUNT, required=frozenset({"name", "account_external_id"})),
-    Kind("catalog", "product", ("name", "kind", "size"), required=frozenset({"name"})),
-    Kind("jobs", "job", ("number", "status", "scheduled_date", "window_start", "window_end", "crew", "description",
-                         "items", "load_estimate", "po_number", "price"),
-         {**ACCOUNT, **SITE, "service_type_external_id": ("service_type_id", "service_type"),
-          "time_slot_external_id": ("time_slot_id", "time_slot"), "truck_external_id": ("truck_id", "truck")},
-         required=frozenset({"account_external_id", "site_external_id"})),
-    Kind("invoices", "invoice", ("number", "issued_on", "due_on", "terms", "status", "lines", "tax", "balance",
-                                 "po_number", "allow_online_payment"), {**ACCOUNT, **SITE},
-         required=frozenset({"account_external_id", "lines"})),
-    Kind("rentals", "rental", ("rental_number", "container_size", "delivered_on", "included_days", "ends_on",
-                               "daily_rate", "swap_fee", "status", "notes"), {**ACCOUNT, **SITE, **PRODUCT},
-         required=frozenset({"account_external_id", "site_external_id"})),
-    Kind("units", "unit", ("number", "condition", "last_serviced_at"), {**ACCOUNT, **SITE, **PRODUCT},
-         required=frozenset({"number", "account_external_id", "site_external_id"})),
-    Kind("payments", "payment", ("number", "amount", "method", "status", "reference", "paid_at", "allocations",
-                                 "refunded_at"), ACCOUNT, importable=False),
-)}
+KINDS: dict[str, Kind] = {
+    k.name: k
+    for k in (
+        Kind(
+            "accounts",
+            "account",
+            ("number", "name", "kind", "billing_address", "email", "phone", "net_terms_days", "po_required"),
+            required=frozenset({"name"}),
+        ),
+        # A contact's row also says which account it belongs to (a company membership: the whole account).
+        Kind(
+            "contacts",
+            "contact",
+            ("name", "email", "phone", "portal_access", "primary"),
+            ACCOUNT,
+            required=frozenset({"name", "account_external_id"}),
+        ),
+        Kind(
+            "sites",
+            "site",
+            ("number", "name", "type", "address", "building", "unit", "access_code", "lat", "lng", "notes"),
+            ACCOUNT,
+            required=frozenset({"name", "account_external_id"}),
+        ),
+        Kind("catalog", "product", ("name", "kind", "size"), required=frozenset({"name"})),
+        Kind(
+            "jobs",
+            "job",
+            (
+                "number",
+                "status",
+                "scheduled_date",
+                "window_start",
+                "window_end",
+                "crew",
+                "description",
+                "items",
+                "load_estimate",
+                "po_number",
+                "price",
+            ),
+            {
+                **ACCOUNT,
+                **SITE,
+                "service_type_external_id": ("service_type_id", "service_type"),
+                "time_slot_external_id": ("time_slot_id", "time_slot"),
+                "truck_external_id": ("truck_id", "truck"),
+            },
+            required=frozenset({"account_external_id", "site_external_id"}),
+        ),
+        Kind(
+            "invoices",
+            "invoice",
+            (
+                "number",
+                "issued_on",
+                "due_on",
+                "terms",
+                "status",
+                "lines",
+                "tax",
+                "balance",
+                "po_number",
+                "allow_online_payment",
+            ),
+            {**ACCOUNT, **SITE},
+            required=frozenset({"account_external_id", "lines"}),
+        ),
+        Kind(
+            "rentals",
+            "rental",
+            (
+                "rental_number",
+                "container_size",
+                "delivered_on",
+                "included_days",
+                "ends_on",
+                "daily_rate",
+                "swap_fee",
+                "status",
+                "notes",
+            ),
+            {**ACCOUNT, **SITE, **PRODUCT},
+            required=frozenset({"account_external_id", "site_external_id"}),
+        ),
+        Kind(
+            "units",
+            "unit",
+            ("number", "condition", "last_serviced_at"),
+            {**ACCOUNT, **SITE, **PRODUCT},
+            required=frozenset({"number", "account_external_id", "site_external_id"}),
+        ),
+        Kind(
+            "payments",
+            "payment",
+            ("number", "amount", "method", "status", "reference", "paid_at", "allocations", "refunded_at"),
+            ACCOUNT,
+            importable=False,
+        ),
+    )
+}
 IMPORT_KINDS = tuple(name for name, kind in KINDS.items() if kind.importable)
 EXPORT_KINDS = tuple(KINDS)
 
@@ -69,6 +145,7 @@ def field_types(entity: str) -> dict[str, object]:
     """Field name → its annotated type (with the entity's constraints)."""
     types = {f.name: f.type for f in msgspec.structs.fields(ENTITIES[entity])}
     if entity == "contact":
-        types.update({f.name: f.type for f in msgspec.structs.fields(ENTITIES["membership"])
-                      if f.name in MEMBERSHIP_COLUMNS})
+        types.update(
+            {f.name: f.type for f in msgspec.structs.fields(ENTITIES["membership"]) if f.name in MEMBERSHIP_COLUMNS}
+        )
     return types

@@ -18,7 +18,8 @@ from typing import Any
 import msgspec
 
 from server.dataio.kinds import Kind, field_types
-from server.db.tables import JSON_KIND, KINDS as COLUMN_KINDS
+from server.db.tables import JSON_KIND
+from server.db.tables import KINDS as COLUMN_KINDS
 from sync.entities import Date
 
 MAX_EXTERNAL_ID = 255
@@ -113,8 +114,10 @@ def _check_header(kind: Kind, header: list[str], line: int) -> list[str]:
 
 def _row(kind: Kind, line: int, record: dict[str, Any], from_csv: bool, errors: list[str]) -> FileRow:
     types = field_types(kind.entity)
-    column_kinds = {**COLUMN_KINDS[kind.entity], **({"portal_access": "bool", "primary": "bool"}
-                                                    if kind.entity == "contact" else {})}
+    column_kinds = {
+        **COLUMN_KINDS[kind.entity],
+        **({"portal_access": "bool", "primary": "bool"} if kind.entity == "contact" else {}),
+    }
 
     def blank(value: Any) -> bool:
         return value is None or (isinstance(value, str) and value.strip() == "")
@@ -157,8 +160,7 @@ def _row(kind: Kind, line: int, record: dict[str, Any], from_csv: bool, errors: 
         refs[column] = str(raw).strip()
     # A row with a bad field is still returned: its references and external id are checked too, so the
     # file's every problem is reported at once (nothing is written while there are errors).
-    return FileRow(line=line, external_id=external_id if isinstance(external_id, str) else "", values=values,
-                   refs=refs)
+    return FileRow(line=line, external_id=external_id if isinstance(external_id, str) else "", values=values, refs=refs)
 
 
 def read_csv(kind: Kind, text: str) -> ReadResult:
@@ -247,8 +249,9 @@ def read_file(kind: Kind, data: bytes, fmt: str) -> ReadResult:
         if not row.external_id:
             continue
         if row.external_id in first_line:
-            result.errors.append(f"line {row.line}: external_id: {row.external_id!r} is also on line "
-                                 f"{first_line[row.external_id]}")
+            result.errors.append(
+                f"line {row.line}: external_id: {row.external_id!r} is also on line {first_line[row.external_id]}"
+            )
         else:
             first_line[row.external_id] = row.line
     return result

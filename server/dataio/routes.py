@@ -21,8 +21,12 @@ ExportKind = Annotated[str, Parameter(description=f"one of: {', '.join(EXPORT_KI
 
 def _kind(kind: str, allowed: tuple[str, ...]) -> str:
     if kind not in allowed:
-        raise ApiError(404, "unknown_kind", f"there is no {kind!r} to {'import' if allowed is IMPORT_KINDS else 'export'}"
-                       f" (one of: {', '.join(allowed)})")
+        raise ApiError(
+            404,
+            "unknown_kind",
+            f"there is no {kind!r} to {'import' if allowed is IMPORT_KINDS else 'export'}"
+            f" (one of: {', '.join(allowed)})",
+        )
     return kind
 
 
@@ -55,8 +59,14 @@ class KindList(msgspec.Struct, kw_only=True):
 @get("/api/data/kinds", guards=[guards.staff])
 async def list_kinds() -> KindList:
     """What can be imported and exported, with each file's columns."""
-    return KindList(items=[KindOut(name=k.name, columns=k.header, required=["external_id", *sorted(k.required)],
-                                   importable=k.importable) for k in KINDS.values()])
+    return KindList(
+        items=[
+            KindOut(
+                name=k.name, columns=k.header, required=["external_id", *sorted(k.required)], importable=k.importable
+            )
+            for k in KINDS.values()
+        ]
+    )
 
 
 # 422 ``import_refused``: ``details.errors`` lists every problem as "line N: field: reason"; nothing was written.
@@ -66,26 +76,39 @@ async def import_file(request: Request, kind: ImportKind, data: ImportIn) -> Imp
     actor = request.user
     _kind(kind, IMPORT_KINDS)
     try:
-        result = await import_rows(request.app.state.db, actor.tenant_id, kind, data.content.encode(),
-                                   data.filename, dry_run=data.dry_run)
+        result = await import_rows(
+            request.app.state.db, actor.tenant_id, kind, data.content.encode(), data.filename, dry_run=data.dry_run
+        )
     except ImportRefused as exc:
-        raise ApiError(422, "import_refused", f"the file was refused ({len(exc.errors)} problem(s)); nothing was "
-                       "written", {"errors": exc.errors[:1000]}) from None
+        raise ApiError(
+            422,
+            "import_refused",
+            f"the file was refused ({len(exc.errors)} problem(s)); nothing was written",
+            {"errors": exc.errors[:1000]},
+        ) from None
     await request.app.state.hub.poke(actor.tenant_id, result.changed)
-    return ImportOut(kind=kind, created=result.created, updated=result.updated, unchanged=result.unchanged,
-                     dry_run=result.dry_run, summary=result.sentence())
+    return ImportOut(
+        kind=kind,
+        created=result.created,
+        updated=result.updated,
+        unchanged=result.unchanged,
+        dry_run=result.dry_run,
+        summary=result.sentence(),
+    )
 
 
 @get("/api/data/export/{kind:str}", guards=[guards.staff], media_type="text/csv", responses=error_responses(404))
-async def export_file(request: Request, kind: ExportKind,
-                      format: Literal["csv", "jsonl"] = "csv") -> Response[str]:  # noqa: A002 - the CLI's name
+async def export_file(request: Request, kind: ExportKind, format: Literal["csv", "jsonl"] = "csv") -> Response[str]:
     """Every record of a kind, in the import format (CSV or JSON lines), as a download."""
     _kind(kind, EXPORT_KINDS)
     records = await export_records(request.app.state.db, request.user.tenant_id, kind)
     text = "".join(as_csv(kind, records) if format == "csv" else as_jsonl(records))
     media = "text/csv" if format == "csv" else "application/x-ndjson"
-    return Response(text, media_type=media, headers={
-        "Content-Disposition": f'attachment; filename="{request.scope["tenant"]["slug"]}-{kind}.{format}"'})
+    return Response(
+        text,
+        media_type=media,
+        headers={"Content-Disposition": f'attachment; filename="{request.scope["tenant"]["slug"]}-{kind}.{format}"'},
+    )
 
 
 ROUTES = [list_kinds, import_file, export_file]

@@ -12,9 +12,10 @@ import contextvars
 import re
 import sqlite3
 import time
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any, AsyncIterator
+from typing import Any
 
 import asyncpg
 
@@ -168,8 +169,12 @@ class Database:
             # lock_timeout: a statement never waits forever for a lock (it fails, and the request answers
             # 503 busy); timeout: nor does opening a connection to an unreachable server.
             self._pg = await asyncpg.create_pool(
-                self.url, min_size=1, max_size=self.pool_size, timeout=LOCK_WAIT_S,
-                server_settings={"lock_timeout": str(int(LOCK_WAIT_S * 1000))})
+                self.url,
+                min_size=1,
+                max_size=self.pool_size,
+                timeout=LOCK_WAIT_S,
+                server_settings={"lock_timeout": str(int(LOCK_WAIT_S * 1000))},
+            )
             return
         Path(self.sqlite_path).parent.mkdir(parents=True, exist_ok=True)
         # The writer never waits inside SQLite (that would block the loop): _begin retries instead.
@@ -284,8 +289,12 @@ class Database:
 _MAYBE_BUSY = (sqlite3.OperationalError, asyncpg.exceptions.PostgresError, asyncpg.exceptions.InterfaceError, OSError)
 # Retry-later errors of PostgreSQL: the connection failed or was lost (08xxx), the server is shutting down,
 # starting or cancelled the statement (57xxx), too many connections (53300), a lock wait timed out (55P03).
-_PG_BUSY = (asyncpg.exceptions.PostgresConnectionError, asyncpg.exceptions.OperatorInterventionError,
-            asyncpg.exceptions.TooManyConnectionsError, asyncpg.exceptions.LockNotAvailableError)
+_PG_BUSY = (
+    asyncpg.exceptions.PostgresConnectionError,
+    asyncpg.exceptions.OperatorInterventionError,
+    asyncpg.exceptions.TooManyConnectionsError,
+    asyncpg.exceptions.LockNotAvailableError,
+)
 
 
 def _is_busy(exc: BaseException) -> bool:

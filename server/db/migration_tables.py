@@ -32,6 +32,13 @@ def add_tables(manager: MigrationManager, tables: dict[str, tuple[str, list[Colu
             }
             if length is not None:
                 params["length"] = length
-            manager.add_column(table_class_name=class_name, tablename=tablename, column_name=name,
-                               db_column_name=name, column_class_name=column_class.__name__,
-                               column_class=column_class, params=params, schema=None)
+            manager.add_column(
+                table_class_name=class_name,
+                tablename=tablename,
+                column_name=name,
+                db_column_name=name,
+                column_class_name=column_class.__name__,
+                column_class=column_class,
+                params=params,
+                schema=None,
+            )

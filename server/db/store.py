@@ -7,7 +7,7 @@ mutators and the office API write through, so every change reaches clients by sy
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import msgspec
@@ -17,7 +17,7 @@ from server.db.engine import Conn
 from server.db.tables import BOOL_KIND, ENTITY_TABLES, INT_KIND, JSON_KIND, KINDS
 from sync.cursor import fingerprint
 from sync.entities import ENTITIES, NOT_SYNCED, OWNER_LEVEL, TENANT_LEVEL
-from sync.rules import IdTaken  # noqa: F401 - raised here, caught by callers
+from sync.rules import IdTaken
 
 _encode = msgspec.json.Encoder().encode
 _decode = msgspec.json.decode
@@ -33,7 +33,7 @@ class InvalidRow(Exception):
 
 def now_iso() -> str:
     """Now as an ISO-8601 UTC instant ending in Z (millisecond precision)."""
-    return datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def new_id() -> str:
@@ -143,17 +143,23 @@ class Store:
             # Creates the tenant's counter if needed and locks it, in one statement.
             await self.conn.execute(
                 "INSERT INTO sync_counter (tenant_id, seq, floor) VALUES (?, 0, 0) ON CONFLICT (tenant_id) "
-                "DO UPDATE SET seq = sync_counter.seq", self.tenant_id)
+                "DO UPDATE SET seq = sync_counter.seq",
+                self.tenant_id,
+            )
 
     async def _next_seq(self) -> int:
         """The next changelog sequence number (taken under the writers' lock, so in commit order)."""
         seq = await self.conn.fetchval(
-            "UPDATE sync_counter SET seq = seq + 1 WHERE tenant_id = ? RETURNING seq", self.tenant_id)
+            "UPDATE sync_counter SET seq = seq + 1 WHERE tenant_id = ? RETURNING seq", self.tenant_id
+        )
         if seq is None:  # the tenant's first change
-            await self.conn.execute("INSERT INTO sync_counter (tenant_id, seq, floor) VALUES (?, 0, 0) "
-                                    "ON CONFLICT (tenant_id) DO NOTHING", self.tenant_id)
+            await self.conn.execute(
+                "INSERT INTO sync_counter (tenant_id, seq, floor) VALUES (?, 0, 0) ON CONFLICT (tenant_id) DO NOTHING",
+                self.tenant_id,
+            )
             seq = await self.conn.fetchval(
-                "UPDATE sync_counter SET seq = seq + 1 WHERE tenant_id = ? RETURNING seq", self.tenant_id)
+                "UPDATE sync_counter SET seq = seq + 1 WHERE tenant_id = ? RETURNING seq", self.tenant_id
+            )
         return seq
 
     async def get(self, entity: str, row_id: str) -> dict[str, Any] | None:
@@ -162,8 +168,9 @@ class Store:
         raw = await self.conn.fetchrow(f"SELECT * FROM {entity} WHERE id = ? AND tenant_id = ?", row_id, self.tenant_id)
         return None if raw is None else decode_row(entity, raw)
 
-    async def find(self, entity: str, order_by: str | None = None, limit: int | None = None,
-                   **where: Any) -> list[dict[str, Any]]:
+    async def find(
+        self, entity: str, order_by: str | None = None, limit: int | None = None, **where: Any
+    ) -> list[dict[str, Any]]:
         kinds = KINDS[entity]
         clauses, args = ["tenant_id = ?"], [self.tenant_id]
         for key, value in where.items():
@@ -196,12 +203,23 @@ class Store:
     async def insert(self, entity: str, data: dict[str, Any]) -> dict[str, Any]:
         """Create a row; ``IdTaken`` if its id exists anywhere."""
         stamp = now_iso()
-        row = validate_row(entity, {**data, "id": data.get("id") or new_id(), "tenant_id": self.tenant_id,
-                                    "created_at": stamp, "updated_at": stamp, "version": 1})
+        row = validate_row(
+            entity,
+            {
+                **data,
+                "id": data.get("id") or new_id(),
+                "tenant_id": self.tenant_id,
+                "created_at": stamp,
+                "updated_at": stamp,
+                "version": 1,
+            },
+        )
         cols = list(KINDS[entity])
         names = ", ".join(f'"{c}"' for c in cols)
-        sql = (f"INSERT INTO {entity} ({names}) VALUES ({', '.join('?' * len(cols))}) "
-               f"ON CONFLICT (id) DO NOTHING RETURNING id")
+        sql = (
+            f"INSERT INTO {entity} ({names}) VALUES ({', '.join('?' * len(cols))}) "
+            f"ON CONFLICT (id) DO NOTHING RETURNING id"
+        )
         if await self.conn.fetchrow(sql, *_column_values(entity, row)) is None:
             raise IdTaken(f"{entity} {row['id']} already exists")
         await self._record(entity, row, "put")
@@ -209,13 +227,21 @@ class Store:
 
     async def update(self, entity: str, current: dict[str, Any], **changes: Any) -> dict[str, Any]:
         """Write ``changes`` over ``current`` (a row read in this transaction), bumping its version."""
-        row = validate_row(entity, {**current, **changes, "id": current["id"], "tenant_id": self.tenant_id,
-                                    "updated_at": now_iso(), "version": current["version"] + 1})
+        row = validate_row(
+            entity,
+            {
+                **current,
+                **changes,
+                "id": current["id"],
+                "tenant_id": self.tenant_id,
+                "updated_at": now_iso(),
+                "version": current["version"] + 1,
+            },
+        )
         cols = [c for c in KINDS[entity] if c != "id"]
         values = _column_values(entity, row)[1:]
         assignments = ", ".join(f'"{c}" = ?' for c in cols)
-        sql = (f"UPDATE {entity} SET {assignments} "
-               f"WHERE id = ? AND tenant_id = ? AND version = ? RETURNING id")
+        sql = f"UPDATE {entity} SET {assignments} WHERE id = ? AND tenant_id = ? AND version = ? RETURNING id"
         if await self.conn.fetchrow(sql, *values, row["id"], self.tenant_id, current["version"]) is None:
             raise StaleRow(f"{entity} {row['id']} changed meanwhile")
         before = scope_of(entity, current)
@@ -230,38 +256,70 @@ class Store:
         """The next human-facing number of ``kind`` for this tenant, e.g. ``J-1001``."""
         key = f"{self.tenant_id}:{kind}"
         await self.conn.execute(
-            "INSERT INTO number_counter (id, value) VALUES (?, 1000) ON CONFLICT (id) DO NOTHING", key)
+            "INSERT INTO number_counter (id, value) VALUES (?, 1000) ON CONFLICT (id) DO NOTHING", key
+        )
         value = await self.conn.fetchval(
-            "UPDATE number_counter SET value = value + 1 WHERE id = ? RETURNING value", key)
+            "UPDATE number_counter SET value = value + 1 WHERE id = ? RETURNING value", key
+        )
         return f"{prefix}-{value}"
 
     async def has_signed_in(self, kind: str, person_id: str) -> bool:
         """Whether this person has ever exchanged a login link (``sign_in``)."""
-        return await self.conn.fetchval("SELECT 1 FROM sign_in WHERE id = ? AND tenant_id = ?", f"{kind}:{person_id}",
-                                        self.tenant_id) is not None
+        return (
+            await self.conn.fetchval(
+                "SELECT 1 FROM sign_in WHERE id = ? AND tenant_id = ?", f"{kind}:{person_id}", self.tenant_id
+            )
+            is not None
+        )
 
     async def upload_exists(self, upload_id: str, owner_id: str) -> bool:
         """Whether ``owner_id`` uploaded ``upload_id`` in this tenant (``job.add_photo`` checks it)."""
         if "\x00" in upload_id:
             return False
-        return await self.conn.fetchval("SELECT 1 FROM upload WHERE id = ? AND tenant_id = ? AND owner_id = ?",
-                                        upload_id, self.tenant_id, owner_id) is not None
+        return (
+            await self.conn.fetchval(
+                "SELECT 1 FROM upload WHERE id = ? AND tenant_id = ? AND owner_id = ?",
+                upload_id,
+                self.tenant_id,
+                owner_id,
+            )
+            is not None
+        )
 
-    async def _record(self, entity: str, row: dict[str, Any], op: str,
-                      moved_from: tuple[str | None, str | None, str | None] | None = None) -> None:
+    async def _record(
+        self,
+        entity: str,
+        row: dict[str, Any],
+        op: str,
+        moved_from: tuple[str | None, str | None, str | None] | None = None,
+    ) -> None:
         self.changed.append((entity, row))
         if entity in NOT_SYNCED:
             return
         if moved_from is not None:
             # The row left a site/account: whoever sees only its old place must drop it. The tombstone
             # gets the lower seq, so a session seeing both places applies the del before the put.
-            await self._log(f"{entity}:{row['id']}~{fingerprint(*moved_from)}", entity, row["id"], "del",
-                            moved_from, None)
-        await self._log(f"{entity}:{row['id']}", entity, row["id"], op, scope_of(entity, row),
-                        _encode(row).decode() if op == "put" else None)
+            await self._log(
+                f"{entity}:{row['id']}~{fingerprint(*moved_from)}", entity, row["id"], "del", moved_from, None
+            )
+        await self._log(
+            f"{entity}:{row['id']}",
+            entity,
+            row["id"],
+            op,
+            scope_of(entity, row),
+            _encode(row).decode() if op == "put" else None,
+        )
 
-    async def _log(self, key: str, entity: str, row_id: str, op: str,
-                   scope: tuple[str | None, str | None, str | None], data: str | None) -> None:
+    async def _log(
+        self,
+        key: str,
+        entity: str,
+        row_id: str,
+        op: str,
+        scope: tuple[str | None, str | None, str | None],
+        data: str | None,
+    ) -> None:
         seq = await self._next_seq()
         account_id, site_id, contact_id = scope
         await self.conn.execute(
@@ -269,5 +327,14 @@ class Store:
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, "
             "op = excluded.op, account_id = excluded.account_id, site_id = excluded.site_id, "
             "contact_id = excluded.contact_id, data = excluded.data",
-            key, seq, self.tenant_id, entity, row_id, op, account_id, site_id, contact_id, data,
+            key,
+            seq,
+            self.tenant_id,
+            entity,
+            row_id,
+            op,
+            account_id,
+            site_id,
+            contact_id,
+            data,
         )

@@ -302,9 +302,24 @@ class WebhookAttempt(Table, tablename="webhook_attempt"):
 
 
 BOOKKEEPING_TABLES: list[type[Table]] = [
-    SyncCounter, Changelog, SyncClient, Outbox, NumberCounter, Upload, GpsFix, PaymentAttempt, StripeEvent,
-    PushSubscription, EffectOutbox, SignIn, RevokedSession, ExternalKey, ApiKey, WebhookEndpoint,
-    WebhookDelivery, WebhookAttempt,
+    SyncCounter,
+    Changelog,
+    SyncClient,
+    Outbox,
+    NumberCounter,
+    Upload,
+    GpsFix,
+    PaymentAttempt,
+    StripeEvent,
+    PushSubscription,
+    EffectOutbox,
+    SignIn,
+    RevokedSession,
+    ExternalKey,
+    ApiKey,
+    WebhookEndpoint,
+    WebhookDelivery,
+    WebhookAttempt,
 ]
 ALL_TABLES: list[type[Table]] = [*ENTITY_TABLES.values(), *BOOKKEEPING_TABLES]
 KINDS: dict[str, dict[str, str]] = {name: column_kinds(s) for name, s in ENTITIES.items()}

@@ -53,7 +53,7 @@ def zone_named(name: str | None) -> dt.tzinfo:
     try:
         return ZoneInfo(name or "UTC")
     except (ZoneInfoNotFoundError, ValueError):
-        return dt.timezone.utc
+        return dt.UTC
 
 
 def tenant_zone(tenant: dict | None) -> dt.tzinfo:
@@ -65,7 +65,7 @@ def parse_instant(value: str) -> dt.datetime:
     """An ISO-8601 instant ("2025-01-05T14:03:00Z") as an aware datetime (UTC if naive)."""
     moment = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=dt.timezone.utc)
+        moment = moment.replace(tzinfo=dt.UTC)
     return moment
 
 

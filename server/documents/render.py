@@ -198,8 +198,10 @@ def render_payment_receipt(tenant: dict, account: dict, payment: dict, invoices:
         sheet.totals(rows)
         to = payment.get("reference") or "the card or bank account it was paid with"
         when = f" on {refunded_on}" if refunded_on else ""
-        sheet.paragraph(f"This payment was refunded in full{when}: {sheet.money(amount)} went back to {to}. "
-                        "The invoices it paid are owed again.")
+        sheet.paragraph(
+            f"This payment was refunded in full{when}: {sheet.money(amount)} went back to {to}. "
+            "The invoices it paid are owed again."
+        )
         return sheet.finish("This payment was refunded.")
     rows.append(("Amount received" if status in ("succeeded", "") else "Amount", sheet.money(amount)))
     sheet.totals(rows)

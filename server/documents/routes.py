@@ -14,7 +14,8 @@ import asyncio
 import datetime as dt
 import os
 import re
-from typing import Annotated, Any, Callable
+from collections.abc import Callable
+from typing import Annotated, Any
 
 from litestar import Request, Response, get
 from litestar.params import FromPath, QueryParameter
@@ -23,7 +24,12 @@ from server.auth import guards
 from server.billing.payments import invoice_visible
 from server.db.store import Store
 from server.documents import (
-    build_statement, ensure_ready, render_invoice, render_job_receipt, render_payment_receipt, render_statement,
+    build_statement,
+    ensure_ready,
+    render_invoice,
+    render_job_receipt,
+    render_payment_receipt,
+    render_statement,
 )
 from server.documents.formatting import tenant_zone
 from server.errors import ApiError, error_responses, not_found
@@ -42,9 +48,15 @@ async def _pdf(request: Request, name: str, render: Callable[..., bytes], *args:
     async with request.app.state.render_slots:
         content = await asyncio.to_thread(render, *args, **kwargs)
     filename = _SAFE_NAME.sub("-", name).strip("-") or "document"
-    return Response(content=content, media_type="application/pdf", headers={
-        "Cache-Control": "private", "Content-Disposition": f'inline; filename="{filename}.pdf"',
-        "X-Content-Type-Options": "nosniff"})
+    return Response(
+        content=content,
+        media_type="application/pdf",
+        headers={
+            "Cache-Control": "private",
+            "Content-Disposition": f'inline; filename="{filename}.pdf"',
+            "X-Content-Type-Options": "nosniff",
+        },
+    )
 
 
 def _customer_sees_invoice(request: Request, tenant: dict[str, Any], invoice: dict[str, Any] | None) -> bool:
@@ -69,8 +81,9 @@ async def invoice_pdf(request: Request, filename: FromPath[str]) -> Response[byt
         account = await store.get("account", invoice["account_id"])
         site_id = invoice.get("site_id") or next(iter(invoice.get("site_ids") or []), None)
         site = await store.get("site", site_id) if site_id else None
-    return await _pdf(request, invoice["number"] or "invoice", render_invoice, tenant, account, invoice, site,
-                      today=_today(tenant))
+    return await _pdf(
+        request, invoice["number"] or "invoice", render_invoice, tenant, account, invoice, site, today=_today(tenant)
+    )
 
 
 @get("/api/documents/jobs/{job_id:str}/receipt.pdf", guards=[guards.portal_or_staff], **PDF)
@@ -87,8 +100,17 @@ async def job_receipt_pdf(request: Request, job_id: FromPath[str]) -> Response[b
         truck = await store.get("truck", job["truck_id"]) if job.get("truck_id") else None
     if not request.user.sees_billing(job["account_id"]):  # what a site contact's sync view hides
         job = {k: v for k, v in job.items() if k not in ("price", "discount", "promo_code")}
-    return await _pdf(request, f"{job['number'] or 'job'}-receipt", render_job_receipt, tenant, account, job, site,
-                      service_type, truck=truck)
+    return await _pdf(
+        request,
+        f"{job['number'] or 'job'}-receipt",
+        render_job_receipt,
+        tenant,
+        account,
+        job,
+        site,
+        service_type,
+        truck=truck,
+    )
 
 
 @get("/api/documents/payments/{payment_id:str}/receipt.pdf", guards=[guards.portal_or_staff], **PDF)
@@ -102,8 +124,9 @@ async def payment_receipt_pdf(request: Request, payment_id: FromPath[str]) -> Re
         account = await store.get("account", payment["account_id"])
         ids = [a["invoice_id"] for a in payment["allocations"]]
         invoices = await store.find("invoice", id=ids) if ids else []
-    return await _pdf(request, f"{payment['number'] or 'payment'}-receipt", render_payment_receipt, tenant, account,
-                      payment, invoices)
+    return await _pdf(
+        request, f"{payment['number'] or 'payment'}-receipt", render_payment_receipt, tenant, account, payment, invoices
+    )
 
 
 def _site_share(payment: dict[str, Any], invoice_ids: set[str]) -> dict[str, Any] | None:
@@ -116,8 +139,12 @@ def _site_share(payment: dict[str, Any], invoice_ids: set[str]) -> dict[str, Any
 
 @get("/api/documents/statement.pdf", guards=[guards.portal_or_staff], **PDF)
 async def statement_pdf(
-    request: Request, account_id: str, site_id: str | None = None,
-    start: Annotated[dt.date | None, QueryParameter(name="from", description="first day (default: to - 90 days)")] = None,
+    request: Request,
+    account_id: str,
+    site_id: str | None = None,
+    start: Annotated[
+        dt.date | None, QueryParameter(name="from", description="first day (default: to - 90 days)")
+    ] = None,
     end: Annotated[dt.date | None, QueryParameter(name="to", description="last day (default: today)")] = None,
 ) -> Response[bytes]:
     """Statement of an account, or of one of its sites, for ``from``..``to`` (default: the last 90 days).
@@ -145,8 +172,9 @@ async def statement_pdf(
         invoices = [i for i in invoices if i.get("site_id") == site["id"] or site["id"] in (i.get("site_ids") or [])]
         ids = {i["id"] for i in invoices}
         payments = [share for p in payments if (share := _site_share(p, ids)) is not None]
-    numbers = build_statement(invoices, payments, start.isoformat(), end.isoformat(), today,
-                              timezone=tenant.get("timezone") or "UTC")
+    numbers = build_statement(
+        invoices, payments, start.isoformat(), end.isoformat(), today, timezone=tenant.get("timezone") or "UTC"
+    )
     name = f"{account['number'] or 'account'}-statement-{end.isoformat()}"
     return await _pdf(request, name, render_statement, tenant, account, site, **numbers)
 

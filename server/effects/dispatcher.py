@@ -16,7 +16,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from typing import Any, Awaitable, Callable
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 from server.db.engine import DatabaseBusy
 from server.db.store import Store, now_iso
@@ -46,8 +47,9 @@ class EffectDispatcher:
     def handle(self, kind: str, handler: Handler) -> None:
         self.handlers[kind] = handler
 
-    async def after_commit(self, tenant_id: str, changed: list[tuple[str, dict[str, Any]]],
-                           effects: list[Effect], effect_ids: list[str]) -> None:
+    async def after_commit(
+        self, tenant_id: str, changed: list[tuple[str, dict[str, Any]]], effects: list[Effect], effect_ids: list[str]
+    ) -> None:
         """Pokes and live events now; the durable effects in the background."""
         await self.state.hub.poke(tenant_id, changed)
         for effect in effects:
@@ -74,7 +76,13 @@ class EffectDispatcher:
                 row = await conn.fetchrow(
                     "UPDATE effect_outbox SET lease_until = ?, attempts = attempts + 1, updated_at = ? "
                     "WHERE id = ? AND status = 'pending' AND next_at <= ? AND lease_until < ? "
-                    "RETURNING tenant_id, kind, payload, attempts", later(self.lease_s), stamp, effect_id, stamp, stamp)
+                    "RETURNING tenant_id, kind, payload, attempts",
+                    later(self.lease_s),
+                    stamp,
+                    effect_id,
+                    stamp,
+                    stamp,
+                )
         except DatabaseBusy:
             return  # the sweep takes it later
         if row is None:
@@ -115,7 +123,12 @@ class EffectDispatcher:
         async with self.state.db.write() as conn:
             await conn.execute(
                 "UPDATE effect_outbox SET next_at = ?, lease_until = ?, outcome = ?, updated_at = ? WHERE id = ?",
-                later(backoff_s(attempts)), RELEASED, reason[:2000], now_iso(), effect_id)
+                later(backoff_s(attempts)),
+                RELEASED,
+                reason[:2000],
+                now_iso(),
+                effect_id,
+            )
 
     async def sweep(self) -> None:
         """Run what is due and held by nobody (left by a dead process, or waiting for its retry)."""
@@ -123,7 +136,10 @@ class EffectDispatcher:
         async with self.state.db.read() as conn:
             due = await conn.fetch(
                 "SELECT id FROM effect_outbox WHERE status = 'pending' AND next_at <= ? AND lease_until < ? "
-                "ORDER BY created_at LIMIT 100", stamp, stamp)
+                "ORDER BY created_at LIMIT 100",
+                stamp,
+                stamp,
+            )
         await self.run([r["id"] for r in due])
         for extra in self.periodic:
             await extra()

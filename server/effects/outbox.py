@@ -12,8 +12,9 @@ the lease runs out (by any server process).
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
-from typing import Any, Iterable
+from collections.abc import Iterable
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from server.db.engine import Conn
 from server.db.store import now_iso
@@ -25,7 +26,7 @@ MAX_ATTEMPTS = 200  # with the backoff below: about a day of retrying
 
 def later(seconds: float) -> str:
     """The instant ``seconds`` from now (before now when negative), in the changelog's ISO format."""
-    then = datetime.now(timezone.utc) + timedelta(seconds=seconds)
+    then = datetime.now(UTC) + timedelta(seconds=seconds)
     return then.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
@@ -49,17 +50,26 @@ async def enqueue(conn: Conn, tenant_id: str, origin: str, effects: Iterable[Eff
             continue
         effect_id = f"{origin}:{index}"
         ids.append(effect_id)
-        rows.append((effect_id, tenant_id, effect_kind(effect), encode_effect(effect).decode(), stamp, RELEASED,
-                     stamp, stamp))
+        rows.append(
+            (effect_id, tenant_id, effect_kind(effect), encode_effect(effect).decode(), stamp, RELEASED, stamp, stamp)
+        )
     if rows:
         await conn.executemany(
             "INSERT INTO effect_outbox (id, tenant_id, kind, payload, status, attempts, next_at, lease_until, "
             "outcome, created_at, updated_at) VALUES (?, ?, ?, ?, 'pending', 0, ?, ?, '', ?, ?) "
-            "ON CONFLICT (id) DO NOTHING", rows)
+            "ON CONFLICT (id) DO NOTHING",
+            rows,
+        )
     return ids
 
 
 async def finish(conn: Conn, effect_id: str, outcome: str, status: str = "done") -> None:
     """Record an effect's outcome (in the transaction that wrote what it did, when it wrote anything)."""
-    await conn.execute("UPDATE effect_outbox SET status = ?, outcome = ?, lease_until = ?, updated_at = ? "
-                       "WHERE id = ?", status, outcome[:2000], RELEASED, now_iso(), effect_id)
+    await conn.execute(
+        "UPDATE effect_outbox SET status = ?, outcome = ?, lease_until = ?, updated_at = ? WHERE id = ?",
+        status,
+        outcome[:2000],
+        RELEASED,
+        now_iso(),
+        effect_id,
+    )

@@ -10,8 +10,9 @@ themselves). Nothing here or in the transaction talks to the network.
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any, AsyncIterator
+from typing import Any
 
 from server.db.store import Store, new_id
 from server.effects.outbox import enqueue

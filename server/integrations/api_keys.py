@@ -13,7 +13,7 @@ import hmac
 import re
 import secrets
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
 from server.db.engine import Conn, Database
@@ -41,9 +41,16 @@ def _hash(secret: str) -> str:
 
 def public_view(row: dict[str, Any]) -> dict[str, Any]:
     """A key as the console lists it (never its secret or hash)."""
-    return {"id": row["id"], "name": row["name"], "prefix": row["prefix"], "scope": row["scope"],
-            "created_by": row["created_by"], "created_at": row["created_at"], "last_used_at": row["last_used_at"],
-            "revoked_at": row["revoked_at"]}
+    return {
+        "id": row["id"],
+        "name": row["name"],
+        "prefix": row["prefix"],
+        "scope": row["scope"],
+        "created_by": row["created_by"],
+        "created_at": row["created_at"],
+        "last_used_at": row["last_used_at"],
+        "revoked_at": row["revoked_at"],
+    }
 
 
 async def create_key(conn: Conn, tenant_id: str, name: str, scope: Scope, created_by: str) -> tuple[dict, str]:
@@ -51,18 +58,31 @@ async def create_key(conn: Conn, tenant_id: str, name: str, scope: Scope, create
     key_id = uuid.uuid4().hex
     secret = secrets.token_urlsafe(32)
     token = f"{PREFIX}{key_id}_{secret}"
-    row = {"id": key_id, "tenant_id": tenant_id, "name": name, "prefix": token[:12], "secret_hash": _hash(secret),
-           "scope": scope, "created_by": created_by, "created_at": now_iso(), "last_used_at": None,
-           "revoked_at": None}
+    row = {
+        "id": key_id,
+        "tenant_id": tenant_id,
+        "name": name,
+        "prefix": token[:12],
+        "secret_hash": _hash(secret),
+        "scope": scope,
+        "created_by": created_by,
+        "created_at": now_iso(),
+        "last_used_at": None,
+        "revoked_at": None,
+    }
     await conn.execute(
         "INSERT INTO api_key (id, tenant_id, name, prefix, secret_hash, scope, created_by, created_at, last_used_at, "
-        "revoked_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", *row.values())
+        "revoked_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        *row.values(),
+    )
     return row, token
 
 
 async def list_keys(conn: Conn, tenant_id: str) -> list[dict[str, Any]]:
-    return [public_view(r) for r in await conn.fetch(
-        "SELECT * FROM api_key WHERE tenant_id = ? ORDER BY created_at DESC", tenant_id)]
+    return [
+        public_view(r)
+        for r in await conn.fetch("SELECT * FROM api_key WHERE tenant_id = ? ORDER BY created_at DESC", tenant_id)
+    ]
 
 
 async def revoke_key(conn: Conn, tenant_id: str, key_id: str) -> dict[str, Any] | None:
@@ -80,7 +100,7 @@ def _stale(last_used_at: str | None) -> bool:
     if last_used_at is None:
         return True
     then = datetime.fromisoformat(last_used_at.replace("Z", "+00:00"))
-    return datetime.now(timezone.utc) - then > timedelta(seconds=LAST_USED_EVERY_S)
+    return datetime.now(UTC) - then > timedelta(seconds=LAST_USED_EVERY_S)
 
 
 async def authenticate(db: Database, token: str) -> tuple[Actor, dict[str, Any]]:
@@ -101,6 +121,13 @@ async def authenticate(db: Database, token: str) -> tuple[Actor, dict[str, Any]]
     if _stale(row["last_used_at"]):
         async with db.write() as conn:
             await conn.execute("UPDATE api_key SET last_used_at = ? WHERE id = ?", now_iso(), key_id)
-    actor = Actor(tenant_id=tenant["id"], tenant_slug=tenant["slug"], person_kind="staff", person_id=row["id"],
-                  name=f"API key {row['name']}", role="office", read_only=row["scope"] == "read")
+    actor = Actor(
+        tenant_id=tenant["id"],
+        tenant_slug=tenant["slug"],
+        person_kind="staff",
+        person_id=row["id"],
+        name=f"API key {row['name']}",
+        role="office",
+        read_only=row["scope"] == "read",
+    )
     return actor, tenant

@@ -12,7 +12,7 @@ import asyncio
 import logging
 import time
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -35,8 +35,9 @@ WAKE_ON = frozenset({"job", "service_request", "estimate", "payment", "rental", 
 def _webhook_http_client(settings: Settings) -> httpx.AsyncClient:
     """The one HTTP client webhooks are posted with: through the outbound-request guard, so only public
     addresses (or those in ``outbound_allow``) are reached."""
-    return outbound_client(settings, timeout=TIMEOUT_S, follow_redirects=False,
-                           headers={"User-Agent": "Haulport-Webhooks/1"})
+    return outbound_client(
+        settings, timeout=TIMEOUT_S, follow_redirects=False, headers={"User-Agent": "Haulport-Webhooks/1"}
+    )
 
 
 def _iso(moment: datetime) -> str:
@@ -93,23 +94,30 @@ class WebhookDispatcher:
                 log.exception("webhook dispatch round failed")
             try:
                 await asyncio.wait_for(self._wake.wait(), timeout=self.poll_s)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 pass
             self._wake.clear()
 
     async def deliver_due(self) -> int:
         """Post every delivery that is due now; returns how many were attempted."""
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         async with self.db.read() as conn:
             due = await conn.fetch(
                 "SELECT id, next_attempt_at FROM webhook_delivery WHERE status = 'pending' AND next_attempt_at <= ? "
-                "ORDER BY next_attempt_at LIMIT ?", _iso(now), BATCH)
+                "ORDER BY next_attempt_at LIMIT ?",
+                _iso(now),
+                BATCH,
+            )
         claimed = []
         for row in due:
             async with self.db.write() as conn:
                 got = await conn.fetchrow(
                     "UPDATE webhook_delivery SET next_attempt_at = ? WHERE id = ? AND status = 'pending' "
-                    "AND next_attempt_at = ? RETURNING *", _iso(now + CLAIM_FOR), row["id"], row["next_attempt_at"])
+                    "AND next_attempt_at = ? RETURNING *",
+                    _iso(now + CLAIM_FOR),
+                    row["id"],
+                    row["next_attempt_at"],
+                )
             if got is not None:
                 claimed.append(got)
         await asyncio.gather(*(self._attempt(d) for d in claimed))
@@ -124,8 +132,12 @@ class WebhookDispatcher:
         if endpoint is None or not endpoint["active"]:
             error = "the endpoint was removed or turned off"
         else:
-            headers = {"Content-Type": "application/json", "Haulport-Signature": signature(endpoint["secret"], body),
-                       "Haulport-Delivery": delivery["id"], "Haulport-Event": delivery["type"]}
+            headers = {
+                "Content-Type": "application/json",
+                "Haulport-Signature": signature(endpoint["secret"], body),
+                "Haulport-Delivery": delivery["id"],
+                "Haulport-Event": delivery["type"],
+            }
             try:
                 assert self._client is not None
                 forbid_in_write_transaction("webhook delivery")
@@ -135,12 +147,18 @@ class WebhookDispatcher:
                     error = f"the receiver answered {status_code}"
             except Exception as exc:  # refused, timed out, DNS, the outbound guard: all worth a retry
                 error = f"{type(exc).__name__}: {exc}"[:500] or type(exc).__name__
-        await self._record(delivery, endpoint is not None and endpoint["active"], status_code, error,
-                           int((time.perf_counter() - started) * 1000))
+        await self._record(
+            delivery,
+            endpoint is not None and endpoint["active"],
+            status_code,
+            error,
+            int((time.perf_counter() - started) * 1000),
+        )
 
-    async def _record(self, delivery: dict[str, Any], retryable: bool, status_code: int | None, error: str,
-                      duration_ms: int) -> None:
-        now = datetime.now(timezone.utc)
+    async def _record(
+        self, delivery: dict[str, Any], retryable: bool, status_code: int | None, error: str, duration_ms: int
+    ) -> None:
+        now = datetime.now(UTC)
         attempts = delivery["attempts"] + 1
         if not error:
             status, next_at, delivered_at = "delivered", delivery["next_attempt_at"], _iso(now)
@@ -151,12 +169,26 @@ class WebhookDispatcher:
         async with self.db.write() as conn:
             await conn.execute(
                 "INSERT INTO webhook_attempt (id, tenant_id, delivery_id, at, status_code, error, duration_ms) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?)", "wha_" + uuid.uuid4().hex, delivery["tenant_id"], delivery["id"],
-                _iso(now), status_code, error, duration_ms)
+                "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                "wha_" + uuid.uuid4().hex,
+                delivery["tenant_id"],
+                delivery["id"],
+                _iso(now),
+                status_code,
+                error,
+                duration_ms,
+            )
             await conn.execute(
                 "UPDATE webhook_delivery SET status = ?, attempts = ?, next_attempt_at = ?, last_status_code = ?, "
-                "last_error = ?, delivered_at = ? WHERE id = ?", status, attempts, next_at, status_code, error,
-                delivered_at, delivery["id"])
+                "last_error = ?, delivered_at = ? WHERE id = ?",
+                status,
+                attempts,
+                next_at,
+                status_code,
+                error,
+                delivered_at,
+                delivery["id"],
+            )
         if error:
             log.info("webhook %s attempt %d: %s", delivery["id"], attempts, error)
 
@@ -165,11 +197,15 @@ async def resend(db: Database, tenant_id: str, delivery_id: str) -> dict[str, An
     """Queue a delivery again now (same id and body); a failed one gets a fresh 24 hours of retries."""
     stamp = now_iso()
     async with db.write() as conn:
-        row = await conn.fetchrow("SELECT * FROM webhook_delivery WHERE id = ? AND tenant_id = ?", delivery_id,
-                                  tenant_id)
+        row = await conn.fetchrow(
+            "SELECT * FROM webhook_delivery WHERE id = ? AND tenant_id = ?", delivery_id, tenant_id
+        )
         if row is None:
             return None
-        await conn.execute("UPDATE webhook_delivery SET status = 'pending', next_attempt_at = ?, created_at = ? "
-                           "WHERE id = ?", stamp, stamp if row["status"] == "failed" else row["created_at"],
-                           delivery_id)
+        await conn.execute(
+            "UPDATE webhook_delivery SET status = 'pending', next_attempt_at = ?, created_at = ? WHERE id = ?",
+            stamp,
+            stamp if row["status"] == "failed" else row["created_at"],
+            delivery_id,
+        )
         return await conn.fetchrow("SELECT * FROM webhook_delivery WHERE id = ?", delivery_id)

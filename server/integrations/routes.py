@@ -15,13 +15,22 @@ from litestar.params import FromPath, Parameter
 
 from server.auth import guards
 from server.db.store import now_iso
-from server.errors import ApiError, error_responses, not_found
+from server.errors import error_responses, not_found
 from server.integrations import api_keys
 from server.integrations.dispatcher import WebhookDispatcher, resend
 from server.integrations.webhooks import EVENT_NAMES, EVENT_TYPES, new_secret
 
-EventType = Literal["job.booked", "request.submitted", "request.decided", "estimate.approved", "payment.succeeded",
-                    "payment.refunded", "rental.extended", "message.received", "review.submitted"]
+EventType = Literal[
+    "job.booked",
+    "request.submitted",
+    "request.decided",
+    "estimate.approved",
+    "payment.succeeded",
+    "payment.refunded",
+    "rental.extended",
+    "message.received",
+    "review.submitted",
+]
 assert set(EventType.__args__) == set(EVENT_TYPES)  # type: ignore[attr-defined]
 KeyName = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
 WebhookUrl = Annotated[str, msgspec.Meta(pattern=r"^https?://[^\s/?#]+[^\s]*$(?!\n)", max_length=2000)]
@@ -119,9 +128,16 @@ _KEY_ID = re.compile(r"^[0-9a-f]{32}$")
 
 def _endpoint_out(row: dict, counts: dict[tuple[str, str], int] | None = None) -> EndpointOut:
     counts = counts or {}
-    return EndpointOut(id=row["id"], url=row["url"], events=json.loads(row["events"]), description=row["description"],
-                       active=bool(row["active"]), created_at=row["created_at"],
-                       pending=counts.get((row["id"], "pending"), 0), failed=counts.get((row["id"], "failed"), 0))
+    return EndpointOut(
+        id=row["id"],
+        url=row["url"],
+        events=json.loads(row["events"]),
+        description=row["description"],
+        active=bool(row["active"]),
+        created_at=row["created_at"],
+        pending=counts.get((row["id"], "pending"), 0),
+        failed=counts.get((row["id"], "failed"), 0),
+    )
 
 
 @get("/api/integrations/keys", guards=[guards.admin_only])
@@ -136,13 +152,18 @@ async def list_api_keys(request: Request) -> ApiKeyList:
 async def create_api_key(request: Request, data: ApiKeyIn) -> ApiKeyCreated:
     """A new key for the office API: the answer's ``token`` is the only time it is shown."""
     async with request.app.state.db.write() as conn:
-        row, token = await api_keys.create_key(conn, request.user.tenant_id, data.name.strip() or "API key",
-                                               data.scope, request.user.name)
+        row, token = await api_keys.create_key(
+            conn, request.user.tenant_id, data.name.strip() or "API key", data.scope, request.user.name
+        )
     return ApiKeyCreated(key=ApiKeyOut(**api_keys.public_view(row)), token=token)
 
 
-@post("/api/integrations/keys/{key_id:str}/revoke", guards=[guards.admin_only], status_code=200,
-      responses=error_responses(404))
+@post(
+    "/api/integrations/keys/{key_id:str}/revoke",
+    guards=[guards.admin_only],
+    status_code=200,
+    responses=error_responses(404),
+)
 async def revoke_api_key(request: Request, key_id: FromPath[str]) -> ApiKeyOut:
     """Stop a key working, at once and for good (revoking twice changes nothing)."""
     if not _KEY_ID.match(key_id):
@@ -160,9 +181,14 @@ async def list_webhooks(request: Request) -> EndpointList:
     tenant_id = request.user.tenant_id
     async with request.app.state.db.read() as conn:
         rows = await conn.fetch("SELECT * FROM webhook_endpoint WHERE tenant_id = ? ORDER BY created_at", tenant_id)
-        counts = {(r["endpoint_id"], r["status"]): r["n"] for r in await conn.fetch(
-            "SELECT endpoint_id, status, COUNT(*) AS n FROM webhook_delivery WHERE tenant_id = ? "
-            "AND status IN ('pending', 'failed') GROUP BY endpoint_id, status", tenant_id)}
+        counts = {
+            (r["endpoint_id"], r["status"]): r["n"]
+            for r in await conn.fetch(
+                "SELECT endpoint_id, status, COUNT(*) AS n FROM webhook_delivery WHERE tenant_id = ? "
+                "AND status IN ('pending', 'failed') GROUP BY endpoint_id, status",
+                tenant_id,
+            )
+        }
     return EndpointList(items=[_endpoint_out(r, counts) for r in rows], event_types=EVENT_NAMES)
 
 
@@ -170,12 +196,22 @@ async def list_webhooks(request: Request) -> EndpointList:
 async def create_webhook(request: Request, data: EndpointIn) -> EndpointCreated:
     """Register a URL for some event types; the answer's ``secret`` signs every delivery (shown once)."""
     secret = new_secret()
-    row = {"id": "whe_" + uuid.uuid4().hex, "tenant_id": request.user.tenant_id, "url": data.url,
-           "events": json.dumps(sorted(set(data.events))), "secret": secret, "description": data.description,
-           "active": True, "created_at": now_iso()}
+    row = {
+        "id": "whe_" + uuid.uuid4().hex,
+        "tenant_id": request.user.tenant_id,
+        "url": data.url,
+        "events": json.dumps(sorted(set(data.events))),
+        "secret": secret,
+        "description": data.description,
+        "active": True,
+        "created_at": now_iso(),
+    }
     async with request.app.state.db.write() as conn:
-        await conn.execute("INSERT INTO webhook_endpoint (id, tenant_id, url, events, secret, description, active, "
-                           "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", *row.values())
+        await conn.execute(
+            "INSERT INTO webhook_endpoint (id, tenant_id, url, events, secret, description, active, "
+            "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            *row.values(),
+        )
     return EndpointCreated(endpoint=_endpoint_out(row), secret=secret)
 
 
@@ -199,8 +235,14 @@ async def update_webhook(request: Request, endpoint_id: FromPath[str], data: End
             row["description"] = data.description
         if data.active is not msgspec.UNSET:
             row["active"] = data.active
-        await conn.execute("UPDATE webhook_endpoint SET url = ?, events = ?, description = ?, active = ? WHERE id = ?",
-                           row["url"], row["events"], row["description"], row["active"], endpoint_id)
+        await conn.execute(
+            "UPDATE webhook_endpoint SET url = ?, events = ?, description = ?, active = ? WHERE id = ?",
+            row["url"],
+            row["events"],
+            row["description"],
+            row["active"],
+            endpoint_id,
+        )
     return _endpoint_out(row)
 
 
@@ -208,35 +250,67 @@ async def _attempts(conn, delivery_ids: list[str]) -> dict[str, list[AttemptOut]
     out: dict[str, list[AttemptOut]] = {}
     if not delivery_ids:
         return out
-    rows = await conn.fetch(f"SELECT * FROM webhook_attempt WHERE delivery_id IN ({', '.join('?' * len(delivery_ids))}) "
-                            "ORDER BY at", *delivery_ids)
+    rows = await conn.fetch(
+        f"SELECT * FROM webhook_attempt WHERE delivery_id IN ({', '.join('?' * len(delivery_ids))}) ORDER BY at",
+        *delivery_ids,
+    )
     for r in rows:
-        out.setdefault(r["delivery_id"], []).append(AttemptOut(at=r["at"], status_code=r["status_code"],
-                                                               error=r["error"], duration_ms=r["duration_ms"]))
+        out.setdefault(r["delivery_id"], []).append(
+            AttemptOut(at=r["at"], status_code=r["status_code"], error=r["error"], duration_ms=r["duration_ms"])
+        )
     return out
 
 
 def _delivery_out(row: dict, attempts: dict[str, list[AttemptOut]]) -> DeliveryOut:
-    return DeliveryOut(**{k: row[k] for k in ("id", "endpoint_id", "event_id", "type", "status", "attempts",
-                                              "next_attempt_at", "last_status_code", "last_error", "created_at",
-                                              "delivered_at", "body")}, attempt_log=attempts.get(row["id"], []))
+    return DeliveryOut(
+        **{
+            k: row[k]
+            for k in (
+                "id",
+                "endpoint_id",
+                "event_id",
+                "type",
+                "status",
+                "attempts",
+                "next_attempt_at",
+                "last_status_code",
+                "last_error",
+                "created_at",
+                "delivered_at",
+                "body",
+            )
+        },
+        attempt_log=attempts.get(row["id"], []),
+    )
 
 
-@get("/api/integrations/webhooks/{endpoint_id:str}/deliveries", guards=[guards.admin_only],
-     responses=error_responses(404))
-async def list_deliveries(request: Request, endpoint_id: FromPath[str],
-                          limit: Annotated[int, Parameter(ge=1, le=200)] = 50) -> DeliveryList:
+@get(
+    "/api/integrations/webhooks/{endpoint_id:str}/deliveries",
+    guards=[guards.admin_only],
+    responses=error_responses(404),
+)
+async def list_deliveries(
+    request: Request, endpoint_id: FromPath[str], limit: Annotated[int, Parameter(ge=1, le=200)] = 50
+) -> DeliveryList:
     """An endpoint's deliveries, newest first, each with every attempt and what the receiver answered."""
     async with request.app.state.db.read() as conn:
         await _endpoint(conn, request.user.tenant_id, endpoint_id)
-        rows = await conn.fetch("SELECT * FROM webhook_delivery WHERE endpoint_id = ? AND tenant_id = ? "
-                                "ORDER BY created_at DESC LIMIT ?", endpoint_id, request.user.tenant_id, limit)
+        rows = await conn.fetch(
+            "SELECT * FROM webhook_delivery WHERE endpoint_id = ? AND tenant_id = ? ORDER BY created_at DESC LIMIT ?",
+            endpoint_id,
+            request.user.tenant_id,
+            limit,
+        )
         attempts = await _attempts(conn, [r["id"] for r in rows])
     return DeliveryList(items=[_delivery_out(r, attempts) for r in rows])
 
 
-@post("/api/integrations/deliveries/{delivery_id:str}/resend", guards=[guards.admin_only], status_code=200,
-      responses=error_responses(404))
+@post(
+    "/api/integrations/deliveries/{delivery_id:str}/resend",
+    guards=[guards.admin_only],
+    status_code=200,
+    responses=error_responses(404),
+)
 async def resend_delivery(request: Request, delivery_id: FromPath[str]) -> DeliveryOut:
     """Send a delivery again now: the same id and body (receivers that saw it already ignore it)."""
     row = await resend(request.app.state.db, request.user.tenant_id, delivery_id)
@@ -256,5 +330,13 @@ async def shutdown(state: State) -> None:
     await state.webhooks.stop()
 
 
-ROUTES = [list_api_keys, create_api_key, revoke_api_key, list_webhooks, create_webhook, update_webhook,
-          list_deliveries, resend_delivery]
+ROUTES = [
+    list_api_keys,
+    create_api_key,
+    revoke_api_key,
+    list_webhooks,
+    create_webhook,
+    update_webhook,
+    list_deliveries,
+    resend_delivery,
+]

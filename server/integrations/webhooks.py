@@ -23,21 +23,37 @@ from typing import Any
 
 from server.db.store import Store, now_iso
 
-EVENT_TYPES = ("job.booked", "request.submitted", "request.decided", "estimate.approved", "payment.succeeded",
-               "payment.refunded", "rental.extended", "message.received", "review.submitted")
+EVENT_TYPES = (
+    "job.booked",
+    "request.submitted",
+    "request.decided",
+    "estimate.approved",
+    "payment.succeeded",
+    "payment.refunded",
+    "rental.extended",
+    "message.received",
+    "review.submitted",
+)
 EVENT_NAMES = {
-    "job.booked": "A customer booked a job", "request.submitted": "A customer sent a service request",
+    "job.booked": "A customer booked a job",
+    "request.submitted": "A customer sent a service request",
     "request.decided": "The office approved or declined a service request",
-    "estimate.approved": "A customer approved an estimate", "payment.succeeded": "A payment went through",
-    "payment.refunded": "A payment was refunded", "rental.extended": "A customer extended a rental",
-    "message.received": "A customer sent a message", "review.submitted": "A customer left a review",
+    "estimate.approved": "A customer approved an estimate",
+    "payment.succeeded": "A payment went through",
+    "payment.refunded": "A payment was refunded",
+    "rental.extended": "A customer extended a rental",
+    "message.received": "A customer sent a message",
+    "review.submitted": "A customer left a review",
 }
 # Mutation → (event, entity whose changed row is the event's data). message.send is a customer's
 # message only when a contact wrote it (staff reply through the same mutation).
 MUTATION_EVENTS = {
-    "job.book": ("job.booked", "job"), "service_request.submit": ("request.submitted", "service_request"),
-    "estimate.approve": ("estimate.approved", "estimate"), "rental.extend": ("rental.extended", "rental"),
-    "message.send": ("message.received", "message"), "review.submit": ("review.submitted", "review"),
+    "job.book": ("job.booked", "job"),
+    "service_request.submit": ("request.submitted", "service_request"),
+    "estimate.approve": ("estimate.approved", "estimate"),
+    "rental.extend": ("rental.extended", "rental"),
+    "message.send": ("message.received", "message"),
+    "review.submit": ("review.submitted", "review"),
 }
 
 
@@ -66,8 +82,9 @@ def verify_signature(secret: str, body: bytes, header: str, tolerance_s: int = 3
 
 
 async def _subscribed(store: Store, event_type: str) -> list[dict[str, Any]]:
-    rows = await store.conn.fetch("SELECT id, events, active FROM webhook_endpoint WHERE tenant_id = ?",
-                                  store.tenant_id)
+    rows = await store.conn.fetch(
+        "SELECT id, events, active FROM webhook_endpoint WHERE tenant_id = ?", store.tenant_id
+    )
     return [r for r in rows if r["active"] and event_type in json.loads(r["events"] or "[]")]
 
 
@@ -81,19 +98,31 @@ async def record_webhook_event(store: Store, event_type: str, data: dict[str, An
     tenant = await store.get("tenant", store.tenant_id)
     stamp = now_iso()
     event_id = "evt_" + uuid.uuid4().hex
-    body = json.dumps({"id": event_id, "type": event_type, "created_at": stamp, "tenant": tenant["slug"],
-                       "data": data}, ensure_ascii=False, separators=(",", ":"))
+    body = json.dumps(
+        {"id": event_id, "type": event_type, "created_at": stamp, "tenant": tenant["slug"], "data": data},
+        ensure_ascii=False,
+        separators=(",", ":"),
+    )
     for endpoint in endpoints:
         await store.conn.execute(
             "INSERT INTO webhook_delivery (id, tenant_id, endpoint_id, event_id, type, body, status, attempts, "
             "next_attempt_at, last_status_code, last_error, created_at, delivered_at) "
             "VALUES (?, ?, ?, ?, ?, ?, 'pending', 0, ?, NULL, '', ?, NULL)",
-            "whd_" + uuid.uuid4().hex, store.tenant_id, endpoint["id"], event_id, event_type, body, stamp, stamp)
+            "whd_" + uuid.uuid4().hex,
+            store.tenant_id,
+            endpoint["id"],
+            event_id,
+            event_type,
+            body,
+            stamp,
+            stamp,
+        )
     return len(endpoints)
 
 
-async def record_mutation_events(store: Store, name: str, args: dict[str, Any],
-                                 changed: list[tuple[str, dict[str, Any]]]) -> None:
+async def record_mutation_events(
+    store: Store, name: str, args: dict[str, Any], changed: list[tuple[str, dict[str, Any]]]
+) -> None:
     """The webhook event an applied mutation makes, if any (called in its transaction)."""
     spec = MUTATION_EVENTS.get(name)
     if spec is None:
@@ -105,9 +134,11 @@ async def record_mutation_events(store: Store, name: str, args: dict[str, Any],
     await record_webhook_event(store, event_type, row)
 
 
-async def record_office_events(store: Store, entity: str, before: dict[str, Any] | None,
-                               after: dict[str, Any]) -> None:
+async def record_office_events(store: Store, entity: str, before: dict[str, Any] | None, after: dict[str, Any]) -> None:
     """Events an office edit makes: a service request approved or declined is ``request.decided``."""
-    if (entity == "service_request" and after.get("status") in ("approved", "declined", "scheduled")
-            and (before or {}).get("status") == "submitted"):
+    if (
+        entity == "service_request"
+        and after.get("status") in ("approved", "declined", "scheduled")
+        and (before or {}).get("status") == "submitted"
+    ):
         await record_webhook_event(store, "request.decided", after)

@@ -8,7 +8,7 @@ truck waiting at a red light (or a phone that reports 0) does not show an ETA of
 from __future__ import annotations
 
 import math
-from typing import Iterable
+from collections.abc import Iterable
 
 EARTH_RADIUS_M = 6_371_008.8  # mean Earth radius (IUGG)
 SPEED_FLOOR_MPS = 5.0  # ~18 km/h: slow city traffic, the least we assume a moving truck makes
@@ -31,8 +31,9 @@ def recent_speed(speeds: Iterable[float | None], floor: float = SPEED_FLOOR_MPS)
     return max(mean, floor)
 
 
-def eta_seconds(lat: float, lng: float, site_lat: float | None, site_lng: float | None,
-                speed_mps: float, status: str = "en_route") -> int | None:
+def eta_seconds(
+    lat: float, lng: float, site_lat: float | None, site_lng: float | None, speed_mps: float, status: str = "en_route"
+) -> int | None:
     """Seconds until the truck at (lat, lng) reaches the site; None when the site has no coordinates.
 
     A job already ``in_progress`` has arrived (0). ``speed_mps`` is ``recent_speed(...)`` of the

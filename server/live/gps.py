@@ -7,7 +7,7 @@ A fix reaches customers only through the jobs on its truck that are ``en_route``
 from __future__ import annotations
 
 import math
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import msgspec
@@ -45,7 +45,7 @@ class BadFix(Exception):
 
 def iso_ms(moment: datetime) -> str:
     """UTC instant as stored: millisecond precision, ``Z`` (sorts as text on SQLite and PostgreSQL)."""
-    return moment.astimezone(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def _finite(value: float | None) -> bool:
@@ -80,17 +80,30 @@ def check_fix(raw: Any, index: int, truck_id: str, now: datetime) -> dict[str, A
         raise BadFix(index, "future_fix", f"fix {index}: at is more than {FUTURE_TOLERANCE_S} s in the future")
     if at < now - RETENTION:
         raise BadFix(index, "stale_fix", f"fix {index}: fixes older than {RETENTION.days} days are not kept")
-    return {"lat": fix.lat, "lng": fix.lng, "heading": fix.heading, "speed_mps": fix.speed_mps,
-            "accuracy_m": fix.accuracy_m, "at": iso_ms(at)}
+    return {
+        "lat": fix.lat,
+        "lng": fix.lng,
+        "heading": fix.heading,
+        "speed_mps": fix.speed_mps,
+        "accuracy_m": fix.accuracy_m,
+        "at": iso_ms(at),
+    }
 
 
 def gps_message(truck_id: str, job: dict[str, Any], fix: dict[str, Any], speed_mps: float) -> dict:
     """The live ``gps`` message for one job (key order matters: sockets recognise ``{"type":"gps"``).
 
     ``speed_mps``: the truck's recent speed (``eta.recent_speed``), for the ETA."""
-    return {"type": "gps", "truck_id": truck_id, "job_id": job["id"], "account_id": job["account_id"],
-            "site_id": job["site_id"], "lat": fix["lat"], "lng": fix["lng"], "heading": fix["heading"],
-            "speed_mps": fix["speed_mps"], "at": fix["at"],
-            "eta_s": eta_seconds(fix["lat"], fix["lng"], job["site_lat"], job["site_lng"], speed_mps,
-                                  job["status"])}
-
+    return {
+        "type": "gps",
+        "truck_id": truck_id,
+        "job_id": job["id"],
+        "account_id": job["account_id"],
+        "site_id": job["site_id"],
+        "lat": fix["lat"],
+        "lng": fix["lng"],
+        "heading": fix["heading"],
+        "speed_mps": fix["speed_mps"],
+        "at": fix["at"],
+        "eta_s": eta_seconds(fix["lat"], fix["lng"], job["site_lat"], job["site_lng"], speed_mps, job["status"]),
+    }

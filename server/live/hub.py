@@ -10,7 +10,8 @@ person's rows, ``truck:{truck}`` jobs on a truck, ``staff:{tenant}`` everything 
 
 from __future__ import annotations
 
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 import msgspec
 from litestar.channels import ChannelsPlugin

@@ -22,7 +22,7 @@ import contextlib
 import logging
 import uuid
 from collections import Counter
-from typing import AsyncGenerator, Iterable
+from collections.abc import AsyncGenerator, Iterable
 
 from litestar.channels.backends.base import ChannelsBackend
 from litestar.channels.backends.redis import _PUBSUB_PUBLISH_SCRIPT
@@ -40,8 +40,9 @@ RECONNECT_MIN_S, RECONNECT_MAX_S = 0.1, 2.0
 
 def redis_client(url: str) -> Redis:
     """A client that gives up quickly when Redis is unreachable (the default retries for seconds)."""
-    return Redis.from_url(url, socket_connect_timeout=2, socket_timeout=5,
-                          retry=Retry(ExponentialBackoff(cap=0.2, base=0.05), retries=1))
+    return Redis.from_url(
+        url, socket_connect_timeout=2, socket_timeout=5, retry=Retry(ExponentialBackoff(cap=0.2, base=0.05), retries=1)
+    )
 
 
 class ResilientRedisChannels(ChannelsBackend):
@@ -59,7 +60,7 @@ class ResilientRedisChannels(ChannelsBackend):
         self.stats: Counter[str] = Counter()  # outages, publish_failed, publish_dropped
 
     @classmethod
-    def from_url(cls, url: str, prefix: str = "haulport") -> "ResilientRedisChannels":
+    def from_url(cls, url: str, prefix: str = "haulport") -> ResilientRedisChannels:
         return cls(redis_client(url), prefix)
 
     def _named(self, channels: Iterable[str]) -> list[str]:
@@ -88,8 +89,11 @@ class ResilientRedisChannels(ChannelsBackend):
             await self._publish_script(keys=self._named(set(channels)), args=[data])
         except Exception as exc:
             self.stats["publish_failed"] += 1
-            log.warning("a live message was not published, Redis failed: %s (%d failed so far)", exc,
-                        self.stats["publish_failed"])
+            log.warning(
+                "a live message was not published, Redis failed: %s (%d failed so far)",
+                exc,
+                self.stats["publish_failed"],
+            )
 
     async def subscribe(self, channels: Iterable[str]) -> None:
         channels = set(channels)
@@ -136,7 +140,7 @@ class ResilientRedisChannels(ChannelsBackend):
             channel = message["channel"].decode()
             if not channel.startswith(self._prefix):
                 continue
-            channel = channel[len(self._prefix):]
+            channel = channel[len(self._prefix) :]
             if channel in self._wanted:
                 yield channel, message["data"]
 
@@ -172,8 +176,12 @@ class ResilientRedisChannels(ChannelsBackend):
     def _down(self, exc: BaseException) -> None:
         if self.available or not self._reported_down:
             self.stats["outages"] += 1
-            log.warning("Redis is unreachable (%s: %s): live updates are off and clients poll until it is back "
-                        "(outage %d)", type(exc).__name__, exc, self.stats["outages"])
+            log.warning(
+                "Redis is unreachable (%s: %s): live updates are off and clients poll until it is back (outage %d)",
+                type(exc).__name__,
+                exc,
+                self.stats["outages"],
+            )
             self._reported_down = True
         self.available = False
         self._lost.set()

@@ -97,10 +97,17 @@ async def refuse_unavailable(socket: WebSocket) -> None:
     _REFUSING.set(True)
     body = _encode({"error": {"code": "live_unavailable", "message": UNAVAILABLE, "details": {}}})
     await socket.receive()  # websocket.connect
-    await socket.send({"type": "websocket.http.response.start", "status": 503,
-                       "headers": [(b"content-type", b"application/json"),
-                                   (b"content-length", str(len(body)).encode()),
-                                   (b"retry-after", str(UNAVAILABLE_RETRY_S).encode())]})
+    await socket.send(
+        {
+            "type": "websocket.http.response.start",
+            "status": 503,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+                (b"retry-after", str(UNAVAILABLE_RETRY_S).encode()),
+            ],
+        }
+    )
     await socket.send({"type": "websocket.http.response.body", "body": body})
 
 
@@ -169,7 +176,7 @@ class LiveSession:
             try:
                 await asyncio.wait_for(self.probed.wait(), 0.5)
                 return
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 continue
         log.warning("live subscription not confirmed for %s", self.actor.person_id)
 
@@ -273,9 +280,16 @@ class LiveSession:
             return  # typing indicators are refreshed every few seconds; extra ones say nothing new
         self.last_typing = now
         who = actor.name if not actor.is_staff else actor.name.split(" ")[0]
-        self.state.hub.publish({"type": "typing", "account_id": account_id, "who": who,
-                                "person_id": actor.person_id, "staff": actor.is_staff},
-                               [f"a:{account_id}", f"staff:{actor.tenant_id}"])
+        self.state.hub.publish(
+            {
+                "type": "typing",
+                "account_id": account_id,
+                "who": who,
+                "person_id": actor.person_id,
+                "staff": actor.is_staff,
+            },
+            [f"a:{account_id}", f"staff:{actor.tenant_id}"],
+        )
 
     async def on_gps(self, message: dict[str, Any]) -> None:
         if self.actor.role != "driver":
@@ -284,7 +298,9 @@ class LiveSession:
         if not isinstance(fixes, list) or not fixes:
             raise ApiError(422, "bad_fix", "fixes must be a non-empty list")
         if len(fixes) > MAX_SOCKET_FIXES:
-            raise ApiError(422, "too_many_fixes", f"send backlogs over {MAX_SOCKET_FIXES} fixes to POST /api/driver/gps")
+            raise ApiError(
+                422, "too_many_fixes", f"send backlogs over {MAX_SOCKET_FIXES} fixes to POST /api/driver/gps"
+            )
         result, stored = await self.state.tracker.record(self.actor, fixes)
         if result["rejected"]:
             first = result["rejected"][0]
@@ -305,8 +321,9 @@ class LiveSession:
             except Exception:
                 log.exception("storing live fixes failed")
                 return await self.error("internal_error", "the fixes were not stored; send them again", ref=ref)
-            await self.send({"type": "gps_ack", "stored": result["stored"], "broadcast": result["broadcast"],
-                             "ref": ref})
+            await self.send(
+                {"type": "gps_ack", "stored": result["stored"], "broadcast": result["broadcast"], "ref": ref}
+            )
         except (WebSocketDisconnect, OSError, RuntimeError):
             pass  # gone: the phone keeps the fixes and sends them again
 
@@ -333,7 +350,7 @@ class LiveSession:
                 try:
                     await asyncio.wait_for(self.recheck.wait(), min(RECHECK_S, left))
                     await asyncio.sleep(RECHECK_DEBOUNCE_S)
-                except asyncio.TimeoutError:
+                except TimeoutError:
                     pass
                 self.recheck.clear()
                 if self.claims.exp - time.time() <= 0:

@@ -17,7 +17,7 @@ import hashlib
 import logging
 import time
 from collections import deque
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from server.db.engine import Database
@@ -25,19 +25,30 @@ from server.errors import ApiError
 from server.live.eta import RECENT_WINDOW_S, recent_speed
 from server.live.fanout import GpsFanout
 from server.live.gps import (
-    ACTIVE, MAX_FIXES_PER_UPLOAD, POSITION_MAX_AGE, RETENTION, BadFix, check_fix, gps_message, iso_ms,
+    ACTIVE,
+    MAX_FIXES_PER_UPLOAD,
+    POSITION_MAX_AGE,
+    RETENTION,
+    BadFix,
+    check_fix,
+    gps_message,
+    iso_ms,
 )
 from sync.actor import Actor
 
 log = logging.getLogger("haulport.live")
 JOBS_TTL_S = 2.0  # a job changed by another server process stops/starts showing its truck within this
 LIVE_WINDOW = timedelta(seconds=60)  # fixes younger than this come from a live stream, not a backlog
-_JOBS_SQL = ("SELECT j.id, j.account_id, j.site_id, j.status, j.truck_id, s.lat AS site_lat, s.lng AS site_lng "
-             "FROM job j LEFT JOIN site s ON s.id = j.site_id "
-             "WHERE j.tenant_id = ? AND j.status IN ('en_route', 'in_progress') AND j.truck_id IS NOT NULL")
+_JOBS_SQL = (
+    "SELECT j.id, j.account_id, j.site_id, j.status, j.truck_id, s.lat AS site_lat, s.lng AS site_lng "
+    "FROM job j LEFT JOIN site s ON s.id = j.site_id "
+    "WHERE j.tenant_id = ? AND j.status IN ('en_route', 'in_progress') AND j.truck_id IS NOT NULL"
+)
 _FIX_COLUMNS = "lat, lng, heading, speed_mps, accuracy_m, at"
-_INSERT_SQL = (f"INSERT INTO gps_fix (id, tenant_id, truck_id, {_FIX_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
-               "ON CONFLICT (id) DO NOTHING")
+_INSERT_SQL = (
+    f"INSERT INTO gps_fix (id, tenant_id, truck_id, {_FIX_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
+    "ON CONFLICT (id) DO NOTHING"
+)
 
 
 def fix_id(truck_id: str, at: str) -> str:
@@ -99,7 +110,7 @@ class Tracker:
             raise ApiError(409, "no_truck", "you have no truck assigned; ask the office")
         if len(raw_fixes) > MAX_FIXES_PER_UPLOAD:
             raise ApiError(422, "too_many_fixes", f"send at most {MAX_FIXES_PER_UPLOAD} fixes at a time")
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         good: list[dict[str, Any]] = []
         rejected: list[BadFix] = []
         for index, raw in enumerate(raw_fixes):
@@ -124,8 +135,22 @@ class Tracker:
             out["broadcast"] = True
         # The id derives from the truck and instant, so an upload retried after a lost response stores
         # nothing twice (hashed: truck ids may be up to 64 characters, like the id column).
-        stored = self.writer.submit([(fix_id(truck_id, f["at"]), tenant_id, truck_id, f["lat"], f["lng"],
-                                      f["heading"], f["speed_mps"], f["accuracy_m"], f["at"]) for f in good])
+        stored = self.writer.submit(
+            [
+                (
+                    fix_id(truck_id, f["at"]),
+                    tenant_id,
+                    truck_id,
+                    f["lat"],
+                    f["lng"],
+                    f["heading"],
+                    f["speed_mps"],
+                    f["accuracy_m"],
+                    f["at"],
+                )
+                for f in good
+            ]
+        )
         return out, stored
 
     async def _is_news(self, tenant_id: str, truck_id: str, at: str, live_since: str) -> bool:
@@ -133,8 +158,9 @@ class Tracker:
         known = self.newest.get(truck_id)
         if known is None or at < live_since:
             async with self.db.read() as conn:
-                stored = await conn.fetchval("SELECT MAX(at) AS at FROM gps_fix WHERE tenant_id = ? AND truck_id = ?",
-                                             tenant_id, truck_id)
+                stored = await conn.fetchval(
+                    "SELECT MAX(at) AS at FROM gps_fix WHERE tenant_id = ? AND truck_id = ?", tenant_id, truck_id
+                )
             known = max(known or "", stored or "")
         if known and at <= known:
             return False  # a late upload of old fixes: history only, the map already shows newer
@@ -164,15 +190,25 @@ class Tracker:
     async def _positions(self, conn, tenant_id: str, jobs: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """The latest recent position of each job's truck, as ``gps`` messages (from the database)."""
         out = []
-        oldest = iso_ms(datetime.now(timezone.utc) - POSITION_MAX_AGE)
+        oldest = iso_ms(datetime.now(UTC) - POSITION_MAX_AGE)
         for truck_id in sorted({j["truck_id"] for j in jobs}):
-            fix = await conn.fetchrow(f"SELECT {_FIX_COLUMNS} FROM gps_fix WHERE tenant_id = ? AND truck_id = ? "
-                                      "AND at >= ? ORDER BY at DESC LIMIT 1", tenant_id, truck_id, oldest)
+            fix = await conn.fetchrow(
+                f"SELECT {_FIX_COLUMNS} FROM gps_fix WHERE tenant_id = ? AND truck_id = ? "
+                "AND at >= ? ORDER BY at DESC LIMIT 1",
+                tenant_id,
+                truck_id,
+                oldest,
+            )
             if fix is None:
                 continue
-            rows = await conn.fetch("SELECT speed_mps FROM gps_fix WHERE tenant_id = ? AND truck_id = ? AND at >= ? "
-                                    "AND at <= ? ORDER BY at DESC LIMIT 30", tenant_id, truck_id,
-                                    _seconds_before(fix["at"], RECENT_WINDOW_S), fix["at"])
+            rows = await conn.fetch(
+                "SELECT speed_mps FROM gps_fix WHERE tenant_id = ? AND truck_id = ? AND at >= ? "
+                "AND at <= ? ORDER BY at DESC LIMIT 30",
+                tenant_id,
+                truck_id,
+                _seconds_before(fix["at"], RECENT_WINDOW_S),
+                fix["at"],
+            )
             speed = recent_speed(r["speed_mps"] for r in rows)
             out.extend(gps_message(truck_id, j, fix, speed) for j in jobs if j["truck_id"] == truck_id)
         return out
@@ -188,8 +224,9 @@ class Tracker:
                 accounts = sorted(actor.accounts)
                 if not accounts:
                     return []
-                jobs = await conn.fetch(_JOBS_SQL + f" AND j.account_id IN ({', '.join('?' * len(accounts))})",
-                                        actor.tenant_id, *accounts)
+                jobs = await conn.fetch(
+                    _JOBS_SQL + f" AND j.account_id IN ({', '.join('?' * len(accounts))})", actor.tenant_id, *accounts
+                )
             jobs = [j for j in jobs if actor.may_see_site(j["account_id"], j["site_id"])]
             return await self._positions(conn, actor.tenant_id, jobs) if jobs else []
 
@@ -198,8 +235,13 @@ class Tracker:
         that is (now) en route or in progress, not at its next fix."""
         if any(entity == "job" for entity, _row in changed):
             self.jobs.clear()
-        ids = sorted({row["id"] for entity, row in changed
-                      if entity == "job" and row.get("status") in ACTIVE and row.get("truck_id")})
+        ids = sorted(
+            {
+                row["id"]
+                for entity, row in changed
+                if entity == "job" and row.get("status") in ACTIVE and row.get("truck_id")
+            }
+        )
         if not ids:
             return
         try:
@@ -213,6 +255,6 @@ class Tracker:
     # ---- upkeep -----------------------------------------------------------------------
     async def prune(self) -> None:
         """Forget fixes past the retention period (they only serve history and ETA)."""
-        cutoff = iso_ms(datetime.now(timezone.utc) - RETENTION)
+        cutoff = iso_ms(datetime.now(UTC) - RETENTION)
         async with self.db.write() as conn:
             await conn.execute("DELETE FROM gps_fix WHERE at < ?", cutoff)

@@ -34,8 +34,9 @@ class Messenger:
     def provider_url(self, channel: Channel) -> str:
         return self.settings.notify_email_url if channel == "email" else self.settings.notify_sms_url
 
-    async def send(self, tenant_id: str | None, channel: Channel, recipient: str, subject: str, body: str,
-                   link: str = "") -> str:
+    async def send(
+        self, tenant_id: str | None, channel: Channel, recipient: str, subject: str, body: str, link: str = ""
+    ) -> str:
         """Record a message and start delivering it; returns the outbox id."""
         forbid_in_write_transaction("email/SMS delivery")
         url = self.provider_url(channel)
@@ -48,7 +49,16 @@ class Messenger:
             await conn.execute(
                 "INSERT INTO outbox (id, tenant_id, channel, recipient, subject, body, link, status, attempts, "
                 "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, ?)",
-                message_id, tenant_id, channel, recipient, subject, stored_body, stored_link, status, now_iso())
+                message_id,
+                tenant_id,
+                channel,
+                recipient,
+                subject,
+                stored_body,
+                stored_link,
+                status,
+                now_iso(),
+            )
         if url:
             task = asyncio.create_task(self._deliver(message_id, url, recipient, subject, body))
             self._tasks.add(task)

@@ -36,15 +36,17 @@ class EventMailer:
             for event in events:
                 async with self.db.read() as conn:
                     store = Store(conn, tenant["id"])
-                    members = await store.find("membership", account_id=event.account_id, portal_access=True,
-                                               role="company")
+                    members = await store.find(
+                        "membership", account_id=event.account_id, portal_access=True, role="company"
+                    )
                     contacts = await store.find("contact", id=[m["contact_id"] for m in members])
                 link = f"{self.public_url}/t/{tenant['slug']}{event.link and '/#' + event.link}"
                 for contact in contacts:
                     text = f"{event.title}\n{event.body}\n{link}"
                     if contact.get("email"):
-                        await self.messenger.send(tenant["id"], "email", contact["email"], f"{name}: {event.title}",
-                                                  text, link)
+                        await self.messenger.send(
+                            tenant["id"], "email", contact["email"], f"{name}: {event.title}", text, link
+                        )
                     elif contact.get("phone"):
                         await self.messenger.send(tenant["id"], "sms", contact["phone"], event.title, text, link)
         except Exception:  # a notification must never take the server down with it

@@ -21,8 +21,10 @@ from server.notify.webpush import MAX_ENDPOINT, InvalidSubscription
 
 
 class PushKey(msgspec.Struct, kw_only=True):
-    public_key: Annotated[str, msgspec.Meta(
-        description="the server's VAPID public key: an uncompressed P-256 point, base64url (no padding)")]
+    public_key: Annotated[
+        str,
+        msgspec.Meta(description="the server's VAPID public key: an uncompressed P-256 point, base64url (no padding)"),
+    ]
 
 
 class SubscriptionKeys(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
@@ -33,10 +35,11 @@ class SubscriptionKeys(msgspec.Struct, kw_only=True, forbid_unknown_fields=True)
 class SubscriptionIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     """``PushSubscription.toJSON()`` of the browser (``expirationTime`` is accepted and not used)."""
 
-    endpoint: Annotated[str, msgspec.Meta(
-        description=f"the push service URL (https; at most {MAX_ENDPOINT} characters)")]
+    endpoint: Annotated[
+        str, msgspec.Meta(description=f"the push service URL (https; at most {MAX_ENDPOINT} characters)")
+    ]
     keys: SubscriptionKeys
-    expirationTime: int | None = None  # noqa: N815 - the browser's own name
+    expirationTime: int | None = None
 
 
 class SubscriptionOut(msgspec.Struct, kw_only=True):
@@ -61,8 +64,9 @@ async def add_subscription(request: Request, data: SubscriptionIn) -> Response[S
     when the endpoint is not an https URL or a key is not the size Web Push keys are."""
     actor = request.user
     try:
-        created = await request.app.state.webpush.subscribe(actor.tenant_id, actor.person_id, data.endpoint,
-                                                            data.keys.p256dh, data.keys.auth)
+        created = await request.app.state.webpush.subscribe(
+            actor.tenant_id, actor.person_id, data.endpoint, data.keys.p256dh, data.keys.auth
+        )
     except InvalidSubscription as exc:
         raise ApiError(422, "invalid_subscription", str(exc), {"field": exc.field}) from None
     return Response(SubscriptionOut(endpoint=data.endpoint, created=created), status_code=201)

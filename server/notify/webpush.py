@@ -66,6 +66,7 @@ _B64URL = re.compile(r"^[A-Za-z0-9_-]+={0,2}$")
 
 # --- keys -------------------------------------------------------------------------------------------
 
+
 def _b64url(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
 
@@ -82,8 +83,9 @@ def _unb64url(text: str) -> bytes | None:
 
 def derived_key(secret_key: str) -> ec.EllipticCurvePrivateKey:
     """The P-256 key derived from ``secret_key``: the same secret always gives the same key."""
-    material = HKDF(algorithm=hashes.SHA256(), length=48, salt=b"haulport-vapid",
-                    info=b"haulport web push p-256 v1").derive(secret_key.encode())
+    material = HKDF(
+        algorithm=hashes.SHA256(), length=48, salt=b"haulport-vapid", info=b"haulport web push p-256 v1"
+    ).derive(secret_key.encode())
     # 384 bits reduced mod the 256-bit order: the bias is ~2^-128. 1 ≤ scalar < order.
     return ec.derive_private_key(int.from_bytes(material, "big") % (_CURVE_ORDER - 1) + 1, ec.SECP256R1())
 
@@ -104,15 +106,18 @@ def vapid_key(settings: Settings) -> ec.EllipticCurvePrivateKey:
     except (ValueError, TypeError, UnsupportedAlgorithm):
         key = None
     if not isinstance(key, ec.EllipticCurvePrivateKey) or not isinstance(key.curve, ec.SECP256R1):
-        raise SettingsError("vapid_private_key: not a P-256 private key (PEM, or base64url of its 32 bytes); "
-                            "leave it empty to derive one from secret_key")
+        raise SettingsError(
+            "vapid_private_key: not a P-256 private key (PEM, or base64url of its 32 bytes); "
+            "leave it empty to derive one from secret_key"
+        )
     return key
 
 
 def public_key_b64(key: ec.EllipticCurvePrivateKey) -> str:
     """The browser's ``applicationServerKey``: the uncompressed public point, base64url."""
-    return _b64url(key.public_key().public_bytes(serialization.Encoding.X962,
-                                                 serialization.PublicFormat.UncompressedPoint))
+    return _b64url(
+        key.public_key().public_bytes(serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint)
+    )
 
 
 def default_subject(public_url: str) -> str:
@@ -123,6 +128,7 @@ def default_subject(public_url: str) -> str:
 
 
 # --- subscriptions ----------------------------------------------------------------------------------
+
 
 class InvalidSubscription(ValueError):
     """A subscription we cannot push to; ``field`` names the part that is wrong."""
@@ -148,7 +154,7 @@ def check_endpoint(endpoint: str, allow_local: bool) -> str:
     with ``allow_local``, i.e. dev mode), at most ``MAX_ENDPOINT`` characters, no credentials, no spaces."""
     if not endpoint or len(endpoint) > MAX_ENDPOINT:
         raise InvalidSubscription("endpoint", f"endpoint must be a URL of 1 to {MAX_ENDPOINT} characters")
-    if any(c.isspace() or ord(c) < 0x20 or ord(c) == 0x7f or ord(c) > 0x7e for c in endpoint):
+    if any(c.isspace() or ord(c) < 0x20 or ord(c) == 0x7F or ord(c) > 0x7E for c in endpoint):
         raise InvalidSubscription("endpoint", "endpoint must be a URL without spaces or control characters")
     try:
         parts = urlsplit(endpoint)
@@ -186,6 +192,7 @@ def subscription_id(endpoint: str) -> str:
 
 
 # --- the sender -------------------------------------------------------------------------------------
+
 
 class WebPush:
     """Stores subscriptions and pushes new bell notifications to them."""
@@ -230,27 +237,49 @@ class WebPush:
                 "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET "
                 "tenant_id = excluded.tenant_id, contact_id = excluded.contact_id, endpoint = excluded.endpoint, "
                 "p256dh = excluded.p256dh, auth = excluded.auth, updated_at = excluded.updated_at",
-                row_id, tenant_id, contact_id, endpoint, p256dh, auth, stamp, stamp)
+                row_id,
+                tenant_id,
+                contact_id,
+                endpoint,
+                p256dh,
+                auth,
+                stamp,
+                stamp,
+            )
             await conn.execute(
                 "DELETE FROM push_subscription WHERE tenant_id = ? AND contact_id = ? AND id NOT IN "
                 "(SELECT id FROM push_subscription WHERE tenant_id = ? AND contact_id = ? "
                 f"ORDER BY updated_at DESC, id LIMIT {MAX_PER_CONTACT})",
-                tenant_id, contact_id, tenant_id, contact_id)
+                tenant_id,
+                contact_id,
+                tenant_id,
+                contact_id,
+            )
         return before is None or (before["tenant_id"], before["contact_id"]) != (tenant_id, contact_id)
 
     async def unsubscribe(self, tenant_id: str, contact_id: str, endpoint: str) -> None:
         """Forget this browser's subscription if it is this contact's (anyone else's stays)."""
         async with self.db.write() as conn:
-            await conn.execute("DELETE FROM push_subscription WHERE id = ? AND tenant_id = ? AND contact_id = ?",
-                               subscription_id(endpoint), tenant_id, contact_id)
+            await conn.execute(
+                "DELETE FROM push_subscription WHERE id = ? AND tenant_id = ? AND contact_id = ?",
+                subscription_id(endpoint),
+                tenant_id,
+                contact_id,
+            )
 
     # delivery
 
     async def on_commit(self, tenant_id: str, changed: list[tuple[str, dict[str, Any]]]) -> None:
         """Hub listener: start pushing the notifications this commit created."""
-        created = [row for entity, row in changed
-                   if entity == "notification" and row.get("version") == 1 and not row.get("read_at")
-                   and row.get("tenant_id") == tenant_id and row.get("contact_id")]
+        created = [
+            row
+            for entity, row in changed
+            if entity == "notification"
+            and row.get("version") == 1
+            and not row.get("read_at")
+            and row.get("tenant_id") == tenant_id
+            and row.get("contact_id")
+        ]
         if created:
             task = asyncio.create_task(self._push_all(tenant_id, created))
             self._tasks.add(task)
@@ -259,16 +288,24 @@ class WebPush:
     async def _push_all(self, tenant_id: str, notifications: list[dict[str, Any]]) -> None:
         try:
             async with self.db.read() as conn:
-                tenant = await conn.fetchrow("SELECT slug, name, display_name, logo_url FROM tenant WHERE id = ?",
-                                             tenant_id)
+                tenant = await conn.fetchrow(
+                    "SELECT slug, name, display_name, logo_url FROM tenant WHERE id = ?", tenant_id
+                )
                 contacts = sorted({n["contact_id"] for n in notifications})
                 subscriptions = await conn.fetch(
                     "SELECT id, contact_id, endpoint, p256dh, auth FROM push_subscription WHERE tenant_id = ? AND "
-                    f"contact_id IN ({', '.join('?' * len(contacts))})", tenant_id, *contacts)
+                    f"contact_id IN ({', '.join('?' * len(contacts))})",
+                    tenant_id,
+                    *contacts,
+                )
             if tenant is None or not subscriptions:
                 return
-            sends = [self._send(sub, payload(tenant, n)) for n in notifications
-                     for sub in subscriptions if sub["contact_id"] == n["contact_id"]]
+            sends = [
+                self._send(sub, payload(tenant, n))
+                for n in notifications
+                for sub in subscriptions
+                if sub["contact_id"] == n["contact_id"]
+            ]
             await asyncio.gather(*sends)
         except Exception:  # a push must never take the server down with it
             log.exception("web push for tenant %s failed", tenant_id)
@@ -284,15 +321,15 @@ class WebPush:
             if status in GONE:
                 log.info("push subscription %s is gone (%s): removed", sub["id"][:12], status)
                 async with self.db.write() as conn:
-                    await conn.execute("DELETE FROM push_subscription WHERE id = ? AND endpoint = ?",
-                                       sub["id"], sub["endpoint"])
+                    await conn.execute(
+                        "DELETE FROM push_subscription WHERE id = ? AND endpoint = ?", sub["id"], sub["endpoint"]
+                    )
                 return
             if status is not None and status not in RETRYABLE:
                 log.warning("push service refused a notification for %s: %s %s", sub["id"][:12], status, reason)
                 return
             log.warning("push to %s failed (attempt %d): %s", sub["id"][:12], attempt, reason)
-        log.error("push to %s failed %d times; giving up on this notification", sub["id"][:12],
-                  len(RETRY_DELAYS_S) + 1)
+        log.error("push to %s failed %d times; giving up on this notification", sub["id"][:12], len(RETRY_DELAYS_S) + 1)
 
     async def _post(self, info: dict[str, Any], data: str) -> tuple[int | None, str]:
         """One attempt: the push service's status (None when it could not be reached) and why.
@@ -304,8 +341,9 @@ class WebPush:
         request = WebPusher(info)._prepare_send_data(data.encode(), headers, ttl=TTL_S)
         async with self._slots:
             try:
-                response = await self._http().post(request["endpoint"], content=request["data"],
-                                                   headers=dict(request["headers"]))
+                response = await self._http().post(
+                    request["endpoint"], content=request["data"], headers=dict(request["headers"])
+                )
             except OutboundRefused as exc:
                 return 403, f"refused by the outbound guard: {exc.reason}"  # not retried: see RETRYABLE
             except (httpx.HTTPError, OSError) as exc:
@@ -338,13 +376,17 @@ def payload(tenant: dict[str, Any], notification: dict[str, Any]) -> str:
     """What the service worker shows (``{title, body, url, tag, icon}``), JSON, a few hundred bytes."""
     name = tenant.get("display_name") or tenant.get("name") or ""
     body = notification.get("body") or name
-    return json.dumps({
-        "title": _cut(notification.get("title") or name, TITLE_MAX),
-        "body": _cut(body, BODY_MAX),
-        "url": portal_url(tenant["slug"], notification.get("link") or ""),
-        "tag": f"notification:{notification['id']}",
-        "icon": tenant.get("logo_url") or DEFAULT_ICON,
-    }, ensure_ascii=False, separators=(",", ":"))
+    return json.dumps(
+        {
+            "title": _cut(notification.get("title") or name, TITLE_MAX),
+            "body": _cut(body, BODY_MAX),
+            "url": portal_url(tenant["slug"], notification.get("link") or ""),
+            "tag": f"notification:{notification['id']}",
+            "icon": tenant.get("logo_url") or DEFAULT_ICON,
+        },
+        ensure_ascii=False,
+        separators=(",", ":"),
+    )
 
 
 def portal_url(slug: str, link: str) -> str:
@@ -352,7 +394,7 @@ def portal_url(slug: str, link: str) -> str:
     Links are tenant-relative (``/jobs/…``, ``jobs/…``, ``#/jobs/…``), as the PWA reads them."""
     path = re.sub(r"^https?://[^/]+", "", link)
     if path.startswith(f"/t/{slug}/"):
-        path = path[len(f"/t/{slug}"):]
+        path = path[len(f"/t/{slug}") :]
     elif path.startswith("/t/"):
         path = ""  # another portal's link: never send a person elsewhere
     path = re.sub(r"^/?#?/?", "", path)

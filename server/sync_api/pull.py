@@ -50,8 +50,10 @@ def scope_sql(scope: Scope, args: list[Any]) -> str:
         accounts = _in(scope.site_accounts, args)
         entities = _in(tuple(sorted(SITE_CONTACT_ENTITIES)), args)
         sites = _in(scope.site_ids or ("-",), args)
-        clauses.append(f"(contact_id IS NULL AND account_id IN {accounts} AND entity IN {entities} "
-                       f"AND (site_id IN {sites} OR entity IN ('account', 'message')))")
+        clauses.append(
+            f"(contact_id IS NULL AND account_id IN {accounts} AND entity IN {entities} "
+            f"AND (site_id IN {sites} OR entity IN ('account', 'message')))"
+        )
     for entity, ids in (scope.rows or {}).items():
         if ids:
             args.append(entity)
@@ -67,13 +69,22 @@ async def driver_rows(conn: Conn, actor: Actor, today: str) -> dict[str, tuple[s
     end = (date.fromisoformat(today) + timedelta(days=DRIVER_DAYS_AHEAD)).isoformat()
     jobs = await conn.fetch(
         "SELECT id, site_id, account_id FROM job WHERE tenant_id = ? AND truck_id = ? "
-        "AND scheduled_date >= ? AND scheduled_date <= ?", actor.tenant_id, actor.truck_id, start, end)
-    return {"job": tuple(j["id"] for j in jobs), "site": tuple({j["site_id"] for j in jobs}),
-            "account": tuple({j["account_id"] for j in jobs})}
+        "AND scheduled_date >= ? AND scheduled_date <= ?",
+        actor.tenant_id,
+        actor.truck_id,
+        start,
+        end,
+    )
+    return {
+        "job": tuple(j["id"] for j in jobs),
+        "site": tuple({j["site_id"] for j in jobs}),
+        "account": tuple({j["account_id"] for j in jobs}),
+    }
 
 
-async def serve_pull(db: Database, actor: Actor, tenant: dict[str, Any], client_id: str, cursor: str | None,
-                     limit: int, today: str) -> PullResponse:
+async def serve_pull(
+    db: Database, actor: Actor, tenant: dict[str, Any], client_id: str, cursor: str | None, limit: int, today: str
+) -> PullResponse:
     async with db.read() as conn:
         rows = await driver_rows(conn, actor, today) if actor.role == "driver" else None
         scope = scope_for(actor, tenant, rows)
@@ -81,17 +92,26 @@ async def serve_pull(db: Database, actor: Actor, tenant: dict[str, Any], client_
         meta = await conn.fetchrow(
             "SELECT (SELECT floor FROM sync_counter WHERE tenant_id = ?) AS floor, "
             "(SELECT last_mutation_id FROM sync_client WHERE id = ? AND owner_id = ?) AS last_mutation_id",
-            actor.tenant_id, client_id, actor.person_id)
+            actor.tenant_id,
+            client_id,
+            actor.person_id,
+        )
         floor = meta["floor"] or 0
         state = cursors.decode(cursor)
-        reset = bool(cursor) and (state is None or state.fingerprint != scope.fingerprint or
-                                  state.schema_version != SCHEMA_VERSION or state.seq < floor)
+        reset = bool(cursor) and (
+            state is None
+            or state.fingerprint != scope.fingerprint
+            or state.schema_version != SCHEMA_VERSION
+            or state.seq < floor
+        )
         since = 0 if (reset or state is None) else state.seq
         args: list[Any] = [actor.tenant_id, since]
         where = scope_sql(scope, args)
         entries = await conn.fetch(
             f"SELECT seq, entity, row_id, op, data FROM changelog WHERE tenant_id = ? AND seq > ? AND {where} "
-            f"ORDER BY seq LIMIT {int(limit) + 1}", *args)
+            f"ORDER BY seq LIMIT {int(limit) + 1}",
+            *args,
+        )
     more = len(entries) > limit
     entries = entries[:limit]
     fresh = since == 0
@@ -121,9 +141,14 @@ async def serve_pull(db: Database, actor: Actor, tenant: dict[str, Any], client_
         data = msgspec.Raw(raw.encode() if isinstance(raw, str) else raw) if view is raw else view
         changes.append(Change(entity=entity, id=row_id, op="put", version=version, data=data))
     last_seq = entries[-1]["seq"] if entries else since
-    return PullResponse(cursor=cursors.CursorState(last_seq, scope.fingerprint).encode(), more=more, reset=reset,
-                        schema_version=SCHEMA_VERSION, last_mutation_id=meta["last_mutation_id"] or 0,
-                        changes=changes)
+    return PullResponse(
+        cursor=cursors.CursorState(last_seq, scope.fingerprint).encode(),
+        more=more,
+        reset=reset,
+        schema_version=SCHEMA_VERSION,
+        last_mutation_id=meta["last_mutation_id"] or 0,
+        changes=changes,
+    )
 
 
 __all__ = ["serve_pull", "scope_sql", "driver_rows", "decode_row"]

@@ -45,10 +45,16 @@ async def _client_row(store: Store, actor: Actor, client_id: str) -> int:
     stamp = now_iso()
     await store.conn.execute(
         "INSERT INTO sync_client (id, tenant_id, owner_id, last_mutation_id, created_at, updated_at) "
-        "VALUES (?, ?, ?, 0, ?, ?) ON CONFLICT (id) DO NOTHING", client_id, actor.tenant_id, actor.person_id,
-        stamp, stamp)
-    row = await store.conn.fetchrow("SELECT tenant_id, owner_id, last_mutation_id FROM sync_client WHERE id = ?",
-                                    client_id)
+        "VALUES (?, ?, ?, 0, ?, ?) ON CONFLICT (id) DO NOTHING",
+        client_id,
+        actor.tenant_id,
+        actor.person_id,
+        stamp,
+        stamp,
+    )
+    row = await store.conn.fetchrow(
+        "SELECT tenant_id, owner_id, last_mutation_id FROM sync_client WHERE id = ?", client_id
+    )
     if row["owner_id"] != actor.person_id or row["tenant_id"] != actor.tenant_id:
         raise ApiError(409, "client_id_taken", "this client_id belongs to another login; make a new one")
     return row["last_mutation_id"]
@@ -69,7 +75,12 @@ async def _advance(store: Store, client_id: str, seen: int, to: int) -> None:
     """Move the client's last_mutation_id from ``seen`` to ``to``, or raise ``_Raced``."""
     moved = await store.conn.fetchval(
         "UPDATE sync_client SET last_mutation_id = ?, updated_at = ? WHERE id = ? AND last_mutation_id = ? "
-        "RETURNING last_mutation_id", to, now_iso(), client_id, seen)
+        "RETURNING last_mutation_id",
+        to,
+        now_iso(),
+        client_id,
+        seen,
+    )
     if moved is None:
         raise _Raced()
 
@@ -83,15 +94,30 @@ async def _record_rejection(ctx: Context, store: Store, mutation, exc: Rejected)
     """Keep the rejection where the person will find it: a synced row and a bell notification."""
     args = mutation.args if isinstance(mutation.args, dict) else {}
     name, message = _storable_text(mutation.name), _storable_text(exc.message)
-    await store.insert("mutation_rejection", {
-        "contact_id": ctx.actor.person_id, "client_id": ctx.client_id, "mutation_id": mutation.id,
-        "name": name, "args": args, "error": {"code": exc.code, "message": message}})
+    await store.insert(
+        "mutation_rejection",
+        {
+            "contact_id": ctx.actor.person_id,
+            "client_id": ctx.client_id,
+            "mutation_id": mutation.id,
+            "name": name,
+            "args": args,
+            "error": {"code": exc.code, "message": message},
+        },
+    )
     if ctx.actor.person_kind == "contact":
         account_id = args.get("account_id") if isinstance(args.get("account_id"), str) else None
-        await store.insert("notification", {
-            "contact_id": ctx.actor.person_id, "account_id": account_id if ctx.actor.access(account_id) else None,
-            "kind": "mutation_rejected", "title": "Something you sent could not be done",
-            "body": f"{name}: {message}", "link": ""})
+        await store.insert(
+            "notification",
+            {
+                "contact_id": ctx.actor.person_id,
+                "account_id": account_id if ctx.actor.access(account_id) else None,
+                "kind": "mutation_rejected",
+                "title": "Something you sent could not be done",
+                "body": f"{name}: {message}",
+                "link": "",
+            },
+        )
 
 
 class _Push:
@@ -104,8 +130,14 @@ class _Push:
         self.outcome = PushOutcome()
 
     def _context(self, store: Store, mutation_id: int) -> Context:
-        return Context(actor=self.actor, tenant=self.tenant, tx=store, now=now_iso(), client_id=self.client_id,
-                       mutation_id=mutation_id)
+        return Context(
+            actor=self.actor,
+            tenant=self.tenant,
+            tx=store,
+            now=now_iso(),
+            client_id=self.client_id,
+            mutation_id=mutation_id,
+        )
 
     async def apply(self, mutation) -> bool:
         """Apply, skip or reject one mutation; False when a gap stops the batch."""
@@ -168,8 +200,9 @@ class _Push:
             ctx = self._context(store, mutation.id)
             await _record_rejection(ctx, store, mutation, exc)
         self.last = mutation.id
-        self.results.append(MutationResult(id=mutation.id, status="rejected",
-                                           error=ResultError(code=exc.code, message=exc.message)))
+        self.results.append(
+            MutationResult(id=mutation.id, status="rejected", error=ResultError(code=exc.code, message=exc.message))
+        )
         self._collect(store, ctx)
 
     def _collect(self, store: Store, ctx: Context, effect_ids: list[str] | None = None) -> None:
@@ -180,14 +213,16 @@ class _Push:
     async def last_mutation_id(self) -> int:
         if self.last is None:
             async with self.db.read() as conn:
-                row = await conn.fetchrow("SELECT owner_id, last_mutation_id FROM sync_client WHERE id = ?",
-                                          self.client_id)
+                row = await conn.fetchrow(
+                    "SELECT owner_id, last_mutation_id FROM sync_client WHERE id = ?", self.client_id
+                )
             self.last = row["last_mutation_id"] if row and row["owner_id"] == self.actor.person_id else 0
         return self.last
 
 
-async def apply_push(db: Database, actor: Actor, tenant: dict[str, Any],
-                     request: PushRequest) -> tuple[PushResponse, PushOutcome]:
+async def apply_push(
+    db: Database, actor: Actor, tenant: dict[str, Any], request: PushRequest
+) -> tuple[PushResponse, PushOutcome]:
     """Apply the batch in id order: skip what was applied, stop at a gap, consume rejections."""
     if request.schema_version > SCHEMA_VERSION:
         raise ApiError(409, "schema_mismatch", f"this server speaks sync schema {SCHEMA_VERSION}")

@@ -23,8 +23,13 @@ from sync.messages import PullResponse, PushRequest, PushResponse
 ID_PATTERN = r"^[A-Za-z0-9_-]+" + END
 ClientIdParam = Annotated[str, Parameter(min_length=8, max_length=64, pattern=ID_PATTERN)]
 UploadIdParam = Annotated[str, Parameter(min_length=8, max_length=64, pattern=ID_PATTERN)]
-UPLOAD_ID_QUERY = QueryParameter(name="id", min_length=8, max_length=64, pattern=ID_PATTERN,
-                                 description="a client-made id (a UUID): retrying with it is the same upload")
+UPLOAD_ID_QUERY = QueryParameter(
+    name="id",
+    min_length=8,
+    max_length=64,
+    pattern=ID_PATTERN,
+    description="a client-made id (a UUID): retrying with it is the same upload",
+)
 IMAGE_SIGNATURES = {
     "image/jpeg": (b"\xff\xd8\xff",),
     "image/png": (b"\x89PNG\r\n\x1a\n",),
@@ -43,13 +48,16 @@ async def push(request: Request, data: PushRequest) -> PushResponse:
 
 
 @get("/api/sync/pull", guards=[guards.anyone_signed_in])
-async def pull(request: Request, client_id: ClientIdParam, cursor: str | None = None,
-               limit: Annotated[int | None, Parameter(ge=1, le=50000)] = None) -> PullResponse:
+async def pull(
+    request: Request,
+    client_id: ClientIdParam,
+    cursor: str | None = None,
+    limit: Annotated[int | None, Parameter(ge=1, le=50000)] = None,
+) -> PullResponse:
     """Changes in the session's scope since ``cursor``; follow ``more`` to the end."""
     state = request.app.state
     page = min(limit or state.settings.pull_page_limit, state.settings.pull_page_limit)
-    return await serve_pull(state.db, request.user, request.scope["tenant"], client_id, cursor, page,
-                            now_iso()[:10])
+    return await serve_pull(state.db, request.user, request.scope["tenant"], client_id, cursor, page, now_iso()[:10])
 
 
 def _megabytes(size: int) -> str:
@@ -90,15 +98,25 @@ async def _read_multipart(request: Request) -> None:
         raise ApiError(400, "bad_multipart", "the multipart body could not be read") from None
 
 
-UPLOAD_BODY = Body(media_type=RequestEncodingType.MULTI_PART, description=(
-    "The image in the file field `data`: JPEG, PNG, WebP or GIF, at most `upload_max_bytes` (5 MB by default). "
-    "The part's Content-Type must name the type and the content must be that type; the file name is ignored."))
+UPLOAD_BODY = Body(
+    media_type=RequestEncodingType.MULTI_PART,
+    description=(
+        "The image in the file field `data`: JPEG, PNG, WebP or GIF, at most `upload_max_bytes` (5 MB by default). "
+        "The part's Content-Type must name the type and the content must be that type; the file name is ignored."
+    ),
+)
 
 
-@post("/api/uploads", status_code=201, guards=[guards.anyone_signed_in], before_request=_read_multipart,
-      responses=error_responses(409, 415))
-async def upload(request: Request, data: Annotated[UploadForm, UPLOAD_BODY],
-                 upload_id: Annotated[str | None, UPLOAD_ID_QUERY] = None) -> UploadOut:
+@post(
+    "/api/uploads",
+    status_code=201,
+    guards=[guards.anyone_signed_in],
+    before_request=_read_multipart,
+    responses=error_responses(409, 415),
+)
+async def upload(
+    request: Request, data: Annotated[UploadForm, UPLOAD_BODY], upload_id: Annotated[str | None, UPLOAD_ID_QUERY] = None
+) -> UploadOut:
     """Store an image sent as multipart file field ``data``; its id goes into ``job.add_photo``.
 
     ``id`` (client-made, e.g. a UUID) makes a retried upload the same upload: the same person sending
@@ -128,8 +146,15 @@ async def upload(request: Request, data: Annotated[UploadForm, UPLOAD_BODY],
             size = len(content)
             await conn.execute(
                 "INSERT INTO upload (id, tenant_id, owner_id, content_type, size, content, created_at) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?)", upload_id, actor.tenant_id, actor.person_id, content_type,
-                size, content, now_iso())
+                "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                upload_id,
+                actor.tenant_id,
+                actor.person_id,
+                content_type,
+                size,
+                content,
+                now_iso(),
+            )
     return UploadOut(id=upload_id, url=f"/api/uploads/{upload_id}", size=size, content_type=content_type)
 
 
@@ -139,9 +164,13 @@ def _has_photo(photos: Any, upload_id: str) -> bool:
     return any(isinstance(p, dict) and p.get("id") == upload_id for p in photos or ())
 
 
-@get("/api/uploads/{upload_id:str}", guards=[guards.anyone_signed_in], media_type="image/*",
-     response_description="The image (JPEG, PNG, WebP or GIF), served as an image and never as a page",
-     responses=error_responses(404))
+@get(
+    "/api/uploads/{upload_id:str}",
+    guards=[guards.anyone_signed_in],
+    media_type="image/*",
+    response_description="The image (JPEG, PNG, WebP or GIF), served as an image and never as a page",
+    responses=error_responses(404),
+)
 async def read_upload(request: Request, upload_id: UploadIdParam) -> Response[bytes]:
     """An uploaded image, for whoever may see the job it belongs to."""
     actor = request.user
@@ -151,11 +180,20 @@ async def read_upload(request: Request, upload_id: UploadIdParam) -> Response[by
         if row is not None and not visible:
             # LIKE narrows the jobs down (photos is json on PostgreSQL: LIKE needs its text); the photo
             # list decides (an id may hold LIKE's "_").
-            jobs = await conn.fetch("SELECT account_id, site_id, truck_id, photos FROM job WHERE tenant_id = ? "
-                                    "AND CAST(photos AS TEXT) LIKE ?", actor.tenant_id, f'%"{upload_id}"%')
-            visible = any(_has_photo(j["photos"], upload_id) and (
-                actor.may_see_site(j["account_id"], j["site_id"]) or
-                (actor.truck_id and j["truck_id"] == actor.truck_id)) for j in jobs)
+            jobs = await conn.fetch(
+                "SELECT account_id, site_id, truck_id, photos FROM job WHERE tenant_id = ? "
+                "AND CAST(photos AS TEXT) LIKE ?",
+                actor.tenant_id,
+                f'%"{upload_id}"%',
+            )
+            visible = any(
+                _has_photo(j["photos"], upload_id)
+                and (
+                    actor.may_see_site(j["account_id"], j["site_id"])
+                    or (actor.truck_id and j["truck_id"] == actor.truck_id)
+                )
+                for j in jobs
+            )
     if not visible:
         raise not_found("upload")
     content = bytes(row["content"])
@@ -163,13 +201,17 @@ async def read_upload(request: Request, upload_id: UploadIdParam) -> Response[by
     if not _sniff(content, content_type):  # never the case for what upload() stored; be safe anyway
         content_type = "application/octet-stream"
     extension = content_type.rsplit("/", 1)[-1].replace("jpeg", "jpg").replace("octet-stream", "bin")
-    return Response(content=content, media_type=content_type, headers={
-        "Cache-Control": "private, max-age=31536000, immutable",
-        "X-Content-Type-Options": "nosniff",
-        # Opened directly, it is shown as an image (inline) and can run nothing, even if a browser sniffed it.
-        "Content-Disposition": f'inline; filename="{upload_id}.{extension}"',
-        "Content-Security-Policy": "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; sandbox",
-    })
+    return Response(
+        content=content,
+        media_type=content_type,
+        headers={
+            "Cache-Control": "private, max-age=31536000, immutable",
+            "X-Content-Type-Options": "nosniff",
+            # Opened directly, it is shown as an image (inline) and can run nothing, even if a browser sniffed it.
+            "Content-Disposition": f'inline; filename="{upload_id}.{extension}"',
+            "Content-Security-Policy": "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; sandbox",
+        },
+    )
 
 
 ROUTES = [push, pull, upload, read_upload]

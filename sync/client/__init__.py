@@ -7,5 +7,17 @@
 from sync.client.remote import Backoff, Offline, PullReport, PushReport, SyncClient, SyncError, actor_from_me
 from sync.client.replica import Page, PendingMutation, Replica, ReplicaError, decode_page
 
-__all__ = ["Backoff", "Offline", "Page", "PendingMutation", "PullReport", "PushReport", "Replica", "ReplicaError",
-           "SyncClient", "SyncError", "actor_from_me", "decode_page"]
+__all__ = [
+    "Backoff",
+    "Offline",
+    "Page",
+    "PendingMutation",
+    "PullReport",
+    "PushReport",
+    "Replica",
+    "ReplicaError",
+    "SyncClient",
+    "SyncError",
+    "actor_from_me",
+    "decode_page",
+]

@@ -1,10 +1,10 @@
 """``haulport client …``: the Python sync client from the shell.
 
-    haulport client --db ava.db login --url http://127.0.0.1:8000 --email ava@example.com --tenant demo
-    haulport client --db ava.db queue message.send --args '{"id": "…", "body": "Hi!", "account_id": "…"}'
-    haulport client --db ava.db sync
-    haulport client --db ava.db show job
-    haulport client --db ava.db pending
+haulport client --db ava.db login --url http://127.0.0.1:8000 --email ava@example.com --tenant demo
+haulport client --db ava.db queue message.send --args '{"id": "…", "body": "Hi!", "account_id": "…"}'
+haulport client --db ava.db sync
+haulport client --db ava.db show job
+haulport client --db ava.db pending
 """
 
 from __future__ import annotations
@@ -28,8 +28,10 @@ LABELS = ("number", "rental_number", "name", "label", "code", "title", "body")
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="haulport client", description="Keep a local replica of a Haulport portal "
-                                     "in sync, and queue changes while offline.")
+    parser = argparse.ArgumentParser(
+        prog="haulport client",
+        description="Keep a local replica of a Haulport portal in sync, and queue changes while offline.",
+    )
     parser.add_argument("--db", default=DEFAULT_DB, help=f"the replica file (default {DEFAULT_DB})")
     parser.add_argument("--attempts", type=int, default=5, help="tries per request before giving up (default 5)")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -56,8 +58,10 @@ def _say_push(report: PushReport) -> None:
     if not report.sent and not report.rejected:
         print("Nothing to push.")
         return
-    print(f"Pushed {report.sent} mutation(s): {report.applied} applied, {report.skipped} already applied, "
-          f"{len(report.rejected)} rejected.")
+    print(
+        f"Pushed {report.sent} mutation(s): {report.applied} applied, {report.skipped} already applied, "
+        f"{len(report.rejected)} rejected."
+    )
     for r in report.rejected:
         print(f"  #{r['id']} {r['name']} was rejected ({r.get('code')}): {r.get('message')}")
 
@@ -106,8 +110,13 @@ def _pending(replica: Replica) -> None:
     print(f"{len(waiting)} mutation(s) waiting to be sent:")
     for m in waiting:
         outcome = outcomes.get(m.id)
-        local = ("" if outcome is None else "; shown locally" if outcome.ok else
-                 f"; locally it would be rejected ({outcome.error.code}: {outcome.error.message})")
+        local = (
+            ""
+            if outcome is None
+            else "; shown locally"
+            if outcome.ok
+            else f"; locally it would be rejected ({outcome.error.code}: {outcome.error.message})"
+        )
         print(f"  #{m.id} {m.name} {json.dumps(m.args, sort_keys=True)}, queued {m.created_at}{local}")
 
 

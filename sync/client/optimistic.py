@@ -10,9 +10,10 @@ Nothing here does I/O: rows come from a ``load`` callable the replica supplies.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Coroutine, Iterable
 from dataclasses import dataclass
-from datetime import datetime, timezone
-from typing import Any, Callable, Coroutine, Iterable
+from datetime import UTC, datetime
+from typing import Any
 
 import msgspec
 
@@ -27,7 +28,7 @@ Key = tuple[str, str]
 
 def now_iso() -> str:
     """Now as an ISO-8601 UTC instant ending in Z, like the server's."""
-    return datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def run_to_completion(coro: Coroutine[Any, Any, Any]) -> Any:
@@ -45,8 +46,13 @@ class ReplicaTx:
 
     authoritative = False
 
-    def __init__(self, load_entity: Callable[[str], dict[str, dict[str, Any]]],
-                 load_row: Callable[[str, str], dict[str, Any] | None], tenant_id: str, now: str):
+    def __init__(
+        self,
+        load_entity: Callable[[str], dict[str, dict[str, Any]]],
+        load_row: Callable[[str, str], dict[str, Any] | None],
+        tenant_id: str,
+        now: str,
+    ):
         self._load_entity = load_entity
         self._load_row = load_row
         self._loaded: dict[str, dict[str, dict[str, Any]]] = {}
@@ -83,9 +89,11 @@ class ReplicaTx:
             return self._loaded[entity].get(row_id)
         return self._load_row(entity, row_id)
 
-    async def find(self, entity: str, order_by: str | None = None, limit: int | None = None,
-                   **where: Any) -> list[dict[str, Any]]:
+    async def find(
+        self, entity: str, order_by: str | None = None, limit: int | None = None, **where: Any
+    ) -> list[dict[str, Any]]:
         """Rows matching ``where`` like ``Store.find``: None matches NULL, a list matches any of its values."""
+
         def matches(row: dict[str, Any]) -> bool:
             for key, value in where.items():
                 have = row.get(key)
@@ -113,15 +121,25 @@ class ReplicaTx:
         row_id = data.get("id")
         if row_id and await self.get(entity, row_id) is not None:
             raise IdTaken(f"{entity} {row_id} already exists")
-        row = self._valid(entity, {**data, "id": row_id or f"local-{len(self.overlay)}", "tenant_id": self.tenant_id,
-                                   "created_at": self.now, "updated_at": self.now, "version": 1})
+        row = self._valid(
+            entity,
+            {
+                **data,
+                "id": row_id or f"local-{len(self.overlay)}",
+                "tenant_id": self.tenant_id,
+                "created_at": self.now,
+                "updated_at": self.now,
+                "version": 1,
+            },
+        )
         self.overlay[(entity, row["id"])] = row
         return row
 
     async def update(self, entity: str, current: dict[str, Any], **changes: Any) -> dict[str, Any]:
         """Write ``changes`` over ``current`` locally, bumping its version."""
-        row = self._valid(entity, {**current, **changes, "updated_at": self.now,
-                                   "version": current.get("version", 0) + 1})
+        row = self._valid(
+            entity, {**current, **changes, "updated_at": self.now, "version": current.get("version", 0) + 1}
+        )
         self.overlay[(entity, row["id"])] = row
         return row
 
@@ -146,8 +164,9 @@ class Outcome:
         return self.error is None
 
 
-def replay(tx: ReplicaTx, actor: Actor, tenant: dict[str, Any], mutations: Iterable[Any],
-           client_id: str = "") -> list[Outcome]:
+def replay(
+    tx: ReplicaTx, actor: Actor, tenant: dict[str, Any], mutations: Iterable[Any], client_id: str = ""
+) -> list[Outcome]:
     """Run each pending mutation's mutator over ``tx`` in id order; a rejected one leaves no trace."""
     load_all()
     outcomes = []
@@ -157,9 +176,12 @@ def replay(tx: ReplicaTx, actor: Actor, tenant: dict[str, Any], mutations: Itera
         try:
             run_to_completion(run_mutation(ctx, mutation.name, mutation.args))
             outcomes.append(Outcome(mutation.id, mutation.name))
-        except Exception as exc:  # noqa: BLE001 - any failure means "no local effect"; the server decides
+        except Exception as exc:
             tx.overlay = saved
-            error = exc if isinstance(exc, Rejected) else Rejected(
-                "id_taken" if isinstance(exc, IdTaken) else "local_error", str(exc) or type(exc).__name__)
+            error = (
+                exc
+                if isinstance(exc, Rejected)
+                else Rejected("id_taken" if isinstance(exc, IdTaken) else "local_error", str(exc) or type(exc).__name__)
+            )
             outcomes.append(Outcome(mutation.id, mutation.name, error))
     return outcomes

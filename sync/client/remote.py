@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import asyncio
 import random
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any, Awaitable, Callable
+from typing import Any
 from urllib.parse import parse_qs, urlparse
 
 import httpx
@@ -48,7 +49,7 @@ class Backoff:
 
     def delay(self, attempt: int, retry_after: float | None = None) -> float:
         """Seconds to wait before retry number ``attempt`` (0-based)."""
-        wait = self.rng() * min(self.cap, self.base * 2 ** attempt)
+        wait = self.rng() * min(self.cap, self.base * 2**attempt)
         return max(wait, min(retry_after, self.cap)) if retry_after is not None else wait
 
 
@@ -71,13 +72,28 @@ class PullReport:
 
 def actor_from_me(me: dict[str, Any]) -> Actor:
     """The session's ``Actor`` from ``GET /api/auth/me``, for the optimistic replay."""
-    accounts = {a["id"]: AccountAccess(role=a["role"], site_ids=tuple(a.get("site_ids") or ()),
-                                       primary=bool(a.get("primary")), name=a.get("name", ""), kind=a.get("kind", ""))
-                for a in me.get("accounts", [])}
+    accounts = {
+        a["id"]: AccountAccess(
+            role=a["role"],
+            site_ids=tuple(a.get("site_ids") or ()),
+            primary=bool(a.get("primary")),
+            name=a.get("name", ""),
+            kind=a.get("kind", ""),
+        )
+        for a in me.get("accounts", [])
+    }
     person = me["contact"]
-    return Actor(tenant_id=me["tenant"]["id"], tenant_slug=me["tenant"]["slug"], person_kind=person["kind"],
-                 person_id=person["id"], name=person["name"], role=me["role"], accounts=accounts,
-                 read_only=bool(me.get("read_only")), truck_id=me.get("truck_id"))
+    return Actor(
+        tenant_id=me["tenant"]["id"],
+        tenant_slug=me["tenant"]["slug"],
+        person_kind=person["kind"],
+        person_id=person["id"],
+        name=person["name"],
+        role=me["role"],
+        accounts=accounts,
+        read_only=bool(me.get("read_only")),
+        truck_id=me.get("truck_id"),
+    )
 
 
 def _retry_after(response: httpx.Response) -> float | None:
@@ -98,10 +114,18 @@ def _error_of(response: httpx.Response) -> SyncError:
 class SyncClient:
     """Keeps a ``Replica`` in sync with a Haulport server."""
 
-    def __init__(self, replica: Replica, base_url: str | None = None, *,
-                 transport: httpx.AsyncBaseTransport | None = None, backoff: Backoff | None = None,
-                 sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep, timeout: float = 30.0,
-                 batch_size: int = PUSH_BATCH, page_limit: int | None = None):
+    def __init__(
+        self,
+        replica: Replica,
+        base_url: str | None = None,
+        *,
+        transport: httpx.AsyncBaseTransport | None = None,
+        backoff: Backoff | None = None,
+        sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
+        timeout: float = 30.0,
+        batch_size: int = PUSH_BATCH,
+        page_limit: int | None = None,
+    ):
         self.replica = replica
         self.backoff = backoff or Backoff()
         self.sleep = sleep
@@ -111,7 +135,7 @@ class SyncClient:
         self.http = httpx.AsyncClient(base_url=url, transport=transport, timeout=timeout)
         self._lock = asyncio.Lock()  # one push or pull at a time per replica
 
-    async def __aenter__(self) -> "SyncClient":
+    async def __aenter__(self) -> SyncClient:
         return self
 
     async def __aexit__(self, *exc: Any) -> None:
@@ -153,8 +177,9 @@ class SyncClient:
 
     async def use_session(self, session_token: str) -> Actor:
         """Adopt a session token obtained elsewhere (the office's read-only view, an integration)."""
-        me = (await self._request("GET", "/api/auth/me", auth=False,
-                                  headers={"Authorization": f"Bearer {session_token}"})).json()
+        me = (
+            await self._request("GET", "/api/auth/me", auth=False, headers={"Authorization": f"Bearer {session_token}"})
+        ).json()
         actor = actor_from_me(me)
         self.replica.sign_in(str(self.http.base_url), session_token, actor)
         return actor
@@ -183,8 +208,11 @@ class SyncClient:
         async with self._lock:
             stalled = 0
             while batch := self.replica.pending(limit=self.batch_size):
-                body = {"client_id": self.replica.client_id, "schema_version": SCHEMA_VERSION,
-                        "mutations": [msgspec.to_builtins(m) for m in batch]}
+                body = {
+                    "client_id": self.replica.client_id,
+                    "schema_version": SCHEMA_VERSION,
+                    "mutations": [msgspec.to_builtins(m) for m in batch],
+                }
                 answer = (await self._request("POST", "/api/sync/push", json=body)).json()
                 last = answer["last_mutation_id"]
                 names = {m.id: m.name for m in batch}
@@ -194,15 +222,19 @@ class SyncClient:
                     elif result["status"] == "skipped":
                         report.skipped += 1
                     else:
-                        report.rejected.append({"id": result["id"], "name": names.get(result["id"], ""),
-                                                **result.get("error", {})})
+                        report.rejected.append(
+                            {"id": result["id"], "name": names.get(result["id"], ""), **result.get("error", {})}
+                        )
                 dropped = self.replica.drop_confirmed(last)
                 report.sent += dropped
                 report.last_mutation_id = max(report.last_mutation_id, last)
                 waiting = self.replica.pending(limit=1)
                 if answer.get("stopped_at_gap") and waiting and waiting[0].id > last + 1:
-                    raise SyncError("mutation_gap", f"the server has applied mutations up to #{last} only, but the "
-                                    f"next queued one is #{waiting[0].id}; they are kept, not sent")
+                    raise SyncError(
+                        "mutation_gap",
+                        f"the server has applied mutations up to #{last} only, but the "
+                        f"next queued one is #{waiting[0].id}; they are kept, not sent",
+                    )
                 stalled = 0 if dropped else stalled + 1
                 if stalled >= 3:
                     raise SyncError("push_stalled", "the server keeps refusing to advance; queued mutations are kept")

@@ -16,9 +16,10 @@ from __future__ import annotations
 
 import sqlite3
 import uuid
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import msgspec
 import sqlite_utils
@@ -67,10 +68,24 @@ class ReplicaError(Exception):
 def _as_page(page: Page | dict[str, Any]) -> Page:
     if isinstance(page, Page):
         return page
-    changes = [PageChange(entity=c["entity"], id=c["id"], op=c["op"], version=c.get("version"),
-                          data=msgspec.Raw(_json.encode(c.get("data")))) for c in page["changes"]]
-    return Page(cursor=page["cursor"], more=page["more"], reset=page["reset"], schema_version=page["schema_version"],
-                last_mutation_id=page["last_mutation_id"], changes=changes)
+    changes = [
+        PageChange(
+            entity=c["entity"],
+            id=c["id"],
+            op=c["op"],
+            version=c.get("version"),
+            data=msgspec.Raw(_json.encode(c.get("data"))),
+        )
+        for c in page["changes"]
+    ]
+    return Page(
+        cursor=page["cursor"],
+        more=page["more"],
+        reset=page["reset"],
+        schema_version=page["schema_version"],
+        last_mutation_id=page["last_mutation_id"],
+        changes=changes,
+    )
 
 
 class Replica:
@@ -92,17 +107,23 @@ class Replica:
 
     def _create_schema(self) -> None:
         db = self.db
-        db["rows"].create({"entity": str, "id": str, "version": int, "data": str}, pk=("entity", "id"),
-                          if_not_exists=True)
+        db["rows"].create(
+            {"entity": str, "id": str, "version": int, "data": str}, pk=("entity", "id"), if_not_exists=True
+        )
         db["pending"].create({"id": int, "name": str, "args": str, "created_at": str}, pk="id", if_not_exists=True)
         db["meta"].create({"key": str, "value": str}, pk="key", if_not_exists=True)
-        db["overlay"].create({"entity": str, "id": str, "op": str, "version": int, "data": str},
-                             pk=("entity", "id"), if_not_exists=True)
-        db.create_view("optimistic", """
+        db["overlay"].create(
+            {"entity": str, "id": str, "op": str, "version": int, "data": str}, pk=("entity", "id"), if_not_exists=True
+        )
+        db.create_view(
+            "optimistic",
+            """
             SELECT entity, id, version, data FROM rows
              WHERE NOT EXISTS (SELECT 1 FROM overlay o WHERE o.entity = rows.entity AND o.id = rows.id)
             UNION ALL
-            SELECT entity, id, version, data FROM overlay WHERE op = 'put'""", ignore=True)
+            SELECT entity, id, version, data FROM overlay WHERE op = 'put'""",
+            ignore=True,
+        )
 
     def close(self) -> None:
         self.conn.close()
@@ -114,8 +135,10 @@ class Replica:
         return None if row is None else _decode(row[0])
 
     def _set(self, **values: Any) -> None:
-        self.conn.executemany("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
-                              [(k, _json.encode(v).decode()) for k, v in values.items()])
+        self.conn.executemany(
+            "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
+            [(k, _json.encode(v).decode()) for k, v in values.items()],
+        )
 
     @contextmanager
     def _transaction(self) -> Iterator[None]:
@@ -163,12 +186,18 @@ class Replica:
             if previous is not None and (previous.person_id, previous.tenant_id) != (actor.person_id, actor.tenant_id):
                 waiting = self.conn.execute("SELECT COUNT(*) FROM pending").fetchone()[0]
                 if waiting:
-                    raise ReplicaError(f"{waiting} mutation(s) of {previous.name} are still waiting to be sent; "
-                                       "sync them, or use another replica file")
+                    raise ReplicaError(
+                        f"{waiting} mutation(s) of {previous.name} are still waiting to be sent; "
+                        "sync them, or use another replica file"
+                    )
                 self._clear_rows()
                 self._set(client_id=uuid.uuid4().hex, last_mutation_id=0, cursor=None, schema_version=None)
-            self._set(base_url=base_url.rstrip("/"), session_token=session_token, actor=msgspec.to_builtins(actor),
-                      overlay_stale=True)
+            self._set(
+                base_url=base_url.rstrip("/"),
+                session_token=session_token,
+                actor=msgspec.to_builtins(actor),
+                overlay_stale=True,
+            )
 
     # --- the queue ------------------------------------------------------------------
 
@@ -180,8 +209,10 @@ class Replica:
         with self._transaction():
             highest = self.conn.execute("SELECT MAX(id) FROM pending").fetchone()[0] or 0
             mutation_id = max(highest, self.last_mutation_id) + 1
-            self.conn.execute("INSERT INTO pending (id, name, args, created_at) VALUES (?, ?, ?, ?)",
-                              (mutation_id, name, encoded, created_at or now_iso()))
+            self.conn.execute(
+                "INSERT INTO pending (id, name, args, created_at) VALUES (?, ?, ?, ?)",
+                (mutation_id, name, encoded, created_at or now_iso()),
+            )
             self._set(overlay_stale=True)
         return mutation_id
 
@@ -289,8 +320,17 @@ class Replica:
                 outcomes = replay(tx, actor, tenants[0] if tenants else {}, mutations, self.client_id or "")
                 self.conn.executemany(
                     "INSERT INTO overlay (entity, id, op, version, data) VALUES (?, ?, ?, ?, ?)",
-                    [(e, i, "del" if row is None else "put", 0 if row is None else row.get("version", 0),
-                      None if row is None else _json.encode(row).decode()) for (e, i), row in tx.overlay.items()])
+                    [
+                        (
+                            e,
+                            i,
+                            "del" if row is None else "put",
+                            0 if row is None else row.get("version", 0),
+                            None if row is None else _json.encode(row).decode(),
+                        )
+                        for (e, i), row in tx.overlay.items()
+                    ],
+                )
             self._set(overlay_stale=False)
             self.outcomes = outcomes
         return outcomes
@@ -303,6 +343,7 @@ class Replica:
     def get(self, entity: str, row_id: str) -> dict[str, Any] | None:
         """One row of the optimistic view, or None."""
         self.refresh()
-        found = self.conn.execute("SELECT data FROM optimistic WHERE entity = ? AND id = ?",
-                                  (entity, row_id)).fetchone()
+        found = self.conn.execute(
+            "SELECT data FROM optimistic WHERE entity = ? AND id = ?", (entity, row_id)
+        ).fetchone()
         return None if found is None else _decode(found[0])

@@ -6,8 +6,8 @@ from typing import Annotated, Literal
 
 import msgspec
 
-from sync.entities import Address, Email, Phone
 from sync.effects import Live
+from sync.entities import Address, Email, Phone
 from sync.mutators.common import account_in_scope, require_primary, row_in_scope
 from sync.mutators.context import Context, check_uuid
 from sync.mutators.registry import COMPANY, CUSTOMER, OFFICE, mutator
@@ -68,11 +68,19 @@ async def send_message(ctx: Context, a: MessageArgs) -> None:
     account_id = a.account_id or (next(iter(ctx.actor.accounts)) if len(ctx.actor.accounts) == 1 else None)
     await account_in_scope(ctx, account_id)
     staff = ctx.actor.is_staff
-    await ctx.insert("message", {
-        "id": a.id, "account_id": account_id, "author_kind": "staff" if staff else "contact",
-        "author_id": ctx.actor.person_id, "author_name": ctx.actor.name, "body": a.body.strip(),
-        "read_by_staff_at": ctx.now if staff else None, "read_by_customer_at": None if staff else ctx.now,
-    })
+    await ctx.insert(
+        "message",
+        {
+            "id": a.id,
+            "account_id": account_id,
+            "author_kind": "staff" if staff else "contact",
+            "author_id": ctx.actor.person_id,
+            "author_name": ctx.actor.name,
+            "body": a.body.strip(),
+            "read_by_staff_at": ctx.now if staff else None,
+            "read_by_customer_at": None if staff else ctx.now,
+        },
+    )
 
 
 class MarkReadArgs(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
@@ -95,8 +103,16 @@ async def mark_messages_read(ctx: Context, a: MarkReadArgs) -> None:
         if ctx.actor.access(message["account_id"]) is None or message[field] is not None:
             continue
         await ctx.tx.update("message", message, **{field: ctx.now})
-        ctx.emit(Live(event={"type": "read", "account_id": message["account_id"], "message_id": message["id"],
-                             "by": "staff" if ctx.actor.is_staff else "customer"}))
+        ctx.emit(
+            Live(
+                event={
+                    "type": "read",
+                    "account_id": message["account_id"],
+                    "message_id": message["id"],
+                    "by": "staff" if ctx.actor.is_staff else "customer",
+                }
+            )
+        )
 
 
 class NotificationReadArgs(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
@@ -186,8 +202,12 @@ async def upsert_contact(ctx: Context, a: ContactArgs) -> None:
         raise Rejected("site_ids_required", "a site contact needs at least one site")
     email = a.email.strip().lower() if a.email else None
     typed = {"name": a.name.strip(), "email": email, "phone": a.phone}
-    access = {"role": a.role, "site_ids": a.site_ids if a.role == "site" else [], "portal_access": a.portal_access,
-              "primary": a.primary and a.role == "company"}
+    access = {
+        "role": a.role,
+        "site_ids": a.site_ids if a.role == "site" else [],
+        "portal_access": a.portal_access,
+        "primary": a.primary and a.role == "company",
+    }
     contact = await ctx.tx.get("contact", a.id)
     membership = None
     if contact is not None:
@@ -208,8 +228,11 @@ async def upsert_contact(ctx: Context, a: ContactArgs) -> None:
     # editing one of this account's contacts
     if (email, a.phone) != (membership["email"], membership["phone"]):
         if await _identity_is_theirs(ctx, contact, account_id):
-            raise Rejected("address_owned", f"{membership['name'] or 'this person'} signs in with this address: only "
-                                            "they or the office can change it")
+            raise Rejected(
+                "address_owned",
+                f"{membership['name'] or 'this person'} signs in with this address: only "
+                "they or the office can change it",
+            )
         await _refuse_staff_address(ctx, email)
         owner = await _address_owner(ctx, email, a.phone) if ctx.tx.authoritative else None
         if owner is not None and owner["id"] != contact["id"]:

@@ -47,14 +47,24 @@ def require_primary(ctx: Context, account_id: str) -> None:
         raise Rejected("not_primary_contact", "only the account's primary contacts can manage contacts")
 
 
-async def notify(ctx: Context, kind: str, account_id: str, title: str, body: str, link: str = "",
-                 site_id: str | None = None) -> None:
+async def notify(
+    ctx: Context, kind: str, account_id: str, title: str, body: str, link: str = "", site_id: str | None = None
+) -> None:
     """A bell notification for everyone on the account who can see it, and an SMS/email event."""
     if not ctx.tx.authoritative:
         return
     for membership in await ctx.tx.find("membership", account_id=account_id, portal_access=True):
         if membership["role"] == "site" and (site_id is None or site_id not in membership["site_ids"]):
             continue
-        await ctx.tx.insert("notification", {"contact_id": membership["contact_id"], "account_id": account_id,
-                                             "kind": kind, "title": title, "body": body, "link": link})
+        await ctx.tx.insert(
+            "notification",
+            {
+                "contact_id": membership["contact_id"],
+                "account_id": account_id,
+                "kind": kind,
+                "title": title,
+                "body": body,
+                "link": link,
+            },
+        )
     ctx.emit(Notify(kind=kind, account_id=account_id, title=title, body=body, link=link))

@@ -12,9 +12,11 @@ from sync.mutators.context import Context
 from sync.mutators.registry import DRIVER, mutator
 from sync.rules import Rejected, advance_job
 
-STATUS_EVENTS = {"en_route": ("en_route", "Your truck is on the way"),
-                 "in_progress": ("in_progress", "Work has started"),
-                 "completed": ("work_complete", "Work complete")}
+STATUS_EVENTS = {
+    "en_route": ("en_route", "Your truck is on the way"),
+    "in_progress": ("in_progress", "Work has started"),
+    "completed": ("work_complete", "Work complete"),
+}
 
 
 async def _drivers_job(ctx: Context, job_id: str) -> dict:
@@ -40,8 +42,15 @@ async def advance(ctx: Context, a: AdvanceArgs) -> None:
     job = await ctx.tx.update("job", job, **changes)
     if "status" in changes and a.status in STATUS_EVENTS:
         kind, title = STATUS_EVENTS[a.status]
-        await notify(ctx, kind, job["account_id"], f"{title}: job {job['number']}",
-                     f"Truck {job.get('truck_name') or ''}".strip() + ".", f"/jobs/{job['id']}", job["site_id"])
+        await notify(
+            ctx,
+            kind,
+            job["account_id"],
+            f"{title}: job {job['number']}",
+            f"Truck {job.get('truck_name') or ''}".strip() + ".",
+            f"/jobs/{job['id']}",
+            job["site_id"],
+        )
 
 
 class PhotoArgs(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):

@@ -65,8 +65,11 @@ async def book_job(ctx: Context, a: BookArgs) -> None:
     if slot is None:
         raise Rejected("not_found", "that time slot does not exist")
     if ctx.tx.authoritative:
-        taken = [j for j in await ctx.tx.find("job", scheduled_date=a.date, time_slot_id=a.time_slot_id)
-                 if j["status"] != "cancelled"]
+        taken = [
+            j
+            for j in await ctx.tx.find("job", scheduled_date=a.date, time_slot_id=a.time_slot_id)
+            if j["status"] != "cancelled"
+        ]
         if len(taken) >= slot["capacity"]:
             raise Rejected("slot_full", f"{slot['label']} on {a.date} is fully booked; pick another slot")
     if account.get("po_required") and not a.po_number.strip():
@@ -79,16 +82,37 @@ async def book_job(ctx: Context, a: BookArgs) -> None:
         await ctx.tx.update("promo_code", promo, uses=promo["uses"] + 1)
     status = "confirmed" if ctx.tenant.get("auto_confirm_bookings") else "requested"
     number = await ctx.tx.next_number("job", "J")
-    job = await ctx.insert("job", {
-        "id": a.id, "number": number, "account_id": site["account_id"], "site_id": site["id"],
-        "service_type_id": service["id"], "status": status, "scheduled_date": a.date, "time_slot_id": slot["id"],
-        "description": a.description, "items": a.items, "load_estimate": a.load_estimate,
-        "po_number": a.po_number.strip(), "promo_code": a.promo_code.strip().upper(), "discount": discount,
-        "price": price - discount, "source": "portal",
-        "status_history": [{"status": status, "at": ctx.now, "by": ctx.actor.name, "applied": True}],
-    })
-    await notify(ctx, "job_booked", job["account_id"], f"Booking {number} received",
-                 f"{service['name']} on {a.date}, {slot['label']}.", f"/jobs/{job['id']}", site["id"])
+    job = await ctx.insert(
+        "job",
+        {
+            "id": a.id,
+            "number": number,
+            "account_id": site["account_id"],
+            "site_id": site["id"],
+            "service_type_id": service["id"],
+            "status": status,
+            "scheduled_date": a.date,
+            "time_slot_id": slot["id"],
+            "description": a.description,
+            "items": a.items,
+            "load_estimate": a.load_estimate,
+            "po_number": a.po_number.strip(),
+            "promo_code": a.promo_code.strip().upper(),
+            "discount": discount,
+            "price": price - discount,
+            "source": "portal",
+            "status_history": [{"status": status, "at": ctx.now, "by": ctx.actor.name, "applied": True}],
+        },
+    )
+    await notify(
+        ctx,
+        "job_booked",
+        job["account_id"],
+        f"Booking {number} received",
+        f"{service['name']} on {a.date}, {slot['label']}.",
+        f"/jobs/{job['id']}",
+        site["id"],
+    )
 
 
 class CancelArgs(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
@@ -140,5 +164,14 @@ async def submit_review(ctx: Context, a: ReviewArgs) -> None:
         raise Rejected("job_not_completed", "you can review a job once it is completed")
     if await ctx.tx.find("review", job_id=job["id"]):
         raise Rejected("already_reviewed", "this job already has a review")
-    await ctx.insert("review", {"id": a.id, "account_id": job["account_id"], "site_id": job["site_id"],
-                                "job_id": job["id"], "rating": a.rating, "comment": a.comment})
+    await ctx.insert(
+        "review",
+        {
+            "id": a.id,
+            "account_id": job["account_id"],
+            "site_id": job["site_id"],
+            "job_id": job["id"],
+            "rating": a.rating,
+            "comment": a.comment,
+        },
+    )

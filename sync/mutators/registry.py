@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any, Awaitable, Callable
+from typing import Any
 
 import msgspec
 
@@ -61,4 +62,4 @@ async def run_mutation(ctx: Context, name: str, raw_args: Any) -> None:
 
 def load_all() -> None:
     """Import every mutator module so the registry is complete."""
-    from sync.mutators import accounts, driver, jobs, requests, rentals  # noqa: F401
+    from sync.mutators import accounts, driver, jobs, rentals, requests  # noqa: F401

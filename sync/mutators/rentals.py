@@ -38,24 +38,42 @@ async def extend_rental(ctx: Context, a: ExtendArgs) -> None:
     if rental["status"] not in OPEN_RENTAL:
         raise Rejected("rental_not_open", "only a scheduled or active rental can be extended")
     amount = extension_price(rental, a.days)
-    if amount > 0 and ctx.tx.authoritative and not await ctx.tx.find(
-            "payment_method", account_id=rental["account_id"], default=True, status="active"):
-        raise Rejected("no_payment_method", "extensions are charged to your default saved card or bank account: "
-                                            "add one under Payment methods")
+    if (
+        amount > 0
+        and ctx.tx.authoritative
+        and not await ctx.tx.find("payment_method", account_id=rental["account_id"], default=True, status="active")
+    ):
+        raise Rejected(
+            "no_payment_method",
+            "extensions are charged to your default saved card or bank account: add one under Payment methods",
+        )
     ends = rental.get("ends_on") or _default_end(rental, ctx.today)
     new_end = (date.fromisoformat(ends) + timedelta(days=a.days)).isoformat()
     status = "pending" if amount > 0 else "paid"
     extension = {"days": a.days, "amount": amount, "payment_id": None, "at": ctx.now, "status": status, "reason": ""}
     await ctx.tx.update("rental", rental, ends_on=new_end, extensions=[*rental["extensions"], extension])
     if amount > 0:
-        ctx.emit(ChargeExtension(rental_id=rental["id"], account_id=rental["account_id"], days=a.days, amount=amount,
-                                 at=ctx.now, contact_id=ctx.actor.person_id,
-                                 mutation={"name": "rental.extend", "args": {"rental_id": a.rental_id,
-                                                                             "days": a.days}}))
+        ctx.emit(
+            ChargeExtension(
+                rental_id=rental["id"],
+                account_id=rental["account_id"],
+                days=a.days,
+                amount=amount,
+                at=ctx.now,
+                contact_id=ctx.actor.person_id,
+                mutation={"name": "rental.extend", "args": {"rental_id": a.rental_id, "days": a.days}},
+            )
+        )
         return
-    await notify(ctx, "rental_extended", rental["account_id"], f"Rental {rental['rental_number']} extended",
-                 f"{a.days} more day{'s' if a.days != 1 else ''}, now ends {new_end}.", f"/rentals/{rental['id']}",
-                 rental["site_id"])
+    await notify(
+        ctx,
+        "rental_extended",
+        rental["account_id"],
+        f"Rental {rental['rental_number']} extended",
+        f"{a.days} more day{'s' if a.days != 1 else ''}, now ends {new_end}.",
+        f"/rentals/{rental['id']}",
+        rental["site_id"],
+    )
 
 
 def _default_end(rental: dict, today: str) -> str:

@@ -47,11 +47,23 @@ async def submit_service_request(ctx: Context, a: ServiceRequestArgs) -> None:
             raise Rejected("not_found", "one of the products does not exist")
     if a.requested_date < ctx.today:
         raise Rejected("date_in_past", "pick today or a later date")
-    await ctx.insert("service_request", {
-        "id": a.id, "account_id": site["account_id"], "site_id": site["id"], "system_id": a.system_id,
-        "requested_date": a.requested_date, "start_time": a.start_time, "end_time": a.end_time,
-        "lines": msgspec.to_builtins(a.lines), "urgency": a.urgency, "po_number": a.po_number.strip(),
-        "comments": a.comments, "status": "submitted"})
+    await ctx.insert(
+        "service_request",
+        {
+            "id": a.id,
+            "account_id": site["account_id"],
+            "site_id": site["id"],
+            "system_id": a.system_id,
+            "requested_date": a.requested_date,
+            "start_time": a.start_time,
+            "end_time": a.end_time,
+            "lines": msgspec.to_builtins(a.lines),
+            "urgency": a.urgency,
+            "po_number": a.po_number.strip(),
+            "comments": a.comments,
+            "status": "submitted",
+        },
+    )
 
 
 class SupplyRequestArgs(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
@@ -69,9 +81,18 @@ async def submit_supply_request(ctx: Context, a: SupplyRequestArgs) -> None:
     for line in a.lines:
         if await ctx.tx.get("supply_item", line.supply_item_id) is None:
             raise Rejected("not_found", "one of the supply items does not exist")
-    await ctx.insert("supply_request", {
-        "id": a.id, "account_id": site["account_id"], "site_id": site["id"], "lines": msgspec.to_builtins(a.lines),
-        "priority": a.priority, "notes": a.notes, "status": "submitted"})
+    await ctx.insert(
+        "supply_request",
+        {
+            "id": a.id,
+            "account_id": site["account_id"],
+            "site_id": site["id"],
+            "lines": msgspec.to_builtins(a.lines),
+            "priority": a.priority,
+            "notes": a.notes,
+            "status": "submitted",
+        },
+    )
 
 
 class UnitIssueArgs(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
@@ -88,8 +109,17 @@ CONDITION_FOR_ISSUE = {"damage": "damaged", "needs_service": "needs_service", "m
 async def report_unit_issue(ctx: Context, a: UnitIssueArgs) -> None:
     """Report a problem from a unit card; the unit's condition badge follows."""
     unit = await row_in_scope(ctx, "unit", a.unit_id)
-    await ctx.insert("unit_issue", {"id": a.id, "account_id": unit["account_id"], "site_id": unit["site_id"],
-                                    "unit_id": unit["id"], "kind": a.kind, "description": a.description})
+    await ctx.insert(
+        "unit_issue",
+        {
+            "id": a.id,
+            "account_id": unit["account_id"],
+            "site_id": unit["site_id"],
+            "unit_id": unit["id"],
+            "kind": a.kind,
+            "description": a.description,
+        },
+    )
     condition = CONDITION_FOR_ISSUE.get(a.kind)
     if condition and unit["condition"] != condition:
         await ctx.tx.update("unit", unit, condition=condition)
@@ -118,10 +148,15 @@ async def _open_estimate(ctx: Context, estimate_id: str) -> dict:
 @mutator("estimate.approve", ApproveArgs, COMPANY)
 async def approve_estimate(ctx: Context, a: ApproveArgs) -> None:
     estimate = await _open_estimate(ctx, a.estimate_id)
-    await ctx.tx.update("estimate", estimate, status="approved", signer_name=a.signer_name.strip(),
-                        decided_at=ctx.now)
-    await notify(ctx, "estimate_approved", estimate["account_id"], f"Estimate {estimate['number']} approved",
-                 f"Approved by {a.signer_name.strip()}.", f"/estimates/{estimate['id']}")
+    await ctx.tx.update("estimate", estimate, status="approved", signer_name=a.signer_name.strip(), decided_at=ctx.now)
+    await notify(
+        ctx,
+        "estimate_approved",
+        estimate["account_id"],
+        f"Estimate {estimate['number']} approved",
+        f"Approved by {a.signer_name.strip()}.",
+        f"/estimates/{estimate['id']}",
+    )
 
 
 @mutator("estimate.decline", DeclineArgs, COMPANY)

@@ -15,10 +15,19 @@ async def office(client):
 async def test_settings_show_the_portal_url_and_change_branding(client, office):
     settings = (await client.get("/api/admin/settings", headers=office)).json()
     assert settings["portal_url"] == "http://testserver.local/t/demo/"
-    response = await client.patch("/api/admin/settings", headers=office, json={
-        "display_name": "Reed's Haulers", "primary_color": "#AA3300", "logo_url": "https://cdn.example/logo.png",
-        "features": {"booking": False}, "notify_events": {"en_route": False}, "show_pending_invoices": True,
-        "business_hours": {"sat": {"open": "09:00", "close": "13:00"}}})
+    response = await client.patch(
+        "/api/admin/settings",
+        headers=office,
+        json={
+            "display_name": "Reed's Haulers",
+            "primary_color": "#AA3300",
+            "logo_url": "https://cdn.example/logo.png",
+            "features": {"booking": False},
+            "notify_events": {"en_route": False},
+            "show_pending_invoices": True,
+            "business_hours": {"sat": {"open": "09:00", "close": "13:00"}},
+        },
+    )
     assert response.status_code == 200, response.text
     tenant = response.json()
     assert tenant["features"]["booking"] is False and tenant["features"]["messaging"] is True
@@ -26,11 +35,20 @@ async def test_settings_show_the_portal_url_and_change_branding(client, office):
     assert tenant["business_hours"]["sat"] == {"open": "09:00", "close": "13:00"}
 
 
-@pytest.mark.parametrize("body", [
-    {"primary_color": "red"}, {"primary_color": "#12345"}, {"logo_url": "javascript:alert(1)"},
-    {"logo_url": "ftp://x/logo.png"}, {"features": {"teleport": True}}, {"features": {"booking": "yes"}},
-    {"portal_enabled": "maybe"}, {"business_hours": {"mon": {"open": "25:00"}}}, {"unknown_key": 1},
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"primary_color": "red"},
+        {"primary_color": "#12345"},
+        {"logo_url": "javascript:alert(1)"},
+        {"logo_url": "ftp://x/logo.png"},
+        {"features": {"teleport": True}},
+        {"features": {"booking": "yes"}},
+        {"portal_enabled": "maybe"},
+        {"business_hours": {"mon": {"open": "25:00"}}},
+        {"unknown_key": 1},
+    ],
+)
 async def test_bad_settings_are_refused_with_a_code(client, office, body):
     response = await client.patch("/api/admin/settings", headers=office, json=body)
     assert response.status_code == 400, response.text
@@ -41,8 +59,11 @@ async def test_office_changes_reach_customers_on_their_next_pull(client, office)
     customer = await login(client, AVA)
     client_id = new_client_id()
     page, _ = await pull_all(client, customer, client_id)
-    response = await client.patch(f"/api/admin/jobs/{IDS('job:ava-requested')}", headers=office,
-                                  json={"status": "confirmed", "truck_id": IDS("truck:t2")})
+    response = await client.patch(
+        f"/api/admin/jobs/{IDS('job:ava-requested')}",
+        headers=office,
+        json={"status": "confirmed", "truck_id": IDS("truck:t2")},
+    )
     assert response.status_code == 200, response.text
     assert response.json()["truck_name"] == "T-2"
     page, rows = await pull_all(client, customer, client_id, page["cursor"])
@@ -51,24 +72,47 @@ async def test_office_changes_reach_customers_on_their_next_pull(client, office)
 
 
 async def test_create_read_update_across_collections(client, office):
-    account = await client.post("/api/admin/accounts", headers=office,
-                                json={"name": "Lakeside Events", "kind": "commercial", "po_required": True})
+    account = await client.post(
+        "/api/admin/accounts",
+        headers=office,
+        json={"name": "Lakeside Events", "kind": "commercial", "po_required": True},
+    )
     assert account.status_code == 201, account.text
     account_id = account.json()["id"]
     assert account.json()["number"].startswith("A-")
-    site = await client.post("/api/admin/sites", headers=office, json={
-        "account_id": account_id, "name": "Festival grounds", "type": "event",
-        "address": {"line1": "9 Lake Rd", "city": "Springfield"}})
+    site = await client.post(
+        "/api/admin/sites",
+        headers=office,
+        json={
+            "account_id": account_id,
+            "name": "Festival grounds",
+            "type": "event",
+            "address": {"line1": "9 Lake Rd", "city": "Springfield"},
+        },
+    )
     assert site.status_code == 201, site.text
-    contact = await client.post("/api/admin/contacts", headers=office,
-                                json={"name": "Lee Lake", "email": "LEE@lakeside.example"})
+    contact = await client.post(
+        "/api/admin/contacts", headers=office, json={"name": "Lee Lake", "email": "LEE@lakeside.example"}
+    )
     assert contact.json()["email"] == "lee@lakeside.example"
-    membership = await client.post("/api/admin/memberships", headers=office, json={
-        "contact_id": contact.json()["id"], "account_id": account_id, "role": "company", "primary": True})
+    membership = await client.post(
+        "/api/admin/memberships",
+        headers=office,
+        json={"contact_id": contact.json()["id"], "account_id": account_id, "role": "company", "primary": True},
+    )
     assert membership.status_code == 201 and membership.json()["name"] == "Lee Lake"
-    invoice = await client.post("/api/admin/invoices", headers=office, json={
-        "account_id": account_id, "site_id": site.json()["id"], "status": "open", "issued_on": "2026-11-01",
-        "due_on": "2026-12-01", "lines": [{"description": "Toilets", "quantity": 4, "unit_price": 12500}]})
+    invoice = await client.post(
+        "/api/admin/invoices",
+        headers=office,
+        json={
+            "account_id": account_id,
+            "site_id": site.json()["id"],
+            "status": "open",
+            "issued_on": "2026-11-01",
+            "due_on": "2026-12-01",
+            "lines": [{"description": "Toilets", "quantity": 4, "unit_price": 12500}],
+        },
+    )
     assert invoice.status_code == 201, invoice.text
     assert (invoice.json()["total"], invoice.json()["balance"]) == (50000, 50000)
     for collection in ("products", "service-types", "time-slots", "trucks", "units", "rentals", "estimates"):
@@ -80,20 +124,22 @@ async def test_create_read_update_across_collections(client, office):
     assert updated.json()["net_terms_days"] == 45 and updated.json()["version"] == 2
 
 
-@pytest.mark.parametrize("collection, body, code", [
-    ("sites", {"account_id": "00000000-0000-0000-0000-000000000000", "name": "X"}, "unknown_reference"),
-    ("sites", {"name": "No account"}, "invalid"),
-    ("jobs", {"account_id": "ACCOUNT", "site_id": "SITE_B"}, "site_not_in_account"),
-    ("accounts", {"name": "X", "kind": "martian"}, "invalid"),
-    ("accounts", {"name": "X", "net_terms_days": "thirty"}, "invalid"),
-    ("accounts", {"name": "X", "favourite_colour": "blue"}, "unknown_fields"),
-    ("time-slots", {"label": "Night", "start": "22:00", "end": "26:00"}, "invalid"),
-    ("contacts", {"name": "Nobody"}, "email_or_phone"),
-    ("nonsense", {"name": "X"}, "unknown_collection"),
-])
+@pytest.mark.parametrize(
+    "collection, body, code",
+    [
+        ("sites", {"account_id": "00000000-0000-0000-0000-000000000000", "name": "X"}, "unknown_reference"),
+        ("sites", {"name": "No account"}, "invalid"),
+        ("jobs", {"account_id": "ACCOUNT", "site_id": "SITE_B"}, "site_not_in_account"),
+        ("accounts", {"name": "X", "kind": "martian"}, "invalid"),
+        ("accounts", {"name": "X", "net_terms_days": "thirty"}, "invalid"),
+        ("accounts", {"name": "X", "favourite_colour": "blue"}, "unknown_fields"),
+        ("time-slots", {"label": "Night", "start": "22:00", "end": "26:00"}, "invalid"),
+        ("contacts", {"name": "Nobody"}, "email_or_phone"),
+        ("nonsense", {"name": "X"}, "unknown_collection"),
+    ],
+)
 async def test_bad_records_are_refused_with_a_code(client, office, collection, body, code):
-    body = {k: {"ACCOUNT": IDS("account:ava-reed"), "SITE_B": IDS("site:harbor-b")}.get(v, v)
-            for k, v in body.items()}
+    body = {k: {"ACCOUNT": IDS("account:ava-reed"), "SITE_B": IDS("site:harbor-b")}.get(v, v) for k, v in body.items()}
     response = await client.post(f"/api/admin/{collection}", headers=office, json=body)
     assert 400 <= response.status_code < 500, response.text
     assert response.json()["error"]["code"] == code
@@ -102,6 +148,7 @@ async def test_bad_records_are_refused_with_a_code(client, office, collection, b
 async def test_unknown_ids_and_backwards_job_status_are_refused(client, office):
     missing = await client.get("/api/admin/jobs/00000000-0000-0000-0000-000000000000", headers=office)
     assert missing.status_code == 404 and missing.json()["error"]["code"] == "not_found"
-    backwards = await client.patch(f"/api/admin/jobs/{IDS('job:ava-completed')}", headers=office,
-                                   json={"status": "cancelled"})
+    backwards = await client.patch(
+        f"/api/admin/jobs/{IDS('job:ava-completed')}", headers=office, json={"status": "cancelled"}
+    )
     assert backwards.status_code == 409 and backwards.json()["error"]["code"] == "not_cancellable"

@@ -96,8 +96,7 @@ async def test_rs256_key_confusion_is_refused(client):
     token = await link_token(client, AVA)
     claims = jwt.decode(token, SECRET, algorithms=["HS256"])
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                            serialization.NoEncryption())
+    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
     response = await _session(client, jwt.encode(claims, pem, algorithm="RS256"))
     assert response.status_code == 401
 
@@ -107,8 +106,7 @@ async def test_a_contact_who_loses_portal_access_loses_old_links_and_sessions(cl
     headers = await login(client, GATE)
     office = await login(client, OFFICE)
     membership = IDS("membership:gate")
-    response = await client.patch(f"/api/admin/memberships/{membership}", json={"portal_access": False},
-                                  headers=office)
+    response = await client.patch(f"/api/admin/memberships/{membership}", json={"portal_access": False}, headers=office)
     assert response.status_code == 200, response.text
     assert (await _session(client, token)).status_code == 401
     me = await client.get("/api/auth/me", headers=headers)
@@ -127,8 +125,10 @@ async def test_too_many_links_for_one_address_are_rate_limited(client):
 
 @pytest.mark.parametrize("settings_overrides", [{"magic_link_per_ip": 4}], indirect=True)
 async def test_too_many_links_from_one_client_ip_are_rate_limited(client):
-    codes = [(await client.post("/api/auth/magic-link", json={"tenant": "demo", "email": f"x{i}@example.com"}))
-             .status_code for i in range(5)]
+    codes = [
+        (await client.post("/api/auth/magic-link", json={"tenant": "demo", "email": f"x{i}@example.com"})).status_code
+        for i in range(5)
+    ]
     assert codes == [202, 202, 202, 202, 429]
 
 

@@ -30,7 +30,9 @@ async def test_adding_a_known_email_links_the_person_and_shows_only_what_was_typ
     add = {"id": str(uuid.uuid4()), "name": "Whoever", "email": "ava@example.com", "account_id": HARBOR}
     assert await _code(client, ops, "contact.upsert", add) == "applied"
     _page, rows = await pull_all(client, ops, new_client_id())
-    [linked] = [r for (entity, _), r in rows.items() if entity == "membership" and r["contact_id"] == sid("contact:ava")]
+    [linked] = [
+        r for (entity, _), r in rows.items() if entity == "membership" and r["contact_id"] == sid("contact:ava")
+    ]
     assert (linked["name"], linked["email"], linked["phone"]) == ("Whoever", "ava@example.com", None)
     seen = repr(rows)
     assert "Ava Reed" not in seen and "+15550100001" not in seen  # her name and phone stay hers
@@ -79,7 +81,10 @@ async def test_removing_a_linked_contact_ends_only_that_membership(client):
     ops = await login(client, OPS)
     link = {"id": str(uuid.uuid4()), "name": "Ava", "email": "ava@example.com", "account_id": HARBOR}
     assert await _code(client, ops, "contact.upsert", link) == "applied"
-    assert await _code(client, ops, "contact.remove", {"contact_id": sid("contact:ava"), "account_id": HARBOR}) == "applied"
+    assert (
+        await _code(client, ops, "contact.remove", {"contact_id": sid("contact:ava"), "account_id": HARBOR})
+        == "applied"
+    )
     me = await client.get("/api/auth/me", headers=ava)
     assert me.status_code == 200, me.text  # her session (from before) still works
     accounts = {a["id"] for a in me.json()["accounts"]}
@@ -112,12 +117,21 @@ async def test_customers_cannot_claim_a_staff_address_and_staff_keep_their_login
 async def test_an_address_that_is_both_staff_and_customer_gets_a_chooser(client):
     office = await login(client, OFFICE)
     contact_id = str(uuid.uuid4())
-    response = await client.post("/api/admin/contacts", headers=office,
-                                 json={"id": contact_id, "name": "Dana at home", "email": ADMIN})
+    response = await client.post(
+        "/api/admin/contacts", headers=office, json={"id": contact_id, "name": "Dana at home", "email": ADMIN}
+    )
     assert response.status_code == 201, response.text
-    response = await client.post("/api/admin/memberships", headers=office, json={
-        "id": str(uuid.uuid4()), "contact_id": contact_id, "account_id": AVA_RES, "name": "Dana at home",
-        "email": ADMIN})
+    response = await client.post(
+        "/api/admin/memberships",
+        headers=office,
+        json={
+            "id": str(uuid.uuid4()),
+            "contact_id": contact_id,
+            "account_id": AVA_RES,
+            "name": "Dana at home",
+            "email": ADMIN,
+        },
+    )
     assert response.status_code == 201, response.text
     token = await link_token(client, ADMIN)
     choose = await client.post("/api/auth/session", json={"token": token})

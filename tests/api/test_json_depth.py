@@ -24,12 +24,14 @@ async def test_a_deep_body_to_signed_in_routes_is_a_400(client):
         response = await client.post(path, content=DEEP, headers={**headers, "content-type": "application/json"})
         assert response.status_code == 400, response.text
         assert response.json()["error"]["code"] == "validation_error"
-    response = await client.patch("/api/admin/settings", content=DEEP,
-                                  headers={**office, "content-type": "application/json"})
+    response = await client.patch(
+        "/api/admin/settings", content=DEEP, headers={**office, "content-type": "application/json"}
+    )
     assert response.status_code == 400
 
 
 async def test_ordinary_nesting_and_brackets_inside_strings_still_pass(client):
-    response = await client.post("/api/auth/magic-link",
-                                 json={"tenant": "demo", "email": "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[@example.com"})
+    response = await client.post(
+        "/api/auth/magic-link", json={"tenant": "demo", "email": "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[@example.com"}
+    )
     assert response.status_code == 202, response.text

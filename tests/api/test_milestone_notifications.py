@@ -47,8 +47,9 @@ async def test_dispatch_en_route_and_completion_by_the_office_reach_the_customer
     inbox, _port = smtp
     office = await login(client, OFFICE)
     job = IDS("job:ava-requested")
-    response = await client.patch(f"/api/admin/jobs/{job}", headers=office,
-                                  json={"truck_id": IDS("truck:t2"), "status": "confirmed"})
+    response = await client.patch(
+        f"/api/admin/jobs/{job}", headers=office, json={"truck_id": IDS("truck:t2"), "status": "confirmed"}
+    )
     assert response.status_code == 200, response.text
     mail = await wait_for_mail(inbox, AVA, "Technician dispatched")
     assert "J-0901" in mail["Subject"] and "T-2" in Inbox.text(mail)
@@ -66,8 +67,9 @@ async def test_dispatch_en_route_and_completion_by_the_office_reach_the_customer
 async def test_a_completed_harbor_job_emails_the_company_contact_and_bells_the_site_contact(smtp, client):
     inbox, _port = smtp
     office = await login(client, OFFICE)
-    response = await client.patch(f"/api/admin/jobs/{IDS('job:harbor-in-progress')}", headers=office,
-                                  json={"status": "completed"})
+    response = await client.patch(
+        f"/api/admin/jobs/{IDS('job:harbor-in-progress')}", headers=office, json={"status": "completed"}
+    )
     assert response.status_code == 200, response.text
     await wait_for_mail(inbox, OPS, "Work complete")
     assert await bell(client, "gate@harbor.example", "work_complete")  # its site: the bell
@@ -77,9 +79,17 @@ async def test_a_completed_harbor_job_emails_the_company_contact_and_bells_the_s
 async def test_an_invoice_becoming_open_is_sent(smtp, client):
     inbox, _port = smtp
     office = await login(client, OFFICE)
-    response = await client.post("/api/admin/invoices", headers=office, json={
-        "account_id": IDS("account:ava-reed"), "status": "draft", "issued_on": "2030-01-01", "due_on": "2030-01-31",
-        "lines": [{"description": "Junk removal", "quantity": 1, "unit_price": 32500}]})
+    response = await client.post(
+        "/api/admin/invoices",
+        headers=office,
+        json={
+            "account_id": IDS("account:ava-reed"),
+            "status": "draft",
+            "issued_on": "2030-01-01",
+            "due_on": "2030-01-31",
+            "lines": [{"description": "Junk removal", "quantity": 1, "unit_price": 32500}],
+        },
+    )
     assert response.status_code == 201, response.text
     invoice = response.json()
     await asyncio.sleep(0.3)
@@ -94,15 +104,18 @@ async def test_an_invoice_becoming_open_is_sent(smtp, client):
 async def test_switched_off_events_send_no_mail_but_still_ring_the_bell(smtp, client):
     inbox, _port = smtp
     office = await login(client, OFFICE)
-    response = await client.patch("/api/admin/settings", headers=office,
-                                  json={"notify_events": {"technician_dispatched": False}})
+    response = await client.patch(
+        "/api/admin/settings", headers=office, json={"notify_events": {"technician_dispatched": False}}
+    )
     assert response.status_code == 200 and response.json()["notify_events"]["en_route"] is True
-    response = await client.patch(f"/api/admin/jobs/{IDS('job:ava-requested')}", headers=office,
-                                  json={"truck_id": IDS("truck:t2")})
+    response = await client.patch(
+        f"/api/admin/jobs/{IDS('job:ava-requested')}", headers=office, json={"truck_id": IDS("truck:t2")}
+    )
     assert response.status_code == 200, response.text
     assert len(await bell(client, AVA, "technician_dispatched")) == 1
-    response = await client.patch(f"/api/admin/jobs/{IDS('job:ava-requested')}", headers=office,
-                                  json={"status": "en_route"})  # still on: proves mail works meanwhile
+    response = await client.patch(
+        f"/api/admin/jobs/{IDS('job:ava-requested')}", headers=office, json={"status": "en_route"}
+    )  # still on: proves mail works meanwhile
     assert response.status_code == 200, response.text
     await wait_for_mail(inbox, AVA, "on the way")
     assert not [m for m in mails_to(inbox, AVA) if "dispatched" in m["Subject"]]
@@ -117,8 +130,9 @@ class TestAFailingProvider:
     async def test_never_fails_the_request(self, client):
         office = await login(client, OFFICE)
         started = time.monotonic()
-        response = await client.patch(f"/api/admin/jobs/{IDS('job:ava-requested')}", headers=office,
-                                      json={"truck_id": IDS("truck:t2")})
+        response = await client.patch(
+            f"/api/admin/jobs/{IDS('job:ava-requested')}", headers=office, json={"truck_id": IDS("truck:t2")}
+        )
         assert response.status_code == 200, response.text
         assert time.monotonic() - started < 2  # delivery and its retries run off the request path
         assert await bell(client, AVA, "technician_dispatched")

@@ -21,21 +21,33 @@ async def admin(client):
 
 
 def _request(**extra):
-    return {"account_id": IDS("account:harbor"), "site_id": IDS("site:harbor-warehouse"),
-            "system_id": IDS("system:warehouse-septic"), "requested_date": "2031-05-06", "start_time": "08:00",
-            "end_time": "11:00", "po_number": "PO-77", "comments": "Gate code changed, call first",
-            "lines": [{"product_id": IDS("product:toilet"), "quantity": 3, "service_type_id": IDS("service:toilet")},
-                      {"product_id": IDS("product:20yd"), "quantity": 1, "service_type_id": IDS("service:dumpster")},
-                      {"product_id": IDS("product:toilet"), "quantity": 1, "service_type_id": IDS("service:toilet")}],
-            **extra}
+    return {
+        "account_id": IDS("account:harbor"),
+        "site_id": IDS("site:harbor-warehouse"),
+        "system_id": IDS("system:warehouse-septic"),
+        "requested_date": "2031-05-06",
+        "start_time": "08:00",
+        "end_time": "11:00",
+        "po_number": "PO-77",
+        "comments": "Gate code changed, call first",
+        "lines": [
+            {"product_id": IDS("product:toilet"), "quantity": 3, "service_type_id": IDS("service:toilet")},
+            {"product_id": IDS("product:20yd"), "quantity": 1, "service_type_id": IDS("service:dumpster")},
+            {"product_id": IDS("product:toilet"), "quantity": 1, "service_type_id": IDS("service:toilet")},
+        ],
+        **extra,
+    }
 
 
 async def test_approving_a_request_creates_its_jobs_prefilled_and_linked(client, office):
     made = await client.post("/api/admin/service-requests", headers=office, json=_request())
     assert made.status_code == 201, made.text
     request_id = made.json()["id"]
-    approved = await client.patch(f"/api/admin/service-requests/{request_id}", headers=office,
-                                  json={"status": "approved", "decision_note": "See you Tuesday"})
+    approved = await client.patch(
+        f"/api/admin/service-requests/{request_id}",
+        headers=office,
+        json={"status": "approved", "decision_note": "See you Tuesday"},
+    )
     assert approved.status_code == 200, approved.text
     assert approved.json()["status"] == "approved" and approved.json()["job_id"]
 
@@ -43,10 +55,13 @@ async def test_approving_a_request_creates_its_jobs_prefilled_and_linked(client,
     by_service = {j["service_type_id"]: j for j in jobs["items"]}
     assert set(by_service) == {IDS("service:toilet"), IDS("service:dumpster")}
     toilets = by_service[IDS("service:toilet")]
-    assert [(ln["quantity"], ln["product_id"]) for ln in toilets["lines"]] == [(3, IDS("product:toilet")),
-                                                                                (1, IDS("product:toilet"))]
-    assert toilets["items"] == ("3 × Standard portable toilet — Portable toilet service; "
-                                "1 × Standard portable toilet — Portable toilet service")
+    assert [(ln["quantity"], ln["product_id"]) for ln in toilets["lines"]] == [
+        (3, IDS("product:toilet")),
+        (1, IDS("product:toilet")),
+    ]
+    assert toilets["items"] == (
+        "3 × Standard portable toilet — Portable toilet service; 1 × Standard portable toilet — Portable toilet service"
+    )
     assert toilets["price"] == 4 * 9500
     for job in by_service.values():
         assert job["status"] == "confirmed" and job["source"] == "portal"
@@ -63,26 +78,35 @@ async def test_approving_a_request_creates_its_jobs_prefilled_and_linked(client,
     assert all(("job", j["id"]) in rows for j in jobs["items"])
 
     # Decided is decided: approving again or reopening is refused, and makes no second set of jobs.
-    again = await client.patch(f"/api/admin/service-requests/{request_id}", headers=office,
-                               json={"status": "declined"})
+    again = await client.patch(f"/api/admin/service-requests/{request_id}", headers=office, json={"status": "declined"})
     assert again.status_code == 409 and again.json()["error"]["code"] == "request_decided"
-    jobs_after = (await client.get("/api/admin/jobs", headers=office, params={"service_request_id": request_id}))
+    jobs_after = await client.get("/api/admin/jobs", headers=office, params={"service_request_id": request_id})
     assert len(jobs_after.json()["items"]) == 2
 
 
 async def test_declining_a_request_creates_no_job(client, office):
     request_id = (await client.post("/api/admin/service-requests", headers=office, json=_request())).json()["id"]
-    declined = await client.patch(f"/api/admin/service-requests/{request_id}", headers=office,
-                                  json={"status": "declined", "decision_note": "We do not serve that area"})
+    declined = await client.patch(
+        f"/api/admin/service-requests/{request_id}",
+        headers=office,
+        json={"status": "declined", "decision_note": "We do not serve that area"},
+    )
     assert declined.status_code == 200 and declined.json()["job_id"] is None
     jobs = (await client.get("/api/admin/jobs", headers=office, params={"service_request_id": request_id})).json()
     assert jobs["items"] == []
 
 
 async def test_posting_an_invoice_dates_it_from_the_accounts_terms_and_tells_the_customer(client, office):
-    draft = await client.post("/api/admin/invoices", headers=office, json={
-        "account_id": IDS("account:harbor"), "site_id": IDS("site:harbor-a"), "tax": 500,
-        "lines": [{"description": "Haul-away", "quantity": 2, "unit_price": 12500}]})
+    draft = await client.post(
+        "/api/admin/invoices",
+        headers=office,
+        json={
+            "account_id": IDS("account:harbor"),
+            "site_id": IDS("site:harbor-a"),
+            "tax": 500,
+            "lines": [{"description": "Haul-away", "quantity": 2, "unit_price": 12500}],
+        },
+    )
     assert draft.status_code == 201, draft.text
     invoice = draft.json()
     assert (invoice["status"], invoice["subtotal"], invoice["total"]) == ("draft", 25000, 25500)
@@ -91,37 +115,53 @@ async def test_posting_an_invoice_dates_it_from_the_accounts_terms_and_tells_the
     posted = posted.json()
     assert posted["issued_on"] and posted["terms"] == "Net 30"
     from datetime import date, timedelta
+
     assert posted["due_on"] == (date.fromisoformat(posted["issued_on"]) + timedelta(days=30)).isoformat()
     _, rows = await pull_all(client, await login(client, OPS), new_client_id())
     assert rows[("invoice", invoice["id"])]["balance"] == 25500
-    assert any(r.get("title") == f"Invoice {invoice['number']} is ready" for (e, _), r in rows.items()
-               if e == "notification")
+    assert any(
+        r.get("title") == f"Invoice {invoice['number']} is ready" for (e, _), r in rows.items() if e == "notification"
+    )
 
     back = await client.patch(f"/api/admin/invoices/{invoice['id']}", headers=office, json={"status": "draft"})
     assert back.status_code == 409 and back.json()["error"]["code"] == "invoice_status"
     void = await client.patch(f"/api/admin/invoices/{invoice['id']}", headers=office, json={"status": "void"})
     assert void.status_code == 200 and (void.json()["status"], void.json()["balance"]) == ("void", 0)
-    edit = await client.patch(f"/api/admin/invoices/{invoice['id']}", headers=office,
-                              json={"lines": [{"description": "More", "unit_price": 100}]})
+    edit = await client.patch(
+        f"/api/admin/invoices/{invoice['id']}",
+        headers=office,
+        json={"lines": [{"description": "More", "unit_price": 100}]},
+    )
     assert edit.status_code == 409 and edit.json()["error"]["code"] == "invoice_closed"
 
 
 async def test_an_invoice_with_payments_cannot_be_voided(client, office):
-    response = await client.patch(f"/api/admin/invoices/{IDS('invoice:harbor-partial')}", headers=office,
-                                  json={"status": "void"})
+    response = await client.patch(
+        f"/api/admin/invoices/{IDS('invoice:harbor-partial')}", headers=office, json={"status": "void"}
+    )
     assert response.status_code == 409 and response.json()["error"]["code"] == "invoice_has_payments"
 
 
 async def test_a_new_estimate_reaches_the_customer_with_a_notification(client, office):
-    made = await client.post("/api/admin/estimates", headers=office, json={
-        "account_id": IDS("account:ava-reed"), "site_id": IDS("site:ava-home"), "valid_until": "2031-01-31",
-        "lines": [{"description": "Garage clean-out", "quantity": 1, "unit_price": 48000}]})
+    made = await client.post(
+        "/api/admin/estimates",
+        headers=office,
+        json={
+            "account_id": IDS("account:ava-reed"),
+            "site_id": IDS("site:ava-home"),
+            "valid_until": "2031-01-31",
+            "lines": [{"description": "Garage clean-out", "quantity": 1, "unit_price": 48000}],
+        },
+    )
     assert made.status_code == 201, made.text
     assert made.json()["total"] == 48000 and made.json()["status"] == "sent"
     _, rows = await pull_all(client, await login(client, AVA), new_client_id())
     assert rows[("estimate", made.json()["id"])]["total"] == 48000
     notes = [r for (e, _), r in rows.items() if e == "notification" and r["kind"] == "estimate_sent"]
-    assert notes and notes[0]["body"] == "Total $480.00, valid until January 31, 2031. Approve or decline it in your portal."
+    assert (
+        notes
+        and notes[0]["body"] == "Total $480.00, valid until January 31, 2031. Approve or decline it in your portal."
+    )
 
 
 async def test_only_admins_invite_staff_and_the_invite_is_a_working_login_link(client, office, admin):

@@ -7,9 +7,10 @@ import asyncio
 import ipaddress
 import socket
 import threading
+from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 
@@ -39,16 +40,37 @@ def _loopback_name() -> str | None:
 
 LOOPBACK_NAME = _loopback_name()
 ATTACKS = [
-    "https://127.0.0.1/x", "https://127.1/x", "https://0x7f000001/x", "https://2130706433/x", "https://0177.0.0.1/x",
-    "https://0/x", "https://0.0.0.0/x", "https://localhost/x", "https://api.localhost/x",
-    "https://[::1]/x", "https://[::ffff:127.0.0.1]/x", "https://[::ffff:7f00:1]/x", "https://[::]/x",
-    "https://[64:ff9b::7f00:1]/x", "https://[2002:7f00:1::]/x",
-    "https://10.1.2.3/x", "https://172.16.0.1/x", "https://192.168.1.1/x", "https://100.64.0.1/x",
-    "https://[fd00::1]/x", "https://[fe80::1]/x",
-    "https://169.254.169.254/latest/meta-data", "https://[::ffff:169.254.169.254]/x", "https://100.100.100.200/x",
-    "https://[fd00:ec2::254]/x", "https://metadata.google.internal/x",
-    "https://224.0.0.1/x", "https://255.255.255.255/x",
-    "http://8.8.8.8/x", "ftp://8.8.8.8/x", "https://user:pw@8.8.8.8/x",
+    "https://127.0.0.1/x",
+    "https://127.1/x",
+    "https://0x7f000001/x",
+    "https://2130706433/x",
+    "https://0177.0.0.1/x",
+    "https://0/x",
+    "https://0.0.0.0/x",
+    "https://localhost/x",
+    "https://api.localhost/x",
+    "https://[::1]/x",
+    "https://[::ffff:127.0.0.1]/x",
+    "https://[::ffff:7f00:1]/x",
+    "https://[::]/x",
+    "https://[64:ff9b::7f00:1]/x",
+    "https://[2002:7f00:1::]/x",
+    "https://10.1.2.3/x",
+    "https://172.16.0.1/x",
+    "https://192.168.1.1/x",
+    "https://100.64.0.1/x",
+    "https://[fd00::1]/x",
+    "https://[fe80::1]/x",
+    "https://169.254.169.254/latest/meta-data",
+    "https://[::ffff:169.254.169.254]/x",
+    "https://100.100.100.200/x",
+    "https://[fd00:ec2::254]/x",
+    "https://metadata.google.internal/x",
+    "https://224.0.0.1/x",
+    "https://255.255.255.255/x",
+    "http://8.8.8.8/x",
+    "ftp://8.8.8.8/x",
+    "https://user:pw@8.8.8.8/x",
 ]
 if LOOPBACK_NAME:
     ATTACKS.append(f"https://{LOOPBACK_NAME}/x")
@@ -67,8 +89,9 @@ def test_a_name_resolving_to_loopback_is_among_the_attacks():
 
 async def test_public_addresses_pass_and_are_returned():
     assert await check_public_url("https://8.8.8.8/x", dev_mode=False, allow=[]) == "8.8.8.8"
-    assert await check_public_url("https://[2606:4700:4700::1111]/x", dev_mode=False,
-                                  allow=[]) == "2606:4700:4700::1111"
+    assert (
+        await check_public_url("https://[2606:4700:4700::1111]/x", dev_mode=False, allow=[]) == "2606:4700:4700::1111"
+    )
 
 
 async def test_the_allow_list_exempts_hosts_and_networks_and_dev_mode_takes_http_loopback():
@@ -100,7 +123,7 @@ class Receiver:
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802
+            def do_POST(self) -> None:
                 self.rfile.read(int(self.headers.get("Content-Length", "0")))
                 receiver.hosts.append(self.headers.get("Host", ""))
                 self.send_response(201)
@@ -172,8 +195,13 @@ async def test_a_stored_inside_subscription_is_never_contacted_at_send_time(clie
     monkeypatch.setattr(outbound, "_resolve", _fixed_resolver("127.0.0.1"))
     pusher = client.app.state.webpush
     browser = Browser()
-    status, reason = await pusher._post({"endpoint": f"https://push.rebound.test:{receiver.port}/x",
-                                         "keys": {"p256dh": browser.p256dh, "auth": "A" * 22}}, "{}")
+    status, reason = await pusher._post(
+        {
+            "endpoint": f"https://push.rebound.test:{receiver.port}/x",
+            "keys": {"p256dh": browser.p256dh, "auth": "A" * 22},
+        },
+        "{}",
+    )
     assert status == 403 and "outbound guard" in reason
     assert receiver.hosts == []
 

@@ -72,8 +72,9 @@ async def _outbox(client, to: str) -> int:
 
 
 async def test_fifty_parallel_link_requests_for_one_phone_send_five(client):
-    responses = await asyncio.gather(*(client.post("/api/auth/magic-link", json={"tenant": "demo", "phone": PHONE})
-                                       for _ in range(50)))
+    responses = await asyncio.gather(
+        *(client.post("/api/auth/magic-link", json={"tenant": "demo", "phone": PHONE}) for _ in range(50))
+    )
     codes = sorted(r.status_code for r in responses)
     assert codes.count(202) == 5 and codes.count(429) == 45
     assert all(r.headers.get("retry-after") for r in responses if r.status_code == 429)
@@ -81,7 +82,10 @@ async def test_fifty_parallel_link_requests_for_one_phone_send_five(client):
 
 
 async def test_a_hundred_parallel_requests_from_one_ip_accept_thirty(client):
-    responses = await asyncio.gather(*(client.post("/api/auth/magic-link",
-                                                   json={"tenant": "demo", "email": f"n{i}@example.com"})
-                                       for i in range(100)))
+    responses = await asyncio.gather(
+        *(
+            client.post("/api/auth/magic-link", json={"tenant": "demo", "email": f"n{i}@example.com"})
+            for i in range(100)
+        )
+    )
     assert sorted(r.status_code for r in responses).count(202) == 30

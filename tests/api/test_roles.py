@@ -39,8 +39,7 @@ async def test_read_only_session_gets_403_read_only_on_every_write_route(client)
     writes = list(_routes(client.app, {"POST", "PUT", "PATCH", "DELETE"}))
     assert len(writes) >= 5
     for method, path in writes:
-        response = await client.request(method, _fill(path, IDS("invoice:harbor-overdue")), headers=headers,
-                                        json={})
+        response = await client.request(method, _fill(path, IDS("invoice:harbor-overdue")), headers=headers, json={})
         assert response.status_code == 403, (method, path, response.text)
         assert response.json()["error"]["code"] == "read_only", (method, path)
 
@@ -80,7 +79,7 @@ async def test_a_demo_session_reaches_nothing_of_tenant_acme(client):
     acme_ids = [IDS("acme:account:ava"), IDS("acme:site:ava"), IDS("acme:invoice:open"), IDS("acme:contact:ava")]
     for email in (AVA, ADMIN):
         headers = await login(client, email)
-        for method, path in _routes(client.app, {"GET"}):
+        for _method, path in _routes(client.app, {"GET"}):
             if "{" not in path:
                 continue
             for acme_id in acme_ids:

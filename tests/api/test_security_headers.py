@@ -19,8 +19,10 @@ BOOT = "window.booted = 1"
 def settings_overrides(tmp_path):
     static = tmp_path / "pwa"
     static.mkdir()
-    (static / "index.html").write_text(f"<!doctype html><html><head><script>{BOOT}</script>"
-                                       "<script type=module src=/assets/app.js></script></head></html>")
+    (static / "index.html").write_text(
+        f"<!doctype html><html><head><script>{BOOT}</script>"
+        "<script type=module src=/assets/app.js></script></head></html>"
+    )
     return {"static_dir": str(static)}
 
 

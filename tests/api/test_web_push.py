@@ -13,8 +13,9 @@ import json
 import os
 import threading
 import time
+from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Iterator
+from typing import Any
 
 import http_ece
 import jwt
@@ -38,8 +39,11 @@ class Browser:
     def __init__(self) -> None:
         self.key = ec.generate_private_key(ec.SECP256R1())
         self.auth = os.urandom(16)
-        self.p256dh = b64(self.key.public_key().public_bytes(serialization.Encoding.X962,
-                                                             serialization.PublicFormat.UncompressedPoint))
+        self.p256dh = b64(
+            self.key.public_key().public_bytes(
+                serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint
+            )
+        )
 
     def subscription(self, endpoint: str) -> dict[str, Any]:
         return {"endpoint": endpoint, "keys": {"p256dh": self.p256dh, "auth": b64(self.auth)}}
@@ -57,7 +61,7 @@ class PushService:
         service = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802 - http.server's name
+            def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
                 service.received.append({"path": self.path, "headers": dict(self.headers), "body": body})
                 self.send_response(service.status)
@@ -105,12 +109,16 @@ async def settle(client, timeout_s: float = 20) -> None:
 
 async def dispatch_ava_job(client, **changes: Any) -> None:
     office = await login(client, OFFICE)
-    response = await client.patch(f"/api/admin/jobs/{IDS('job:ava-requested')}", headers=office,
-                                  json=changes or {"truck_id": IDS("truck:t2"), "status": "confirmed"})
+    response = await client.patch(
+        f"/api/admin/jobs/{IDS('job:ava-requested')}",
+        headers=office,
+        json=changes or {"truck_id": IDS("truck:t2"), "status": "confirmed"},
+    )
     assert response.status_code == 200, response.text
 
 
 # --- subscriptions ----------------------------------------------------------------------------------
+
 
 async def test_a_good_subscription_is_kept_once_per_browser(client):
     ava = await login(client, AVA)
@@ -127,18 +135,21 @@ async def test_a_good_subscription_is_kept_once_per_browser(client):
     assert row["p256dh"] == browser.p256dh
 
 
-@pytest.mark.parametrize("endpoint, why", [
-    ("ftp://push.example.net/x", "https"),
-    ("push.example.net/x", "https"),
-    ("https:///nohost", "host"),
-    ("https://user:pw@push.example.net/x", "host"),
-    ("https://push.example.net/a b", "spaces"),
-    ("https://push.example.net/\u00e9", "spaces"),
-    ("https://push.example.net:99999/x", "valid URL"),
-    ("https://[::1/x", "valid URL"),
-    ("https://push.example.net/" + "a" * 2100, "2048"),
-    ("", "2048"),
-])
+@pytest.mark.parametrize(
+    "endpoint, why",
+    [
+        ("ftp://push.example.net/x", "https"),
+        ("push.example.net/x", "https"),
+        ("https:///nohost", "host"),
+        ("https://user:pw@push.example.net/x", "host"),
+        ("https://push.example.net/a b", "spaces"),
+        ("https://push.example.net/\u00e9", "spaces"),
+        ("https://push.example.net:99999/x", "valid URL"),
+        ("https://[::1/x", "valid URL"),
+        ("https://push.example.net/" + "a" * 2100, "2048"),
+        ("", "2048"),
+    ],
+)
 async def test_a_bad_endpoint_is_refused(client, endpoint, why):
     ava = await login(client, AVA)
     response = await client.post("/api/push/subscriptions", headers=ava, json=Browser().subscription(endpoint))
@@ -154,30 +165,37 @@ def _keys(p256dh: str | None = None, auth: str | None = None) -> dict[str, str]:
     return {"p256dh": p256dh or browser.p256dh, "auth": auth or b64(browser.auth)}
 
 
-@pytest.mark.parametrize("keys, field", [
-    (_keys(p256dh=b64(b"\x04" + os.urandom(63))), "keys.p256dh"),  # 64 bytes
-    (_keys(p256dh=b64(b"\x04" + b"\x01" * 64)), "keys.p256dh"),  # 65 bytes, not a point on the curve
-    (_keys(p256dh="B" + "*" * 86), "keys.p256dh"),  # not base64url
-    (_keys(p256dh=base64.b64encode(b"\x04" + os.urandom(64)).decode().replace("_", "/") + "+"), "keys.p256dh"),
-    (_keys(p256dh="A" * 5000), "keys.p256dh"),
-    (_keys(auth=b64(os.urandom(15))), "keys.auth"),
-    (_keys(auth=b64(os.urandom(17))), "keys.auth"),
-    (_keys(auth="!!!!!!!!!!!!!!!!!!!!!!"), "keys.auth"),
-])
+@pytest.mark.parametrize(
+    "keys, field",
+    [
+        (_keys(p256dh=b64(b"\x04" + os.urandom(63))), "keys.p256dh"),  # 64 bytes
+        (_keys(p256dh=b64(b"\x04" + b"\x01" * 64)), "keys.p256dh"),  # 65 bytes, not a point on the curve
+        (_keys(p256dh="B" + "*" * 86), "keys.p256dh"),  # not base64url
+        (_keys(p256dh=base64.b64encode(b"\x04" + os.urandom(64)).decode().replace("_", "/") + "+"), "keys.p256dh"),
+        (_keys(p256dh="A" * 5000), "keys.p256dh"),
+        (_keys(auth=b64(os.urandom(15))), "keys.auth"),
+        (_keys(auth=b64(os.urandom(17))), "keys.auth"),
+        (_keys(auth="!!!!!!!!!!!!!!!!!!!!!!"), "keys.auth"),
+    ],
+)
 async def test_bad_keys_are_refused(client, keys, field):
     ava = await login(client, AVA)
-    response = await client.post("/api/push/subscriptions", headers=ava,
-                                 json={"endpoint": "https://push.example.net/x", "keys": keys})
+    response = await client.post(
+        "/api/push/subscriptions", headers=ava, json={"endpoint": "https://push.example.net/x", "keys": keys}
+    )
     assert response.status_code == 422, response.text
     assert response.json()["error"]["details"] == {"field": field}
 
 
-@pytest.mark.parametrize("body", [
-    {"endpoint": "https://push.example.net/x"},
-    {"endpoint": "https://push.example.net/x", "keys": {"p256dh": "x"}},
-    {"endpoint": 5, "keys": _keys()},
-    {"endpoint": "https://push.example.net/x", "keys": _keys(), "extra": 1},
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"endpoint": "https://push.example.net/x"},
+        {"endpoint": "https://push.example.net/x", "keys": {"p256dh": "x"}},
+        {"endpoint": 5, "keys": _keys()},
+        {"endpoint": "https://push.example.net/x", "keys": _keys(), "extra": 1},
+    ],
+)
 async def test_a_malformed_body_is_400(client, body):
     response = await client.post("/api/push/subscriptions", headers=await login(client, AVA), json=body)
     assert response.status_code == 400, response.text
@@ -186,8 +204,14 @@ async def test_a_malformed_body_is_400(client, body):
 
 def test_production_takes_only_https_endpoints_of_public_hosts():
     webpush.check_endpoint("https://fcm.googleapis.com/fcm/send/abc", allow_local=False)
-    for endpoint in ("http://fcm.googleapis.com/fcm/send/abc", "https://127.0.0.1/x", "https://localhost/x",
-                     "https://10.1.2.3/x", "https://[::1]/x", "https://169.254.169.254/latest"):
+    for endpoint in (
+        "http://fcm.googleapis.com/fcm/send/abc",
+        "https://127.0.0.1/x",
+        "https://localhost/x",
+        "https://10.1.2.3/x",
+        "https://[::1]/x",
+        "https://169.254.169.254/latest",
+    ):
         with pytest.raises(webpush.InvalidSubscription):
             webpush.check_endpoint(endpoint, allow_local=False)
 
@@ -199,8 +223,9 @@ async def test_read_only_views_staff_and_drivers_cannot_subscribe(client):
     body = Browser().subscription("https://push.example.net/x")
     response = await client.post("/api/push/subscriptions", headers=read_only, json=body)
     assert response.status_code == 403 and response.json()["error"]["code"] == "read_only"
-    response = await client.request("DELETE", "/api/push/subscriptions", headers=read_only,
-                                    json={"endpoint": body["endpoint"]})
+    response = await client.request(
+        "DELETE", "/api/push/subscriptions", headers=read_only, json={"endpoint": body["endpoint"]}
+    )
     assert response.status_code == 403 and response.json()["error"]["code"] == "read_only"
     assert (await client.get("/api/push/key", headers=read_only)).status_code == 200  # reading is fine
     for email in (OFFICE, DRIVER):
@@ -214,16 +239,19 @@ async def test_delete_forgets_only_the_callers_own_subscription(client):
     ava, ops = await login(client, AVA), await login(client, OPS)
     body = Browser().subscription("https://push.example.net/ava-phone")
     assert (await client.post("/api/push/subscriptions", headers=ava, json=body)).status_code == 201
-    response = await client.request("DELETE", "/api/push/subscriptions", headers=ops,
-                                    json={"endpoint": body["endpoint"]})
+    response = await client.request(
+        "DELETE", "/api/push/subscriptions", headers=ops, json={"endpoint": body["endpoint"]}
+    )
     assert response.status_code == 204
     assert len(await subscriptions(client)) == 1  # not Olivia's to remove
-    response = await client.request("DELETE", "/api/push/subscriptions", headers=ava,
-                                    json={"endpoint": body["endpoint"]})
+    response = await client.request(
+        "DELETE", "/api/push/subscriptions", headers=ava, json={"endpoint": body["endpoint"]}
+    )
     assert response.status_code == 204 and response.content == b""
     assert await subscriptions(client) == []
-    response = await client.request("DELETE", "/api/push/subscriptions", headers=ava,
-                                    json={"endpoint": body["endpoint"]})
+    response = await client.request(
+        "DELETE", "/api/push/subscriptions", headers=ava, json={"endpoint": body["endpoint"]}
+    )
     assert response.status_code == 204  # already gone: still done
 
 
@@ -239,8 +267,9 @@ async def test_a_shared_browser_belongs_to_whoever_turned_it_on_last(client):
 async def test_a_person_keeps_at_most_twenty_browsers(client):
     ava = await login(client, AVA)
     for n in range(webpush.MAX_PER_CONTACT + 3):
-        response = await client.post("/api/push/subscriptions", headers=ava,
-                                     json=Browser().subscription(f"https://push.example.net/{n}"))
+        response = await client.post(
+            "/api/push/subscriptions", headers=ava, json=Browser().subscription(f"https://push.example.net/{n}")
+        )
         assert response.status_code == 201
     rows = await subscriptions(client)
     assert len(rows) == webpush.MAX_PER_CONTACT
@@ -248,6 +277,7 @@ async def test_a_person_keeps_at_most_twenty_browsers(client):
 
 
 # --- keys -------------------------------------------------------------------------------------------
+
 
 async def test_the_key_is_derived_from_the_secret_and_survives_restarts(client, settings):
     response = await client.get("/api/push/key", headers=await login(client, AVA))
@@ -263,14 +293,20 @@ async def test_the_key_is_derived_from_the_secret_and_survives_restarts(client, 
 def test_an_operators_key_is_used_as_pem_or_base64url():
     key = ec.generate_private_key(ec.SECP256R1())
     public = webpush.public_key_b64(key)
-    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                            serialization.NoEncryption()).decode()
+    pem = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode()
     raw = b64(key.private_numbers().private_value.to_bytes(32, "big"))
     for value in (pem, raw):
         settings = load_settings(path="missing.toml", env={"HAULPORT_VAPID_PRIVATE_KEY": value})
         assert webpush.public_key_b64(webpush.vapid_key(settings)) == public
-    for bad in ("not a key", b64(os.urandom(20)), ec.generate_private_key(ec.SECP384R1()).private_bytes(
-            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()).decode()):
+    for bad in (
+        "not a key",
+        b64(os.urandom(20)),
+        ec.generate_private_key(ec.SECP384R1())
+        .private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+        .decode(),
+    ):
         with pytest.raises(SettingsError, match="vapid_private_key"):
             webpush.vapid_key(load_settings(path="missing.toml", env={}, vapid_private_key=bad))
 
@@ -284,12 +320,15 @@ def test_the_vapid_subject_defaults_from_the_public_url():
 
 # --- delivery ---------------------------------------------------------------------------------------
 
+
 async def test_a_new_notification_is_pushed_encrypted_and_signed(client, push_service):
     ava = await login(client, AVA)
     public_key = (await client.get("/api/push/key", headers=ava)).json()["public_key"]
     phone = Browser()
     endpoint = f"{push_service.base}/push/ava-phone"
-    assert (await client.post("/api/push/subscriptions", headers=ava, json=phone.subscription(endpoint))).status_code == 201
+    assert (
+        await client.post("/api/push/subscriptions", headers=ava, json=phone.subscription(endpoint))
+    ).status_code == 201
 
     await dispatch_ava_job(client)
     await settle(client)
@@ -372,8 +411,16 @@ async def test_a_drivers_tap_synced_from_the_truck_is_pushed_to_the_site_contact
     phone = Browser()
     await client.post("/api/push/subscriptions", headers=gate, json=phone.subscription(f"{push_service.base}/g"))
     driver = await login(client, DRIVER)
-    result = await push(client, driver, new_client_id(), (1, "job.advance", {
-        "job_id": IDS("job:harbor-in-progress"), "status": "completed", "at": "2030-01-05T11:00:00.000Z"}))
+    result = await push(
+        client,
+        driver,
+        new_client_id(),
+        (
+            1,
+            "job.advance",
+            {"job_id": IDS("job:harbor-in-progress"), "status": "completed", "at": "2030-01-05T11:00:00.000Z"},
+        ),
+    )
     assert result["results"][0]["status"] == "applied", result
     await settle(client)
     [request] = push_service.to("/g")

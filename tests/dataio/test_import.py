@@ -18,7 +18,7 @@ ACCOUNTS = (
     'C-1,Bob\'s Bakery,commercial,bob@bakery.example,30,"{""line1"":""1 Main St"",""city"":""Denver""}"\n'
     "C-2,Jane Doe,residential,jane@example.com,0,\n"
 )
-SITES = 'external_id,account_external_id,name,type\nS-1,C-1,Bakery,commercial\n'
+SITES = "external_id,account_external_id,name,type\nS-1,C-1,Bakery,commercial\n"
 INVOICES = (
     "external_id,account_external_id,site_external_id,issued_on,due_on,status,lines,tax\n"
     'I-1,C-1,S-1,2026-11-01,2026-12-01,open,"[{""description"":""Dumpster"",""quantity"":2,""unit_price"":45000}]",500\n'
@@ -35,8 +35,10 @@ async def db(settings):
 
 async def _changelog_size(db: Database) -> tuple[int, int]:
     async with db.read() as conn:
-        return (await conn.fetchval("SELECT COUNT(*) FROM changelog WHERE tenant_id = ?", DEMO),
-                await conn.fetchval("SELECT seq FROM sync_counter WHERE tenant_id = ?", DEMO) or 0)
+        return (
+            await conn.fetchval("SELECT COUNT(*) FROM changelog WHERE tenant_id = ?", DEMO),
+            await conn.fetchval("SELECT seq FROM sync_counter WHERE tenant_id = ?", DEMO) or 0,
+        )
 
 
 async def test_accounts_sites_invoices_import_through_the_changelog(db):
@@ -66,8 +68,7 @@ async def test_the_same_file_twice_changes_nothing_and_a_changed_row_updates(db)
     third = await import_rows(db, DEMO, "accounts", changed.encode(), "accounts.csv")
     assert (third.created, third.updated, third.unchanged) == (0, 1, 1)
     async with db.read() as conn:
-        assert await conn.fetchval("SELECT COUNT(*) FROM account WHERE tenant_id = ? AND name LIKE 'Jane%'",
-                                   DEMO) == 1
+        assert await conn.fetchval("SELECT COUNT(*) FROM account WHERE tenant_id = ? AND name LIKE 'Jane%'", DEMO) == 1
 
 
 async def test_a_bad_file_is_refused_with_every_line_reported_and_nothing_written(db):
@@ -75,11 +76,11 @@ async def test_a_bad_file_is_refused_with_every_line_reported_and_nothing_writte
     size = await _changelog_size(db)
     bad = (
         "external_id,account_external_id,site_external_id,issued_on,status,lines\n"
-        'I-1,C-1,,2026-11-01,open,"[{""description"":""ok"",""unit_price"":100}]"\n'   # line 2: fine
-        'I-2,C-404,,2026-11-01,open,"[]"\n'                                              # unknown reference
-        'I-3,C-1,,2026-02-30,open,"[]"\n'                                                # bad date
-        'I-1,C-2,,2026-11-02,open,"[]"\n'                                                # duplicate external_id
-        'I-5,C-1,,2026-11-03,unpaid,"[]"\n'                                              # bad status
+        'I-1,C-1,,2026-11-01,open,"[{""description"":""ok"",""unit_price"":100}]"\n'  # line 2: fine
+        'I-2,C-404,,2026-11-01,open,"[]"\n'  # unknown reference
+        'I-3,C-1,,2026-02-30,open,"[]"\n'  # bad date
+        'I-1,C-2,,2026-11-02,open,"[]"\n'  # duplicate external_id
+        'I-5,C-1,,2026-11-03,unpaid,"[]"\n'  # bad status
     )
     with pytest.raises(ImportRefused) as refused:
         await import_rows(db, DEMO, "invoices", bad.encode(), "invoices.csv")
@@ -102,8 +103,13 @@ async def test_a_site_of_another_account_is_refused(db):
     await import_rows(db, DEMO, "accounts", ACCOUNTS.encode(), "accounts.csv")
     await import_rows(db, DEMO, "sites", SITES.encode(), "sites.csv")
     with pytest.raises(ImportRefused) as refused:
-        await import_rows(db, DEMO, "units", b"external_id,number,account_external_id,site_external_id\n"
-                                             b"U-1,T-9,C-2,S-1\n", "units.csv")
+        await import_rows(
+            db,
+            DEMO,
+            "units",
+            b"external_id,number,account_external_id,site_external_id\nU-1,T-9,C-2,S-1\n",
+            "units.csv",
+        )
     assert refused.value.errors == ["line 2: site_external_id: that site belongs to another account"]
 
 
@@ -118,9 +124,11 @@ async def test_dry_run_counts_but_writes_nothing(db):
 
 async def test_json_lines_import_and_contacts_get_a_portal_membership(db):
     await import_rows(db, DEMO, "accounts", ACCOUNTS.encode(), "accounts.csv")
-    lines = ('{"external_id": "P-1", "name": "Bob Baker", "email": "Bob@Bakery.example", '
-             '"account_external_id": "C-1", "primary": true}\n'
-             '{"external_id": "P-2", "name": "Nobody", "account_external_id": "C-1"}\n')
+    lines = (
+        '{"external_id": "P-1", "name": "Bob Baker", "email": "Bob@Bakery.example", '
+        '"account_external_id": "C-1", "primary": true}\n'
+        '{"external_id": "P-2", "name": "Nobody", "account_external_id": "C-1"}\n'
+    )
     with pytest.raises(ImportRefused) as refused:
         await import_rows(db, DEMO, "contacts", lines.encode(), "contacts.jsonl")
     assert refused.value.errors == ["line 2: email: a contact needs an email or a phone number"]

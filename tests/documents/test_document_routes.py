@@ -72,40 +72,62 @@ async def test_account_statement_reconciles_with_invoices_and_payments(client, t
 
     text = await fetch_pdf(client, ops, "/api/documents/statement.pdf", tmp_path, account_id=HARBOR)
 
-    for expected in ("STATEMENT", "Harbor Property Group", "INV-1002", "INV-1003", "PAY-1002", "Opening balance",
-                     "Closing balance", "$808.00", "$1,248.00", "$1,048.00", "Ageing"):
+    for expected in (
+        "STATEMENT",
+        "Harbor Property Group",
+        "INV-1002",
+        "INV-1003",
+        "PAY-1002",
+        "Opening balance",
+        "Closing balance",
+        "$808.00",
+        "$1,248.00",
+        "$1,048.00",
+        "Ageing",
+    ):
         assert expected in text  # 808.00 + 440.00 = 1,248.00 running, less 200.00 paid = 1,048.00
     assert "INV-1004" not in text  # pending, and this tenant does not show pending invoices
 
 
 async def test_site_statement_and_its_period(client, tmp_path):
     ops = await login(client, OPS)
-    text = await fetch_pdf(client, ops, "/api/documents/statement.pdf", tmp_path, account_id=HARBOR,
-                           site_id=WAREHOUSE)
+    text = await fetch_pdf(client, ops, "/api/documents/statement.pdf", tmp_path, account_id=HARBOR, site_id=WAREHOUSE)
     assert "INV-1003" in text and "PAY-1002" in text and "$240.00" in text
     assert "INV-1002" not in text  # another site's
 
-    text = await fetch_pdf(client, ops, "/api/documents/statement.pdf", tmp_path, account_id=HARBOR,
-                           **{"from": "2000-01-01", "to": "2000-12-31"})
+    text = await fetch_pdf(
+        client,
+        ops,
+        "/api/documents/statement.pdf",
+        tmp_path,
+        account_id=HARBOR,
+        **{"from": "2000-01-01", "to": "2000-12-31"},
+    )
     assert "2000-01-01 to 2000-12-31" in text and "INV-1002" not in text
 
     bad = await client.get("/api/documents/statement.pdf", headers=ops, params={"account_id": HARBOR, "from": "soon"})
     assert bad.status_code == 400
-    backwards = await client.get("/api/documents/statement.pdf", headers=ops,
-                                 params={"account_id": HARBOR, "from": "2026-02-01", "to": "2026-01-01"})
+    backwards = await client.get(
+        "/api/documents/statement.pdf",
+        headers=ops,
+        params={"account_id": HARBOR, "from": "2026-02-01", "to": "2026-01-01"},
+    )
     assert backwards.status_code == 400
 
 
-@pytest.mark.parametrize("url", [
-    f"/api/documents/invoices/{sid('invoice:harbor-overdue')}.pdf",  # another customer's
-    f"/api/documents/invoices/{sid('acme:invoice:open')}.pdf",  # another business's, same person
-    f"/api/documents/invoices/{sid('invoice:does-not-exist')}.pdf",
-    f"/api/documents/jobs/{sid('job:harbor-completed')}/receipt.pdf",
-    f"/api/documents/payments/{sid('payment:harbor-partial')}/receipt.pdf",
-    f"/api/documents/statement.pdf?account_id={HARBOR}",
-    f"/api/documents/statement.pdf?account_id={sid('acme:account:ava')}",
-    f"/api/documents/statement.pdf?account_id={AVA_ACCOUNT}&site_id={WAREHOUSE}",  # a site of another account
-])
+@pytest.mark.parametrize(
+    "url",
+    [
+        f"/api/documents/invoices/{sid('invoice:harbor-overdue')}.pdf",  # another customer's
+        f"/api/documents/invoices/{sid('acme:invoice:open')}.pdf",  # another business's, same person
+        f"/api/documents/invoices/{sid('invoice:does-not-exist')}.pdf",
+        f"/api/documents/jobs/{sid('job:harbor-completed')}/receipt.pdf",
+        f"/api/documents/payments/{sid('payment:harbor-partial')}/receipt.pdf",
+        f"/api/documents/statement.pdf?account_id={HARBOR}",
+        f"/api/documents/statement.pdf?account_id={sid('acme:account:ava')}",
+        f"/api/documents/statement.pdf?account_id={AVA_ACCOUNT}&site_id={WAREHOUSE}",  # a site of another account
+    ],
+)
 async def test_documents_out_of_scope_are_not_found(client, url):
     ava = await login(client, AVA)
     response = await client.get(url, headers=ava)
@@ -122,8 +144,7 @@ async def test_the_other_business_serves_its_own_documents_only(client, tmp_path
 
 async def test_site_contacts_get_job_receipts_of_their_sites_only(client, tmp_path):
     gate = await login(client, GATE)
-    text = await fetch_pdf(client, gate, f"/api/documents/jobs/{sid('job:harbor-in-progress')}/receipt.pdf",
-                           tmp_path)
+    text = await fetch_pdf(client, gate, f"/api/documents/jobs/{sid('job:harbor-in-progress')}/receipt.pdf", tmp_path)
     assert "J-0904" in text
     for url in (
         f"/api/documents/invoices/{sid('invoice:harbor-overdue')}.pdf",  # an invoice of its own site
@@ -149,8 +170,9 @@ async def test_staff_read_only_view_reads_the_customers_documents(client, tmp_pa
     admin = await login(client, ADMIN)
     view = (await client.post(f"/api/admin/accounts/{AVA_ACCOUNT}/portal-view", headers=admin)).json()
     read_only = {"Authorization": f"Bearer {view['session_token']}"}
-    assert "INV-1001" in await fetch_pdf(client, read_only, f"/api/documents/invoices/{sid('invoice:ava-open')}.pdf",
-                                         tmp_path)
+    assert "INV-1001" in await fetch_pdf(
+        client, read_only, f"/api/documents/invoices/{sid('invoice:ava-open')}.pdf", tmp_path
+    )
     response = await client.get(f"/api/documents/invoices/{sid('invoice:biz-open')}.pdf", headers=read_only)
     assert response.status_code == 404  # Ava's other account is not in this view
 

@@ -5,8 +5,8 @@ shut down cleanly. Here a real server process renders a PDF and is then sent SIG
 from __future__ import annotations
 
 import os
-import re
 import queue
+import re
 import signal
 import subprocess
 import sys
@@ -44,13 +44,35 @@ def _start_reading(process: subprocess.Popen, log: list[str], timeout: float = 3
 
 
 def test_server_exits_cleanly_on_sigterm_after_rendering_a_pdf(database_url, tmp_path):
-    env = {**os.environ, "HAULPORT_CONFIG": str(tmp_path / "none.toml"), "HAULPORT_DATABASE_URL": database_url,
-           "HAULPORT_DEV_MODE": "true", "HAULPORT_SECRET_KEY": "shutdown-test-secret-key-0123456789abcdef",
-           "HAULPORT_PUBLIC_URL": "http://127.0.0.1:8000", "HAULPORT_STATIC_DIR": str(tmp_path / "no-pwa")}
+    env = {
+        **os.environ,
+        "HAULPORT_CONFIG": str(tmp_path / "none.toml"),
+        "HAULPORT_DATABASE_URL": database_url,
+        "HAULPORT_DEV_MODE": "true",
+        "HAULPORT_SECRET_KEY": "shutdown-test-secret-key-0123456789abcdef",
+        "HAULPORT_PUBLIC_URL": "http://127.0.0.1:8000",
+        "HAULPORT_STATIC_DIR": str(tmp_path / "no-pwa"),
+    }
     process = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "--factory", "server.app:app_from_environment", "--host", "127.0.0.1",
-         "--port", "0", "--log-level", "info"],
-        cwd=REPO, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "--factory",
+            "server.app:app_from_environment",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            "0",
+            "--log-level",
+            "info",
+        ],
+        cwd=REPO,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     try:
         log: list[str] = []
         port = _start_reading(process, log)
@@ -60,8 +82,9 @@ def test_server_exits_cleanly_on_sigterm_after_rendering_a_pdf(database_url, tmp
             token = parse_qs(urlparse(link).query)["token"][0]
             session = http.post("/api/auth/session", json={"token": token}).json()["session_token"]
             http.cookies.clear()
-            response = http.get(f"/api/documents/invoices/{sid('invoice:ava-open')}.pdf",
-                                headers={"Authorization": f"Bearer {session}"})
+            response = http.get(
+                f"/api/documents/invoices/{sid('invoice:ava-open')}.pdf", headers={"Authorization": f"Bearer {session}"}
+            )
             assert response.status_code == 200 and response.content.startswith(b"%PDF")
 
         started = time.monotonic()

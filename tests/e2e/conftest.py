@@ -5,12 +5,12 @@ one browser per session, a fresh browser context per test."""
 from __future__ import annotations
 
 import contextlib
+import os
 import shutil
 import tempfile
 import time
-import os
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Callable, Iterator
 
 import httpx
 import pytest
@@ -50,8 +50,9 @@ def browser(playwright_driver):
 
 
 @contextlib.contextmanager
-def module_server(template_db, tmp_path_factory, name: str = "server",
-                  prepare: Callable[[str], None] | None = None, **env: str) -> Iterator[str]:
+def module_server(
+    template_db, tmp_path_factory, name: str = "server", prepare: Callable[[str], None] | None = None, **env: str
+) -> Iterator[str]:
     """A real server (dev mode: dev outbox, localstripe on first payment use) on its own copy of the
     seeded SQLite database; ``prepare(database_url)`` runs before it starts, ``env`` configures it.
     Its log is ``test-artifacts/e2e/{name}.log``."""
@@ -98,6 +99,7 @@ def profile_dir() -> Iterator[Path]:
 
 # ---- helpers ---------------------------------------------------------------------------------
 
+
 def login_link(base: str, email: str, tenant: str = "demo") -> str:
     """Ask for a magic link and read it from the dev outbox."""
     response = httpx.post(f"{base}/api/auth/magic-link", json={"tenant": tenant, "email": email})
@@ -140,10 +142,13 @@ def wait_for_service_worker(page, timeout_s: float = 20) -> None:
 
 def go(page, path: str) -> None:
     """Navigate inside the app without a page load (works offline, like tapping a link)."""
-    page.evaluate("""path => {
+    page.evaluate(
+        """path => {
         history.pushState(null, '', '/t/demo/' + path)
         dispatchEvent(new PopStateEvent('popstate'))
-    }""", path)
+    }""",
+        path,
+    )
 
 
 def shoot(page, name: str, desktop: bool = True) -> None:

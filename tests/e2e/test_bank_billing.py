@@ -27,14 +27,29 @@ OVERDUE = sid("invoice:harbor-overdue")  # INV-1002, 808.00
 
 def _bill_in_euros(url: str) -> None:
     # In a child process: Playwright's event loop may already run in this thread.
-    subprocess.run([sys.executable, "-c", "import asyncio, sys; from tests.payments.stripe_flows import set_currency; "
-                    "asyncio.run(set_currency(sys.argv[1], 'EUR'))", url], cwd=ROOT, check=True)
+    subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import asyncio, sys; from tests.payments.stripe_flows import set_currency; "
+            "asyncio.run(set_currency(sys.argv[1], 'EUR'))",
+            url,
+        ],
+        cwd=ROOT,
+        check=True,
+    )
 
 
 @pytest.fixture(scope="module")
 def server(template_db, tmp_path_factory):
-    with module_server(template_db, tmp_path_factory, "server-bank", _bill_in_euros,
-                       HAULPORT_STRIPE_BANK_METHOD="sepa_debit", LOCALSTRIPE_DEBIT_SETTLE_S="6") as base:
+    with module_server(
+        template_db,
+        tmp_path_factory,
+        "server-bank",
+        _bill_in_euros,
+        HAULPORT_STRIPE_BANK_METHOD="sepa_debit",
+        LOCALSTRIPE_DEBIT_SETTLE_S="6",
+    ) as base:
         yield base
 
 
@@ -78,8 +93,13 @@ def test_pay_an_invoice_from_a_new_bank_account(page, server):
     office = api_session(server, "office@demo.example")
     invoice = httpx.get(f"{server}/api/admin/invoices/{OVERDUE}", headers=office).json()
     assert (invoice["balance"], invoice["status"]) == (0, "paid")
-    [payment] = [p for p in httpx.get(f"{server}/api/admin/payments", params={"account_id": invoice["account_id"]},
-                                      headers=office).json()["items"] if p["reference"] == "Bank DE •••• 3000"]
+    [payment] = [
+        p
+        for p in httpx.get(
+            f"{server}/api/admin/payments", params={"account_id": invoice["account_id"]}, headers=office
+        ).json()["items"]
+        if p["reference"] == "Bank DE •••• 3000"
+    ]
     assert (payment["status"], payment["amount"], payment["method"]) == ("succeeded", 80800, "bank")
 
     go(page, "invoices?tab=payments")

@@ -65,10 +65,22 @@ def test_pay_an_invoice_with_a_new_card(context, page, server):
 
 
 SCREENS = [
-    ("", "Upcoming"), ("jobs", "Jobs"), ("book", "Book a job"), ("invoices", "Billing"), ("messages", "Messages"),
-    ("rentals", "Rentals"), ("units", "Units"), ("estimates", "Estimates"), ("requests", "Requests"),
-    ("requests/service", "New service request"), ("requests/supply", "Order supplies"), ("statements", "Statements"),
-    ("contacts", "Contacts"), ("sites", "Locations"), ("more", "More"), ("payment-methods", "Payment methods"),
+    ("", "Upcoming"),
+    ("jobs", "Jobs"),
+    ("book", "Book a job"),
+    ("invoices", "Billing"),
+    ("messages", "Messages"),
+    ("rentals", "Rentals"),
+    ("units", "Units"),
+    ("estimates", "Estimates"),
+    ("requests", "Requests"),
+    ("requests/service", "New service request"),
+    ("requests/supply", "Order supplies"),
+    ("statements", "Statements"),
+    ("contacts", "Contacts"),
+    ("sites", "Locations"),
+    ("more", "More"),
+    ("payment-methods", "Payment methods"),
 ]
 
 

@@ -15,7 +15,17 @@ from playwright.sync_api import expect
 
 from server.seed.demo import sid
 from tests.support.browser import (  # noqa: F401  (own_server, new_context: fixtures)
-    DESKTOP, PHONE, api_headers, eventually, link_token, new_context, own_server, png_bytes, screenshot, sign_in, sqlite_rows,
+    DESKTOP,
+    PHONE,
+    api_headers,
+    eventually,
+    link_token,
+    new_context,
+    own_server,
+    png_bytes,
+    screenshot,
+    sign_in,
+    sqlite_rows,
     wait_for_worker,
 )
 
@@ -35,7 +45,9 @@ def job(base: str, headers: dict, job_id: str) -> dict:
     return httpx.get(f"{base}/api/admin/jobs/{job_id}", headers=headers).json()
 
 
-def test_driver_offline_status_and_photo_reach_server_once_and_customer_sees_them(new_context, own_server, database_url):
+def test_driver_offline_status_and_photo_reach_server_once_and_customer_sees_them(
+    new_context, own_server, database_url
+):
     server = own_server
     office = api_headers(server, OFFICE)
 
@@ -48,7 +60,9 @@ def test_driver_offline_status_and_photo_reach_server_once_and_customer_sees_the
     driver = sign_in(phone, server, DRIVER)
     card = driver.locator("li.driver-job[data-job='J-0903']")
     expect(card).to_contain_text("Ava Reed")
-    expect(card.get_by_role("link", name=re.compile(r"Call \+1 555-010-0001"))).to_have_attribute("href", "tel:+15550100001")
+    expect(card.get_by_role("link", name=re.compile(r"Call \+1 555-010-0001"))).to_have_attribute(
+        "href", "tel:+15550100001"
+    )
     expect(card).to_contain_text("Driveway on the left side.")
     expect(driver.get_by_text("Sharing your location")).to_be_visible()
     expect(driver.locator(".sync-chip")).to_have_text("Up to date", timeout=15_000)
@@ -68,7 +82,8 @@ def test_driver_offline_status_and_photo_reach_server_once_and_customer_sees_the
     expect(driver.locator(".driver-job .badge").first).to_have_text("In progress")
     expect(driver.get_by_text("Waiting to send").first).to_be_visible()
     driver.locator("input[data-stage='before']").set_input_files(
-        files=[{"name": "before.png", "mimeType": "image/png", "buffer": png_bytes()}])
+        files=[{"name": "before.png", "mimeType": "image/png", "buffer": png_bytes()}]
+    )
     expect(driver.get_by_text("Waiting to upload")).to_be_visible()
     driver.wait_for_timeout(3_500)  # fixes are kept at most every 3 s
     phone.set_geolocation(DEAD_ZONE)
@@ -81,12 +96,20 @@ def test_driver_offline_status_and_photo_reach_server_once_and_customer_sees_the
 
     # Signal again: the tap, the photo and the buffered positions arrive.
     phone.set_offline(False)
-    eventually(lambda: job(server, office, EN_ROUTE_JOB)["status"] == "in_progress" and job(server, office, EN_ROUTE_JOB)["photos"],
-               what="the status change and the photo on the server")
+    eventually(
+        lambda: (
+            job(server, office, EN_ROUTE_JOB)["status"] == "in_progress" and job(server, office, EN_ROUTE_JOB)["photos"]
+        ),
+        what="the status change and the photo on the server",
+    )
     expect(driver.get_by_text("Waiting to upload")).to_have_count(0, timeout=15_000)
     expect(driver.locator(".sync-chip")).to_have_text("Up to date", timeout=15_000)
-    eventually(lambda: sqlite_rows(database_url, "SELECT COUNT(*) FROM gps_fix WHERE lat = ?", DEAD_ZONE["latitude"])[0][0] >= 1,
-               what="the fix taken offline stored on the server")
+    eventually(
+        lambda: (
+            sqlite_rows(database_url, "SELECT COUNT(*) FROM gps_fix WHERE lat = ?", DEAD_ZONE["latitude"])[0][0] >= 1
+        ),
+        what="the fix taken offline stored on the server",
+    )
     driver.wait_for_timeout(2_000)  # any duplicate push or upload would have landed by now
 
     row = job(server, office, EN_ROUTE_JOB)

@@ -43,12 +43,23 @@ def test_a_bad_link_also_leaves_the_address_bar(page, server):
 def test_an_address_that_is_both_staff_and_customer_chooses_at_login(page, server):
     office = api_session(server, "office@demo.example")
     contact_id = str(uuid.uuid4())
-    response = httpx.post(f"{server}/api/admin/contacts", headers=office,
-                          json={"id": contact_id, "name": "Dana at home", "email": "admin@demo.example"})
+    response = httpx.post(
+        f"{server}/api/admin/contacts",
+        headers=office,
+        json={"id": contact_id, "name": "Dana at home", "email": "admin@demo.example"},
+    )
     assert response.status_code == 201, response.text
-    response = httpx.post(f"{server}/api/admin/memberships", headers=office, json={
-        "id": str(uuid.uuid4()), "contact_id": contact_id, "account_id": sid("account:ava-reed"),
-        "name": "Dana at home", "email": "admin@demo.example"})
+    response = httpx.post(
+        f"{server}/api/admin/memberships",
+        headers=office,
+        json={
+            "id": str(uuid.uuid4()),
+            "contact_id": contact_id,
+            "account_id": sid("account:ava-reed"),
+            "name": "Dana at home",
+            "email": "admin@demo.example",
+        },
+    )
     assert response.status_code == 201, response.text
     link = login_link(server, "admin@demo.example")
     page.goto(link)

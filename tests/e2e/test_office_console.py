@@ -11,7 +11,14 @@ from playwright.sync_api import expect
 
 from server.seed.demo import sid
 from tests.support.browser import (  # noqa: F401  (own_server, new_context: fixtures)
-    DESKTOP, PHONE, api_headers, eventually, new_context, own_server, screenshot, sign_in,
+    DESKTOP,
+    PHONE,
+    api_headers,
+    eventually,
+    new_context,
+    own_server,
+    screenshot,
+    sign_in,
 )
 
 pytestmark = pytest.mark.browser
@@ -104,7 +111,10 @@ def test_requests_queue_confirms_a_booking_and_contacts_get_access_and_links(new
     screenshot(office, "office-requests")
     booking.get_by_role("button", name="Confirm").click()
     expect(booking).to_have_count(0)
-    assert httpx.get(f"{own_server}/api/admin/jobs/{sid('job:ava-requested')}", headers=headers).json()["status"] == "confirmed"
+    assert (
+        httpx.get(f"{own_server}/api/admin/jobs/{sid('job:ava-requested')}", headers=headers).json()["status"]
+        == "confirmed"
+    )
 
     office.goto(f"{own_server}/t/demo/customers/{sid('account:harbor')}")
     gate = office.locator("tr[data-contact='gate@harbor.example']")

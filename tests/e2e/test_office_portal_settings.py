@@ -10,7 +10,13 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.support.browser import (  # noqa: F401  (own_server, new_context: fixtures)
-    DESKTOP, PHONE, api_headers, new_context, own_server, screenshot, sign_in,
+    DESKTOP,
+    PHONE,
+    api_headers,
+    new_context,
+    own_server,
+    screenshot,
+    sign_in,
 )
 
 pytestmark = pytest.mark.browser
@@ -84,7 +90,9 @@ def test_booking_switched_off_hides_booking_and_rejects_a_booking_queued_offline
     expect(ava.get_by_role("heading", name="Book a job")).to_have_count(0)
     screenshot(ava, "customer-booking-rejected")
 
-    jobs = httpx.get(f"{own_server}/api/admin/jobs", params={"source": "portal"}, headers=api_headers(own_server, OFFICE)).json()
+    jobs = httpx.get(
+        f"{own_server}/api/admin/jobs", params={"source": "portal"}, headers=api_headers(own_server, OFFICE)
+    ).json()
     assert not [j for j in jobs["items"] if j["description"] == "Old piano (booked offline)"]
 
 

@@ -12,7 +12,14 @@ from playwright.sync_api import expect
 
 from server.seed.demo import sid
 from tests.support.browser import (  # noqa: F401  (own_server, new_context: fixtures)
-    DESKTOP, PHONE, api_headers, eventually, new_context, own_server, screenshot, sign_in,
+    DESKTOP,
+    PHONE,
+    api_headers,
+    eventually,
+    new_context,
+    own_server,
+    screenshot,
+    sign_in,
 )
 
 pytestmark = pytest.mark.browser
@@ -62,12 +69,24 @@ def test_home_shows_todays_work_waiting_requests_overdue_and_unread(new_context,
 
 def test_approving_a_multi_line_request_creates_its_job_prefilled(new_context, own_server):
     office_api = api_headers(own_server, OFFICE)
-    made = httpx.post(f"{own_server}/api/admin/service-requests", headers=office_api, json={
-        "account_id": sid("account:harbor"), "site_id": sid("site:harbor-warehouse"),
-        "system_id": sid("system:warehouse-septic"), "requested_date": "2031-05-06", "start_time": "08:00",
-        "end_time": "11:00", "po_number": "PO-4411", "comments": "Crew must sign in at the gate",
-        "lines": [{"product_id": sid("product:toilet"), "quantity": 3, "service_type_id": sid("service:toilet")},
-                  {"product_id": sid("product:toilet"), "quantity": 2, "service_type_id": sid("service:toilet")}]})
+    made = httpx.post(
+        f"{own_server}/api/admin/service-requests",
+        headers=office_api,
+        json={
+            "account_id": sid("account:harbor"),
+            "site_id": sid("site:harbor-warehouse"),
+            "system_id": sid("system:warehouse-septic"),
+            "requested_date": "2031-05-06",
+            "start_time": "08:00",
+            "end_time": "11:00",
+            "po_number": "PO-4411",
+            "comments": "Crew must sign in at the gate",
+            "lines": [
+                {"product_id": sid("product:toilet"), "quantity": 3, "service_type_id": sid("service:toilet")},
+                {"product_id": sid("product:toilet"), "quantity": 2, "service_type_id": sid("service:toilet")},
+            ],
+        },
+    )
     assert made.status_code == 201, made.text
 
     page = office_at(new_context, own_server, OFFICE, "requests")
@@ -103,8 +122,9 @@ def test_approving_a_multi_line_request_creates_its_job_prefilled(new_context, o
     page.get_by_role("button", name="Save changes").click()
     expect(page.get_by_role("status")).to_have_text("Saved.")
     screenshot(page, "office-job-editor")
-    jobs = httpx.get(f"{own_server}/api/admin/jobs", headers=office_api,
-                     params={"service_request_id": made.json()["id"]}).json()["items"]
+    jobs = httpx.get(
+        f"{own_server}/api/admin/jobs", headers=office_api, params={"service_request_id": made.json()["id"]}
+    ).json()["items"]
     assert len(jobs) == 1 and jobs[0]["truck_name"] == "T-2" and jobs[0]["status"] == "confirmed"
     assert [line["quantity"] for line in jobs[0]["lines"]] == [3, 2]
 
@@ -167,8 +187,10 @@ def test_an_admin_invites_staff_and_the_link_signs_them_in(new_context, own_serv
     screenshot(admin, "office-staff-list")
     no_codes_on(admin)
 
-    messages = eventually(lambda: httpx.get(f"{own_server}/api/dev/outbox",
-                                            params={"to": "nora@demo.example"}).json()["messages"], what="invite")
+    messages = eventually(
+        lambda: httpx.get(f"{own_server}/api/dev/outbox", params={"to": "nora@demo.example"}).json()["messages"],
+        what="invite",
+    )
     assert "Dana Admin added you" in messages[0]["body"]
     token = parse_qs(urlparse(messages[0]["link"]).query)["token"][0]
     nora = new_context(**PHONE).new_page()
@@ -179,9 +201,19 @@ def test_an_admin_invites_staff_and_the_link_signs_them_in(new_context, own_serv
 
 def _review(base: str, email: str, job: str, rating: int, comment: str) -> None:
     import uuid
-    body = {"client_id": uuid.uuid4().hex, "schema_version": 1, "mutations": [{
-        "id": 1, "name": "review.submit", "created_at": "2026-01-01T00:00:00Z",
-        "args": {"id": str(uuid.uuid4()), "job_id": job, "rating": rating, "comment": comment}}]}
+
+    body = {
+        "client_id": uuid.uuid4().hex,
+        "schema_version": 1,
+        "mutations": [
+            {
+                "id": 1,
+                "name": "review.submit",
+                "created_at": "2026-01-01T00:00:00Z",
+                "args": {"id": str(uuid.uuid4()), "job_id": job, "rating": rating, "comment": comment},
+            }
+        ],
+    }
     result = httpx.post(f"{base}/api/sync/push", headers=api_headers(base, email), json=body).json()
     assert result["results"][0]["status"] == "applied", result
 
@@ -193,7 +225,9 @@ def test_reviews_show_the_average_and_the_catalog_and_rentals_are_edited_in_the_
     expect(page.get_by_label("Average rating")).to_contain_text("4.5 out of 5")
     expect(page.get_by_label("Average rating")).to_contain_text("from 2 reviews")
     expect(page.locator(".review").filter(has_text="Spotless septic service")).to_contain_text("Harbor Property Group")
-    expect(page.locator(".review").filter(has_text="Quick and tidy").get_by_role("link", name="Job J-0880")).to_be_visible()
+    expect(
+        page.locator(".review").filter(has_text="Quick and tidy").get_by_role("link", name="Job J-0880")
+    ).to_be_visible()
     screenshot(page, "office-reviews")
     no_codes_on(page)
 

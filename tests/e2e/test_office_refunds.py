@@ -11,7 +11,13 @@ from playwright.sync_api import expect
 
 from server.seed.demo import sid
 from tests.support.browser import (  # noqa: F401  (own_server, new_context: fixtures)
-    DESKTOP, PHONE, api_headers, new_context, own_server, screenshot, sign_in,
+    DESKTOP,
+    PHONE,
+    api_headers,
+    new_context,
+    own_server,
+    screenshot,
+    sign_in,
 )
 from tests.support.localstripe_server import confirm_card_setup
 
@@ -28,11 +34,19 @@ def paid_by_card(base: str) -> dict:
         stripe_js = http.get("/api/payments/config").json()["stripe_js_url"]
         intent = http.post("/api/payments/setup-intent", json={"account_id": AVA_ACCOUNT}).json()
         assert confirm_card_setup(stripe_js.split("/js.stripe.com/")[0], intent["setup_intent_id"]) == "succeeded"
-        card = http.post("/api/payments/methods", json={"account_id": AVA_ACCOUNT,
-                                                        "setup_intent_id": intent["setup_intent_id"]}).json()
-        answer = http.post("/api/payments", headers={"Idempotency-Key": str(uuid.uuid4())}, json={
-            "account_id": AVA_ACCOUNT, "mode": "invoices", "payment_method_id": card["id"],
-            "allocations": [{"invoice_id": AVA_OPEN, "amount": 32500}]}).json()
+        card = http.post(
+            "/api/payments/methods", json={"account_id": AVA_ACCOUNT, "setup_intent_id": intent["setup_intent_id"]}
+        ).json()
+        answer = http.post(
+            "/api/payments",
+            headers={"Idempotency-Key": str(uuid.uuid4())},
+            json={
+                "account_id": AVA_ACCOUNT,
+                "mode": "invoices",
+                "payment_method_id": card["id"],
+                "allocations": [{"invoice_id": AVA_OPEN, "amount": 32500}],
+            },
+        ).json()
     assert answer["status"] == "succeeded", answer
     return answer
 

@@ -14,7 +14,15 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.conftest import (
-    CHROMIUM, CHROMIUM_ARGS, MOBILE, api_session, go, login_link, shoot, sign_in, wait_for_service_worker,
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    MOBILE,
+    api_session,
+    go,
+    login_link,
+    shoot,
+    sign_in,
+    wait_for_service_worker,
 )
 
 pytestmark = pytest.mark.browser
@@ -57,7 +65,8 @@ def test_magic_link_login_shows_avas_accounts(page, server):
 def test_installable_with_the_tenants_manifest(playwright_driver, server, profile_dir):
     # Chromium reports "in-incognito" for throwaway contexts: installability needs a real profile.
     context = playwright_driver.chromium.launch_persistent_context(
-        str(profile_dir / "installable"), executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS, viewport=MOBILE)
+        str(profile_dir / "installable"), executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS, viewport=MOBILE
+    )
     try:
         page = context.new_page()
         page.goto(f"{server}/t/demo/login")
@@ -112,7 +121,9 @@ def test_offline_cold_start_then_queued_work_is_applied_once(context, page, serv
     expect(page.locator(".bubble", has_text=body).get_by_text("Waiting to send")).to_have_count(0, timeout=15_000)
     expect(page.locator(".bubble", has_text=body)).to_contain_text("Sent")
     go(page, "jobs")
-    expect(page.locator(".job-card", has_text=re.compile("Junk removal")).filter(has=page.get_by_text("Waiting to send"))).to_have_count(0)
+    expect(
+        page.locator(".job-card", has_text=re.compile("Junk removal")).filter(has=page.get_by_text("Waiting to send"))
+    ).to_have_count(0)
     # Sync again from a fresh page load: retries must not apply anything twice.
     page.reload()
     expect(page.locator(".account-bar")).to_be_visible()

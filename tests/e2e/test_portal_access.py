@@ -55,10 +55,22 @@ def test_staff_read_only_view_disables_every_write(page, server):
     shoot(page, "read-only-messages", desktop=False)
 
     # And the server refuses a write even if the UI were bypassed.
-    forced = httpx.post(f"{server}/api/sync/push", headers={"Authorization": f"Bearer {token}"}, json={
-        "client_id": "forced-write", "schema_version": 1,
-        "mutations": [{"id": 1, "name": "message.send", "args": {"id": "00000000-0000-4000-8000-000000000001", "body": "hi"},
-                       "created_at": "2030-01-01T00:00:00Z"}]})
+    forced = httpx.post(
+        f"{server}/api/sync/push",
+        headers={"Authorization": f"Bearer {token}"},
+        json={
+            "client_id": "forced-write",
+            "schema_version": 1,
+            "mutations": [
+                {
+                    "id": 1,
+                    "name": "message.send",
+                    "args": {"id": "00000000-0000-4000-8000-000000000001", "body": "hi"},
+                    "created_at": "2030-01-01T00:00:00Z",
+                }
+            ],
+        },
+    )
     assert forced.status_code == 403
     assert forced.json()["error"]["code"] == "read_only"
     assert page.console_errors == []
@@ -85,9 +97,23 @@ def test_untrusted_text_renders_inert(page, server):
     ava_account = sid("account:ava-reed")
     created = httpx.post(f"{server}/api/admin/messages", headers=office, json={"account_id": ava_account, "body": XSS})
     assert created.status_code == 201, created.text
-    site = httpx.post(f"{server}/api/admin/sites", headers=office, json={
-        "account_id": ava_account, "name": XSS, "type": "residential",
-        "address": {"line1": "1 Script St", "line2": "", "city": "Springfield", "region": "IL", "postal_code": "62701", "country": "US"}})
+    site = httpx.post(
+        f"{server}/api/admin/sites",
+        headers=office,
+        json={
+            "account_id": ava_account,
+            "name": XSS,
+            "type": "residential",
+            "address": {
+                "line1": "1 Script St",
+                "line2": "",
+                "city": "Springfield",
+                "region": "IL",
+                "postal_code": "62701",
+                "country": "US",
+            },
+        },
+    )
     assert site.status_code == 201, site.text
 
     sign_in(page, server, "ava@example.com")
@@ -108,7 +134,10 @@ def test_switched_off_portal_says_not_available(browser, server):
     try:
         page = signed_in.new_page()
         sign_in(page, server, "ava@example.com")
-        assert httpx.patch(f"{server}/api/admin/settings", json={"portal_enabled": False}, headers=office).status_code == 200
+        assert (
+            httpx.patch(f"{server}/api/admin/settings", json={"portal_enabled": False}, headers=office).status_code
+            == 200
+        )
         page.reload()
         expect(page.get_by_role("heading", name="Portal not available")).to_be_visible()
 
@@ -152,16 +181,28 @@ def test_chat_typing_indicators_and_read_receipts(page, server):
         expect(bubble).to_contain_text("Sent", timeout=15_000)
 
         # The office types back: the customer sees it live.
-        socket.send('{"type": "typing", "account_id": "%s"}' % ava_account)
+        socket.send(f'{{"type": "typing", "account_id": "{ava_account}"}}')
         expect(page.get_by_role("status").filter(has_text="is typing")).to_be_visible()
 
         # The office reads the message: "Read" appears without a reload.
         items = httpx.get(f"{server}/api/admin/messages", params={"body": body}, headers=office).json()["items"]
         assert len(items) == 1
-        pushed = httpx.post(f"{server}/api/sync/push", headers=office, json={
-            "client_id": uuid.uuid4().hex, "schema_version": 1,
-            "mutations": [{"id": 1, "name": "message.mark_read", "args": {"ids": [items[0]["id"]]},
-                           "created_at": "2030-01-01T00:00:00Z"}]})
+        pushed = httpx.post(
+            f"{server}/api/sync/push",
+            headers=office,
+            json={
+                "client_id": uuid.uuid4().hex,
+                "schema_version": 1,
+                "mutations": [
+                    {
+                        "id": 1,
+                        "name": "message.mark_read",
+                        "args": {"ids": [items[0]["id"]]},
+                        "created_at": "2030-01-01T00:00:00Z",
+                    }
+                ],
+            },
+        )
         assert pushed.json()["results"][0]["status"] == "applied", pushed.text
         expect(bubble).to_contain_text("Read", timeout=10_000)
         shoot(page, "chat-read-receipt", desktop=False)

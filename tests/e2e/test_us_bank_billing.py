@@ -24,8 +24,13 @@ OVERDUE = sid("invoice:harbor-overdue")  # INV-1002, 808.00
 
 @pytest.fixture(scope="module")
 def server(template_db, tmp_path_factory):
-    with module_server(template_db, tmp_path_factory, "server-us-bank",
-                       HAULPORT_STRIPE_BANK_METHOD="us_bank_account", LOCALSTRIPE_DEBIT_SETTLE_S="4") as base:
+    with module_server(
+        template_db,
+        tmp_path_factory,
+        "server-us-bank",
+        HAULPORT_STRIPE_BANK_METHOD="us_bank_account",
+        LOCALSTRIPE_DEBIT_SETTLE_S="4",
+    ) as base:
         yield base
 
 

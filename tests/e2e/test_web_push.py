@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import time
-from typing import Callable
+from collections.abc import Callable
 
 import httpx
 import pytest
@@ -35,8 +35,10 @@ def push_sender(page, origin: str) -> Callable[[dict], None]:
     registration = active[-1]["registrationId"]
 
     def send(message: dict) -> None:
-        cdp.send("ServiceWorker.deliverPushMessage",
-                 {"origin": origin, "registrationId": registration, "data": json.dumps(message)})
+        cdp.send(
+            "ServiceWorker.deliverPushMessage",
+            {"origin": origin, "registrationId": registration, "data": json.dumps(message)},
+        )
 
     return send
 
@@ -52,8 +54,13 @@ def test_the_service_worker_shows_a_pushed_notification(server, context, page):
     sign_in(page, server, AVA)
     wait_for_service_worker(page)
     push = push_sender(page, server)
-    message = {"title": "Technician dispatched: job J-0901", "body": "Truck T-2.", "url": "/t/demo/jobs/abc",
-               "tag": "notification:n1", "icon": "/icons/icon-192.png"}
+    message = {
+        "title": "Technician dispatched: job J-0901",
+        "body": "Truck T-2.",
+        "url": "/t/demo/jobs/abc",
+        "tag": "notification:n1",
+        "icon": "/icons/icon-192.png",
+    }
     push(message)
     deadline = time.monotonic() + 10
     while not (shown := shown_notifications(page)):
@@ -92,9 +99,15 @@ def test_blocked_notifications_are_shown_as_blocked(server, browser, context, pa
     wait_for_service_worker(page)
     # Playwright can only grant permissions; DevTools can deny one, as a person would in site settings.
     target = page.context.new_cdp_session(page).send("Target.getTargetInfo")["targetInfo"]
-    browser.new_browser_cdp_session().send("Browser.setPermission", {
-        "permission": {"name": "notifications"}, "setting": "denied", "origin": server,
-        "browserContextId": target["browserContextId"]})
+    browser.new_browser_cdp_session().send(
+        "Browser.setPermission",
+        {
+            "permission": {"name": "notifications"},
+            "setting": "denied",
+            "origin": server,
+            "browserContextId": target["browserContextId"],
+        },
+    )
     assert page.evaluate("Notification.permission") == "denied"
     go(page, "notifications")
     state = page.locator(".push-toggle [data-push-state]")

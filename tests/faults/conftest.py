@@ -77,9 +77,24 @@ class ServerProcess:
         log.write(f"\n--- start #{self.starts} ---\n".encode())
         log.flush()
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "server.app:app_from_environment", "--factory", "--host", "127.0.0.1",
-             "--port", str(self.port), "--log-level", "warning"],
-            cwd=ROOT, env=server_env(self.database_url, self.port, **self.extra), stdout=log, stderr=subprocess.STDOUT)
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "server.app:app_from_environment",
+                "--factory",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+                "--log-level",
+                "warning",
+            ],
+            cwd=ROOT,
+            env=server_env(self.database_url, self.port, **self.extra),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
         log.close()
         deadline = time.monotonic() + timeout
         async with httpx.AsyncClient(timeout=1) as http:

@@ -28,14 +28,19 @@ ACCOUNT = sid("account:ava-reed")
 
 
 def message(i: int, marker: str) -> tuple[int, str, dict]:
-    return (i, "message.send", {"id": str(uuid.uuid5(uuid.NAMESPACE_URL, f"{marker}/{i}")), "body": f"{marker} #{i}",
-                                "account_id": ACCOUNT})
+    return (
+        i,
+        "message.send",
+        {"id": str(uuid.uuid5(uuid.NAMESPACE_URL, f"{marker}/{i}")), "body": f"{marker} #{i}", "account_id": ACCOUNT},
+    )
 
 
 def push_body(client_id: str, *mutations: tuple[int, str, dict]) -> dict:
-    return {"client_id": client_id, "schema_version": 1,
-            "mutations": [{"id": i, "name": n, "args": a, "created_at": "2026-01-01T00:00:00Z"}
-                          for i, n, a in mutations]}
+    return {
+        "client_id": client_id,
+        "schema_version": 1,
+        "mutations": [{"id": i, "name": n, "args": a, "created_at": "2026-01-01T00:00:00Z"} for i, n, a in mutations],
+    }
 
 
 def assert_busy(response: httpx.Response) -> None:
@@ -78,8 +83,9 @@ class RecordingSleep:
         await asyncio.sleep(min(seconds, 0.2))
 
 
-async def _locked_then_released(server_url: str, database_url: str, hold_lock, release_lock, *,
-                                pull_while_locked: int) -> None:
+async def _locked_then_released(
+    server_url: str, database_url: str, hold_lock, release_lock, *, pull_while_locked: int
+) -> None:
     """Two mutations applied; lock; a push of 1-4 answers 503 busy promptly (no hang); a pull answers
     ``pull_while_locked``; unlock; the same push again skips 1-2 and applies 3-4: exactly four messages."""
     marker = f"busy-{uuid.uuid4().hex[:8]}"
@@ -111,8 +117,9 @@ async def _locked_then_released(server_url: str, database_url: str, hold_lock, r
     await assert_applied_once(database_url, client_id, marker, 4)
 
 
-async def _client_retries_through_the_lock(server_url: str, database_url: str, tmp_path, hold_lock,
-                                           release_lock) -> None:
+async def _client_retries_through_the_lock(
+    server_url: str, database_url: str, tmp_path, hold_lock, release_lock
+) -> None:
     """The Python client pushes while the database is locked: it is told busy, waits ``Retry-After``,
     and its retry after the lock is gone applies everything once."""
     marker = f"client-{uuid.uuid4().hex[:8]}"
@@ -143,9 +150,11 @@ async def _client_retries_through_the_lock(server_url: str, database_url: str, t
 
 # --- SQLite ------------------------------------------------------------------------------------------
 
+
 @pytest.mark.skipif(USE_PG, reason="SQLite's file lock")
 async def test_sqlite_locked_by_another_process_answers_503_busy_then_the_retry_applies_once(
-        database_url, start_server, tmp_path):
+    database_url, start_server, tmp_path
+):
     server = await start_server(database_url)
     locker = sqlite3.connect(database_url.removeprefix("sqlite:///"), isolation_level=None, timeout=10)
 
@@ -166,10 +175,12 @@ async def test_sqlite_locked_by_another_process_answers_503_busy_then_the_retry_
 
 # --- PostgreSQL --------------------------------------------------------------------------------------
 
+
 @pytest.mark.postgres
 @pytest.mark.skipif(not USE_PG, reason="PostgreSQL locks and connections")
 async def test_postgres_tenant_lock_held_too_long_answers_503_busy_then_the_retry_applies_once(
-        database_url, start_server, tmp_path):
+    database_url, start_server, tmp_path
+):
     server = await start_server(database_url)
     locker = await asyncpg.connect(database_url)
     transaction = None
@@ -196,7 +207,8 @@ async def test_postgres_tenant_lock_held_too_long_answers_503_busy_then_the_retr
 @pytest.mark.postgres
 @pytest.mark.skipif(not USE_PG, reason="PostgreSQL connections")
 async def test_postgres_unreachable_answers_503_busy_then_recovers_without_losing_or_doubling_a_write(
-        database_url, start_server, tmp_path):
+    database_url, start_server, tmp_path
+):
     proxy = TcpProxy(*host_port(database_url, 5432))
     proxy.start()
     try:
@@ -227,7 +239,8 @@ async def test_postgres_unreachable_answers_503_busy_then_recovers_without_losin
 @pytest.mark.postgres
 @pytest.mark.skipif(not USE_PG, reason="PostgreSQL connections")
 async def test_postgres_lost_in_the_middle_of_a_push_answers_503_busy_and_the_retry_applies_the_rest_once(
-        database_url, start_server):
+    database_url, start_server
+):
     """The connection dies under a running push (some mutations committed, one in flight): the answer is
     ``503 busy``, not a 500, and resending the whole batch applies each mutation exactly once."""
     proxy = TcpProxy(*host_port(database_url, 5432))

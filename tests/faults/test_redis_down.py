@@ -15,7 +15,7 @@ import asyncio
 import json
 import time
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import httpx
 import pytest
@@ -56,7 +56,7 @@ def send_message(n: int, marker: str) -> tuple[int, str, dict]:
 
 
 def now_iso() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 async def refused_while_down(base_url: str, token: str) -> websockets.exceptions.InvalidStatus:
@@ -71,8 +71,9 @@ async def refused_while_down(base_url: str, token: str) -> websockets.exceptions
     return refused.value
 
 
-async def assert_http_works(http: httpx.AsyncClient, marker: str, client_id: str, ava: dict, n: int,
-                            cursor: str) -> str:
+async def assert_http_works(
+    http: httpx.AsyncClient, marker: str, client_id: str, ava: dict, n: int, cursor: str
+) -> str:
     """Everything but the live socket, while Redis is down; returns the new pull cursor."""
     fresh = await login(http, AVA)  # login links are rate limited in Redis
     me = await http.get("/api/auth/me", headers=fresh)
@@ -87,15 +88,17 @@ async def assert_http_works(http: httpx.AsyncClient, marker: str, client_id: str
     jobs = await http.get("/api/admin/jobs", headers=office)
     assert jobs.status_code == 200, jobs.text
     driver = await login(http, DRIVER)
-    fixes = await http.post("/api/driver/gps", headers=driver,
-                            json={"fixes": [{"lat": 39.78, "lng": -89.65, "at": now_iso()}]})
+    fixes = await http.post(
+        "/api/driver/gps", headers=driver, json={"fixes": [{"lat": 39.78, "lng": -89.65, "at": now_iso()}]}
+    )
     assert fixes.status_code == 200, fixes.text  # stored; going live is best effort
     assert (await http.get("/api/public/tenants/demo")).status_code == 200
     return page["cursor"]
 
 
 async def test_redis_down_live_degrades_to_polling_nothing_else_breaks_and_live_returns(
-        database_url, start_server, redis_proxy):
+    database_url, start_server, redis_proxy
+):
     server = await start_server(database_url, HAULPORT_REDIS_URL=through(redis_proxy), **LIMITS)
     marker = f"redis-{uuid.uuid4().hex[:8]}"
     async with httpx.AsyncClient(base_url=server.url, timeout=15) as http:
@@ -142,7 +145,8 @@ async def test_redis_down_live_degrades_to_polling_nothing_else_breaks_and_live_
 
 
 async def test_a_server_started_while_redis_is_down_serves_http_and_goes_live_when_redis_comes(
-        database_url, start_server, redis_proxy):
+    database_url, start_server, redis_proxy
+):
     redis_proxy.stop()
     server = await start_server(database_url, HAULPORT_REDIS_URL=through(redis_proxy), **LIMITS)
     marker = f"late-{uuid.uuid4().hex[:8]}"

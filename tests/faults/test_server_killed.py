@@ -27,8 +27,9 @@ async def last_mutation_id(db: Database, client_id: str) -> int:
         return await conn.fetchval("SELECT last_mutation_id FROM sync_client WHERE id = ?", client_id) or 0
 
 
-async def wait_for_progress(db: Database, client_id: str, at_least: int, push: asyncio.Task,
-                            timeout: float = 20.0) -> int:
+async def wait_for_progress(
+    db: Database, client_id: str, at_least: int, push: asyncio.Task, timeout: float = 20.0
+) -> int:
     """Poll the database until the server has committed ``at_least`` mutations of the batch."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -77,8 +78,9 @@ async def test_sigkill_mid_push_then_restart_applies_every_mutation_exactly_once
                 async with db.read() as conn:
                     assert await last_mutation_id(db, client_id) == N
                     rows = await conn.fetch("SELECT id, body FROM message WHERE body LIKE ?", f"{marker} #%")
-                    rejections = await conn.fetchval("SELECT COUNT(*) FROM mutation_rejection WHERE client_id = ?",
-                                                     client_id)
+                    rejections = await conn.fetchval(
+                        "SELECT COUNT(*) FROM mutation_rejection WHERE client_id = ?", client_id
+                    )
                 assert len(rows) == N and {r["id"] for r in rows} == set(ids)
                 assert sorted(r["body"] for r in rows) == sorted(f"{marker} #{i}" for i in range(1, N + 1))
                 assert rejections == 0

@@ -18,13 +18,15 @@ from __future__ import annotations
 import asyncio
 import shutil
 import uuid
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import msgspec
 import pytest
-from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
 from litestar.testing import TestClient
 
 from server.app import create_app
@@ -35,17 +37,35 @@ from tests.support.portal import AVA, DRIVER, OFFICE
 
 load_all()
 ROLES = {"customer": AVA, "driver": DRIVER, "office": OFFICE}
-ROLE_OF = {"customer": "customer", "site_contact": "customer", "driver": "driver", "admin": "office",
-           "office": "office"}  # a mutator's allowed role -> the session here that has it
+ROLE_OF = {
+    "customer": "customer",
+    "site_contact": "customer",
+    "driver": "driver",
+    "admin": "office",
+    "office": "office",
+}  # a mutator's allowed role -> the session here that has it
 # Which rows an id field names, so valid-shaped args often point at real rows ("ids": either kind).
-ID_TABLES = {"account_id": ("account",), "site_id": ("site",), "job_id": ("job",), "rental_id": ("rental",),
-             "invoice_id": ("invoice",), "estimate_id": ("estimate",), "unit_id": ("unit",), "contact_id": ("contact",),
-             "time_slot_id": ("time_slot",), "service_type_id": ("service_type",), "system_id": ("system",),
-             "product_id": ("product",), "supply_item_id": ("supply_item",), "ids": ("message", "notification")}
+ID_TABLES = {
+    "account_id": ("account",),
+    "site_id": ("site",),
+    "job_id": ("job",),
+    "rental_id": ("rental",),
+    "invoice_id": ("invoice",),
+    "estimate_id": ("estimate",),
+    "unit_id": ("unit",),
+    "contact_id": ("contact",),
+    "time_slot_id": ("time_slot",),
+    "service_type_id": ("service_type",),
+    "system_id": ("system",),
+    "product_id": ("product",),
+    "supply_item_id": ("supply_item",),
+    "ids": ("message", "notification"),
+}
 TODAY = date.today()
 
 
 # --- the app, once for the module -------------------------------------------------------------------
+
 
 @pytest.fixture(scope="module")
 def app_client(template_db, tmp_path_factory):
@@ -56,9 +76,17 @@ def app_client(template_db, tmp_path_factory):
     else:
         shutil.copy(template_db, tmp / "haulport.db")
         url = f"sqlite:///{tmp / 'haulport.db'}"
-    settings = load_settings(path=Path(__file__).parent / "missing.toml", env={}, database_url=url, dev_mode=True,
-                             secret_key="test-secret-key-0123456789-abcdefghijkl", public_url="http://testserver.local",
-                             static_dir=str(tmp / "no-pwa"), magic_link_per_address=1000, magic_link_per_ip=10000)
+    settings = load_settings(
+        path=Path(__file__).parent / "missing.toml",
+        env={},
+        database_url=url,
+        dev_mode=True,
+        secret_key="test-secret-key-0123456789-abcdefghijkl",
+        public_url="http://testserver.local",
+        static_dir=str(tmp / "no-pwa"),
+        magic_link_per_address=1000,
+        magic_link_per_ip=10000,
+    )
     with TestClient(create_app(settings), base_url="http://testserver.local") as client:
         yield client
 
@@ -100,19 +128,53 @@ def known_ids(app_client) -> dict[str, list[str]]:
 # --- args -----------------------------------------------------------------------------------------
 
 text = st.text(st.characters(blacklist_categories=("Cs",)), max_size=40)
-json_scalars = st.one_of(st.none(), st.booleans(), st.integers(min_value=-(2**70), max_value=2**70),
-                         st.floats(allow_nan=False, allow_infinity=False), text)
-json_values = st.recursive(json_scalars, lambda inner: st.lists(inner, max_size=4) |
-                           st.dictionaries(text, inner, max_size=4), max_leaves=12)
-nasty_strings = st.sampled_from([
-    "", " ", "\x00", "a\x00b", "../../etc/passwd", "'; DROP TABLE job; --", "%s%s%n", "<script>alert(1)</script>",
-    "\u202etxt.exe", "🙂" * 50, "\ufeff", "null", "true", "0", "-1", "NaN", "1e999", "2026-02-30", "9999-99-99",
-    "2026-01-01T00:00:00", "00000000-0000-0000-0000-000000000000",
-])
-huge_strings = st.builds(lambda char, n: char * n, st.sampled_from(["x", "é", "🙂", "\x00"]),
-                         st.integers(min_value=1_000, max_value=200_000))
-garbage = st.one_of(json_values, nasty_strings, huge_strings, st.integers(min_value=-(2**200), max_value=2**200),
-                    st.just([]), st.just({}), st.lists(json_values, min_size=50, max_size=60))
+json_scalars = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(min_value=-(2**70), max_value=2**70),
+    st.floats(allow_nan=False, allow_infinity=False),
+    text,
+)
+json_values = st.recursive(
+    json_scalars, lambda inner: st.lists(inner, max_size=4) | st.dictionaries(text, inner, max_size=4), max_leaves=12
+)
+nasty_strings = st.sampled_from(
+    [
+        "",
+        " ",
+        "\x00",
+        "a\x00b",
+        "../../etc/passwd",
+        "'; DROP TABLE job; --",
+        "%s%s%n",
+        "<script>alert(1)</script>",
+        "\u202etxt.exe",
+        "🙂" * 50,
+        "\ufeff",
+        "null",
+        "true",
+        "0",
+        "-1",
+        "NaN",
+        "1e999",
+        "2026-02-30",
+        "9999-99-99",
+        "2026-01-01T00:00:00",
+        "00000000-0000-0000-0000-000000000000",
+    ]
+)
+huge_strings = st.builds(
+    lambda char, n: char * n, st.sampled_from(["x", "é", "🙂", "\x00"]), st.integers(min_value=1_000, max_value=200_000)
+)
+garbage = st.one_of(
+    json_values,
+    nasty_strings,
+    huge_strings,
+    st.integers(min_value=-(2**200), max_value=2**200),
+    st.just([]),
+    st.just({}),
+    st.lists(json_values, min_size=50, max_size=60),
+)
 
 
 def _ids(name: str, known: dict[str, list[str]]) -> st.SearchStrategy[str]:
@@ -120,8 +182,9 @@ def _ids(name: str, known: dict[str, list[str]]) -> st.SearchStrategy[str]:
     if name == "id":
         return st.one_of(st.uuids().map(str), st.uuids().map(str), st.sampled_from(known["*"]), nasty_strings)
     rows = known.get(name) or known["*"]
-    return st.one_of(st.sampled_from(rows), st.sampled_from(rows), st.sampled_from(known["*"]),
-                     st.uuids().map(str), nasty_strings)
+    return st.one_of(
+        st.sampled_from(rows), st.sampled_from(rows), st.sampled_from(known["*"]), st.uuids().map(str), nasty_strings
+    )
 
 
 def _typed(info: Any, name: str, known: dict[str, list[str]]) -> st.SearchStrategy:
@@ -132,8 +195,10 @@ def _typed(info: Any, name: str, known: dict[str, list[str]]) -> st.SearchStrate
     if isinstance(info, inspect.StructType):
         fields = {f.encode_name: _typed(f.type, f.name, known) for f in info.fields}
         required = {f.encode_name for f in info.fields if f.required}
-        return st.fixed_dictionaries({k: v for k, v in fields.items() if k in required},
-                                     optional={k: v for k, v in fields.items() if k not in required})
+        return st.fixed_dictionaries(
+            {k: v for k, v in fields.items() if k in required},
+            optional={k: v for k, v in fields.items() if k not in required},
+        )
     if isinstance(info, inspect.UnionType):
         return st.one_of([_typed(t, name, known) for t in info.types])
     if isinstance(info, inspect.LiteralType):
@@ -159,15 +224,19 @@ def _typed(info: Any, name: str, known: dict[str, list[str]]) -> st.SearchStrate
             return st.dates(min_value=TODAY - timedelta(days=5), max_value=TODAY + timedelta(days=60)).map(str)
         if name in ("at", "taken_at") or name.endswith("_at"):
             return st.datetimes(min_value=datetime(2025, 1, 1), max_value=datetime(2027, 1, 1)).map(
-                lambda d: d.replace(tzinfo=timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z"))
+                lambda d: d.replace(tzinfo=UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+            )
         if name == "email":
             return st.one_of(st.emails(), text)
         if name == "phone":
             return st.one_of(st.integers(min_value=10**9, max_value=10**12).map(lambda n: f"+{n}"), text)
         if name.endswith("_time") or name in ("start", "end"):
             return st.sampled_from(["08:00", "12:30", "17:00", "23:59"])
-        return st.text(st.characters(blacklist_categories=("Cs",)), min_size=info.min_length or 0,
-                       max_size=min(info.max_length or 60, 60))
+        return st.text(
+            st.characters(blacklist_categories=("Cs",)),
+            min_size=info.min_length or 0,
+            max_size=min(info.max_length or 60, 60),
+        )
     return json_values
 
 
@@ -176,15 +245,23 @@ def _broken(args: dict[str, Any]) -> st.SearchStrategy[dict[str, Any]]:
     options = [st.tuples(text, garbage).map(lambda kv: {**args, kv[0] or "extra": kv[1]})]
     if args:
         keys = sorted(args)
-        options += [st.tuples(st.sampled_from(keys), garbage).map(lambda kv: {**args, kv[0]: kv[1]}),
-                    st.sampled_from(keys).map(lambda k: {f: v for f, v in args.items() if f != k})]
+        options += [
+            st.tuples(st.sampled_from(keys), garbage).map(lambda kv: {**args, kv[0]: kv[1]}),
+            st.sampled_from(keys).map(lambda k: {f: v for f, v in args.items() if f != k}),
+        ]
     return st.one_of(options)
 
 
 def args_for(name: str, known: dict[str, list[str]]) -> st.SearchStrategy[Any]:
     shaped = _typed(msgspec.inspect.type_info(MUTATORS[name].args), "", known)
-    return st.one_of(shaped, shaped, shaped, shaped.flatmap(_broken), shaped.flatmap(_broken),
-                     st.one_of(json_values, st.dictionaries(text, garbage, max_size=5)))
+    return st.one_of(
+        shaped,
+        shaped,
+        shaped,
+        shaped.flatmap(_broken),
+        shaped.flatmap(_broken),
+        st.one_of(json_values, st.dictionaries(text, garbage, max_size=5)),
+    )
 
 
 def roles_for(name: str) -> st.SearchStrategy[str]:
@@ -194,6 +271,7 @@ def roles_for(name: str) -> st.SearchStrategy[str]:
 
 
 # --- the property ----------------------------------------------------------------------------------
+
 
 def _is_error(response) -> bool:
     body = response.json()
@@ -205,8 +283,12 @@ def _is_error(response) -> bool:
 def test_any_args_are_consumed_or_refused_never_a_5xx(app_client, sessions, known_ids, name):
     clients = {role: [uuid.uuid4().hex, 0] for role in ROLES}  # role -> [client_id, last_mutation_id]
 
-    @hsettings(max_examples=30, deadline=None, derandomize=True,
-               suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much])
+    @hsettings(
+        max_examples=30,
+        deadline=None,
+        derandomize=True,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much],
+    )
     @given(role=roles_for(name), args=args_for(name, known_ids))
     def check(role: str, args: Any) -> None:
         client_id, last = clients[role]
@@ -218,15 +300,21 @@ def test_any_args_are_consumed_or_refused_never_a_5xx(app_client, sessions, know
         if not isinstance(args, dict):
             assert response.status_code == 400 and _is_error(response), response.text
             again = app_client.post("/api/sync/push", json={**body, "mutations": []}, headers=headers)
-            assert again.status_code == 200 and again.json()["last_mutation_id"] == last, "a refused push consumes nothing"
+            assert again.status_code == 200 and again.json()["last_mutation_id"] == last, (
+                "a refused push consumes nothing"
+            )
             return
         assert response.status_code == 200, response.text
         answer = response.json()
         assert answer["last_mutation_id"] == last + 1, answer
         [result] = answer["results"]
         assert result["id"] == last + 1 and result["status"] in ("applied", "rejected"), answer
-        kept = _query(app_client, "SELECT error FROM mutation_rejection WHERE client_id = ? AND mutation_id = ?",
-                      client_id, last + 1)
+        kept = _query(
+            app_client,
+            "SELECT error FROM mutation_rejection WHERE client_id = ? AND mutation_id = ?",
+            client_id,
+            last + 1,
+        )
         if result["status"] == "rejected":
             error = result["error"]
             assert isinstance(error["code"], str) and error["code"] and isinstance(error["message"], str), answer

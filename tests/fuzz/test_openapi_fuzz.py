@@ -59,9 +59,28 @@ def test_the_server_conforms_to_its_schema(server, email, operations):
     token = _session_token(server, email)
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     result = subprocess.run(
-        [str(Path(sys.executable).parent / "schemathesis"), "--config-file", str(HERE / "schemathesis.toml"),
-         "run", f"{server}/schema/openapi.json", "--header", f"Authorization: Bearer {token}", *operations,
-         "--max-examples", "10", "--phases", "examples,coverage,fuzzing", "--seed", "1", "--report", "junit",
-         "--report-junit-path", str(ARTIFACTS / f"{email.split('@')[0]}.xml")],
-        capture_output=True, text=True, timeout=600)
+        [
+            str(Path(sys.executable).parent / "schemathesis"),
+            "--config-file",
+            str(HERE / "schemathesis.toml"),
+            "run",
+            f"{server}/schema/openapi.json",
+            "--header",
+            f"Authorization: Bearer {token}",
+            *operations,
+            "--max-examples",
+            "10",
+            "--phases",
+            "examples,coverage,fuzzing",
+            "--seed",
+            "1",
+            "--report",
+            "junit",
+            "--report-junit-path",
+            str(ARTIFACTS / f"{email.split('@')[0]}.xml"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert result.returncode == 0, result.stdout[-8000:] + result.stderr[-2000:]

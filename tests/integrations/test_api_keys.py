@@ -8,8 +8,9 @@ from tests.support.portal import ADMIN, AVA, IDS, OFFICE, login
 
 
 async def _key(client, admin, scope: str = "read") -> tuple[dict, str]:
-    response = await client.post("/api/integrations/keys", json={"name": "Accounting sync", "scope": scope},
-                                 headers=admin)
+    response = await client.post(
+        "/api/integrations/keys", json={"name": "Accounting sync", "scope": scope}, headers=admin
+    )
     assert response.status_code == 201, response.text
     return response.json()["key"], response.json()["token"]
 
@@ -52,8 +53,16 @@ async def test_a_revoked_key_stops_working_at_once(client):
     assert refused.status_code == 401 and refused.json()["error"]["code"] == "invalid_api_key"
 
 
-@pytest.mark.parametrize("path", ["/api/sync/pull?client_id=abc", "/api/auth/me", "/api/integrations/keys",
-                                  "/api/admin/staff", f"/api/data/export/accounts"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/sync/pull?client_id=abc",
+        "/api/auth/me",
+        "/api/integrations/keys",
+        "/api/admin/staff",
+        "/api/data/export/accounts",
+    ],
+)
 async def test_a_key_reaches_only_the_office_records(client, path):
     admin = await login(client, ADMIN)
     _, token = await _key(client, admin, "read_write")
@@ -70,8 +79,9 @@ async def test_a_forged_or_other_tenants_key_is_refused(client):
         assert response.status_code == 401 and response.json()["error"]["code"] == "invalid_api_key"
     acme_admin = await login(client, "admin@acme.example", tenant="acme")
     _, acme_token = await _key(client, acme_admin)
-    response = await client.get(f"/api/admin/accounts/{IDS('account:ava-reed')}",
-                                headers={"Authorization": f"Bearer {acme_token}"})
+    response = await client.get(
+        f"/api/admin/accounts/{IDS('account:ava-reed')}", headers={"Authorization": f"Bearer {acme_token}"}
+    )
     assert response.status_code == 404
 
 

@@ -38,11 +38,19 @@ async def test_a_customers_message_is_delivered_once_signed_with_the_endpoints_s
         endpoint, secret = await _endpoint(client, admin, url, ["message.received"])
         ava = await login(client, AVA)
         message_id = str(uuid.uuid4())
-        await push(client, ava, new_client_id(), (1, "message.send", {"id": message_id, "body": "Gate code is 4411",
-                                                                       "account_id": IDS("account:ava-reed")}))
+        await push(
+            client,
+            ava,
+            new_client_id(),
+            (1, "message.send", {"id": message_id, "body": "Gate code is 4411", "account_id": IDS("account:ava-reed")}),
+        )
         office = await login(client, OFFICE)  # the office's reply is not a customer's message
-        await push(client, office, new_client_id(), (1, "message.send", {"id": str(uuid.uuid4()), "body": "Thanks!",
-                                                                          "account_id": IDS("account:ava-reed")}))
+        await push(
+            client,
+            office,
+            new_client_id(),
+            (1, "message.send", {"id": str(uuid.uuid4()), "body": "Thanks!", "account_id": IDS("account:ava-reed")}),
+        )
         await _until(lambda: len(received.requests) >= 1)
         await asyncio.sleep(0.5)
     assert len(received.requests) == 1
@@ -66,16 +74,29 @@ async def test_a_failing_receiver_is_retried_with_backoff_and_each_attempt_is_lo
         received.answers = [500, 503]
         endpoint, _ = await _endpoint(client, admin, url, ["request.submitted"])
         ava = await login(client, AVA)
-        result = await push(client, ava, new_client_id(), (1, "service_request.submit", {
-            "id": str(uuid.uuid4()), "site_id": IDS("site:ava-home"), "requested_date": "2030-01-10",
-            "lines": [{"quantity": 2, "service_type_id": IDS("service:junk")}]}))
+        result = await push(
+            client,
+            ava,
+            new_client_id(),
+            (
+                1,
+                "service_request.submit",
+                {
+                    "id": str(uuid.uuid4()),
+                    "site_id": IDS("site:ava-home"),
+                    "requested_date": "2030-01-10",
+                    "lines": [{"quantity": 2, "service_type_id": IDS("service:junk")}],
+                },
+            ),
+        )
         assert result["results"][0]["status"] == "applied", result
         await _until(lambda: [r["answered"] for r in received.requests] == [500, 503, 200])
     ids = {json.loads(r["body"])["id"] for r in received.requests}
     assert len(ids) == 1  # the same event every time
     assert len({r["headers"]["Haulport-Delivery"] for r in received.requests}) == 1
-    [delivery] = (await client.get(f"/api/integrations/webhooks/{endpoint['id']}/deliveries",
-                                   headers=admin)).json()["items"]
+    [delivery] = (await client.get(f"/api/integrations/webhooks/{endpoint['id']}/deliveries", headers=admin)).json()[
+        "items"
+    ]
     assert delivery["status"] == "delivered" and delivery["attempts"] == 3
     assert [a["status_code"] for a in delivery["attempt_log"]] == [500, 503, 200]
 
@@ -117,11 +138,24 @@ async def test_approving_a_request_in_the_office_sends_request_decided(client):
         await _endpoint(client, admin, url, ["request.decided"])
         ava = await login(client, AVA)
         request_id = str(uuid.uuid4())
-        await push(client, ava, new_client_id(), (1, "service_request.submit", {
-            "id": request_id, "site_id": IDS("site:ava-home"), "requested_date": "2030-01-10",
-            "lines": [{"quantity": 1, "service_type_id": IDS("service:junk")}]}))
-        response = await client.patch(f"/api/admin/service-requests/{request_id}", json={"status": "approved"},
-                                      headers=admin)
+        await push(
+            client,
+            ava,
+            new_client_id(),
+            (
+                1,
+                "service_request.submit",
+                {
+                    "id": request_id,
+                    "site_id": IDS("site:ava-home"),
+                    "requested_date": "2030-01-10",
+                    "lines": [{"quantity": 1, "service_type_id": IDS("service:junk")}],
+                },
+            ),
+        )
+        response = await client.patch(
+            f"/api/admin/service-requests/{request_id}", json={"status": "approved"}, headers=admin
+        )
         assert response.status_code == 200, response.text
         await _until(lambda: len(received.requests) == 1)
     payload = json.loads(received.requests[0]["body"])
@@ -137,11 +171,13 @@ async def test_endpoints_are_admin_only_and_of_their_own_tenant(client):
     assert (await client.get("/api/integrations/webhooks", headers=acme)).json()["items"] == []
     other = await client.get(f"/api/integrations/webhooks/{endpoint['id']}/deliveries", headers=acme)
     assert other.status_code == 404
-    bad = await client.post("/api/integrations/webhooks", json={"url": "ftp://x", "events": ["job.booked"]},
-                            headers=admin)
+    bad = await client.post(
+        "/api/integrations/webhooks", json={"url": "ftp://x", "events": ["job.booked"]}, headers=admin
+    )
     assert bad.status_code == 400
-    unknown = await client.post("/api/integrations/webhooks", json={"url": "https://x.example", "events": ["job.eaten"]},
-                                headers=admin)
+    unknown = await client.post(
+        "/api/integrations/webhooks", json={"url": "https://x.example", "events": ["job.eaten"]}, headers=admin
+    )
     assert unknown.status_code == 400
 
 
@@ -151,8 +187,13 @@ async def test_a_portal_booking_sends_job_booked_and_a_rejected_one_sends_nothin
         await _endpoint(client, admin, url, ["job.booked"])
         ava = await login(client, AVA)
         job_id = str(uuid.uuid4())
-        booking = {"id": job_id, "site_id": IDS("site:ava-home"), "service_type_id": IDS("service:junk"),
-                   "date": "2030-03-04", "time_slot_id": IDS("slot:morning")}
+        booking = {
+            "id": job_id,
+            "site_id": IDS("site:ava-home"),
+            "service_type_id": IDS("service:junk"),
+            "date": "2030-03-04",
+            "time_slot_id": IDS("slot:morning"),
+        }
         bad = {**booking, "id": str(uuid.uuid4()), "time_slot_id": str(uuid.uuid4())}
         result = await push(client, ava, new_client_id(), (1, "job.book", booking), (2, "job.book", bad))
         assert [r["status"] for r in result["results"]] == ["applied", "rejected"], result

@@ -5,8 +5,9 @@ from __future__ import annotations
 import asyncio
 import json
 import socket
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any, AsyncIterator
+from typing import Any
 
 import httpx
 import pytest
@@ -65,7 +66,7 @@ class Live:
                 raise AssertionError(f"no {type or 'message'} {match or ''} within {timeout} s")
             try:
                 message = json.loads(await asyncio.wait_for(self.ws.recv(), left))
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 continue
             if (type is None or message.get("type") == type) and all(message.get(k) == v for k, v in match.items()):
                 return message

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from server.live.tracker import fix_id
 from tests.live.conftest import live_socket, session_token
@@ -13,7 +13,7 @@ HOME = (39.7990, -89.6440)  # Ava's home, the site of her en-route job
 
 
 def at(seconds_from_now: float = 0) -> str:
-    moment = datetime.now(timezone.utc) + timedelta(seconds=seconds_from_now)
+    moment = datetime.now(UTC) + timedelta(seconds=seconds_from_now)
     return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
@@ -51,8 +51,11 @@ async def test_bad_fixes_are_refused_with_a_code(server, http):
     response = await http.post("/api/driver/gps", headers=headers, json={"fixes": [{"lat": 0, "lng": 0, "at": at(30)}]})
     assert response.status_code == 200, response.text
     # a batch keeps its good fixes and lists the bad ones
-    response = await http.post("/api/driver/gps", headers=headers, json={"fixes": [
-        {"lat": 1, "lng": 1, "at": at(-5)}, {"lat": 100, "lng": 1, "at": at(-4)}]})
+    response = await http.post(
+        "/api/driver/gps",
+        headers=headers,
+        json={"fixes": [{"lat": 1, "lng": 1, "at": at(-5)}, {"lat": 100, "lng": 1, "at": at(-4)}]},
+    )
     assert response.status_code == 200, response.text
     body = response.json()
     assert body["stored"] == 1 and [(r["index"], r["code"]) for r in body["rejected"]] == [(1, "bad_fix")]
@@ -68,8 +71,11 @@ async def test_only_drivers_with_a_truck_send_fixes(server, http):
     response = await http.post("/api/driver/gps", json=body)
     assert response.status_code == 401
     admin = await login(http, ADMIN)  # staff are managed by admins
-    response = await http.post("/api/admin/staff", headers=admin, json={
-        "name": "Spare Driver", "email": "spare@demo.example", "role": "driver"})
+    response = await http.post(
+        "/api/admin/staff",
+        headers=admin,
+        json={"name": "Spare Driver", "email": "spare@demo.example", "role": "driver"},
+    )
     assert response.status_code == 201, response.text
     spare = await login(http, "spare@demo.example")
     response = await http.post("/api/driver/gps", headers=spare, json=body)
@@ -82,8 +88,17 @@ async def test_only_drivers_with_a_truck_send_fixes(server, http):
 async def test_buffered_fixes_are_all_stored_but_only_the_newest_is_broadcast(server, http):
     base, app = server
     headers = await driver_headers(http)
-    buffered = [{"lat": 39.70 + i / 100, "lng": -89.65, "speed_mps": 10.0, "heading": 0.0, "accuracy_m": 8.0,
-                 "at": at(-60 + i * 10)} for i in range(5)]
+    buffered = [
+        {
+            "lat": 39.70 + i / 100,
+            "lng": -89.65,
+            "speed_mps": 10.0,
+            "heading": 0.0,
+            "accuracy_m": 8.0,
+            "at": at(-60 + i * 10),
+        }
+        for i in range(5)
+    ]
     async with live_socket(base, await session_token(http, AVA)) as ava:
         response = await http.post("/api/driver/gps", headers=headers, json={"fixes": buffered[::-1]})
         assert response.json() == {"stored": 5, "broadcast": True, "rejected": []}
@@ -107,8 +122,10 @@ async def test_the_eta_is_distance_over_recent_speed(server, http):
     headers = await driver_headers(http)
     # 2 km due north of Ava's home, having driven 10 m/s then 20 m/s: mean 15 m/s → ~133 s
     north = HOME[0] + 2000 / 111_195
-    fixes = [{"lat": north + 0.01, "lng": HOME[1], "speed_mps": 10.0, "at": at(-10)},
-             {"lat": north, "lng": HOME[1], "speed_mps": 20.0, "at": at(-1)}]
+    fixes = [
+        {"lat": north + 0.01, "lng": HOME[1], "speed_mps": 10.0, "at": at(-10)},
+        {"lat": north, "lng": HOME[1], "speed_mps": 20.0, "at": at(-1)},
+    ]
     async with live_socket(base, await session_token(http, AVA)) as ava:
         await http.post("/api/driver/gps", headers=headers, json={"fixes": fixes})
         seen = await ava.next(type="gps")
@@ -129,8 +146,13 @@ async def test_old_fixes_are_pruned_after_seven_days(server, http):
     await http.post("/api/driver/gps", headers=headers, json={"fixes": [{"lat": 1, "lng": 1, "at": at(-60)}]})
     old = at(-8 * 86400)
     async with app.state.db.write() as conn:
-        await conn.execute("INSERT INTO gps_fix (id, tenant_id, truck_id, lat, lng, at) VALUES (?, ?, ?, 0, 0, ?)",
-                           fix_id(T1, old), IDS("tenant:demo"), T1, old)
+        await conn.execute(
+            "INSERT INTO gps_fix (id, tenant_id, truck_id, lat, lng, at) VALUES (?, ?, ?, 0, 0, ?)",
+            fix_id(T1, old),
+            IDS("tenant:demo"),
+            T1,
+            old,
+        )
     assert len(await stored_fixes(app)) == 2
     await app.state.tracker.prune()
     assert [f["lat"] for f in await stored_fixes(app)] == [1.0]

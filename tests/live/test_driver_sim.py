@@ -25,8 +25,9 @@ async def test_the_simulated_driver_does_its_route_and_uploads_what_it_buffered(
     sim = load_driver_sim()
     lines: list[str] = []
     async with live_socket(base, await session_token(http, AVA)) as ava:
-        driver = sim.Driver(base, "driver@demo.example", "demo", speedup=400, offline_after_s=40, offline_for_s=30,
-                            log=lines.append)
+        driver = sim.Driver(
+            base, "driver@demo.example", "demo", speedup=400, offline_after_s=40, offline_for_s=30, log=lines.append
+        )
         stats = await driver.run()
         seen = await ava.next(type="gps", job_id=IDS("job:ava-en-route"))
         assert seen["eta_s"] is not None

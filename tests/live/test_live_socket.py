@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 import websockets
@@ -18,15 +18,24 @@ HARBOR_B = IDS("job:harbor-b-confirmed")  # Tower B, which the site contact (gat
 
 
 def fix(lat: float, lng: float = -89.65, speed: float = 12.0) -> dict:
-    return {"lat": lat, "lng": lng, "heading": 90.0, "speed_mps": speed, "accuracy_m": 5.0,
-            "at": datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")}
+    return {
+        "lat": lat,
+        "lng": lng,
+        "heading": 90.0,
+        "speed_mps": speed,
+        "accuracy_m": 5.0,
+        "at": datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+    }
 
 
 async def second_driver_on_t2(http) -> str:
     """A driver for truck T-2 (the demo has one driver, on T-1), logged in; returns the session token."""
     admin = await login(http, ADMIN)  # staff are managed by admins
-    response = await http.post("/api/admin/staff", headers=admin, json={
-        "name": "Tia Two", "email": "driver2@demo.example", "role": "driver", "truck_id": T2})
+    response = await http.post(
+        "/api/admin/staff",
+        headers=admin,
+        json={"name": "Tia Two", "email": "driver2@demo.example", "role": "driver", "truck_id": T2},
+    )
     assert response.status_code == 201, response.text
     return await session_token(http, "driver2@demo.example")
 
@@ -35,14 +44,20 @@ async def test_a_customer_sees_the_truck_of_their_en_route_job_and_never_another
     base, _app = server
     office = await login(http, OFFICE)
     # Harbor's Tower B job goes out on T-2, so T-2 works only for Harbor (and only at Tower B).
-    response = await http.patch(f"/api/admin/jobs/{HARBOR_B}", headers=office,
-                                json={"truck_id": T2, "status": "en_route"})
+    response = await http.patch(
+        f"/api/admin/jobs/{HARBOR_B}", headers=office, json={"truck_id": T2, "status": "en_route"}
+    )
     assert response.status_code == 200, response.text
     driver1, driver2 = await session_token(http, DRIVER), await second_driver_on_t2(http)
     tokens = {who: await session_token(http, who) for who in (AVA, OPS, GATE, ADMIN)}
-    async with live_socket(base, tokens[AVA]) as ava, live_socket(base, tokens[OPS]) as ops, \
-            live_socket(base, tokens[GATE]) as gate, live_socket(base, tokens[ADMIN]) as admin, \
-            live_socket(base, driver1) as truck1, live_socket(base, driver2) as truck2:
+    async with (
+        live_socket(base, tokens[AVA]) as ava,
+        live_socket(base, tokens[OPS]) as ops,
+        live_socket(base, tokens[GATE]) as gate,
+        live_socket(base, tokens[ADMIN]) as admin,
+        live_socket(base, driver1) as truck1,
+        live_socket(base, driver2) as truck2,
+    ):
         await truck2.send({"type": "gps", "fixes": [fix(39.70)]})
         assert (await truck2.next(type="gps_ack"))["stored"] == 1
         await truck1.send({"type": "gps", "fixes": [fix(39.75)]})
@@ -91,8 +106,9 @@ async def test_a_job_going_en_route_shows_its_truck_without_waiting_for_the_next
         await truck2.send({"type": "gps", "fixes": [fix(39.71)]})
         await truck2.next(type="gps_ack")
         await ava.none(0.3, type="gps", truck_id=T2)  # her T-2 job is only confirmed
-        response = await http.patch(f"/api/admin/jobs/{IDS('job:ava-confirmed')}", headers=office,
-                                    json={"status": "en_route"})
+        response = await http.patch(
+            f"/api/admin/jobs/{IDS('job:ava-confirmed')}", headers=office, json={"status": "en_route"}
+        )
         assert response.status_code == 200, response.text
         seen = await ava.next(type="gps", truck_id=T2)
         assert (seen["job_id"], seen["lat"]) == (IDS("job:ava-confirmed"), 39.71)
@@ -101,13 +117,30 @@ async def test_a_job_going_en_route_shows_its_truck_without_waiting_for_the_next
 async def test_a_booking_pokes_its_account_and_the_office_but_not_other_customers(server, http):
     base, _app = server
     ava_headers = await login(http, AVA)
-    async with live_socket(base, await session_token(http, AVA)) as ava, \
-            live_socket(base, await session_token(http, OPS)) as ops, \
-            live_socket(base, await session_token(http, OFFICE)) as office:
-        result = await push(http, ava_headers, new_client_id(), (1, "job.book", {
-            "id": "5b0f8f0e-7d1c-4a53-9a55-3c3f3d6b2a11", "site_id": IDS("site:ava-home"),
-            "service_type_id": IDS("service:junk"), "date": "2030-06-03", "time_slot_id": IDS("slot:morning"),
-            "description": "Old piano", "items": "piano", "load_estimate": "quarter"}))
+    async with (
+        live_socket(base, await session_token(http, AVA)) as ava,
+        live_socket(base, await session_token(http, OPS)) as ops,
+        live_socket(base, await session_token(http, OFFICE)) as office,
+    ):
+        result = await push(
+            http,
+            ava_headers,
+            new_client_id(),
+            (
+                1,
+                "job.book",
+                {
+                    "id": "5b0f8f0e-7d1c-4a53-9a55-3c3f3d6b2a11",
+                    "site_id": IDS("site:ava-home"),
+                    "service_type_id": IDS("service:junk"),
+                    "date": "2030-06-03",
+                    "time_slot_id": IDS("slot:morning"),
+                    "description": "Old piano",
+                    "items": "piano",
+                    "load_estimate": "quarter",
+                },
+            ),
+        )
         assert result["results"][0]["status"] == "applied", result
         assert (await ava.next(type="poke"))["type"] == "poke"
         await office.next(type="poke")
@@ -117,10 +150,12 @@ async def test_a_booking_pokes_its_account_and_the_office_but_not_other_customer
 async def test_typing_reaches_the_other_side_and_is_not_echoed(server, http):
     base, _app = server
     ava_res, harbor = IDS("account:ava-reed"), IDS("account:harbor")
-    async with live_socket(base, await session_token(http, AVA)) as ava, \
-            live_socket(base, await session_token(http, OFFICE)) as office, \
-            live_socket(base, await session_token(http, OPS)) as ops, \
-            live_socket(base, await session_token(http, GATE)) as gate:
+    async with (
+        live_socket(base, await session_token(http, AVA)) as ava,
+        live_socket(base, await session_token(http, OFFICE)) as office,
+        live_socket(base, await session_token(http, OPS)) as ops,
+        live_socket(base, await session_token(http, GATE)) as gate,
+    ):
         await ava.send({"type": "typing", "account_id": ava_res})
         seen = await office.next(type="typing")
         assert (seen["account_id"], seen["who"]) == (ava_res, "Ava Reed")
@@ -145,8 +180,9 @@ async def test_read_receipts_reach_the_office(server, http):
     base, _app = server
     ava_res = IDS("account:ava-reed")
     office_headers, ava_headers = await login(http, OFFICE), await login(http, AVA)
-    response = await http.post("/api/admin/messages", headers=office_headers,
-                               json={"account_id": ava_res, "body": "We will be there at 9."})
+    response = await http.post(
+        "/api/admin/messages", headers=office_headers, json={"account_id": ava_res, "body": "We will be there at 9."}
+    )
     assert response.status_code == 201, response.text
     message_id = response.json()["id"]
     async with live_socket(base, await session_token(http, OFFICE)) as office:
@@ -163,15 +199,21 @@ async def test_bad_client_messages_get_errors_and_the_socket_stays_open(server, 
         assert (await ava.next(type="error"))["code"] == "bad_json"
         await ava.ws.send(b"\x00\x01")
         assert (await ava.next(type="error"))["code"] == "bad_message"
-        for message, code in (([1, 2], "unknown_type"), ({"type": "launch"}, "unknown_type"),
-                              ({"type": "gps", "fixes": [fix(39.7)]}, "forbidden")):
+        for message, code in (
+            ([1, 2], "unknown_type"),
+            ({"type": "launch"}, "unknown_type"),
+            ({"type": "gps", "fixes": [fix(39.7)]}, "forbidden"),
+        ):
             await ava.ws.send(json.dumps(message))
             assert (await ava.next(type="error"))["code"] == code
         await ava.send({"type": "ping"})
         assert (await ava.next(type="pong"))["type"] == "pong"
     async with live_socket(base, await session_token(http, DRIVER)) as driver:
-        for message, code in (({"type": "typing"}, "forbidden"), ({"type": "gps", "fixes": "x"}, "bad_fix"),
-                              ({"type": "gps", "fixes": [{"lat": 91, "lng": 0, "at": fix(0)["at"]}]}, "bad_fix")):
+        for message, code in (
+            ({"type": "typing"}, "forbidden"),
+            ({"type": "gps", "fixes": "x"}, "bad_fix"),
+            ({"type": "gps", "fixes": [{"lat": 91, "lng": 0, "at": fix(0)["at"]}]}, "bad_fix"),
+        ):
             await driver.send(message)
             assert (await driver.next(type="error"))["code"] == code
         await driver.send({"type": "ping"})
@@ -190,8 +232,9 @@ async def test_the_socket_needs_a_valid_session(server, http):
     async with websockets.connect(ws_url, additional_headers={"Cookie": f"{SESSION_COOKIE}={token}"}) as ws:
         assert json.loads(await ws.recv())["type"] in ("gps", "ready")
     with pytest.raises(websockets.exceptions.InvalidStatus):
-        async with websockets.connect(ws_url, origin="https://evil.example",
-                                      additional_headers={"Cookie": f"{SESSION_COOKIE}={token}"}):
+        async with websockets.connect(
+            ws_url, origin="https://evil.example", additional_headers={"Cookie": f"{SESSION_COOKIE}={token}"}
+        ):
             pass
 
 
@@ -202,8 +245,9 @@ async def test_a_socket_closes_when_its_session_loses_portal_access(server, http
     base, _app = server
     office = await login(http, OFFICE)
     async with live_socket(base, await session_token(http, GATE)) as gate:
-        response = await http.patch(f"/api/admin/memberships/{IDS('membership:gate')}", headers=office,
-                                    json={"portal_access": False})
+        response = await http.patch(
+            f"/api/admin/memberships/{IDS('membership:gate')}", headers=office, json={"portal_access": False}
+        )
         assert response.status_code == 200, response.text
         with pytest.raises(websockets.exceptions.ConnectionClosed) as closed:
             for _ in range(50):

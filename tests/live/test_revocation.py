@@ -38,8 +38,9 @@ async def test_logout_revokes_the_bearer_token_and_closes_its_sockets(server, ht
         assert code == 4401 and took < WITHIN_S
     me = await http.get("/api/auth/me", headers=headers)
     assert me.status_code == 401 and me.json()["error"]["code"] == "session_revoked"
-    pushed = await http.post("/api/sync/push", headers=headers, json={
-        "client_id": new_client_id(), "schema_version": 1, "mutations": []})
+    pushed = await http.post(
+        "/api/sync/push", headers=headers, json={"client_id": new_client_id(), "schema_version": 1, "mutations": []}
+    )
     assert pushed.status_code == 401
     assert (await http.get("/api/auth/me", headers={"Authorization": f"Bearer {other}"})).status_code == 200
     assert (await http.post("/api/auth/logout", headers=headers)).status_code == 200  # twice: still fine
@@ -49,8 +50,9 @@ async def test_a_removed_membership_closes_the_persons_sockets_within_five_secon
     base, _app = server
     office = await login(http, OFFICE)
     async with live_socket(base, await session_token(http, GATE)) as gate:
-        response = await http.patch(f"/api/admin/memberships/{sid('membership:gate')}", headers=office,
-                                    json={"portal_access": False})
+        response = await http.patch(
+            f"/api/admin/memberships/{sid('membership:gate')}", headers=office, json={"portal_access": False}
+        )
         assert response.status_code == 200, response.text
         code, took = await _closed_within(gate, WITHIN_S)
         assert code == 4401 and took < WITHIN_S
@@ -73,8 +75,9 @@ async def test_an_unrelated_change_leaves_sockets_open(server, http):
     base, _app = server
     office = await login(http, OFFICE)
     async with live_socket(base, await session_token(http, AVA)) as ava:
-        response = await http.patch(f"/api/admin/memberships/{sid('membership:gate')}", headers=office,
-                                    json={"portal_access": False})
+        response = await http.patch(
+            f"/api/admin/memberships/{sid('membership:gate')}", headers=office, json={"portal_access": False}
+        )
         assert response.status_code == 200
         await asyncio.sleep(0.5)
         await ava.send({"type": "ping"})

@@ -10,13 +10,17 @@ from tests.support.portal import ADMIN, AVA, GATE, OPS, login
 
 
 @pytest.fixture
-def settings_overrides(localstripe_url: str) -> dict:  # noqa: F811
+def settings_overrides(localstripe_url: str) -> dict:
     flush_data(localstripe_url)  # each test starts with an empty fake Stripe
     # Bank accounts as SEPA Direct Debit (what localstripe can do): offered to tenants billing in
     # EUR only, so the demo tenant (USD) sees cards only unless a test switches it to euros.
-    return {"stripe_secret_key": SECRET_KEY, "stripe_api_base": localstripe_url,
-            "stripe_webhook_secret": WEBHOOK_SECRET, "stripe_publishable_key": PUBLISHABLE_KEY,
-            "stripe_bank_method": "sepa_debit"}
+    return {
+        "stripe_secret_key": SECRET_KEY,
+        "stripe_api_base": localstripe_url,
+        "stripe_webhook_secret": WEBHOOK_SECRET,
+        "stripe_publishable_key": PUBLISHABLE_KEY,
+        "stripe_bank_method": "sepa_debit",
+    }
 
 
 @pytest.fixture

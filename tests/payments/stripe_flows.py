@@ -11,13 +11,16 @@ import uuid
 from typing import Any
 
 from server.billing.gateway import sign_webhook_payload
-from server.billing.localstripe_runner import SECRET_KEY
+from server.billing.localstripe_runner import IBAN_OK, SECRET_KEY
 from server.db.engine import Database
 from server.db.store import Store
 from server.seed.demo import sid
-from server.billing.localstripe_runner import IBAN_OK
 from tests.support.localstripe_server import (
-    CARD_OK, WEBHOOK_SECRET, confirm_card_setup, confirm_sepa_debit_setup, sdk_client,
+    CARD_OK,
+    WEBHOOK_SECRET,
+    confirm_card_setup,
+    confirm_sepa_debit_setup,
+    sdk_client,
 )
 
 DEMO_TENANT = sid("tenant:demo")
@@ -34,32 +37,40 @@ ACME_OPEN = sid("acme:invoice:open")
 AVA_RENTAL = sid("rental:ava-20yd")
 
 
-async def save_card(client, headers, account_id: str, base_url: str, number: str = CARD_OK,
-                    default: bool = False) -> dict[str, Any]:
+async def save_card(
+    client, headers, account_id: str, base_url: str, number: str = CARD_OK, default: bool = False
+) -> dict[str, Any]:
     """SetupIntent → what Stripe.js confirmCardSetup does → ``POST /api/payments/methods``."""
     response = await client.post("/api/payments/setup-intent", json={"account_id": account_id}, headers=headers)
     assert response.status_code == 200, response.text
     intent = response.json()
     assert intent["client_secret"].startswith(intent["setup_intent_id"])
     assert await asyncio.to_thread(confirm_card_setup, base_url, intent["setup_intent_id"], number) == "succeeded"
-    response = await client.post("/api/payments/methods", headers=headers, json={
-        "account_id": account_id, "setup_intent_id": intent["setup_intent_id"], "default": default})
+    response = await client.post(
+        "/api/payments/methods",
+        headers=headers,
+        json={"account_id": account_id, "setup_intent_id": intent["setup_intent_id"], "default": default},
+    )
     assert response.status_code == 201, response.text
     return response.json()
 
 
-async def save_bank(client, headers, account_id: str, base_url: str, iban: str = IBAN_OK,
-                    default: bool = False) -> dict[str, Any]:
+async def save_bank(
+    client, headers, account_id: str, base_url: str, iban: str = IBAN_OK, default: bool = False
+) -> dict[str, Any]:
     """SetupIntent (kind bank) → what Stripe.js confirmSepaDebitSetup does → ``POST /api/payments/methods``."""
-    response = await client.post("/api/payments/setup-intent", json={"account_id": account_id, "kind": "bank"},
-                                 headers=headers)
+    response = await client.post(
+        "/api/payments/setup-intent", json={"account_id": account_id, "kind": "bank"}, headers=headers
+    )
     assert response.status_code == 200, response.text
     intent = response.json()
     assert intent["method_type"] == "sepa_debit"
-    assert await asyncio.to_thread(confirm_sepa_debit_setup, base_url, intent["setup_intent_id"], iban) \
-        == "succeeded"
-    response = await client.post("/api/payments/methods", headers=headers, json={
-        "account_id": account_id, "setup_intent_id": intent["setup_intent_id"], "default": default})
+    assert await asyncio.to_thread(confirm_sepa_debit_setup, base_url, intent["setup_intent_id"], iban) == "succeeded"
+    response = await client.post(
+        "/api/payments/methods",
+        headers=headers,
+        json={"account_id": account_id, "setup_intent_id": intent["setup_intent_id"], "default": default},
+    )
     assert response.status_code == 201, response.text
     return response.json()
 
@@ -122,10 +133,16 @@ def event_for(base_url: str, event_type: str, intent_id: str) -> dict[str, Any]:
     return matching[-1]
 
 
-async def deliver(client, event: dict[str, Any], secret: str = WEBHOOK_SECRET, timestamp: int | None = None,
-                  signature: str | None = None):
+async def deliver(
+    client,
+    event: dict[str, Any],
+    secret: str = WEBHOOK_SECRET,
+    timestamp: int | None = None,
+    signature: str | None = None,
+):
     """POST an event to the webhook, signed like Stripe signs it."""
     payload = json.dumps(event).encode()
     header = signature if signature is not None else sign_webhook_payload(payload, secret, timestamp)
-    return await client.post("/api/stripe/webhook", content=payload,
-                             headers={"Stripe-Signature": header, "Content-Type": "application/json"})
+    return await client.post(
+        "/api/stripe/webhook", content=payload, headers={"Stripe-Signature": header, "Content-Type": "application/json"}
+    )

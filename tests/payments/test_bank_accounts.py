@@ -19,8 +19,22 @@ from litestar.testing import AsyncTestClient
 from server.app import create_app
 from server.billing.localstripe_runner import IBAN_FAILS, register_webhook
 from tests.payments.stripe_flows import (
-    AVA_ACCOUNT, AVA_OPEN, AVA_RENTAL, HARBOR, HARBOR_OVERDUE, HARBOR_PARTIAL, admin_row, customer_of, deliver,
-    event_for, intents_of, pay, pay_ok, save_bank, save_card, set_currency,
+    AVA_ACCOUNT,
+    AVA_OPEN,
+    AVA_RENTAL,
+    HARBOR,
+    HARBOR_OVERDUE,
+    HARBOR_PARTIAL,
+    admin_row,
+    customer_of,
+    deliver,
+    event_for,
+    intents_of,
+    pay,
+    pay_ok,
+    save_bank,
+    save_card,
+    set_currency,
 )
 from tests.support.localstripe_server import WEBHOOK_SECRET, sdk_client
 from tests.support.portal import ADMIN, AVA, OPS, effects_done, login, new_client_id, pull_all, push
@@ -78,8 +92,9 @@ async def _outbox(http, to: str, text: str) -> list[dict]:
 
 
 def _notifications(rows: dict, kind: str, text: str) -> list[dict]:
-    return [r for (entity, _), r in rows.items() if entity == "notification" and r["kind"] == kind
-            and text in r["title"]]
+    return [
+        r for (entity, _), r in rows.items() if entity == "notification" and r["kind"] == kind and text in r["title"]
+    ]
 
 
 async def test_a_bank_account_is_saved_listed_and_made_the_default(client, ava, localstripe_url):
@@ -89,16 +104,27 @@ async def test_a_bank_account_is_saved_listed_and_made_the_default(client, ava, 
 
     bank = await save_bank(client, ava, AVA_ACCOUNT, localstripe_url)
 
-    assert {k: bank[k] for k in ("kind", "brand", "country", "last4", "exp_month", "exp_year", "expiry",
-                                 "default")} == {
-        "kind": "bank", "brand": "", "country": "DE", "last4": "3000", "exp_month": None, "exp_year": None,
-        "expiry": None, "default": False}  # a card was saved first and stays the default
+    assert {
+        k: bank[k] for k in ("kind", "brand", "country", "last4", "exp_month", "exp_year", "expiry", "default")
+    } == {
+        "kind": "bank",
+        "brand": "",
+        "country": "DE",
+        "last4": "3000",
+        "exp_month": None,
+        "exp_year": None,
+        "expiry": None,
+        "default": False,
+    }  # a card was saved first and stays the default
     assert "stripe_payment_method_id" not in bank
     # set up as a SEPA debit only, and attached to the account's own Stripe customer
     stripe = sdk_client(localstripe_url).v1
     customer = customer_of(localstripe_url, AVA_ACCOUNT)
-    [setup] = [i for i in stripe.setup_intents.list(params={"limit": 100}).data
-               if i.customer == customer and i.payment_method_types == ["sepa_debit"]]
+    [setup] = [
+        i
+        for i in stripe.setup_intents.list(params={"limit": 100}).data
+        if i.customer == customer and i.payment_method_types == ["sepa_debit"]
+    ]
     method = stripe.payment_methods.retrieve(setup.payment_method)
     assert (method.type, method.customer, method.sepa_debit.last4) == ("sepa_debit", customer, "3000")
     assert method.billing_details.name == "Ava Reed"
@@ -107,7 +133,9 @@ async def test_a_bank_account_is_saved_listed_and_made_the_default(client, ava, 
     assert response.status_code == 200 and response.json()["default"] is True
     listed = (await client.get("/api/payments/methods", params={"account_id": AVA_ACCOUNT}, headers=ava)).json()
     assert [(m["id"], m["kind"], m["default"]) for m in listed["methods"]] == [
-        (card["id"], "card", False), (bank["id"], "bank", True)]
+        (card["id"], "card", False),
+        (bank["id"], "bank", True),
+    ]
     # the synced copy carries the country, never the Stripe id
     _, rows = await pull_all(client, ava, new_client_id())
     row = rows[("payment_method", bank["id"])]
@@ -119,11 +147,16 @@ async def test_a_bank_account_the_office_attached_in_stripe_is_picked_up(client,
     await save_card(client, ava, AVA_ACCOUNT, localstripe_url)  # the account has its Stripe customer now
     stripe = sdk_client(localstripe_url).v1
     customer = customer_of(localstripe_url, AVA_ACCOUNT)
-    method = stripe.payment_methods.create(params={"type": "sepa_debit", "sepa_debit": {"iban": "FR1420041010050500013M02606"}})
+    method = stripe.payment_methods.create(
+        params={"type": "sepa_debit", "sepa_debit": {"iban": "FR1420041010050500013M02606"}}
+    )
     stripe.payment_methods.attach(method.id, params={"customer": customer})
-    event = {"id": f"evt_{uuid.uuid4().hex}", "object": "event", "type": "payment_method.attached",
-             "data": {"object": {"id": method.id, "object": "payment_method", "type": "sepa_debit",
-                                 "customer": customer}}}
+    event = {
+        "id": f"evt_{uuid.uuid4().hex}",
+        "object": "event",
+        "type": "payment_method.attached",
+        "data": {"object": {"id": method.id, "object": "payment_method", "type": "sepa_debit", "customer": customer}},
+    }
 
     for _ in range(2):  # Stripe may say it twice
         assert (await deliver(client, event)).status_code == 200
@@ -137,8 +170,16 @@ async def test_a_bank_account_the_office_attached_in_stripe_is_picked_up(client,
     other = stripe.customers.create(params={"name": "Someone else"})
     foreign = stripe.payment_methods.create(params={"type": "sepa_debit", "sepa_debit": {"iban": IBAN_FAILS}})
     stripe.payment_methods.attach(foreign.id, params={"customer": other.id})
-    await deliver(client, {**event, "id": "evt_foreign", "data": {"object": {
-        "id": foreign.id, "object": "payment_method", "type": "sepa_debit", "customer": customer}}})
+    await deliver(
+        client,
+        {
+            **event,
+            "id": "evt_foreign",
+            "data": {
+                "object": {"id": foreign.id, "object": "payment_method", "type": "sepa_debit", "customer": customer}
+            },
+        },
+    )
     listed = (await client.get("/api/payments/methods", params={"account_id": AVA_ACCOUNT}, headers=ava)).json()
     assert len(listed["methods"]) == 2
 
@@ -153,7 +194,11 @@ async def test_a_bank_debit_in_progress_reserves_its_amount(client, ava, admin, 
     assert answer["status"] == "processing" and "client_secret" not in answer
     payment = await admin_row(client, admin, "payments", answer["payment_id"])
     assert (payment["status"], payment["method"], payment["amount"], payment["reference"]) == (
-        "pending", "bank", 30000, "Bank DE •••• 3000")
+        "pending",
+        "bank",
+        30000,
+        "Bank DE •••• 3000",
+    )
     [intent] = intents_of(localstripe_url, customer_of(localstripe_url, AVA_ACCOUNT))
     assert (intent.id, intent.amount, intent.currency) == (payment["stripe_payment_intent_id"], 30000, "eur")
     [params] = intent_params
@@ -175,8 +220,9 @@ async def test_a_bank_debit_in_progress_reserves_its_amount(client, ava, admin, 
     assert len(intents_of(localstripe_url, customer_of(localstripe_url, AVA_ACCOUNT))) == 1
     # what is left can be paid (here by card)
     card = await save_card(client, ava, AVA_ACCOUNT, localstripe_url)
-    rest = await pay_ok(client, ava, {"account_id": AVA_ACCOUNT, "mode": "custom", "amount": 2500,
-                                      "payment_method_id": card["id"]})
+    rest = await pay_ok(
+        client, ava, {"account_id": AVA_ACCOUNT, "mode": "custom", "amount": 2500, "payment_method_id": card["id"]}
+    )
     assert rest["status"] == "succeeded"
     assert rest["allocations"] == [{"invoice_id": AVA_OPEN, "amount": 2500}]
     whole = await pay(client, ava, {**FULL, "allocations": [{"invoice_id": AVA_OPEN, "amount": 1}]})
@@ -221,8 +267,18 @@ async def test_one_bank_debit_pays_several_invoices(hooked, localstripe_url):
     ops, admin = await login(http, OPS), await login(http, ADMIN)
     await save_bank(http, ops, HARBOR, localstripe_url, default=True)
 
-    answer = await pay_ok(http, ops, {"account_id": HARBOR, "mode": "invoices", "allocations": [
-        {"invoice_id": HARBOR_OVERDUE, "amount": 80800}, {"invoice_id": HARBOR_PARTIAL, "amount": 10001}]})
+    answer = await pay_ok(
+        http,
+        ops,
+        {
+            "account_id": HARBOR,
+            "mode": "invoices",
+            "allocations": [
+                {"invoice_id": HARBOR_OVERDUE, "amount": 80800},
+                {"invoice_id": HARBOR_PARTIAL, "amount": 10001},
+            ],
+        },
+    )
 
     assert (answer["status"], answer["amount"]) == ("processing", 90801)
     payment = await _settled(http, admin, answer["payment_id"])
@@ -264,8 +320,13 @@ async def test_a_failed_debit_gives_the_invoice_back_and_tells_the_customer(hook
     assert len(await _outbox(http, "ava@example.com", f"{payment['number']} failed")) == 1
     # and the whole balance is payable again
     await save_card(http, ava, AVA_ACCOUNT, localstripe_url)
-    card = [m for m in (await http.get("/api/payments/methods", params={"account_id": AVA_ACCOUNT},
-                                       headers=ava)).json()["methods"] if m["kind"] == "card"][0]
+    card = [
+        m
+        for m in (await http.get("/api/payments/methods", params={"account_id": AVA_ACCOUNT}, headers=ava)).json()[
+            "methods"
+        ]
+        if m["kind"] == "card"
+    ][0]
     retry = await pay_ok(http, ava, {**FULL, "payment_method_id": card["id"]})
     assert retry["status"] == "succeeded"
     assert (await admin_row(http, admin, "invoices", AVA_OPEN))["status"] == "paid"
@@ -287,8 +348,11 @@ async def test_a_rental_extension_can_be_debited_from_the_default_bank_account(h
     [allocation] = payment["allocations"]
     invoice = await admin_row(http, admin, "invoices", allocation["invoice_id"])
     assert (invoice["balance"], invoice["status"]) == (3000, "open")  # until the debit clears
-    refused = await pay(http, ava, {"account_id": AVA_ACCOUNT, "mode": "invoices",
-                                    "allocations": [{"invoice_id": invoice["id"], "amount": 3000}]})
+    refused = await pay(
+        http,
+        ava,
+        {"account_id": AVA_ACCOUNT, "mode": "invoices", "allocations": [{"invoice_id": invoice["id"], "amount": 3000}]},
+    )
     assert refused.json()["error"]["code"] == "payment_processing"
 
     assert (await _settled(http, admin, payment["id"]))["status"] == "succeeded"
@@ -309,16 +373,18 @@ async def _extension_settled(http, admin, timeout: float = 15.0) -> dict:
 
 async def test_bank_accounts_are_refused_when_the_portal_takes_none(client, ava, settings, localstripe_url):
     bank = await save_bank(client, ava, AVA_ACCOUNT, localstripe_url)
-    unknown = await client.post("/api/payments/setup-intent", json={"account_id": AVA_ACCOUNT, "kind": "cheque"},
-                                headers=ava)
+    unknown = await client.post(
+        "/api/payments/setup-intent", json={"account_id": AVA_ACCOUNT, "kind": "cheque"}, headers=ava
+    )
     assert unknown.status_code == 400
 
     off = msgspec.structs.replace(settings, stripe_bank_method="off")
     async with AsyncTestClient(app=create_app(off), base_url="http://testserver.local") as other:
         ava = await login(other, AVA)
         assert (await other.get("/api/payments/config", headers=ava)).json()["bank_method"] is None
-        response = await other.post("/api/payments/setup-intent", json={"account_id": AVA_ACCOUNT, "kind": "bank"},
-                                     headers=ava)
+        response = await other.post(
+            "/api/payments/setup-intent", json={"account_id": AVA_ACCOUNT, "kind": "bank"}, headers=ava
+        )
         assert response.status_code == 422 and response.json()["error"]["code"] == "bank_unavailable"
         # a bank account saved earlier stays listed, but is not charged
         listed = (await other.get("/api/payments/methods", params={"account_id": AVA_ACCOUNT}, headers=ava)).json()
@@ -334,7 +400,8 @@ async def test_bank_accounts_are_refused_when_the_portal_takes_none(client, ava,
         assert rejection["error"]["code"] == "bank_unavailable"
         assert rows[("rental", AVA_RENTAL)]["extensions"][-1]["status"] == "declined"
         admin = await login(other, ADMIN)
-        payments = (await other.get("/api/admin/payments", params={"account_id": AVA_ACCOUNT},
-                                    headers=admin)).json()["items"]
+        payments = (await other.get("/api/admin/payments", params={"account_id": AVA_ACCOUNT}, headers=admin)).json()[
+            "items"
+        ]
         assert len(payments) == 1  # the seeded one: nothing was recorded
     assert intents_of(localstripe_url, customer_of(localstripe_url, AVA_ACCOUNT)) == []

@@ -13,7 +13,14 @@ import httpx
 
 from server.billing.localstripe_runner import register_webhook
 from tests.payments.stripe_flows import (
-    AVA_ACCOUNT, AVA_OPEN, admin_row, customer_of, intents_of, pay, pay_ok, save_card,
+    AVA_ACCOUNT,
+    AVA_OPEN,
+    admin_row,
+    customer_of,
+    intents_of,
+    pay,
+    pay_ok,
+    save_card,
 )
 from tests.support.localstripe_server import CARD_3DS, WEBHOOK_SECRET, authenticate_payment
 from tests.support.portal import ADMIN, AVA, login
@@ -100,8 +107,9 @@ async def test_localstripe_delivers_the_3ds_outcome_to_the_webhook(live_server, 
         register_webhook(localstripe_url, hook, WEBHOOK_SECRET, webhook_id="haulport-tests", events=[])
 
 
-async def test_when_stripe_is_unreachable_the_same_key_retries_the_same_payment(client, ava, admin, localstripe_url,
-                                                                                 monkeypatch):
+async def test_when_stripe_is_unreachable_the_same_key_retries_the_same_payment(
+    client, ava, admin, localstripe_url, monkeypatch
+):
     from server.billing.gateway import GatewayError
 
     await save_card(client, ava, AVA_ACCOUNT, localstripe_url)

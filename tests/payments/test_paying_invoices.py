@@ -8,8 +8,24 @@ import uuid
 import pytest
 
 from tests.payments.stripe_flows import (
-    ACME_OPEN, AVA_ACCOUNT, AVA_BIZ, AVA_OPEN, AVA_PAID, BIZ_OPEN, HARBOR, HARBOR_OVERDUE, HARBOR_PARTIAL,
-    HARBOR_PENDING, admin_row, customer_of, deliver, event_for, intents_of, pay, pay_ok, save_card,
+    ACME_OPEN,
+    AVA_ACCOUNT,
+    AVA_BIZ,
+    AVA_OPEN,
+    AVA_PAID,
+    BIZ_OPEN,
+    HARBOR,
+    HARBOR_OVERDUE,
+    HARBOR_PARTIAL,
+    HARBOR_PENDING,
+    admin_row,
+    customer_of,
+    deliver,
+    event_for,
+    intents_of,
+    pay,
+    pay_ok,
+    save_card,
 )
 from tests.support.localstripe_server import CARD_3DS, CARD_DECLINED_AT_CHARGE, authenticate_payment
 from tests.support.portal import OPS, login, new_client_id, pull_all
@@ -18,8 +34,16 @@ from tests.support.portal import OPS, login, new_client_id, pull_all
 async def test_paying_one_invoice_in_full_marks_it_paid(client, ava, admin, localstripe_url):
     card = await save_card(client, ava, AVA_ACCOUNT, localstripe_url)
 
-    answer = await pay_ok(client, ava, {"account_id": AVA_ACCOUNT, "mode": "invoices", "payment_method_id": card["id"],
-                                        "allocations": [{"invoice_id": AVA_OPEN, "amount": 32500}]})
+    answer = await pay_ok(
+        client,
+        ava,
+        {
+            "account_id": AVA_ACCOUNT,
+            "mode": "invoices",
+            "payment_method_id": card["id"],
+            "allocations": [{"invoice_id": AVA_OPEN, "amount": 32500}],
+        },
+    )
 
     assert answer["status"] == "succeeded" and "client_secret" not in answer
     assert answer["amount"] == 32500
@@ -32,18 +56,27 @@ async def test_paying_one_invoice_in_full_marks_it_paid(client, ava, admin, loca
     assert payment["number"] not in ("PAY-1001", "PAY-1002")  # the demo data's own numbers stay unique
     [intent] = intents_of(localstripe_url, customer_of(localstripe_url, AVA_ACCOUNT))
     assert (intent.id, intent.amount, intent.currency, intent.status) == (
-        payment["stripe_payment_intent_id"], 32500, "usd", "succeeded")
+        payment["stripe_payment_intent_id"],
+        32500,
+        "usd",
+        "succeeded",
+    )
     assert intent.metadata.to_dict()["payment_id"] == payment["id"]
     # the customer's replica learns it by sync, with a receipt in the bell and the mailbox
     _, rows = await pull_all(client, ava, new_client_id())
     assert rows[("invoice", AVA_OPEN)]["status"] == "paid"
     assert rows[("payment", payment["id"])]["status"] == "succeeded"
     assert "stripe_payment_intent_id" not in rows[("payment", payment["id"])]
-    assert any(r["kind"] == "payment_received" and payment["number"] in r["title"]
-               for (entity, _), r in rows.items() if entity == "notification")
+    assert any(
+        r["kind"] == "payment_received" and payment["number"] in r["title"]
+        for (entity, _), r in rows.items()
+        if entity == "notification"
+    )
     outbox = (await client.get("/api/dev/outbox", params={"to": "ava@example.com"})).json()["messages"]
-    assert any(payment["number"] in m["subject"] and m["link"].endswith(f"/payments/{payment['id']}/receipt.pdf")
-               for m in outbox)
+    assert any(
+        payment["number"] in m["subject"] and m["link"].endswith(f"/payments/{payment['id']}/receipt.pdf")
+        for m in outbox
+    )
     receipt = await client.get(f"/api/documents/payments/{payment['id']}/receipt.pdf", headers=ava)
     assert receipt.status_code == 200 and receipt.content.startswith(b"%PDF")
 
@@ -52,9 +85,19 @@ async def test_bulk_payment_of_several_invoices_is_one_charge_with_a_partial_one
     ops = await login(client, OPS)
     card = await save_card(client, ops, HARBOR, localstripe_url)
 
-    answer = await pay_ok(client, ops, {"account_id": HARBOR, "mode": "invoices", "payment_method_id": card["id"],
-                                        "allocations": [{"invoice_id": HARBOR_OVERDUE, "amount": 80800},
-                                                        {"invoice_id": HARBOR_PARTIAL, "amount": 10001}]})
+    answer = await pay_ok(
+        client,
+        ops,
+        {
+            "account_id": HARBOR,
+            "mode": "invoices",
+            "payment_method_id": card["id"],
+            "allocations": [
+                {"invoice_id": HARBOR_OVERDUE, "amount": 80800},
+                {"invoice_id": HARBOR_PARTIAL, "amount": 10001},
+            ],
+        },
+    )
 
     assert answer["status"] == "succeeded" and answer["amount"] == 90801
     overdue = await admin_row(client, admin, "invoices", HARBOR_OVERDUE)
@@ -73,8 +116,10 @@ async def test_custom_amount_is_applied_to_the_oldest_open_invoice_first(client,
 
     # INV-1002 (issued 45 days ago, 808.00) first, the rest to INV-1003 (20 days ago, 240.00 left)
     assert answer["status"] == "succeeded"
-    assert answer["allocations"] == [{"invoice_id": HARBOR_OVERDUE, "amount": 80800},
-                                     {"invoice_id": HARBOR_PARTIAL, "amount": 4200}]
+    assert answer["allocations"] == [
+        {"invoice_id": HARBOR_OVERDUE, "amount": 80800},
+        {"invoice_id": HARBOR_PARTIAL, "amount": 4200},
+    ]
     assert (await admin_row(client, admin, "invoices", HARBOR_OVERDUE))["status"] == "paid"
     assert (await admin_row(client, admin, "invoices", HARBOR_PARTIAL))["balance"] == 24000 - 4200
     # the pending invoice (hidden from customers here) was not touched
@@ -109,25 +154,50 @@ async def test_pending_invoices_are_payable_only_when_the_tenant_shows_them(clie
     assert (await admin_row(client, admin, "invoices", HARBOR_PENDING))["status"] == "paid"
 
 
-@pytest.mark.parametrize("body, status, code", [
-    ({"mode": "invoices", "allocations": [{"invoice_id": AVA_OPEN, "amount": 32501}]}, 409, "over_balance"),
-    ({"mode": "invoices", "allocations": [{"invoice_id": AVA_OPEN, "amount": 0}]}, 422, "invalid_amount"),
-    ({"mode": "invoices", "allocations": [{"invoice_id": AVA_OPEN, "amount": -100}]}, 422, "invalid_amount"),
-    ({"mode": "invoices", "allocations": []}, 422, "no_allocations"),
-    ({"mode": "invoices", "allocations": [{"invoice_id": AVA_OPEN, "amount": 100}] * 2}, 422, "duplicate_invoice"),
-    ({"mode": "invoices", "allocations": [{"invoice_id": AVA_PAID, "amount": 100}]}, 422, "invoice_not_payable"),
-    ({"mode": "custom", "amount": 0}, 422, "invalid_amount"),
-    ({"mode": "custom", "amount": -5}, 422, "invalid_amount"),
-    ({"mode": "custom", "amount": 32501}, 409, "over_balance"),
-    ({"mode": "custom"}, 422, "invalid_amount"),
-    # another account's invoice, even one of the same person, and another business's
-    ({"mode": "invoices", "allocations": [{"invoice_id": BIZ_OPEN, "amount": 100}]}, 404, "invoice_not_found"),
-    ({"mode": "invoices", "allocations": [{"invoice_id": HARBOR_OVERDUE, "amount": 100}]}, 404, "invoice_not_found"),
-    ({"mode": "invoices", "allocations": [{"invoice_id": ACME_OPEN, "amount": 100}]}, 404, "invoice_not_found"),
-    ({"mode": "invoices", "allocations": [{"invoice_id": str(uuid.uuid4()), "amount": 100}]}, 404,
-     "invoice_not_found"),
-], ids=["over-balance", "zero", "negative", "no-invoices", "twice", "paid-invoice", "custom-zero", "custom-negative",
-        "custom-over", "custom-no-amount", "own-other-account", "other-customer", "other-tenant", "unknown"])
+@pytest.mark.parametrize(
+    "body, status, code",
+    [
+        ({"mode": "invoices", "allocations": [{"invoice_id": AVA_OPEN, "amount": 32501}]}, 409, "over_balance"),
+        ({"mode": "invoices", "allocations": [{"invoice_id": AVA_OPEN, "amount": 0}]}, 422, "invalid_amount"),
+        ({"mode": "invoices", "allocations": [{"invoice_id": AVA_OPEN, "amount": -100}]}, 422, "invalid_amount"),
+        ({"mode": "invoices", "allocations": []}, 422, "no_allocations"),
+        ({"mode": "invoices", "allocations": [{"invoice_id": AVA_OPEN, "amount": 100}] * 2}, 422, "duplicate_invoice"),
+        ({"mode": "invoices", "allocations": [{"invoice_id": AVA_PAID, "amount": 100}]}, 422, "invoice_not_payable"),
+        ({"mode": "custom", "amount": 0}, 422, "invalid_amount"),
+        ({"mode": "custom", "amount": -5}, 422, "invalid_amount"),
+        ({"mode": "custom", "amount": 32501}, 409, "over_balance"),
+        ({"mode": "custom"}, 422, "invalid_amount"),
+        # another account's invoice, even one of the same person, and another business's
+        ({"mode": "invoices", "allocations": [{"invoice_id": BIZ_OPEN, "amount": 100}]}, 404, "invoice_not_found"),
+        (
+            {"mode": "invoices", "allocations": [{"invoice_id": HARBOR_OVERDUE, "amount": 100}]},
+            404,
+            "invoice_not_found",
+        ),
+        ({"mode": "invoices", "allocations": [{"invoice_id": ACME_OPEN, "amount": 100}]}, 404, "invoice_not_found"),
+        (
+            {"mode": "invoices", "allocations": [{"invoice_id": str(uuid.uuid4()), "amount": 100}]},
+            404,
+            "invoice_not_found",
+        ),
+    ],
+    ids=[
+        "over-balance",
+        "zero",
+        "negative",
+        "no-invoices",
+        "twice",
+        "paid-invoice",
+        "custom-zero",
+        "custom-negative",
+        "custom-over",
+        "custom-no-amount",
+        "own-other-account",
+        "other-customer",
+        "other-tenant",
+        "unknown",
+    ],
+)
 async def test_refused_payments_charge_nothing(client, ava, admin, localstripe_url, body, status, code):
     await save_card(client, ava, AVA_ACCOUNT, localstripe_url)
 
@@ -174,12 +244,19 @@ async def test_switched_off_payments_and_invoices_closed_to_online_payment(clien
     assert intents_of(localstripe_url, customer_of(localstripe_url, AVA_ACCOUNT)) == []
 
 
-async def test_a_declined_card_fails_with_the_reason_and_leaves_the_invoice_open(client, ava, admin,
-                                                                                  localstripe_url):
+async def test_a_declined_card_fails_with_the_reason_and_leaves_the_invoice_open(client, ava, admin, localstripe_url):
     card = await save_card(client, ava, AVA_ACCOUNT, localstripe_url, CARD_DECLINED_AT_CHARGE)
 
-    answer = await pay_ok(client, ava, {"account_id": AVA_ACCOUNT, "mode": "invoices", "payment_method_id": card["id"],
-                                        "allocations": [{"invoice_id": AVA_OPEN, "amount": 32500}]})
+    answer = await pay_ok(
+        client,
+        ava,
+        {
+            "account_id": AVA_ACCOUNT,
+            "mode": "invoices",
+            "payment_method_id": card["id"],
+            "allocations": [{"invoice_id": AVA_OPEN, "amount": 32500}],
+        },
+    )
 
     assert answer["status"] == "failed"
     assert answer["error"]["code"] == "card_declined"
@@ -196,8 +273,12 @@ async def test_a_declined_card_fails_with_the_reason_and_leaves_the_invoice_open
 
 async def test_3d_secure_needs_the_customer_then_the_webhook_settles(client, ava, admin, localstripe_url):
     card = await save_card(client, ava, AVA_ACCOUNT, localstripe_url, CARD_3DS)
-    body = {"account_id": AVA_ACCOUNT, "mode": "invoices", "payment_method_id": card["id"],
-            "allocations": [{"invoice_id": AVA_OPEN, "amount": 20000}]}
+    body = {
+        "account_id": AVA_ACCOUNT,
+        "mode": "invoices",
+        "payment_method_id": card["id"],
+        "allocations": [{"invoice_id": AVA_OPEN, "amount": 20000}],
+    }
     key = str(uuid.uuid4())
 
     answer = await pay_ok(client, ava, body, key)
@@ -226,8 +307,9 @@ async def test_3d_secure_needs_the_customer_then_the_webhook_settles(client, ava
 
 async def test_failed_3d_secure_fails_the_payment(client, ava, admin, localstripe_url):
     card = await save_card(client, ava, AVA_ACCOUNT, localstripe_url, CARD_3DS)
-    answer = await pay_ok(client, ava, {"account_id": AVA_ACCOUNT, "mode": "custom", "amount": 5000,
-                                        "payment_method_id": card["id"]})
+    answer = await pay_ok(
+        client, ava, {"account_id": AVA_ACCOUNT, "mode": "custom", "amount": 5000, "payment_method_id": card["id"]}
+    )
     assert answer["status"] == "requires_action"
 
     authenticate_payment(localstripe_url, answer["client_secret"], success=False)

@@ -19,8 +19,12 @@ from tests.support.portal import AVA, login, new_client_id, push
 async def test_configured_keys_are_handed_to_the_pwa(client, ava):
     config = (await client.get("/api/payments/config", headers=ava)).json()
     # bank accounts are SEPA debits here, which collect euros: a portal billing in USD takes cards only
-    assert config == {"publishable_key": "pk_test_localstripe", "stripe_js_url": "https://js.stripe.com/v3/",
-                      "test_mode": True, "bank_method": None}
+    assert config == {
+        "publishable_key": "pk_test_localstripe",
+        "stripe_js_url": "https://js.stripe.com/v3/",
+        "test_mode": True,
+        "bank_method": None,
+    }
 
 
 async def test_dev_mode_without_keys_runs_a_local_test_mode_stripe(settings):
@@ -38,8 +42,11 @@ async def test_dev_mode_without_keys_runs_a_local_test_mode_stripe(settings):
 
         # a newcomer can save a card and pay an invoice without a Stripe account
         await save_card(client, ava, AVA_ACCOUNT, local_url)
-        answer = await pay_ok(client, ava, {"account_id": AVA_ACCOUNT, "mode": "invoices",
-                                            "allocations": [{"invoice_id": AVA_OPEN, "amount": 32500}]})
+        answer = await pay_ok(
+            client,
+            ava,
+            {"account_id": AVA_ACCOUNT, "mode": "invoices", "allocations": [{"invoice_id": AVA_OPEN, "amount": 32500}]},
+        )
         assert answer["status"] == "succeeded"
     # the local Stripe stops with the server
     with pytest.raises((urllib.error.URLError, ConnectionError)):
@@ -62,15 +69,17 @@ async def test_no_keys_outside_dev_mode_means_no_payments(settings):
         # saved methods can still be listed (there are none)
         listed = await client.get("/api/payments/methods", params={"account_id": AVA_ACCOUNT}, headers=ava)
         assert listed.json() == {"methods": []}
-        result = await push(client, ava, new_client_id(),
-                            (1, "rental.extend", {"rental_id": sid("rental:ava-20yd"), "days": 1}))
+        result = await push(
+            client, ava, new_client_id(), (1, "rental.extend", {"rental_id": sid("rental:ava-20yd"), "days": 1})
+        )
         # nothing can be saved to charge, so an extension is refused at once
         assert result["results"][0]["error"]["code"] == "no_payment_method"
 
 
 async def test_a_portal_in_usd_has_no_sepa_bank_accounts(client, ava):
-    response = await client.post("/api/payments/setup-intent", json={"account_id": AVA_ACCOUNT, "kind": "bank"},
-                                 headers=ava)
+    response = await client.post(
+        "/api/payments/setup-intent", json={"account_id": AVA_ACCOUNT, "kind": "bank"}, headers=ava
+    )
     assert response.status_code == 422
     error = response.json()["error"]
     assert error["code"] == "bank_unavailable" and "EUR" in error["message"] and "USD" in error["message"]

@@ -19,7 +19,16 @@ from server.billing.gateway import GatewayError, StripeGateway
 from server.billing.localstripe_runner import SECRET_KEY
 from tests.documents.test_document_routes import pdf_text
 from tests.payments.stripe_flows import (
-    AVA_ACCOUNT, AVA_OPEN, AVA_PAID, HARBOR, HARBOR_OVERDUE, HARBOR_PARTIAL, admin_row, deliver, pay_ok, save_card,
+    AVA_ACCOUNT,
+    AVA_OPEN,
+    AVA_PAID,
+    HARBOR,
+    HARBOR_OVERDUE,
+    HARBOR_PARTIAL,
+    admin_row,
+    deliver,
+    pay_ok,
+    save_card,
 )
 from tests.support.localstripe_server import CARD_3DS, CARD_DECLINED_AT_CHARGE, authenticate_payment, sdk_client
 from tests.support.portal import ADMIN, AVA, DRIVER, OFFICE, OPS, login, new_client_id, pull_all
@@ -46,24 +55,39 @@ def charge_of(base_url: str, payment_intent_id: str) -> dict[str, Any]:
     """The intent's charge as Stripe's JSON (what a ``charge.*`` event carries)."""
     intent = sdk_client(base_url).v1.payment_intents.retrieve(payment_intent_id)
     charge_id = intent.latest_charge if isinstance(intent.latest_charge, str) else intent.latest_charge.id
-    request = urllib.request.Request(f"{base_url}/v1/charges/{charge_id}",
-                                     headers={"Authorization": f"Bearer {SECRET_KEY}"})
+    request = urllib.request.Request(
+        f"{base_url}/v1/charges/{charge_id}", headers={"Authorization": f"Bearer {SECRET_KEY}"}
+    )
     with urllib.request.urlopen(request, timeout=5) as response:
         return json.loads(response.read())
 
 
 def charge_refunded_event(charge: dict[str, Any], event_id: str | None = None) -> dict[str, Any]:
     """A ``charge.refunded`` event as Stripe POSTs it (localstripe emits none)."""
-    return {"id": event_id or f"evt_{uuid.uuid4().hex[:24]}", "object": "event", "type": "charge.refunded",
-            "api_version": "2024-06-20", "created": int(time.time()), "livemode": False,
-            "data": {"object": charge}}
+    return {
+        "id": event_id or f"evt_{uuid.uuid4().hex[:24]}",
+        "object": "event",
+        "type": "charge.refunded",
+        "api_version": "2024-06-20",
+        "created": int(time.time()),
+        "livemode": False,
+        "data": {"object": charge},
+    }
 
 
 async def paid_in_full(client, ava, localstripe_url) -> dict[str, Any]:
     """Ava pays INV-1001 (325.00) in full by card; the answer."""
     card = await save_card(client, ava, AVA_ACCOUNT, localstripe_url)
-    answer = await pay_ok(client, ava, {"account_id": AVA_ACCOUNT, "mode": "invoices", "payment_method_id": card["id"],
-                                        "allocations": [{"invoice_id": AVA_OPEN, "amount": 32500}]})
+    answer = await pay_ok(
+        client,
+        ava,
+        {
+            "account_id": AVA_ACCOUNT,
+            "mode": "invoices",
+            "payment_method_id": card["id"],
+            "allocations": [{"invoice_id": AVA_OPEN, "amount": 32500}],
+        },
+    )
     assert answer["status"] == "succeeded"
     return answer
 
@@ -110,9 +134,19 @@ async def test_refunding_a_single_invoice_payment_reopens_the_invoice(client, av
 async def test_refunding_a_payment_of_several_invoices_puts_each_amount_back(client, admin, localstripe_url):
     ops = await login(client, OPS)
     card = await save_card(client, ops, HARBOR, localstripe_url)
-    answer = await pay_ok(client, ops, {"account_id": HARBOR, "mode": "invoices", "payment_method_id": card["id"],
-                                        "allocations": [{"invoice_id": HARBOR_OVERDUE, "amount": 80800},
-                                                        {"invoice_id": HARBOR_PARTIAL, "amount": 10001}]})
+    answer = await pay_ok(
+        client,
+        ops,
+        {
+            "account_id": HARBOR,
+            "mode": "invoices",
+            "payment_method_id": card["id"],
+            "allocations": [
+                {"invoice_id": HARBOR_OVERDUE, "amount": 80800},
+                {"invoice_id": HARBOR_PARTIAL, "amount": 10001},
+            ],
+        },
+    )
     assert (await admin_row(client, admin, "invoices", HARBOR_OVERDUE))["status"] == "paid"
     assert (await admin_row(client, admin, "invoices", HARBOR_PARTIAL))["balance"] == 24000 - 10001
 
@@ -123,8 +157,9 @@ async def test_refunding_a_payment_of_several_invoices_puts_each_amount_back(cli
     partial = await admin_row(client, admin, "invoices", HARBOR_PARTIAL)
     assert (overdue["balance"], overdue["status"]) == (80800, "open")
     assert (partial["balance"], partial["status"]) == (24000, "open")
-    assert [(r.amount, r.status) for r in stripe_refunds(localstripe_url, payment["stripe_payment_intent_id"])] \
-        == [(90801, "succeeded")]
+    assert [(r.amount, r.status) for r in stripe_refunds(localstripe_url, payment["stripe_payment_intent_id"])] == [
+        (90801, "succeeded")
+    ]
     _, rows = await pull_all(client, ops, new_client_id())
     [notice] = notifications(rows, "payment_refunded")
     assert "INV-1002, INV-1003 are open again" in notice["body"]
@@ -174,22 +209,39 @@ async def test_concurrent_double_clicks_refund_once(live_server, localstripe_url
 
 async def test_only_succeeded_stripe_payments_can_be_refunded(client, ava, admin, localstripe_url):
     card = await save_card(client, ava, AVA_ACCOUNT, localstripe_url, CARD_3DS)
-    pending = await pay_ok(client, ava, {"account_id": AVA_ACCOUNT, "mode": "invoices", "payment_method_id": card["id"],
-                                         "allocations": [{"invoice_id": AVA_OPEN, "amount": 10000}]})
+    pending = await pay_ok(
+        client,
+        ava,
+        {
+            "account_id": AVA_ACCOUNT,
+            "mode": "invoices",
+            "payment_method_id": card["id"],
+            "allocations": [{"invoice_id": AVA_OPEN, "amount": 10000}],
+        },
+    )
     assert pending["status"] == "requires_action"
     declining = await save_card(client, ava, AVA_ACCOUNT, localstripe_url, CARD_DECLINED_AT_CHARGE)
-    failed = await pay_ok(client, ava, {"account_id": AVA_ACCOUNT, "mode": "invoices",
-                                        "payment_method_id": declining["id"],
-                                        "allocations": [{"invoice_id": AVA_OPEN, "amount": 10000}]})
+    failed = await pay_ok(
+        client,
+        ava,
+        {
+            "account_id": AVA_ACCOUNT,
+            "mode": "invoices",
+            "payment_method_id": declining["id"],
+            "allocations": [{"invoice_id": AVA_OPEN, "amount": 10000}],
+        },
+    )
     assert failed["status"] == "failed"
     seeded = (await client.get("/api/admin/payments", params={"number": SEEDED_PAYMENT}, headers=admin)).json()
     [seeded] = seeded["items"]
 
-    for payment_id, status, code in ((pending["payment_id"], 409, "payment_not_refundable"),
-                                     (failed["payment_id"], 409, "payment_not_refundable"),
-                                     (seeded["id"], 422, "not_a_stripe_payment"),
-                                     (str(uuid.uuid4()), 404, "not_found"),
-                                     ("no such payment", 404, "not_found")):
+    for payment_id, status, code in (
+        (pending["payment_id"], 409, "payment_not_refundable"),
+        (failed["payment_id"], 409, "payment_not_refundable"),
+        (seeded["id"], 422, "not_a_stripe_payment"),
+        (str(uuid.uuid4()), 404, "not_found"),
+        ("no such payment", 404, "not_found"),
+    ):
         response = await refund(client, admin, payment_id)
         assert response.status_code == status, response.text
         error = response.json()["error"]
@@ -240,8 +292,11 @@ async def test_a_refusal_from_stripe_is_shown_and_changes_nothing(client, ava, a
     monkeypatch.setattr(gateway, "refund", refused)
     response = await refund(client, admin, answer["payment_id"])
     assert response.status_code == 422
-    assert response.json()["error"] == {"code": "charge_disputed", "details": {},
-                                        "message": "This charge is disputed and cannot be refunded."}
+    assert response.json()["error"] == {
+        "code": "charge_disputed",
+        "details": {},
+        "message": "This charge is disputed and cannot be refunded.",
+    }
     monkeypatch.setattr(gateway, "refund", unreachable)
     response = await refund(client, admin, answer["payment_id"])
     assert (response.status_code, response.json()["error"]["code"]) == (503, "payment_gateway_unavailable")
@@ -284,8 +339,9 @@ async def test_a_refund_made_in_stripes_dashboard_is_recorded_once(client, ava, 
     assert (await refund_ok(client, admin, payment["id"])) == refunded
     assert await admin_row(client, admin, "invoices", AVA_OPEN) == invoice
     assert len(stripe_refunds(localstripe_url, intent_id)) == 1
-    after = (await client.get("/api/sync/pull", params={"client_id": new_client_id(), "cursor": page["cursor"]},
-                              headers=ava)).json()
+    after = (
+        await client.get("/api/sync/pull", params={"client_id": new_client_id(), "cursor": page["cursor"]}, headers=ava)
+    ).json()
     assert len([c for c in after["changes"] if c["entity"] == "notification"]) == 1
 
 
@@ -295,8 +351,9 @@ async def test_the_webhook_after_an_office_refund_changes_nothing(client, ava, a
     invoice = await admin_row(client, admin, "invoices", AVA_OPEN)
 
     # real Stripe follows the office's refund with charge.refunded
-    response = await deliver(client, charge_refunded_event(charge_of(localstripe_url,
-                                                                     refunded["stripe_payment_intent_id"])))
+    response = await deliver(
+        client, charge_refunded_event(charge_of(localstripe_url, refunded["stripe_payment_intent_id"]))
+    )
 
     assert response.json() == {"received": True}
     assert await admin_row(client, admin, "payments", refunded["id"]) == refunded
@@ -312,8 +369,9 @@ async def test_a_partial_dashboard_refund_changes_nothing_until_the_rest_follows
     stripe = sdk_client(localstripe_url)
     stripe.v1.refunds.create(params={"payment_intent": intent_id, "amount": 5000})
 
-    assert (await deliver(client, charge_refunded_event(charge_of(localstripe_url, intent_id)))).json() \
-        == {"received": True}
+    assert (await deliver(client, charge_refunded_event(charge_of(localstripe_url, intent_id)))).json() == {
+        "received": True
+    }
     assert await admin_row(client, admin, "payments", payment["id"]) == payment
     assert (await admin_row(client, admin, "invoices", AVA_OPEN))["status"] == "paid"
 
@@ -327,8 +385,16 @@ async def test_a_partial_dashboard_refund_changes_nothing_until_the_rest_follows
 async def test_a_refunded_charge_we_had_not_settled_yet_ends_refunded(client, ava, admin, localstripe_url):
     # 3-D Secure completed at Stripe, but its payment_intent.succeeded event has not reached us yet
     card = await save_card(client, ava, AVA_ACCOUNT, localstripe_url, CARD_3DS)
-    answer = await pay_ok(client, ava, {"account_id": AVA_ACCOUNT, "mode": "invoices", "payment_method_id": card["id"],
-                                        "allocations": [{"invoice_id": AVA_OPEN, "amount": 20000}]})
+    answer = await pay_ok(
+        client,
+        ava,
+        {
+            "account_id": AVA_ACCOUNT,
+            "mode": "invoices",
+            "payment_method_id": card["id"],
+            "allocations": [{"invoice_id": AVA_OPEN, "amount": 20000}],
+        },
+    )
     authenticate_payment(localstripe_url, answer["client_secret"])
     payment = await admin_row(client, admin, "payments", answer["payment_id"])
     assert payment["status"] == "pending"
@@ -346,10 +412,19 @@ async def test_a_refunded_charge_we_had_not_settled_yet_ends_refunded(client, av
 
 
 async def test_charge_refunded_events_about_strangers_are_acknowledged(client):
-    for obj in ({"id": "ch_x", "object": "charge", "amount": 100, "amount_refunded": 100, "refunded": True,
-                 "payment_intent": "pi_not_ours", "metadata": {}},
-                {"id": "ch_y", "object": "charge", "amount": 100, "amount_refunded": 100, "payment_intent": None},
-                {"id": "ch_z", "object": "charge", "payment_intent": 7, "metadata": "odd"},
-                {"id": "ch_w", "object": "charge", "payment_intent": "pi_not_ours", "metadata": "odd"}):
+    for obj in (
+        {
+            "id": "ch_x",
+            "object": "charge",
+            "amount": 100,
+            "amount_refunded": 100,
+            "refunded": True,
+            "payment_intent": "pi_not_ours",
+            "metadata": {},
+        },
+        {"id": "ch_y", "object": "charge", "amount": 100, "amount_refunded": 100, "payment_intent": None},
+        {"id": "ch_z", "object": "charge", "payment_intent": 7, "metadata": "odd"},
+        {"id": "ch_w", "object": "charge", "payment_intent": "pi_not_ours", "metadata": "odd"},
+    ):
         response = await deliver(client, charge_refunded_event(obj))
         assert (response.status_code, response.json()) == (200, {"received": True})

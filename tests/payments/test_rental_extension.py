@@ -90,15 +90,17 @@ async def _never(effect_ids):
 async def test_a_declined_card_takes_the_extension_back_with_the_reason(client, ava, admin, localstripe_url):
     await save_card(client, ava, AVA_ACCOUNT, localstripe_url, CARD_DECLINED_AT_CHARGE)
     before = await admin_row(client, admin, "rentals", AVA_RENTAL)
-    payments_before = (await client.get("/api/admin/payments", params={"account_id": AVA_ACCOUNT},
-                                        headers=admin)).json()["items"]
+    payments_before = (
+        await client.get("/api/admin/payments", params={"account_id": AVA_ACCOUNT}, headers=admin)
+    ).json()["items"]
 
     result, client_id = await _extend(client, ava)
 
     assert result["status"] == "applied"  # accepted; the charge comes after
     await _declined(client, admin, ava, client_id, before, "card_declined", "Your card was declined.")
-    payments = (await client.get("/api/admin/payments", params={"account_id": AVA_ACCOUNT},
-                                 headers=admin)).json()["items"]
+    payments = (await client.get("/api/admin/payments", params={"account_id": AVA_ACCOUNT}, headers=admin)).json()[
+        "items"
+    ]
     assert len(payments) == len(payments_before)
     # the charge was tried once, and failed
     [intent] = intents_of(localstripe_url, customer_of(localstripe_url, AVA_ACCOUNT))

@@ -11,8 +11,14 @@ async def test_a_card_saved_through_a_setup_intent_is_listed_and_synced(client, 
     saved = await save_card(client, ava, AVA_ACCOUNT, localstripe_url)
 
     assert {k: saved[k] for k in ("kind", "brand", "last4", "exp_month", "exp_year", "expiry", "default")} == {
-        "kind": "card", "brand": "visa", "last4": "4242", "exp_month": 12, "exp_year": 2030, "expiry": "12/30",
-        "default": True}  # the first method saved becomes the default
+        "kind": "card",
+        "brand": "visa",
+        "last4": "4242",
+        "exp_month": 12,
+        "exp_year": 2030,
+        "expiry": "12/30",
+        "default": True,
+    }  # the first method saved becomes the default
     assert "stripe_payment_method_id" not in saved
     listed = (await client.get("/api/payments/methods", params={"account_id": AVA_ACCOUNT}, headers=ava)).json()
     assert [m["id"] for m in listed["methods"]] == [saved["id"]]
@@ -42,16 +48,19 @@ async def test_saving_the_same_setup_intent_twice_keeps_one_method(client, ava, 
 
 
 async def test_unconfirmed_or_foreign_setup_intents_save_nothing(client, ava, localstripe_url):
-    seti = (await client.post("/api/payments/setup-intent", json={"account_id": AVA_ACCOUNT},
-                              headers=ava)).json()["setup_intent_id"]
-    response = await client.post("/api/payments/methods", json={"account_id": AVA_ACCOUNT, "setup_intent_id": seti},
-                                 headers=ava)
+    seti = (await client.post("/api/payments/setup-intent", json={"account_id": AVA_ACCOUNT}, headers=ava)).json()[
+        "setup_intent_id"
+    ]
+    response = await client.post(
+        "/api/payments/methods", json={"account_id": AVA_ACCOUNT, "setup_intent_id": seti}, headers=ava
+    )
     assert response.status_code == 422
     assert response.json()["error"]["code"] == "setup_incomplete"
     # Ava's other account may not claim a method set up for this one
     await client.post("/api/payments/setup-intent", json={"account_id": AVA_BIZ}, headers=ava)
-    response = await client.post("/api/payments/methods", json={"account_id": AVA_BIZ, "setup_intent_id": seti},
-                                 headers=ava)
+    response = await client.post(
+        "/api/payments/methods", json={"account_id": AVA_BIZ, "setup_intent_id": seti}, headers=ava
+    )
     assert response.status_code == 422
     assert response.json()["error"]["code"] == "setup_intent_mismatch"
 
@@ -80,11 +89,11 @@ async def test_methods_of_other_accounts_are_out_of_reach(client, ava, ops, loca
 
     response = await client.get("/api/payments/methods", params={"account_id": HARBOR}, headers=ava)
     assert response.status_code == 404
-    assert (await client.post("/api/payments/setup-intent", json={"account_id": HARBOR},
-                              headers=ava)).status_code == 404
+    assert (
+        await client.post("/api/payments/setup-intent", json={"account_id": HARBOR}, headers=ava)
+    ).status_code == 404
     assert (await client.delete(f"/api/payments/methods/{harbor_card['id']}", headers=ava)).status_code == 404
-    assert (await client.post(f"/api/payments/methods/{harbor_card['id']}/default",
-                              headers=ava)).status_code == 404
+    assert (await client.post(f"/api/payments/methods/{harbor_card['id']}/default", headers=ava)).status_code == 404
 
 
 async def test_site_contacts_handle_no_payment_methods(client, gate):

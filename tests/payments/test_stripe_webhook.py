@@ -8,7 +8,13 @@ import time
 import pytest
 
 from tests.payments.stripe_flows import (
-    AVA_ACCOUNT, AVA_OPEN, admin_row, deliver, event_for, pay_ok, save_card,
+    AVA_ACCOUNT,
+    AVA_OPEN,
+    admin_row,
+    deliver,
+    event_for,
+    pay_ok,
+    save_card,
 )
 from tests.support.localstripe_server import CARD_3DS, authenticate_payment
 from tests.support.portal import new_client_id, pull_all
@@ -17,8 +23,16 @@ from tests.support.portal import new_client_id, pull_all
 async def _settled_3ds_payment(client, ava, admin, localstripe_url) -> tuple[dict, dict]:
     """A 3-D Secure payment of 200.00 on INV-1001, settled by its webhook event; (event, payment)."""
     card = await save_card(client, ava, AVA_ACCOUNT, localstripe_url, CARD_3DS)
-    answer = await pay_ok(client, ava, {"account_id": AVA_ACCOUNT, "mode": "invoices", "payment_method_id": card["id"],
-                                        "allocations": [{"invoice_id": AVA_OPEN, "amount": 20000}]})
+    answer = await pay_ok(
+        client,
+        ava,
+        {
+            "account_id": AVA_ACCOUNT,
+            "mode": "invoices",
+            "payment_method_id": card["id"],
+            "allocations": [{"invoice_id": AVA_OPEN, "amount": 20000}],
+        },
+    )
     authenticate_payment(localstripe_url, answer["client_secret"])
     payment = await admin_row(client, admin, "payments", answer["payment_id"])
     event = event_for(localstripe_url, "payment_intent.succeeded", payment["stripe_payment_intent_id"])
@@ -40,11 +54,13 @@ async def test_a_replayed_event_changes_nothing(client, ava, admin, localstripe_
     assert await admin_row(client, admin, "payments", payment["id"]) == payment
     assert await admin_row(client, admin, "invoices", AVA_OPEN) == invoice
     # nothing new to sync either
-    after = (await client.get("/api/sync/pull", params={"client_id": new_client_id(), "cursor": page["cursor"]},
-                              headers=ava)).json()
+    after = (
+        await client.get("/api/sync/pull", params={"client_id": new_client_id(), "cursor": page["cursor"]}, headers=ava)
+    ).json()
     assert after["changes"] == []
-    payments = (await client.get("/api/admin/payments", params={"account_id": AVA_ACCOUNT},
-                                 headers=admin)).json()["items"]
+    payments = (await client.get("/api/admin/payments", params={"account_id": AVA_ACCOUNT}, headers=admin)).json()[
+        "items"
+    ]
     assert len(payments) == 2  # the seeded one and this one
 
 
@@ -61,12 +77,24 @@ async def test_the_same_outcome_under_a_new_event_id_is_not_applied_twice(client
 @pytest.mark.parametrize("how", ["other-secret", "tampered", "stale", "garbage", "missing"])
 async def test_forged_or_stale_events_are_refused(client, ava, admin, localstripe_url, how):
     card = await save_card(client, ava, AVA_ACCOUNT, localstripe_url, CARD_3DS)
-    answer = await pay_ok(client, ava, {"account_id": AVA_ACCOUNT, "mode": "custom", "amount": 20000,
-                                        "payment_method_id": card["id"]})
+    answer = await pay_ok(
+        client, ava, {"account_id": AVA_ACCOUNT, "mode": "custom", "amount": 20000, "payment_method_id": card["id"]}
+    )
     payment = await admin_row(client, admin, "payments", answer["payment_id"])
-    forged = {"id": "evt_forged", "object": "event", "type": "payment_intent.succeeded", "created": int(time.time()),
-              "data": {"object": {"id": payment["stripe_payment_intent_id"], "object": "payment_intent",
-                                  "status": "succeeded", "metadata": {"payment_id": payment["id"]}}}}
+    forged = {
+        "id": "evt_forged",
+        "object": "event",
+        "type": "payment_intent.succeeded",
+        "created": int(time.time()),
+        "data": {
+            "object": {
+                "id": payment["stripe_payment_intent_id"],
+                "object": "payment_intent",
+                "status": "succeeded",
+                "metadata": {"payment_id": payment["id"]},
+            }
+        },
+    }
 
     if how == "other-secret":
         response = await deliver(client, forged, secret="whsec_not_ours")
@@ -91,11 +119,20 @@ async def test_forged_or_stale_events_are_refused(client, ava, admin, localstrip
 
 async def test_events_about_other_things_are_acknowledged_and_ignored(client):
     for event in (
-        {"id": "evt_customer", "object": "event", "type": "customer.created",
-         "data": {"object": {"id": "cus_1", "object": "customer"}}},
-        {"id": "evt_stranger", "object": "event", "type": "payment_intent.succeeded",
-         "data": {"object": {"id": "pi_not_ours", "object": "payment_intent", "status": "succeeded",
-                             "metadata": {}}}},
+        {
+            "id": "evt_customer",
+            "object": "event",
+            "type": "customer.created",
+            "data": {"object": {"id": "cus_1", "object": "customer"}},
+        },
+        {
+            "id": "evt_stranger",
+            "object": "event",
+            "type": "payment_intent.succeeded",
+            "data": {
+                "object": {"id": "pi_not_ours", "object": "payment_intent", "status": "succeeded", "metadata": {}}
+            },
+        },
     ):
         response = await deliver(client, event)
         assert response.status_code == 200 and response.json() == {"received": True}

@@ -12,10 +12,22 @@ from typing import Any
 import pytest
 
 from tests.payments.stripe_flows import (
-    AVA_ACCOUNT, AVA_OPEN, HARBOR, admin_row, customer_of, deliver, event_for, pay, pay_ok, save_card,
+    AVA_ACCOUNT,
+    AVA_OPEN,
+    HARBOR,
+    admin_row,
+    customer_of,
+    deliver,
+    event_for,
+    pay,
+    pay_ok,
+    save_card,
 )
 from tests.support.localstripe_server import (
-    ACH_INSUFFICIENT_FUNDS, ACH_OK, confirm_us_bank_account_setup, sdk_client,
+    ACH_INSUFFICIENT_FUNDS,
+    ACH_OK,
+    confirm_us_bank_account_setup,
+    sdk_client,
 )
 from tests.support.portal import ADMIN, OPS, login, new_client_id, pull_all
 
@@ -27,19 +39,25 @@ def settings_overrides(settings_overrides: dict) -> dict:
     return {**settings_overrides, "stripe_bank_method": "us_bank_account"}
 
 
-async def add_us_bank(client, headers, base_url: str, account_number: str = ACH_OK,
-                      account_id: str = AVA_ACCOUNT) -> dict[str, Any]:
+async def add_us_bank(
+    client, headers, base_url: str, account_number: str = ACH_OK, account_id: str = AVA_ACCOUNT
+) -> dict[str, Any]:
     """SetupIntent (kind bank) → Stripe.js confirmUsBankAccountSetup → ``POST /api/payments/methods``."""
-    response = await client.post("/api/payments/setup-intent", json={"account_id": account_id, "kind": "bank"},
-                                 headers=headers)
+    response = await client.post(
+        "/api/payments/setup-intent", json={"account_id": account_id, "kind": "bank"}, headers=headers
+    )
     assert response.status_code == 200, response.text
     intent = response.json()
     assert intent["method_type"] == "us_bank_account"
-    confirmed = await asyncio.to_thread(confirm_us_bank_account_setup, base_url, intent["setup_intent_id"],
-                                        account_number)
+    confirmed = await asyncio.to_thread(
+        confirm_us_bank_account_setup, base_url, intent["setup_intent_id"], account_number
+    )
     assert (confirmed["status"], confirmed["next_action"]["type"]) == ("requires_action", "verify_with_microdeposits")
-    response = await client.post("/api/payments/methods", headers=headers, json={
-        "account_id": account_id, "setup_intent_id": intent["setup_intent_id"], "default": True})
+    response = await client.post(
+        "/api/payments/methods",
+        headers=headers,
+        json={"account_id": account_id, "setup_intent_id": intent["setup_intent_id"], "default": True},
+    )
     assert response.status_code == 201, response.text
     return response.json()
 
@@ -48,8 +66,11 @@ def _waiting_setup(base_url: str, account_id: str = AVA_ACCOUNT):
     """The SDK and the account's SetupIntent waiting for its micro-deposits (as Stripe's own page sees it)."""
     stripe = sdk_client(base_url).v1
     customer = customer_of(base_url, account_id)
-    [setup] = [i for i in stripe.setup_intents.list(params={"limit": 100}).data
-               if i.customer == customer and i.status == "requires_action"]
+    [setup] = [
+        i
+        for i in stripe.setup_intents.list(params={"limit": 100}).data
+        if i.customer == customer and i.status == "requires_action"
+    ]
     return stripe, setup
 
 
@@ -57,15 +78,20 @@ async def verify(client, headers, method_id: str, **body):
     return await client.post(f"/api/payments/methods/{method_id}/verify", json=body, headers=headers)
 
 
-async def test_a_us_bank_account_waits_for_its_micro_deposits_then_becomes_the_default(
-        client, ava, localstripe_url):
+async def test_a_us_bank_account_waits_for_its_micro_deposits_then_becomes_the_default(client, ava, localstripe_url):
     assert (await client.get("/api/payments/config", headers=ava)).json()["bank_method"] == "us_bank_account"
 
     bank = await add_us_bank(client, ava, localstripe_url)
 
     assert {k: bank[k] for k in ("kind", "brand", "last4", "country", "status", "microdeposit_type", "default")} == {
-        "kind": "bank", "brand": "STRIPE TEST BANK", "last4": "6789", "country": "US",
-        "status": "verification_pending", "microdeposit_type": "amounts", "default": False}
+        "kind": "bank",
+        "brand": "STRIPE TEST BANK",
+        "last4": "6789",
+        "country": "US",
+        "status": "verification_pending",
+        "microdeposit_type": "amounts",
+        "default": False,
+    }
     assert bank["deposits_arrive_at"] > bank["created_at"]
     # not usable yet: not for paying, not as the default
     response = await pay(client, ava, {**FULL, "payment_method_id": bank["id"]})
@@ -84,7 +110,12 @@ async def test_a_us_bank_account_waits_for_its_micro_deposits_then_becomes_the_d
 
     assert right.status_code == 200, right.text
     assert {k: right.json()[k] for k in ("id", "status", "default", "microdeposit_type", "deposits_arrive_at")} == {
-        "id": bank["id"], "status": "active", "default": True, "microdeposit_type": "", "deposits_arrive_at": None}
+        "id": bank["id"],
+        "status": "active",
+        "default": True,
+        "microdeposit_type": "",
+        "deposits_arrive_at": None,
+    }
     # verified at Stripe and attached to the account's own customer
     stripe = sdk_client(localstripe_url).v1
     customer = customer_of(localstripe_url, AVA_ACCOUNT)
@@ -100,7 +131,8 @@ async def test_a_us_bank_account_waits_for_its_micro_deposits_then_becomes_the_d
 
 
 async def test_a_verified_us_bank_account_pays_by_debit_and_a_failed_debit_reopens_the_invoice(
-        client, ava, localstripe_url):
+    client, ava, localstripe_url
+):
     admin = await login(client, ADMIN)
     bank = await add_us_bank(client, ava, localstripe_url)
     assert (await verify(client, ava, bank["id"], descriptor_code="sm11aa")).status_code == 200
@@ -143,7 +175,8 @@ async def test_too_many_wrong_answers_remove_the_bank_account(client, ava, local
 
 
 async def test_an_account_that_failed_verification_elsewhere_is_removed_when_verified_here(
-        client, ava, localstripe_url):
+    client, ava, localstripe_url
+):
     bank = await add_us_bank(client, ava, localstripe_url)
     stripe, setup = _waiting_setup(localstripe_url)
     with pytest.raises(Exception):  # on Stripe's own page: too many wrong answers
@@ -184,18 +217,21 @@ async def test_a_failed_setup_event_removes_the_pending_account(client, ava, loc
     assert bank["id"] not in [m["id"] for m in listed["methods"]]
 
 
-@pytest.mark.parametrize("body, code", [
-    ({}, "validation_error"),
-    ({"amounts": [32, 45], "descriptor_code": "SM11AA"}, "validation_error"),
-    ({"amounts": [32]}, "validation_error"),
-    ({"amounts": [32, 45, 1]}, "validation_error"),
-    ({"amounts": [0, 45]}, "validation_error"),
-    ({"amounts": [32, 100]}, "validation_error"),
-    ({"amounts": ["32", 45]}, "validation_error"),
-    ({"descriptor_code": "XX11AA"}, "validation_error"),
-    ({"descriptor_code": "SM11AA7"}, "validation_error"),
-    ({"code": "SM11AA"}, "validation_error"),
-])
+@pytest.mark.parametrize(
+    "body, code",
+    [
+        ({}, "validation_error"),
+        ({"amounts": [32, 45], "descriptor_code": "SM11AA"}, "validation_error"),
+        ({"amounts": [32]}, "validation_error"),
+        ({"amounts": [32, 45, 1]}, "validation_error"),
+        ({"amounts": [0, 45]}, "validation_error"),
+        ({"amounts": [32, 100]}, "validation_error"),
+        ({"amounts": ["32", 45]}, "validation_error"),
+        ({"descriptor_code": "XX11AA"}, "validation_error"),
+        ({"descriptor_code": "SM11AA7"}, "validation_error"),
+        ({"code": "SM11AA"}, "validation_error"),
+    ],
+)
 async def test_bad_verification_answers_are_refused(client, ava, localstripe_url, body, code):
     bank = await add_us_bank(client, ava, localstripe_url)
     response = await verify(client, ava, bank["id"], **body)

@@ -15,9 +15,9 @@ import subprocess
 import sys
 import time
 import uuid
-from datetime import datetime, timezone
+from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Iterator
 
 import httpx
 import pytest
@@ -26,8 +26,12 @@ from server.billing.localstripe_runner import PUBLISHABLE_KEY, SECRET_KEY, flush
 from tests.conftest import USE_PG, _restore
 from tests.live.conftest import live_socket, session_token
 from tests.payments.stripe_flows import AVA_ACCOUNT, AVA_OPEN, deliver, event_for, pay_ok, save_card
-from tests.support.localstripe_server import CARD_3DS, WEBHOOK_SECRET, authenticate_payment
-from tests.support.localstripe_server import localstripe_url  # noqa: F401  (fixture)
+from tests.support.localstripe_server import (
+    CARD_3DS,
+    WEBHOOK_SECRET,
+    authenticate_payment,
+    localstripe_url,  # noqa: F401  (fixture)
+)
 from tests.support.portal import AVA, DRIVER, IDS, login, new_client_id, pull_all, push
 from tests.support.smtp import free_port
 
@@ -84,25 +88,51 @@ def shared_database_url(template_db, tmp_path_factory) -> str:
 
 
 @pytest.fixture(scope="module")
-def two_servers(shared_database_url, redis_url, localstripe_url, tmp_path_factory) -> Iterator[tuple[str, str]]:  # noqa: F811
+def two_servers(shared_database_url, redis_url, localstripe_url, tmp_path_factory) -> Iterator[tuple[str, str]]:
     """Base URLs of two uvicorn processes on one database, one Redis and one (fake) Stripe."""
     database_url, tmp_path = shared_database_url, tmp_path_factory.mktemp("servers")
-    env = {**os.environ, "HAULPORT_DATABASE_URL": database_url, "HAULPORT_REDIS_URL": redis_url,
-           "HAULPORT_DEV_MODE": "true", "HAULPORT_SECRET_KEY": "two-process-secret-key-0123456789-abcdef",
-           "HAULPORT_PUBLIC_URL": "http://127.0.0.1:8000", "HAULPORT_STATIC_DIR": str(tmp_path / "no-pwa"),
-           "HAULPORT_CONFIG": str(tmp_path / "none.toml"),
-           "HAULPORT_STRIPE_SECRET_KEY": SECRET_KEY, "HAULPORT_STRIPE_PUBLISHABLE_KEY": PUBLISHABLE_KEY,
-           "HAULPORT_STRIPE_API_BASE": localstripe_url, "HAULPORT_STRIPE_WEBHOOK_SECRET": WEBHOOK_SECRET,
-           # Redis keeps rate-limit counters between runs: generous limits keep reruns green
-           "HAULPORT_MAGIC_LINK_PER_ADDRESS": "100000", "HAULPORT_MAGIC_LINK_PER_IP": "100000"}
+    env = {
+        **os.environ,
+        "HAULPORT_DATABASE_URL": database_url,
+        "HAULPORT_REDIS_URL": redis_url,
+        "HAULPORT_DEV_MODE": "true",
+        "HAULPORT_SECRET_KEY": "two-process-secret-key-0123456789-abcdef",
+        "HAULPORT_PUBLIC_URL": "http://127.0.0.1:8000",
+        "HAULPORT_STATIC_DIR": str(tmp_path / "no-pwa"),
+        "HAULPORT_CONFIG": str(tmp_path / "none.toml"),
+        "HAULPORT_STRIPE_SECRET_KEY": SECRET_KEY,
+        "HAULPORT_STRIPE_PUBLISHABLE_KEY": PUBLISHABLE_KEY,
+        "HAULPORT_STRIPE_API_BASE": localstripe_url,
+        "HAULPORT_STRIPE_WEBHOOK_SECRET": WEBHOOK_SECRET,
+        # Redis keeps rate-limit counters between runs: generous limits keep reruns green
+        "HAULPORT_MAGIC_LINK_PER_ADDRESS": "100000",
+        "HAULPORT_MAGIC_LINK_PER_IP": "100000",
+    }
     processes, urls = [], []
     try:
         for _ in range(2):
             port = free_port()
-            processes.append(subprocess.Popen(
-                [sys.executable, "-m", "uvicorn", "server.app:app_from_environment", "--factory",
-                 "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
-                cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE))
+            processes.append(
+                subprocess.Popen(
+                    [
+                        sys.executable,
+                        "-m",
+                        "uvicorn",
+                        "server.app:app_from_environment",
+                        "--factory",
+                        "--host",
+                        "127.0.0.1",
+                        "--port",
+                        str(port),
+                        "--log-level",
+                        "warning",
+                    ],
+                    cwd=ROOT,
+                    env=env,
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.PIPE,
+                )
+            )
             urls.append(f"http://127.0.0.1:{port}")
         for url, process in zip(urls, processes):
             _wait_up(url, process)
@@ -118,7 +148,7 @@ def two_servers(shared_database_url, redis_url, localstripe_url, tmp_path_factor
 
 
 def _now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 async def test_a_fix_sent_to_process_a_reaches_a_subscriber_on_process_b(two_servers):
@@ -136,8 +166,11 @@ async def test_a_fix_sent_to_process_a_reaches_a_subscriber_on_process_b(two_ser
         # Offline uploads to A go live on B too.
         lat = round(39.6 + random.random() / 10, 6)
         async with live_socket(url_b, ava_token) as ava:
-            response = await a.post("/api/driver/gps", headers={"Authorization": f"Bearer {driver_token}"},
-                                    json={"fixes": [{"lat": lat, "lng": -89.65, "at": _now()}]})
+            response = await a.post(
+                "/api/driver/gps",
+                headers={"Authorization": f"Bearer {driver_token}"},
+                json={"fixes": [{"lat": lat, "lng": -89.65, "at": _now()}]},
+            )
             assert response.json()["broadcast"] is True
             await ava.next(type="gps", lat=lat)
 
@@ -150,10 +183,25 @@ async def test_a_booking_pushed_to_process_a_pokes_a_client_on_process_b(two_ser
         page, _rows = await pull_all(b, on_b, client_id)
         async with live_socket(url_b, on_b["Authorization"].removeprefix("Bearer ")) as ava:
             job_id = str(uuid.uuid4())
-            result = await push(a, on_a, new_client_id(), (1, "job.book", {
-                "id": job_id, "site_id": IDS("site:ava-home"), "service_type_id": IDS("service:junk"),
-                "date": "2030-07-01", "time_slot_id": IDS("slot:afternoon"), "description": "Shed demolition",
-                "items": "shed", "load_estimate": "half"}))
+            result = await push(
+                a,
+                on_a,
+                new_client_id(),
+                (
+                    1,
+                    "job.book",
+                    {
+                        "id": job_id,
+                        "site_id": IDS("site:ava-home"),
+                        "service_type_id": IDS("service:junk"),
+                        "date": "2030-07-01",
+                        "time_slot_id": IDS("slot:afternoon"),
+                        "description": "Shed demolition",
+                        "items": "shed",
+                        "load_estimate": "half",
+                    },
+                ),
+            )
             assert result["results"][0]["status"] == "applied", result
             await ava.next(type="poke")
             _page, rows = await pull_all(b, on_b, client_id, page["cursor"])
@@ -174,7 +222,7 @@ async def test_several_processes_share_one_socket_scope_rule(two_servers):
             await ops.none(0.2, type="gps", job_id=IDS("job:ava-en-route"))
 
 
-async def test_a_payment_made_on_process_a_is_settled_by_the_webhook_on_process_b(two_servers, localstripe_url):  # noqa: F811
+async def test_a_payment_made_on_process_a_is_settled_by_the_webhook_on_process_b(two_servers, localstripe_url):
     """3-D Secure card payment started on A; Stripe's event reaches B (a load balancer may send it
     anywhere); a client on B is poked and pulls the paid balance; the same event at A changes nothing."""
     url_a, url_b = two_servers
@@ -185,8 +233,16 @@ async def test_a_payment_made_on_process_a_is_settled_by_the_webhook_on_process_
         page, rows = await pull_all(b, on_b, client_id)
         balance = rows[("invoice", AVA_OPEN)]["balance"]
         card = await save_card(a, on_a, AVA_ACCOUNT, localstripe_url, CARD_3DS)
-        answer = await pay_ok(a, on_a, {"account_id": AVA_ACCOUNT, "mode": "invoices", "payment_method_id": card["id"],
-                                        "allocations": [{"invoice_id": AVA_OPEN, "amount": 5000}]})
+        answer = await pay_ok(
+            a,
+            on_a,
+            {
+                "account_id": AVA_ACCOUNT,
+                "mode": "invoices",
+                "payment_method_id": card["id"],
+                "allocations": [{"invoice_id": AVA_OPEN, "amount": 5000}],
+            },
+        )
         assert answer["status"] == "requires_action"
         await asyncio.to_thread(authenticate_payment, localstripe_url, answer["client_secret"])
         async with live_socket(url_b, on_b["Authorization"].removeprefix("Bearer ")) as ava:

@@ -12,8 +12,9 @@ import sqlite3
 import struct
 import time
 import zlib
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any
 from urllib.parse import parse_qs, urlparse
 
 import httpx
@@ -98,7 +99,9 @@ def sign_in(context, base: str, email: str, path: str = "", tenant: str = "demo"
 
 def wait_for_worker(page) -> None:
     """Until the service worker controls the page (precache done): only then does a reload work offline."""
-    page.wait_for_function("() => navigator.serviceWorker && navigator.serviceWorker.controller !== null", timeout=20_000)
+    page.wait_for_function(
+        "() => navigator.serviceWorker && navigator.serviceWorker.controller !== null", timeout=20_000
+    )
     page.evaluate("() => navigator.serviceWorker.ready")
 
 

@@ -7,9 +7,9 @@ import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
 import httpx
 
@@ -21,26 +21,48 @@ SECRET = "live-test-secret-key-0123456789-abcdefgh"
 
 def server_env(database_url: str, port: int, **extra: str) -> dict[str, str]:
     env = dict(os.environ)
-    env.update({
-        "HAULPORT_DATABASE_URL": database_url, "HAULPORT_DEV_MODE": "true", "HAULPORT_SECRET_KEY": SECRET,
-        "HAULPORT_PUBLIC_URL": f"http://127.0.0.1:{port}", "HAULPORT_STATIC_DIR": str(ROOT / "client_pwa" / "dist"),
-        "HAULPORT_MAGIC_LINK_PER_ADDRESS": "1000", "HAULPORT_MAGIC_LINK_PER_IP": "100000",
-        "HAULPORT_CONFIG": str(ROOT / "litestar.toml"),
-    })
+    env.update(
+        {
+            "HAULPORT_DATABASE_URL": database_url,
+            "HAULPORT_DEV_MODE": "true",
+            "HAULPORT_SECRET_KEY": SECRET,
+            "HAULPORT_PUBLIC_URL": f"http://127.0.0.1:{port}",
+            "HAULPORT_STATIC_DIR": str(ROOT / "client_pwa" / "dist"),
+            "HAULPORT_MAGIC_LINK_PER_ADDRESS": "1000",
+            "HAULPORT_MAGIC_LINK_PER_IP": "100000",
+            "HAULPORT_CONFIG": str(ROOT / "litestar.toml"),
+        }
+    )
     env.update({k: str(v) for k, v in extra.items()})
     return env
 
 
 @contextmanager
-def running_server(database_url: str, port: int | None = None, log_path: Path | None = None,
-                   **extra: str) -> Iterator[str]:
+def running_server(
+    database_url: str, port: int | None = None, log_path: Path | None = None, **extra: str
+) -> Iterator[str]:
     """Serve ``database_url`` (already migrated) until the block ends; yields the base URL."""
     port = port or free_port()
     log = open(log_path, "wb") if log_path else subprocess.DEVNULL
     proc = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "server.app:app_from_environment", "--factory", "--host", "127.0.0.1",
-         "--port", str(port), "--log-level", "warning"],
-        cwd=ROOT, env=server_env(database_url, port, **extra), stdout=log, stderr=subprocess.STDOUT)
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "server.app:app_from_environment",
+            "--factory",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=server_env(database_url, port, **extra),
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 30

@@ -50,9 +50,7 @@ def stripe_gateway(localstripe_url: str) -> StripeGateway:
 
 def sdk_client(base_url: str) -> stripe.StripeClient:
     """The official SDK pointed at localstripe, to look behind the gateway's back."""
-    return stripe.StripeClient(
-        SECRET_KEY, base_addresses={"api": base_url}, max_network_retries=0
-    )
+    return stripe.StripeClient(SECRET_KEY, base_addresses={"api": base_url}, max_network_retries=0)
 
 
 def create_card(base_url: str, number: str = CARD_OK) -> str:
@@ -66,9 +64,7 @@ def create_card(base_url: str, number: str = CARD_OK) -> str:
     return method.id
 
 
-def confirm_card_setup(
-    base_url: str, setup_intent_id: str, number: str = CARD_OK, *, authenticate: bool = True
-) -> str:
+def confirm_card_setup(base_url: str, setup_intent_id: str, number: str = CARD_OK, *, authenticate: bool = True) -> str:
     """Do what Stripe.js ``confirmCardSetup`` does for a card number; returns the intent's status.
 
     For a 3-D Secure card, ``authenticate`` picks the modal's "Complete" or "Fail" button.
@@ -90,18 +86,28 @@ def confirm_card_setup(
 
 
 def confirm_sepa_debit_setup(
-    base_url: str, setup_intent_id: str, iban: str = IBAN_OK, *, name: str = "Ava Reed",
+    base_url: str,
+    setup_intent_id: str,
+    iban: str = IBAN_OK,
+    *,
+    name: str = "Ava Reed",
     email: str = "ava@example.com",
 ) -> str:
     """Do what Stripe.js ``confirmSepaDebitSetup(secret, {payment_method: {sepa_debit: {iban},
     billing_details: {name, email}}})`` does; returns the intent's status."""
     client = sdk_client(base_url)
     secret = client.v1.setup_intents.retrieve(setup_intent_id).client_secret
-    intent = client.v1.setup_intents.confirm(setup_intent_id, params={
-        "client_secret": secret,
-        "payment_method_data": {"type": "sepa_debit", "sepa_debit": {"iban": iban},
-                                "billing_details": {"name": name, "email": email}},
-    })
+    intent = client.v1.setup_intents.confirm(
+        setup_intent_id,
+        params={
+            "client_secret": secret,
+            "payment_method_data": {
+                "type": "sepa_debit",
+                "sepa_debit": {"iban": iban},
+                "billing_details": {"name": name, "email": email},
+            },
+        },
+    )
     return intent.status
 
 
@@ -111,22 +117,35 @@ ACH_INSUFFICIENT_FUNDS = "000222222227"
 
 
 def confirm_us_bank_account_setup(
-    base_url: str, setup_intent_id: str, account_number: str = ACH_OK, *, routing_number: str = ACH_ROUTING,
-    name: str = "Ava Reed", email: str = "ava@example.com",
+    base_url: str,
+    setup_intent_id: str,
+    account_number: str = ACH_OK,
+    *,
+    routing_number: str = ACH_ROUTING,
+    name: str = "Ava Reed",
+    email: str = "ava@example.com",
 ) -> dict:
     """Do what Stripe.js ``confirmUsBankAccountSetup(secret, {payment_method: {us_bank_account:
     {routing_number, account_number, account_holder_type}, billing_details}})`` does (with the
     mandate's online acceptance); returns the intent (``requires_action``, micro-deposits sent)."""
     client = sdk_client(base_url)
     secret = client.v1.setup_intents.retrieve(setup_intent_id).client_secret
-    intent = client.v1.setup_intents.confirm(setup_intent_id, params={
-        "client_secret": secret,
-        "payment_method_data": {"type": "us_bank_account", "billing_details": {"name": name, "email": email},
-                                "us_bank_account": {"routing_number": routing_number,
-                                                    "account_number": account_number,
-                                                    "account_holder_type": "individual"}},
-        "mandate_data": {"customer_acceptance": {"type": "online", "online": {"infer_from_client": True}}},
-    })
+    intent = client.v1.setup_intents.confirm(
+        setup_intent_id,
+        params={
+            "client_secret": secret,
+            "payment_method_data": {
+                "type": "us_bank_account",
+                "billing_details": {"name": name, "email": email},
+                "us_bank_account": {
+                    "routing_number": routing_number,
+                    "account_number": account_number,
+                    "account_holder_type": "individual",
+                },
+            },
+            "mandate_data": {"customer_acceptance": {"type": "online", "online": {"infer_from_client": True}}},
+        },
+    )
     return intent.to_dict()
 
 

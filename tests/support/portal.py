@@ -58,8 +58,11 @@ async def pull_all(client, headers, client_id: str, cursor: str | None = None) -
 
 
 async def push(client, headers, client_id: str, *mutations: tuple[int, str, dict]) -> dict:
-    body = {"client_id": client_id, "schema_version": 1,
-            "mutations": [{"id": i, "name": n, "args": a, "created_at": "2026-01-01T00:00:00Z"} for i, n, a in mutations]}
+    body = {
+        "client_id": client_id,
+        "schema_version": 1,
+        "mutations": [{"id": i, "name": n, "args": a, "created_at": "2026-01-01T00:00:00Z"} for i, n, a in mutations],
+    }
     response = await client.post("/api/sync/push", json=body, headers=headers)
     assert response.status_code == 200, response.text
     return response.json()
@@ -68,6 +71,7 @@ async def push(client, headers, client_id: str, *mutations: tuple[int, str, dict
 async def effects_done(client) -> None:
     """Wait until the effects the server's last commits asked for (charges, messages) are carried out."""
     await client.app.state.effects.drain()
+
 
 async def direct_session(settings, email: str, tenant: str = "demo") -> dict[str, str]:
     """Authorization headers for ``email`` made without a login link (production mode has no dev outbox)."""
@@ -79,12 +83,14 @@ async def direct_session(settings, email: str, tenant: str = "demo") -> dict[str
     try:
         async with db.read() as conn:
             tid = (await conn.fetchrow("SELECT id FROM tenant WHERE slug = ?", tenant))["id"]
-            row = await conn.fetchrow("SELECT id, token_version FROM contact WHERE tenant_id = ? AND email = ?",
-                                      tid, email)
+            row = await conn.fetchrow(
+                "SELECT id, token_version FROM contact WHERE tenant_id = ? AND email = ?", tid, email
+            )
             kind = "contact"
             if row is None:
-                row = await conn.fetchrow("SELECT id, token_version FROM staff_user WHERE tenant_id = ? AND "
-                                          "email = ?", tid, email)
+                row = await conn.fetchrow(
+                    "SELECT id, token_version FROM staff_user WHERE tenant_id = ? AND email = ?", tid, email
+                )
                 kind = "staff"
     finally:
         await db.close()

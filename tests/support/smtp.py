@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import socket
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
 from email import message_from_bytes
 from email.message import Message
-from typing import Iterator
 
 from aiosmtpd.controller import Controller
 
@@ -16,7 +16,7 @@ class Inbox:
     def __init__(self) -> None:
         self.messages: list[Message] = []
 
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's hook name
+    async def handle_DATA(self, server, session, envelope):
         message = message_from_bytes(envelope.content)
         message["X-Envelope-To"] = ", ".join(envelope.rcpt_tos)
         self.messages.append(message)
@@ -31,8 +31,11 @@ class Inbox:
     @staticmethod
     def text(message: Message) -> str:
         if message.is_multipart():
-            return "\n".join(part.get_payload(decode=True).decode(errors="replace")
-                             for part in message.walk() if part.get_content_maintype() == "text")
+            return "\n".join(
+                part.get_payload(decode=True).decode(errors="replace")
+                for part in message.walk()
+                if part.get_content_maintype() == "text"
+            )
         return message.get_payload(decode=True).decode(errors="replace")
 
 

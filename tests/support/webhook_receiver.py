@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Iterator
 
 
 class Received:
@@ -30,11 +30,12 @@ def webhook_receiver() -> Iterator[tuple[Received, str]]:
     received = Received()
 
     class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802 - http.server's hook name
+        def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
             status = received.answers.pop(0) if received.answers else 200
-            received.requests.append({"path": self.path, "headers": dict(self.headers), "body": body,
-                                      "answered": status})
+            received.requests.append(
+                {"path": self.path, "headers": dict(self.headers), "body": body, "answered": status}
+            )
             self.send_response(status)
             self.send_header("Content-Length", "2")
             self.end_headers()

@@ -34,7 +34,7 @@ class FaultyTransport(httpx.AsyncBaseTransport):
     ``busy`` (503 with Retry-After). ``offline = True`` fails every request.
     """
 
-    def __init__(self, server: "Server", seed: int = 0):
+    def __init__(self, server: Server, seed: int = 0):
         self.server = server
         self.faults: list[str] = []
         self.sent_pushes: list[tuple[httpx.Headers, bytes]] = []
@@ -59,8 +59,9 @@ class FaultyTransport(httpx.AsyncBaseTransport):
         if fault == "offline":
             raise httpx.ConnectError("no network", request=request)
         if fault == "busy":
-            return httpx.Response(503, headers={"Retry-After": "2"},
-                                  json={"error": {"code": "busy", "message": "the database is busy"}})
+            return httpx.Response(
+                503, headers={"Retry-After": "2"}, json={"error": {"code": "busy", "message": "the database is busy"}}
+            )
         if fault == "replay" and self.sent_pushes:
             headers, old = self.random.choice(self.sent_pushes)
             await self._forward(httpx.Request("POST", request.url, headers=headers), old)
@@ -108,15 +109,22 @@ class Server:
         await self.stop()
         await self.start()
 
-    async def connect(self, email: str, path: Path | str, tenant: str = "demo", attempts: int = 3,
-                      sessions: dict[str, tuple[str, Actor]] | None = None) -> SyncClient:
+    async def connect(
+        self,
+        email: str,
+        path: Path | str,
+        tenant: str = "demo",
+        attempts: int = 3,
+        sessions: dict[str, tuple[str, Actor]] | None = None,
+    ) -> SyncClient:
         """A Python client with its own replica file, logged in as ``email`` (link picked from the dev outbox).
 
         ``sessions`` caches sessions by email: a session stays valid on a copy of the same seeded database.
         """
         faulty = FaultyTransport(self, seed=len(self.transports))
-        client = SyncClient(Replica(path), BASE_URL, transport=faulty, sleep=no_sleep,
-                            backoff=Backoff(attempts=attempts))
+        client = SyncClient(
+            Replica(path), BASE_URL, transport=faulty, sleep=no_sleep, backoff=Backoff(attempts=attempts)
+        )
         self.transports[id(client)] = faulty
         if sessions is not None and (tenant, email) in sessions:
             client.replica.sign_in(BASE_URL, *sessions[(tenant, email)])

@@ -26,7 +26,8 @@ def test_log_in_queue_offline_sync_and_show(database_url, tmp_path, capsys):
         assert "Pulled" in _run(capsys, db, "pull")
         args = json.dumps({"id": message, "body": "Can you come earlier?", "account_id": sid("account:ava-reed")})
         assert _run(capsys, db, "queue", "message.send", "--args", args).startswith(
-            "Queued message.send as mutation #1;")
+            "Queued message.send as mutation #1;"
+        )
         pending = _run(capsys, db, "pending")
         assert "1 mutation(s) waiting to be sent:" in pending and "shown locally" in pending
         assert "Can you come earlier?" in _run(capsys, db, "show", "message")
@@ -40,9 +41,15 @@ def test_log_in_queue_offline_sync_and_show(database_url, tmp_path, capsys):
         counts = _run(capsys, db, "show")
         assert any(line.split() == ["message", "3"] for line in counts.splitlines())
 
-        booking = json.dumps({"id": str(uuid.uuid4()), "site_id": sid("site:ava-home"),
-                              "service_type_id": sid("service:septic"), "date": "2099-01-01",
-                              "time_slot_id": sid("slot:morning")})
+        booking = json.dumps(
+            {
+                "id": str(uuid.uuid4()),
+                "site_id": sid("site:ava-home"),
+                "service_type_id": sid("service:septic"),
+                "date": "2099-01-01",
+                "time_slot_id": sid("slot:morning"),
+            }
+        )
         _run(capsys, db, "queue", "job.book", "--args", booking)
         assert "locally it would be rejected (service_not_bookable" in _run(capsys, db, "pending")
         out = _run(capsys, db, "sync")
@@ -62,6 +69,20 @@ def test_mistakes_are_explained(tmp_path, capsys):
         main(["client", "--db", str(db), "sync"])
     assert "log in first" in capsys.readouterr().err
     with pytest.raises(SystemExit):
-        main(["client", "--db", str(db), "--attempts", "1", "login", "--url", "http://127.0.0.1:9",
-              "--email", "a@b.example", "--tenant", "demo"])
+        main(
+            [
+                "client",
+                "--db",
+                str(db),
+                "--attempts",
+                "1",
+                "login",
+                "--url",
+                "http://127.0.0.1:9",
+                "--email",
+                "a@b.example",
+                "--tenant",
+                "demo",
+            ]
+        )
     assert "could not reach the server" in capsys.readouterr().err

@@ -23,8 +23,14 @@ def _day(offset: int) -> str:
 
 
 def _booking(**overrides) -> dict:
-    return {"id": str(uuid.uuid4()), "site_id": HOME, "service_type_id": JUNK, "date": _day(20),
-            "time_slot_id": MORNING, **overrides}
+    return {
+        "id": str(uuid.uuid4()),
+        "site_id": HOME,
+        "service_type_id": JUNK,
+        "date": _day(20),
+        "time_slot_id": MORNING,
+        **overrides,
+    }
 
 
 async def _one(client, headers, name: str, args: dict) -> dict:
@@ -62,8 +68,9 @@ async def test_booking_is_refused_when_the_portal_switches_it_off(client):
 
 async def test_only_online_bookable_services_can_be_booked(client):
     ava = await login(client, AVA)
-    assert await _code(client, ava, "job.book", _booking(service_type_id=sid("service:septic"))) \
-        == "service_not_bookable"
+    assert (
+        await _code(client, ava, "job.book", _booking(service_type_id=sid("service:septic"))) == "service_not_bookable"
+    )
 
 
 async def test_bookings_only_at_sites_in_scope(client):
@@ -81,10 +88,10 @@ async def test_promo_codes_must_be_valid(client):
     job = await _row(client, office, "jobs", welcome["id"])
     assert (job["price"], job["discount"], job["promo_code"]) == (22500, 2500, "WELCOME10")
     assert await _code(client, ava, "job.book", _booking(promo_code="NOPE")) == "promo_invalid"
-    for code, extra in (("OLD", {"valid_to": _day(-1)}), ("SOON", {"valid_from": _day(60)}),
-                        ("ONCE", {"max_uses": 1})):
-        response = await client.post("/api/admin/promo-codes", json={"code": code, "amount_off": 1000, **extra},
-                                     headers=office)
+    for code, extra in (("OLD", {"valid_to": _day(-1)}), ("SOON", {"valid_from": _day(60)}), ("ONCE", {"max_uses": 1})):
+        response = await client.post(
+            "/api/admin/promo-codes", json={"code": code, "amount_off": 1000, **extra}, headers=office
+        )
         assert response.status_code == 201, response.text
     assert await _code(client, ava, "job.book", _booking(promo_code="OLD")) == "promo_expired"
     assert await _code(client, ava, "job.book", _booking(promo_code="SOON")) == "promo_not_started"
@@ -104,8 +111,10 @@ async def test_po_required_accounts_need_a_po_number(client):
 async def test_dates_in_the_past_are_refused(client):
     ava = await login(client, AVA)
     assert await _code(client, ava, "job.book", _booking(date=_day(-1))) == "date_in_past"
-    assert await _code(client, ava, "rental.request_pickup", {"rental_id": sid("rental:ava-20yd"),
-                                                               "date": _day(-2)}) == "date_in_past"
+    assert (
+        await _code(client, ava, "rental.request_pickup", {"rental_id": sid("rental:ava-20yd"), "date": _day(-2)})
+        == "date_in_past"
+    )
 
 
 async def test_a_refused_booking_with_a_new_site_leaves_no_site_behind(client):
@@ -147,8 +156,14 @@ async def test_site_contacts_cannot_extend_rentals(client):
 
 async def test_only_primary_contacts_manage_contacts(client):
     ops, gate, office = await login(client, OPS), await login(client, GATE), await login(client, OFFICE)
-    helper = {"id": str(uuid.uuid4()), "name": "Hana Helper", "email": "hana@harbor.example", "role": "company",
-              "portal_access": True, "primary": False}
+    helper = {
+        "id": str(uuid.uuid4()),
+        "name": "Hana Helper",
+        "email": "hana@harbor.example",
+        "role": "company",
+        "portal_access": True,
+        "primary": False,
+    }
     assert await _code(client, ops, "contact.upsert", helper) == "applied"
     hana = await login(client, "hana@harbor.example")
     other = {"id": str(uuid.uuid4()), "name": "Ivan", "email": "ivan@harbor.example"}
@@ -157,22 +172,34 @@ async def test_only_primary_contacts_manage_contacts(client):
     assert await _code(client, gate, "contact.upsert", other) == "forbidden"
     tower_b_only = {**other, "role": "site", "site_ids": [TOWER_B]}
     assert await _code(client, ops, "contact.upsert", tower_b_only) == "applied"
-    memberships = (await client.get("/api/admin/memberships", params={"account_id": HARBOR},
-                                    headers=office)).json()["items"]
+    memberships = (await client.get("/api/admin/memberships", params={"account_id": HARBOR}, headers=office)).json()[
+        "items"
+    ]
     assert {m["email"] for m in memberships} >= {"hana@harbor.example", "ivan@harbor.example"}
 
 
 async def test_a_contact_can_only_be_given_sites_of_the_same_account(client):
     ava = await login(client, AVA)
-    contact = {"id": str(uuid.uuid4()), "name": "Yard keeper", "email": "yard@example.com", "role": "site",
-               "site_ids": [sid("site:reed-yard")], "account_id": AVA_RES}
+    contact = {
+        "id": str(uuid.uuid4()),
+        "name": "Yard keeper",
+        "email": "yard@example.com",
+        "role": "site",
+        "site_ids": [sid("site:reed-yard")],
+        "account_id": AVA_RES,
+    }
     assert await _code(client, ava, "contact.upsert", contact) == "not_found"
 
 
 async def test_linking_a_known_person_does_not_rewrite_their_login_details(client):
     ava, office = await login(client, AVA), await login(client, OFFICE)
-    link = {"id": str(uuid.uuid4()), "name": "Someone Else", "email": "ops@harbor.example", "phone": "+15550100001",
-            "account_id": AVA_RES}
+    link = {
+        "id": str(uuid.uuid4()),
+        "name": "Someone Else",
+        "email": "ops@harbor.example",
+        "phone": "+15550100001",
+        "account_id": AVA_RES,
+    }
     assert await _code(client, ava, "contact.upsert", link) == "applied"
     olivia = await _row(client, office, "contacts", sid("contact:ops"))
     assert (olivia["name"], olivia["phone"]) == ("Olivia Ops", "+15550100011")
@@ -181,10 +208,12 @@ async def test_linking_a_known_person_does_not_rewrite_their_login_details(clien
 async def test_driver_status_taps_only_move_forward_and_late_ones_are_kept(client):
     driver, office, ava = await login(client, DRIVER), await login(client, OFFICE), await login(client, AVA)
     job_id, cid = sid("job:harbor-b-confirmed"), new_client_id()
-    taps = [(1, "job.advance", {"job_id": job_id, "status": "en_route", "at": "2026-01-05T09:00:00.000Z"}),
-            (2, "job.advance", {"job_id": job_id, "status": "completed", "at": "2026-01-05T11:00:00.000Z"}),
-            (3, "job.advance", {"job_id": job_id, "status": "in_progress", "at": "2026-01-05T10:00:00.000Z"}),
-            (4, "job.advance", {"job_id": job_id, "status": "in_progress", "at": "2026-01-05T10:00:00.000Z"})]
+    taps = [
+        (1, "job.advance", {"job_id": job_id, "status": "en_route", "at": "2026-01-05T09:00:00.000Z"}),
+        (2, "job.advance", {"job_id": job_id, "status": "completed", "at": "2026-01-05T11:00:00.000Z"}),
+        (3, "job.advance", {"job_id": job_id, "status": "in_progress", "at": "2026-01-05T10:00:00.000Z"}),
+        (4, "job.advance", {"job_id": job_id, "status": "in_progress", "at": "2026-01-05T10:00:00.000Z"}),
+    ]
     result = await push(client, driver, cid, *taps)
     assert [r["status"] for r in result["results"]] == ["applied"] * 4
     job = await _row(client, office, "jobs", job_id)
@@ -215,8 +244,12 @@ async def test_a_photo_must_be_uploaded_before_it_is_attached(client):
     photo = {"job_id": job_id, "photo_id": str(uuid.uuid4()), "stage": "before", "taken_at": "2026-01-05T09:00:00Z"}
     assert await _code(client, driver, "job.add_photo", photo) == "upload_missing"
     png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
-    response = await client.post("/api/uploads", params={"id": photo["photo_id"]}, headers=driver,
-                                 files={"data": ("p.png", io.BytesIO(png), "image/png")})
+    response = await client.post(
+        "/api/uploads",
+        params={"id": photo["photo_id"]},
+        headers=driver,
+        files={"data": ("p.png", io.BytesIO(png), "image/png")},
+    )
     assert response.status_code == 201, response.text
     assert await _code(client, driver, "job.add_photo", photo) == "applied"
     assert [p["id"] for p in (await _row(client, office, "jobs", job_id))["photos"]] == [photo["photo_id"]]

@@ -15,14 +15,18 @@ from sync.mutators.registry import load_all
 
 async def test_concurrent_copies_of_a_push_apply_each_mutation_once(server_db):
     load_all()
-    claims = Claims(typ="session", sub=sid("contact:ava"), kind="contact", tid=sid("tenant:demo"), ver=1, exp=0,
-                    iat=0)
+    claims = Claims(typ="session", sub=sid("contact:ava"), kind="contact", tid=sid("tenant:demo"), ver=1, exp=0, iat=0)
     async with server_db.read() as conn:
         actor, tenant = await load_actor(conn, claims)
     client_id = uuid.uuid4().hex
-    mutations = [Mutation(id=i, name="message.send", args={"id": str(uuid.uuid4()), "body": f"race {i}",
-                                                           "account_id": sid("account:ava-reed")})
-                 for i in range(1, 21)]
+    mutations = [
+        Mutation(
+            id=i,
+            name="message.send",
+            args={"id": str(uuid.uuid4()), "body": f"race {i}", "account_id": sid("account:ava-reed")},
+        )
+        for i in range(1, 21)
+    ]
     mutations.append(Mutation(id=21, name="job.cancel", args={"job_id": sid("job:ava-en-route")}))  # rejected
     request = PushRequest(client_id=client_id, mutations=mutations)
     # The copies interleave between mutations: the later ones run a mutation the first already applied,

@@ -18,8 +18,14 @@ AVA_RES = sid("account:ava-reed")
 
 
 def _page(changes, cursor="1.5.x", more=False, reset=False, schema=1, last=0) -> dict:
-    return {"cursor": cursor, "more": more, "reset": reset, "schema_version": schema, "last_mutation_id": last,
-            "changes": changes}
+    return {
+        "cursor": cursor,
+        "more": more,
+        "reset": reset,
+        "schema_version": schema,
+        "last_mutation_id": last,
+        "changes": changes,
+    }
 
 
 def _put(entity, row_id, **data) -> dict:
@@ -75,11 +81,24 @@ def test_bad_mutations_are_refused_before_they_are_queued(tmp_path):
 
 def test_a_locally_rejected_mutation_has_no_effect_but_later_ones_do(tmp_path):
     replica = Replica(tmp_path / "r.db")
-    actor = Actor(tenant_id="t", tenant_slug="demo", person_kind="contact", person_id="p", name="Ava",
-                  role="customer", accounts={AVA_RES: AccountAccess(role="company", primary=True)})
+    actor = Actor(
+        tenant_id="t",
+        tenant_slug="demo",
+        person_kind="contact",
+        person_id="p",
+        name="Ava",
+        role="customer",
+        accounts={AVA_RES: AccountAccess(role="company", primary=True)},
+    )
     replica.sign_in(BASE_URL, "token", actor)
-    replica.apply_pull(_page([_put("tenant", "t", slug="demo", name="Demo", features={"messaging": True}),
-                              _put("account", AVA_RES, name="Ava Reed")]))
+    replica.apply_pull(
+        _page(
+            [
+                _put("tenant", "t", slug="demo", name="Demo", features={"messaging": True}),
+                _put("account", AVA_RES, name="Ava Reed"),
+            ]
+        )
+    )
     replica.queue("message.send", {**_message(), "body": "   "})  # empty once stripped: rejected locally
     second = _message("second")
     replica.queue("message.send", second)

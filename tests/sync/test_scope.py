@@ -20,8 +20,18 @@ TOWER_A, TOWER_B = sid("site:harbor-a"), sid("site:harbor-b")
 TENANT_WIDE = {"tenant", "product", "service_type", "time_slot", "supply_item", "truck"}
 PERSONAL = {"notification", "mutation_rejection"}
 # What a site contact may see of its account (PROTOCOL.md: only its sites; no invoices, payments, billing).
-SITE_WORK = {"site", "system", "unit", "job", "recurring_series", "service_request", "supply_request", "unit_issue",
-             "review", "rental"}
+SITE_WORK = {
+    "site",
+    "system",
+    "unit",
+    "job",
+    "recurring_series",
+    "service_request",
+    "supply_request",
+    "unit_issue",
+    "review",
+    "rental",
+}
 SECRETS = {"stripe_customer_id", "stripe_payment_intent_id", "stripe_payment_method_id"}
 PEOPLE = {AVA: sid("contact:ava"), OPS: sid("contact:ops"), GATE: sid("contact:gate"), DRIVER: sid("staff:driver")}
 
@@ -46,8 +56,9 @@ def _visible(email: str, entity: str, row: dict[str, Any], tenant: dict[str, Any
         return row["id"] == me
     if entity in PERSONAL:
         return row["contact_id"] == me
-    if entity == "invoice" and (row["status"] == "draft" or
-                                (row["status"] == "pending" and not tenant["show_pending_invoices"])):
+    if entity == "invoice" and (
+        row["status"] == "draft" or (row["status"] == "pending" and not tenant["show_pending_invoices"])
+    ):
         return False
     account = row["id"] if entity == "account" else row.get("account_id")
     if email == DRIVER:  # the jobs on truck T-1 from yesterday to a week ahead, their sites and accounts
@@ -70,8 +81,14 @@ async def _driver_route(db) -> set[str]:
     today = date.today()
     start, end = (today - timedelta(days=1)).isoformat(), (today + timedelta(days=7)).isoformat()
     async with db.read() as conn:
-        jobs = await conn.fetch("SELECT id, site_id, account_id FROM job WHERE tenant_id = ? AND truck_id = ? AND "
-                                "scheduled_date >= ? AND scheduled_date <= ?", DEMO, sid("truck:t1"), start, end)
+        jobs = await conn.fetch(
+            "SELECT id, site_id, account_id FROM job WHERE tenant_id = ? AND truck_id = ? AND "
+            "scheduled_date >= ? AND scheduled_date <= ?",
+            DEMO,
+            sid("truck:t1"),
+            start,
+            end,
+        )
     return {j[k] for j in jobs for k in ("id", "site_id", "account_id")}
 
 
@@ -101,8 +118,16 @@ async def test_site_contact_sees_only_harbor_tower_a_without_billing(client):
     entities = {e for e, _ in rows}
     assert not entities & {"invoice", "payment", "estimate", "membership", "payment_method"}
     assert {i for e, i in rows if e == "site"} == {TOWER_A}
-    assert rows[("account", HARBOR)].keys() == {"id", "tenant_id", "created_at", "updated_at", "version", "number",
-                                                "name", "kind"}
+    assert rows[("account", HARBOR)].keys() == {
+        "id",
+        "tenant_id",
+        "created_at",
+        "updated_at",
+        "version",
+        "number",
+        "name",
+        "kind",
+    }
     assert all("price" not in r for (e, _), r in rows.items() if e == "job")
     assert {r["site_id"] for (e, _), r in rows.items() if e in ("job", "unit")} == {TOWER_A}
 
@@ -123,14 +148,28 @@ async def test_incremental_pulls_stay_in_scope_as_the_office_changes_things(serv
     for email, headers in sessions.items():
         page, _ = await pull_all(server.test_client, headers, "scope-" + email.split("@")[0])
         cursors[email] = page["cursor"]
-    draft = await server.call("POST", "/api/admin/invoices", office, json={
-        "account_id": AVA_RES, "status": "draft", "lines": [{"description": "Haul", "unit_price": 1000}]})
-    await server.call("POST", "/api/admin/jobs", office, json={
-        "account_id": HARBOR, "site_id": TOWER_B, "status": "confirmed", "scheduled_date": date.today().isoformat(),
-        "truck_id": sid("truck:t2")})
+    draft = await server.call(
+        "POST",
+        "/api/admin/invoices",
+        office,
+        json={"account_id": AVA_RES, "status": "draft", "lines": [{"description": "Haul", "unit_price": 1000}]},
+    )
+    await server.call(
+        "POST",
+        "/api/admin/jobs",
+        office,
+        json={
+            "account_id": HARBOR,
+            "site_id": TOWER_B,
+            "status": "confirmed",
+            "scheduled_date": date.today().isoformat(),
+            "truck_id": sid("truck:t2"),
+        },
+    )
     await server.call("POST", "/api/admin/messages", office, json={"account_id": HARBOR, "body": "Gate is open"})
-    await server.call("POST", "/api/admin/units", office, json={
-        "account_id": HARBOR, "site_id": TOWER_A, "number": "PT-103"})
+    await server.call(
+        "POST", "/api/admin/units", office, json={"account_id": HARBOR, "site_id": TOWER_A, "number": "PT-103"}
+    )
     for email, headers in sessions.items():
         page, changed = await pull_all(server.test_client, headers, "scope-" + email.split("@")[0], cursors[email])
         assert not page["reset"]
@@ -156,14 +195,24 @@ async def test_incremental_pulls_stay_in_scope_as_the_office_changes_things(serv
 
 
 ACME_ARGS = [
-    ("job.book", {"id": str(uuid.uuid4()), "site_id": sid("acme:site:ava"), "service_type_id": sid("service:junk"),
-                  "date": (date.today() + timedelta(days=9)).isoformat(), "time_slot_id": sid("slot:morning")}),
+    (
+        "job.book",
+        {
+            "id": str(uuid.uuid4()),
+            "site_id": sid("acme:site:ava"),
+            "service_type_id": sid("service:junk"),
+            "date": (date.today() + timedelta(days=9)).isoformat(),
+            "time_slot_id": sid("slot:morning"),
+        },
+    ),
     ("message.send", {"id": str(uuid.uuid4()), "body": "hello", "account_id": sid("acme:account:ava")}),
     ("site.upsert", {"id": sid("acme:site:ava"), "name": "Taken over", "account_id": AVA_RES}),
     ("site.upsert", {"id": str(uuid.uuid4()), "name": "New", "account_id": sid("acme:account:ava")}),
     ("invoice.set_po", {"invoice_id": sid("acme:invoice:open"), "po_number": "PO-1"}),
-    ("contact.upsert", {"id": str(uuid.uuid4()), "name": "X", "email": "x@example.com",
-                        "account_id": sid("acme:account:ava")}),
+    (
+        "contact.upsert",
+        {"id": str(uuid.uuid4()), "name": "X", "email": "x@example.com", "account_id": sid("acme:account:ava")},
+    ),
     ("message.mark_read", {"all": True, "account_id": sid("acme:account:ava")}),
 ]
 

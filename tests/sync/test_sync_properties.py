@@ -15,7 +15,9 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import msgspec
-from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
 
 from server.db.engine import Database
 from server.seed.demo import sid
@@ -60,8 +62,13 @@ client_index = st.integers(min_value=0, max_value=len(PEOPLE) - 1)
 SESSIONS: dict = {}  # sessions by (tenant, email), reused across examples (each on a copy of the same seed)
 offline_work = st.one_of(
     st.tuples(st.just("message"), client_index),
-    st.tuples(st.just("book"), client_index, st.sampled_from([8, 9]), st.sampled_from(sorted(SLOTS)),
-              st.sampled_from(["plain", "no_po", "promo", "bad_promo", "past"])),
+    st.tuples(
+        st.just("book"),
+        client_index,
+        st.sampled_from([8, 9]),
+        st.sampled_from(sorted(SLOTS)),
+        st.sampled_from(["plain", "no_po", "promo", "bad_promo", "past"]),
+    ),
     st.tuples(st.just("site"), client_index, st.booleans()),
     st.tuples(st.just("cancel"), client_index, st.integers(min_value=0, max_value=5)),
     st.tuples(st.just("pickup"), client_index),
@@ -71,21 +78,34 @@ network = st.one_of(
     st.tuples(st.just("pull"), client_index),
 )
 # Restarts are the slowest step (a new app instance), so they come up about one step in twelve.
-steps = st.one_of(offline_work, offline_work, offline_work, network, network, network, network, network,
-                  st.tuples(st.just("restart")))
+steps = st.one_of(
+    offline_work, offline_work, offline_work, network, network, network, network, network, st.tuples(st.just("restart"))
+)
 
 
 def _mutation(step: tuple, model: Model, client: int) -> tuple[str, dict, tuple[str, str] | None]:
     kind, ava = step[0], PEOPLE[client] == AVA
     if kind == "message":
         message = model.fresh()
-        return "message.send", {"id": message, "body": f"note {model.counter} from client {client}",
-                                "account_id": AVA_RES if ava else HARBOR}, ("message", message)
+        return (
+            "message.send",
+            {
+                "id": message,
+                "body": f"note {model.counter} from client {client}",
+                "account_id": AVA_RES if ava else HARBOR,
+            },
+            ("message", message),
+        )
     if kind == "book":
         _, _, day, slot, variant = step
         job = model.fresh()
-        args = {"id": job, "site_id": HOME if ava else TOWER_A, "service_type_id": JUNK if ava else TOILET,
-                "date": _day(-1 if variant == "past" else day), "time_slot_id": SLOTS[slot]}
+        args = {
+            "id": job,
+            "site_id": HOME if ava else TOWER_A,
+            "service_type_id": JUNK if ava else TOILET,
+            "date": _day(-1 if variant == "past" else day),
+            "time_slot_id": SLOTS[slot],
+        }
         if not ava and variant != "no_po":
             args["po_number"] = f"PO-{model.counter}"
         if variant in ("promo", "bad_promo"):
@@ -95,11 +115,27 @@ def _mutation(step: tuple, model: Model, client: int) -> tuple[str, dict, tuple[
     if kind == "site":
         if step[2]:
             site = model.fresh()
-            return "site.upsert", {"id": site, "name": f"Site {model.counter}", "type": "commercial",
-                                   "account_id": AVA_BIZ if ava else HARBOR}, ("site", site)
+            return (
+                "site.upsert",
+                {
+                    "id": site,
+                    "name": f"Site {model.counter}",
+                    "type": "commercial",
+                    "account_id": AVA_BIZ if ava else HARBOR,
+                },
+                ("site", site),
+            )
         model.fresh()
-        return "site.upsert", {"id": HOME if ava else TOWER_B, "name": "Home" if ava else "Harbor Tower B",
-                               "type": "residential" if ava else "commercial", "notes": f"edit {model.counter}"}, None
+        return (
+            "site.upsert",
+            {
+                "id": HOME if ava else TOWER_B,
+                "name": "Home" if ava else "Harbor Tower B",
+                "type": "residential" if ava else "commercial",
+                "notes": f"edit {model.counter}",
+            },
+            None,
+        )
     if kind == "cancel":
         mine = model.jobs.get(client, [])
         target = mine[step[2] % len(mine)] if mine and step[2] < 4 else EN_ROUTE_JOB
@@ -128,8 +164,9 @@ async def _check_server(url: str, model: Model, clients: list[SyncClient]) -> No
             assert "id_taken" not in codes, f"a mutation ran twice: {codes}"
             for index, client in enumerate(clients):
                 mine = [q for q in model.queued if q.client == index]
-                last = await conn.fetchval("SELECT last_mutation_id FROM sync_client WHERE id = ?",
-                                           client.replica.client_id)
+                last = await conn.fetchval(
+                    "SELECT last_mutation_id FROM sync_client WHERE id = ?", client.replica.client_id
+                )
                 assert (last or 0) == len(mine), "every queued mutation was consumed, once"
             rejected = set(seen)
             for q in model.queued:
@@ -148,8 +185,12 @@ async def _check_server(url: str, model: Model, clients: list[SyncClient]) -> No
             for slot in SLOTS.values():
                 capacity = await conn.fetchval("SELECT capacity FROM time_slot WHERE id = ?", slot)
                 for day in (_day(8), _day(9)):
-                    taken = await conn.fetchval("SELECT COUNT(*) FROM job WHERE time_slot_id = ? AND "
-                                                "scheduled_date = ? AND status <> 'cancelled'", slot, day)
+                    taken = await conn.fetchval(
+                        "SELECT COUNT(*) FROM job WHERE time_slot_id = ? AND "
+                        "scheduled_date = ? AND status <> 'cancelled'",
+                        slot,
+                        day,
+                    )
                     assert taken <= capacity
     finally:
         await db.close()
@@ -196,7 +237,6 @@ async def _scenario(url: str, settings, tmp: Path, plan: list[tuple]) -> None:
 
 @hsettings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(plan=st.lists(steps, min_size=1, max_size=20))
-def test_every_mutation_applies_exactly_once_and_replicas_converge(plan, fresh_database, settings,
-                                                                    tmp_path_factory):
+def test_every_mutation_applies_exactly_once_and_replicas_converge(plan, fresh_database, settings, tmp_path_factory):
     tmp = tmp_path_factory.mktemp("clients")
     asyncio.run(_scenario(fresh_database(), settings, tmp, plan))

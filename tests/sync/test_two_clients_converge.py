@@ -42,12 +42,29 @@ async def test_offline_client_converges_with_online_one(server, server_db, tmp_p
     offline_messages = [_new(), _new()]
     q = phone.replica.queue
     q("message.send", {"id": offline_messages[0], "body": "Gate code changed to 1234", "account_id": AVA_RES})
-    q("job.book", {"id": booked_offline, "site_id": HOME, "service_type_id": JUNK, "date": _day(9),
-                   "time_slot_id": MORNING, "description": "Old piano"})
+    q(
+        "job.book",
+        {
+            "id": booked_offline,
+            "site_id": HOME,
+            "service_type_id": JUNK,
+            "date": _day(9),
+            "time_slot_id": MORNING,
+            "description": "Old piano",
+        },
+    )
     q("site.upsert", {**{k: home[k] for k in ("id", "name", "type", "address")}, "notes": "Dog in the yard"})
     q("site.upsert", {"id": new_site, "account_id": AVA_BIZ, "name": "North lot", "type": "commercial"})
-    q("job.book", {"id": booked_at_new_site, "site_id": new_site, "service_type_id": JUNK, "date": _day(10),
-                   "time_slot_id": AFTERNOON})
+    q(
+        "job.book",
+        {
+            "id": booked_at_new_site,
+            "site_id": new_site,
+            "service_type_id": JUNK,
+            "date": _day(10),
+            "time_slot_id": AFTERNOON,
+        },
+    )
     q("message.send", {"id": offline_messages[1], "body": "Also a fridge", "account_id": AVA_RES})
     with pytest.raises(Offline):
         await phone.sync()
@@ -62,8 +79,10 @@ async def test_offline_client_converges_with_online_one(server, server_db, tmp_p
 
     # Meanwhile the laptop books, writes and renames the home site online.
     booked_online, online_message = _new(), _new()
-    laptop.replica.queue("job.book", {"id": booked_online, "site_id": HOME, "service_type_id": JUNK,
-                                      "date": _day(9), "time_slot_id": MORNING})
+    laptop.replica.queue(
+        "job.book",
+        {"id": booked_online, "site_id": HOME, "service_type_id": JUNK, "date": _day(9), "time_slot_id": MORNING},
+    )
     laptop.replica.queue("message.send", {"id": online_message, "body": "See you Tuesday", "account_id": AVA_RES})
     pushed, _ = await laptop.sync()
     assert pushed.applied == 2
@@ -80,8 +99,9 @@ async def test_offline_client_converges_with_online_one(server, server_db, tmp_p
     for job_id in (booked_offline, booked_at_new_site, booked_online):
         assert await _count(server_db, "SELECT COUNT(*) FROM job WHERE id = ?", job_id) == 1
     assert await _count(server_db, "SELECT COUNT(*) FROM mutation_rejection") == 0
-    assert await _count(server_db, "SELECT last_mutation_id FROM sync_client WHERE id = ?",
-                        phone.replica.client_id) == 6
+    assert (
+        await _count(server_db, "SELECT last_mutation_id FROM sync_client WHERE id = ?", phone.replica.client_id) == 6
+    )
 
     # Both replicas hold exactly the server's view of Ava's scope.
     token = phone.replica.session_token
@@ -99,8 +119,16 @@ async def test_offline_client_converges_with_online_one(server, server_db, tmp_p
 async def test_a_rejected_mutation_is_consumed_and_explained(server, tmp_path):
     ava = await server.connect(AVA, tmp_path / "ava.db")
     await ava.pull()
-    mutation = ava.replica.queue("job.book", {"id": _new(), "site_id": HOME, "service_type_id": sid("service:septic"),
-                                              "date": _day(9), "time_slot_id": MORNING})
+    mutation = ava.replica.queue(
+        "job.book",
+        {
+            "id": _new(),
+            "site_id": HOME,
+            "service_type_id": sid("service:septic"),
+            "date": _day(9),
+            "time_slot_id": MORNING,
+        },
+    )
     assert ava.replica.refresh()[0].error.code == "service_not_bookable", "the replay predicts the rejection"
     pushed, _ = await ava.sync()
     assert [r["code"] for r in pushed.rejected] == ["service_not_bookable"]

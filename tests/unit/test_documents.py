@@ -445,7 +445,9 @@ def test_a_refunded_payment_shows_as_paid_then_given_back():
 
     # the month it was paid reads as it did then
     assert [(e["kind"], e["amount"], e["balance"]) for e in march["entries"]] == [
-        ("invoice", 10_000, 10_000), ("payment", -3_000, 7_000)]
+        ("invoice", 10_000, 10_000),
+        ("payment", -3_000, 7_000),
+    ]
     assert [(e["date"], e["kind"], e["description"], e["amount"], e["balance"]) for e in both["entries"]] == [
         ("2025-03-05", "invoice", "Invoice, due 2025-03-05", 10_000, 10_000),
         ("2025-03-10", "payment", "Payment by card", -3_000, 7_000),
@@ -588,6 +590,8 @@ def test_statement_always_reconciles(invoice_rows, payment_rows, bounds):
     invoiced_to_date = sum(total for d, total in invoice_rows if d.isoformat() <= period_to)
     paid_to_date = sum(amount for d, amount, _ in payment_rows if d.isoformat() <= period_to)
     refunded_to_date = sum(
-        amount for d, amount, later in payment_rows
-        if later is not None and (d + datetime.timedelta(days=later)).isoformat() <= period_to)
+        amount
+        for d, amount, later in payment_rows
+        if later is not None and (d + datetime.timedelta(days=later)).isoformat() <= period_to
+    )
     assert statement["closing_balance"] == invoiced_to_date - paid_to_date + refunded_to_date

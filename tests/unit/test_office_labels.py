@@ -15,13 +15,22 @@ from sync.entities import ENTITIES
 LABELS_TS = Path(__file__).resolve().parents[2] / "client_pwa" / "src" / "office" / "labels.ts"
 # label table → (entity, field) whose values it names
 TABLES = {
-    "job_status": ("job", "status"), "job_source": ("job", "source"), "account_kind": ("account", "kind"),
-    "site_type": ("site", "type"), "product_kind": ("product", "kind"), "invoice_status": ("invoice", "status"),
-    "estimate_status": ("estimate", "status"), "rental_status": ("rental", "status"),
-    "unit_condition": ("unit", "condition"), "request_status": ("service_request", "status"),
-    "urgency": ("service_request", "urgency"), "pattern": ("recurring_series", "pattern"),
-    "staff_role": ("staff_user", "role"), "payment_method": ("payment", "method"),
-    "payment_status": ("payment", "status"), "load_estimate": ("job", "load_estimate"),
+    "job_status": ("job", "status"),
+    "job_source": ("job", "source"),
+    "account_kind": ("account", "kind"),
+    "site_type": ("site", "type"),
+    "product_kind": ("product", "kind"),
+    "invoice_status": ("invoice", "status"),
+    "estimate_status": ("estimate", "status"),
+    "rental_status": ("rental", "status"),
+    "unit_condition": ("unit", "condition"),
+    "request_status": ("service_request", "status"),
+    "urgency": ("service_request", "urgency"),
+    "pattern": ("recurring_series", "pattern"),
+    "staff_role": ("staff_user", "role"),
+    "payment_method": ("payment", "method"),
+    "payment_status": ("payment", "status"),
+    "load_estimate": ("job", "load_estimate"),
     "issue_kind": ("unit_issue", "kind"),
 }
 

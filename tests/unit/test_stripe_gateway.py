@@ -105,13 +105,18 @@ def test_setup_intent_saves_a_card_on_the_customer(stripe_gateway, localstripe_u
 
     assert saved["stripe_payment_method_id"].startswith("pm_")
     assert {k: v for k, v in saved.items() if k != "stripe_payment_method_id"} == {
-        "kind": "card", "brand": "visa", "last4": "4242", "country": "FR", "exp_month": 12, "exp_year": 2030,
-        "status": "active", "microdeposit_type": "", "deposits_arrive_at": None,
+        "kind": "card",
+        "brand": "visa",
+        "last4": "4242",
+        "country": "FR",
+        "exp_month": 12,
+        "exp_year": 2030,
+        "status": "active",
+        "microdeposit_type": "",
+        "deposits_arrive_at": None,
         "stripe_setup_intent_id": setup_intent_id,
     }
-    method = sdk_client(localstripe_url).v1.payment_methods.retrieve(
-        saved["stripe_payment_method_id"]
-    )
+    method = sdk_client(localstripe_url).v1.payment_methods.retrieve(saved["stripe_payment_method_id"])
     assert method.customer == customer_id
     # The route and the webhook may both read the same intent.
     again = stripe_gateway.saved_method_from_setup_intent(customer_id, setup_intent_id)
@@ -159,9 +164,7 @@ def test_detached_method_leaves_the_customer(stripe_gateway, localstripe_url, cu
     stripe_gateway.detach_method(saved["stripe_payment_method_id"])  # twice is fine
     stripe_gateway.detach_method("pm_doesnotexist")
 
-    method = sdk_client(localstripe_url).v1.payment_methods.retrieve(
-        saved["stripe_payment_method_id"]
-    )
+    method = sdk_client(localstripe_url).v1.payment_methods.retrieve(saved["stripe_payment_method_id"])
     assert method.customer is None
 
 
@@ -187,9 +190,7 @@ def test_off_session_charge_of_a_saved_card_succeeds(stripe_gateway, localstripe
     assert result.status == "succeeded"
 
 
-def test_declined_card_comes_back_failed_with_the_reason(
-    stripe_gateway, localstripe_url, customer_id
-):
+def test_declined_card_comes_back_failed_with_the_reason(stripe_gateway, localstripe_url, customer_id):
     card = save_declining_card(stripe_gateway, localstripe_url, customer_id)
 
     result = charge(stripe_gateway, customer_id, card)
@@ -248,8 +249,15 @@ def test_a_sepa_debit_is_processing_then_settles(stripe_gateway, localstripe_url
     assert confirm_sepa_debit_setup(localstripe_url, setup_intent_id, iban) == "succeeded"
     bank = stripe_gateway.saved_method_from_setup_intent(customer_id, setup_intent_id)
     assert {k: v for k, v in bank.items() if k != "stripe_payment_method_id"} == {
-        "kind": "bank", "brand": "", "last4": iban[-4:], "country": "DE", "exp_month": None, "exp_year": None,
-        "status": "active", "microdeposit_type": "", "deposits_arrive_at": None,
+        "kind": "bank",
+        "brand": "",
+        "last4": iban[-4:],
+        "country": "DE",
+        "exp_month": None,
+        "exp_year": None,
+        "status": "active",
+        "microdeposit_type": "",
+        "deposits_arrive_at": None,
         "stripe_setup_intent_id": setup_intent_id,
     }
 
@@ -307,16 +315,19 @@ async def test_async_twins_run_the_same_calls(stripe_gateway, localstripe_url):
     )
 
     assert result.status == "succeeded"
-    assert (await stripe_gateway.payment_intent_status_async(result.payment_intent_id)).status \
-        == "succeeded"
+    assert (await stripe_gateway.payment_intent_status_async(result.payment_intent_id)).status == "succeeded"
     await stripe_gateway.detach_method_async(card["stripe_payment_method_id"])
 
 
 # -- webhooks ----------------------------------------------------------------------------------
 
 EVENT = json.dumps(
-    {"id": "evt_1", "object": "event", "type": "payment_intent.succeeded",
-     "data": {"object": {"id": "pi_1", "object": "payment_intent", "metadata": {}}}}
+    {
+        "id": "evt_1",
+        "object": "event",
+        "type": "payment_intent.succeeded",
+        "data": {"object": {"id": "pi_1", "object": "payment_intent", "metadata": {}}},
+    }
 ).encode()
 
 
@@ -376,8 +387,7 @@ def test_localstripe_webhooks_verify(stripe_gateway, localstripe_url, customer_i
     threading.Thread(target=server.serve_forever, daemon=True).start()
     hook = f"hook-{uuid.uuid4()}"
     url = f"http://127.0.0.1:{server.server_port}/api/stripe/webhook"
-    register_webhook(localstripe_url, url, WEBHOOK_SECRET, webhook_id=hook,
-                     events=["payment_intent.succeeded"])
+    register_webhook(localstripe_url, url, WEBHOOK_SECRET, webhook_id=hook, events=["payment_intent.succeeded"])
     try:
         card = save_good_card(stripe_gateway, localstripe_url, customer_id)
         result = charge(stripe_gateway, customer_id, card, 2_500)
@@ -397,6 +407,8 @@ def test_localstripe_webhooks_verify(stripe_gateway, localstripe_url, customer_i
     intent = event["data"]["object"]
     assert event["type"] == "payment_intent.succeeded"
     assert (intent["id"], intent["status"], intent["amount"]) == (
-        result.payment_intent_id, "succeeded", 2_500,
+        result.payment_intent_id,
+        "succeeded",
+        2_500,
     )
     assert intent["metadata"] == {"payment_id": "pay_1"}

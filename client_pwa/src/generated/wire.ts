@@ -146,6 +146,8 @@ export interface Extension {
   amount: number;
   payment_id: string | null;
   at: string;
+  status: "declined" | "paid" | "pending";
+  reason: string;
 }
 
 export interface Features {

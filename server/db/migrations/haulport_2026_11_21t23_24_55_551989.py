@@ -1,12 +1,5 @@
 from piccolo.apps.migrations.auto.migration_manager import MigrationManager
-from piccolo.columns.column_types import BigInt
-from piccolo.columns.column_types import Boolean
-from piccolo.columns.column_types import Bytea
-from piccolo.columns.column_types import DoublePrecision
-from piccolo.columns.column_types import Integer
-from piccolo.columns.column_types import JSON
-from piccolo.columns.column_types import Text
-from piccolo.columns.column_types import Varchar
+from piccolo.columns.column_types import JSON, BigInt, Boolean, Bytea, DoublePrecision, Integer, Text, Varchar
 from piccolo.columns.indexes import IndexMethod
 
 ID = "2026-11-21T23:24:55:551989"
@@ -15,33 +8,19 @@ DESCRIPTION = "initial: every entity table and the bookkeeping tables"
 
 
 async def forwards():
-    manager = MigrationManager(
-        migration_id=ID, app_name="haulport", description=DESCRIPTION
-    )
+    manager = MigrationManager(migration_id=ID, app_name="haulport", description=DESCRIPTION)
 
-    manager.add_table(
-        class_name="Rental", tablename="rental", schema=None, columns=None
-    )
+    manager.add_table(class_name="Rental", tablename="rental", schema=None, columns=None)
 
-    manager.add_table(
-        class_name="StaffUser", tablename="staff_user", schema=None, columns=None
-    )
+    manager.add_table(class_name="StaffUser", tablename="staff_user", schema=None, columns=None)
 
-    manager.add_table(
-        class_name="Membership", tablename="membership", schema=None, columns=None
-    )
+    manager.add_table(class_name="Membership", tablename="membership", schema=None, columns=None)
 
-    manager.add_table(
-        class_name="Outbox", tablename="outbox", schema=None, columns=None
-    )
+    manager.add_table(class_name="Outbox", tablename="outbox", schema=None, columns=None)
 
-    manager.add_table(
-        class_name="Truck", tablename="truck", schema=None, columns=None
-    )
+    manager.add_table(class_name="Truck", tablename="truck", schema=None, columns=None)
 
-    manager.add_table(
-        class_name="Changelog", tablename="changelog", schema=None, columns=None
-    )
+    manager.add_table(class_name="Changelog", tablename="changelog", schema=None, columns=None)
 
     manager.add_table(
         class_name="NumberCounter",
@@ -50,13 +29,9 @@ async def forwards():
         columns=None,
     )
 
-    manager.add_table(
-        class_name="System", tablename="system", schema=None, columns=None
-    )
+    manager.add_table(class_name="System", tablename="system", schema=None, columns=None)
 
-    manager.add_table(
-        class_name="Product", tablename="product", schema=None, columns=None
-    )
+    manager.add_table(class_name="Product", tablename="product", schema=None, columns=None)
 
     manager.add_table(
         class_name="PaymentAttempt",
@@ -72,13 +47,9 @@ async def forwards():
         columns=None,
     )
 
-    manager.add_table(
-        class_name="Tenant", tablename="tenant", schema=None, columns=None
-    )
+    manager.add_table(class_name="Tenant", tablename="tenant", schema=None, columns=None)
 
-    manager.add_table(
-        class_name="Message", tablename="message", schema=None, columns=None
-    )
+    manager.add_table(class_name="Message", tablename="message", schema=None, columns=None)
 
     manager.add_table(
         class_name="SyncCounter",
@@ -87,9 +58,7 @@ async def forwards():
         columns=None,
     )
 
-    manager.add_table(
-        class_name="Contact", tablename="contact", schema=None, columns=None
-    )
+    manager.add_table(class_name="Contact", tablename="contact", schema=None, columns=None)
 
     manager.add_table(
         class_name="Notification",
@@ -105,17 +74,11 @@ async def forwards():
         columns=None,
     )
 
-    manager.add_table(
-        class_name="Site", tablename="site", schema=None, columns=None
-    )
+    manager.add_table(class_name="Site", tablename="site", schema=None, columns=None)
 
-    manager.add_table(
-        class_name="UnitIssue", tablename="unit_issue", schema=None, columns=None
-    )
+    manager.add_table(class_name="UnitIssue", tablename="unit_issue", schema=None, columns=None)
 
-    manager.add_table(
-        class_name="GpsFix", tablename="gps_fix", schema=None, columns=None
-    )
+    manager.add_table(class_name="GpsFix", tablename="gps_fix", schema=None, columns=None)
 
     manager.add_table(
         class_name="SupplyRequest",
@@ -131,9 +94,7 @@ async def forwards():
         columns=None,
     )
 
-    manager.add_table(
-        class_name="Payment", tablename="payment", schema=None, columns=None
-    )
+    manager.add_table(class_name="Payment", tablename="payment", schema=None, columns=None)
 
     manager.add_table(
         class_name="SupplyItem",
@@ -142,9 +103,7 @@ async def forwards():
         columns=None,
     )
 
-    manager.add_table(
-        class_name="Unit", tablename="unit", schema=None, columns=None
-    )
+    manager.add_table(class_name="Unit", tablename="unit", schema=None, columns=None)
 
     manager.add_table(
         class_name="PaymentMethod",
@@ -153,37 +112,21 @@ async def forwards():
         columns=None,
     )
 
-    manager.add_table(
-        class_name="Review", tablename="review", schema=None, columns=None
-    )
+    manager.add_table(class_name="Review", tablename="review", schema=None, columns=None)
 
-    manager.add_table(
-        class_name="TimeSlot", tablename="time_slot", schema=None, columns=None
-    )
+    manager.add_table(class_name="TimeSlot", tablename="time_slot", schema=None, columns=None)
 
-    manager.add_table(
-        class_name="Invoice", tablename="invoice", schema=None, columns=None
-    )
+    manager.add_table(class_name="Invoice", tablename="invoice", schema=None, columns=None)
 
-    manager.add_table(
-        class_name="Account", tablename="account", schema=None, columns=None
-    )
+    manager.add_table(class_name="Account", tablename="account", schema=None, columns=None)
 
-    manager.add_table(
-        class_name="Job", tablename="job", schema=None, columns=None
-    )
+    manager.add_table(class_name="Job", tablename="job", schema=None, columns=None)
 
-    manager.add_table(
-        class_name="Upload", tablename="upload", schema=None, columns=None
-    )
+    manager.add_table(class_name="Upload", tablename="upload", schema=None, columns=None)
 
-    manager.add_table(
-        class_name="Estimate", tablename="estimate", schema=None, columns=None
-    )
+    manager.add_table(class_name="Estimate", tablename="estimate", schema=None, columns=None)
 
-    manager.add_table(
-        class_name="PromoCode", tablename="promo_code", schema=None, columns=None
-    )
+    manager.add_table(class_name="PromoCode", tablename="promo_code", schema=None, columns=None)
 
     manager.add_table(
         class_name="SyncClient",

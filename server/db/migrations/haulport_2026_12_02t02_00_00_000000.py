@@ -16,20 +16,26 @@ DESCRIPTION = "sign_in, revoked_session"
 
 # table → (class name, [(column, class, length or None, primary key, indexed)])
 TABLES = {
-    "sign_in": ("SignIn", [
-        ("id", Varchar, 80, True, False),
-        ("tenant_id", Varchar, 64, False, True),
-        ("person_kind", Varchar, 10, False, False),
-        ("person_id", Varchar, 64, False, False),
-        ("first_at", Varchar, 40, False, False),
-        ("last_at", Varchar, 40, False, False),
-    ]),
-    "revoked_session": ("RevokedSession", [
-        ("id", Varchar, 64, True, False),
-        ("tenant_id", Varchar, 64, False, False),
-        ("person_id", Varchar, 64, False, False),
-        ("expires_at", Integer, None, False, True),
-    ]),
+    "sign_in": (
+        "SignIn",
+        [
+            ("id", Varchar, 80, True, False),
+            ("tenant_id", Varchar, 64, False, True),
+            ("person_kind", Varchar, 10, False, False),
+            ("person_id", Varchar, 64, False, False),
+            ("first_at", Varchar, 40, False, False),
+            ("last_at", Varchar, 40, False, False),
+        ],
+    ),
+    "revoked_session": (
+        "RevokedSession",
+        [
+            ("id", Varchar, 64, True, False),
+            ("tenant_id", Varchar, 64, False, False),
+            ("person_id", Varchar, 64, False, False),
+            ("expires_at", Integer, None, False, True),
+        ],
+    ),
 }
 
 
