@@ -360,6 +360,8 @@ async def public_tenant(request: Request, slug: FromPath[str]) -> dict[str, Any]
         "features",
         "timezone",
         "currency",
+        "locale",
+        "country",
     )
     out = {k: tenant[k] for k in keys}
     out["display_name"] = tenant["display_name"] or tenant["name"]

@@ -10,7 +10,7 @@ import datetime as dt
 import uuid
 
 from server.documents.canvas import GREY, Color
-from server.documents.formatting import format_quantity, local_date, local_datetime, parse_instant
+from server.documents.formatting import format_quantity, parse_instant
 from server.documents.sheet import BAD, GOOD, Column, Sheet, address_lines
 
 _NEUTRAL: Color = (0.45, 0.48, 0.53)
@@ -31,8 +31,8 @@ def render_invoice(tenant: dict, account: dict, invoice: dict, site: dict | None
     sheet.letterhead(
         [
             ("Invoice no.", invoice.get("number") or ""),
-            ("Issued", invoice.get("issued_on") or ""),
-            ("Due", invoice.get("due_on") or ""),
+            ("Issued", sheet.date(invoice.get("issued_on"))),
+            ("Due", sheet.date(invoice.get("due_on"))),
             ("Terms", invoice.get("terms") or _terms_from_account(account)),
             ("PO number", invoice.get("po_number") or ""),
             ("Account no.", account.get("number") or ""),
@@ -88,9 +88,9 @@ def render_job_receipt(
     sheet.letterhead(
         [
             ("Job no.", job.get("number") or ""),
-            ("Scheduled", job.get("scheduled_date") or ""),
+            ("Scheduled", sheet.date(job.get("scheduled_date"))),
             ("Window", _window(job, sheet.zone)),
-            ("Completed", local_date(job.get("completed_at"), sheet.zone)),
+            ("Completed", sheet.date(job.get("completed_at"))),
             ("PO number", job.get("po_number") or ""),
             ("Account no.", account.get("number") or ""),
         ],
@@ -123,7 +123,7 @@ def render_job_receipt(
         sheet.table(
             [Column("Status", 0.3), Column("When", 0.3), Column("By", 0.4)],
             [
-                [_label(event.get("status") or ""), local_datetime(event.get("at"), sheet.zone), _by(event.get("by"))]
+                [_label(event.get("status") or ""), sheet.datetime(event.get("at")), _by(event.get("by"))]
                 for event in history
             ],
             wrap_column=2,
@@ -138,11 +138,11 @@ def render_payment_receipt(tenant: dict, account: dict, payment: dict, invoices:
     sheet = Sheet(tenant, "Payment receipt", payment.get("number") or "")
     status = payment.get("status") or ""
     refunded = status == "refunded"
-    refunded_on = local_date(payment.get("refunded_at"), sheet.zone) if refunded else ""
+    refunded_on = sheet.date(payment.get("refunded_at")) if refunded else ""
     method = _PAYMENT_METHODS.get(payment.get("method") or "", _label(payment.get("method") or ""))
     facts = [
         ("Payment no.", payment.get("number") or ""),
-        ("Date", local_date(payment.get("paid_at") or payment.get("created_at"), sheet.zone)),
+        ("Date", sheet.date(payment.get("paid_at") or payment.get("created_at"))),
         ("Method", method),
         ("Reference", payment.get("reference") or ""),
         ("Account no.", account.get("number") or ""),
@@ -169,7 +169,7 @@ def render_payment_receipt(tenant: dict, account: dict, payment: dict, invoices:
             rows.append(
                 [
                     invoice.get("number") or str(allocation.get("invoice_id") or ""),
-                    invoice.get("issued_on") or "",
+                    sheet.date(invoice.get("issued_on")),
                     sheet.money(invoice.get("total")) if invoice else "",
                     sheet.money(allocation.get("amount")),
                     sheet.money(invoice.get("balance")) if invoice else "",
@@ -224,17 +224,17 @@ def render_statement(
     sheet.letterhead(
         [
             ("Account no.", account.get("number") or ""),
-            ("Period", f"{period_from} to {period_to}"),
+            ("Period", f"{sheet.date(period_from)} to {sheet.date(period_to)}"),
             ("Amount due", sheet.money(closing_balance)),
         ]
     )
     sheet.blocks([("Account", _party_lines(account)), ("Site", _site_lines(site))])
 
-    rows = [[period_from, "", "", "Opening balance", "", sheet.money(opening_balance)]]
+    rows = [[sheet.date(period_from), "", "", "Opening balance", "", sheet.money(opening_balance)]]
     for entry in entries:
         rows.append(
             [
-                entry.get("date") or "",
+                sheet.date(entry.get("date")),
                 _label(entry.get("kind") or ""),
                 entry.get("number") or "",
                 entry.get("description") or "",
@@ -242,7 +242,7 @@ def render_statement(
                 sheet.money(entry.get("balance")),
             ]
         )
-    rows.append([period_to, "", "", "Closing balance", "", sheet.money(closing_balance)])
+    rows.append([sheet.date(period_to), "", "", "Closing balance", "", sheet.money(closing_balance)])
     sheet.table(
         [
             Column("Date", 0.12),

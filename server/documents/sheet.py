@@ -18,7 +18,16 @@ from server.documents.canvas import (
     text_width,
     wrap,
 )
-from server.documents.formatting import currency_of, format_money, tenant_zone
+from server.documents.formatting import (
+    country_of,
+    currency_of,
+    format_date,
+    format_datetime,
+    format_money,
+    format_phone,
+    locale_of,
+    tenant_zone,
+)
 
 MARGIN = 40
 FOOTER_HEIGHT = 46
@@ -80,6 +89,7 @@ class Sheet:
         self.title = title
         self.number = number
         self.currency = currency_of(tenant)
+        self.locale = locale_of(tenant)
         self.zone = tenant_zone(tenant)
         self.accent = accent_color(tenant.get("primary_color"))
         self.canvas = Canvas(LETTER if self.currency in _LETTER_CURRENCIES else A4)
@@ -93,7 +103,15 @@ class Sheet:
         return self.right - self.left
 
     def money(self, cents: int | None) -> str:
-        return format_money(cents, self.currency)
+        return format_money(cents, self.currency, self.locale)
+
+    def date(self, value: str | None) -> str:
+        """A calendar date or an instant's local date as the tenant's customers read it."""
+        return format_date(value, self.zone, self.locale)
+
+    def datetime(self, value: str | None) -> str:
+        """An instant in the tenant's zone, date and time, as its customers read it."""
+        return format_datetime(value, self.zone, self.locale)
 
     # -- page structure -------------------------------------------------------------
 
@@ -111,7 +129,8 @@ class Sheet:
             canvas.text(self.left, y, line, size=17, bold=True, color=self.accent)
             y += 19
         y -= 4
-        contact = " · ".join(p for p in (tenant.get("phone"), tenant.get("email")) if p)
+        phone = format_phone(tenant.get("phone"), country_of(tenant))
+        contact = " · ".join(p for p in (phone, tenant.get("email")) if p)
         for line in [*address_lines(tenant.get("address")), contact]:
             if line:
                 canvas.text(self.left, y, fit(line, half, 8.5), size=8.5, color=GREY)
@@ -161,7 +180,11 @@ class Sheet:
         """Footers with page numbers on every page, then the PDF bytes."""
         canvas, tenant = self.canvas, self.tenant
         pages = canvas.page_count
-        contact = " · ".join(p for p in (tenant_name(tenant), tenant.get("phone"), tenant.get("email")) if p)
+        contact = " · ".join(
+            p
+            for p in (tenant_name(tenant), format_phone(tenant.get("phone"), country_of(tenant)), tenant.get("email"))
+            if p
+        )
         footer_y = canvas.height - FOOTER_HEIGHT + 10
         for index in range(pages):
             canvas.go_to_page(index)

@@ -19,6 +19,7 @@ from server.documents import (
     render_payment_receipt,
     render_statement,
 )
+from server.documents.formatting import format_date, format_datetime, format_phone, locale_problem, zone_named
 
 TENANT = {
     "slug": "demo",
@@ -150,6 +151,57 @@ def test_money_defaults_to_dollars():
     assert format_money(250) == "$2.50"
 
 
+@pytest.mark.parametrize(
+    ("cents", "currency", "locale", "shown"),
+    [
+        (123_456, "EUR", "de-DE", "1.234,56\xa0€"),
+        (-500, "EUR", "de-DE", "-5,00\xa0€"),
+        (123_456, "EUR", "fr-FR", "1\xa0234,56\xa0€"),  # CLDR's narrow space made printable
+        (123_456, "GBP", "en-GB", "£1,234.56"),
+        (123_456, "CHF", "de-CH", "CHF\xa01'234.56"),
+        (123_456, "USD", "en-US", "$1,234.56"),
+    ],
+)
+def test_money_is_written_the_way_the_tenants_locale_writes_it(cents, currency, locale, shown):
+    assert format_money(cents, currency, locale) == shown
+
+
+def test_dates_and_times_are_written_the_way_the_tenants_locale_writes_them():
+    chicago, berlin = zone_named("America/Chicago"), zone_named("Europe/Berlin")
+    assert format_date("2025-03-31", chicago) == "Mar 31, 2025"
+    assert format_date("2025-03-31", berlin, "de-DE") == "31.03.2025"
+    assert format_date("2025-04-01T03:00:00Z", chicago) == "Mar 31, 2025"  # the local date of an instant
+    assert format_datetime("2025-02-27T15:00:00Z", chicago) == "Feb 27, 2025, 9:00 AM"
+    assert format_datetime("2025-02-27T15:00:00Z", berlin, "de-DE") == "27.02.2025, 16:00"
+    assert format_date("", chicago) == ""
+
+
+@pytest.mark.parametrize(
+    ("phone", "country", "shown"),
+    [
+        ("+15550100000", "US", "(555) 010-0000"),
+        ("+15550100000", "CA", "(555) 010-0000"),
+        ("+15550100000", "DE", "+1 555 010 0000"),
+        ("+4930123456", "DE", "030 123456"),
+        ("+491701234567", "DE", "0170 1234567"),
+        ("+4930123456", "US", "+49 30123456"),
+        ("+33123456789", "FR", "01 23 45 67 89"),
+        ("+442079460000", "GB", "020 7946 0000"),
+        ("+61412345678", "AU", "0412 345 678"),
+        ("555-1234", "US", "555-1234"),
+        ("", "US", ""),
+    ],
+)
+def test_phone_numbers_read_the_national_way_in_the_tenants_country(phone, country, shown):
+    assert format_phone(phone, country) == shown
+
+
+def test_locale_and_currency_settings_are_checked():
+    assert locale_problem("de-DE", "EUR") is None
+    assert locale_problem("xx-QQ", None)[0] == "unknown_locale"
+    assert locale_problem(None, "ABC")[0] == "unknown_currency"
+
+
 # -- documents ----------------------------------------------------------------------------
 
 
@@ -158,7 +210,7 @@ def test_invoice_pdf_shows_number_lines_and_balance(tmp_path):
     for expected in [
         "Demo Junk & Dumpster",
         "INV-2025-0042",
-        "2025-03-31",
+        "Mar 31, 2025",
         "Net 30",
         "PO-7781",
         "Harbor Property Group",
@@ -239,8 +291,19 @@ def test_job_receipt_shows_service_crew_items_and_history(tmp_path):
         assert expected in text, expected
     # window and history in the tenant's time zone (America/Chicago, UTC-6 in early March)
     assert "08:00-12:00" in text
-    assert text.index("2025-02-27 09:00") < text.index("2025-02-27 10:10")
+    assert text.index("Feb 27, 2025, 9:00 AM") < text.index("Feb 27, 2025, 10:10 AM")
     assert "3f1c2d1e" not in text and "4411#" not in text
+
+
+def test_a_euro_tenant_in_germany_gets_german_amounts_dates_and_phone_numbers(tmp_path):
+    tenant = TENANT | {"currency": "EUR", "locale": "de-DE", "country": "DE", "phone": "+4930123456"}
+    tenant["timezone"] = "Europe/Berlin"
+    text = pdf_text(render_invoice(tenant, ACCOUNT, make_invoice(total=123_456, balance=123_456), SITE), tmp_path)
+    for expected in ["1.234,56", "450,00", "31.03.2025", "01.03.2025", "030 123456"]:
+        assert expected in text, expected
+    assert "$" not in text and "2025-03-31" not in text and "+4930123456" not in text
+    text = pdf_text(render_payment_receipt(tenant, ACCOUNT, PAYMENT, [make_invoice()]), tmp_path)
+    assert "500,00" in text and "10.03.2025" in text
 
 
 def test_job_receipt_renders_with_the_bare_minimum(tmp_path):
@@ -250,7 +313,7 @@ def test_job_receipt_renders_with_the_bare_minimum(tmp_path):
 
 def test_payment_receipt_shows_amount_allocations_and_unapplied_credit(tmp_path):
     text = pdf_text(render_payment_receipt(TENANT, ACCOUNT, PAYMENT, [make_invoice()]), tmp_path)
-    for expected in ["PAY-0099", "2025-03-10", "Card", "Visa 4242", "INV-2025-0042", "$400.00", "$100.00", "$500.00"]:
+    for expected in ["PAY-0099", "Mar 10, 2025", "Card", "Visa 4242", "INV-2025-0042", "$400.00", "$100.00", "$500.00"]:
         assert expected in text, expected
     assert "Unapplied credit" in text
 

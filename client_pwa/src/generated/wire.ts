@@ -706,6 +706,8 @@ export interface Tenant {
   primary_color: string;
   timezone: string;
   currency: string;
+  locale: string;
+  country: string;
   phone: string;
   email: string;
   address: Address;
