@@ -48,6 +48,10 @@ export interface TenantInfo {
   features?: Features
   timezone?: string | null
   currency?: string | null
+  /** BCP 47 ("de-DE"): how amounts and dates read. */
+  locale?: string | null
+  /** ISO 3166 alpha-2: phone numbers of this country read the national way. */
+  country?: string | null
   show_pending_invoices?: boolean
 }
 

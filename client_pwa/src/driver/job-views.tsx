@@ -9,7 +9,9 @@ import { EmptyState } from '../ui/empty-state'
 import { PendingBadge, StatusBadge } from '../ui/status-badge'
 import { driverDb, type LocalPhoto } from './driver-db'
 import { discardPhoto, keepPhoto } from './photos'
-import { directionsHref, nextStep, phoneText, telHref } from './route'
+import { formatPhoneNumber } from '../lib/format'
+import { telHref } from '../lib/phone'
+import { directionsHref, nextStep } from './route'
 
 export interface Lookups {
   sites: Map<string, Site>
@@ -70,7 +72,7 @@ function Essentials({ job, lookups }: { job: DriverJob; lookups: Lookups }) {
     <div class="essentials">
       <p class="customer">
         <strong>{account?.name ?? 'Customer'}</strong>
-        {phone && <a class="button small secondary call" href={telHref(phone)}>Call {phoneText(phone)}</a>}
+        {phone && <a class="button small secondary call" href={telHref(phone)}>Call {formatPhoneNumber(phone)}</a>}
       </p>
       {site && (
         <p class="where">

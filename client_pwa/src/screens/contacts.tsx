@@ -2,6 +2,7 @@ import { useState } from 'preact/hooks'
 import { useEntity } from '../data/queries'
 import type { BaseRow, Site, ViewRow } from '../data/types'
 import type { Membership } from '../generated/wire'
+import { formatPhoneNumber } from '../lib/format'
 import { newId } from '../lib/ids'
 import { mutate } from '../portal'
 import { currentAccount, isReadOnly, useAppState } from '../state/app-state'
@@ -57,7 +58,7 @@ export function ContactsScreen() {
                   <span class={`badge ${m.portal_access ? 'badge-good' : 'badge-neutral'}`}>{m.portal_access ? 'Portal access' : 'No portal access'}</span>
                 </span>
               </span>
-              <span class="muted small">{[m.email, m.phone].filter(Boolean).join(' · ')}</span>
+              <span class="muted small">{[m.email, formatPhoneNumber(m.phone)].filter(Boolean).join(' · ')}</span>
               <span class="small">{m.role === 'site' ? `Site contact: ${(m.site_ids ?? []).map((id) => siteName.get(id) ?? 'a site').join(', ')}` : 'Company contact'}</span>
               <PendingBadge pending={m._pending} />
               {primary && editing !== m.contact_id && (

@@ -1,10 +1,12 @@
 import type { TenantInfo } from '../data/types'
+import { setTenantFormats } from '../lib/format'
 import { applyTenantManifest } from './tenant-manifest'
 
 const DEFAULT_BRAND = '#0f766e'
 
 /** Show the tenant's colour, name and theme colour (PRODUCT.md "Tenant settings": branding). */
 export function applyBranding(tenant: TenantInfo | null): void {
+  setTenantFormats(tenant)
   const color = validColor(tenant?.primary_color) ?? DEFAULT_BRAND
   const root = document.documentElement
   root.style.setProperty('--brand', color)

@@ -1,5 +1,6 @@
 import { isOpenNow } from '../lib/business-hours'
-import { formatAddress } from '../lib/format'
+import { formatAddress, formatPhoneNumber } from '../lib/format'
+import { telHref } from '../lib/phone'
 import { useAppState } from '../state/app-state'
 import { brandName } from './branding'
 
@@ -14,7 +15,7 @@ export function ProviderFooter() {
       <strong>{brandName(tenant)}</strong>
       {open !== null && <span class={`open-state ${open ? 'open' : 'closed'}`}>{open ? 'Open now' : 'Closed now'}</span>}
       <span class="provider-links">
-        {tenant.phone && <a href={`tel:${tenant.phone}`}>{tenant.phone}</a>}
+        {tenant.phone && <a href={telHref(tenant.phone)}>{formatPhoneNumber(tenant.phone)}</a>}
         {tenant.email && <a href={`mailto:${tenant.email}`}>{tenant.email}</a>}
       </span>
       {address && <span class="provider-address">{address}</span>}
