@@ -21,6 +21,7 @@ export const customerRoutes: PortalRoute[] = [
   { path: 'payment-methods', view: extra('PaymentMethodsScreen'), allowed: access.billing },
   { path: 'statements', view: extra('StatementsScreen'), allowed: access.billing },
   { path: 'contacts', view: extra('ContactsScreen'), allowed: access.contacts },
+  { path: 'contact', view: extra('ContactUsScreen') },
   { path: 'sites', view: extra('SitesScreen') },
   { path: 'more', view: extra('MoreScreen'), nav: { label: 'More', icon: 'menu' } },
 ]

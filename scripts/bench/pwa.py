@@ -124,11 +124,11 @@ def measure(base: str, email: str, runs: int) -> dict:
             context = pw.chromium.launch_persistent_context(**launch, offline=True)
             page = context.pages[0] if context.pages else context.new_page()
             page.goto(f"{base}/t/demo/", wait_until="commit")
-            page.wait_for_function(f"performance.getEntriesByName({MARK!r}).length > 0", timeout=20_000)
-            cold.append(page.evaluate(f"performance.getEntriesByName({MARK!r})[0].startTime"))
+            page.wait_for_function(f"() => performance.getEntriesByName({MARK!r}).length > 0", timeout=20_000)
+            cold.append(page.evaluate(f"() => performance.getEntriesByName({MARK!r})[0].startTime"))
             stages.append(page.evaluate(STAGES_JS))
             fcp.append(
-                page.evaluate("(performance.getEntriesByName('first-contentful-paint')[0] || {}).startTime || null")
+                page.evaluate("() => (performance.getEntriesByName('first-contentful-paint')[0] || {}).startTime || null")
             )
             assert page.locator(".job-card").count() > 0, "the dashboard showed no jobs offline"
             context.close()

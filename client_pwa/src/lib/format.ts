@@ -238,3 +238,13 @@ export function parseMoneyInput(text: string): number | null {
   const [whole, fraction = ''] = cleaned.split('.')
   return Number(whole) * 100 + Number(fraction.padEnd(2, '0'))
 }
+
+/** A wall-clock time "HH:MM" (business hours, slots) as the tenant writes it: "7:00 AM", "07:00". */
+export function formatClock(clock: string | null | undefined): string {
+  const match = /^(\d{1,2}):(\d{2})/.exec(clock ?? '')
+  if (!match) return clock ?? ''
+  const [hour, minute] = [Number(match[1]), Number(match[2])]
+  const at = new Date(Date.UTC(2000, 0, 3, hour, minute))
+  if (usEnglish) return `${hour % 12 || 12}:${match[2]} ${hour < 12 ? 'AM' : 'PM'}`
+  return dateFormat(formats.locale, { hour: 'numeric', minute: '2-digit', timeZone: 'UTC' }).format(at)
+}

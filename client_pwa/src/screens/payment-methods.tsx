@@ -58,7 +58,7 @@ export function PaymentMethodsScreen() {
                 {m.default && <span class="badge badge-good">Default</span>}
                 {awaitingVerification(m) && <span class="badge badge-warn">Needs verifying</span>}
               </span>
-              {m.kind === 'bank' && !awaitingVerification(m) && <span class="muted small">Bank account{bankMethod ? ' · debits take a few business days to clear' : ' · bank payments are switched off'}</span>}
+              {m.kind === 'bank' && !awaitingVerification(m) && <span class="muted small">Bank account{bankMethod ? ' · debits take a few business days to clear' : bankMethod === null ? ' · bank payments are switched off' : ''}</span>}
               {awaitingVerification(m) && verifying !== m.id && <span class="small">{pendingNote(m)}</span>}
               {awaitingVerification(m) && verifying === m.id && !disabled && (
                 <VerifyBankForm method={m} onCancel={() => setVerifying(null)}

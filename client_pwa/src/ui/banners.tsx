@@ -1,22 +1,14 @@
 import { META, db } from '../data/db'
 import { useEntity, useLiveQuery, usePendingCount } from '../data/queries'
-import type { MutationRejection } from '../data/types'
+import type { BaseRow, Job, MutationRejection, ServiceType, Site } from '../data/types'
+import type { PaymentMethod, Rental } from '../generated/wire'
+import { describeRejection, isResolved, type RejectionContext } from '../lib/rejections'
 import { dismissRejection, syncNow } from '../portal'
-import { currentAccount, isReadOnly, useAppState } from '../state/app-state'
+import { currentAccount, featureOn, isReadOnly, useAppState } from '../state/app-state'
 import { timeAgo } from '../lib/format'
 import { Link } from '../router'
 
 // The strip under the header: problems and modes the user must know about, most serious first.
-
-const MUTATION_LABELS: Record<string, string> = {
-  'job.book': 'Your booking', 'job.cancel': 'Cancelling a job', 'message.send': 'Your message',
-  'service_request.submit': 'Your service request', 'supply_request.submit': 'Your supply request',
-  'unit.report_issue': 'Your issue report', 'rental.extend': 'The rental extension', 'site.upsert': 'The location',
-  'review.submit': 'Your review', 'estimate.approve': 'The estimate approval', 'contact.upsert': 'The contact change',
-  'estimate.decline': 'Declining the estimate', 'contact.remove': 'Removing the contact', 'job.set_po': 'The PO number',
-  'invoice.set_po': 'The PO number', 'rental.request_pickup': 'The pickup request', 'rental.request_swap': 'The swap request',
-  'job.advance': 'A job status change', 'job.add_photo': 'A job photo',
-}
 
 export function Banners() {
   const state = useAppState()
@@ -57,20 +49,41 @@ export function Banners() {
   )
 }
 
-/** "Your booking was not accepted: <reason>" for every rejected mutation not yet dismissed. */
+/** "Your booking of Junk removal for Thu, Dec 4 at Harbor Towers was not accepted: <reason>" for
+ *  every rejected mutation not yet dismissed nor put right since (lib/rejections.ts). */
 function RejectionBanners() {
+  const state = useAppState()
+  const accountId = currentAccount(state)?.id
   const rejections = useEntity<MutationRejection>('mutation_rejection', undefined, { secondary: true })
   const clientId = useLiveQuery(() => db().getMeta<string>(META.clientId), [], { secondary: true })
   const dismissed = useLiveQuery(() => db().getMeta<string[]>(META.dismissedRejections), [], { secondary: true }) ?? []
-  const visible = (rejections ?? []).filter((r) => (!clientId || r.client_id === clientId) && !dismissed.includes(r.id))
+  const services = useEntity<ServiceType>('service_type', undefined, { secondary: true })
+  const sites = useEntity<Site>('site', undefined, { secondary: true })
+  const rentals = useEntity<Rental & BaseRow>('rental', accountId, { secondary: true })
+  const jobs = useEntity<Job>('job', accountId, { secondary: true })
+  const methods = useEntity<PaymentMethod & BaseRow>('payment_method', accountId, { secondary: true })
+  const context: RejectionContext = {
+    serviceNames: new Map((services ?? []).map((s) => [s.id, s.name])),
+    sites: new Map((sites ?? []).map((s) => [s.id, s])),
+    rentals: new Map((rentals ?? []).map((r) => [r.id, r])),
+    jobs: jobs ?? [],
+    methodsAddedAt: (methods ?? []).map((m) => m.created_at ?? ''),
+  }
+  const visible = (rejections ?? []).filter((r) => (!clientId || r.client_id === clientId) && !dismissed.includes(r.id)
+    && !isResolved(r, context))
   return (
     <>
-      {visible.map((rejection) => (
-        <div key={rejection.id} class="banner banner-bad" role="alert">
-          {MUTATION_LABELS[rejection.name] ?? rejection.name} was not accepted: {rejection.error?.message ?? 'rejected by the office'}.{' '}
-          <button type="button" class="link-button" onClick={() => void dismissRejection(rejection)}>Dismiss</button>
-        </div>
-      ))}
+      {visible.map((rejection) => {
+        const { what, link: to, linkText } = describeRejection(rejection, context)
+        const link = to === 'book' && !featureOn(state, 'booking') ? null : to
+        return (
+          <div key={rejection.id} class="banner banner-bad" role="alert">
+            {what} was not accepted: {rejection.error?.message ?? 'rejected by the office'}.{' '}
+            {link && <><Link to={link}>{linkText}</Link>{' · '}</>}
+            <button type="button" class="link-button" onClick={() => void dismissRejection(rejection)}>Dismiss</button>
+          </div>
+        )
+      })}
     </>
   )
 }
