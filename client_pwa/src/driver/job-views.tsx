@@ -210,7 +210,7 @@ function LocalThumb({ photo }: { photo: LocalPhoto }) {
     <div class={`local-photo ${photo.state}`}>
       <img src={url} alt={`${photo.stage} photo (${label})`} />
       <span class="photo-state">{label}</span>
-      {photo.state === 'failed' && <button type="button" class="link-button" onClick={() => void discardPhoto(photo.id)}>Remove</button>}
+      {photo.state === 'failed' && <button type="button" class="danger small" onClick={() => void discardPhoto(photo.id)}>Remove</button>}
     </div>
   )
 }

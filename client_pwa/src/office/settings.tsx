@@ -4,7 +4,7 @@ import type { TenantInfo } from '../data/types'
 import type { DayHours, Features, NotifyEvents, Tenant } from '../generated/wire'
 import { formatPhone } from '../lib/phone'
 import { appState } from '../state/app-state'
-import { applyBranding } from '../ui/branding'
+import { applyBranding, readableBrandText, readableInk } from '../ui/branding'
 import { adminWrite, problem, useAdmin } from './admin-api'
 
 // Portal settings as a provider expects them (PRODUCT.md "Tenant settings"): the portal on or
@@ -223,7 +223,7 @@ function Preview({ draft }: { draft: Draft }) {
       </div>
       <div class="preview-body">
         <p><strong>Upcoming</strong></p>
-        <p class="small">Junk removal · <span style={{ color }}>Tomorrow morning</span></p>
+        <p class="small">Junk removal · <span style={{ color: readableBrandText(color) }}>Tomorrow morning</span></p>
         <span class="preview-button" style={{ background: color, color: ink }}>Book a pickup</span>
       </div>
       <figcaption class="muted small">Preview</figcaption>
@@ -231,12 +231,6 @@ function Preview({ draft }: { draft: Draft }) {
   )
 }
 
-/** Black or white text, whichever reads better on `hex` (same rule as the portal's header). */
-function readableInk(hex: string): string {
-  const [r, g, b] = [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16) / 255)
-    .map((c) => (c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4))
-  return 0.2126 * r + 0.7152 * g + 0.0722 * b > 0.4 ? '#111111' : '#ffffff'
-}
 
 /** "1.234,56 € · Do., 3. Dez. · 030 123456": what customers will read with the chosen settings. */
 function FormatsPreview({ draft }: { draft: Draft }) {

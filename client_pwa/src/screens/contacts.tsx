@@ -9,6 +9,7 @@ import { currentAccount, isReadOnly, useAppState } from '../state/app-state'
 import { EmptyState, Loading } from '../ui/empty-state'
 import { PendingBadge } from '../ui/status-badge'
 import { ContactForm, type ContactDraft } from './contact-form'
+import { askConfirm } from '../ui/dialog'
 
 // The account's contacts (PRODUCT.md "Access", S4). Primary contacts add, edit and remove them and
 // switch their portal access; everyone else sees the list. Changes queue offline and sync both ways.
@@ -71,7 +72,8 @@ export function ContactsScreen() {
                         {m.portal_access ? 'Turn off portal access' : 'Turn on portal access'}
                       </button>
                       <button type="button" class="danger small"
-                        onClick={() => confirm(`Remove ${m.name} from ${account.name}?`) && act(() => mutate('contact.remove', { contact_id: m.contact_id, account_id: account.id }))}>
+                        onClick={async () => (await askConfirm({ title: `Remove ${m.name}?`, body: `${m.name} will no longer be able to use the portal for ${account.name}.`, confirmLabel: 'Remove', cancelLabel: 'Keep', danger: true }))
+                          && act(() => mutate('contact.remove', { contact_id: m.contact_id, account_id: account.id }))}>
                         Remove
                       </button>
                     </>

@@ -14,6 +14,7 @@ import { LazyTruckMap } from '../ui/lazy-truck-map'
 import { DocumentButton } from '../ui/document-button'
 import { PoEditor } from '../ui/po-editor'
 import { PendingBadge, StatusBadge } from '../ui/status-badge'
+import { askText } from '../ui/dialog'
 
 export function JobDetailScreen({ params }: { params: Record<string, string> }) {
   const state = useAppState()
@@ -109,7 +110,10 @@ function JobPhotos({ job }: { job: Job }) {
 function CancelJob({ job }: { job: Job }) {
   const [busy, setBusy] = useState(false)
   async function cancel() {
-    const reason = prompt('Cancel this job? You can tell us why (optional).')
+    const reason = await askText({
+      title: `Cancel job ${job.number ?? ''}?`.replace(' ?', '?'), body: 'The office is told at once.',
+      label: 'Why are you cancelling? (optional)', confirmLabel: 'Cancel job', cancelLabel: 'Keep the job', danger: true,
+    })
     if (reason === null) return
     setBusy(true)
     try {

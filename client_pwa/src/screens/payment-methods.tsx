@@ -6,6 +6,7 @@ import { AddBankForm, pendingNote, VerifyBankForm } from '../ui/bank-form'
 import { AddCardForm } from '../ui/card-form'
 import { EmptyState, Loading } from '../ui/empty-state'
 import { useBankMethod, useSavedMethods } from '../ui/use-saved-methods'
+import { askConfirm } from '../ui/dialog'
 
 // Saved payment methods (cards and, when the portal takes them, bank accounts): list, make default,
 // remove, add. Online only; offline the list shows this device's last copy and every button waits for
@@ -77,7 +78,8 @@ export function PaymentMethodsScreen() {
                   </button>
                 )}
                 <button type="button" class="danger small" disabled={disabled || busy !== null}
-                  onClick={() => confirm(`Remove ${describeMethod(m)}?`) && run(m.id, () => paymentsApi.removeMethod(m.id))}>
+                  onClick={async () => (await askConfirm({ title: `Remove ${describeMethod(m)}?`, body: 'It can no longer be used to pay invoices or extend rentals.', confirmLabel: 'Remove', cancelLabel: 'Keep it', danger: true }))
+                    && run(m.id, () => paymentsApi.removeMethod(m.id))}>
                   Remove
                 </button>
               </div>
