@@ -82,12 +82,35 @@ def check_for_serving(settings: Settings) -> None:
             "(HAULPORT_STRIPE_WEBHOOK_SECRET, whsec_…); without it forged events could be accepted"
         )
 
+    check_notify_urls(settings)
     from server.outbound import check_allow_list
 
     try:
         check_allow_list(settings.outbound_allow)
     except ValueError as exc:
         raise SettingsError(f"outbound_allow: {exc}") from None
+
+
+# A stand-in recipient for checking that a provider URL is one the provider can use.
+_SAMPLE_RECIPIENT = {"notify_email_url": "someone@example.com", "notify_sms_url": "+15555550123"}
+
+
+def check_notify_urls(settings: Settings) -> None:
+    """Each provider URL must say where the recipient goes (``{to}``): without it, apprise sends every
+    message (everyone's login link) to one fixed address, such as the sender's."""
+    import apprise
+
+    for key, sample in _SAMPLE_RECIPIENT.items():
+        url = getattr(settings, key)
+        if not url:
+            continue
+        if "{to}" not in url:
+            raise SettingsError(
+                f"{key}: the URL must contain {{to}} where the recipient goes (e.g. ...&to={{to}}); "
+                "without it every message, login links included, would go to one fixed address"
+            )
+        if not apprise.Apprise().add(url.replace("{to}", sample)):
+            raise SettingsError(f"{key}: not a provider URL apprise can send with (see the apprise URL formats)")
 
 
 _LIST_KEYS = frozenset({"outbound_allow"})
