@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest'
-import type { MutationRejection, Notification, Payment } from '../src/data/types'
+import type { MutationRejection, Notification, Payment } from '../src/generated/wire'
 import { recentActivity } from '../src/lib/activity'
 import { describeRejection, isResolved, type RejectionContext } from '../src/lib/rejections'
 import { summarizeBilling } from '../src/lib/invoices'
 import { jobCountdown } from '../src/lib/jobs'
-import type { Invoice, Job } from '../src/data/types'
+import type { Invoice, Job } from '../src/generated/wire'
 
 const note = (over: Partial<Notification>): Notification =>
   ({ id: 'n', contact_id: 'c', account_id: 'a', kind: 'info', title: 't', body: '', link: '', created_at: '2030-05-10T10:00:00Z', ...over }) as Notification

@@ -1,4 +1,4 @@
-import type { Notification, Payment } from '../data/types'
+import type { Notification, Payment } from '../generated/wire'
 
 // The dashboard's "Recent activity": the bell's notifications and the account's payments, one entry
 // per event. A payment the server has already announced (a payment_received notification linking to

@@ -1,4 +1,4 @@
-import type { Invoice } from '../data/types'
+import type { Invoice } from '../generated/wire'
 import { moneyInputText, parseMoneyInput } from './format'
 
 // Pure money logic for the pay screens and rentals (amounts are integer cents, DOMAIN.md).

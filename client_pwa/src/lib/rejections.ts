@@ -1,4 +1,4 @@
-import type { Job, MutationRejection, Site } from '../data/types'
+import type { Job, MutationRejection, Site } from '../generated/wire'
 import type { Rental } from '../generated/wire'
 import { formatDate } from './format'
 

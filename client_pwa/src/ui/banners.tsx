@@ -1,6 +1,6 @@
 import { META, db } from '../data/db'
 import { useEntity, useLiveQuery, usePendingCount } from '../data/queries'
-import type { BaseRow, Job, MutationRejection, ServiceType, Site } from '../data/types'
+import type { BaseRow, Job, MutationRejection, ServiceType, Site } from '../generated/wire'
 import type { PaymentMethod, Rental } from '../generated/wire'
 import { describeRejection, isResolved, type RejectionContext } from '../lib/rejections'
 import { dismissRejection, syncNow } from '../portal'

@@ -1,4 +1,4 @@
-import type { TenantInfo } from '../data/types'
+import type { TenantInfo } from '../generated/wire'
 import { setTenantFormats } from '../lib/format'
 import { applyTenantManifest } from './tenant-manifest'
 
