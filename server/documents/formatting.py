@@ -242,3 +242,21 @@ def local_datetime(value: str | None, zone: dt.tzinfo) -> str:
     if len(value) == 10:
         return value
     return parse_instant(value).astimezone(zone).strftime("%Y-%m-%d %H:%M")
+
+
+def thumbnail(content: bytes, longest: int = 360) -> tuple[bytes, tuple[int, int]] | None:
+    """A photo (JPEG, PNG, WebP or GIF bytes) as a small baseline RGB JPEG and its pixel size, for
+    printing; None when the bytes are not an image Pillow can read."""
+    import io
+
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(io.BytesIO(content)) as image:
+            image.thumbnail((longest, longest))
+            rgb = image.convert("RGB")
+    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError):
+        return None
+    out = io.BytesIO()
+    rgb.save(out, format="JPEG", quality=80)
+    return out.getvalue(), rgb.size

@@ -223,6 +223,23 @@ class Sheet:
         self.canvas.text(self.left, self.y, text, size=10.5, bold=True, color=self.accent)
         self.y += 8
 
+    def photos(self, photos: list[tuple[str, bytes, tuple[int, int]]], per_row: int = 3) -> None:
+        """Thumbnails (caption, JPEG bytes, pixel size) in rows across the content width."""
+        gap = 12
+        cell = (self.content_width - gap * (per_row - 1)) / per_row
+        for start in range(0, len(photos), per_row):
+            row = photos[start : start + per_row]
+            heights = [cell * size[1] / max(size[0], 1) for _, _, size in row]
+            tallest = min(max(heights), cell * 1.4)
+            self.room_for(tallest + 22)
+            for index, ((caption, jpeg, size), height) in enumerate(zip(row, heights, strict=True)):
+                scale = min(1.0, tallest / height) if height else 1.0
+                width, shown = cell * scale, height * scale
+                x = self.left + index * (cell + gap)
+                self.canvas.image(x, self.y, width, shown, jpeg, size)
+                self.canvas.text(x, self.y + tallest + 10, fit(caption, cell, 7.5), size=7.5, color=GREY)
+            self.y += tallest + 22
+
     def paragraph(self, text: str, size: float = 9, color: Color = BLACK) -> None:
         """Wrapped text across the content width."""
         for line in wrap(text, self.content_width, size):

@@ -15,8 +15,9 @@ from server.documents import (
     build_statement,
     format_money,
     render_invoice,
-    render_job_receipt,
+    render_order_receipt,
     render_payment_receipt,
+    render_service_report,
     render_statement,
 )
 from server.documents.formatting import format_date, format_datetime, format_phone, locale_problem, zone_named
@@ -92,6 +93,9 @@ JOB = {
         {"status": "completed", "at": "2025-03-02T15:05:00Z", "by": "3f1c2d1e-1111-4222-8333-444455556666"},
     ],
     "completed_at": "2025-03-02T15:05:00Z",
+    "price": 22_500,
+    "discount": 2_500,
+    "promo_code": "WELCOME10",
 }
 PAYMENT = {
     "id": "pay-1",
@@ -274,17 +278,20 @@ def test_other_currencies_print_on_a4_with_their_symbol(tmp_path):
 
 
 def test_job_receipt_shows_service_crew_items_and_history(tmp_path):
-    pdf = render_job_receipt(
+    pdf = render_order_receipt(
         TENANT, ACCOUNT, JOB, SITE, {"name": "Junk removal"}, truck={"name": "T-1", "plate": "IL 4X-221"}
     )
     text = pdf_text(pdf, tmp_path)
     for expected in [
+        "ORDER RECEIPT",
+        "$250.00",  # the service before the promo
+        "Promo code WELCOME10",
+        "-$25.00",
+        "$225.00",  # the total
         "J-1007",
         "COMPLETED",
         "Junk removal",
         "Half truck",
-        "Sam Lee, Jo Park",
-        "T-1",
         "Refrigerator",
         "55 Dock St",
     ]:
@@ -306,8 +313,57 @@ def test_a_euro_tenant_in_germany_gets_german_amounts_dates_and_phone_numbers(tm
     assert "500,00" in text and "10.03.2025" in text
 
 
+def test_service_report_has_its_title_crew_times_photos_and_notes(tmp_path):
+    from tests.support.browser import png_bytes
+
+    job = JOB | {
+        "status_history": [
+            *JOB["status_history"],
+            {"status": "en_route", "at": "2025-03-02T14:10:00Z", "by": "driver"},
+            {"status": "in_progress", "at": "2025-03-02T14:30:00Z", "by": "driver"},
+        ],
+        "photos": [
+            {"id": "a", "url": "/api/uploads/a", "stage": "before", "taken_at": "2025-03-02T14:31:00Z"},
+            {"id": "b", "url": "/api/uploads/b", "stage": "after", "taken_at": "2025-03-02T15:01:00Z"},
+            {"id": "c", "url": "https://photos.example/c.jpg", "stage": "after", "taken_at": "2025-03-02T15:02:00Z"},
+        ],
+    }
+    photos = {"/api/uploads/a": png_bytes(64, 48), "/api/uploads/b": png_bytes(40, 80, (20, 120, 200))}
+    pdf = render_service_report(
+        TENANT, ACCOUNT, job, SITE, {"name": "Junk removal"}, truck={"name": "T-1", "plate": "IL 4X-221"}, photos=photos
+    )
+    text = pdf_text(pdf, tmp_path)
+    for expected in [
+        "SERVICE REPORT",
+        "J-1007",
+        "Sam Lee, Jo Park",
+        "T-1 · IL 4X-221",
+        "Mar 2, 2025, 8:10 AM",  # on the way (America/Chicago)
+        "Mar 2, 2025, 8:30 AM",  # started
+        "Mar 2, 2025, 9:05 AM",  # completed
+        "Before (1 photo)",
+        "After (2 photos)",
+        "1 photo is in your customer portal.",  # the one stored elsewhere is never fetched
+        "Garage clean-out",
+    ]:
+        assert expected in text, expected
+    assert "Job receipt" not in text and "$" not in text
+    assert pdf.count(b"/Subtype /Image") == 2 and pdf.count(b"/DCTDecode") == 2
+
+
+def test_a_photo_that_is_not_an_image_is_left_out_of_the_report(tmp_path):
+    job = JOB | {
+        "photos": [{"id": "a", "url": "/api/uploads/a", "stage": "before", "taken_at": "2025-03-02T14:31:00Z"}]
+    }
+    pdf = render_service_report(TENANT, ACCOUNT, job, SITE, None, photos={"/api/uploads/a": b"not an image"})
+    assert b"/Subtype /Image" not in pdf
+    assert "1 photo is in your customer portal." in pdf_text(pdf, tmp_path)
+
+
 def test_job_receipt_renders_with_the_bare_minimum(tmp_path):
-    text = pdf_text(render_job_receipt({"name": "Acme"}, {"name": "Ava Reed"}, {"number": "J-1"}, None, None), tmp_path)
+    text = pdf_text(
+        render_order_receipt({"name": "Acme"}, {"name": "Ava Reed"}, {"number": "J-1"}, None, None), tmp_path
+    )
     assert "J-1" in text and "Acme" in text
 
 
@@ -354,7 +410,8 @@ def render_everything() -> list[bytes]:
     statement = build_statement([make_invoice()], [PAYMENT], "2025-03-01", "2025-03-31", "2025-03-31")
     return [
         render_invoice(TENANT, ACCOUNT, make_invoice(), SITE),
-        render_job_receipt(TENANT, ACCOUNT, JOB, SITE, None),
+        render_order_receipt(TENANT, ACCOUNT, JOB, SITE, None),
+        render_service_report(TENANT, ACCOUNT, JOB, SITE, None),
         render_payment_receipt(TENANT, ACCOUNT, PAYMENT, [make_invoice()]),
         render_statement(TENANT, ACCOUNT, None, **statement),
     ]

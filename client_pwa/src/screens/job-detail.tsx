@@ -72,7 +72,7 @@ export function JobDetailScreen({ params }: { params: Record<string, string> }) 
 
       <JobPhotos job={job} />
       {job.status === 'completed' && (
-        <DocumentButton url={`/api/documents/jobs/${job.id}/receipt.pdf`} filename={`receipt-${job.number || job.id}.pdf`} label="Service report (PDF)" />
+        <DocumentButton url={`/api/documents/jobs/${job.id}/report.pdf`} filename={`service-report-${job.number || job.id}.pdf`} label="Service report (PDF)" />
       )}
       {job.status === 'completed' && featureOn(state, 'review_collection') && <ReviewBox job={job} readOnly={readOnly} />}
       {(job.status === 'requested' || job.status === 'confirmed') && !readOnly && <CancelJob job={job} />}
