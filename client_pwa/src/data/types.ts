@@ -8,7 +8,7 @@ export type EntityName =
   | 'account' | 'membership' | 'site' | 'system' | 'unit' | 'job' | 'recurring_series'
   | 'service_request' | 'supply_request' | 'unit_issue' | 'estimate' | 'review' | 'rental'
   | 'invoice' | 'payment' | 'payment_method' | 'message' | 'notification' | 'contact'
-  | 'mutation_rejection'
+  | 'mutation_rejection' | 'promo_code'
 
 /** Every synced row carries these. */
 export interface BaseRow {
@@ -120,6 +120,10 @@ export interface Job extends BaseRow {
   load_estimate?: string | null
   po_number?: string | null
   promo_code?: string | null
+  price?: number
+  discount?: number
+  /** What the customer was quoted when booking (null: booked by the office, or before quotes). */
+  quoted_price?: number | null
   source?: string
   photos?: { url: string; stage: 'before' | 'during' | 'after'; taken_at?: string }[]
   status_history?: { status: string; at: string; by?: string }[]

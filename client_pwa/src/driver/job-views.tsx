@@ -10,6 +10,7 @@ import { PendingBadge, StatusBadge } from '../ui/status-badge'
 import { driverDb, type LocalPhoto } from './driver-db'
 import { discardPhoto, keepPhoto } from './photos'
 import { directionsHref, nextStep, phoneText, telHref } from './route'
+import { sayError } from '../lib/words'
 
 export interface Lookups {
   sites: Map<string, Site>
@@ -104,7 +105,7 @@ function AdvanceButton({ job }: { job: DriverJob }) {
     try {
       await mutate('job.advance', { job_id: job.id, status: next!.status, at: new Date().toISOString() })
     } catch (e) {
-      setError((e as Error).message)
+      setError(sayError(e))
     }
   }
   return (

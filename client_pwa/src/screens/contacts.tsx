@@ -8,6 +8,7 @@ import { currentAccount, isReadOnly, useAppState } from '../state/app-state'
 import { EmptyState, Loading } from '../ui/empty-state'
 import { PendingBadge } from '../ui/status-badge'
 import { ContactForm, type ContactDraft } from './contact-form'
+import { sayError } from '../lib/words'
 
 // The account's contacts (PRODUCT.md "Access", S4). Primary contacts add, edit and remove them and
 // switch their portal access; everyone else sees the list. Changes queue offline and sync both ways.
@@ -37,7 +38,7 @@ export function ContactsScreen() {
     try {
       await action()
     } catch (e) {
-      setError((e as Error).message)
+      setError(sayError(e))
     }
   }
 

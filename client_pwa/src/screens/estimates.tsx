@@ -8,6 +8,7 @@ import { currentAccount, isReadOnly, tenantCurrency, tenantToday, useAppState } 
 import { EmptyState, Loading } from '../ui/empty-state'
 import { TextField } from '../ui/form-fields'
 import { PendingBadge, StatusBadge } from '../ui/status-badge'
+import { sayError } from '../lib/words'
 
 // Estimate review before work begins (PRODUCT.md, S3): approve with the signer's name, or decline
 // with an optional reason. Decisions queue offline like everything else.
@@ -79,7 +80,7 @@ function Decision({ estimate, readOnly, defaultName }: { estimate: EstimateRow; 
       }
       setMode(null)
     } catch (e) {
-      setError((e as Error).message)
+      setError(sayError(e))
     }
   }
   return (

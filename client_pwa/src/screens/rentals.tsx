@@ -10,6 +10,7 @@ import { currentAccount, isReadOnly, isSiteContact, tenantCurrency, tenantToday,
 import { EmptyState, Loading } from '../ui/empty-state'
 import { TextField } from '../ui/form-fields'
 import { PendingBadge, StatusBadge } from '../ui/status-badge'
+import { sayError } from '../lib/words'
 
 // Dumpster rentals (PRODUCT.md "Rentals and units"): terms at a glance, one-click extension that
 // shows the price before anything is charged, and pickup / swap requests. All queue offline.
@@ -99,7 +100,7 @@ function ExtendPanel({ rental, cardOnFile, money, onDone }: { rental: RentalRow;
       await mutate('rental.extend', { rental_id: rental.id, days: count })
       onDone()
     } catch (e) {
-      setError((e as Error).message)
+      setError(sayError(e))
     }
   }
   return (
@@ -133,7 +134,7 @@ function DatePanel({ rental, kind, money, onDone }: { rental: RentalRow; kind: '
       await mutate(kind === 'pickup' ? 'rental.request_pickup' : 'rental.request_swap', args)
       onDone()
     } catch (e) {
-      setError((e as Error).message)
+      setError(sayError(e))
     }
   }
   return (
