@@ -5,7 +5,7 @@ import { discardDraft, resendDraft, saveDraft } from '../src/data/drafts'
 import { enqueue } from '../src/data/queue'
 import { pullChanges, pushOnly, pushQueue, syncOnce } from '../src/data/sync'
 import { checkPromo, requestPrice, servicePrice } from '../src/lib/pricing'
-import { FIELD_OF, actionRefused, say, sayError } from '../src/lib/words'
+import { FIELD_OF, actionRefused, readable, say, sayError } from '../src/lib/words'
 import { FakeSyncServer } from './fake-server'
 
 let db: HaulportDb
@@ -123,5 +123,7 @@ describe('words people read', () => {
     expect(sayError({ code: 'validation_error', message: 'Validation failed for POST /api/auth/magic-link' })).not.toMatch(/POST|validation/i)
     expect(say('no_such_code')).toBe("This couldn't be done.")
     expect(sayError(new Error('This is a read-only view; changes are disabled.'))).toMatch(/read-only/)
+    expect(readable('Junk removal on 2026-12-04, Afternoon 12–4.')).not.toMatch(/2026-12-04/)
+    expect(readable('At 2026-12-04T10:00:00Z')).toBe('At 2026-12-04T10:00:00Z')
   })
 })

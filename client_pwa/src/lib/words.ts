@@ -4,6 +4,8 @@
 // for a known code. tests/unit/test_error_catalogue.py fails when a code the server uses has no
 // sentence here.
 
+import { formatDate } from './format'
+
 type Args = Record<string, unknown>
 type Sentence = string | ((args: Args) => string)
 
@@ -198,4 +200,10 @@ export function sayError(error: unknown, args: Args = {}): string {
 /** "Your booking wasn't accepted." */
 export function actionRefused(name: string): string {
   return `${ACTIONS[name] ?? 'Something you sent'} wasn't accepted`
+}
+
+/** A text the server wrote (a notification's title or body) as people read it: its calendar dates
+ *  in the app's date format, not as stored ("on 2026-12-04" → "on Fri, Dec 4"). */
+export function readable(text: string | null | undefined): string {
+  return (text ?? '').replace(/\b(?:19|20|21)\d\d-\d\d-\d\d\b(?!T)/g, (date) => formatDate(date))
 }

@@ -38,7 +38,7 @@ function CatalogTable({ title, collection, noun, columns }: { title: string; col
           ))}
         </tbody>
       </table>
-      {page.data && !rows.length && <p class="muted">None yet.</p>}
+      {page.data && !rows.length && <p class="muted">Nothing here yet.</p>}
     </section>
   )
 }

@@ -180,7 +180,7 @@ export function BookingScreen({ draft }: { draft?: Draft; params?: Record<string
             <TextField label={poRequired ? 'PO number (required)' : 'PO number'} required={poRequired} value={po} onInput={setPo} error={refusal('po_number', po.trim())} />
             <TextField label="Promo code" value={promo} onInput={setPromo} autoComplete="off" error={promoError} />
           </div>
-          {price !== null && <Quote price={price} promo={promoCheck} total={total!} money={money} refused={refusal('quoted_price', total)} byLoad={pricedByLoad(service) && !load} />}
+          {price !== null && <Quote price={price} promo={promoError ? { kind: 'none' } : promoCheck} total={total!} money={money} refused={refusal('quoted_price', total)} byLoad={pricedByLoad(service) && !load} />}
           {error && <p class="form-error" role="alert">{error}</p>}
           <button type="submit" class="primary block">
             {(draft ? 'Send again' : 'Book') + (total !== null ? ` · ${money(total)}` : '') + (state.online ? '' : ' (sends when back online)')}

@@ -3,7 +3,7 @@ import { draftPath } from '../data/drafts'
 import { useEntity, useLiveQuery } from '../data/queries'
 import type { MutationRejection, Notification } from '../data/types'
 import { timeAgo } from '../lib/format'
-import { actionRefused, say } from '../lib/words'
+import { actionRefused, readable, say } from '../lib/words'
 import { portalLink } from '../lib/links'
 import { mutate } from '../portal'
 import { navigate } from '../router'
@@ -26,7 +26,7 @@ export function NotificationsScreen() {
   const refusals = new Map(rejections.map((r) => [`/drafts/${r.client_id}:${r.mutation_id}`, r]))
   const words = (n: Notification): { title: string; body: string } => {
     const refused = n.kind === 'mutation_rejected' ? refusals.get(n.link ?? '') : undefined
-    return refused ? { title: actionRefused(refused.name), body: say(refused.error?.code, refused.args) } : { title: n.title, body: n.body ?? '' }
+    return refused ? { title: actionRefused(refused.name), body: say(refused.error?.code, refused.args) } : { title: readable(n.title), body: readable(n.body) }
   }
   const notifications = rows
     .filter((n) => (!n.contact_id || n.contact_id === me) && (!n.account_id || n.account_id === account?.id))
@@ -59,7 +59,8 @@ export function NotificationsScreen() {
                 <button type="button" class="card card-button unread" onClick={() => navigate(draftPath(d))}>
                   <span class="card-title">{actionRefused(d.name)}</span>
                   <span>{say(d.error.code, d.args)}</span>
-                  <span class="muted small">Nothing you typed is lost: open it to change it and send it again. {timeAgo(d.created_at)}</span>
+                  <span class="muted small">Nothing you typed is lost: open it to change it and send it again.</span>
+                  <span class="muted small">{timeAgo(d.created_at)}</span>
                 </button>
               </li>
             ))}

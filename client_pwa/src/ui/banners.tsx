@@ -5,7 +5,7 @@ import { syncNow } from '../portal'
 import { currentAccount, isReadOnly, useAppState } from '../state/app-state'
 import { timeAgo } from '../lib/format'
 import { actionRefused, say } from '../lib/words'
-import { Link } from '../router'
+import { Link, useLocation } from '../router'
 
 // The strip under the header: problems and modes the user must know about, most serious first.
 
@@ -51,9 +51,10 @@ export function Banners() {
 /** "Your booking wasn't accepted: <why>. Review it" for every draft not yet sent again or discarded. */
 function RejectionBanners() {
   const drafts = useLiveQuery(() => db().drafts.toArray(), [], { secondary: true }) ?? []
+  const { rest } = useLocation()
   return (
     <>
-      {drafts.map((draft) => (
+      {drafts.filter((draft) => rest !== draftPath(draft)).map((draft) => (
         <div key={draft.key} class="banner banner-bad" role="alert">
           {actionRefused(draft.name)}: {say(draft.error.code, draft.args)}{' '}
           <Link to={draftPath(draft)}>Review and send again</Link>

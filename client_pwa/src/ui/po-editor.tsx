@@ -29,7 +29,7 @@ export function PoEditor({ value, onSave, disabled = false, pending }: Props) {
   if (!editing) {
     return (
       <span class="po-view">
-        {value || <span class="muted">None</span>} <PendingBadge pending={pending} />
+        {value || <span class="muted">Not given</span>} <PendingBadge pending={pending} />
         {!disabled && <button type="button" class="link-button" onClick={() => { setText(value ?? ''); setEditing(true) }}>{value ? 'Edit' : 'Add'} PO number</button>}
       </span>
     )
