@@ -160,3 +160,23 @@ def test_a_bad_promo_booked_offline_comes_back_as_a_draft_and_is_sent_again_with
     expect(page.get_by_role("list", name="Waiting for you")).to_have_count(0)
     expect(page.get_by_text("Your booking wasn't accepted")).to_be_visible()  # the history stays, in words
     assert page.console_errors == []
+
+
+def test_a_service_request_shows_the_price_list_estimate(page, server):
+    sign_in(page, server, "ops@harbor.example")
+    go(page, "requests/service")
+    quote = page.get_by_role("status", name="Price")
+    expect(quote).to_have_count(0)
+    page.get_by_label("Service (line 1)").select_option(label="Portable toilet service")
+    page.get_by_label("Quantity").fill("3")
+    expect(quote).to_contain_text("Estimate$285.00")
+    shoot(page, "service-request-estimate", desktop=False)
+    comment = f"Priced request {uuid.uuid4().hex[:8]}"
+    page.get_by_label("Comments").fill(comment)
+    page.get_by_label("PO number (required)").fill("PO-77")
+    page.get_by_role("button", name=re.compile(r"^Send request")).click()
+    card = page.locator(".card", has_text="Portable toilet service").filter(has_text="Estimate $285.00")
+    expect(card.first).to_be_visible(timeout=15_000)
+    headers = api_session(server, OFFICE)
+    items = httpx.get(f"{server}/api/admin/service-requests", params={"limit": 500}, headers=headers).json()["items"]
+    assert [r["quoted_price"] for r in items if r["comments"] == comment] == [28500]

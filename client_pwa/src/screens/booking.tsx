@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'preact/hooks'
 import { db, type Draft } from '../data/db'
-import { discardDraft, draftPath, resendDraft, saveDraft } from '../data/drafts'
-import { useEntity, useLiveQuery, useRow } from '../data/queries'
+import { discardDraft, resendDraft, saveDraft } from '../data/drafts'
+import { useEntity, useRow } from '../data/queries'
 import type { Account, ServiceType, Site, TimeSlot } from '../data/types'
 import type { BookArgs, PromoCode } from '../generated/wire'
 import { addDays, formatAddress, formatMoney } from '../lib/format'
@@ -10,11 +10,12 @@ import { LOAD_ESTIMATES } from '../lib/jobs'
 import { checkPromo, pricedByLoad, servicePrice, type PromoCheck } from '../lib/pricing'
 import { FIELD_OF, actionRefused, say, sayError } from '../lib/words'
 import { mutate } from '../portal'
-import { Link, navigate } from '../router'
+import { navigate } from '../router'
 import { currentAccount, isReadOnly, tenantCurrency, tenantToday, useAppState } from '../state/app-state'
 import { EmptyState } from '../ui/empty-state'
 import { SelectField, TextField } from '../ui/form-fields'
 import { EMPTY_SITE, NewSiteFields, newSiteArgs, type NewSite } from './new-site-fields'
+import { DraftsHere } from '../ui/drafts-here'
 
 const NEW_SITE = '__new__'
 const str = (value: unknown): string => (typeof value === 'string' ? value : '')
@@ -48,7 +49,6 @@ export function BookingScreen({ draft }: { draft?: Draft; params?: Record<string
   const serviceTypes = (useEntity<ServiceType>('service_type') ?? []).filter((s) => s.online_bookable)
   const slots = useEntity<TimeSlot>('time_slot') ?? []
   const promos = (useEntity('promo_code') ?? []) as unknown as PromoCode[]
-  const otherDrafts = useLiveQuery(() => db().drafts.toArray(), [], { secondary: true }) ?? []
   const today = tenantToday(state)
   const initial = fromArgs(args)
 
@@ -134,7 +134,6 @@ export function BookingScreen({ draft }: { draft?: Draft; params?: Record<string
   }
 
   const money = (cents: number) => formatMoney(cents, tenantCurrency(state))
-  const waiting = draft ? [] : otherDrafts.filter((d) => d.name === 'job.book')
 
   return (
     <section class="screen">
@@ -144,11 +143,7 @@ export function BookingScreen({ draft }: { draft?: Draft; params?: Record<string
           {actionRefused(draft.name)}. Everything you typed is below{generalRefusal ? `: ${generalRefusal}` : ' — fix what is marked and send it again.'}
         </p>
       )}
-      {waiting.map((d) => (
-        <p key={d.key} class="draft-note">
-          {actionRefused(d.name)}: {say(d.error.code, d.args)} <Link to={draftPath(d)}>Continue that booking</Link>
-        </p>
-      ))}
+      {!draft && <DraftsHere names={['job.book']} />}
       <form onSubmit={submit}>
         <fieldset disabled={isReadOnly(state)}>
           <SelectField

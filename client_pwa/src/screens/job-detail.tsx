@@ -14,6 +14,7 @@ import { LazyTruckMap } from '../ui/lazy-truck-map'
 import { DocumentButton } from '../ui/document-button'
 import { PoEditor } from '../ui/po-editor'
 import { PendingBadge, StatusBadge } from '../ui/status-badge'
+import { DraftsHere } from '../ui/drafts-here'
 
 export function JobDetailScreen({ params }: { params: Record<string, string> }) {
   const state = useAppState()
@@ -47,6 +48,7 @@ export function JobDetailScreen({ params }: { params: Record<string, string> }) 
         <StatusBadge status={job.status} />
       </div>
       <PendingBadge pending={job._pending} />
+      <DraftsHere names={['job.cancel', 'job.set_po', 'review.submit']} match={(d) => d.args.job_id === job.id} />
       <p class="countdown large">{jobCountdown(job, slot ?? undefined, tenantToday(state))}</p>
       <JobTracker job={job} />
 

@@ -11,6 +11,7 @@ import { EmptyState, Loading } from '../ui/empty-state'
 import { TextField } from '../ui/form-fields'
 import { PendingBadge, StatusBadge } from '../ui/status-badge'
 import { sayError } from '../lib/words'
+import { DraftsHere } from '../ui/drafts-here'
 
 // Dumpster rentals (PRODUCT.md "Rentals and units"): terms at a glance, one-click extension that
 // shows the price before anything is charged, and pickup / swap requests. All queue offline.
@@ -31,6 +32,7 @@ export function RentalsScreen() {
   return (
     <section class="screen">
       <h1>Rentals</h1>
+      <DraftsHere names={['rental.extend', 'rental.request_pickup', 'rental.request_swap']} />
       {sorted.length === 0 ? <EmptyState title="No rentals on this account" /> : (
         <ul class="card-list" role="list">
           {sorted.map((rental) => (

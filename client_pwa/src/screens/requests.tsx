@@ -6,6 +6,7 @@ import { Link } from '../router'
 import { currentAccount, featureOn, isReadOnly, useAppState, tenantCurrency } from '../state/app-state'
 import { EmptyState, Loading } from '../ui/empty-state'
 import { PendingBadge, StatusBadge } from '../ui/status-badge'
+import { DraftsHere } from '../ui/drafts-here'
 
 // Service requests (multi-line, with urgency) and supply requests of the current account's sites,
 // newest first; the forms are in service-request-form.tsx and supply-request-form.tsx.
@@ -39,6 +40,7 @@ export function RequestsScreen() {
   return (
     <section class="screen">
       <h1>Requests</h1>
+      <DraftsHere names={['service_request.submit', 'supply_request.submit']} />
       {!readOnly && (
         <div class="action-row">
           <Link to="requests/service" class="button primary small">New service request</Link>
