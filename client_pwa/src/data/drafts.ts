@@ -1,6 +1,6 @@
 import { META, type Draft, type HaulportDb } from './db'
 import { enqueue } from './queue'
-import type { BaseRow } from './types'
+import type { BaseRow } from '../generated/wire'
 
 // Nothing typed is ever lost: a queued action the server refuses comes back as a draft, kept in
 // IndexedDB (so it survives going offline and reloads) until the person sends it again or discards

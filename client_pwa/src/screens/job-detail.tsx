@@ -1,6 +1,7 @@
 import { useState } from 'preact/hooks'
 import { useEntity, useIndex, useRow } from '../data/queries'
-import type { BaseRow, Job, ServiceType, Site, TimeSlot, Truck } from '../data/types'
+import type { ViewRow } from '../data/db'
+import type { BaseRow, Job, ServiceType, Site, TimeSlot, Truck } from '../generated/wire'
 import { newId } from '../lib/ids'
 import { formatAddress, formatDate, formatMoney, titleCase } from '../lib/format'
 import { crewNames, isTrackable, itemsText, jobCountdown, LOAD_ESTIMATES } from '../lib/jobs'
@@ -21,7 +22,7 @@ export function JobDetailScreen({ params }: { params: Record<string, string> }) 
   const job = useRow<Job>('job', params.id)
   const site = useRow<Site>('site', job?.site_id)
   const slot = useRow<TimeSlot>('time_slot', job?.time_slot_id ?? undefined)
-  const service = useRow<ServiceType>('service_type', job?.service_type_id)
+  const service = useRow<ServiceType>('service_type', job?.service_type_id ?? undefined)
   const trucks = useIndex<Truck>('truck')
   const fix = useTruckFix(job && isTrackable(job) ? job.id : undefined)
 
@@ -83,7 +84,7 @@ export function JobDetailScreen({ params }: { params: Record<string, string> }) 
 }
 
 /** What the customer was quoted when booking (and the price now, if the office changed it). */
-function JobPrice({ job }: { job: Job }) {
+function JobPrice({ job }: { job: ViewRow<Job> }) {
   const state = useAppState()
   const money = (cents: number) => formatMoney(cents, tenantCurrency(state))
   const quoted = typeof job.quoted_price === 'number' ? job.quoted_price : null

@@ -1,7 +1,7 @@
 import { db } from '../data/db'
 import { draftPath } from '../data/drafts'
 import { useEntity, useLiveQuery } from '../data/queries'
-import type { MutationRejection, Notification } from '../data/types'
+import type { MutationRejection, Notification } from '../generated/wire'
 import { timeAgo } from '../lib/format'
 import { actionRefused, readable, say } from '../lib/words'
 import { portalLink } from '../lib/links'

@@ -1,6 +1,6 @@
 import { db } from '../data/db'
 import { useEntity, useLiveQuery } from '../data/queries'
-import type { Notification } from '../data/types'
+import type { Notification } from '../generated/wire'
 import { Link } from '../router'
 import { currentAccount, useAppState } from '../state/app-state'
 
