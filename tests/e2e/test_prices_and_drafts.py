@@ -180,3 +180,24 @@ def test_a_service_request_shows_the_price_list_estimate(page, server):
     headers = api_session(server, OFFICE)
     items = httpx.get(f"{server}/api/admin/service-requests", params={"limit": 500}, headers=headers).json()["items"]
     assert [r["quoted_price"] for r in items if r["comments"] == comment] == [28500]
+
+
+def test_a_refused_extension_waits_on_the_rentals_screen_until_discarded(page, server):
+    sign_in(page, server, AVA)
+    go(page, "rentals")
+    rental = page.locator(".rental-card", has_text="R-1001")
+    rental.get_by_role("button", name="Extend").click()
+    rental.get_by_label("Extra days").fill("3")
+    rental.get_by_role("button", name="Extend for $45.00").click()
+    here = page.get_by_role("list", name="Not accepted, waiting for you")
+    expect(here).to_contain_text("The rental extension wasn't accepted: Extensions are charged", timeout=20_000)
+    here.get_by_role("link", name="Change it and send it again").click()
+    expect(page.get_by_role("heading", name="The rental extension wasn't accepted")).to_be_visible()
+    expect(page.get_by_text("You asked to extend the rental by 3 days.")).to_be_visible()
+    expect(page.get_by_role("button", name="Send again")).to_be_visible()
+    shoot(page, "draft-rental-extension", desktop=False)
+    page.get_by_role("button", name="Discard").click()
+    expect(page.get_by_role("heading", name="Rentals")).to_be_visible()
+    expect(here).to_have_count(0)
+    expect(page.get_by_role("alert").filter(has_text="wasn't accepted")).to_have_count(0)
+    assert page.console_errors == []

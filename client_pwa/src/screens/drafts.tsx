@@ -3,7 +3,7 @@ import { db, type Draft } from '../data/db'
 import { discardDraft, resendDraft } from '../data/drafts'
 import { useLiveQuery } from '../data/queries'
 import { formatInstant } from '../lib/format'
-import { actionRefused, say, sayError } from '../lib/words'
+import { FIELD_OF, actionRefused, say, sayError } from '../lib/words'
 import { Link, navigate } from '../router'
 import { isReadOnly, useAppState } from '../state/app-state'
 import { EmptyState, Loading } from '../ui/empty-state'
@@ -92,7 +92,10 @@ function OtherDraft({ draft }: { draft: Draft }) {
       <Link to={home.path} class="back">← {home.label}</Link>
       <h1>{actionRefused(draft.name)}</h1>
       <p class="muted small">Sent {formatInstant(draft.created_at)}</p>
-      <p class="draft-note" role="status">{say(draft.error.code, draft.args)}</p>
+      <p class="draft-note" role="status">
+        {say(draft.error.code, draft.args)}
+        {FIELD_OF[draft.error.code] === 'payment_method' && <> <Link to="payment-methods">Add a payment method</Link></>}
+      </p>
       {draft.name === 'rental.extend' && <p>You asked to extend the rental by {Number(draft.args.days)} day{Number(draft.args.days) === 1 ? '' : 's'}.</p>}
       <form onSubmit={resend}>
         <fieldset disabled={isReadOnly(state)}>
