@@ -51,6 +51,7 @@ const handlers: Record<string, Handler> = {
       load_estimate: str(args.load_estimate),
       po_number: str(args.po_number),
       promo_code: str(args.promo_code),
+      quoted_price: typeof args.quoted_price === 'number' ? args.quoted_price : undefined,
       source: 'portal',
       photos: [],
       status_history: [{ status: 'requested', at: m.created_at }],
