@@ -9,6 +9,8 @@ from typing import Annotated, Literal
 
 import msgspec
 
+from sync.messages import PULL_PAGE
+
 PositiveInt = Annotated[int, msgspec.Meta(ge=1)]
 
 
@@ -52,7 +54,7 @@ class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, frozen=
     # a total size (beyond it 413 ``upload_quota_bytes``), so one login cannot fill the database.
     upload_quota_count: PositiveInt = 100
     upload_quota_bytes: PositiveInt = 100 * 1024 * 1024
-    pull_page_limit: Annotated[int, msgspec.Meta(ge=10, le=50000)] = 5000
+    pull_page_limit: Annotated[int, msgspec.Meta(ge=10, le=50000)] = PULL_PAGE
     static_dir: str = "client_pwa/dist"
     # How long a server process holds an effect it is carrying out (a charge, an SMS) before another may
     # take it over, e.g. after that process died (server/effects/).

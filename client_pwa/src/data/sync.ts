@@ -1,15 +1,13 @@
 import { META, type HaulportDb, type QueuedMutation, type StoredRow } from './db'
 import { ensureClientId, pendingMutations } from './queue'
-import type { Change, Mutation, PullResponse, PushResponse } from './types'
+import { PULL_PAGE, PUSH_BATCH, SCHEMA_VERSION } from '../generated/constants'
+import type { Change, Mutation, PullResponse, PushResponse } from '../generated/wire'
 
 // The replica protocol of PROTOCOL.md "Sync", free of timers and UI: push the queue, then pull
 // until `more` is false. The scheduler (sync-scheduler.ts) decides when to run it.
 
-/** The mutation/arg format this client speaks. */
-export const CLIENT_SCHEMA_VERSION = 1
-const PUSH_BATCH = 50
 /** Rows per pull page: the server's own page size (a fresh install of a big account is a few pages). */
-const PULL_LIMIT = 5000
+const PULL_LIMIT = PULL_PAGE
 
 /** How the engine talks to the server; tests pass a fake. */
 export interface SyncTransport {
@@ -32,7 +30,7 @@ export async function pushQueue(db: HaulportDb, transport: SyncTransport): Promi
     if (batch.length === 0) break
     const response = await transport.push({
       client_id: clientId,
-      schema_version: CLIENT_SCHEMA_VERSION,
+      schema_version: SCHEMA_VERSION,
       mutations: batch.map(({ id, name, args, created_at }) => ({ id, name, args, created_at })),
     })
     const last = response.last_mutation_id
