@@ -11,6 +11,7 @@ import uuid
 import pytest
 
 from server.db.engine import Database
+from tests.support.asgi import concurrent_client
 from tests.support.portal import DRIVER, OPS, login
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR"
@@ -33,32 +34,34 @@ def _send(client, headers, size: int, upload_id: str | None = None):
     )
 
 
-async def test_fifty_parallel_uploads_store_only_the_quota_and_the_rest_get_429(client):
-    driver = await login(client, DRIVER)
-    responses = await asyncio.gather(*(_send(client, driver, 1000) for _ in range(50)))
-    codes = [r.status_code for r in responses]
-    assert codes.count(201) == COUNT and codes.count(429) == 50 - COUNT, codes
-    refused = next(r for r in responses if r.status_code == 429)
-    error = refused.json()["error"]
-    assert error["code"] == "upload_quota" and "24 hours" in error["message"]
-    assert error["details"] == {"max_uploads": COUNT, "window_hours": 24}
-    assert int(refused.headers["retry-after"]) >= 1
-    # Someone else's uploads are their own.
-    other = await login(client, OPS)
-    assert (await _send(client, other, 1000)).status_code == 201
+async def test_fifty_parallel_uploads_store_only_the_quota_and_the_rest_get_429(settings):
+    async with concurrent_client(settings) as client:
+        driver = await login(client, DRIVER)
+        responses = await asyncio.gather(*(_send(client, driver, 1000) for _ in range(50)))
+        codes = [r.status_code for r in responses]
+        assert codes.count(201) == COUNT and codes.count(429) == 50 - COUNT, codes
+        refused = next(r for r in responses if r.status_code == 429)
+        error = refused.json()["error"]
+        assert error["code"] == "upload_quota" and "24 hours" in error["message"]
+        assert error["details"] == {"max_uploads": COUNT, "window_hours": 24}
+        assert int(refused.headers["retry-after"]) >= 1
+        # Someone else's uploads are their own.
+        other = await login(client, OPS)
+        assert (await _send(client, other, 1000)).status_code == 201
 
 
-async def test_fifty_parallel_big_uploads_stop_at_the_byte_quota_with_413(client):
-    driver = await login(client, DRIVER)
-    size = 15_000  # two fit in 40,000 bytes, a third does not
-    responses = await asyncio.gather(*(_send(client, driver, size) for _ in range(50)))
-    codes = [r.status_code for r in responses]
-    assert codes.count(201) == BYTES // size and codes.count(413) == 50 - BYTES // size, codes
-    error = next(r for r in responses if r.status_code == 413).json()["error"]
-    assert error["code"] == "upload_quota_bytes"
-    assert error["details"] == {"max_bytes": BYTES, "used_bytes": 2 * size, "window_hours": 24}
-    # A smaller file that still fits is taken.
-    assert (await _send(client, driver, BYTES - 2 * size)).status_code == 201
+async def test_fifty_parallel_big_uploads_stop_at_the_byte_quota_with_413(settings):
+    async with concurrent_client(settings) as client:
+        driver = await login(client, DRIVER)
+        size = 15_000  # two fit in 40,000 bytes, a third does not
+        responses = await asyncio.gather(*(_send(client, driver, size) for _ in range(50)))
+        codes = [r.status_code for r in responses]
+        assert codes.count(201) == BYTES // size and codes.count(413) == 50 - BYTES // size, codes
+        error = next(r for r in responses if r.status_code == 413).json()["error"]
+        assert error["code"] == "upload_quota_bytes"
+        assert error["details"] == {"max_bytes": BYTES, "used_bytes": 2 * size, "window_hours": 24}
+        # A smaller file that still fits is taken.
+        assert (await _send(client, driver, BYTES - 2 * size)).status_code == 201
 
 
 async def test_retrying_a_stored_upload_is_not_counted_again(client):
