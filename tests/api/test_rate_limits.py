@@ -14,8 +14,8 @@ from litestar.stores.redis import RedisStore
 from server.auth.ratelimit import RateLimiter
 from server.errors import ApiError
 from server.live.redis_channels import redis_client
-from tests.support.asgi import concurrent_client
 from tests.faults.conftest import REDIS_URL, redis_problem, require
+from tests.support.asgi import concurrent_client
 
 PHONE = "+15550100001"  # Ava's phone in the demo data
 
