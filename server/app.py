@@ -169,3 +169,12 @@ def app_from_environment() -> Litestar:
     from server.settings import load_settings
 
     return create_app(load_settings())
+
+
+def served_app():
+    """Factory for ``haulport serve`` (granian): the app behind uvicorn's proxy-headers middleware, so a
+    reverse proxy on the same host (127.0.0.1) passes the client's address through ``X-Forwarded-For``
+    as uvicorn itself does (per-IP rate limits count the client, not the proxy)."""
+    from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
+
+    return ProxyHeadersMiddleware(app_from_environment(), trusted_hosts="127.0.0.1")

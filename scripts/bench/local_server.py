@@ -97,7 +97,7 @@ def server_command(port: int, server: str = "uvicorn", workers: int = 1) -> list
             "--no-access-log",
             "--backlog",
             "16384",
-            "server.app:app_from_environment",
+            "server.app:served_app",
         ]
     return [
         sys.executable,
