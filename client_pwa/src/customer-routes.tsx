@@ -23,5 +23,7 @@ export const customerRoutes: PortalRoute[] = [
   { path: 'contacts', view: extra('ContactsScreen'), allowed: access.contacts },
   { path: 'contact', view: extra('ContactUsScreen') },
   { path: 'sites', view: extra('SitesScreen') },
+  // A refused action back as an editable draft (the bell and the banners link here).
+  { path: 'drafts/:key', view: extra('DraftScreen') },
   { path: 'more', view: extra('MoreScreen'), nav: { label: 'More', icon: 'menu' } },
 ]

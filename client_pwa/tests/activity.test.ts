@@ -55,12 +55,13 @@ describe('rejection banners', () => {
 
   it('names the booking it is about and links to booking again', () => {
     const view = describeRejection(rejection({ args: { service_type_id: 's1', date: '2030-05-13', site_id: 'site1' } }), ctx())
-    expect(view).toEqual({ what: 'Your booking of Junk removal for Mon, May 13 at Harbor Towers', link: 'book', linkText: 'Book again' })
+    expect(view).toEqual({ what: 'Your booking of Junk removal for Mon, May 13 at Harbor Towers', detail: 'Junk removal for Mon, May 13 at Harbor Towers', link: 'book', linkText: 'Book again' })
   })
 
   it('clears a declined extension once a card has been added since', () => {
     const declined = rejection({ name: 'rental.extend', args: { rental_id: 'r1', days: 3 }, error: { code: 'no_payment_method', message: 'no card on file' } })
     expect(describeRejection(declined, ctx()).what).toBe('Extending rental R-7 by 3 days')
+    expect(describeRejection(declined, ctx()).detail).toBe('rental R-7, 3 more days')
     expect(isResolved(declined, ctx())).toBe(false)
     expect(isResolved(declined, ctx({ methodsAddedAt: ['2030-05-09T00:00:00Z'] }))).toBe(false)
     expect(isResolved(declined, ctx({ methodsAddedAt: ['2030-05-10T11:00:00Z'] }))).toBe(true)

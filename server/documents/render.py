@@ -13,6 +13,7 @@ from server.documents.canvas import GREY, Color
 from server.documents.formatting import format_quantity, parse_instant, thumbnail
 from server.documents.sheet import BAD, GOOD, Column, Sheet, address_lines
 
+MAX_ITEM_ROWS = 50  # a receipt lists this many items at most (the rest counted in one row)
 _NEUTRAL: Color = (0.45, 0.48, 0.53)
 _PAYMENT_METHODS = {"card": "Card", "bank": "Bank transfer", "other": "Other"}
 _LOAD_ESTIMATES = {
@@ -121,12 +122,10 @@ def render_order_receipt(
     if job.get("description"):
         sheet.details([("Description", job.get("description") or "")])
 
-    items = [_item_row(item) for item in job.get("items") or []]
-    if items and not isinstance(job.get("items"), str):
+    items = [_item_row(item) for item in _items(job.get("items"))]
+    if items:
         sheet.heading("Items")
-        sheet.table([Column("Item", 0.8), Column("Qty", 0.2, "right")], items)
-    elif isinstance(job.get("items"), str) and job.get("items"):
-        sheet.details([("Items", str(job["items"]))])
+        sheet.table([Column("Item", 0.8), Column("Qty", 0.2, "right")], items, max_rows=MAX_ITEM_ROWS)
 
     _status_history(sheet, job)
     return sheet.finish("Thank you for choosing us.")
@@ -349,6 +348,7 @@ def render_statement(
         rows,
         wrap_column=3,
         bold_rows=frozenset({0, len(rows) - 1}),
+        max_rows=2000,  # a statement lists its period in full up to 2,000 entries
     )
 
     invoiced = sum(e.get("amount") or 0 for e in entries if (e.get("amount") or 0) > 0)
@@ -465,6 +465,13 @@ def _by(by) -> str:
     except ValueError:
         return _label(text) if text.islower() and " " not in text else text
     return ""
+
+
+def _items(items) -> list:
+    """A job's items: the text a customer typed, one item a line (never one per character), or a list."""
+    if isinstance(items, str):
+        return [line.strip() for line in items.splitlines() if line.strip()]
+    return list(items or [])
 
 
 def _item_row(item) -> list[str]:

@@ -13,6 +13,7 @@ import { discardPhoto, keepPhoto } from './photos'
 import { formatPhoneNumber } from '../lib/format'
 import { telHref } from '../lib/phone'
 import { directionsHref, nextStep } from './route'
+import { say, sayError } from '../lib/words'
 
 export interface Lookups {
   sites: Map<string, Site>
@@ -107,7 +108,7 @@ function AdvanceButton({ job }: { job: DriverJob }) {
     try {
       await mutate('job.advance', { job_id: job.id, status: next!.status, at: new Date().toISOString() })
     } catch (e) {
-      setError((e as Error).message)
+      setError(sayError(e))
     }
   }
   return (
@@ -206,7 +207,7 @@ function JobPhotos({ job, owner }: { job: DriverJob; owner: string }) {
 function LocalThumb({ photo }: { photo: LocalPhoto }) {
   const url = useMemo(() => URL.createObjectURL(photo.blob), [photo.id])
   useEffect(() => () => URL.revokeObjectURL(url), [url])
-  const label = photo.state === 'failed' ? `Not accepted: ${photo.error ?? 'error'}` : photo.state === 'uploaded' ? 'Uploaded' : 'Waiting to upload'
+  const label = photo.state === 'failed' ? `Not accepted: ${photo.error ?? say('rejected')}` : photo.state === 'uploaded' ? 'Uploaded' : 'Waiting to upload'
   return (
     <div class={`local-photo ${photo.state}`}>
       <img src={url} alt={`${photo.stage} photo (${label})`} />

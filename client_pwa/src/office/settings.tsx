@@ -6,6 +6,7 @@ import { formatPhone } from '../lib/phone'
 import { appState } from '../state/app-state'
 import { applyBranding, readableBrandText, readableInk } from '../ui/branding'
 import { adminWrite, problem, useAdmin } from './admin-api'
+import { sayError } from '../lib/words'
 
 // Portal settings as a provider expects them (PRODUCT.md "Tenant settings"): the portal on or
 // off, which features customers get, branding with a live preview, which events send SMS/email,
@@ -66,7 +67,7 @@ export function SettingsScreen() {
   }, [loaded.data])
 
   if (!saved || !draft) {
-    return <section class="office-page">{loaded.error ? <p class="form-error">{loaded.error.message}</p> : <p class="loading">Loading…</p>}</section>
+    return <section class="office-page">{loaded.error ? <p class="form-error">{sayError(loaded.error)}</p> : <p class="loading">Loading…</p>}</section>
   }
   const changes = diff(pick(saved), draft)
   const dirty = Object.keys(changes).length > 0

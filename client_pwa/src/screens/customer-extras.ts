@@ -2,6 +2,7 @@
 // (one chunk compresses far better than a dozen small ones; see customer-routes.tsx).
 export { ContactUsScreen } from './contact-us'
 export { ContactsScreen } from './contacts'
+export { DraftScreen } from './drafts'
 export { EstimatesScreen } from './estimates'
 export { MoreScreen } from './more'
 export { PayScreen } from './pay'

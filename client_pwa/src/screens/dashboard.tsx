@@ -12,6 +12,7 @@ import {
 } from '../state/app-state'
 import { EmptyState, Loading } from '../ui/empty-state'
 import { JobCard, useJobLookups } from '../ui/job-card'
+import { readable } from '../lib/words'
 
 /** Home: money owed, what's coming, what just happened. */
 export function DashboardScreen() {
@@ -80,7 +81,8 @@ function BillingCards({ accountId, today, currency }: { accountId?: string; toda
 function RecentActivity({ accountId, showPayments, currency }: { accountId?: string; showPayments: boolean; currency: string }) {
   const notifications = useEntity<Notification>('notification') ?? []
   const payments = useEntity<Payment>('payment', accountId) ?? []
-  const items = recentActivity(notifications, showPayments ? payments : [], accountId,
+  const readableNotes = notifications.map((n) => ({ ...n, title: readable(n.title), body: readable(n.body) }))
+  const items = recentActivity(readableNotes, showPayments ? payments : [], accountId,
     (p) => `Payment ${p.number} received: ${formatMoney(p.amount, currency)}`)
   if (!items.length) return null
   return (

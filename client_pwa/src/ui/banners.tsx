@@ -1,12 +1,13 @@
-import { META, db } from '../data/db'
+import { db } from '../data/db'
+import { draftPath } from '../data/drafts'
 import { useEntity, useLiveQuery, usePendingCount } from '../data/queries'
-import type { BaseRow, Job, MutationRejection, ServiceType, Site } from '../generated/wire'
-import type { PaymentMethod, Rental } from '../generated/wire'
+import type { Job, PaymentMethod, Rental, ServiceType, Site } from '../generated/wire'
 import { describeRejection, isResolved, type RejectionContext } from '../lib/rejections'
-import { dismissRejection, syncNow } from '../portal'
-import { currentAccount, featureOn, isReadOnly, useAppState } from '../state/app-state'
+import { syncNow } from '../portal'
+import { currentAccount, isReadOnly, useAppState } from '../state/app-state'
 import { timeAgo } from '../lib/format'
-import { Link } from '../router'
+import { actionRefused, say } from '../lib/words'
+import { Link, useLocation } from '../router'
 
 // The strip under the header: problems and modes the user must know about, most serious first.
 
@@ -34,7 +35,7 @@ export function Banners() {
       )}
       {state.online && state.sync.phase === 'error' && (
         <div class="banner banner-warn">
-          Couldn't sync: {state.sync.lastError?.message}{' '}
+          Couldn't sync: {say(state.sync.lastError?.code)}{' '}
           <button type="button" class="link-button" onClick={() => void syncNow()}>Try again</button>
         </div>
       )}
@@ -49,41 +50,40 @@ export function Banners() {
   )
 }
 
-/** "Your booking of Junk removal for Thu, Dec 4 at Harbor Towers was not accepted: <reason>" for
- *  every rejected mutation not yet dismissed nor put right since (lib/rejections.ts). */
+/** "Your booking wasn't accepted: <why>. Review it" for every draft not yet sent again or discarded. */
 function RejectionBanners() {
-  const state = useAppState()
-  const accountId = currentAccount(state)?.id
-  const rejections = useEntity<MutationRejection>('mutation_rejection', undefined, { secondary: true })
-  const clientId = useLiveQuery(() => db().getMeta<string>(META.clientId), [], { secondary: true })
-  const dismissed = useLiveQuery(() => db().getMeta<string[]>(META.dismissedRejections), [], { secondary: true }) ?? []
+  const drafts = useLiveQuery(() => db().drafts.toArray(), [], { secondary: true }) ?? []
+  const { rest } = useLocation()
+  const context = useRejectionContext()
+  return (
+    <>
+      {drafts.filter((draft) => rest !== draftPath(draft) && !isResolved(draft, context)).map((draft) => {
+        const { detail } = describeRejection(draft, context) // which booking, rental or job it is
+        return (
+          <div key={draft.key} class="banner banner-bad" role="alert">
+            {actionRefused(draft.name)}{detail ? ` (${detail})` : ''}: {say(draft.error.code, draft.args)}{' '}
+            <Link to={draftPath(draft)}>Review and send again</Link>
+          </div>
+        )
+      })}
+    </>
+  )
+}
+
+/** What a banner needs to name the refused action's booking, rental or job, and to see whether it
+ *  has been put right since. */
+function useRejectionContext(): RejectionContext {
+  const accountId = currentAccount(useAppState())?.id
   const services = useEntity<ServiceType>('service_type', undefined, { secondary: true })
   const sites = useEntity<Site>('site', undefined, { secondary: true })
-  const rentals = useEntity<Rental & BaseRow>('rental', accountId, { secondary: true })
+  const rentals = useEntity<Rental>('rental', accountId, { secondary: true })
   const jobs = useEntity<Job>('job', accountId, { secondary: true })
-  const methods = useEntity<PaymentMethod & BaseRow>('payment_method', accountId, { secondary: true })
-  const context: RejectionContext = {
+  const methods = useEntity<PaymentMethod>('payment_method', accountId, { secondary: true })
+  return {
     serviceNames: new Map((services ?? []).map((s) => [s.id, s.name])),
     sites: new Map((sites ?? []).map((s) => [s.id, s])),
     rentals: new Map((rentals ?? []).map((r) => [r.id, r])),
     jobs: jobs ?? [],
     methodsAddedAt: (methods ?? []).map((m) => m.created_at ?? ''),
   }
-  const visible = (rejections ?? []).filter((r) => (!clientId || r.client_id === clientId) && !dismissed.includes(r.id)
-    && !isResolved(r, context))
-  return (
-    <>
-      {visible.map((rejection) => {
-        const { what, link: to, linkText } = describeRejection(rejection, context)
-        const link = to === 'book' && !featureOn(state, 'booking') ? null : to
-        return (
-          <div key={rejection.id} class="banner banner-bad" role="alert">
-            {what} was not accepted: {rejection.error?.message ?? 'rejected by the office'}.{' '}
-            {link && <><Link to={link}>{linkText}</Link>{' · '}</>}
-            <button type="button" class="link-button" onClick={() => void dismissRejection(rejection)}>Dismiss</button>
-          </div>
-        )
-      })}
-    </>
-  )
 }

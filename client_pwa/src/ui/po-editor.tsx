@@ -1,5 +1,6 @@
 import { useState } from 'preact/hooks'
 import { PendingBadge } from './status-badge'
+import { sayError } from '../lib/words'
 
 interface Props {
   value: string | null | undefined
@@ -22,7 +23,7 @@ export function PoEditor({ value, onSave, disabled = false, pending }: Props) {
       setEditing(false)
       setError(null)
     } catch (e) {
-      setError((e as Error).message)
+      setError(sayError(e))
     }
   }
   if (!editing) {
