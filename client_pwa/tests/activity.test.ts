@@ -74,3 +74,17 @@ describe('rejection banners', () => {
     expect(isResolved(booking, ctx())).toBe(false)
   })
 })
+
+describe('brand colours that read', () => {
+  it('darkens a brand colour too light to read as text, and picks dark ink on a light brand', async () => {
+    const { contrast, readableBrandText, readableInk } = await import('../src/ui/branding')
+    for (const brand of ['#FFE066', '#0E7C66', '#E4572E', '#00AEEF', '#FFFFFF', '#000000', '#7FFF00']) {
+      const text = readableBrandText(brand)
+      expect(contrast(text, '#f5f7f9')).toBeGreaterThanOrEqual(4.5)
+      expect(contrast(text, '#ffffff')).toBeGreaterThanOrEqual(4.5)
+      expect(contrast(readableInk(brand), brand)).toBeGreaterThanOrEqual(4.5)
+    }
+    expect(readableBrandText('#1d4ed8')).toBe('#1d4ed8') // dark enough already: left as it is
+    expect(readableInk('#FFE066')).toBe('#111111')
+  })
+})

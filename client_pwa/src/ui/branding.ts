@@ -50,14 +50,16 @@ export function readableInk(hex: string): string {
   return contrast(hex, '#ffffff') >= 4.5 || contrast(hex, '#ffffff') >= contrast(hex, '#111111') ? '#ffffff' : '#111111'
 }
 
-/** The brand colour for text and outlines on white and the light page background (#f5f7f9):
- *  itself when it reads there (AA, 4.5:1), else the same hue darkened step by step until it does. */
+/** The brand colour for text and outlines on white, the light page background (#f5f7f9) and the
+ *  brand's own light tint (14% over white: selected menu entries): itself when it reads on all of
+ *  them (AA, 4.5:1), else the same hue darkened step by step until it does. */
 export function readableBrandText(hex: string): string {
   const channels = [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16))
+  const tint = `#${channels.map((c) => Math.round(c * 0.14 + 255 * 0.86).toString(16).padStart(2, '0')).join('')}`
   for (let step = 0; step <= 20; step++) {
     const shade = channels.map((c) => Math.round(c * (1 - step / 20)).toString(16).padStart(2, '0'))
     const candidate = `#${shade.join('')}`
-    if (contrast(candidate, '#f5f7f9') >= 4.5) return candidate
+    if (contrast(candidate, '#f5f7f9') >= 4.5 && contrast(candidate, tint) >= 4.5) return candidate
   }
   return '#111111'
 }
