@@ -170,7 +170,7 @@ function stopSession(): void {
   live.disconnect()
 }
 
-async function refreshMe(): Promise<void> {
+export async function refreshMe(): Promise<void> {
   try {
     const me = await fetchMe()
     const state = appState.get()
