@@ -51,6 +51,7 @@ const handlers: Record<string, Handler> = {
       load_estimate: str(args.load_estimate),
       po_number: str(args.po_number),
       promo_code: str(args.promo_code),
+      quoted_price: typeof args.quoted_price === 'number' ? args.quoted_price : undefined,
       source: 'portal',
       photos: [],
       status_history: [{ status: 'requested', at: m.created_at }],
@@ -115,7 +116,7 @@ const handlers: Record<string, Handler> = {
       const extensions = Array.isArray(row.extensions) ? row.extensions : []
       return {
         ...(ends ? { ends_on: new Date(Date.parse(`${ends}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10) } : {}),
-        extensions: [...extensions, { days, amount: rate * days, payment_id: null, at: m.created_at }],
+        extensions: [...extensions, { days, amount: rate * days, payment_id: null, at: m.created_at, status: rate * days > 0 ? 'pending' : 'paid', reason: '' }],
       }
     })
   },
