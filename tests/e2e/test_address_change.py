@@ -8,7 +8,8 @@ import httpx
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import shoot, sign_in
+from server.seed.demo import sid
+from tests.e2e.conftest import login_link, shoot, sign_in
 
 pytestmark = pytest.mark.browser
 NEW = "ava.reed@newmail.example"
@@ -46,3 +47,24 @@ def test_an_old_or_broken_confirmation_link_says_so(page, server):
     expect(page.get_by_role("alert")).to_contain_text("no longer works")
     assert "token=" not in page.evaluate("location.href")
     expect(page.get_by_role("link", name="Sign in")).to_be_visible()
+
+
+def test_the_office_changes_a_contacts_email_directly(page, server):
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.goto(login_link(server, "office@demo.example"))
+    expect(page.locator(".office-nav")).to_be_visible()
+    page.goto(f"{server}/t/demo/customers/{sid('account:harbor')}")
+    page.locator("tr[data-contact='gate@harbor.example']").get_by_role("link", name="Gus Gate").click()
+    page.get_by_label("Email").fill("gus@harbor.example")
+    page.get_by_role("button", name="Save changes").click()
+    expect(page.get_by_role("status").or_(page.locator(".form-ok"))).to_be_visible()
+    shoot(page, "office-contact-edit", desktop=False)
+    page.get_by_role("link", name="← Customer").click()
+    expect(page.locator("tr[data-contact='gus@harbor.example']")).to_contain_text("gus@harbor.example")
+    # And the new address signs him in.
+    assert (
+        httpx.post(f"{server}/api/auth/magic-link", json={"tenant": "demo", "email": "gus@harbor.example"}).status_code
+        == 202
+    )
+    messages = httpx.get(f"{server}/api/dev/outbox", params={"to": "gus@harbor.example"}).json()["messages"]
+    assert messages and "/t/demo/login?token=" in messages[0]["link"]
