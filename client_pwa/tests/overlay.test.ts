@@ -37,7 +37,7 @@ describe('optimistic overlay of rentals and units', () => {
   it('pushes a rental end date out and records the extension price', () => {
     const [rental] = applyOverlay<BaseRow>('rental', [makeRow({ id: 'r1', ends_on: '2030-01-10', daily_rate: 1500, extensions: [] })],
       [queued(1, 'rental.extend', { rental_id: 'r1', days: 3 })])
-    expect(rental).toMatchObject({ ends_on: '2030-01-13', extensions: [{ days: 3, amount: 4500 }], _pending: true })
+    expect(rental).toMatchObject({ ends_on: '2030-01-13', extensions: [{ days: 3, amount: 4500, status: 'pending' }], _pending: true })
   })
 
   it('shows a reported issue and the unit condition it implies', () => {

@@ -116,7 +116,7 @@ const handlers: Record<string, Handler> = {
       const extensions = Array.isArray(row.extensions) ? row.extensions : []
       return {
         ...(ends ? { ends_on: new Date(Date.parse(`${ends}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10) } : {}),
-        extensions: [...extensions, { days, amount: rate * days, payment_id: null, at: m.created_at }],
+        extensions: [...extensions, { days, amount: rate * days, payment_id: null, at: m.created_at, status: rate * days > 0 ? 'pending' : 'paid', reason: '' }],
       }
     })
   },

@@ -79,6 +79,14 @@ function StatusOf({ collection, record }: { collection: string; record: Draft })
   return <span class="badge badge-info">{label(field, value)}</span>
 }
 
+/** One extension as the office reads it: "Extended 3 days ($45.00)", "Extension pending payment: …". */
+export function extensionText(e: { days: number; amount: number; status?: string; reason?: string }): string {
+  const what = `${e.days} day${e.days === 1 ? '' : 's'} (${formatMoney(e.amount)})`
+  if (e.status === 'pending') return `Extension pending payment: ${what}`
+  if (e.status === 'declined') return `Extension declined: ${what}${e.reason ? `, ${e.reason.replace(/\.$/, '')}` : ''}`
+  return `Extended ${what}`
+}
+
 function Summary({ collection, record }: { collection: string; record: Draft }) {
   if (collection === 'invoices' && record.id) {
     return (
@@ -95,6 +103,16 @@ function Summary({ collection, record }: { collection: string; record: Draft }) 
         <span>Total <strong>{formatMoney(Number(record.total ?? 0))}</strong></span>
         {record.signer_name ? <span>Approved by {String(record.signer_name)}</span> : null}
         {record.decline_reason ? <span>Declined: {String(record.decline_reason)}</span> : null}
+      </p>
+    )
+  }
+  if (collection === 'rentals' && record.id && Array.isArray(record.extensions) && record.extensions.length) {
+    const extensions = record.extensions as Array<{ days: number; amount: number; status?: string; reason?: string }>
+    return (
+      <p class="summary-line">
+        {extensions.map((e, i) => (
+          <span key={i}>{extensionText(e)}</span>
+        ))}
       </p>
     )
   }
