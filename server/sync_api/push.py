@@ -55,6 +55,7 @@ async def _client_row(store: Store, actor: Actor, client_id: str) -> int:
     row = await store.conn.fetchrow(
         "SELECT tenant_id, owner_id, last_mutation_id FROM sync_client WHERE id = ?", client_id
     )
+    assert row is not None  # inserted just above unless it existed
     if row["owner_id"] != actor.person_id or row["tenant_id"] != actor.tenant_id:
         raise ApiError(409, "client_id_taken", "this client_id belongs to another login; make a new one")
     return row["last_mutation_id"]
@@ -161,18 +162,18 @@ class _Push:
         return self.last
 
     async def _attempt(self, mutation) -> bool:
-        await self._load_last()
+        last = await self._load_last()
         async with self.db.write() as conn:
             store = Store(conn, self.actor.tenant_id)
             await store.lock()
-            if mutation.id <= self.last:
+            if mutation.id <= last:
                 self.results.append(MutationResult(id=mutation.id, status="skipped"))
                 return True
-            if mutation.id > self.last + 1:
+            if mutation.id > last + 1:
                 return False
             # Claim the mutation before running it, so a copy of this push racing us never runs it too
             # (a mutator may have effects outside the database, like charging a card).
-            await _advance(store, self.client_id, self.last, mutation.id)
+            await _advance(store, self.client_id, last, mutation.id)
             ctx = self._context(store, mutation.id)
             try:
                 await run_mutation(ctx, mutation.name, mutation.args)
@@ -190,13 +191,13 @@ class _Push:
         return True
 
     async def _reject(self, mutation, exc: Rejected) -> None:
-        await self._load_last()
+        last = await self._load_last()
         async with self.db.write() as conn:
             store = Store(conn, self.actor.tenant_id)
             await store.lock()
-            if mutation.id != self.last + 1:
+            if mutation.id != last + 1:
                 raise _Raced()  # someone else consumed it meanwhile: look again
-            await _advance(store, self.client_id, self.last, mutation.id)
+            await _advance(store, self.client_id, last, mutation.id)
             ctx = self._context(store, mutation.id)
             await _record_rejection(ctx, store, mutation, exc)
         self.last = mutation.id
@@ -211,13 +212,13 @@ class _Push:
         self.outcome.effect_ids.extend(effect_ids or ())
 
     async def last_mutation_id(self) -> int:
-        if self.last is None:
-            async with self.db.read() as conn:
-                row = await conn.fetchrow(
-                    "SELECT owner_id, last_mutation_id FROM sync_client WHERE id = ?", self.client_id
-                )
-            self.last = row["last_mutation_id"] if row and row["owner_id"] == self.actor.person_id else 0
-        return self.last
+        if self.last is not None:
+            return self.last
+        async with self.db.read() as conn:
+            row = await conn.fetchrow("SELECT owner_id, last_mutation_id FROM sync_client WHERE id = ?", self.client_id)
+        last: int = row["last_mutation_id"] if row and row["owner_id"] == self.actor.person_id else 0
+        self.last = last
+        return last
 
 
 async def apply_push(
