@@ -42,12 +42,15 @@ SITE_CONTACT_FIELDS = {
 }
 SITE_CONTACT_HIDDEN = {
     "rental": ("daily_rate", "swap_fee", "extensions", "swaps"),
-    "job": ("price", "discount", "promo_code"),
+    "job": ("price", "discount", "promo_code", "quoted_price"),
+    "service_request": ("quoted_price",),
 }
 DRIVER_FIELDS = {
     "account": ROW_KEYS + ("number", "name", "kind", "phone"),
 }
-DRIVER_HIDDEN = {"job": ("price", "discount", "promo_code", "po_number")}
+DRIVER_HIDDEN = {"job": ("price", "discount", "promo_code", "po_number", "quoted_price")}
+# A customer sees a public promo code's terms (to show its effect before booking), not its bookkeeping.
+PROMO_HIDDEN = ("uses", "max_uses")
 
 
 class Scope(msgspec.Struct, frozen=True, kw_only=True):
@@ -93,29 +96,39 @@ def _drop(data: dict[str, Any], fields: tuple[str, ...]) -> dict[str, Any]:
 def needs_view(actor: Actor, entity: str) -> bool:
     """Whether ``present`` may change rows of ``entity`` for this session (else they are sent as stored).
 
-    Invoices are the exception: whether one is shown depends only on its status (``invoice_hidden``),
+    Invoices are the exception: whether one is shown depends only on its status (``invoice_visible``),
     which the server can check without decoding the whole row.
     """
     if actor.is_staff:
         return False
-    if actor.role == "driver" or entity in SECRET_FIELDS:
+    if actor.role == "driver" or entity in SECRET_FIELDS or entity == "promo_code":
         return True
     if entity in SITE_CONTACT_FIELDS or entity in SITE_CONTACT_HIDDEN:
         return any(a.role == "site" for a in actor.accounts.values())
     return False
 
 
-def invoice_hidden(tenant: dict[str, Any], status: str) -> bool:
-    """Drafts are never shown to customers; pending invoices only when the tenant says so."""
-    return status == "draft" or (status == "pending" and not tenant.get("show_pending_invoices"))
+# Which invoices a customer sees (the PWA's copy is generated): never drafts; pending ones only when
+# the tenant shows pending invoices (``show_pending_invoices``).
+INVOICE_NEVER_SHOWN = frozenset({"draft"})
+INVOICE_SHOWN_IF_PENDING_SHOWN = frozenset({"pending"})
+
+
+def invoice_visible(tenant: dict[str, Any], status: str) -> bool:
+    """Whether a customer (any non-staff session) sees an invoice of this status."""
+    if status in INVOICE_NEVER_SHOWN:
+        return False
+    return status not in INVOICE_SHOWN_IF_PENDING_SHOWN or bool(tenant.get("show_pending_invoices"))
 
 
 def present(actor: Actor, tenant: dict[str, Any], entity: str, data: dict[str, Any]) -> dict[str, Any] | None:
     """The row as this session may see it, or None if it may not see it at all."""
     if actor.is_staff:
         return data
-    if entity == "invoice" and invoice_hidden(tenant, data["status"]):
+    if entity == "invoice" and not invoice_visible(tenant, data["status"]):
         return None
+    if entity == "promo_code":
+        return _drop(data, PROMO_HIDDEN) if data.get("public") and actor.role != "driver" else None
     data = _drop(data, SECRET_FIELDS.get(entity, ()))
     if actor.role == "driver":
         if entity in DRIVER_FIELDS:

@@ -1,5 +1,6 @@
 import type { SyncTransport } from '../src/data/sync'
-import type { Change, Mutation, PullResponse, PushResponse } from '../src/data/types'
+import type { Change, Mutation, PullResponse, PushResponse } from '../src/generated/wire'
+import { makeRow } from './rows'
 
 /**
  * An in-memory stand-in for the server side of PROTOCOL.md "Sync", just enough to exercise the
@@ -13,6 +14,7 @@ export class FakeSyncServer implements SyncTransport {
   /** Cursors below this can no longer be served: the next pull gets reset + a snapshot. */
   oldestCursor = 0
   rejectNames = new Set<string>()
+  rejectCode = 'rule'
   pushes: Mutation[][] = []
   pulls: (string | undefined)[] = []
   snapshot: () => Change[] = () => this.changelog
@@ -26,16 +28,21 @@ export class FakeSyncServer implements SyncTransport {
       if (m.id > last + 1) break
       last = m.id
       if (this.rejectNames.has(m.name)) {
-        results.push({ id: m.id, status: 'rejected', error: { code: 'rule', message: 'Not allowed' } })
+        const error = { code: this.rejectCode, message: 'Not allowed' }
+        results.push({ id: m.id, status: 'rejected', error })
+        // As the server does: the rejection is also a row the person's replicas pull.
+        const id = `rej-${body.client_id}-${m.id}`
+        this.changelog.push({ entity: 'mutation_rejection', id, op: 'put', version: 1, data: makeRow({ id, client_id: body.client_id, mutation_id: m.id, name: m.name, args: m.args ?? {}, error }) })
         continue
       }
       results.push({ id: m.id, status: 'applied' })
       if (m.name === 'message.send') {
-        this.changelog.push({ entity: 'message', id: String(m.args.id), op: 'put', version: 1, data: { id: String(m.args.id), account_id: String(m.args.account_id), author_kind: 'contact', body: String(m.args.body) } })
+        const args = m.args ?? {}
+        this.changelog.push({ entity: 'message', id: String(args.id), op: 'put', version: 1, data: makeRow({ id: String(args.id), account_id: String(args.account_id), author_kind: 'contact', body: String(args.body) }) })
       }
     }
     this.lastMutationId.set(body.client_id, last)
-    return { last_mutation_id: last, results }
+    return { last_mutation_id: last, results, stopped_at_gap: false }
   }
 
   async pull(query: { client_id: string; cursor?: string; limit: number }): Promise<PullResponse> {
@@ -61,6 +68,6 @@ export class FakeSyncServer implements SyncTransport {
   }
 
   put(entity: Change['entity'], data: Record<string, unknown> & { id: string }): void {
-    this.changelog.push({ entity, id: data.id, op: 'put', version: 1, data })
+    this.changelog.push({ entity, id: data.id, op: 'put', version: 1, data: makeRow(data) })
   }
 }

@@ -2,10 +2,11 @@ import 'fake-indexeddb/auto'
 import { beforeEach, describe, expect, it } from 'vitest'
 import { HaulportDb, META } from '../src/data/db'
 import { applyOverlay } from '../src/data/overlay'
-import type { BaseRow } from '../src/data/types'
+import type { BaseRow } from '../src/generated/wire'
 import { enqueue, startNewClient } from '../src/data/queue'
 import { pullChanges, pushQueue, syncOnce } from '../src/data/sync'
 import { FakeSyncServer } from './fake-server'
+import { makeRow } from './rows'
 
 let db: HaulportDb
 let server: FakeSyncServer
@@ -114,7 +115,7 @@ describe('pull', () => {
     await pullChanges(db, server)
     server.put('job', { id: 'new', account_id: 'acc', status: 'confirmed' })
     server.oldestCursor = 5
-    server.snapshot = () => [{ entity: 'job', id: 'new', op: 'put', version: 1, data: { id: 'new', account_id: 'acc', status: 'confirmed' } }]
+    server.snapshot = () => [{ entity: 'job', id: 'new', op: 'put', version: 1, data: makeRow({ id: 'new', account_id: 'acc', status: 'confirmed' }) }]
     await pullChanges(db, server)
     expect((await rowsOf('job')).map((j) => j.id)).toEqual(['new'])
   })
@@ -122,7 +123,7 @@ describe('pull', () => {
   it('drops the replica and resyncs from scratch when the schema version changes', async () => {
     server.put('job', { id: 'j1', account_id: 'acc', status: 'confirmed' })
     await pullChanges(db, server)
-    await db.rows.put({ entity: 'job', id: 'stale', account_id: 'acc', version: 1, data: { id: 'stale' } })
+    await db.rows.put({ entity: 'job', id: 'stale', account_id: 'acc', version: 1, data: makeRow({ id: 'stale' }) })
     server.schemaVersion = 2
     await pullChanges(db, server)
     expect((await rowsOf('job')).map((j) => j.id)).toEqual(['j1'])

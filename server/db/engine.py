@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import logging
 import re
 import sqlite3
 import time
@@ -20,6 +21,7 @@ from typing import Any
 import asyncpg
 from asyncpg.pool import PoolConnectionProxy
 
+log = logging.getLogger("haulport.db")
 _PLACEHOLDER = re.compile(r"\?")
 
 
@@ -80,6 +82,20 @@ class Conn:
         row = await self.fetchrow(sql, *args)
         return None if row is None else next(iter(row.values()))
 
+    deferring = False
+    """Whether ``later`` may hold a write back (see ``server/sync_api/push.py``); otherwise it runs now."""
+
+    async def later(self, sql: str, *args: Any) -> None:
+        """A write whose result nobody reads: run it now, or (``deferring``) together with the next
+        statement, whatever that is; a constraint it breaks then fails that statement."""
+        await self.execute(sql, *args)
+
+    async def script(self, *statements: str) -> None:
+        """Statements without parameters (e.g. ``RELEASE SAVEPOINT a``, ``SAVEPOINT a``), in order; on
+        PostgreSQL in one round trip."""
+        for statement in statements:
+            await self.execute(statement)
+
 
 class SqliteConn(Conn):
     """SQLite statements run right here, on the event loop's thread.
@@ -122,7 +138,8 @@ async def _begin(raw: sqlite3.Connection, statement: str, wait_s: float = LOCK_W
             raw.execute(statement)
             return
         except sqlite3.OperationalError as exc:
-            if not _is_busy(exc) or time.monotonic() > deadline:
+            text = str(exc).lower()
+            if ("locked" not in text and "busy" not in text) or time.monotonic() > deadline:
                 raise
         await asyncio.sleep(delay)
         delay = min(delay * 2, 0.05)
@@ -146,6 +163,9 @@ class PgConn(Conn):
 
     async def executemany(self, sql, rows):
         await self.raw.executemany(_to_pg(sql), rows)
+
+    async def script(self, *statements):
+        await self.raw.execute("; ".join(statements))  # no arguments: the simple protocol, one round trip
 
 
 class Database:
@@ -276,15 +296,24 @@ class Database:
                 await _begin(raw, "BEGIN IMMEDIATE")
                 try:
                     yield SqliteConn(raw)
+                    raw.execute("COMMIT")  # may fail too (a full disk): then rolled back below
                 except BaseException:
-                    raw.execute("ROLLBACK")
+                    _rollback(raw)
                     raise
-                else:
-                    raw.execute("COMMIT")
         except _MAYBE_BUSY as exc:
             if _is_busy(exc):
                 raise DatabaseBusy(str(exc)) from exc
             raise
+
+
+def _rollback(raw: sqlite3.Connection) -> None:
+    """End a failed write transaction. SQLite may already have rolled it back itself (a full disk, an
+    I/O error): then there is nothing to end, and the writer is ready for the next transaction."""
+    if raw.in_transaction:
+        try:
+            raw.execute("ROLLBACK")
+        except sqlite3.OperationalError:
+            log.warning("rollback after a failed write did not complete", exc_info=True)
 
 
 _MAYBE_BUSY = (sqlite3.OperationalError, asyncpg.exceptions.PostgresError, asyncpg.exceptions.InterfaceError, OSError)
@@ -295,14 +324,26 @@ _PG_BUSY = (
     asyncpg.exceptions.OperatorInterventionError,
     asyncpg.exceptions.TooManyConnectionsError,
     asyncpg.exceptions.LockNotAvailableError,
+    # The disk is full or failing, memory ran out (53xxx, 58030): retry once space or the disk is back.
+    asyncpg.exceptions.InsufficientResourcesError,
+    asyncpg.exceptions.PostgresIOError,
 )
+# SQLite's messages for the same: locked by another writer; the disk is full, failing or gone.
+_SQLITE_BUSY = ("locked", "busy", "disk is full", "disk i/o error", "unable to open database file")
 
 
 def _is_busy(exc: BaseException) -> bool:
     """Whether ``exc`` means "the database is locked or unreachable right now" (so: 503, retry)."""
+    if isinstance(exc, (asyncpg.exceptions.InsufficientResourcesError, asyncpg.exceptions.PostgresIOError)):
+        log.error("database storage failing (answering 503 busy until it recovers): %s", exc)
+        return True
     if isinstance(exc, (OSError, *_PG_BUSY)):  # OSError: refused, reset, timed out (TimeoutError)
         return True
     if isinstance(exc, asyncpg.exceptions.InterfaceError):  # the connection closed under a request
         return "closed" in str(exc).lower()
     text = str(exc).lower()
-    return isinstance(exc, sqlite3.OperationalError) and ("locked" in text or "busy" in text)
+    if isinstance(exc, sqlite3.OperationalError) and any(sign in text for sign in _SQLITE_BUSY):
+        if "locked" not in text and "busy" not in text:
+            log.error("database storage failing (answering 503 busy until it recovers): %s", exc)
+        return True
+    return False

@@ -13,7 +13,7 @@ from sync import cursor as cursors
 from sync.actor import Actor
 from sync.entities import SCHEMA_VERSION
 from sync.messages import Change, PullResponse
-from sync.scope import SITE_CONTACT_ENTITIES, Scope, invoice_hidden, needs_view, present, scope_for
+from sync.scope import SITE_CONTACT_ENTITIES, Scope, invoice_visible, needs_view, present, scope_for
 
 DRIVER_DAYS_BACK, DRIVER_DAYS_AHEAD = 1, 7
 
@@ -132,7 +132,7 @@ async def serve_pull(
             version = view["version"] if view is not None else 0
         elif entity == "invoice" and not actor.is_staff:
             peek = _invoice_of(raw)
-            view, version = (None if invoice_hidden(tenant, peek.status) else raw), peek.version
+            view, version = (raw if invoice_visible(tenant, peek.status) else None), peek.version
         else:
             view, version = raw, _version_of(raw).version
         if view is None:

@@ -1,8 +1,15 @@
 import Dexie, { type Table } from 'dexie'
-import type { BaseRow, EntityName } from './types'
+import { DATABASE_PREFIX } from '../generated/constants'
+import type { BaseRow, EntityName } from '../generated/wire'
 
 // One IndexedDB database per tenant (a login is per tenant), named haulport-<slug>.
 // The service worker's background push reads `meta` and `queue` by these same names.
+
+/** A row as rendered: the replica row with queued (optimistic) mutations applied on top. */
+export type ViewRow<T extends BaseRow = BaseRow> = T & {
+  /** True while a queued mutation touching this row has not reached the server yet. */
+  _pending?: boolean
+}
 
 /** A synced row as stored: the wire row plus the keys we index on. */
 export interface StoredRow {
@@ -30,10 +37,26 @@ export interface QueuedMutation {
 
 export interface MetaEntry { key: string; value: unknown }
 
+/**
+ * Something the person sent that the server refused, kept to be edited and sent again (or
+ * discarded): the mutation's args as typed, and why it was refused. Keyed `client_id:mutation_id`,
+ * the same key whether it came from the push answer or from the synced `mutation_rejection` row.
+ */
+export interface Draft {
+  key: string
+  name: string
+  args: Record<string, unknown>
+  error: { code: string; message: string }
+  created_at: string
+  /** When the person last edited it (the edits are kept here until they send or discard it). */
+  edited_at?: string
+}
+
 export class HaulportDb extends Dexie {
   rows!: Table<StoredRow, [string, string]>
   meta!: Table<MetaEntry, string>
   queue!: Table<QueuedMutation, number>
+  drafts!: Table<Draft, string>
 
   constructor(name: string) {
     super(name)
@@ -42,6 +65,7 @@ export class HaulportDb extends Dexie {
       meta: 'key',
       queue: 'id, state',
     })
+    this.version(2).stores({ drafts: 'key' })
   }
 
   async getMeta<T>(key: string): Promise<T | undefined> {
@@ -54,7 +78,7 @@ export class HaulportDb extends Dexie {
 }
 
 export function dbNameFor(slug: string): string {
-  return `haulport-${slug}`
+  return `${DATABASE_PREFIX}${slug}`
 }
 
 // A staff "view portal" tab keeps its read-only session in a database of its own, so it never
@@ -109,4 +133,6 @@ export const META = {
   accountId: 'account_id',
   lastSyncedAt: 'last_synced_at',
   dismissedRejections: 'dismissed_rejections',
+  /** Keys of drafts sent again or discarded: a rejection row pulled later must not bring them back. */
+  settledDrafts: 'settled_drafts',
 } as const

@@ -1,5 +1,6 @@
 import type { QueuedMutation } from './db'
-import type { BaseRow, EntityName, ViewRow } from './types'
+import type { BaseRow, EntityName } from '../generated/wire'
+import type { ViewRow } from './db'
 
 // Optimistic rendering: queued mutations are replayed on top of the replica whenever the UI
 // reads it, so a booked job, a sent message or a request shows up at once, badged while it
@@ -10,11 +11,14 @@ export interface OverlayContext {
   contactName?: string
 }
 
+/** The fields an overlay handler knows of a row it creates (the pull brings the rest). */
+type NewRow = { id: string; [field: string]: unknown }
+
 /** What an overlay handler may do to the rows of one entity. */
 interface RowEditor {
   /** The row as the overlay has it so far (only for the entity being read; else undefined). */
   get(entity: EntityName, id: string): BaseRow | undefined
-  put(entity: EntityName, row: BaseRow): void
+  put(entity: EntityName, row: NewRow): void
   patch(entity: EntityName, id: string, patch: Partial<BaseRow>): void
   /** Patch computed from the row as it stands (e.g. push an end date out). */
   update(entity: EntityName, id: string, change: (row: BaseRow) => Partial<BaseRow>): void
@@ -47,6 +51,7 @@ const handlers: Record<string, Handler> = {
       load_estimate: str(args.load_estimate),
       po_number: str(args.po_number),
       promo_code: str(args.promo_code),
+      quoted_price: typeof args.quoted_price === 'number' ? args.quoted_price : undefined,
       source: 'portal',
       photos: [],
       status_history: [{ status: 'requested', at: m.created_at }],
@@ -111,7 +116,7 @@ const handlers: Record<string, Handler> = {
       const extensions = Array.isArray(row.extensions) ? row.extensions : []
       return {
         ...(ends ? { ends_on: new Date(Date.parse(`${ends}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10) } : {}),
-        extensions: [...extensions, { days, amount: rate * days, payment_id: null, at: m.created_at }],
+        extensions: [...extensions, { days, amount: rate * days, payment_id: null, at: m.created_at, status: rate * days > 0 ? 'pending' : 'paid', reason: '' }],
       }
     })
   },

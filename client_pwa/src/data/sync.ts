@@ -1,15 +1,14 @@
 import { META, type HaulportDb, type QueuedMutation, type StoredRow } from './db'
+import { draftFromRejection, keepAsDraft } from './drafts'
 import { ensureClientId, pendingMutations } from './queue'
-import type { Change, Mutation, PullResponse, PushResponse } from './types'
+import { PULL_PAGE, PUSH_BATCH, SCHEMA_VERSION } from '../generated/constants'
+import type { Change, Mutation, PullResponse, PushResponse } from '../generated/wire'
 
 // The replica protocol of PROTOCOL.md "Sync", free of timers and UI: push the queue, then pull
 // until `more` is false. The scheduler (sync-scheduler.ts) decides when to run it.
 
-/** The mutation/arg format this client speaks. */
-export const CLIENT_SCHEMA_VERSION = 1
-const PUSH_BATCH = 50
 /** Rows per pull page: the server's own page size (a fresh install of a big account is a few pages). */
-const PULL_LIMIT = 5000
+const PULL_LIMIT = PULL_PAGE
 
 /** How the engine talks to the server; tests pass a fake. */
 export interface SyncTransport {
@@ -23,8 +22,10 @@ export async function syncOnce(db: HaulportDb, transport: SyncTransport): Promis
   await pullChanges(db, transport)
 }
 
-/** Send queued mutations in id order, in batches; returns how many the server consumed. */
-export async function pushQueue(db: HaulportDb, transport: SyncTransport): Promise<number> {
+/** Send queued mutations in id order, in batches; returns how many the server consumed.
+ *  A mutation the server rejects is kept as an editable draft (`drafts: false` for the office,
+ *  whose console shows its few refused replies itself). */
+export async function pushQueue(db: HaulportDb, transport: SyncTransport, { drafts = true } = {}): Promise<number> {
   const clientId = await ensureClientId(db)
   let consumed = 0
   for (let round = 0; round < 1000; round++) {
@@ -32,11 +33,11 @@ export async function pushQueue(db: HaulportDb, transport: SyncTransport): Promi
     if (batch.length === 0) break
     const response = await transport.push({
       client_id: clientId,
-      schema_version: CLIENT_SCHEMA_VERSION,
+      schema_version: SCHEMA_VERSION,
       mutations: batch.map(({ id, name, args, created_at }) => ({ id, name, args, created_at })),
     })
     const last = response.last_mutation_id
-    await recordPushResponse(db, batch, response)
+    await recordPushResponse(db, batch, response, drafts ? clientId : null)
     const taken = batch.filter((m) => m.id <= last).length
     consumed += taken
     if (taken > 0) continue
@@ -51,14 +52,16 @@ export async function pushQueue(db: HaulportDb, transport: SyncTransport): Promi
   return consumed
 }
 
-async function recordPushResponse(db: HaulportDb, batch: QueuedMutation[], response: PushResponse): Promise<void> {
+async function recordPushResponse(db: HaulportDb, batch: QueuedMutation[], response: PushResponse, draftsOf: string | null): Promise<void> {
   const results = new Map(response.results.map((r) => [r.id, r]))
-  await db.transaction('rw', db.queue, db.meta, async () => {
+  await db.transaction('rw', db.queue, db.meta, db.drafts, async () => {
     for (const mutation of batch) {
       if (mutation.id > response.last_mutation_id) continue
       const result = results.get(mutation.id)
       if (result?.status === 'rejected') {
-        await db.queue.update(mutation.id, { state: 'rejected', error: result.error ?? { code: 'rejected', message: 'Rejected by the server.' } })
+        const error = result.error ?? { code: 'rejected', message: 'Rejected by the server.' }
+        await db.queue.update(mutation.id, { state: 'rejected', error })
+        if (draftsOf) await keepAsDraft(db, { key: `${draftsOf}:${mutation.id}`, name: mutation.name, args: mutation.args, error, created_at: mutation.created_at })
       } else {
         await db.queue.update(mutation.id, { state: 'sent' })
       }
@@ -129,10 +132,19 @@ export async function applyPullPage(db: HaulportDb, response: PullResponse): Pro
       })
     }
   }
-  await db.transaction('rw', db.rows, db.meta, db.queue, async () => {
+  await db.transaction('rw', db.rows, db.meta, db.queue, db.drafts, async () => {
     if (response.reset) await db.rows.clear()
     if (dels.length) await db.rows.bulkDelete(dels)
     if (puts.length) await db.rows.bulkPut(puts)
+    // A rejection decided after the push (a declined extension charge) becomes a draft too.
+    const rejections = puts.filter((row) => row.entity === 'mutation_rejection')
+    if (rejections.length) {
+      const clientId = await db.getMeta<string>(META.clientId)
+      for (const row of rejections) {
+        const draft = draftFromRejection(row.data, clientId)
+        if (draft) await keepAsDraft(db, draft, row.id)
+      }
+    }
     await db.setMeta(META.cursor, response.cursor)
     await db.setMeta(META.schemaVersion, response.schema_version)
     if (!response.more) {
@@ -161,6 +173,6 @@ export async function dropReplica(db: HaulportDb): Promise<void> {
  * rejected ones stay (state `rejected`, with the reason) until the console shows and dismisses them.
  */
 export async function pushOnly(db: HaulportDb, transport: SyncTransport): Promise<void> {
-  await pushQueue(db, transport)
+  await pushQueue(db, transport, { drafts: false })
   await db.queue.where('state').equals('sent').delete()
 }

@@ -1,6 +1,8 @@
+import { Fragment } from 'preact'
 import { useState } from 'preact/hooks'
 import { useEntity, useIndex } from '../data/queries'
-import type { BaseRow, ViewRow } from '../data/types'
+import type { BaseRow } from '../generated/wire'
+import type { ViewRow } from '../data/db'
 import type { PaymentMethod, Product, Rental, Site } from '../generated/wire'
 import { addDays, formatDate, formatMoney } from '../lib/format'
 import { extensionPrice, rentalEndsOn } from '../lib/payments'
@@ -10,6 +12,8 @@ import { currentAccount, isReadOnly, isSiteContact, tenantCurrency, tenantToday,
 import { EmptyState, Loading } from '../ui/empty-state'
 import { TextField } from '../ui/form-fields'
 import { PendingBadge, StatusBadge } from '../ui/status-badge'
+import { sayError } from '../lib/words'
+import { DraftsHere } from '../ui/drafts-here'
 
 // Dumpster rentals (PRODUCT.md "Rentals and units"): terms at a glance, one-click extension that
 // shows the price before anything is charged, and pickup / swap requests. All queue offline.
@@ -30,6 +34,7 @@ export function RentalsScreen() {
   return (
     <section class="screen">
       <h1>Rentals</h1>
+      <DraftsHere names={['rental.extend', 'rental.request_pickup', 'rental.request_swap']} />
       {sorted.length === 0 ? <EmptyState title="No rentals on this account" /> : (
         <ul class="card-list" role="list">
           {sorted.map((rental) => (
@@ -66,9 +71,10 @@ function RentalCard({ rental, product, site, cardOnFile }: CardProps) {
         <dt>Delivered</dt><dd>{formatDate(rental.delivered_on) || 'Not yet'}</dd>
         <dt>Included</dt><dd>{rental.included_days} days</dd>
         {ends && (<><dt>Ends</dt><dd>{formatDate(ends)}</dd></>)}
-        <dt>Extra day</dt><dd>{money(rental.daily_rate)}</dd>
-        <dt>Swaps</dt><dd>{(rental.swaps ?? []).length} ({money(swapFees)} in fees; {money(rental.swap_fee)} each)</dd>
-        {(rental.extensions ?? []).length > 0 && (<><dt>Extended</dt><dd>{rental.extensions.map((e) => `${e.days} days (${money(e.amount)})`).join(', ')}</dd></>)}
+        {/* Prices, swaps and extensions are not sent to site contacts (sync/scope.py). */}
+        {rental.daily_rate !== undefined && (<><dt>Extra day</dt><dd>{money(rental.daily_rate)}</dd></>)}
+        {rental.swap_fee !== undefined && (<><dt>Swaps</dt><dd>{(rental.swaps ?? []).length} ({money(swapFees)} in fees; {money(rental.swap_fee)} each)</dd></>)}
+        <ExtensionLines extensions={rental.extensions ?? []} money={money} />
         {rental.pickup_requested_on && (<><dt>Pickup</dt><dd>Requested for {formatDate(rental.pickup_requested_on)}</dd></>)}
       </dl>
       {open && (
@@ -81,6 +87,28 @@ function RentalCard({ rental, product, site, cardOnFile }: CardProps) {
       {action === 'extend' && !readOnly && <ExtendPanel rental={rental} cardOnFile={cardOnFile} money={money} onDone={() => setAction(null)} />}
       {(action === 'pickup' || action === 'swap') && !readOnly && <DatePanel rental={rental} kind={action} money={money} onDone={() => setAction(null)} />}
     </li>
+  )
+}
+
+type ExtensionRow = NonNullable<RentalRow['extensions']>[number]
+
+// Paid extensions in one line; one still being charged says so ("Extension pending payment"), and one
+// whose charge failed says why (the days were taken back off the end date).
+function ExtensionLines({ extensions, money }: { extensions: ExtensionRow[]; money: (c: number) => string }) {
+  const days = (e: ExtensionRow) => `${e.days} day${e.days === 1 ? '' : 's'} (${money(e.amount)})`
+  const paid = extensions.filter((e) => (e.status ?? 'paid') === 'paid')
+  const pending = extensions.filter((e) => e.status === 'pending')
+  const declined = extensions.filter((e) => e.status === 'declined')
+  return (
+    <>
+      {paid.length ? (<><dt>Extended</dt><dd>{paid.map(days).join(', ')}</dd></>) : null}
+      {pending.map((e) => (
+        <Fragment key={e.at}><dt>Extension pending payment</dt><dd>{days(e)}, being charged to your payment method on file</dd></Fragment>
+      ))}
+      {declined.map((e) => (
+        <Fragment key={e.at}><dt>Not extended</dt><dd>{days(e)}: {e.reason || 'the charge did not go through'}</dd></Fragment>
+      ))}
+    </>
   )
 }
 
@@ -99,14 +127,14 @@ function ExtendPanel({ rental, cardOnFile, money, onDone }: { rental: RentalRow;
       await mutate('rental.extend', { rental_id: rental.id, days: count })
       onDone()
     } catch (e) {
-      setError((e as Error).message)
+      setError(sayError(e))
     }
   }
   return (
     <form class="subform" onSubmit={extend}>
       <TextField label="Extra days" type="number" inputMode="numeric" min="1" required value={days} onInput={setDays} />
       <p class="price-line" role="status" aria-live="polite">
-        {valid ? <>{count} day{count === 1 ? '' : 's'} × {money(rental.daily_rate)} = <strong>{money(price)}</strong>{ends ? <>, ends {formatDate(addDays(ends, count))}</> : null}</> : 'Choose between 1 and 90 days.'}
+        {valid ? <>{count} day{count === 1 ? '' : 's'} × {money(rental.daily_rate ?? 0)} = <strong>{money(price)}</strong>{ends ? <>, ends {formatDate(addDays(ends, count))}</> : null}</> : 'Choose between 1 and 90 days.'}
       </p>
       <p class="muted small">
         {cardOnFile?.kind === 'bank' ? `Debited from your bank account on file (•••• ${cardOnFile.last4}); the extension starts at once and the debit clears in a few business days.`
@@ -133,14 +161,14 @@ function DatePanel({ rental, kind, money, onDone }: { rental: RentalRow; kind: '
       await mutate(kind === 'pickup' ? 'rental.request_pickup' : 'rental.request_swap', args)
       onDone()
     } catch (e) {
-      setError((e as Error).message)
+      setError(sayError(e))
     }
   }
   return (
     <form class="subform" onSubmit={submit}>
       <TextField label={kind === 'pickup' ? 'Pickup date' : 'Swap date'} type="date" min={today} required value={date} onInput={setDate} />
       <TextField label="Notes for the driver (optional)" multiline value={notes} onInput={setNotes} />
-      {kind === 'swap' && <p class="muted small">A swap costs {money(rental.swap_fee)}.</p>}
+      {kind === 'swap' && rental.swap_fee !== undefined && <p class="muted small">A swap costs {money(rental.swap_fee)}.</p>}
       {error && <p class="form-error" role="alert">{error}</p>}
       <button type="submit" class="primary">{kind === 'pickup' ? 'Request pickup' : 'Request swap'}</button>
     </form>
