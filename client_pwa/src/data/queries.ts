@@ -10,11 +10,17 @@ import type { ViewRow } from './db'
 // Reading the replica from screens: live (re-renders when sync or the queue changes it) and
 // with the optimistic overlay applied. `undefined` means "still loading".
 
-let overlayContext: OverlayContext = {}
+let overlayContext: () => OverlayContext = () => ({})
 
-/** Who "I" am for optimistic rows (the author of a message sent offline). */
-export function setOverlayContext(ctx: OverlayContext): void {
-  overlayContext = ctx
+/** Who "I" am for optimistic rows (the session's accounts and role, the tenant's switches), read
+ *  whenever the overlay is applied. */
+export function setOverlayContext(source: () => OverlayContext): void {
+  overlayContext = source
+}
+
+/** Other entities' rows, for mutations that read them while being replayed (a booking's service…). */
+async function replicaRows(entity: EntityName): Promise<BaseRow[]> {
+  return (await db().rows.where('entity').equals(entity).toArray()).map((row) => row.data)
 }
 
 export interface LiveQueryOptions {
@@ -71,7 +77,7 @@ export async function readEntity<T extends BaseRow>(entity: EntityName, accountI
     ? await database.rows.where('[entity+account_id]').equals([entity, accountId]).toArray()
     : await database.rows.where('entity').equals(entity).toArray()
   const queue = await database.queue.toArray()
-  const rows = applyOverlay(entity, stored.map((row) => row.data as T), queue, overlayContext)
+  const rows = await applyOverlay(entity, stored.map((row) => row.data as T), queue, overlayContext(), replicaRows)
   return accountId ? rows.filter((row) => row.account_id === accountId) : rows
 }
 
@@ -88,7 +94,7 @@ export function useRow<T extends BaseRow>(entity: EntityName, id: string | undef
     const database = db()
     const stored = await database.rows.get([entity, id])
     const queue = await database.queue.toArray()
-    const rows = applyOverlay(entity, stored ? [stored.data as T] : [], queue, overlayContext)
+    const rows = await applyOverlay(entity, stored ? [stored.data as T] : [], queue, overlayContext(), replicaRows)
     return rows.find((row) => row.id === id) ?? null
   }, [entity, id])
 }
