@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import type { QueuedMutation } from '../src/data/db'
-import { replayQueue, type OverlaySession } from '../src/data/overlay'
+import { loaderOf, replayQueue, type OverlaySession } from '../src/data/overlay'
 import type { BaseRow, EntityName, Tenant } from '../src/generated/wire'
 
 // The optimistic layer against the server's mutators: tests/conformance/fixtures.json is what every
@@ -59,8 +59,7 @@ describe('the optimistic layer does what the server does', () => {
       const { state: sessionState, ...session } = data.sessions[fixture.session]
       const state = { ...sessionState, tenant: [fixture.tenant as unknown as BaseRow] }
       const mutation: QueuedMutation = { ...fixture.mutation, state: 'pending' }
-      const load = async (entity: EntityName) => structuredClone(state[entity] ?? [])
-      const { replayed: [outcome] } = await replayQueue([mutation], { session, tenant: fixture.tenant }, load)
+      const { replayed: [outcome] } = await replayQueue([mutation], { session, tenant: fixture.tenant }, loaderOf(state))
       expect(outcome.rejected?.code ?? null, 'rejection code').toBe(fixture.rejected ?? null)
       const changes: Change[] = [...outcome.rows.values()].map(({ entity, id, row }) =>
         row ? { entity, id, op: 'put', row } : { entity, id, op: 'del' })

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import type { QueuedMutation } from '../src/data/db'
-import { applyOverlay, overlayContextOf, type OverlayContext } from '../src/data/overlay'
+import { applyOverlay, loaderOf, overlayContextOf, type OverlayContext } from '../src/data/overlay'
 import type { BaseRow, EntityName, Me } from '../src/generated/wire'
 import { makeRow } from './rows'
 
@@ -24,7 +24,7 @@ const replica: Partial<Record<EntityName, BaseRow[]>> = {
   service_type: [makeRow({ id: id(31), name: 'Drop-off', online_bookable: true, base_price: 12000 })],
   time_slot: [makeRow({ id: id(33), label: 'Morning', capacity: 4 })],
 }
-const load = async (entity: EntityName) => replica[entity] ?? []
+const load = loaderOf(replica)
 const queued = (n: number, name: string, args: Record<string, unknown>, state: QueuedMutation['state'] = 'pending'): QueuedMutation =>
   ({ id: n, name, args, state, created_at: '2030-01-01T10:00:00.000Z' })
 const book = (n: number, siteId: string) =>

@@ -59,8 +59,20 @@ export class Rejected extends Error {
 
 type Row = BaseRow
 type Args = Record<string, unknown>
-/** Rows of one entity as the replica has them (the entity being read comes from the caller). */
-export type ReplicaLoader = (entity: EntityName) => Promise<BaseRow[]>
+/** The replica's rows of an entity (the entity being read comes from the caller). A mutation reads
+ *  single rows by id (`row`) and, for a few, every row of an entity (`rows`). */
+export interface ReplicaLoader {
+  row(entity: EntityName, id: string): Promise<BaseRow | null>
+  rows(entity: EntityName): Promise<BaseRow[]>
+}
+
+/** A loader over rows in memory. */
+export function loaderOf(rows: Partial<Record<EntityName, BaseRow[]>>): ReplicaLoader {
+  return {
+    row: async (entity, id) => structuredClone(rows[entity]?.find((r) => r.id === id) ?? null),
+    rows: async (entity) => structuredClone(rows[entity] ?? []),
+  }
+}
 
 const STAFF: readonly string[] = ROLE_GROUPS.staff
 const key = (entity: string, id: string) => `${entity}\u0000${id}`
@@ -116,13 +128,14 @@ function present(session: OverlaySession, entity: EntityName, row: Row): Row | n
 export class OverlayTx {
   readonly changes = new Map<string, { entity: EntityName; id: string; row: Row | null }>()
   private loaded = new Map<EntityName, Map<string, Row>>()
+  private single = new Map<string, Row | null>()
 
   constructor(private load: ReplicaLoader, public now: string, private tenantId: string) {}
 
   private async base(entity: EntityName): Promise<Map<string, Row>> {
     let rows = this.loaded.get(entity)
     if (!rows) {
-      rows = new Map((await this.load(entity)).map((row) => [row.id, row]))
+      rows = new Map((await this.load.rows(entity)).map((row) => [row.id, row]))
       this.loaded.set(entity, rows)
     }
     return rows
@@ -132,7 +145,11 @@ export class OverlayTx {
     if (typeof id !== 'string') return null
     const changed = this.changes.get(key(entity, id))
     if (changed) return changed.row
-    return (await this.base(entity)).get(id) ?? null
+    const all = this.loaded.get(entity)
+    if (all) return all.get(id) ?? null
+    const k = key(entity, id)
+    if (!this.single.has(k)) this.single.set(k, await this.load.row(entity, id))
+    return this.single.get(k) ?? null
   }
 
   /** Rows matching `where` (null matches a missing or null value, as in Python's Store.find). */
@@ -576,11 +593,23 @@ export async function applyOverlay<T extends BaseRow>(
   base: T[],
   queue: QueuedMutation[],
   ctx: OverlayContext = {},
-  load: ReplicaLoader = async () => [],
+  load: ReplicaLoader = loaderOf({}),
 ): Promise<ViewRow<T>[]> {
   const relevant = queue.filter((m) => m.state !== 'rejected' && handlers[m.name])
   if (relevant.length === 0 || !ctx.session) return base
-  const { replayed } = await replayQueue(relevant, ctx, (e) => (e === entity ? Promise.resolve(base) : load(e)))
+  // The entity being read is the caller's rows (maybe one account's, or one row: then other rows of it
+  // are read from the replica like any other entity's).
+  const own = new Map(base.map((row) => [row.id, row as BaseRow]))
+  const replica: ReplicaLoader = {
+    row: async (e, id) => (e === entity && own.has(id) ? own.get(id)! : load.row(e, id)),
+    rows: async (e) => {
+      if (e !== entity) return load.rows(e)
+      const all = new Map((await load.rows(e)).map((row) => [row.id, row]))
+      for (const [id, row] of own) all.set(id, row)
+      return [...all.values()]
+    },
+  }
+  const { replayed } = await replayQueue(relevant, ctx, replica)
   const rows = new Map<string, ViewRow<T>>(base.map((row) => [row.id, row]))
   for (const { mutation, rows: changed } of replayed) {
     for (const { entity: e, id, row } of changed.values()) {

@@ -3,7 +3,7 @@ import { useLayoutEffect, useMemo, useState } from 'preact/hooks'
 import { db } from './db'
 import { reportDbError } from './db-errors'
 import { afterFirstContent } from '../lib/perf'
-import { applyOverlay, type OverlayContext } from './overlay'
+import { applyOverlay, type OverlayContext, type ReplicaLoader } from './overlay'
 import type { BaseRow, EntityName } from '../generated/wire'
 import type { ViewRow } from './db'
 
@@ -18,9 +18,10 @@ export function setOverlayContext(source: () => OverlayContext): void {
   overlayContext = source
 }
 
-/** Other entities' rows, for mutations that read them while being replayed (a booking's service…). */
-async function replicaRows(entity: EntityName): Promise<BaseRow[]> {
-  return (await db().rows.where('entity').equals(entity).toArray()).map((row) => row.data)
+/** The replica, for mutations that read other rows while being replayed (a booking's service…). */
+const replica: ReplicaLoader = {
+  row: async (entity, id) => (await db().rows.get([entity, id]))?.data ?? null,
+  rows: async (entity) => (await db().rows.where('entity').equals(entity).toArray()).map((row) => row.data),
 }
 
 export interface LiveQueryOptions {
@@ -77,7 +78,7 @@ export async function readEntity<T extends BaseRow>(entity: EntityName, accountI
     ? await database.rows.where('[entity+account_id]').equals([entity, accountId]).toArray()
     : await database.rows.where('entity').equals(entity).toArray()
   const queue = await database.queue.toArray()
-  const rows = await applyOverlay(entity, stored.map((row) => row.data as T), queue, overlayContext(), replicaRows)
+  const rows = await applyOverlay(entity, stored.map((row) => row.data as T), queue, overlayContext(), replica)
   return accountId ? rows.filter((row) => row.account_id === accountId) : rows
 }
 
@@ -94,7 +95,7 @@ export function useRow<T extends BaseRow>(entity: EntityName, id: string | undef
     const database = db()
     const stored = await database.rows.get([entity, id])
     const queue = await database.queue.toArray()
-    const rows = await applyOverlay(entity, stored ? [stored.data as T] : [], queue, overlayContext(), replicaRows)
+    const rows = await applyOverlay(entity, stored ? [stored.data as T] : [], queue, overlayContext(), replica)
     return rows.find((row) => row.id === id) ?? null
   }, [entity, id])
 }
