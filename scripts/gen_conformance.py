@@ -118,7 +118,7 @@ def _rows() -> dict[str, list[dict[str, Any]]]:
             {"id": C3, "name": "Carl", "phone": "+15550100"},
         ],
         "service_type": [
-            {"id": ST_BOOKABLE, "name": "Dumpster drop-off", "base_price": 12000},
+            {"id": ST_BOOKABLE, "name": "Dumpster drop-off", "base_price": 12000, "load_prices": {"half": 9000}},
             {"id": ST_OFFICE_ONLY, "name": "Demolition", "online_bookable": False, "base_price": 90000},
         ],
         "time_slot": [{"id": SLOT, "label": "Morning", "start": "08:00", "end": "12:00", "capacity": 4}],

@@ -19,8 +19,8 @@ Only parameters localstripe also accepts are sent (it answers 400 "Unexpected <n
 ``description``, ``receipt_email``, ``automatic_payment_methods``, ``setup_future_usage``,
 ``return_url``, ``statement_descriptor``, ``error_on_requires_action`` …). ``payment_method_types``
 is sent although localstripe ignores it, because real Stripe would otherwise enable automatic
-payment methods and demand a ``return_url``. localstripe ignores ``Idempotency-Key`` too: the
-payments routes must not rely on Stripe to deduplicate.
+payment methods and demand a ``return_url``. localstripe as such ignores ``Idempotency-Key``; the
+test launcher patches it to honour the header as Stripe does (`localstripe_patches`).
 """
 
 from __future__ import annotations
@@ -276,6 +276,19 @@ class StripeGateway:
         with _stripe_errors():
             return _result_of(self._client.v1.payment_intents.retrieve(payment_intent_id))
 
+    def find_payment_intent(self, customer_id: str, payment_id: str) -> str | None:
+        """The PaymentIntent made for our ``payment_id`` (its ``metadata.payment_id``) on the customer, if
+        any: how a charge whose answer was lost (the process died between Stripe and our commit) is
+        found again. The customer's newest 100 intents are looked through."""
+        if not (customer_id and payment_id):
+            return None
+        with _stripe_errors():
+            listed = self._client.v1.payment_intents.list(params={"customer": customer_id, "limit": 100})
+        for intent in listed.data:
+            if intent.metadata and intent.metadata.to_dict().get("payment_id") == payment_id:
+                return intent.id
+        return None
+
     def cancel_payment_intent(self, payment_intent_id: str) -> ChargeResult:
         """Cancel a PaymentIntent nobody will finish (e.g. 3-D Secure never done); where it stands after."""
         with _stripe_errors():
@@ -406,6 +419,9 @@ class StripeGateway:
 
     async def payment_intent_status_async(self, payment_intent_id: str) -> ChargeResult:
         return await asyncio.to_thread(self.payment_intent_status, payment_intent_id)
+
+    async def find_payment_intent_async(self, customer_id: str, payment_id: str) -> str | None:
+        return await asyncio.to_thread(self.find_payment_intent, customer_id, payment_id)
 
     async def cancel_payment_intent_async(self, payment_intent_id: str) -> ChargeResult:
         return await asyncio.to_thread(self.cancel_payment_intent, payment_intent_id)

@@ -275,6 +275,7 @@ def _serve(argv: list[str] | None = None) -> None:
     localstripe_patches.patch_sepa_debits(resources, args.debit_settle_s)
     localstripe_patches.patch_us_bank_accounts(resources, server.app, server.api_extra)
     localstripe_patches.patch_idempotency_keys(server.app)
+    localstripe_patches.patch_payment_intent_lists(resources)
 
     family = socket.AF_INET6 if ":" in args.host else socket.AF_INET
     sock = socket.create_server((args.host, args.port), family=family)

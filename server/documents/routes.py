@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import logging
 import os
 import re
 from collections.abc import Callable
@@ -34,19 +35,61 @@ from server.documents.formatting import tenant_zone
 from server.errors import ApiError, error_responses, not_found
 from sync.scope import invoice_visible
 
+log = logging.getLogger("haulport.documents")
 _SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
 DEFAULT_STATEMENT_DAYS = 90
 # Every document route: a PDF, or 404 when it is out of the session's scope.
-PDF = {"media_type": "application/pdf", "response_description": "The PDF", "responses": error_responses(404)}
+PDF = {"media_type": "application/pdf", "response_description": "The PDF", "responses": error_responses(404, 429, 503)}
 
 
 def _today(tenant: dict[str, Any]) -> str:
     return dt.datetime.now(tenant_zone(tenant)).date().isoformat()
 
 
+RENDER_WAIT_S = 10.0  # how long a request waits for a free render slot before answering 503 busy
+RENDER_TIMEOUT_S = 20.0  # how long a render may take before the request answers 503 busy
+
+
+async def _render(request: Request, render: Callable[..., bytes], *args: Any, **kwargs: Any) -> bytes:
+    """Render in a worker thread, bounded: one document at a time per person (another while theirs is
+    rendering: 429 ``render_busy``), so one customer can never hold every render slot; a slot waited
+    for at most ``RENDER_WAIT_S`` and a render at most ``RENDER_TIMEOUT_S`` (then 503 ``busy``). A
+    thread cannot be stopped, so one past its time keeps its slot and its person's turn until it ends."""
+    state = request.app.state
+    person = f"{request.user.tenant_id}:{request.user.person_id}"
+    if person in state.rendering:
+        raise ApiError(
+            429,
+            "render_busy",
+            "a document of yours is still being prepared; try again shortly",
+            {},
+            headers={"Retry-After": "2"},
+        )
+    slots: asyncio.Semaphore = state.render_slots
+    state.rendering.add(person)
+    try:
+        await asyncio.wait_for(slots.acquire(), RENDER_WAIT_S)
+    except TimeoutError:
+        state.rendering.discard(person)
+        raise ApiError(503, "busy", "documents are busy; retry shortly", {}, headers={"Retry-After": "5"}) from None
+    work = asyncio.ensure_future(asyncio.to_thread(render, *args, **kwargs))
+
+    def finished(_: asyncio.Future) -> None:
+        slots.release()
+        state.rendering.discard(person)
+
+    work.add_done_callback(finished)
+    try:
+        return await asyncio.wait_for(asyncio.shield(work), state.render_timeout_s)
+    except TimeoutError:
+        log.warning("render of %s took over %.0f s", request.url.path, state.render_timeout_s)
+        raise ApiError(
+            503, "busy", "the document took too long; retry shortly", {}, headers={"Retry-After": "10"}
+        ) from None
+
+
 async def _pdf(request: Request, name: str, render: Callable[..., bytes], *args: Any, **kwargs: Any) -> Response[bytes]:
-    async with request.app.state.render_slots:
-        content = await asyncio.to_thread(render, *args, **kwargs)
+    content = await _render(request, render, *args, **kwargs)
     filename = _SAFE_NAME.sub("-", name).strip("-") or "document"
     return Response(
         content=content,
@@ -184,6 +227,8 @@ async def statement_pdf(
 async def startup(state: Any) -> None:
     ensure_ready()  # borb's usage reporting off before anything renders (it would take over SIGTERM)
     state.render_slots = asyncio.Semaphore(os.cpu_count() or 2)
+    state.rendering = set()  # the people with a render in flight (tenant:person)
+    state.render_timeout_s = RENDER_TIMEOUT_S
 
 
 ROUTES = [invoice_pdf, job_receipt_pdf, payment_receipt_pdf, statement_pdf]

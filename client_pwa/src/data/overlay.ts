@@ -1,5 +1,6 @@
 import type { QueuedMutation, ViewRow } from './db'
-import type { BaseRow, EntityName, Me, MutationName, Role, Session, Tenant } from '../generated/wire'
+import type { BaseRow, EntityName, Me, MutationName, RequestLine, Role, Session, Tenant } from '../generated/wire'
+import { requestPrice, servicePrice, type PricedService } from '../lib/pricing'
 import {
   CANCELLABLE, CONDITION_FOR_ISSUE, ENTITY_STRUCTS, FIELD_VISIBILITY, JOB_FLOW, MUTATION_ARGS, MUTATION_ROLES, OPEN_RENTAL, OWNER_LEVEL,
   ROLE_GROUPS, STRUCTS,
@@ -303,9 +304,10 @@ const handlers: Record<string, Handler> = {
     if (!service || !service.online_bookable) throw new Rejected('service_not_bookable', 'that service cannot be booked online')
     const slot = await ctx.tx.get('time_slot', a.time_slot_id)
     if (!slot) throw new Rejected('not_found', 'that time slot does not exist')
-    // (slot capacity and promo codes are the server's to check)
+    // (slot capacity, promo codes and whether the price still is the quoted one are the server's to check)
     const po = String(a.po_number).trim()
     if (account.po_required && !po) throw new Rejected('po_required', 'this account needs a PO number on every booking')
+    const price = servicePrice(service as PricedService, str(a.load_estimate)) ?? 0
     const status = ctx.tenant.auto_confirm_bookings ? 'confirmed' : 'requested'
     await ctx.insert('job', {
       id: a.id,
@@ -322,7 +324,8 @@ const handlers: Record<string, Handler> = {
       po_number: po,
       promo_code: String(a.promo_code).trim().toUpperCase(),
       discount: 0,
-      price: service.base_price,
+      price,
+      quoted_price: price,
       source: 'portal',
       status_history: [{ status, at: ctx.now, by: ctx.session.name, applied: true }],
     })
@@ -371,10 +374,12 @@ const handlers: Record<string, Handler> = {
       throw new Rejected('bad_time_window', 'the end time must be after the start time')
     }
     const lines = (a.lines as Args[]).map((line) => shaped('RequestLine', line))
+    const services = new Map<string, PricedService>()
     for (const line of lines) {
       if (line.service_type_id !== null) {
         const service = await ctx.tx.get('service_type', line.service_type_id)
         if (!service || !service.online_bookable) throw new Rejected('service_not_requestable', 'one of the services cannot be requested online')
+        services.set(service.id, service as PricedService)
       }
       if (line.product_id !== null && !(await ctx.tx.get('product', line.product_id))) {
         throw new Rejected('not_found', 'one of the products does not exist')
@@ -384,7 +389,7 @@ const handlers: Record<string, Handler> = {
     await ctx.insert('service_request', {
       id: a.id, account_id: site.account_id, site_id: site.id, system_id: a.system_id, requested_date: a.requested_date,
       start_time: a.start_time, end_time: a.end_time, lines, urgency: a.urgency, po_number: String(a.po_number).trim(),
-      comments: a.comments, status: 'submitted',
+      comments: a.comments, quoted_price: requestPrice(lines as RequestLine[], services), status: 'submitted',
     })
   },
   async 'supply_request.submit'(ctx, a) {
