@@ -7,6 +7,7 @@ are current, and the vitest suite passes (until the test command runs vitest its
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -54,3 +55,33 @@ def test_overlay_passes_the_conformance_suite():
         timeout=300,
     )
     assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-2000:]
+
+
+def _fixtures() -> list[dict]:
+    return json.loads((PWA / "tests" / "conformance" / "fixtures.json").read_text())["fixtures"]
+
+
+def test_no_mutator_crashes_over_a_replica():
+    """A client replays every mutator over rows as its session sees them (site contacts get no prices,
+    nobody gets other people's contact rows): none may fail for a reason other than a rule."""
+    crashed = [f["name"] for f in _fixtures() if f.get("rejected") == "local_error"]
+    assert crashed == []
+
+
+def test_editing_a_contact_changes_its_membership_in_the_replica():
+    """Editing a contact (whose contact row a customer's replica does not hold) updates the membership
+    the replica has, rather than adding a second one."""
+    [edit] = [f for f in _fixtures() if f["name"] == "contact.upsert: edits a contact's access"]
+    assert [(c["entity"], c["op"], c["id"]) for c in edit["changes"]] == [
+        ("membership", "put", gen_conformance_module().uid(204))
+    ]
+    assert edit["changes"][0]["row"]["primary"] is True
+
+
+def gen_conformance_module():
+    sys.path.insert(0, str(ROOT / "scripts"))
+    try:
+        import gen_conformance
+    finally:
+        sys.path.pop(0)
+    return gen_conformance
