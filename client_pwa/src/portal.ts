@@ -174,7 +174,7 @@ function stopSession(): void {
   live.disconnect()
 }
 
-async function refreshMe(): Promise<void> {
+export async function refreshMe(): Promise<void> {
   try {
     const me = await fetchMe()
     const state = appState.get()

@@ -189,8 +189,7 @@ async def upsert_contact(ctx: Context, a: ContactArgs) -> None:
     shown. The email and phone of a person on other accounts too, or who has signed in, cannot be changed
     here (``address_owned``): only by that person (a link to the new address) or the office. Staff
     addresses cannot be claimed (``address_taken``)."""
-    account_id = _only_account(ctx, a.account_id)
-    require_primary(ctx, account_id)
+    account_id = require_primary(ctx, _only_account(ctx, a.account_id))
     await account_in_scope(ctx, account_id)
     if not (a.email or a.phone):
         raise Rejected("email_or_phone", "a contact needs an email or a phone number")
@@ -226,6 +225,7 @@ async def upsert_contact(ctx: Context, a: ContactArgs) -> None:
         await ctx.tx.insert("membership", {"contact_id": contact["id"], "account_id": account_id, **access, **typed})
         return
     # editing one of this account's contacts
+    assert contact is not None  # its membership was found above
     if (email, a.phone) != (membership["email"], membership["phone"]):
         if await _identity_is_theirs(ctx, a.id, account_id):
             raise Rejected(
@@ -253,8 +253,7 @@ class RemoveContactArgs(msgspec.Struct, kw_only=True, forbid_unknown_fields=True
 
 @mutator("contact.remove", RemoveContactArgs, COMPANY)
 async def remove_contact(ctx: Context, a: RemoveContactArgs) -> None:
-    account_id = _only_account(ctx, a.account_id)
-    require_primary(ctx, account_id)
+    account_id = require_primary(ctx, _only_account(ctx, a.account_id))
     if a.contact_id == ctx.actor.person_id:
         raise Rejected("cannot_remove_self", "you cannot remove yourself from the account")
     memberships = await ctx.tx.find("membership", account_id=account_id, contact_id=a.contact_id)
