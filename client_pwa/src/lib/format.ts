@@ -28,10 +28,13 @@ const formats: TenantFormats = { locale: 'en-US', currency: 'USD', country: 'US'
 /** Take the tenant's locale, currency and country (called whenever its branding is shown). */
 export function setTenantFormats(tenant: { locale?: string | null; currency?: string | null; country?: string | null } | null): void {
   let locale = tenant?.locale || 'en-US'
-  try {
-    locale = Intl.getCanonicalLocales(locale)[0] ?? 'en-US'
-  } catch {
-    locale = 'en-US' // not a language tag: US English rather than nothing
+  if (locale !== 'en-US') {
+    // (US English, the cold start's common case, asks Intl nothing.)
+    try {
+      locale = Intl.getCanonicalLocales(locale)[0] ?? 'en-US'
+    } catch {
+      locale = 'en-US' // not a language tag: US English rather than nothing
+    }
   }
   formats.locale = locale
   formats.currency = (tenant?.currency || 'USD').toUpperCase()
