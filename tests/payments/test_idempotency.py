@@ -167,3 +167,36 @@ async def test_a_charge_whose_answer_was_lost_is_found_again_not_expired(
     again = await pay(client, ava, full)
     assert again.status_code == 422 and again.json()["error"]["code"] == "invoice_not_payable", again.text
     assert len(intents_of(localstripe_url, customer_of(localstripe_url, AVA_ACCOUNT))) == 1
+
+
+async def test_a_retry_after_a_lost_answer_finds_the_charge_even_if_the_default_card_changed(
+    client, ava, admin, localstripe_url, monkeypatch
+):
+    """The request died after Stripe charged the default card; the customer then makes another card
+    the default and retries with the same key: the retry finds the first charge (one PaymentIntent),
+    instead of asking Stripe again with other parameters (refused as an idempotency error) or charging
+    the other card."""
+    from server.billing import payment_flow
+
+    await save_card(client, ava, AVA_ACCOUNT, localstripe_url)
+    key = str(uuid.uuid4())
+
+    async def dies(state, tenant, attempt_id, *args):
+        async with state.db.write() as conn:  # what a dead request leaves, once its claim is stale
+            await conn.execute(
+                "UPDATE payment_attempt SET created_at = ? WHERE id = ?", "2000-01-01T00:00:00.000Z", attempt_id
+            )
+        raise RuntimeError("the process died before its commit")
+
+    monkeypatch.setattr(payment_flow, "_settle_and_answer", dies)
+    assert (await pay(client, ava, BODY, key)).status_code == 500
+    monkeypatch.undo()
+    await save_card(client, ava, AVA_ACCOUNT, localstripe_url, CARD_3DS, default=True)
+
+    answer = await pay_ok(client, ava, BODY, key)
+
+    [intent] = intents_of(localstripe_url, customer_of(localstripe_url, AVA_ACCOUNT))
+    assert (answer["status"], intent.status) == ("succeeded", "succeeded")
+    payment = await admin_row(client, admin, "payments", answer["payment_id"])
+    assert payment["stripe_payment_intent_id"] == intent.id
+    assert (await admin_row(client, admin, "invoices", AVA_OPEN))["balance"] == 32500 - 12000
