@@ -3,9 +3,11 @@ effect made after the commit, and its outcome comes back by sync: extension paid
 
 from __future__ import annotations
 
+import asyncio
+import time
 from datetime import date, timedelta
 
-from tests.payments.stripe_flows import AVA_ACCOUNT, AVA_RENTAL, admin_row, customer_of, intents_of, save_card
+from tests.payments.stripe_flows import AVA_ACCOUNT, AVA_RENTAL, admin_row, customer_of, intents_of, run_sql, save_card
 from tests.support.localstripe_server import CARD_3DS, CARD_DECLINED_AT_CHARGE
 from tests.support.portal import effects_done, new_client_id, pull_all, push
 
@@ -141,7 +143,7 @@ async def test_the_default_card_is_the_one_charged(client, ava, admin, localstri
 
 
 async def test_a_retried_charge_finds_the_first_one_even_after_the_default_card_changed(
-    client, ava, admin, localstripe_url, monkeypatch
+    client, ava, admin, localstripe_url, monkeypatch, settings
 ):
     """The charge went through but its recording was lost (the process died); before the effect is
     tried again the customer makes another card the default. The retry must find the charge Stripe
@@ -163,17 +165,16 @@ async def test_a_retried_charge_finds_the_first_one_even_after_the_default_card_
     other = await save_card(client, ava, AVA_ACCOUNT, localstripe_url, CARD_DECLINED_AT_CHARGE, default=True)
     assert other["default"] is True
 
-    state = client.app.state
-    async with state.db.write() as conn:  # the effect is due again, held by nobody
-        await conn.execute(
-            "UPDATE effect_outbox SET next_at = ?, lease_until = ? WHERE status = 'pending'",
-            "2000-01-01T00:00:00.000Z",
-            "1970-01-01T00:00:00.000Z",
-        )
-    await state.effects.sweep()
-    await effects_done(client)
-
-    rental = await admin_row(client, admin, "rentals", AVA_RENTAL)
+    await run_sql(  # the effect is due again, held by nobody: the server's sweep (every 2 s) takes it
+        settings,
+        "UPDATE effect_outbox SET next_at = ?, lease_until = ? WHERE status = 'pending'",
+        "2000-01-01T00:00:00.000Z",
+        "1970-01-01T00:00:00.000Z",
+    )
+    deadline = time.monotonic() + 20
+    while (rental := await admin_row(client, admin, "rentals", AVA_RENTAL))["extensions"][0]["status"] == "pending":
+        assert time.monotonic() < deadline, "the effect was never tried again"
+        await asyncio.sleep(0.2)
     [extension] = rental["extensions"]
     assert extension["status"] == "paid", extension
     payment = await admin_row(client, admin, "payments", extension["payment_id"])
