@@ -139,6 +139,7 @@ async def _claim(
         )
         if claimed is None:
             attempt = await store.conn.fetchrow("SELECT * FROM payment_attempt WHERE id = ?", attempt_id)
+            assert attempt is not None  # the row the insert ran into, in this transaction
             if attempt["request_hash"] != fingerprint:
                 raise ApiError(
                     422,
@@ -150,7 +151,7 @@ async def _claim(
                 await store.conn.execute(
                     "UPDATE payment_attempt SET created_at = ? WHERE id = ?", now_iso(), attempt_id
                 )
-                payment = await store.get("payment", attempt["payment_id"])
+                payment = await store.must_get("payment", attempt["payment_id"])
                 try:
                     method = await _method_for(store, data)
                 except ApiError:  # removed meanwhile: the payment can still be finished or failed
@@ -234,7 +235,7 @@ async def take_payment(
     assert payment is not None
     taken_over = bool(payment.pop(TAKEN_OVER, False))
     async with state.db.read() as conn:
-        account = await Store(conn, actor.tenant_id).get("account", payment["account_id"])
+        account = await Store(conn, actor.tenant_id).must_get("account", payment["account_id"])
     if taken_over and payment["status"] == "pending" and not payment["stripe_payment_intent_id"]:
         # the request that died may have charged before recording it: Stripe's intent for this
         # payment is the answer (asking again with other parameters — another default card since —
@@ -323,7 +324,7 @@ async def _settle_and_answer(
     if result.status == "failed" and not result.error_message:
         result = msgspec.structs.replace(result, error_message=failure_text(result))
     async with unit_of_work(state, tenant["id"]) as store:
-        payment = await store.get("payment", payment_id)
+        payment = await store.must_get("payment", payment_id)
         payment, change = await settle(store, payment, result)
         await notices_in_tx(store, tenant, payment, change, asynchronous=False)
         answer = answer_for(payment, result)
@@ -347,7 +348,7 @@ async def refresh_payment(
     except GatewayError:
         return answer_for(payment)
     async with unit_of_work(state, actor.tenant_id) as store:
-        payment = await store.get("payment", payment_id)
+        payment = await store.must_get("payment", payment_id)
         payment, change = await settle(store, payment, result)
         await notices_in_tx(store, tenant, payment, change, asynchronous=True)
     return answer_for(payment, result)

@@ -12,6 +12,8 @@ import { currentAccount, isReadOnly, isSiteContact, tenantCurrency, tenantToday,
 import { EmptyState, Loading } from '../ui/empty-state'
 import { TextField } from '../ui/form-fields'
 import { PendingBadge, StatusBadge } from '../ui/status-badge'
+import { sayError } from '../lib/words'
+import { DraftsHere } from '../ui/drafts-here'
 
 // Dumpster rentals (PRODUCT.md "Rentals and units"): terms at a glance, one-click extension that
 // shows the price before anything is charged, and pickup / swap requests. All queue offline.
@@ -32,6 +34,7 @@ export function RentalsScreen() {
   return (
     <section class="screen">
       <h1>Rentals</h1>
+      <DraftsHere names={['rental.extend', 'rental.request_pickup', 'rental.request_swap']} />
       {sorted.length === 0 ? <EmptyState title="No rentals on this account" /> : (
         <ul class="card-list" role="list">
           {sorted.map((rental) => (
@@ -124,7 +127,7 @@ function ExtendPanel({ rental, cardOnFile, money, onDone }: { rental: RentalRow;
       await mutate('rental.extend', { rental_id: rental.id, days: count })
       onDone()
     } catch (e) {
-      setError((e as Error).message)
+      setError(sayError(e))
     }
   }
   return (
@@ -158,7 +161,7 @@ function DatePanel({ rental, kind, money, onDone }: { rental: RentalRow; kind: '
       await mutate(kind === 'pickup' ? 'rental.request_pickup' : 'rental.request_swap', args)
       onDone()
     } catch (e) {
-      setError((e as Error).message)
+      setError(sayError(e))
     }
   }
   return (
