@@ -125,8 +125,8 @@ function publishTenant(): void {
   if (!publicTenant && !syncedTenant) return
   const tenant = { ...publicTenant, ...syncedTenant } as TenantInfo
   const disabled = tenant.portal_enabled === false || apiSaysDisabled
+  applyBranding(tenant) // (before the screens render with its locale and currency)
   appState.set({ tenant, tenantStatus: disabled ? 'disabled' : 'ok' })
-  applyBranding(tenant)
 }
 
 function watchSyncedTenant(): void {

@@ -119,7 +119,7 @@ function AddSepaForm(props: Props) {
       {error && <p class="form-error" role="alert">{error}</p>}
       <div class="action-row">
         <button type="submit" class="primary" disabled={busy} aria-describedby="sepa-mandate">{busy ? 'Saving…' : 'Accept mandate and save'}</button>
-        {onCancel && <button type="button" class="link-button" onClick={onCancel}>Cancel</button>}
+        {onCancel && <button type="button" class="secondary" onClick={onCancel}>Cancel</button>}
       </div>
     </form>
   )
@@ -201,7 +201,7 @@ function AddUsBankForm(props: Props) {
       {error && <p class="form-error" role="alert">{error}</p>}
       <div class="action-row">
         <button type="submit" class="primary" disabled={busy} aria-describedby="ach-mandate">{busy ? 'Saving…' : 'Authorize and save'}</button>
-        {onCancel && <button type="button" class="link-button" onClick={onCancel}>Cancel</button>}
+        {onCancel && <button type="button" class="secondary" onClick={onCancel}>Cancel</button>}
       </div>
     </form>
   )
@@ -281,7 +281,7 @@ export function VerifyBankForm({ method, onVerified, onRemoved, onCancel }: {
       {error && <p class="form-error" role="alert">{error}</p>}
       <div class="action-row">
         <button type="submit" class="primary" disabled={busy}>{busy ? 'Checking…' : 'Verify'}</button>
-        {onCancel && <button type="button" class="link-button" onClick={onCancel}>Cancel</button>}
+        {onCancel && <button type="button" class="secondary" onClick={onCancel}>Cancel</button>}
       </div>
     </form>
   )

@@ -74,7 +74,7 @@ export function AddCardForm({ accountId, makeDefault = false, onSaved, onCancel 
       {error && <p class="form-error" role="alert">{error}</p>}
       <div class="action-row">
         <button type="submit" class="primary" disabled={!ready || busy}>{busy ? 'Saving…' : 'Save card'}</button>
-        {onCancel && <button type="button" class="link-button" onClick={onCancel}>Cancel</button>}
+        {onCancel && <button type="button" class="secondary" onClick={onCancel}>Cancel</button>}
       </div>
     </form>
   )
