@@ -11,11 +11,14 @@ if [ ! -x .venv/bin/python ]; then
   python3 -m venv .venv
 fi
 stamp=.venv/.haulport-installed
-if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
-  echo "==> installing Python packages"
+if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ] || [ requirements.lock -nt "$stamp" ]; then
+  # The exact versions of requirements.lock (refresh it: see CONTRIBUTING.md), then Haulport itself.
   # (pip's notes about this machine's optional local package indexes are noise: filter them out)
+  echo "==> installing the Python packages of requirements.lock (about a minute the first time)"
   .venv/bin/pip install --quiet --upgrade pip 2> >(grep -v "is ignored: it is neither" >&2)
-  .venv/bin/pip install --quiet -e ".[test]" 2> >(grep -v "is ignored: it is neither" >&2)
+  .venv/bin/pip install --quiet -r requirements.lock 2> >(grep -v "is ignored: it is neither" >&2)
+  echo "==> installing Haulport itself (editable)"
+  .venv/bin/pip install --quiet --no-deps -e . 2> >(grep -v "is ignored: it is neither" >&2)
   touch "$stamp"
 fi
 
