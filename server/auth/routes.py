@@ -401,3 +401,7 @@ async def public_tenant(request: Request, slug: FromPath[str]) -> PublicTenant:
 
 
 ROUTES = [request_magic_link, create_session, me, logout, portal_view, dev_outbox, public_tenant]
+
+from server.auth.address_change import ROUTES as ADDRESS_CHANGE_ROUTES  # noqa: E402 - it uses this module's types
+
+ROUTES += ADDRESS_CHANGE_ROUTES

@@ -119,7 +119,7 @@ export function CustomerScreen({ params }: { params: Record<string, string> }) {
         <tbody>
           {(memberships.data?.items ?? []).map((m) => (
             <tr key={m.id} data-contact={m.email ?? m.phone ?? m.name}>
-              <td>{m.name}{m.primary && <span class="badge badge-info">Primary</span>}</td>
+              <td><Link to={`edit/contacts/${m.contact_id}?account=${a.id}`}>{m.name}</Link>{m.primary && <span class="badge badge-info">Primary</span>}</td>
               <td>{m.email}</td>
               <td>{m.phone}</td>
               <td>{m.role === 'site' ? `Site contact: ${m.site_ids.map((id) => siteIndex.get(id)?.name ?? 'site').join(', ')}` : 'Company contact'}</td>

@@ -32,7 +32,9 @@ export function EditScreen({ params }: { params: Record<string, string> }) {
   const blank: Draft = { ...spec.blank, ...(query.get('account') ? { account_id: query.get('account') } : {}), ...(query.get('site') ? { site_id: query.get('site') } : {}) }
   const record = isNew ? blank : loaded.data
   if (!record) return <section class="office-page">{loaded.error ? <p class="form-error">{sayError(loaded.error)}</p> : <p class="loading">Loading…</p>}</section>
-  const back = backTo(collection, record)
+  const back = collection === 'contacts' && query.get('account')
+    ? { to: `customers/${query.get('account')}`, text: '← Customer' }
+    : backTo(collection, record)
   const staffOnlyAdmin = collection === 'staff' && roleOf(state) !== 'admin'
   const heading = isNew ? `New ${spec.noun}` : spec.title(record)
   return (

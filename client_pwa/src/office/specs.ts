@@ -175,6 +175,16 @@ export const SPECS: Record<string, Spec> = {
     noun: 'truck', blank: {}, title: (r) => `Truck ${String(r.name ?? '')}`,
     fields: [{ name: 'name', label: 'Name', kind: 'text', required: true }, { name: 'plate', label: 'Plate', kind: 'text' }],
   },
+  // A person's own name, email and phone (the office may change them directly; a customer only by a
+  // link sent to the new address). Their access to each account is on the customer's page.
+  contacts: {
+    noun: 'contact', blank: {}, title: (r) => String(r.name ?? 'Contact'),
+    fields: [
+      { name: 'name', label: 'Name', kind: 'text', required: true },
+      { name: 'email', label: 'Email', kind: 'text', hint: 'They sign in with this address from now on.' },
+      { name: 'phone', label: 'Mobile phone', kind: 'text' },
+    ],
+  },
   staff: {
     noun: 'staff member', blank: { role: 'office' }, title: (r) => String(r.name ?? 'Staff'),
     fields: [
