@@ -112,6 +112,9 @@ def _tenant_command(args) -> None:
                 f"{row['admins']} admin(s)\t{row['accounts']} account(s)"
             )
         return
+    from server.settings import check_notify_urls
+
+    check_notify_urls(settings)  # the admin's link must go to the admin, not to a fixed address
     try:
         made = asyncio.run(
             create_tenant(

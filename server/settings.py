@@ -9,6 +9,8 @@ from typing import Annotated, Literal
 
 import msgspec
 
+from sync.messages import PULL_PAGE
+
 PositiveInt = Annotated[int, msgspec.Meta(ge=1)]
 
 
@@ -48,7 +50,7 @@ class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, frozen=
     magic_link_per_ip: PositiveInt = 30
     magic_link_window_s: PositiveInt = 900
     upload_max_bytes: PositiveInt = 5 * 1024 * 1024
-    pull_page_limit: Annotated[int, msgspec.Meta(ge=10, le=50000)] = 5000
+    pull_page_limit: Annotated[int, msgspec.Meta(ge=10, le=50000)] = PULL_PAGE
     static_dir: str = "client_pwa/dist"
     # How long a server process holds an effect it is carrying out (a charge, an SMS) before another may
     # take it over, e.g. after that process died (server/effects/).
@@ -80,12 +82,35 @@ def check_for_serving(settings: Settings) -> None:
             "(HAULPORT_STRIPE_WEBHOOK_SECRET, whsec_…); without it forged events could be accepted"
         )
 
+    check_notify_urls(settings)
     from server.outbound import check_allow_list
 
     try:
         check_allow_list(settings.outbound_allow)
     except ValueError as exc:
         raise SettingsError(f"outbound_allow: {exc}") from None
+
+
+# A stand-in recipient for checking that a provider URL is one the provider can use.
+_SAMPLE_RECIPIENT = {"notify_email_url": "someone@example.com", "notify_sms_url": "+15555550123"}
+
+
+def check_notify_urls(settings: Settings) -> None:
+    """Each provider URL must say where the recipient goes (``{to}``): without it, apprise sends every
+    message (everyone's login link) to one fixed address, such as the sender's."""
+    import apprise
+
+    for key, sample in _SAMPLE_RECIPIENT.items():
+        url = getattr(settings, key)
+        if not url:
+            continue
+        if "{to}" not in url:
+            raise SettingsError(
+                f"{key}: the URL must contain {{to}} where the recipient goes (e.g. ...&to={{to}}); "
+                "without it every message, login links included, would go to one fixed address"
+            )
+        if not apprise.Apprise().add(url.replace("{to}", sample)):
+            raise SettingsError(f"{key}: not a provider URL apprise can send with (see the apprise URL formats)")
 
 
 _LIST_KEYS = frozenset({"outbound_allow"})

@@ -2,13 +2,31 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Literal, get_args
 
 import msgspec
 
 Role = Literal["customer", "site_contact", "staff_readonly", "driver", "admin", "office"]
-PORTAL_ROLES = frozenset({"customer", "site_contact", "staff_readonly"})
-STAFF_ROLES = frozenset({"admin", "office"})
+
+# The role groups: the one list the server's guards, the mutators and the PWA (generated) use.
+ALL_ROLES = frozenset(get_args(Role))
+PORTAL_ROLES = frozenset({"customer", "site_contact", "staff_readonly"})  # sessions of the customer portal
+CUSTOMER_ROLES = frozenset({"customer", "site_contact"})  # portal sessions that may change things
+COMPANY_ROLES = frozenset({"customer"})  # a company contact: sees and pays the account's billing
+COMPANY_VIEWER_ROLES = COMPANY_ROLES | {"staff_readonly"}  # may read the account's billing
+STAFF_ROLES = frozenset({"admin", "office"})  # the office console
+ADMIN_ROLES = frozenset({"admin"})
+DRIVER_ROLES = frozenset({"driver"})
+ROLE_GROUPS: dict[str, frozenset[str]] = {
+    "all": ALL_ROLES,
+    "portal": PORTAL_ROLES,
+    "customer": CUSTOMER_ROLES,
+    "company": COMPANY_ROLES,
+    "company_viewer": COMPANY_VIEWER_ROLES,
+    "staff": STAFF_ROLES,
+    "admin": ADMIN_ROLES,
+    "driver": DRIVER_ROLES,
+}
 
 
 class AccountAccess(msgspec.Struct, frozen=True, kw_only=True):

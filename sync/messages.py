@@ -8,6 +8,12 @@ import msgspec
 
 from sync.entities import END, SCHEMA_VERSION
 
+# What every client of the protocol shares (the PWA's copies are generated from these).
+MAX_PUSH = 500  # mutations in one push request
+PUSH_BATCH = 50  # mutations a client sends per push
+PULL_PAGE = 5000  # rows per pull page (the server's default ``pull_page_limit``)
+CLIENT_DATABASE_PREFIX = "haulport-"  # a client's local replica of one tenant: haulport-<slug>
+
 ClientId = Annotated[str, msgspec.Meta(min_length=8, max_length=64, pattern=r"^[A-Za-z0-9_-]+" + END)]
 
 
@@ -21,7 +27,7 @@ class Mutation(msgspec.Struct, kw_only=True, frozen=True):
 class PushRequest(msgspec.Struct, kw_only=True, frozen=True):
     client_id: ClientId
     schema_version: int = SCHEMA_VERSION
-    mutations: Annotated[list[Mutation], msgspec.Meta(max_length=500)] = []
+    mutations: Annotated[list[Mutation], msgspec.Meta(max_length=MAX_PUSH)] = []
 
 
 class ResultError(msgspec.Struct, kw_only=True, frozen=True):

@@ -143,7 +143,7 @@ def _drop(data: dict[str, Any], fields: tuple[str, ...]) -> dict[str, Any]:
 def needs_view(actor: Actor, entity: str) -> bool:
     """Whether ``present`` may change rows of ``entity`` for this session (else they are sent as stored).
 
-    Invoices are the exception: whether one is shown depends only on its status (``invoice_hidden``),
+    Invoices are the exception: whether one is shown depends only on its status (``invoice_visible``),
     which the server can check without decoding the whole row.
     """
     if actor.is_staff:
@@ -155,16 +155,24 @@ def needs_view(actor: Actor, entity: str) -> bool:
     return False
 
 
-def invoice_hidden(tenant: dict[str, Any], status: str) -> bool:
-    """Drafts are never shown to customers; pending invoices only when the tenant says so."""
-    return status == "draft" or (status == "pending" and not tenant.get("show_pending_invoices"))
+# Which invoices a customer sees (the PWA's copy is generated): never drafts; pending ones only when
+# the tenant shows pending invoices (``show_pending_invoices``).
+INVOICE_NEVER_SHOWN = frozenset({"draft"})
+INVOICE_SHOWN_IF_PENDING_SHOWN = frozenset({"pending"})
+
+
+def invoice_visible(tenant: dict[str, Any], status: str) -> bool:
+    """Whether a customer (any non-staff session) sees an invoice of this status."""
+    if status in INVOICE_NEVER_SHOWN:
+        return False
+    return status not in INVOICE_SHOWN_IF_PENDING_SHOWN or bool(tenant.get("show_pending_invoices"))
 
 
 def present(actor: Actor, tenant: dict[str, Any], entity: str, data: dict[str, Any]) -> dict[str, Any] | None:
     """The row as this session may see it, or None if it may not see it at all."""
     if actor.is_staff:
         return data
-    if entity == "invoice" and invoice_hidden(tenant, data["status"]):
+    if entity == "invoice" and not invoice_visible(tenant, data["status"]):
         return None
     data = _drop(data, SECRET_FIELDS.get(entity, ()))
     if actor.role == "driver":

@@ -10,7 +10,7 @@ import {
 } from './data/session'
 import { dropReplica, pullChanges, pushOnly, syncOnce, type SyncTransport } from './data/sync'
 import { SyncScheduler } from './data/sync-scheduler'
-import type { Me, MutationRejection, PullResponse, PushResponse, Session, TenantInfo } from './data/types'
+import type { Me, MutationRejection, PullResponse, PushResponse, Session, TenantInfo } from './generated/wire'
 import type { MutationArgs, MutationName } from './generated/wire'
 import { appState, currentAccount, faceOf, isReadOnly } from './state/app-state'
 import { applyBranding } from './ui/branding'

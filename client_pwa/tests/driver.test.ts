@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import type { QueuedMutation } from '../src/data/db'
 import { applyOverlay } from '../src/data/overlay'
-import type { BaseRow, Job, TimeSlot } from '../src/data/types'
+import type { BaseRow, Job, TimeSlot } from '../src/generated/wire'
+import { makeRow } from './rows'
 import { groupRoute, nextStep, phoneText } from '../src/driver/route'
 
 const queued = (id: number, name: string, args: Record<string, unknown>): QueuedMutation =>
@@ -10,7 +11,7 @@ const job = (id: string, fields: Partial<Job>): Job => ({ id, number: id, status
 
 describe("a driver's taps, shown before they reach the server", () => {
   it('moves the job forward with the time of the tap', () => {
-    const [row] = applyOverlay<BaseRow>('job', [{ id: 'j1', status: 'en_route', status_history: [] }],
+    const [row] = applyOverlay<BaseRow>('job', [makeRow({ id: 'j1', status: 'en_route', status_history: [] })],
       [queued(1, 'job.advance', { job_id: 'j1', status: 'in_progress', at: '2030-01-01T09:59:00.000Z' })])
     expect(row).toMatchObject({ status: 'in_progress', _pending: true })
     expect(row.status_history).toEqual([{ status: 'in_progress', at: '2030-01-01T09:59:00.000Z', applied: true }])
@@ -18,13 +19,13 @@ describe("a driver's taps, shown before they reach the server", () => {
 
   it('never moves a job backwards or out of cancelled', () => {
     const q = [queued(1, 'job.advance', { job_id: 'j1', status: 'en_route', at: '2030-01-01T09:00:00.000Z' })]
-    expect(applyOverlay<BaseRow>('job', [{ id: 'j1', status: 'completed' }], q)[0].status).toBe('completed')
-    expect(applyOverlay<BaseRow>('job', [{ id: 'j1', status: 'cancelled' }], q)[0].status).toBe('cancelled')
+    expect(applyOverlay<BaseRow>('job', [makeRow({ id: 'j1', status: 'completed' })], q)[0].status).toBe('completed')
+    expect(applyOverlay<BaseRow>('job', [makeRow({ id: 'j1', status: 'cancelled' })], q)[0].status).toBe('cancelled')
   })
 
   it('adds an uploaded photo once', () => {
     const args = { job_id: 'j1', photo_id: 'p1', stage: 'before', taken_at: '2030-01-01T09:00:00.000Z' }
-    const [row] = applyOverlay<BaseRow>('job', [{ id: 'j1', status: 'in_progress', photos: [] }],
+    const [row] = applyOverlay<BaseRow>('job', [makeRow({ id: 'j1', status: 'in_progress', photos: [] })],
       [queued(1, 'job.add_photo', args), queued(2, 'job.add_photo', args)])
     expect(row.photos).toEqual([{ id: 'p1', url: '/api/uploads/p1', stage: 'before', taken_at: args.taken_at }])
   })

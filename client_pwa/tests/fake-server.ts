@@ -1,5 +1,6 @@
 import type { SyncTransport } from '../src/data/sync'
-import type { Change, Mutation, PullResponse, PushResponse } from '../src/data/types'
+import type { Change, Mutation, PullResponse, PushResponse } from '../src/generated/wire'
+import { makeRow } from './rows'
 
 /**
  * An in-memory stand-in for the server side of PROTOCOL.md "Sync", just enough to exercise the
@@ -31,11 +32,12 @@ export class FakeSyncServer implements SyncTransport {
       }
       results.push({ id: m.id, status: 'applied' })
       if (m.name === 'message.send') {
-        this.changelog.push({ entity: 'message', id: String(m.args.id), op: 'put', version: 1, data: { id: String(m.args.id), account_id: String(m.args.account_id), author_kind: 'contact', body: String(m.args.body) } })
+        const args = m.args ?? {}
+        this.changelog.push({ entity: 'message', id: String(args.id), op: 'put', version: 1, data: makeRow({ id: String(args.id), account_id: String(args.account_id), author_kind: 'contact', body: String(args.body) }) })
       }
     }
     this.lastMutationId.set(body.client_id, last)
-    return { last_mutation_id: last, results }
+    return { last_mutation_id: last, results, stopped_at_gap: false }
   }
 
   async pull(query: { client_id: string; cursor?: string; limit: number }): Promise<PullResponse> {
@@ -61,6 +63,6 @@ export class FakeSyncServer implements SyncTransport {
   }
 
   put(entity: Change['entity'], data: Record<string, unknown> & { id: string }): void {
-    this.changelog.push({ entity, id: data.id, op: 'put', version: 1, data })
+    this.changelog.push({ entity, id: data.id, op: 'put', version: 1, data: makeRow(data) })
   }
 }

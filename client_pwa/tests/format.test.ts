@@ -4,7 +4,7 @@ import {
   countdown, formatDate, formatInstant, formatMoney, formatShortInstant, partOfDay, setLanguageForTests, todayIn,
 } from '../src/lib/format'
 import { invoiceDisplayStatus, summarizeBilling } from '../src/lib/invoices'
-import type { Invoice } from '../src/data/types'
+import type { Invoice } from '../src/generated/wire'
 
 describe('countdown text', () => {
   it('says "Today morning", "Tomorrow afternoon", "In 3 days"', () => {
@@ -22,7 +22,7 @@ describe('countdown text', () => {
 })
 
 describe('invoices', () => {
-  const inv = (over: Partial<Invoice>): Invoice => ({ id: 'i', status: 'open', total: 1000, balance: 1000, ...over })
+  const inv = (over: Partial<Invoice>): Invoice => ({ id: 'i', status: 'open', total: 1000, balance: 1000, ...over }) as Invoice
 
   it('derives overdue and partially paid', () => {
     expect(invoiceDisplayStatus(inv({ due_on: '2030-01-01' }), '2030-02-01')).toBe('overdue')

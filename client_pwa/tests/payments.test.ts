@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import type { Invoice } from '../src/data/types'
+import type { Invoice } from '../src/generated/wire'
 import {
   centsToInput, checkAllocations, extensionPrice, ibanIsValid, normaliseIban, parseMicrodeposit, routingNumberIsValid, usAccountNumberIsValid, owedNow, parseMoney, payableInvoices, previewCustomAllocation,
   processingByInvoice, rentalEndsOn, totalBalance,
@@ -10,7 +10,7 @@ import { shortName } from '../src/ui/tenant-manifest'
 import { normalisePhone } from '../src/screens/contact-form'
 
 const invoice = (id: string, balance: number, due: string, extra: Partial<Invoice> = {}): Invoice =>
-  ({ id, number: id.toUpperCase(), status: 'open', total: balance, balance, due_on: due, ...extra })
+  ({ id, number: id.toUpperCase(), status: 'open', total: balance, balance, due_on: due, ...extra }) as Invoice
 
 describe('money input', () => {
   it('reads amounts the way people type them', () => {

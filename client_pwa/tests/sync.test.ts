@@ -2,10 +2,11 @@ import 'fake-indexeddb/auto'
 import { beforeEach, describe, expect, it } from 'vitest'
 import { HaulportDb, META } from '../src/data/db'
 import { applyOverlay } from '../src/data/overlay'
-import type { BaseRow } from '../src/data/types'
+import type { BaseRow } from '../src/generated/wire'
 import { enqueue, startNewClient } from '../src/data/queue'
 import { pullChanges, pushQueue, syncOnce } from '../src/data/sync'
 import { FakeSyncServer } from './fake-server'
+import { makeRow } from './rows'
 
 let db: HaulportDb
 let server: FakeSyncServer
@@ -75,11 +76,30 @@ describe('push then pull', () => {
 
 describe('pull', () => {
   it('follows `more` pages to the end and stores the cursor', async () => {
-    for (let i = 0; i < 1200; i++) server.put('job', { id: `j${i}`, account_id: 'acc', status: 'confirmed' })
+    for (let i = 0; i < 12000; i++) server.put('job', { id: `j${i}`, account_id: 'acc', status: 'confirmed' })
     await pullChanges(db, server)
-    expect(await db.rows.count()).toBe(1200)
-    expect(await db.getMeta(META.cursor)).toBe('1200')
-    expect(server.pulls).toEqual([undefined, '500', '1000'])
+    expect(await db.rows.count()).toBe(12000)
+    expect(await db.getMeta(META.cursor)).toBe('12000')
+    expect(server.pulls).toEqual([undefined, '5000', '10000'])
+  })
+
+  it('fetches the next page while storing the current one, and stores pages in order', async () => {
+    for (let i = 0; i < 12000; i++) server.put('job', { id: `j${i}`, account_id: 'acc', status: 'confirmed' })
+    const order: string[] = []
+    const pull = server.pull.bind(server)
+    server.pull = async (query) => {
+      order.push(`fetch ${query.cursor ?? 'start'}`)
+      return pull(query)
+    }
+    const bulkPut = db.rows.bulkPut.bind(db.rows)
+    db.rows.bulkPut = (async (rows: unknown[]) => {
+      order.push(`store ${rows.length}`)
+      return bulkPut(rows as never)
+    }) as typeof db.rows.bulkPut
+    await pullChanges(db, server)
+    // The second page is asked for before the first is stored; every page is stored once, in order.
+    expect(order).toEqual(['fetch start', 'fetch 5000', 'store 5000', 'fetch 10000', 'store 5000', 'store 2000'])
+    expect(await db.getMeta(META.cursor)).toBe('12000')
   })
 
   it('applies deletions', async () => {
@@ -95,7 +115,7 @@ describe('pull', () => {
     await pullChanges(db, server)
     server.put('job', { id: 'new', account_id: 'acc', status: 'confirmed' })
     server.oldestCursor = 5
-    server.snapshot = () => [{ entity: 'job', id: 'new', op: 'put', version: 1, data: { id: 'new', account_id: 'acc', status: 'confirmed' } }]
+    server.snapshot = () => [{ entity: 'job', id: 'new', op: 'put', version: 1, data: makeRow({ id: 'new', account_id: 'acc', status: 'confirmed' }) }]
     await pullChanges(db, server)
     expect((await rowsOf('job')).map((j) => j.id)).toEqual(['new'])
   })
@@ -103,7 +123,7 @@ describe('pull', () => {
   it('drops the replica and resyncs from scratch when the schema version changes', async () => {
     server.put('job', { id: 'j1', account_id: 'acc', status: 'confirmed' })
     await pullChanges(db, server)
-    await db.rows.put({ entity: 'job', id: 'stale', account_id: 'acc', version: 1, data: { id: 'stale' } })
+    await db.rows.put({ entity: 'job', id: 'stale', account_id: 'acc', version: 1, data: makeRow({ id: 'stale' }) })
     server.schemaVersion = 2
     await pullChanges(db, server)
     expect((await rowsOf('job')).map((j) => j.id)).toEqual(['j1'])

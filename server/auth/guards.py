@@ -23,7 +23,15 @@ from server.auth.actor import Revoked, load_actor
 from server.auth.tokens import BadToken, verify
 from server.errors import ApiError
 from server.integrations import api_keys
-from sync.actor import PORTAL_ROLES, Actor
+from sync.actor import (
+    ADMIN_ROLES,
+    ALL_ROLES,
+    COMPANY_VIEWER_ROLES,
+    DRIVER_ROLES,
+    PORTAL_ROLES,
+    STAFF_ROLES,
+    Actor,
+)
 
 SESSION_COOKIE = "haulport_session"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -139,13 +147,13 @@ def _role_guard(*roles: str):
     return guard
 
 
-portal_user = _role_guard("customer", "site_contact", "staff_readonly")
-portal_or_staff = _role_guard("customer", "site_contact", "staff_readonly", "admin", "office")
-company_user = _role_guard("customer", "staff_readonly")
-staff = _role_guard("admin", "office")
-admin_only = _role_guard("admin")
-driver = _role_guard("driver")
-anyone_signed_in = _role_guard("customer", "site_contact", "staff_readonly", "driver", "admin", "office")
+portal_user = _role_guard(*PORTAL_ROLES)
+portal_or_staff = _role_guard(*PORTAL_ROLES, *STAFF_ROLES)
+company_user = _role_guard(*COMPANY_VIEWER_ROLES)
+staff = _role_guard(*STAFF_ROLES)
+admin_only = _role_guard(*ADMIN_ROLES)
+driver = _role_guard(*DRIVER_ROLES)
+anyone_signed_in = _role_guard(*ALL_ROLES)
 
 
 def actor_of(connection: ASGIConnection) -> Actor:

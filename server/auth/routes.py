@@ -16,7 +16,8 @@ from server.auth.actor import Revoked, load_actor, portal_accounts
 from server.auth.tokens import BadToken, Claims, issue, verify
 from server.db.store import Store, now_iso
 from server.errors import ApiError, error_responses, not_found
-from sync.entities import END, NOT_BLANK_OR_AT, PHONE_PATTERN
+from sync.actor import CUSTOMER_ROLES, Role
+from sync.entities import END, NOT_BLANK_OR_AT, PHONE_PATTERN, Address, BusinessHours, Features
 
 DAY = 86400
 
@@ -50,30 +51,80 @@ class AccountOut(msgspec.Struct):
     id: str
     name: str
     kind: str
-    role: str
+    role: Literal["company", "site"]
+
+
+class PersonOut(msgspec.Struct, kw_only=True):
+    """The signed-in contact or staff member."""
+
+    id: str
+    name: str
+    email: str | None = None
+    phone: str | None = None
+    kind: Literal["contact", "staff"]
 
 
 class SessionOut(msgspec.Struct):
     session_token: str
-    expires_at: int
-    contact: dict[str, Any]
+    expires_at: int  # epoch seconds
+    contact: PersonOut
     accounts: list[AccountOut]
-    role: str
+    role: Role
     read_only: bool = False
+
+
+class MeAccountOut(AccountOut, kw_only=True):
+    # site_ids and primary let a client replay mutations with the same rules the server applies
+    site_ids: list[str]
+    primary: bool
+
+
+class TenantBrief(msgspec.Struct, kw_only=True):
+    id: str
+    slug: str
+    name: str
+    display_name: str
+
+
+class MeOut(msgspec.Struct, kw_only=True):
+    contact: PersonOut
+    role: Role
+    read_only: bool
+    accounts: list[MeAccountOut]
+    truck_id: str | None  # drivers: the truck whose jobs they see
+    tenant: TenantBrief
+
+
+class PublicTenant(msgspec.Struct, kw_only=True):
+    """What a portal's login screen shows: branding, features, contact details and hours."""
+
+    slug: str
+    name: str
+    display_name: str
+    logo_url: str
+    primary_color: str
+    portal_enabled: bool
+    phone: str
+    email: str
+    address: Address
+    business_hours: BusinessHours
+    features: Features
+    timezone: str
+    currency: str
 
 
 def _accounts_out(actor) -> list[AccountOut]:
     return [AccountOut(id=i, name=a.name, kind=a.kind, role=a.role) for i, a in actor.accounts.items()]
 
 
-def _person_out(actor, person: dict) -> dict[str, Any]:
-    return {
-        "id": person["id"],
-        "name": person["name"],
-        "email": person.get("email"),
-        "phone": person.get("phone"),
-        "kind": actor.person_kind,
-    }
+def _person_out(actor, person: dict) -> PersonOut:
+    return PersonOut(
+        id=person["id"],
+        name=person["name"],
+        email=person.get("email"),
+        phone=person.get("phone"),
+        kind=actor.person_kind,
+    )
 
 
 @post("/api/auth/magic-link", status_code=202, opt={"public": True}, responses=error_responses(404, 422, 429))
@@ -197,7 +248,7 @@ async def create_session(request: Request, data: SessionIn) -> Response[SessionO
             )
     except Revoked as exc:
         raise ApiError(401, "link_revoked", f"this login link no longer works: {exc}") from None
-    if actor.role in ("customer", "site_contact") and not tenant["portal_enabled"]:
+    if actor.role in CUSTOMER_ROLES and not tenant["portal_enabled"]:
         raise ApiError(403, "portal_disabled", "this portal is not available")
     await _record_sign_in(state.db, claims)
     token, expires_at = issue(
@@ -220,7 +271,7 @@ async def create_session(request: Request, data: SessionIn) -> Response[SessionO
 
 
 @get("/api/auth/me", guards=[guards.anyone_signed_in])
-async def me(request: Request) -> dict[str, Any]:
+async def me(request: Request) -> MeOut:
     """The signed-in person, their role, the accounts in scope and whether the session is read-only."""
     actor = request.user
     tenant = request.scope["tenant"]
@@ -228,25 +279,23 @@ async def me(request: Request) -> dict[str, Any]:
         person = await Store(conn, actor.tenant_id).get(
             "contact" if actor.person_kind == "contact" else "staff_user", actor.person_id
         )
-    # site_ids and primary let a client replay mutations with the same rules the server applies
     accounts = [
-        msgspec.to_builtins(out)
-        | {"site_ids": list(actor.accounts[out.id].site_ids), "primary": actor.accounts[out.id].primary}
-        for out in _accounts_out(actor)
+        MeAccountOut(id=i, name=a.name, kind=a.kind, role=a.role, site_ids=list(a.site_ids), primary=a.primary)
+        for i, a in actor.accounts.items()
     ]
-    return {
-        "contact": _person_out(actor, person),
-        "role": actor.role,
-        "read_only": actor.read_only,
-        "accounts": accounts,
-        "truck_id": actor.truck_id,
-        "tenant": {
-            "id": tenant["id"],
-            "slug": tenant["slug"],
-            "name": tenant["name"],
-            "display_name": tenant["display_name"] or tenant["name"],
-        },
-    }
+    return MeOut(
+        contact=_person_out(actor, person),
+        role=actor.role,
+        read_only=actor.read_only,
+        accounts=accounts,
+        truck_id=actor.truck_id,
+        tenant=TenantBrief(
+            id=tenant["id"],
+            slug=tenant["slug"],
+            name=tenant["name"],
+            display_name=tenant["display_name"] or tenant["name"],
+        ),
+    )
 
 
 @post("/api/auth/logout", status_code=200, opt={"public": True})
@@ -339,31 +388,15 @@ async def dev_outbox(
 
 
 @get("/api/public/tenants/{slug:str}", opt={"public": True}, responses=error_responses(404))
-async def public_tenant(request: Request, slug: FromPath[str]) -> dict[str, Any]:
+async def public_tenant(request: Request, slug: FromPath[str]) -> PublicTenant:
     """Branding, features, contact details and hours of a portal: what the login screen shows."""
     async with request.app.state.db.read() as conn:
         raw = await conn.fetchrow("SELECT id FROM tenant WHERE slug = ?", slug)
         tenant = raw and await Store(conn, raw["id"]).get("tenant", raw["id"])
     if not tenant:
         raise ApiError(404, "tenant_not_found", f"no portal called {slug!r}")
-    keys = (
-        "slug",
-        "name",
-        "display_name",
-        "logo_url",
-        "primary_color",
-        "portal_enabled",
-        "phone",
-        "email",
-        "address",
-        "business_hours",
-        "features",
-        "timezone",
-        "currency",
-    )
-    out = {k: tenant[k] for k in keys}
-    out["display_name"] = tenant["display_name"] or tenant["name"]
-    return out
+    fields = {k: tenant[k] for k in PublicTenant.__struct_fields__}
+    return msgspec.convert(fields | {"display_name": tenant["display_name"] or tenant["name"]}, PublicTenant)
 
 
 ROUTES = [request_magic_link, create_session, me, logout, portal_view, dev_outbox, public_tenant]

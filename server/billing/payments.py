@@ -35,6 +35,7 @@ from typing import Any, Literal, Protocol
 from server.db.store import Store, now_iso
 from server.errors import ApiError
 from server.integrations.webhooks import record_webhook_event
+from sync.scope import invoice_visible
 
 MAX_CENTS = 10**11
 
@@ -48,18 +49,11 @@ class Outcome(Protocol):
     error_message: str | None
 
 
-def invoice_visible(tenant: dict[str, Any], invoice: dict[str, Any]) -> bool:
-    """Whether a customer sees this invoice: never drafts; pending ones only if the tenant shows them."""
-    if invoice["status"] == "draft":
-        return False
-    return invoice["status"] != "pending" or bool(tenant.get("show_pending_invoices"))
-
-
 def invoice_payable(tenant: dict[str, Any], invoice: dict[str, Any]) -> bool:
     """Open (or visible pending) invoices that allow online payment and still owe something."""
     return (
         invoice["status"] in ("open", "pending")
-        and invoice_visible(tenant, invoice)
+        and invoice_visible(tenant, invoice["status"])
         and bool(invoice.get("allow_online_payment"))
         and invoice["balance"] > 0
     )
@@ -107,7 +101,7 @@ async def plan_invoice_allocations(
             raise ApiError(422, "duplicate_invoice", "each invoice may appear once", {"invoice_id": invoice_id})
         seen.add(invoice_id)
         invoice = await store.get("invoice", invoice_id)
-        if invoice is None or invoice["account_id"] != account_id or not invoice_visible(tenant, invoice):
+        if invoice is None or invoice["account_id"] != account_id or not invoice_visible(tenant, invoice["status"]):
             raise ApiError(
                 404,
                 "invoice_not_found",

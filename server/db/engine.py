@@ -79,6 +79,20 @@ class Conn:
         row = await self.fetchrow(sql, *args)
         return None if row is None else next(iter(row.values()))
 
+    deferring = False
+    """Whether ``later`` may hold a write back (see ``server/sync_api/push.py``); otherwise it runs now."""
+
+    async def later(self, sql: str, *args: Any) -> None:
+        """A write whose result nobody reads: run it now, or (``deferring``) together with the next
+        statement, whatever that is; a constraint it breaks then fails that statement."""
+        await self.execute(sql, *args)
+
+    async def script(self, *statements: str) -> None:
+        """Statements without parameters (e.g. ``RELEASE SAVEPOINT a``, ``SAVEPOINT a``), in order; on
+        PostgreSQL in one round trip."""
+        for statement in statements:
+            await self.execute(statement)
+
 
 class SqliteConn(Conn):
     """SQLite statements run right here, on the event loop's thread.
@@ -145,6 +159,9 @@ class PgConn(Conn):
 
     async def executemany(self, sql, rows):
         await self.raw.executemany(_to_pg(sql), rows)
+
+    async def script(self, *statements):
+        await self.raw.execute("; ".join(statements))  # no arguments: the simple protocol, one round trip
 
 
 class Database:

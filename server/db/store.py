@@ -127,28 +127,52 @@ class Store:
 
     authoritative = True
 
-    def __init__(self, conn: Conn, tenant_id: str):
+    def __init__(self, conn: Conn, tenant_id: str, remember_rows: bool = False):
         self.conn = conn
         self.tenant_id = tenant_id
+        # remember_rows: ``get`` keeps what it read for the rest of the transaction (a push batch reads
+        # the same account for each of its messages); this Store's own writes forget the row they change,
+        # and ``forget()`` all of them (after a rollback to a savepoint). Only for a transaction whose
+        # rows change through this Store alone.
+        self._rows: dict[tuple[str, str], dict[str, Any] | None] | None = {} if remember_rows else None
         self.changed: list[tuple[str, dict[str, Any]]] = []
         self.effects: list[Any] = []  # `sync.effects` to carry out after the commit (server/effects/work.py)
+        self.memo: dict[Any, Any] = {}  # reads this transaction's writes cannot change (e.g. webhook endpoints)
+        self._held: int | None = None  # the changelog counter while held in memory (`lock(hold=True)`)
+        self._flushed: int | None = None
 
     def emit(self, effect: Any) -> None:
         """Ask for ``effect`` once this transaction commits (stored in the effect outbox with the rows)."""
         self.effects.append(effect)
 
-    async def lock(self) -> None:
-        """Serialise this tenant's writers (PostgreSQL row lock; SQLite already holds the write lock)."""
-        if self.conn.dialect == "postgres":
+    async def lock(self, hold: bool = False) -> None:
+        """Serialise this tenant's writers (PostgreSQL row lock; SQLite already holds the write lock).
+
+        ``hold``: also read the tenant's changelog counter once and count in memory from there, so a
+        transaction writing many changelog entries (a push batch) spends no statement on each number;
+        ``flush()`` must then write it back before the commit. Numbers a rolled-back savepoint took are
+        skipped, which pulls do not mind (they only need ``seq`` to grow in commit order)."""
+        if self.conn.dialect == "postgres" or hold:
             # Creates the tenant's counter if needed and locks it, in one statement.
-            await self.conn.execute(
+            seq = await self.conn.fetchval(
                 "INSERT INTO sync_counter (tenant_id, seq, floor) VALUES (?, 0, 0) ON CONFLICT (tenant_id) "
-                "DO UPDATE SET seq = sync_counter.seq",
+                "DO UPDATE SET seq = sync_counter.seq RETURNING seq",
                 self.tenant_id,
             )
+            if hold:
+                self._held = self._flushed = seq
+
+    async def flush(self) -> None:
+        """Write a held changelog counter back (see ``lock``); call it last in the transaction."""
+        if self._held is not None and self._held != self._flushed:
+            await self.conn.execute("UPDATE sync_counter SET seq = ? WHERE tenant_id = ?", self._held, self.tenant_id)
+            self._flushed = self._held
 
     async def _next_seq(self) -> int:
         """The next changelog sequence number (taken under the writers' lock, so in commit order)."""
+        if self._held is not None:
+            self._held += 1
+            return self._held
         seq = await self.conn.fetchval(
             "UPDATE sync_counter SET seq = seq + 1 WHERE tenant_id = ? RETURNING seq", self.tenant_id
         )
@@ -165,8 +189,25 @@ class Store:
     async def get(self, entity: str, row_id: str) -> dict[str, Any] | None:
         if not isinstance(row_id, str) or "\x00" in row_id:  # (no row has it; PostgreSQL would refuse it)
             return None
-        raw = await self.conn.fetchrow(f"SELECT * FROM {entity} WHERE id = ? AND tenant_id = ?", row_id, self.tenant_id)
-        return None if raw is None else decode_row(entity, raw)
+        rows = self._rows
+        if rows is not None and (entity, row_id) in rows:
+            raw = rows[entity, row_id]
+        else:
+            raw = await self.conn.fetchrow(
+                f"SELECT * FROM {entity} WHERE id = ? AND tenant_id = ?", row_id, self.tenant_id
+            )
+            if rows is not None:
+                rows[entity, row_id] = raw
+        return None if raw is None else decode_row(entity, raw)  # a new dict (and JSON values) each time
+
+    def forget(self) -> None:
+        """Drop the rows ``get`` remembered (see ``remember_rows``)."""
+        if self._rows is not None:
+            self._rows.clear()
+
+    def _changing(self, entity: str, row_id: str) -> None:
+        if self._rows is not None:
+            self._rows.pop((entity, row_id), None)
 
     async def find(
         self, entity: str, order_by: str | None = None, limit: int | None = None, **where: Any
@@ -214,12 +255,37 @@ class Store:
                 "version": 1,
             },
         )
+        self._changing(entity, row["id"])
         cols = list(KINDS[entity])
         names = ", ".join(f'"{c}"' for c in cols)
         sql = (
             f"INSERT INTO {entity} ({names}) VALUES ({', '.join('?' * len(cols))}) "
             f"ON CONFLICT (id) DO NOTHING RETURNING id"
         )
+        if self.conn.deferring and entity not in NOT_SYNCED:
+            # Sent with the next statement (one round trip for a run of inserts); a taken id then fails
+            # that statement on the primary key (no ON CONFLICT here) instead of raising IdTaken.
+            self.changed.append((entity, row))
+            entry = await self._entry(f"{entity}:{row['id']}", entity, row["id"], "put", scope_of(entity, row), row)
+            await self.conn.later(
+                f"INSERT INTO {entity} ({names}) VALUES ({', '.join('?' * len(cols))})", *_column_values(entity, row)
+            )
+            await self.conn.later(
+                f"INSERT INTO changelog ({_LOG_COLUMNS}) VALUES ({', '.join('?' * 10)}) {_LOG_CONFLICT}", *entry
+            )
+            return row
+        if self.conn.dialect == "postgres" and entity not in NOT_SYNCED:
+            # The row and its changelog entry in one statement (one round trip): the entry is written
+            # only when the row was, so an id already taken writes neither.
+            self.changed.append((entity, row))
+            entry = await self._entry(f"{entity}:{row['id']}", entity, row["id"], "put", scope_of(entity, row), row)
+            written = await self.conn.fetchval(
+                f"WITH row AS ({sql}) {_LOG_FROM_ROW}", *_column_values(entity, row), *entry
+            )
+            if written is None:
+                self.changed.pop()
+                raise IdTaken(f"{entity} {row['id']} already exists")
+            return row
         if await self.conn.fetchrow(sql, *_column_values(entity, row)) is None:
             raise IdTaken(f"{entity} {row['id']} already exists")
         await self._record(entity, row, "put")
@@ -238,6 +304,7 @@ class Store:
                 "version": current["version"] + 1,
             },
         )
+        self._changing(entity, row["id"])
         cols = [c for c in KINDS[entity] if c != "id"]
         values = _column_values(entity, row)[1:]
         assignments = ", ".join(f'"{c}" = ?' for c in cols)
@@ -249,6 +316,7 @@ class Store:
         return row
 
     async def delete(self, entity: str, current: dict[str, Any]) -> None:
+        self._changing(entity, current["id"])
         await self.conn.execute(f"DELETE FROM {entity} WHERE id = ? AND tenant_id = ?", current["id"], self.tenant_id)
         await self._record(entity, current, "del")
 
@@ -311,6 +379,21 @@ class Store:
             _encode(row).decode() if op == "put" else None,
         )
 
+    async def _entry(
+        self,
+        key: str,
+        entity: str,
+        row_id: str,
+        op: str,
+        scope: tuple[str | None, str | None, str | None],
+        row: dict[str, Any] | None,
+    ) -> tuple[Any, ...]:
+        """A changelog entry's values, in ``_LOG_COLUMNS`` order (taking the next sequence number)."""
+        seq = await self._next_seq()
+        account_id, site_id, contact_id = scope
+        data = _encode(row).decode() if row is not None else None
+        return key, seq, self.tenant_id, entity, row_id, op, account_id, site_id, contact_id, data
+
     async def _log(
         self,
         key: str,
@@ -323,10 +406,7 @@ class Store:
         seq = await self._next_seq()
         account_id, site_id, contact_id = scope
         await self.conn.execute(
-            "INSERT INTO changelog (id, seq, tenant_id, entity, row_id, op, account_id, site_id, contact_id, data) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, "
-            "op = excluded.op, account_id = excluded.account_id, site_id = excluded.site_id, "
-            "contact_id = excluded.contact_id, data = excluded.data",
+            f"INSERT INTO changelog ({_LOG_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) {_LOG_CONFLICT}",
             key,
             seq,
             self.tenant_id,
@@ -338,3 +418,15 @@ class Store:
             contact_id,
             data,
         )
+
+
+_LOG_COLUMNS = "id, seq, tenant_id, entity, row_id, op, account_id, site_id, contact_id, data"
+_LOG_CONFLICT = (
+    "ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, op = excluded.op, account_id = excluded.account_id, "
+    "site_id = excluded.site_id, contact_id = excluded.contact_id, data = excluded.data"
+)
+# After a ``WITH row AS (INSERT ... RETURNING id)``: the entry, only if the row was inserted (PostgreSQL).
+_LOG_FROM_ROW = (
+    f"INSERT INTO changelog ({_LOG_COLUMNS}) SELECT ?::varchar, ?::bigint, ?::varchar, ?::varchar, ?::varchar, "
+    f"?::varchar, ?::varchar, ?::varchar, ?::varchar, ?::text FROM row {_LOG_CONFLICT} RETURNING seq"
+)

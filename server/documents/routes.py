@@ -21,7 +21,6 @@ from litestar import Request, Response, get
 from litestar.params import FromPath, QueryParameter
 
 from server.auth import guards
-from server.billing.payments import invoice_visible
 from server.db.store import Store
 from server.documents import (
     build_statement,
@@ -33,6 +32,7 @@ from server.documents import (
 )
 from server.documents.formatting import tenant_zone
 from server.errors import ApiError, error_responses, not_found
+from sync.scope import invoice_visible
 
 _SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
 DEFAULT_STATEMENT_DAYS = 90
@@ -63,7 +63,7 @@ def _customer_sees_invoice(request: Request, tenant: dict[str, Any], invoice: di
     actor = request.user
     if invoice is None or not actor.sees_billing(invoice["account_id"]):
         return False
-    return actor.is_staff or invoice_visible(tenant, invoice)
+    return actor.is_staff or invoice_visible(tenant, invoice["status"])
 
 
 @get("/api/documents/invoices/{filename:str}", guards=[guards.portal_or_staff], **PDF)
@@ -166,7 +166,9 @@ async def statement_pdf(
         start = start or end - min(dt.timedelta(days=DEFAULT_STATEMENT_DAYS), end - dt.date.min)
         if start > end:
             raise ApiError(400, "bad_period", "from must not be after to")
-        invoices = [i for i in await store.find("invoice", account_id=account_id) if invoice_visible(tenant, i)]
+        invoices = [
+            i for i in await store.find("invoice", account_id=account_id) if invoice_visible(tenant, i["status"])
+        ]
         payments = await store.find("payment", account_id=account_id)
     if site is not None:
         invoices = [i for i in invoices if i.get("site_id") == site["id"] or site["id"] in (i.get("site_ids") or [])]

@@ -82,9 +82,12 @@ def verify_signature(secret: str, body: bytes, header: str, tolerance_s: int = 3
 
 
 async def _subscribed(store: Store, event_type: str) -> list[dict[str, Any]]:
-    rows = await store.conn.fetch(
-        "SELECT id, events, active FROM webhook_endpoint WHERE tenant_id = ?", store.tenant_id
-    )
+    # Read once per transaction: no mutator or office edit changes endpoints in the transaction it writes in.
+    rows = store.memo.get("webhook_endpoint")
+    if rows is None:
+        rows = store.memo["webhook_endpoint"] = await store.conn.fetch(
+            "SELECT id, events, active FROM webhook_endpoint WHERE tenant_id = ?", store.tenant_id
+        )
     return [r for r in rows if r["active"] and event_type in json.loads(r["events"] or "[]")]
 
 

@@ -16,7 +16,7 @@ from sync.messages import Change, PullResponse
 from sync.scope import (
     SITE_ONLY_ENTITIES,
     Part,
-    invoice_hidden,
+    invoice_visible,
     needs_view,
     part_matches,
     present,
@@ -262,7 +262,7 @@ async def serve_pull(
             version = view["version"] if view is not None else 0
         elif entity == "invoice" and not actor.is_staff:
             peek = _invoice_of(raw)
-            view, version = (None if invoice_hidden(tenant, peek.status) else raw), peek.version
+            view, version = (raw if invoice_visible(tenant, peek.status) else None), peek.version
         else:
             view, version = raw, _version_of(raw).version
         if view is None:

@@ -8,13 +8,12 @@ from typing import Any
 
 import msgspec
 
+from sync.actor import COMPANY_ROLES, CUSTOMER_ROLES, DRIVER_ROLES, STAFF_ROLES
 from sync.mutators.context import Context
 from sync.rules import Rejected
 
-CUSTOMER = frozenset({"customer", "site_contact"})
-COMPANY = frozenset({"customer"})
-DRIVER = frozenset({"driver"})
-OFFICE = frozenset({"admin", "office"})
+# Who may run a mutator (the role groups of sync/actor.py).
+CUSTOMER, COMPANY, DRIVER, OFFICE = CUSTOMER_ROLES, COMPANY_ROLES, DRIVER_ROLES, STAFF_ROLES
 
 
 @dataclass(frozen=True)

@@ -1,9 +1,9 @@
 """The server is SIGKILLed in the middle of a push batch and restarted: the client retries and every
 mutation is applied exactly once (SQLite file or PostgreSQL, whichever the suite runs on).
 
-Each mutation commits in its own transaction together with the client's ``last_mutation_id`` (see
-``server/sync_api/push.py``), so a kill leaves a prefix of the batch applied; the retried batch skips
-that prefix and applies the rest.
+Each chunk of the batch (50 mutations) commits in its own transaction together with the client's
+``last_mutation_id`` (see ``server/sync_api/push.py``), so a kill leaves a prefix of the batch applied;
+the retried batch skips that prefix and applies the rest.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-import type { ApiErrorBody } from './types'
+import type { ApiErrorBody } from '../generated/wire'
 
 /** An error the server (or the network) gave us, with the stable code from PROTOCOL.md. */
 export class ApiError extends Error {

@@ -1,8 +1,15 @@
 import Dexie, { type Table } from 'dexie'
-import type { BaseRow, EntityName } from './types'
+import { DATABASE_PREFIX } from '../generated/constants'
+import type { BaseRow, EntityName } from '../generated/wire'
 
 // One IndexedDB database per tenant (a login is per tenant), named haulport-<slug>.
 // The service worker's background push reads `meta` and `queue` by these same names.
+
+/** A row as rendered: the replica row with queued (optimistic) mutations applied on top. */
+export type ViewRow<T extends BaseRow = BaseRow> = T & {
+  /** True while a queued mutation touching this row has not reached the server yet. */
+  _pending?: boolean
+}
 
 /** A synced row as stored: the wire row plus the keys we index on. */
 export interface StoredRow {
@@ -54,7 +61,7 @@ export class HaulportDb extends Dexie {
 }
 
 export function dbNameFor(slug: string): string {
-  return `haulport-${slug}`
+  return `${DATABASE_PREFIX}${slug}`
 }
 
 // A staff "view portal" tab keeps its read-only session in a database of its own, so it never

@@ -1,5 +1,6 @@
 import type { QueuedMutation } from './db'
-import type { BaseRow, EntityName, ViewRow } from './types'
+import type { BaseRow, EntityName } from '../generated/wire'
+import type { ViewRow } from './db'
 
 // Optimistic rendering: queued mutations are replayed on top of the replica whenever the UI
 // reads it, so a booked job, a sent message or a request shows up at once, badged while it
@@ -10,11 +11,14 @@ export interface OverlayContext {
   contactName?: string
 }
 
+/** The fields an overlay handler knows of a row it creates (the pull brings the rest). */
+type NewRow = { id: string; [field: string]: unknown }
+
 /** What an overlay handler may do to the rows of one entity. */
 interface RowEditor {
   /** The row as the overlay has it so far (only for the entity being read; else undefined). */
   get(entity: EntityName, id: string): BaseRow | undefined
-  put(entity: EntityName, row: BaseRow): void
+  put(entity: EntityName, row: NewRow): void
   patch(entity: EntityName, id: string, patch: Partial<BaseRow>): void
   /** Patch computed from the row as it stands (e.g. push an end date out). */
   update(entity: EntityName, id: string, change: (row: BaseRow) => Partial<BaseRow>): void

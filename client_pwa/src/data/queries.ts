@@ -4,7 +4,8 @@ import { db } from './db'
 import { reportDbError } from './db-errors'
 import { afterFirstContent } from '../lib/perf'
 import { applyOverlay, type OverlayContext } from './overlay'
-import type { BaseRow, EntityName, ViewRow } from './types'
+import type { BaseRow, EntityName } from '../generated/wire'
+import type { ViewRow } from './db'
 
 // Reading the replica from screens: live (re-renders when sync or the queue changes it) and
 // with the optimistic overlay applied. `undefined` means "still loading".

@@ -1,5 +1,5 @@
 import { api } from './api'
-import type { Me, Session, TenantInfo } from './types'
+import type { Me, Session, TenantInfo } from '../generated/wire'
 
 // The auth endpoints of PROTOCOL.md "Auth" and the public tenant endpoint.
 
@@ -44,7 +44,7 @@ export function sessionFromToken(token: string, me: Me): Session {
   } catch {
     // Not a JWT we can read; assume an hour.
   }
-  return { session_token: token, expires_at: Math.floor(expires / 1000), contact: me.contact, accounts: me.accounts }
+  return { session_token: token, expires_at: Math.floor(expires / 1000), contact: me.contact, accounts: me.accounts, role: me.role, read_only: me.read_only }
 }
 
 /** expires_at as epoch milliseconds; the server may send epoch seconds or an ISO instant. */

@@ -1,14 +1,13 @@
 import { META, type HaulportDb, type QueuedMutation, type StoredRow } from './db'
 import { ensureClientId, pendingMutations } from './queue'
-import type { Change, Mutation, PullResponse, PushResponse } from './types'
+import { PULL_PAGE, PUSH_BATCH, SCHEMA_VERSION } from '../generated/constants'
+import type { Change, Mutation, PullResponse, PushResponse } from '../generated/wire'
 
 // The replica protocol of PROTOCOL.md "Sync", free of timers and UI: push the queue, then pull
 // until `more` is false. The scheduler (sync-scheduler.ts) decides when to run it.
 
-/** The mutation/arg format this client speaks. */
-export const CLIENT_SCHEMA_VERSION = 1
-const PUSH_BATCH = 50
-const PULL_LIMIT = 500
+/** Rows per pull page: the server's own page size (a fresh install of a big account is a few pages). */
+const PULL_LIMIT = PULL_PAGE
 
 /** How the engine talks to the server; tests pass a fake. */
 export interface SyncTransport {
@@ -31,7 +30,7 @@ export async function pushQueue(db: HaulportDb, transport: SyncTransport): Promi
     if (batch.length === 0) break
     const response = await transport.push({
       client_id: clientId,
-      schema_version: CLIENT_SCHEMA_VERSION,
+      schema_version: SCHEMA_VERSION,
       mutations: batch.map(({ id, name, args, created_at }) => ({ id, name, args, created_at })),
     })
     const last = response.last_mutation_id
@@ -79,25 +78,32 @@ export async function renumberQueueAfter(db: HaulportDb, last: number): Promise<
   })
 }
 
-/** Pull changes since our cursor, following `more`, honouring `reset` and `schema_version`. */
+/** Pull changes since our cursor, following `more`, honouring `reset` and `schema_version`.
+ *  The next page is fetched while the current one is being stored (pages are still stored in
+ *  order, each in its own transaction), so a fresh install waits on the network and on
+ *  IndexedDB at the same time rather than one after the other. */
 export async function pullChanges(db: HaulportDb, transport: SyncTransport): Promise<void> {
   const clientId = await ensureClientId(db)
-  let cursor = await db.getMeta<string>(META.cursor)
+  const fetchPage = (cursor: string | undefined) => {
+    const page = transport.pull({ client_id: clientId, cursor, limit: PULL_LIMIT })
+    page.catch(() => undefined) // awaited below; a prefetch abandoned by an error is not unhandled
+    return page
+  }
+  let next: Promise<PullResponse> | null = fetchPage((await db.getMeta<string>(META.cursor)) ?? undefined)
   let droppedForSchema = false
-  for (let page = 0; page < 100_000; page++) {
-    const response = await transport.pull({ client_id: clientId, cursor: cursor ?? undefined, limit: PULL_LIMIT })
+  for (let page = 0; page < 100_000 && next; page++) {
+    const response: PullResponse = await next
     const knownSchema = await db.getMeta<number>(META.schemaVersion)
     if (knownSchema !== undefined && response.schema_version !== knownSchema && !droppedForSchema) {
       // The server's row shapes changed: our replica may be wrong in ways a delta cannot fix.
       await dropReplica(db)
       await db.setMeta(META.schemaVersion, response.schema_version)
       droppedForSchema = true
-      cursor = undefined
+      next = fetchPage(undefined)
       continue
     }
+    next = response.more ? fetchPage(response.cursor) : null
     await applyPullPage(db, response)
-    cursor = response.cursor
-    if (!response.more) break
   }
 }
 

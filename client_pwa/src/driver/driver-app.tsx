@@ -1,6 +1,6 @@
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks'
 import { useEntity, useIndex, useLiveQuery, usePendingCount } from '../data/queries'
-import type { Account, Job, ServiceType, Site, TimeSlot, Truck } from '../data/types'
+import type { Account, Job, ServiceType, Site, TimeSlot, Truck } from '../generated/wire'
 import { logout, syncNow } from '../portal'
 import { Link, matchRoute, useLocation } from '../router'
 import { tenantToday, useAppState } from '../state/app-state'

@@ -1,4 +1,5 @@
 import Dexie, { type Table } from 'dexie'
+import { DATABASE_PREFIX } from '../generated/constants'
 
 // What a driver's phone keeps besides the replica: photos not yet attached to their job and GPS
 // fixes not yet acknowledged by the server. A database of its own (haulport-<slug>-driver), so the
@@ -49,7 +50,7 @@ export class DriverDb extends Dexie {
 let current: DriverDb | null = null
 
 export function openDriverDb(slug: string): DriverDb {
-  const name = `haulport-${slug}-driver`
+  const name = `${DATABASE_PREFIX}${slug}-driver`
   if (current?.name !== name) {
     current?.close()
     current = new DriverDb(name)

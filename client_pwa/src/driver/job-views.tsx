@@ -1,6 +1,7 @@
 import { useEffect, useMemo, useState } from 'preact/hooks'
 import { useLiveQuery } from '../data/queries'
-import type { Account, Job, ServiceType, Site, TimeSlot, Truck, ViewRow } from '../data/types'
+import type { Account, Job, ServiceType, Site, TimeSlot, Truck } from '../generated/wire'
+import type { ViewRow } from '../data/db'
 import { formatAddress, formatShortInstant, titleCase } from '../lib/format'
 import { crewNames, itemsText, LOAD_ESTIMATES } from '../lib/jobs'
 import { mutate } from '../portal'

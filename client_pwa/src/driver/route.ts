@@ -1,4 +1,4 @@
-import type { Job, TimeSlot } from '../data/types'
+import type { Job, TimeSlot } from '../generated/wire'
 import { addDays, formatDate } from '../lib/format'
 
 // The driver's day: which jobs to show, in which order, and what the one big button does next.

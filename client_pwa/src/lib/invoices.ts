@@ -1,4 +1,5 @@
-import type { Invoice } from '../data/types'
+import type { Invoice } from '../generated/wire'
+import { INVOICE_NEVER_SHOWN, INVOICE_SHOWN_IF_PENDING_SHOWN } from '../generated/constants'
 
 /** The badge an invoice gets: overdue and partially paid are derived (DOMAIN.md); "processing" when
  * bank debits still on their way (`processing` cents) cover what it owes. */
@@ -12,8 +13,9 @@ export function invoiceDisplayStatus(invoice: Invoice, today: string, processing
 }
 
 /** Invoices a customer may see: never drafts; pending only when the tenant shows them. */
+/** The invoices a customer sees (the server's rule, sync/scope.py invoice_visible). */
 export function visibleInvoices(invoices: Invoice[], showPending: boolean | undefined): Invoice[] {
-  return invoices.filter((i) => i.status !== 'draft' && (showPending || i.status !== 'pending'))
+  return invoices.filter((i) => !INVOICE_NEVER_SHOWN.includes(i.status) && (showPending || !INVOICE_SHOWN_IF_PENDING_SHOWN.includes(i.status)))
 }
 
 export interface BillingSummary {

@@ -1,4 +1,4 @@
-import type { Job, TimeSlot } from '../data/types'
+import type { Job, TimeSlot } from '../generated/wire'
 import { countdown, partOfDay } from './format'
 
 export const TRACKER_STEPS = [

@@ -1,4 +1,4 @@
-import type { Invoice } from '../data/types'
+import type { Invoice } from '../generated/wire'
 
 // Pure money logic for the pay screens and rentals (amounts are integer cents, DOMAIN.md).
 

@@ -1,5 +1,5 @@
 import { useState } from 'preact/hooks'
-import type { Account } from '../data/types'
+import type { Account } from '../generated/wire'
 import { formatDate, formatMoney } from '../lib/format'
 import { Link, useLocation } from '../router'
 import { tenantToday, useAppState } from '../state/app-state'

@@ -1,7 +1,7 @@
 import { useState } from 'preact/hooks'
 import { ApiError } from '../data/api'
 import { requestMagicLink } from '../data/session'
-import type { Account } from '../data/types'
+import type { Account } from '../generated/wire'
 import { formatInstant, formatMoney } from '../lib/format'
 import { Link } from '../router'
 import { roleOf, useAppState } from '../state/app-state'

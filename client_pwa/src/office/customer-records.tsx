@@ -1,5 +1,5 @@
 import type { ComponentChildren } from 'preact'
-import type { Site } from '../data/types'
+import type { Site } from '../generated/wire'
 import { formatDate, formatMoney } from '../lib/format'
 import { Link } from '../router'
 import { tenantToday, useAppState } from '../state/app-state'

@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'preact/hooks'
 import { ApiError, api } from '../data/api'
 import { requestMagicLink } from '../data/session'
-import type { Account, Site } from '../data/types'
+import type { Account, Site } from '../generated/wire'
 import type { Membership } from '../generated/wire'
 import { formatAddress, formatMoney } from '../lib/format'
 import { Link } from '../router'

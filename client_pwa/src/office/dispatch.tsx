@@ -1,5 +1,5 @@
 import { useState } from 'preact/hooks'
-import type { Account, Job, ServiceType, Site, TimeSlot, Truck } from '../data/types'
+import type { Account, Job, ServiceType, Site, TimeSlot, Truck } from '../generated/wire'
 import { addDays, formatAddress, formatDate } from '../lib/format'
 import { crewNames } from '../lib/jobs'
 import { tenantToday, useAppState } from '../state/app-state'

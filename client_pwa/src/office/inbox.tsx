@@ -1,7 +1,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks'
 import { db } from '../data/db'
 import { useLiveQuery } from '../data/queries'
-import type { Account, Message } from '../data/types'
+import type { Account, Message } from '../generated/wire'
 import { formatInstant, timeAgo } from '../lib/format'
 import { newId } from '../lib/ids'
 import { live, mutate } from '../portal'

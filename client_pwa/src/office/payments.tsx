@@ -1,5 +1,5 @@
 import { useState } from 'preact/hooks'
-import type { Invoice, Payment } from '../data/types'
+import type { Invoice, Payment } from '../generated/wire'
 import { formatInstant, formatMoney } from '../lib/format'
 import { tenantCurrency, useAppState } from '../state/app-state'
 import { StatusBadge } from '../ui/status-badge'

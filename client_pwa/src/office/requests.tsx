@@ -1,6 +1,6 @@
 import type { ComponentChildren } from 'preact'
 import { useState } from 'preact/hooks'
-import type { Account, BaseRow, Job, ServiceType, Site, TimeSlot } from '../data/types'
+import type { Account, BaseRow, Job, ServiceType, Site, TimeSlot } from '../generated/wire'
 import { formatDate, formatInstant, formatMoney, timeAgo } from '../lib/format'
 import { Link } from '../router'
 import { StatusBadge } from '../ui/status-badge'

@@ -1,6 +1,6 @@
 import type { ComponentChildren } from 'preact'
 import { useEffect, useState } from 'preact/hooks'
-import type { TenantInfo } from '../data/types'
+import type { TenantInfo } from '../generated/wire'
 import type { DayHours, Features, NotifyEvents, Tenant } from '../generated/wire'
 import { appState } from '../state/app-state'
 import { applyBranding } from '../ui/branding'

@@ -1,5 +1,5 @@
 import { useEntity } from '../data/queries'
-import type { Invoice, Job, Payment } from '../data/types'
+import type { Invoice, Job, Payment } from '../generated/wire'
 import { formatAddress, formatDate, formatInstant, formatMoney } from '../lib/format'
 import { isProcessingDebit } from '../lib/payments'
 import { Link } from '../router'

@@ -1,6 +1,6 @@
 import { useState } from 'preact/hooks'
 import { useEntity, useRow } from '../data/queries'
-import type { Account, ServiceType, Site, TimeSlot } from '../data/types'
+import type { Account, ServiceType, Site, TimeSlot } from '../generated/wire'
 import type { BookArgs } from '../generated/wire'
 import { addDays, formatAddress } from '../lib/format'
 import { newId } from '../lib/ids'

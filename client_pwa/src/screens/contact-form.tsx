@@ -1,5 +1,5 @@
 import { useState } from 'preact/hooks'
-import type { Site } from '../data/types'
+import type { Site } from '../generated/wire'
 import { TextField } from '../ui/form-fields'
 
 export interface ContactDraft {

@@ -1,6 +1,7 @@
 import { useState } from 'preact/hooks'
 import { useEntity } from '../data/queries'
-import type { BaseRow, Site, ViewRow } from '../data/types'
+import type { BaseRow, Site } from '../generated/wire'
+import type { ViewRow } from '../data/db'
 import type { Membership } from '../generated/wire'
 import { newId } from '../lib/ids'
 import { mutate } from '../portal'

@@ -1,6 +1,6 @@
 import { useLayoutEffect } from 'preact/hooks'
 import { useEntity } from '../data/queries'
-import type { Invoice, Job, Notification, Payment } from '../data/types'
+import type { Invoice, Job, Notification, Payment } from '../generated/wire'
 import { formatDate, formatMoney, timeAgo } from '../lib/format'
 import { summarizeBilling, visibleInvoices } from '../lib/invoices'
 import { byScheduledDate, isOpenJob } from '../lib/jobs'

@@ -1,6 +1,7 @@
 import { useState } from 'preact/hooks'
 import { useEntity, useIndex } from '../data/queries'
-import type { BaseRow, ViewRow } from '../data/types'
+import type { BaseRow } from '../generated/wire'
+import type { ViewRow } from '../data/db'
 import type { Estimate, Site } from '../generated/wire'
 import { formatDate, formatMoney } from '../lib/format'
 import { mutate } from '../portal'

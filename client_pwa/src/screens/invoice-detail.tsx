@@ -1,5 +1,5 @@
 import { useEntity, useRow } from '../data/queries'
-import type { Invoice, Payment } from '../data/types'
+import type { Invoice, Payment } from '../generated/wire'
 import { formatDate, formatMoney } from '../lib/format'
 import { invoiceDisplayStatus } from '../lib/invoices'
 import { processingByInvoice } from '../lib/payments'

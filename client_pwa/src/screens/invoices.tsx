@@ -1,6 +1,6 @@
 import { useState } from 'preact/hooks'
 import { useEntity } from '../data/queries'
-import type { Invoice, Payment } from '../data/types'
+import type { Invoice, Payment } from '../generated/wire'
 import { formatDate, formatMoney } from '../lib/format'
 import { invoiceDisplayStatus, summarizeBilling, visibleInvoices } from '../lib/invoices'
 import { owedNow, payableInvoices, processingByInvoice } from '../lib/payments'

@@ -1,6 +1,6 @@
 import { useState } from 'preact/hooks'
 import { useEntity, useIndex, useRow } from '../data/queries'
-import type { BaseRow, Job, ServiceType, Site, TimeSlot, Truck } from '../data/types'
+import type { BaseRow, Job, ServiceType, Site, TimeSlot, Truck } from '../generated/wire'
 import { newId } from '../lib/ids'
 import { formatAddress, formatDate, titleCase } from '../lib/format'
 import { crewNames, isTrackable, itemsText, jobCountdown, LOAD_ESTIMATES } from '../lib/jobs'
@@ -20,7 +20,7 @@ export function JobDetailScreen({ params }: { params: Record<string, string> }) 
   const job = useRow<Job>('job', params.id)
   const site = useRow<Site>('site', job?.site_id)
   const slot = useRow<TimeSlot>('time_slot', job?.time_slot_id ?? undefined)
-  const service = useRow<ServiceType>('service_type', job?.service_type_id)
+  const service = useRow<ServiceType>('service_type', job?.service_type_id ?? undefined)
   const trucks = useIndex<Truck>('truck')
   const fix = useTruckFix(job && isTrackable(job) ? job.id : undefined)
 

@@ -1,6 +1,6 @@
 import { useState } from 'preact/hooks'
 import { useEntity } from '../data/queries'
-import type { BaseRow, Job } from '../data/types'
+import type { BaseRow, Job } from '../generated/wire'
 import { formatAddress, formatDate, titleCase } from '../lib/format'
 import { byScheduledDate, isOpenJob } from '../lib/jobs'
 import { Link, useLocation } from '../router'

@@ -1,6 +1,6 @@
 import { useEffect, useRef, useState } from 'preact/hooks'
 import { useEntity } from '../data/queries'
-import type { Message } from '../data/types'
+import type { Message } from '../generated/wire'
 import { formatInstant } from '../lib/format'
 import { newId } from '../lib/ids'
 import { live, mutate } from '../portal'

@@ -1,5 +1,5 @@
 import { useEntity } from '../data/queries'
-import type { Notification } from '../data/types'
+import type { Notification } from '../generated/wire'
 import { timeAgo } from '../lib/format'
 import { portalLink } from '../lib/links'
 import { mutate } from '../portal'

@@ -1,6 +1,7 @@
 import { useState } from 'preact/hooks'
 import { useEntity, useIndex } from '../data/queries'
-import type { BaseRow, ViewRow } from '../data/types'
+import type { BaseRow } from '../generated/wire'
+import type { ViewRow } from '../data/db'
 import type { PaymentMethod, Product, Rental, Site } from '../generated/wire'
 import { addDays, formatDate, formatMoney } from '../lib/format'
 import { extensionPrice, rentalEndsOn } from '../lib/payments'
@@ -66,9 +67,10 @@ function RentalCard({ rental, product, site, cardOnFile }: CardProps) {
         <dt>Delivered</dt><dd>{formatDate(rental.delivered_on) || 'Not yet'}</dd>
         <dt>Included</dt><dd>{rental.included_days} days</dd>
         {ends && (<><dt>Ends</dt><dd>{formatDate(ends)}</dd></>)}
-        <dt>Extra day</dt><dd>{money(rental.daily_rate)}</dd>
-        <dt>Swaps</dt><dd>{(rental.swaps ?? []).length} ({money(swapFees)} in fees; {money(rental.swap_fee)} each)</dd>
-        {(rental.extensions ?? []).length > 0 && (<><dt>Extended</dt><dd>{rental.extensions.map((e) => `${e.days} days (${money(e.amount)})`).join(', ')}</dd></>)}
+        {/* Prices, swaps and extensions are not sent to site contacts (sync/scope.py). */}
+        {rental.daily_rate !== undefined && (<><dt>Extra day</dt><dd>{money(rental.daily_rate)}</dd></>)}
+        {rental.swap_fee !== undefined && (<><dt>Swaps</dt><dd>{(rental.swaps ?? []).length} ({money(swapFees)} in fees; {money(rental.swap_fee)} each)</dd></>)}
+        {rental.extensions?.length ? (<><dt>Extended</dt><dd>{rental.extensions.map((e) => `${e.days} days (${money(e.amount)})`).join(', ')}</dd></>) : null}
         {rental.pickup_requested_on && (<><dt>Pickup</dt><dd>Requested for {formatDate(rental.pickup_requested_on)}</dd></>)}
       </dl>
       {open && (
@@ -106,7 +108,7 @@ function ExtendPanel({ rental, cardOnFile, money, onDone }: { rental: RentalRow;
     <form class="subform" onSubmit={extend}>
       <TextField label="Extra days" type="number" inputMode="numeric" min="1" required value={days} onInput={setDays} />
       <p class="price-line" role="status" aria-live="polite">
-        {valid ? <>{count} day{count === 1 ? '' : 's'} × {money(rental.daily_rate)} = <strong>{money(price)}</strong>{ends ? <>, ends {formatDate(addDays(ends, count))}</> : null}</> : 'Choose between 1 and 90 days.'}
+        {valid ? <>{count} day{count === 1 ? '' : 's'} × {money(rental.daily_rate ?? 0)} = <strong>{money(price)}</strong>{ends ? <>, ends {formatDate(addDays(ends, count))}</> : null}</> : 'Choose between 1 and 90 days.'}
       </p>
       <p class="muted small">
         {cardOnFile?.kind === 'bank' ? `Debited from your bank account on file (•••• ${cardOnFile.last4}); the extension starts at once and the debit clears in a few business days.`
@@ -140,7 +142,7 @@ function DatePanel({ rental, kind, money, onDone }: { rental: RentalRow; kind: '
     <form class="subform" onSubmit={submit}>
       <TextField label={kind === 'pickup' ? 'Pickup date' : 'Swap date'} type="date" min={today} required value={date} onInput={setDate} />
       <TextField label="Notes for the driver (optional)" multiline value={notes} onInput={setNotes} />
-      {kind === 'swap' && <p class="muted small">A swap costs {money(rental.swap_fee)}.</p>}
+      {kind === 'swap' && rental.swap_fee !== undefined && <p class="muted small">A swap costs {money(rental.swap_fee)}.</p>}
       {error && <p class="form-error" role="alert">{error}</p>}
       <button type="submit" class="primary">{kind === 'pickup' ? 'Request pickup' : 'Request swap'}</button>
     </form>

@@ -1,5 +1,6 @@
 import { useEntity, useIndex } from '../data/queries'
-import type { BaseRow, ViewRow } from '../data/types'
+import type { BaseRow } from '../generated/wire'
+import type { ViewRow } from '../data/db'
 import type { Product, ServiceRequest, ServiceType, Site, SupplyItem, SupplyRequest } from '../generated/wire'
 import { formatDate, formatInstant } from '../lib/format'
 import { Link } from '../router'

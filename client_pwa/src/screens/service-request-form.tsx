@@ -1,6 +1,6 @@
 import { useState } from 'preact/hooks'
 import { useEntity, useRow } from '../data/queries'
-import type { Account, BaseRow } from '../data/types'
+import type { Account, BaseRow } from '../generated/wire'
 import type { Product, ServiceRequestArgs, ServiceType, Site, System } from '../generated/wire'
 import { addDays } from '../lib/format'
 import { newId } from '../lib/ids'

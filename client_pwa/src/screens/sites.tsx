@@ -1,6 +1,6 @@
 import { useState } from 'preact/hooks'
 import { useEntity } from '../data/queries'
-import type { Site } from '../data/types'
+import type { Site } from '../generated/wire'
 import type { SiteArgs } from '../generated/wire'
 import { formatAddress, titleCase } from '../lib/format'
 import { newId } from '../lib/ids'

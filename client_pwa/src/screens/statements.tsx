@@ -1,6 +1,6 @@
 import { useState } from 'preact/hooks'
 import { useEntity } from '../data/queries'
-import type { Site } from '../data/types'
+import type { Site } from '../generated/wire'
 import { addDays } from '../lib/format'
 import { Link } from '../router'
 import { currentAccount, tenantToday, useAppState } from '../state/app-state'

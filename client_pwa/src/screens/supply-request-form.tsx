@@ -1,6 +1,6 @@
 import { useState } from 'preact/hooks'
 import { useEntity } from '../data/queries'
-import type { BaseRow } from '../data/types'
+import type { BaseRow } from '../generated/wire'
 import type { Site, SupplyItem } from '../generated/wire'
 import { newId } from '../lib/ids'
 import { mutate } from '../portal'

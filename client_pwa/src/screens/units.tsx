@@ -1,6 +1,7 @@
 import { useState } from 'preact/hooks'
 import { useEntity, useIndex } from '../data/queries'
-import type { BaseRow, ViewRow } from '../data/types'
+import type { BaseRow } from '../generated/wire'
+import type { ViewRow } from '../data/db'
 import type { Product, Site, Unit, UnitIssue, UnitIssueArgs } from '../generated/wire'
 import { formatInstant, timeAgo, titleCase } from '../lib/format'
 import { newId } from '../lib/ids'

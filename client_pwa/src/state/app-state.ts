@@ -1,7 +1,8 @@
 import { createStore, useStore } from './store'
 import type { SyncStatus } from '../data/sync-scheduler'
 import { todayIn } from '../lib/format'
-import type { AccountSummary, Features, Me, Session, TenantInfo } from '../data/types'
+import { ROLE_GROUPS } from '../generated/constants'
+import type { AccountSummary, Features, Me, Role, Session, TenantInfo } from '../generated/wire'
 
 // App-wide state: who is logged in, which tenant and account, and the flags the banners show.
 // Replica data does not live here; screens read it from IndexedDB (data/queries.ts).
@@ -53,7 +54,7 @@ export function currentAccount(state: AppState): AccountSummary | null {
 }
 
 /** The session's role (from /me when we have it, else from the session itself); null when signed out. */
-export function roleOf(state: AppState): string | null {
+export function roleOf(state: AppState): Role | null {
   return state.me?.role ?? state.session?.role ?? null
 }
 
@@ -63,8 +64,9 @@ export type Face = 'customer' | 'driver' | 'office'
 export function faceOf(state: AppState): Face {
   if (!state.session) return 'customer'
   const role = roleOf(state)
-  if (role === 'driver') return 'driver'
-  if (role === 'admin' || role === 'office') return 'office'
+  if (!role) return 'customer'
+  if (ROLE_GROUPS.driver.includes(role)) return 'driver'
+  if (ROLE_GROUPS.staff.includes(role)) return 'office'
   return 'customer'
 }
 
@@ -76,7 +78,7 @@ export function isReadOnly(state: AppState): boolean {
 /** Site contacts see their sites' work but never invoices or payments (PRODUCT.md "Access"). */
 export function isSiteContact(state: AppState): boolean {
   const account = currentAccount(state)
-  return state.me?.role === 'site_contact' || account?.role === 'site' || account?.role === 'site_contact'
+  return state.me?.role === 'site_contact' || account?.role === 'site'
 }
 
 /** Tenant feature toggle; a feature the tenant row does not mention counts as on. */

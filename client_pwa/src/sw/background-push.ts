@@ -1,4 +1,5 @@
 /// <reference lib="webworker" />
+import { DATABASE_PREFIX, PUSH_BATCH, SCHEMA_VERSION } from '../generated/constants'
 
 // Background Sync handler. If a portal tab is open, it asks the tab to sync (the tab owns the
 // queue's bookkeeping). If none is, it pushes the pending mutations itself, reading the Dexie
@@ -15,21 +16,21 @@ export async function replayQueue(sw: ServiceWorkerGlobalScope, slug: string): P
     portalTabs.forEach((tab) => tab.postMessage({ type: 'haulport:sync-now' }))
     return
   }
-  const db = await openDb(`haulport-${slug}`)
+  const db = await openDb(`${DATABASE_PREFIX}${slug}`)
   try {
     const [session, clientId, queue] = await Promise.all([
       readMeta<Session>(db, 'session'),
       readMeta<string>(db, 'client_id'),
       readAll<QueuedMutation>(db, 'queue'),
     ])
-    const pending = queue.filter((m) => m.state === 'pending').sort((a, b) => a.id - b.id).slice(0, 50)
+    const pending = queue.filter((m) => m.state === 'pending').sort((a, b) => a.id - b.id).slice(0, PUSH_BATCH)
     if (!session || !clientId || !pending.length || expiresAtMs(session.expires_at) < Date.now()) return
     const response = await fetch('/api/sync/push', {
       method: 'POST',
       headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${session.session_token}` },
       body: JSON.stringify({
         client_id: clientId,
-        schema_version: 1,
+        schema_version: SCHEMA_VERSION,
         mutations: pending.map(({ id, name, args, created_at }) => ({ id, name, args, created_at })),
       }),
     })

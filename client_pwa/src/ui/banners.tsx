@@ -1,6 +1,6 @@
 import { META, db } from '../data/db'
 import { useEntity, useLiveQuery, usePendingCount } from '../data/queries'
-import type { MutationRejection } from '../data/types'
+import type { MutationRejection } from '../generated/wire'
 import { dismissRejection, syncNow } from '../portal'
 import { currentAccount, isReadOnly, useAppState } from '../state/app-state'
 import { timeAgo } from '../lib/format'

@@ -1,5 +1,5 @@
 import { useEntity } from '../data/queries'
-import type { Message } from '../data/types'
+import type { Message } from '../generated/wire'
 import { Link, useLocation } from '../router'
 import type { PortalRoute } from '../routes'
 import { currentAccount, useAppState } from '../state/app-state'

@@ -1,4 +1,4 @@
-import type { TenantInfo } from '../data/types'
+import type { TenantInfo } from '../generated/wire'
 import { applyTenantManifest } from './tenant-manifest'
 
 const DEFAULT_BRAND = '#0f766e'

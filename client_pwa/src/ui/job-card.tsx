@@ -1,4 +1,4 @@
-import type { Job, ServiceType, Site, TimeSlot } from '../data/types'
+import type { Job, ServiceType, Site, TimeSlot } from '../generated/wire'
 import { useIndex } from '../data/queries'
 import { formatDate } from '../lib/format'
 import { jobCountdown } from '../lib/jobs'

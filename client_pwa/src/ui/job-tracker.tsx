@@ -1,4 +1,4 @@
-import type { Job } from '../data/types'
+import type { Job } from '../generated/wire'
 import { formatShortInstant } from '../lib/format'
 import { TRACKER_STEPS, stepsDone } from '../lib/jobs'
 

@@ -1,5 +1,5 @@
 import { useEntity } from '../data/queries'
-import type { Notification } from '../data/types'
+import type { Notification } from '../generated/wire'
 import { Link } from '../router'
 import { currentAccount, useAppState } from '../state/app-state'
 

@@ -1,4 +1,4 @@
-import type { Job } from '../data/types'
+import type { Job } from '../generated/wire'
 import { formatDate } from '../lib/format'
 import { Link } from '../router'
 import { DocumentButton } from './document-button'

@@ -1,4 +1,4 @@
-import type { TenantInfo } from '../data/types'
+import type { TenantInfo } from '../generated/wire'
 
 // The web app manifest with the tenant's name, colour and icon. The built manifest
 // (/manifest.webmanifest, "Haulport") makes the app installable before anything is known; once the

@@ -3,7 +3,7 @@ import { ApiError } from '../data/api'
 import { paymentsApi, type BankMethod, type SavedMethod } from '../data/payments-api'
 import { paymentsConfig } from '../data/stripe'
 import { useEntity } from '../data/queries'
-import type { BaseRow } from '../data/types'
+import type { BaseRow } from '../generated/wire'
 import type { PaymentMethod } from '../generated/wire'
 
 export interface SavedMethods {
