@@ -13,7 +13,10 @@ server time only, median of ``--repeat``), for a company contact of one account 
 - initial pull: no cursor, every row of the account;
 - scope change: the contact gets a second 50-row account; a pull with the cursor of the first scope;
 - reset: a cursor the server cannot continue from (another schema version) — a full snapshot;
-- incremental pull at the head: nothing changed.
+- incremental pull at the head: nothing changed;
+- a burst: 200 pulls started at the same instant (190 at the head, 10 initial pulls of other accounts),
+  p50/p99 of their latencies in one process (SQLite statements run on the event loop, so one slow
+  statement delays every pull queued behind it).
 
 Prints each figure for both sizes, the ratio big ÷ small (goal: each ≤ 1.5×), the machine and its load.
 PostgreSQL is ANALYZEd after the bulk load (what autovacuum does on its own); SQLite is not (the server
@@ -196,6 +199,25 @@ async def measure(database_url: str, ids: list[str], repeat: int) -> dict[str, f
             repeat * 3, lambda: serve_pull(db, first, tenant, "c1", cursor, 5000, today)
         )
         assert not page.changes and not page.reset
+        # 200 pulls at the same instant, in one process as the server runs them: 190 at the head and 10
+        # initial pulls of other accounts (a poke to everyone while a few new devices sign in).
+        others = [_actor(str(uuid.uuid4()), [ids[(len(ids) // 3 + 7 * i) % len(ids)]]) for i in range(10)]
+
+        async def one(i: int, start: float) -> float:
+            if i % 20 == 0:
+                await serve_pull(db, others[i // 20], tenant, f"n{i}", None, 5000, today)
+            else:
+                await serve_pull(db, first, tenant, f"b{i}", cursor, 5000, today)
+            return (time.perf_counter() - start) * 1000
+
+        await asyncio.gather(*(one(i, time.perf_counter()) for i in range(200)))  # (new scopes stored once)
+        rounds = []
+        for _ in range(5):
+            start = time.perf_counter()  # all 200 arrive now; each waits for those ahead of it
+            rounds += await asyncio.gather(*(one(i, start) for i in range(200)))
+        rounds.sort()
+        out["burst of 200: p50"] = rounds[len(rounds) // 2]
+        out["burst of 200: p99"] = rounds[int(len(rounds) * 0.99)]
     finally:
         await db.close()
     return out

@@ -195,3 +195,20 @@ async def test_a_cursor_of_an_unknown_scope_still_resets(server):
     ava.cursor = f"{schema}.{seq}.{ava.cursor.split('.')[2]}.0123456789ab.{seq}"  # mid-change from an unknown scope
     assert (await ava.pull())["reset"] == 1
     await ava.matches_a_fresh_pull()
+
+
+async def test_the_python_client_follows_a_scope_change_without_a_reset(server, tmp_path):
+    """The reference client (sync/client) applies a scope change as the deltas it is, page by page."""
+    office = await server.staff()
+    gate = await server.connect(GATE, tmp_path / "gate.db")
+    gate.page_limit = 3
+    await gate.pull()
+    assert gate.replica.get("site", TOWER_B) is None
+    await _change(server, office, "PATCH", f"/api/admin/memberships/{sid('membership:gate')}", site_ids=[TOWER_B])
+    report = await gate.pull()
+    assert not report.reset and report.pages > 1
+    assert gate.replica.get("site", TOWER_B) is not None and gate.replica.get("site", TOWER_A) is None
+    held = {(r["id"]) for r in gate.replica.snapshot()}
+    _, fresh = await pull_all(server.test_client, await login(server.test_client, GATE), new_client_id())
+    assert held == {row_id for _, row_id in fresh}
+    await gate.aclose()
