@@ -68,7 +68,8 @@ def _arm_where(kind: str, values: list[tuple[str, ...]], args: list[Any]) -> str
         return f"account_id IN {_in([v[1] for v in values], args)} AND contact_id IS NULL"
     if kind == "account-entity":
         args.extend(values[0][2:0:-1])
-        return "entity = ? AND account_id = ? AND contact_id IS NULL"
+        # (the IN list repeats the partial index's condition, so that both planners may use it)
+        return "entity = ? AND account_id = ? AND contact_id IS NULL AND entity IN ('account', 'message')"
     if kind == "site":
         args.extend((values[0][2], values[0][1]))
         return f"site_id = ? AND account_id = ? AND contact_id IS NULL AND entity IN {_in(SITE_ONLY_ENTITIES, args)}"

@@ -2,9 +2,10 @@
 
 changelog indexes: one per branch of a pull's scope (docs/PROTOCOL-EXTENSIONS.md "Pull plans"), each in
 seq order after exact matches: the tenant-level entries, all entries no contact owns (office staff), an
-account's, a site's, an account's of one entity; a contact's own entries keep ``changelog_contact_seq``.
-``changelog_tenant_seq`` (the whole tenant) and ``changelog_account_seq`` (an account's, with its contacts'
-own entries, so not in seq order past the NULL on PostgreSQL) go.
+account's, a site's, an account's account-wide rows, a person's own. They replace ``changelog_tenant_seq``
+(the whole tenant), ``changelog_account_seq`` (an account's with its contacts' own entries, so not in seq
+order past the NULL on PostgreSQL) and ``changelog_contact_seq`` (now partial): together they hold fewer
+entries than the three did, so writes do not slow down.
 
 sync_scope: the scope (its parts) behind each cursor fingerprint a person was served, so that a pull whose
 scope changed can send what entered and what left instead of a full reset."""
@@ -44,9 +45,15 @@ STATEMENTS = [
     f"CREATE INDEX IF NOT EXISTS changelog_account_shared_seq ON changelog (tenant_id, account_id, seq) {SHARED}",
     "CREATE INDEX IF NOT EXISTS changelog_site_seq ON changelog (tenant_id, site_id, account_id, seq) "
     "WHERE contact_id IS NULL AND site_id IS NOT NULL",
-    f"CREATE INDEX IF NOT EXISTS changelog_entity_seq ON changelog (tenant_id, entity, account_id, seq) {SHARED}",
+    # A site contact's account-wide rows of its account (the account itself, messages).
+    "CREATE INDEX IF NOT EXISTS changelog_account_wide_seq ON changelog (tenant_id, entity, account_id, seq) "
+    f"{SHARED} AND entity IN ('account', 'message')",
+    # A person's own entries (their contact row, notifications, rejected mutations).
+    "CREATE INDEX IF NOT EXISTS changelog_own_seq ON changelog (tenant_id, contact_id, seq) "
+    "WHERE contact_id IS NOT NULL",
     "DROP INDEX IF EXISTS changelog_tenant_seq",
     "DROP INDEX IF EXISTS changelog_account_seq",
+    "DROP INDEX IF EXISTS changelog_contact_seq",
 ]
 
 
