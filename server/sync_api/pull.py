@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import msgspec
@@ -151,6 +151,7 @@ async def driver_rows(conn: Conn, actor: Actor, today: str) -> dict[str, tuple[s
     }
 
 
+SCOPE_KEPT_DAYS = 60
 _KNOWN_MAX = 100_000  # sync_scope ids a Database remembers having seen stored (they never change)
 
 
@@ -174,6 +175,14 @@ async def _remember_scope(db: Database, actor: Actor, fp: str, parts: list[Part]
         stored = await conn.fetchval("SELECT 1 FROM sync_scope WHERE id = ?", key)
     if stored is None:
         async with db.write() as conn:
+            # A person's scopes older than SCOPE_KEPT_DAYS go: a cursor that old resets instead.
+            cutoff = (datetime.now(UTC) - timedelta(days=SCOPE_KEPT_DAYS)).isoformat(timespec="milliseconds")
+            await conn.execute(
+                "DELETE FROM sync_scope WHERE person_id = ? AND tenant_id = ? AND created_at < ?",
+                actor.person_id,
+                actor.tenant_id,
+                cutoff.replace("+00:00", "Z"),
+            )
             await conn.execute(
                 "INSERT INTO sync_scope (id, tenant_id, person_id, parts, created_at) VALUES (?, ?, ?, ?, ?) "
                 "ON CONFLICT (id) DO NOTHING",

@@ -15,6 +15,7 @@ from tests.support.portal import AVA, DRIVER, GATE, OPS, login, new_client_id, p
 
 HARBOR, TOWER_A, TOWER_B = sid("account:harbor"), sid("site:harbor-a"), sid("site:harbor-b")
 AVA_BIZ = sid("account:reed-landscaping")
+GATE_CONTACT = sid("contact:gate")
 
 
 class Replica:
@@ -212,3 +213,29 @@ async def test_the_python_client_follows_a_scope_change_without_a_reset(server, 
     _, fresh = await pull_all(server.test_client, await login(server.test_client, GATE), new_client_id())
     assert held == {row_id for _, row_id in fresh}
     await gate.aclose()
+
+
+async def test_scopes_older_than_the_kept_days_are_forgotten(server, server_db):
+    """sync_scope does not grow forever: a person's scopes older than SCOPE_KEPT_DAYS go when a new one is
+    stored (a cursor that old then resets)."""
+    from server.sync_api.pull import SCOPE_KEPT_DAYS
+
+    office = await server.staff()
+    gate = Replica(server.test_client, await login(server.test_client, GATE), 500)
+    await gate.pull()
+    old_cursor = gate.cursor
+    async with server_db.write() as conn:
+        await conn.execute(
+            "UPDATE sync_scope SET created_at = ? WHERE person_id = ?", "2020-01-01T00:00:00.000Z", GATE_CONTACT
+        )
+    await _change(server, office, "PATCH", f"/api/admin/memberships/{sid('membership:gate')}", site_ids=[TOWER_B])
+    await gate.pull()  # stores the new scope, forgetting the old one
+    async with server_db.read() as conn:
+        dates = [
+            r["created_at"]
+            for r in await conn.fetch("SELECT created_at FROM sync_scope WHERE person_id = ?", GATE_CONTACT)
+        ]
+    assert dates and all(d > "2020-01-01T00:00:00.000Z" for d in dates), SCOPE_KEPT_DAYS
+    gate.cursor = old_cursor
+    assert (await gate.pull())["reset"] == 1, "a cursor of a forgotten scope resets"
+    await gate.matches_a_fresh_pull()
