@@ -12,7 +12,7 @@ from server.settings import SettingsError, load_settings
 
 def migrate(database_url: str | None = None) -> None:
     """Run piccolo migrations forward on the configured database."""
-    settings = load_settings(**({"database_url": database_url} if database_url else {}))
+    settings = load_settings(database_url=database_url) if database_url else load_settings()
     os.environ["HAULPORT_DATABASE_URL"] = settings.database_url
     os.environ["PICCOLO_CONF"] = "server.db.piccolo_conf"
     if not settings.is_postgres:
@@ -34,24 +34,46 @@ def migrate(database_url: str | None = None) -> None:
             conn.execute("PRAGMA journal_mode=WAL")
 
 
-def serve(host: str, port: int, workers: int) -> None:
-    import uvicorn
-
+def serve(host: str, port: int, workers: int, server: str = "granian") -> None:
+    """Serve with granian (measured ahead of uvicorn under sustained load: scripts/bench/sustained.py),
+    or uvicorn with ``--server uvicorn``."""
     from server.settings import check_for_serving
 
     settings = load_settings()
     check_for_serving(settings)
     if workers > 1 and not settings.is_postgres:
         print("note: several workers on SQLite share one database file (writes are serialised)", file=sys.stderr)
-    uvicorn.run(
-        "server.app:app_from_environment",
-        factory=True,
-        host=host,
+    if workers > 1 and not settings.redis_url:
+        print("note: several workers need HAULPORT_REDIS_URL for live updates to reach every socket", file=sys.stderr)
+    if server == "uvicorn":
+        import uvicorn
+
+        uvicorn.run(
+            "server.app:app_from_environment",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            log_level="warning",
+            proxy_headers=True,
+            backlog=16384,
+        )
+        return
+    from granian import Granian
+    from granian.constants import Interfaces, Loops
+    from granian.log import LogLevels
+
+    Granian(
+        "server.app:served_app",
+        address=host,
         port=port,
+        interface=Interfaces.ASGI,
         workers=workers,
-        log_level="warning",
-        proxy_headers=True,
-    )
+        factory=True,
+        loop=Loops.uvloop,
+        log_level=LogLevels.warning,
+        backlog=16384,  # a restart's reconnecting sockets arrive together (the kernel caps it at somaxconn)
+    ).serve()
 
 
 async def _tenant_id(db, slug: str) -> str:
@@ -149,6 +171,7 @@ def main(argv: list[str] | None = None) -> None:
     p_serve.add_argument("--host", default="127.0.0.1")
     p_serve.add_argument("--port", type=int, default=8000)
     p_serve.add_argument("--workers", type=int, default=1)
+    p_serve.add_argument("--server", choices=("granian", "uvicorn"), default="granian")
     p_mig = sub.add_parser("migrate", help="create or upgrade the database schema")
     p_mig.add_argument("--database-url", default=None)
     p_tenant = sub.add_parser("tenant", help="create or list tenants (businesses)")
@@ -178,7 +201,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     try:
         if args.command == "serve":
-            serve(args.host, args.port, args.workers)
+            serve(args.host, args.port, args.workers, args.server)
         elif args.command == "migrate":
             migrate(args.database_url)
         elif args.command == "tenant":

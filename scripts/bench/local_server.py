@@ -40,22 +40,92 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def _stat(pid: int) -> list[str]:
+    return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+
+
 class Served:
-    """A running server: its URL, and the CPU time its process has used (robust on a busy machine)."""
+    """A running server: its URL, and the CPU time its processes have used (robust on a busy machine)."""
 
     def __init__(self, url: str, pid: int):
         self.url, self.pid = url, pid
 
+    def pids(self) -> list[int]:
+        """The server's process and its workers (its children)."""
+        out = [self.pid]
+        for entry in Path("/proc").iterdir():
+            if entry.name.isdigit():
+                try:
+                    if int(_stat(int(entry.name))[1]) == self.pid:
+                        out.append(int(entry.name))
+                except (OSError, IndexError, ValueError):
+                    pass
+        return out
+
     def cpu_seconds(self) -> float:
-        """User + system CPU seconds of the server process so far."""
-        fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        """User + system CPU seconds of the server's processes so far (workers included)."""
+        total = 0
+        for pid in self.pids():
+            try:
+                fields = _stat(pid)
+            except OSError:
+                continue
+            total += int(fields[11]) + int(fields[12])
+        return total / os.sysconf("SC_CLK_TCK")
+
+
+def server_command(port: int, server: str = "uvicorn", workers: int = 1) -> list[str]:
+    """The command line serving the app: uvicorn (as ``haulport serve``) or granian, with ``workers``."""
+    if server == "granian":
+        return [
+            sys.executable,
+            "-m",
+            "granian",
+            "--interface",
+            "asgi",
+            "--factory",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--workers",
+            str(workers),
+            "--loop",
+            "uvloop",
+            "--log-level",
+            "warning",
+            "--no-access-log",
+            "--backlog",
+            "16384",
+            "server.app:served_app",
+        ]
+    return [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "server.app:app_from_environment",
+        "--factory",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--workers",
+        str(workers),
+        "--log-level",
+        "warning",
+        "--no-access-log",
+        "--backlog",
+        "16384",
+    ]
 
 
 @contextmanager
-def running_server(database_url: str, **settings: str) -> Iterator[Served]:
-    """A ``haulport serve``-like uvicorn process (one worker, not in dev mode) on a free port until the block ends."""
-    port = free_port()
+def running_server(
+    database_url: str, server: str = "uvicorn", workers: int = 1, port: int | None = None, **settings: str
+) -> Iterator[Served]:
+    """A ``haulport serve``-like process (``server`` uvicorn or granian, ``workers`` workers, not in dev mode)
+    on a free port until the block ends."""
+    port = port or free_port()
     env = dict(
         os.environ,
         HAULPORT_DATABASE_URL=database_url,
@@ -66,20 +136,7 @@ def running_server(database_url: str, **settings: str) -> Iterator[Served]:
         **{f"HAULPORT_{k.upper()}": v for k, v in settings.items()},
     )
     proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "server.app:app_from_environment",
-            "--factory",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--log-level",
-            "warning",
-            "--no-access-log",
-        ],
+        server_command(port, server, workers),
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,

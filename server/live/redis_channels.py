@@ -57,6 +57,9 @@ class ResilientRedisChannels(ChannelsBackend):
         self._lost = asyncio.Event()  # set when live delivery stops; a fresh one each time it comes back
         self._reported_down = False
         self.available = False  # connected and subscribed: published messages reach subscribers
+        # Channels Redis confirmed on the current connection, and sockets waiting for a confirmation.
+        self._confirmed: set[str] = set()
+        self._confirming: dict[str, list[asyncio.Future]] = {}
         self.stats: Counter[str] = Counter()  # outages, publish_failed, publish_dropped
 
     @classmethod
@@ -65,6 +68,33 @@ class ResilientRedisChannels(ChannelsBackend):
 
     def _named(self, channels: Iterable[str]) -> list[str]:
         return [self._prefix + c for c in channels]
+
+    async def wait_subscribed(self, channels: Iterable[str], timeout: float) -> bool:
+        """Whether Redis confirmed a subscription to every one of ``channels`` (within ``timeout``): from
+        then on, whatever is published to them reaches this process. A socket waits for this before it
+        says ``ready``; Redis's own confirmation needs no message published to come back."""
+        loop = asyncio.get_running_loop()
+        waiting = []
+        for channel in set(channels) - self._confirmed:
+            future = loop.create_future()
+            self._confirming.setdefault(channel, []).append(future)
+            waiting.append(future)
+        if not waiting:
+            return True
+        try:
+            await asyncio.wait_for(asyncio.gather(*waiting), timeout)
+            return True
+        except TimeoutError:
+            return False
+
+    def _confirm(self, kind: str, channel: str) -> None:
+        if kind == "subscribe":
+            self._confirmed.add(channel)
+            for future in self._confirming.pop(channel, ()):
+                if not future.done():
+                    future.set_result(None)
+        else:
+            self._confirmed.discard(channel)
 
     async def wait_lost(self) -> None:
         """Return once live delivery is not working (at once if it is not working now)."""
@@ -110,6 +140,7 @@ class ResilientRedisChannels(ChannelsBackend):
     async def unsubscribe(self, channels: Iterable[str]) -> None:
         channels = set(channels) & self._wanted
         self._wanted -= channels
+        self._confirmed -= channels  # a socket subscribing again waits for the new confirmation
         async with self._lock:
             pubsub = self._pubsub
             if pubsub is None or not channels:
@@ -131,18 +162,21 @@ class ResilientRedisChannels(ChannelsBackend):
                     delay = min(delay * 2, RECONNECT_MAX_S)
                 continue
             try:
-                message = await pubsub.get_message(ignore_subscribe_messages=True, timeout=1.0)
+                message = await pubsub.get_message(timeout=1.0)
             except Exception as exc:
                 await self._lose(pubsub, exc)
                 continue
-            if message is None or message.get("type") != "message":
+            if message is None:
                 continue
-            channel = message["channel"].decode()
+            kind, channel = message.get("type"), message["channel"].decode()
             if not channel.startswith(self._prefix):
                 continue
             channel = channel[len(self._prefix) :]
-            if channel in self._wanted:
-                yield channel, message["data"]
+            if kind == "message":
+                if channel in self._wanted:
+                    yield channel, message["data"]
+            elif kind in ("subscribe", "unsubscribe") and pubsub is self._pubsub:
+                self._confirm(kind, channel)
 
     async def get_history(self, channel: str, limit: int | None = None) -> list[bytes]:
         raise NotImplementedError("pub/sub keeps no history")
@@ -151,6 +185,7 @@ class ResilientRedisChannels(ChannelsBackend):
     async def _connect(self) -> bool:
         async with self._lock:
             pubsub = self._redis.pubsub()
+            self._confirmed.clear()  # a new connection: its subscriptions are confirmed anew
             try:
                 await pubsub.subscribe(self._anchor, *self._named(self._wanted))
             except Exception as exc:

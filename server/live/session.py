@@ -108,7 +108,7 @@ async def refuse_unavailable(socket: WebSocket) -> None:
             ],
         }
     )
-    await socket.send({"type": "websocket.http.response.body", "body": body})
+    await socket.send({"type": "websocket.http.response.body", "body": body, "more_body": False})
 
 
 def cross_site_cookie(socket: WebSocket) -> bool:
@@ -169,8 +169,14 @@ class LiveSession:
         except Exception:
             log.exception("forwarding a live message failed")
 
-    async def wait_subscribed(self) -> None:
-        """Redis SUBSCRIBE completes asynchronously: a probe that comes back proves we are listening."""
+    async def wait_subscribed(self, names: list[str]) -> None:
+        """Redis SUBSCRIBE completes asynchronously: wait for Redis to confirm this socket's channels (or,
+        on a backend without confirmations, for a probe to come back)."""
+        confirmed = getattr(self.state.get("live_backend"), "wait_subscribed", None)
+        if confirmed is not None:
+            if not await confirmed(names, 1.5):
+                log.warning("live subscription not confirmed for %s", self.actor.person_id)
+            return
         for _ in range(3):
             self.state.hub.publish({"type": "probe", "id": self.probe_id}, [f"c:{self.actor.person_id}"])
             try:
@@ -198,7 +204,7 @@ class LiveSession:
         try:
             await fanout.join(self.actor.tenant_id, keys, subscriber)  # truck positions come this way
             async with subscriber.run_in_background(self.forward, join=False):
-                await self.wait_subscribed()
+                await self.wait_subscribed(names)
                 # Listening first, then reading the latest positions: a fix may arrive twice (clients keep
                 # the newest ``at``); one published just before we listened shows with the next fix.
                 for message in await self.state.tracker.positions_for(self.actor):
@@ -236,7 +242,8 @@ class LiveSession:
         except msgspec.DecodeError:
             return await self.error("bad_json", "that was not JSON")
         kind = message.get("type") if isinstance(message, dict) else None
-        handler = {"ping": self.on_ping, "typing": self.on_typing, "gps": self.on_gps}.get(kind)  # type: ignore[arg-type]
+        handlers = {"ping": self.on_ping, "typing": self.on_typing, "gps": self.on_gps}
+        handler = handlers.get(kind) if isinstance(kind, str) else None
         if handler is None:
             return await self.error("unknown_type", "type must be one of ping, typing, gps")
         try:

@@ -4,10 +4,20 @@
 ``optimistic.py`` replays pending mutations with the shared mutators, ``cli.py`` is ``haulport client``.
 """
 
-from sync.client.remote import Backoff, Offline, PullReport, PushReport, SyncClient, SyncError, actor_from_me
+from sync.client.remote import (
+    Backoff,
+    Offline,
+    PullReport,
+    PushReport,
+    SyncClient,
+    SyncError,
+    actor_from_me,
+    reconnect_delay,
+)
 from sync.client.replica import Page, PendingMutation, Replica, ReplicaError, decode_page
 
 __all__ = [
+    "reconnect_delay",
     "Backoff",
     "Offline",
     "Page",

@@ -53,6 +53,22 @@ class Backoff:
         return max(wait, min(retry_after, self.cap)) if retry_after is not None else wait
 
 
+RECONNECT_BASE_S = 0.25
+RECONNECT_CAP_S = 5.0  # while an outage is young (a restart, a deploy): back within seconds
+RECONNECT_LONG_CAP_S = 30.0  # once it has lasted a minute: knock less often
+RECONNECT_LONG_AFTER_S = 60.0
+
+
+def reconnect_delay(attempt: int, down_for: float, rng: Callable[[], float] = random.random) -> float:
+    """Seconds a live socket waits before reconnect attempt ``attempt`` (0-based) after being down for
+    ``down_for`` seconds: full jitter over ``0.25 s × 2ⁿ``, at most 5 s in an outage's first minute and
+    30 s after. A restarted server's sockets (all dropped at the same instant) thus come back spread
+    over a few seconds instead of all at once, and a long outage is not hammered. The PWA uses the same
+    schedule (client_pwa/src/data/live.ts ``reconnectDelay``)."""
+    cap = RECONNECT_CAP_S if down_for < RECONNECT_LONG_AFTER_S else RECONNECT_LONG_CAP_S
+    return rng() * min(cap, RECONNECT_BASE_S * 2 ** min(attempt, 16))
+
+
 @dataclass
 class PushReport:
     sent: int = 0
@@ -269,3 +285,64 @@ class SyncClient:
         pushed = await self.push()
         pulled = await self.pull()
         return pushed, pulled
+
+    async def listen(
+        self,
+        stop: asyncio.Event,
+        on_event: Callable[[dict[str, Any]], Awaitable[Any] | None] | None = None,
+        rng: Callable[[], float] = random.random,
+    ) -> int:
+        """Keep the live socket (``/api/live``) open until ``stop`` is set: pull when it opens (anything
+        may have changed while it was closed) and on every ``poke``; hand every event to ``on_event``.
+        A dropped socket is opened again after ``reconnect_delay``; a session the server ended (4401)
+        stops listening. Returns how many times the socket opened."""
+        import websockets
+
+        url = str(self.http.base_url).rstrip("/").replace("http", "ws", 1) + "/api/live"
+        opened, attempt, down_since = 0, 0, None
+        loop = asyncio.get_running_loop()
+        while not stop.is_set():
+            token = self.replica.session_token
+            if not token:
+                raise SyncError("not_logged_in", "log in before listening for live updates")
+            try:
+                async with websockets.connect(
+                    f"{url}?token={token}", open_timeout=10, max_size=2**22, ping_interval=25
+                ) as socket:
+                    opened, attempt, down_since = opened + 1, 0, None
+                    await self._listen_on(socket, stop, on_event)
+            except websockets.exceptions.ConnectionClosed as closed:
+                if closed.rcvd is not None and closed.rcvd.code == 4401:
+                    raise SyncError("session_ended", "the session expired or was revoked; log in again") from None
+            except (OSError, TimeoutError, websockets.exceptions.InvalidHandshake, Offline):
+                pass  # the server is away: try again later
+            if stop.is_set():
+                break
+            down_since = down_since if down_since is not None else loop.time()
+            delay = reconnect_delay(attempt, loop.time() - down_since, rng)
+            attempt += 1
+            try:
+                await asyncio.wait_for(stop.wait(), delay)
+            except TimeoutError:
+                pass
+        return opened
+
+    async def _listen_on(self, socket: Any, stop: asyncio.Event, on_event: Any) -> None:
+        stopping = asyncio.ensure_future(stop.wait())
+        try:
+            await self.pull()
+            while True:
+                receiving = asyncio.ensure_future(socket.recv())
+                done, _ = await asyncio.wait({receiving, stopping}, return_when=asyncio.FIRST_COMPLETED)
+                if stopping in done:
+                    receiving.cancel()
+                    return
+                event = msgspec.json.decode(receiving.result())
+                if isinstance(event, dict) and event.get("type") == "poke":
+                    await self.pull()
+                if on_event is not None:
+                    result = on_event(event)
+                    if asyncio.iscoroutine(result):
+                        await result
+        finally:
+            stopping.cancel()

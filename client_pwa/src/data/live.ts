@@ -23,11 +23,25 @@ export type LiveEvent =
 type Listener = (event: LiveEvent) => void
 
 const PING_MS = 25_000
+const RECONNECT_BASE_MS = 250
+const RECONNECT_CAP_MS = 5_000 // while an outage is young (a restart, a deploy): back within seconds
+const RECONNECT_LONG_CAP_MS = 30_000 // once it has lasted a minute: knock less often
+const RECONNECT_LONG_AFTER_MS = 60_000
+
+/** How long to wait before reconnect attempt `attempt` (0-based) after `downForMs` without a socket:
+ *  full jitter over 250 ms × 2ⁿ, at most 5 s in an outage's first minute and 30 s after. A restarted
+ *  server's sockets (all dropped at once) thus come back spread over a few seconds, not all at the same
+ *  instant. The Python client uses the same schedule (sync/client/remote.py `reconnect_delay`). */
+export function reconnectDelay(attempt: number, downForMs: number, random: () => number = Math.random): number {
+  const cap = downForMs < RECONNECT_LONG_AFTER_MS ? RECONNECT_CAP_MS : RECONNECT_LONG_CAP_MS
+  return random() * Math.min(cap, RECONNECT_BASE_MS * 2 ** Math.min(attempt, 16))
+}
 
 export class LiveChannel {
   private socket: WebSocket | null = null
   private readonly listeners = new Set<Listener>()
-  private retryMs = 1_000
+  private attempt = 0
+  private downSince: number | null = null
   private reconnect: ReturnType<typeof setTimeout> | null = null
   private ping: ReturnType<typeof setInterval> | null = null
   private wanted = false
@@ -80,7 +94,8 @@ export class LiveChannel {
     const socket = new WebSocket(`${scheme}://${location.host}/api/live?token=${encodeURIComponent(token)}`)
     this.socket = socket
     socket.onopen = () => {
-      this.retryMs = 1_000
+      this.attempt = 0
+      this.downSince = null
       this.ping = setInterval(() => this.send({ type: 'ping' }), PING_MS)
       // Anything may have changed while we were disconnected.
       this.emit({ type: 'poke' })
@@ -100,8 +115,9 @@ export class LiveChannel {
       this.ping = null
       this.socket = null
       if (!this.wanted) return
-      this.reconnect = setTimeout(() => this.open(), this.retryMs)
-      this.retryMs = Math.min(this.retryMs * 2, 30_000)
+      this.downSince ??= Date.now()
+      this.reconnect = setTimeout(() => this.open(), reconnectDelay(this.attempt, Date.now() - this.downSince))
+      this.attempt += 1
     }
   }
 
