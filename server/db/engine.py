@@ -181,6 +181,7 @@ class Database:
         self._writer: sqlite3.Connection | None = None
         self._checkpointer: asyncio.Task | None = None
         self._write_lock = asyncio.Lock()
+        self.known_scopes: set[str] = set()  # pull scopes known to be in sync_scope (server/sync_api/pull.py)
 
     @property
     def sqlite_path(self) -> str:
@@ -195,7 +196,14 @@ class Database:
                 min_size=1,
                 max_size=self.pool_size,
                 timeout=LOCK_WAIT_S,
-                server_settings={"lock_timeout": str(int(LOCK_WAIT_S * 1000))},
+                # No parallel workers nor JIT for request-path statements: starting them costs milliseconds,
+                # more than any of these statements needs (a planner misestimate once made a 16-row pull
+                # start two workers and take 8 ms).
+                server_settings={
+                    "lock_timeout": str(int(LOCK_WAIT_S * 1000)),
+                    "max_parallel_workers_per_gather": "0",
+                    "jit": "off",
+                },
             )
             return
         Path(self.sqlite_path).parent.mkdir(parents=True, exist_ok=True)
