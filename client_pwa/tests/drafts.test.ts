@@ -2,7 +2,7 @@ import 'fake-indexeddb/auto'
 import { beforeEach, describe, expect, it } from 'vitest'
 import { HaulportDb, META } from '../src/data/db'
 import { discardDraft, resendDraft, saveDraft } from '../src/data/drafts'
-import { enqueue } from '../src/data/queue'
+import { enqueue, startNewClient } from '../src/data/queue'
 import { pullChanges, pushOnly, pushQueue, syncOnce } from '../src/data/sync'
 import { checkPromo, requestPrice, servicePrice } from '../src/lib/pricing'
 import { FIELD_OF, actionRefused, readable, say, sayError } from '../src/lib/words'
@@ -76,6 +76,17 @@ describe('a refused action comes back as a draft', () => {
     await pullChanges(db, server)
     expect(await db.drafts.count()).toBe(0)
     expect(await db.queue.count()).toBe(0)
+  })
+
+  it('goes with the person: another login on this device starts without it', async () => {
+    server.rejectNames.add('job.book')
+    await enqueue(db, 'job.book', booking)
+    await syncOnce(db, server)
+    expect(await db.drafts.count()).toBe(1)
+    await startNewClient(db)
+    await db.meta.delete(META.cursor)
+    await pullChanges(db, server) // the old person's rejection row, pulled again, is not this install's
+    expect(await db.drafts.count()).toBe(0)
   })
 
   it('is not made for read markers, nor for the office console', async () => {

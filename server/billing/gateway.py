@@ -30,12 +30,20 @@ import contextlib
 import json
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 import msgspec
 import stripe
 
 from server.db.engine import forbid_in_write_transaction
+
+if TYPE_CHECKING:
+    from stripe.params import (
+        CustomerCreateParams,
+        PaymentIntentCreateParams,
+        SetupIntentCreateParams,
+        SetupIntentVerifyMicrodepositsParams,
+    )
 
 ChargeStatus = Literal["succeeded", "requires_action", "processing", "failed"]
 
@@ -117,7 +125,7 @@ class StripeGateway:
             metadata["account_number"] = str(account["number"])
         if account.get("tenant_id") is not None:
             metadata["tenant_id"] = str(account["tenant_id"])
-        params: dict[str, Any] = {"metadata": metadata}
+        params: CustomerCreateParams = {"metadata": metadata}
         if account.get("name"):
             params["name"] = account["name"]
         with _stripe_errors():
@@ -136,6 +144,7 @@ class StripeGateway:
         unknown = [t for t in types if t not in _KIND_BY_TYPE]
         if not types or unknown:
             raise ValueError(f"unsupported payment method types {types!r}")
+        # (Stripe's API takes payment_method_types; the SDK's typed params no longer list it: hence the casts)
         params: dict[str, Any] = {
             "customer": customer_id,
             "usage": "off_session",
@@ -146,7 +155,9 @@ class StripeGateway:
             # confirmUsBankAccountSetup); Stripe then proves the account by two micro-deposits.
             params["payment_method_options"] = {"us_bank_account": {"verification_method": "microdeposits"}}
         with _stripe_errors():
-            intent = self._client.v1.setup_intents.create(params=params)
+            intent = self._client.v1.setup_intents.create(params=cast("SetupIntentCreateParams", params))
+        if intent.client_secret is None:
+            raise GatewayError("setup_failed", "Stripe did not return a way to save this payment method.")
         return intent.id, intent.client_secret
 
     def saved_method_from_setup_intent(self, customer_id: str, setup_intent_id: str) -> dict:
@@ -190,8 +201,10 @@ class StripeGateway:
         ``…_attempts_exceeded`` / ``…_timeout`` once the account can no longer be verified) and its
         sentence; ``setup_failed`` when the SetupIntent already failed.
         """
-        params: dict[str, Any] = (
-            {"amounts": list(amounts)} if amounts is not None else {"descriptor_code": descriptor_code}
+        if amounts is None and not descriptor_code:
+            raise ValueError("give the two amounts or the descriptor code")
+        params: SetupIntentVerifyMicrodepositsParams = (
+            {"amounts": list(amounts)} if amounts is not None else {"descriptor_code": descriptor_code or ""}
         )
         with _stripe_errors():
             intent = self._client.v1.setup_intents.retrieve(setup_intent_id)
@@ -265,7 +278,7 @@ class StripeGateway:
         with _stripe_errors():
             try:
                 intent = self._client.v1.payment_intents.create(
-                    params=params, options={"idempotency_key": idempotency_key}
+                    params=cast("PaymentIntentCreateParams", params), options={"idempotency_key": idempotency_key}
                 )
             except stripe.CardError as exc:
                 return self._declined(exc)
@@ -314,9 +327,10 @@ class StripeGateway:
         if not charge_id:
             return None
         try:
-            return self._client.v1.charges.retrieve(charge_id).payment_intent
+            intent = self._client.v1.charges.retrieve(charge_id).payment_intent
         except stripe.StripeError:
             return None
+        return intent if isinstance(intent, str) or intent is None else intent.id
 
     # -- refunds -----------------------------------------------------------------------------
 
@@ -368,7 +382,7 @@ class StripeGateway:
                 "refund_failed",
                 f"Stripe could not refund it ({reason})." if reason else "Stripe could not refund it.",
             )
-        return RefundResult(made.id, made.status, made.amount)
+        return RefundResult(made.id, made.status or "pending", made.amount)
 
     # -- webhooks ----------------------------------------------------------------------------
 

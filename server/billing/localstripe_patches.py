@@ -412,7 +412,7 @@ def patch_idempotency_keys(app: Any) -> None:
                     status=status, body=body, content_type=content_type, headers={"Idempotent-Replayed": "true"}
                 )
             response = await handler(request)
-            if isinstance(response, web.Response) and response.status < 500:
+            if isinstance(response, web.Response) and response.status < 500 and isinstance(response.body, bytes | None):
                 answers[slot] = (response.status, response.body or b"", response.content_type)
             return response
 

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import asyncpg
+from asyncpg.pool import PoolConnectionProxy
 
 log = logging.getLogger("haulport.db")
 _PLACEHOLDER = re.compile(r"\?")
@@ -147,7 +148,7 @@ async def _begin(raw: sqlite3.Connection, statement: str, wait_s: float = LOCK_W
 class PgConn(Conn):
     dialect = "postgres"
 
-    def __init__(self, raw: asyncpg.Connection):
+    def __init__(self, raw: asyncpg.Connection | PoolConnectionProxy):
         self.raw = raw
 
     async def fetch(self, sql, *args):

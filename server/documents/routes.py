@@ -115,13 +115,13 @@ async def invoice_pdf(request: Request, filename: FromPath[str]) -> Response[byt
     if not filename.endswith(".pdf"):
         raise not_found("invoice")
     invoice_id = filename.removesuffix(".pdf")
-    tenant = request.scope["tenant"]
+    tenant = guards.tenant_of(request)
     async with request.app.state.db.read() as conn:
         store = Store(conn, request.user.tenant_id)
         invoice = await store.get("invoice", invoice_id)
-        if not _customer_sees_invoice(request, tenant, invoice):
+        if invoice is None or not _customer_sees_invoice(request, tenant, invoice):
             raise not_found("invoice")
-        account = await store.get("account", invoice["account_id"])
+        account = await store.must_get("account", invoice["account_id"])
         site_id = invoice.get("site_id") or next(iter(invoice.get("site_ids") or []), None)
         site = await store.get("site", site_id) if site_id else None
     return await _pdf(
@@ -131,7 +131,7 @@ async def invoice_pdf(request: Request, filename: FromPath[str]) -> Response[byt
 
 @get("/api/documents/jobs/{job_id:str}/receipt.pdf", guards=[guards.portal_or_staff], **PDF)
 async def job_receipt_pdf(request: Request, job_id: FromPath[str]) -> Response[bytes]:
-    tenant = request.scope["tenant"]
+    tenant = guards.tenant_of(request)
     async with request.app.state.db.read() as conn:
         store = Store(conn, request.user.tenant_id)
         job = await store.get("job", job_id)
@@ -158,7 +158,7 @@ async def job_receipt_pdf(request: Request, job_id: FromPath[str]) -> Response[b
 
 @get("/api/documents/payments/{payment_id:str}/receipt.pdf", guards=[guards.portal_or_staff], **PDF)
 async def payment_receipt_pdf(request: Request, payment_id: FromPath[str]) -> Response[bytes]:
-    tenant = request.scope["tenant"]
+    tenant = guards.tenant_of(request)
     async with request.app.state.db.read() as conn:
         store = Store(conn, request.user.tenant_id)
         payment = await store.get("payment", payment_id)
@@ -195,7 +195,7 @@ async def statement_pdf(
     A site statement lists the invoices of that site and the parts of payments applied to them;
     payments applied to nothing (account credit) appear only on the account's statement.
     """
-    tenant = request.scope["tenant"]
+    tenant = guards.tenant_of(request)
     if not request.user.sees_billing(account_id):
         raise not_found("account")
     today = _today(tenant)

@@ -44,7 +44,7 @@ IMAGE_SIGNATURES = {
 async def push(request: Request, data: PushRequest) -> PushResponse:
     """Apply queued mutations in id order; each result is applied, rejected (consumed) or skipped."""
     state = request.app.state
-    response, outcome = await apply_push(state.db, request.user, request.scope["tenant"], data)
+    response, outcome = await apply_push(state.db, request.user, guards.tenant_of(request), data)
     await state.effects.after_commit(request.user.tenant_id, outcome.changed, outcome.effects, outcome.effect_ids)
     return response
 
@@ -59,7 +59,7 @@ async def pull(
     """Changes in the session's scope since ``cursor``; follow ``more`` to the end."""
     state = request.app.state
     page = min(limit or state.settings.pull_page_limit, state.settings.pull_page_limit)
-    return await serve_pull(state.db, request.user, request.scope["tenant"], client_id, cursor, page, now_iso()[:10])
+    return await serve_pull(state.db, request.user, guards.tenant_of(request), client_id, cursor, page, now_iso()[:10])
 
 
 def _megabytes(size: int) -> str:
@@ -234,7 +234,7 @@ async def read_upload(request: Request, upload_id: UploadIdParam) -> Response[by
                 )
                 for j in jobs
             )
-    if not visible:
+    if row is None or not visible:
         raise not_found("upload")
     content = bytes(row["content"])
     content_type = row["content_type"]

@@ -58,6 +58,7 @@ async def book_job(ctx: Context, a: BookArgs) -> None:
     if a.site_id is not None:
         site = await row_in_scope(ctx, "site", a.site_id)
     else:
+        assert a.new_site is not None  # exactly one of the two, checked above
         site = await write_site(ctx, SiteArgs(**msgspec.structs.asdict(a.new_site), account_id=a.account_id))
     account = await account_in_scope(ctx, site["account_id"])
     service = await ctx.tx.get("service_type", a.service_type_id)
@@ -81,6 +82,7 @@ async def book_job(ctx: Context, a: BookArgs) -> None:
         promos = await ctx.tx.find("promo_code", code=a.promo_code.strip().upper())
         promo = promos[0] if promos else None
         discount = promo_discount(promo, price, a.date)
+        assert promo is not None  # promo_discount rejects a code that does not exist
         await ctx.tx.update("promo_code", promo, uses=promo["uses"] + 1)
     if a.quoted_price is not None and price - discount > a.quoted_price and ctx.tx.authoritative:
         raise Rejected("price_changed", "the price has changed since the booking form showed it")

@@ -13,7 +13,9 @@ import httpx
 import pytest
 from playwright.sync_api import expect
 
+from server.seed.demo import sid
 from tests.e2e.conftest import api_session, go, shoot, sign_in, wait_for_service_worker
+from tests.support.browser import new_context  # noqa: F401  (a fixture)
 
 pytestmark = pytest.mark.browser
 
@@ -201,3 +203,43 @@ def test_a_refused_extension_waits_on_the_rentals_screen_until_discarded(page, s
     expect(here).to_have_count(0)
     expect(page.get_by_role("alert").filter(has_text="wasn't accepted")).to_have_count(0)
     assert page.console_errors == []
+
+
+def test_an_advertised_promo_code_made_in_the_office_prices_the_customers_booking(new_context, server):
+    from tests.e2e.conftest import login_link
+
+    office = new_context(viewport={"width": 1280, "height": 900}).new_page()
+    office.goto(login_link(server, OFFICE))
+    office.wait_for_selector(".office-nav")
+    office.goto(f"{server}/t/demo/edit/promo-codes/new")
+    office.get_by_label("Code").fill("SPRING15")
+    office.get_by_label("Percent off").fill("15")
+    office.get_by_label(re.compile("^Advertised")).check()
+    office.get_by_role("button", name="Create").click()
+    expect(office.get_by_role("status")).to_contain_text("Created")
+    office.goto(f"{server}/t/demo/catalog")
+    expect(office.get_by_role("region", name="Promo codes")).to_contain_text("SPRING15")
+    expect(office.get_by_role("region", name="Services")).to_contain_text("$250.00 (by load $125.00 to $400.00)")
+    shoot(office, "office-promo-codes", desktop=True)
+    office.goto(f"{server}/t/demo/edit/service-types/{sid('service:junk')}")
+    prices = office.get_by_role("group", name="Price by load")
+    expect(prices.get_by_label("Price for ¼ truck")).to_have_value("175.00")
+    shoot(office, "office-service-load-prices", desktop=True)
+    prices.get_by_label("Price for Full truck").fill("420.00")
+    office.get_by_role("button", name="Save changes").click()
+    headers = api_session(server, OFFICE)
+    junk = f"{server}/api/admin/service-types/{sid('service:junk')}"
+    for _ in range(40):
+        if httpx.get(junk, headers=headers).json()["load_prices"].get("full") == 42000:
+            break
+        office.wait_for_timeout(250)
+    assert httpx.get(junk, headers=headers).json()["load_prices"]["full"] == 42000
+    prices_before = {"min": 12500, "quarter": 17500, "half": 25000, "three_quarter": 32500, "full": 40000}
+    assert httpx.patch(junk, json={"load_prices": prices_before}, headers=headers).status_code == 200
+
+    page = new_context(viewport={"width": 360, "height": 780}).new_page()
+    sign_in(page, server, AVA)
+    fill_booking(page, f"Spring clean {uuid.uuid4().hex[:8]}", promo="spring15")
+    quote = page.get_by_role("status", name="Price")
+    expect(quote).to_contain_text("Promo SPRING15−$37.50")
+    expect(quote).to_contain_text("Total$212.50")

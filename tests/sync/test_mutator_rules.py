@@ -121,6 +121,20 @@ async def test_a_booking_is_priced_from_the_catalogue_and_never_costs_more_than_
     assert (await _row(client, office, "jobs", partner["id"]))["quoted_price"] == 23000
 
 
+async def test_a_refused_booking_is_kept_with_what_was_sent_and_the_bell_leads_to_its_draft(client):
+    ava = await login(client, AVA)
+    client_id = new_client_id()
+    booking = _booking(promo_code="WELCOM10", description="Old sofa and a fridge")
+    result = (await push(client, ava, client_id, (1, "job.book", booking)))["results"][0]
+    assert (result["status"], result["error"]["code"]) == ("rejected", "promo_invalid")
+    _, rows = await pull_all(client, ava, client_id)
+    [rejection] = [r for (e, _), r in rows.items() if e == "mutation_rejection" and r["client_id"] == client_id]
+    assert (rejection["mutation_id"], rejection["args"], rejection["error"]["code"]) == (1, booking, "promo_invalid")
+    [bell] = [r for (e, _), r in rows.items() if e == "notification" and r["kind"] == "mutation_rejected"]
+    assert bell["link"] == f"/drafts/{client_id}:1"
+    assert "job.book" not in bell["body"] and bell["body"][0].isupper(), "no mutation name in what a person reads"
+
+
 async def test_a_service_request_records_the_catalogue_price_of_its_lines(client):
     ops, office = await login(client, OPS), await login(client, OFFICE)
     base = {"site_id": TOWER_A, "requested_date": _day(5)}

@@ -51,7 +51,11 @@ export function CatalogScreen() {
       <h1>Catalog and scheduling</h1>
       <CatalogTable title="Services" collection="service-types" noun="service" columns={[
         { title: 'Name', text: (r) => s(r.name) }, { title: 'Product', text: (r, p) => s(p.get(s(r.product_id))?.name) },
-        { title: 'Price', text: (r) => formatMoney(Number(r.base_price ?? 0)), num: true },
+        { title: 'Price', text: (r) => {
+          const byLoad = Object.values((r.load_prices ?? {}) as Record<string, number>)
+          const base = formatMoney(Number(r.base_price ?? 0))
+          return byLoad.length ? `${base} (by load ${formatMoney(Math.min(...byLoad))} to ${formatMoney(Math.max(...byLoad))})` : base
+        }, num: true },
         { title: 'Time on site', text: (r) => `${s(r.duration_min)} min`, num: true },
         { title: 'Online booking', text: (r) => (r.online_bookable ? 'Customers can book' : 'Office only') },
       ]} />
