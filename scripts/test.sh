@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Install what is missing and run the whole test suite: on SQLite, then on PostgreSQL.
+# Install what is missing and run every check: ruff, pyright, tsc, vitest, then the test suite on
+# SQLite and on PostgreSQL.
 # PostgreSQL (127.0.0.1:5432) and Redis (127.0.0.1:6379) are required when CI=true; elsewhere
 # the tests that need them are skipped when they are unreachable.
 set -euo pipefail
@@ -8,6 +9,17 @@ cd "$(dirname "$0")/.."
 
 export PYTHONDONTWRITEBYTECODE=1
 mkdir -p test-artifacts
+
+# The static checks first: they take seconds and fail fast.
+echo "==> ruff (lint and format)"
+.venv/bin/ruff check .
+.venv/bin/ruff format --check .
+echo "==> pyright (server/ and sync/, basic mode)"
+PYRIGHT_PYTHON_IGNORE_WARNINGS=1 .venv/bin/pyright  # (skips its "newer version" lookup on PyPI)
+echo "==> tsc (the app, then the service worker)"
+(cd client_pwa && npx --no-install tsc --noEmit -p tsconfig.json && npx --no-install tsc --noEmit -p tsconfig.sw.json)
+echo "==> vitest (the app's unit tests)"
+(cd client_pwa && npx --no-install vitest run --reporter=dot)
 
 echo "==> tests on SQLite"
 .venv/bin/python -m pytest tests "$@"

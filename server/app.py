@@ -157,7 +157,7 @@ def create_app(settings: Settings) -> Litestar:
         lifespan=[lifespan],
         middleware=[security_headers_factory(settings), middleware_factory],
         before_request=strict_json_body,
-        exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
+        exception_handlers=EXCEPTION_HANDLERS,
         openapi_config=OpenAPIConfig(title="Haulport", version="0.1.0", path="/schema"),
         request_max_body_size=settings.upload_max_bytes + 65536,
         debug=False,

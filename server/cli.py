@@ -12,7 +12,7 @@ from server.settings import SettingsError, load_settings
 
 def migrate(database_url: str | None = None) -> None:
     """Run piccolo migrations forward on the configured database."""
-    settings = load_settings(**({"database_url": database_url} if database_url else {}))
+    settings = load_settings(database_url=database_url) if database_url else load_settings()
     os.environ["HAULPORT_DATABASE_URL"] = settings.database_url
     os.environ["PICCOLO_CONF"] = "server.db.piccolo_conf"
     if not settings.is_postgres:

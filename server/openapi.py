@@ -141,7 +141,7 @@ def _json_body_type(handler: HTTPRouteHandler) -> Any:
             and media_type == RequestEncodingType.JSON
             and (field.kwarg_definition is None or isinstance(field.kwarg_definition, BodyKwarg))
         )
-        _BODY_TYPES[key] = field.annotation if json_body else None
+        _BODY_TYPES[key] = field.annotation if json_body and field is not None else None
     return _BODY_TYPES[key]
 
 
@@ -172,7 +172,7 @@ def _is_json(request: Request) -> bool:
 
 async def strict_json_body(request: Request) -> None:
     """``before_request``: refuse a JSON body nested too deeply, or not strictly its handler's ``data`` type."""
-    body_type = _json_body_type(request.route_handler)  # type: ignore[arg-type]
+    body_type = _json_body_type(request.route_handler)
     if body_type is None and not (request.method in _BODY_METHODS and _is_json(request)):
         return
     body = await request.body()

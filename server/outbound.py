@@ -24,6 +24,8 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from server.db.engine import forbid_in_write_transaction
+
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 _NAT64 = ipaddress.ip_network("64:ff9b::/96")
 # Cloud metadata services not already covered by the link-local / private ranges.
@@ -177,6 +179,7 @@ class CheckedTransport(httpx.AsyncBaseTransport):
         self.inner = httpx.AsyncHTTPTransport(**transport_kwargs)
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        forbid_in_write_transaction("an outbound HTTP request")
         address = await check_public_url(str(request.url), dev_mode=self.dev_mode, allow=self.allow)
         host = request.url.host
         if address != host:

@@ -50,6 +50,10 @@ class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, frozen=
     magic_link_per_ip: PositiveInt = 30
     magic_link_window_s: PositiveInt = 900
     upload_max_bytes: PositiveInt = 5 * 1024 * 1024
+    # What one signed-in person may upload in any 24 hours: a count (beyond it 429 ``upload_quota``) and
+    # a total size (beyond it 413 ``upload_quota_bytes``), so one login cannot fill the database.
+    upload_quota_count: PositiveInt = 100
+    upload_quota_bytes: PositiveInt = 100 * 1024 * 1024
     pull_page_limit: Annotated[int, msgspec.Meta(ge=10, le=50000)] = PULL_PAGE
     static_dir: str = "client_pwa/dist"
     # How long a server process holds an effect it is carrying out (a charge, an SMS) before another may

@@ -269,11 +269,18 @@ class Product(Row, kw_only=True):
     size: str = ""
 
 
+# How full a load is expected to be (a dumpster, a junk truck): the booking form's "How much will it fill?".
+LoadEstimate = Literal["min", "quarter", "half", "three_quarter", "full"]
+
+
 class ServiceType(Row, kw_only=True):
     name: Name
     product_id: str | None = None
     online_bookable: bool = True
     base_price: Cents = 0
+    # The price for a load estimate, where it differs from ``base_price`` (a booking without an
+    # estimate, or with one not listed here, is quoted ``base_price``).
+    load_prices: dict[LoadEstimate, Cents] = {}
     duration_min: Annotated[int, msgspec.Meta(ge=0, le=24 * 60)] = 60
 
 
@@ -297,12 +304,14 @@ class PromoCode(Row, kw_only=True):
     valid_to: Date | None = None
     max_uses: Annotated[int, msgspec.Meta(ge=0)] | None = None
     uses: int = 0
+    # Public codes (advertised ones, e.g. WELCOME10) are in customers' replicas, so the booking form
+    # shows their effect before anything is sent; others are checked by the server only.
+    public: bool = False
 
 
 # --- work ---------------------------------------------------------------------------
 
 JobStatus = Literal["requested", "confirmed", "en_route", "in_progress", "completed", "cancelled"]
-LoadEstimate = Literal["min", "quarter", "half", "three_quarter", "full"]
 
 
 class Job(Row, kw_only=True):
@@ -326,6 +335,8 @@ class Job(Row, kw_only=True):
     promo_code: str = ""
     discount: Cents = 0
     price: Cents = 0
+    # What the customer was quoted when booking (after the promo): kept as is when the office changes ``price``.
+    quoted_price: Cents | None = None
     source: Literal["portal", "office", "recurring"] = "office"
     recurring_series_id: str | None = None
     estimate_id: str | None = None
@@ -359,6 +370,8 @@ class ServiceRequest(Row, kw_only=True):
     urgency: Literal["normal", "urgent", "emergency"] = "normal"
     po_number: str = ""
     comments: str = ""
+    # The catalogue price of the lines that have one (service × quantity) when it was sent; None: no line has one.
+    quoted_price: Cents | None = None
     status: Literal["submitted", "approved", "declined", "scheduled"] = "submitted"
     job_id: str | None = None
     decision_note: str = ""
@@ -546,11 +559,12 @@ ENTITIES: dict[str, type[Row]] = {
 }
 
 # Entities every session of a tenant sees (tenant-level rows).
-TENANT_LEVEL = frozenset({"tenant", "product", "service_type", "time_slot", "supply_item", "truck"})
+TENANT_LEVEL = frozenset({"tenant", "product", "service_type", "time_slot", "supply_item", "truck", "promo_code"})
 # Entities that belong to one person (the ``contact_id`` column), not to an account.
 OWNER_LEVEL = frozenset({"notification", "mutation_rejection", "contact"})
 # Never synced: staff, secrets and server bookkeeping.
-NOT_SYNCED = frozenset({"staff_user", "promo_code"})
+# (Promo codes are synced, but customers see only the public ones: ``sync.scope.present``.)
+NOT_SYNCED = frozenset({"staff_user"})
 
 SCHEMA_VERSION = 1
 

@@ -64,6 +64,25 @@ def invoice_totals(lines: list[dict[str, Any]], tax: int) -> dict[str, Any]:
     return {"lines": out_lines, "subtotal": subtotal, "total": subtotal + tax}
 
 
+def service_price(service: dict[str, Any], load_estimate: str | None) -> int:
+    """The catalogue price of a booking of ``service`` (cents): by load estimate where it has one."""
+    prices = service.get("load_prices") or {}
+    if load_estimate and load_estimate in prices:
+        return prices[load_estimate]
+    return service.get("base_price") or 0
+
+
+def request_price(lines: list[dict[str, Any]], services: dict[str, dict[str, Any]]) -> int | None:
+    """The catalogue price of a service request's lines (service base price × quantity) where the
+    catalogue has one; None when no line has a priced service."""
+    priced = [
+        services[line["service_type_id"]]["base_price"] * line.get("quantity", 1)
+        for line in lines
+        if line.get("service_type_id") in services and services[line["service_type_id"]].get("base_price")
+    ]
+    return sum(priced) if priced else None
+
+
 def promo_discount(promo: dict[str, Any] | None, price: int, on_date: str) -> int:
     """The discount a promo code gives on ``price``; ``Rejected`` when the code is not valid."""
     if promo is None:

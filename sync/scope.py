@@ -42,12 +42,15 @@ SITE_CONTACT_FIELDS = {
 }
 SITE_CONTACT_HIDDEN = {
     "rental": ("daily_rate", "swap_fee", "extensions", "swaps"),
-    "job": ("price", "discount", "promo_code"),
+    "job": ("price", "discount", "promo_code", "quoted_price"),
+    "service_request": ("quoted_price",),
 }
 DRIVER_FIELDS = {
     "account": ROW_KEYS + ("number", "name", "kind", "phone"),
 }
-DRIVER_HIDDEN = {"job": ("price", "discount", "promo_code", "po_number")}
+DRIVER_HIDDEN = {"job": ("price", "discount", "promo_code", "po_number", "quoted_price")}
+# A customer sees a public promo code's terms (to show its effect before booking), not its bookkeeping.
+PROMO_HIDDEN = ("uses", "max_uses")
 
 
 class Scope(msgspec.Struct, frozen=True, kw_only=True):
@@ -98,7 +101,7 @@ def needs_view(actor: Actor, entity: str) -> bool:
     """
     if actor.is_staff:
         return False
-    if actor.role == "driver" or entity in SECRET_FIELDS:
+    if actor.role == "driver" or entity in SECRET_FIELDS or entity == "promo_code":
         return True
     if entity in SITE_CONTACT_FIELDS or entity in SITE_CONTACT_HIDDEN:
         return any(a.role == "site" for a in actor.accounts.values())
@@ -124,6 +127,8 @@ def present(actor: Actor, tenant: dict[str, Any], entity: str, data: dict[str, A
         return data
     if entity == "invoice" and not invoice_visible(tenant, data["status"]):
         return None
+    if entity == "promo_code":
+        return _drop(data, PROMO_HIDDEN) if data.get("public") and actor.role != "driver" else None
     data = _drop(data, SECRET_FIELDS.get(entity, ()))
     if actor.role == "driver":
         if entity in DRIVER_FIELDS:

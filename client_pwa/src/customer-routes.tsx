@@ -22,5 +22,7 @@ export const customerRoutes: PortalRoute[] = [
   { path: 'statements', view: extra('StatementsScreen'), allowed: access.billing },
   { path: 'contacts', view: extra('ContactsScreen'), allowed: access.contacts },
   { path: 'sites', view: extra('SitesScreen') },
+  // A refused action back as an editable draft (the bell and the banners link here).
+  { path: 'drafts/:key', view: extra('DraftScreen') },
   { path: 'more', view: extra('MoreScreen'), nav: { label: 'More', icon: 'menu' } },
 ]

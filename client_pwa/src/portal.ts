@@ -17,6 +17,7 @@ import { applyBranding } from './ui/branding'
 import { requestBackgroundSync } from './pwa'
 import { afterFirstContent, markStage } from './lib/perf'
 import { parseLocation } from './router'
+import { overlayContextOf } from './data/overlay'
 
 // The portal's runtime: opens the tenant's replica, restores the session, and runs sync and the
 // live channel while someone is logged in. Screens call the exported actions below.
@@ -142,7 +143,10 @@ function watchSyncedTenant(): void {
  *  the refresh of "me" wait until the first screen has painted from the replica. */
 function beginSession(session: Session, { deferred = false } = {}): void {
   setSessionToken(session.session_token)
-  setOverlayContext({ contactId: session.contact.id, contactName: session.contact.name })
+  setOverlayContext(() => {
+    const state = appState.get()
+    return overlayContextOf(state.session ?? session, state.me, state.tenant)
+  })
   scheduler ??= new SyncScheduler(syncRound, (sync) => {
     appState.set(sync.phase === 'idle' ? { sync, lastSyncedAt: new Date().toISOString() } : { sync })
   })
@@ -170,7 +174,7 @@ function stopSession(): void {
   live.disconnect()
 }
 
-async function refreshMe(): Promise<void> {
+export async function refreshMe(): Promise<void> {
   try {
     const me = await fetchMe()
     const state = appState.get()

@@ -2,6 +2,7 @@ import type { ComponentType } from 'preact'
 import type { AppState } from './state/app-state'
 import { featureOn, isSiteContact } from './state/app-state'
 import { AccountsScreen } from './screens/accounts'
+import { ConfirmAddressScreen } from './screens/address-change'
 import { BookingScreen } from './screens/booking'
 import { DashboardScreen } from './screens/dashboard'
 import { InvoiceDetailScreen } from './screens/invoice-detail'
@@ -32,6 +33,8 @@ export const routes: PortalRoute[] = [
   { path: 'login', view: LoginScreen, public: true },
   // Staff "view portal read-only" links: /t/{slug}/view#session=… (handled by the login screen).
   { path: 'view', view: LoginScreen, public: true },
+  // The link sent to a new email or phone: /t/{slug}/confirm-address?token=… (works signed in or not).
+  { path: 'confirm-address', view: ConfirmAddressScreen, public: true },
   { path: '', view: DashboardScreen, nav: { label: 'Home', icon: 'home' } },
   { path: 'jobs', view: JobsScreen, nav: { label: 'Jobs', icon: 'truck' } },
   { path: 'jobs/:id', view: JobDetailScreen },

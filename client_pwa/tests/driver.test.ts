@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import type { QueuedMutation } from '../src/data/db'
-import { applyOverlay } from '../src/data/overlay'
+import { applyOverlay, type OverlayContext } from '../src/data/overlay'
 import type { BaseRow, Job, TimeSlot } from '../src/generated/wire'
 import { makeRow } from './rows'
 import { groupRoute, nextStep, phoneText } from '../src/driver/route'
@@ -9,24 +9,29 @@ const queued = (id: number, name: string, args: Record<string, unknown>): Queued
   ({ id, name, args, state: 'pending', created_at: '2030-01-01T10:00:00Z' })
 const job = (id: string, fields: Partial<Job>): Job => ({ id, number: id, status: 'confirmed', ...fields }) as Job
 
+const driver: OverlayContext = {
+  session: { role: 'driver', person_id: 'd1', name: 'Dee', read_only: false, truck_id: 'tr1', accounts: {} },
+  tenant: {},
+}
+
 describe("a driver's taps, shown before they reach the server", () => {
-  it('moves the job forward with the time of the tap', () => {
-    const [row] = applyOverlay<BaseRow>('job', [makeRow({ id: 'j1', status: 'en_route', status_history: [] })],
-      [queued(1, 'job.advance', { job_id: 'j1', status: 'in_progress', at: '2030-01-01T09:59:00.000Z' })])
+  it('moves the job forward with the time of the tap', async () => {
+    const [row] = await applyOverlay<BaseRow>('job', [makeRow({ id: 'j1', status: 'en_route', status_history: [], truck_id: 'tr1' })],
+      [queued(1, 'job.advance', { job_id: 'j1', status: 'in_progress', at: '2030-01-01T09:59:00.000Z' })], driver)
     expect(row).toMatchObject({ status: 'in_progress', _pending: true })
-    expect(row.status_history).toEqual([{ status: 'in_progress', at: '2030-01-01T09:59:00.000Z', applied: true }])
+    expect(row.status_history).toEqual([{ status: 'in_progress', at: '2030-01-01T09:59:00.000Z', by: 'Dee', applied: true }])
   })
 
-  it('never moves a job backwards or out of cancelled', () => {
+  it('never moves a job backwards or out of cancelled', async () => {
     const q = [queued(1, 'job.advance', { job_id: 'j1', status: 'en_route', at: '2030-01-01T09:00:00.000Z' })]
-    expect(applyOverlay<BaseRow>('job', [makeRow({ id: 'j1', status: 'completed' })], q)[0].status).toBe('completed')
-    expect(applyOverlay<BaseRow>('job', [makeRow({ id: 'j1', status: 'cancelled' })], q)[0].status).toBe('cancelled')
+    expect((await applyOverlay<BaseRow>('job', [makeRow({ id: 'j1', status: 'completed', truck_id: 'tr1' })], q, driver))[0].status).toBe('completed')
+    expect((await applyOverlay<BaseRow>('job', [makeRow({ id: 'j1', status: 'cancelled', truck_id: 'tr1' })], q, driver))[0].status).toBe('cancelled')
   })
 
-  it('adds an uploaded photo once', () => {
+  it('adds an uploaded photo once', async () => {
     const args = { job_id: 'j1', photo_id: 'p1', stage: 'before', taken_at: '2030-01-01T09:00:00.000Z' }
-    const [row] = applyOverlay<BaseRow>('job', [makeRow({ id: 'j1', status: 'in_progress', photos: [] })],
-      [queued(1, 'job.add_photo', args), queued(2, 'job.add_photo', args)])
+    const [row] = await applyOverlay<BaseRow>('job', [makeRow({ id: 'j1', status: 'in_progress', photos: [], truck_id: 'tr1' })],
+      [queued(1, 'job.add_photo', args), queued(2, 'job.add_photo', args)], driver)
     expect(row.photos).toEqual([{ id: 'p1', url: '/api/uploads/p1', stage: 'before', taken_at: args.taken_at }])
   })
 })

@@ -14,6 +14,7 @@ export class FakeSyncServer implements SyncTransport {
   /** Cursors below this can no longer be served: the next pull gets reset + a snapshot. */
   oldestCursor = 0
   rejectNames = new Set<string>()
+  rejectCode = 'rule'
   pushes: Mutation[][] = []
   pulls: (string | undefined)[] = []
   snapshot: () => Change[] = () => this.changelog
@@ -27,7 +28,11 @@ export class FakeSyncServer implements SyncTransport {
       if (m.id > last + 1) break
       last = m.id
       if (this.rejectNames.has(m.name)) {
-        results.push({ id: m.id, status: 'rejected', error: { code: 'rule', message: 'Not allowed' } })
+        const error = { code: this.rejectCode, message: 'Not allowed' }
+        results.push({ id: m.id, status: 'rejected', error })
+        // As the server does: the rejection is also a row the person's replicas pull.
+        const id = `rej-${body.client_id}-${m.id}`
+        this.changelog.push({ entity: 'mutation_rejection', id, op: 'put', version: 1, data: makeRow({ id, client_id: body.client_id, mutation_id: m.id, name: m.name, args: m.args ?? {}, error }) })
         continue
       }
       results.push({ id: m.id, status: 'applied' })

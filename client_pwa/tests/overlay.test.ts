@@ -1,48 +1,65 @@
 import { describe, expect, it } from 'vitest'
 import type { QueuedMutation } from '../src/data/db'
-import { applyOverlay } from '../src/data/overlay'
-import type { BaseRow } from '../src/generated/wire'
+import { applyOverlay, loaderOf, overlayContextOf, type OverlayContext } from '../src/data/overlay'
+import type { BaseRow, EntityName, Me } from '../src/generated/wire'
 import { makeRow } from './rows'
 
-const queued = (id: number, name: string, args: Record<string, unknown>, state: QueuedMutation['state'] = 'pending'): QueuedMutation =>
-  ({ id, name, args, state, created_at: '2030-01-01T10:00:00Z' })
+// The rules of each mutation are checked against the Python mutators by conformance.test.ts; these
+// are the overlay's own behaviours: badges, order, rejected mutations, where the session comes from.
+
+const ACCOUNT = '00000000-0000-4000-8000-000000000001'
+const id = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`
+const me: Me = {
+  contact: { id: id(21), name: 'Ava', email: 'ava@x.example', phone: null, kind: 'contact' },
+  role: 'customer',
+  read_only: false,
+  accounts: [{ id: ACCOUNT, name: 'Ava’s', kind: 'commercial', role: 'company', site_ids: [], primary: true }],
+  truck_id: null,
+  tenant: { id: 't1', slug: 'demo', name: 'Demo', display_name: 'Demo' },
+}
+const features = { booking: true, invoice_payment: true, estimate_approval: true, review_collection: true, rentals: true, supplies: true, messaging: true }
+const ctx: OverlayContext = overlayContextOf(null, me, { id: 't1', features })
+const replica: Partial<Record<EntityName, BaseRow[]>> = {
+  account: [makeRow({ id: ACCOUNT, name: 'Ava’s', po_required: false })],
+  service_type: [makeRow({ id: id(31), name: 'Drop-off', online_bookable: true, base_price: 12000 })],
+  time_slot: [makeRow({ id: id(33), label: 'Morning', capacity: 4 })],
+}
+const load = loaderOf(replica)
+const queued = (n: number, name: string, args: Record<string, unknown>, state: QueuedMutation['state'] = 'pending'): QueuedMutation =>
+  ({ id: n, name, args, state, created_at: '2030-01-01T10:00:00.000Z' })
+const book = (n: number, siteId: string) =>
+  queued(n, 'job.book', { id: id(1000 + n), site_id: siteId, service_type_id: id(31), date: '2030-01-02', time_slot_id: id(33) })
 
 describe('optimistic overlay', () => {
-  it('shows a job booked offline, with its new site, badged as pending', () => {
-    const q = [queued(1, 'job.book', { id: 'j1', account_id: 'acc', new_site: { id: 's1', name: 'Barn' }, date: '2030-01-02', service_type_id: 'st' })]
-    const [job] = applyOverlay<BaseRow>('job', [], q)
-    expect(job).toMatchObject({ id: 'j1', status: 'requested', site_id: 's1', scheduled_date: '2030-01-02', _pending: true })
-    expect(applyOverlay<BaseRow>('site', [], q)).toMatchObject([{ id: 's1', name: 'Barn', account_id: 'acc' }])
+  it('builds each mutation on the ones before it: a site added offline, then a booking there', async () => {
+    const q = [queued(1, 'site.upsert', { id: id(11), account_id: ACCOUNT, name: 'Barn' }), book(2, id(11))]
+    const [job] = await applyOverlay<BaseRow>('job', [], q, ctx, load)
+    expect(job).toMatchObject({ site_id: id(11), account_id: ACCOUNT, status: 'requested', price: 12000, _pending: true })
+    expect(await applyOverlay<BaseRow>('site', [], q, ctx, load)).toMatchObject([{ id: id(11), name: 'Barn', _pending: true }])
   })
 
-  it('cancels an existing job', () => {
-    const rows = applyOverlay('job', [makeRow({ id: 'j1', status: 'confirmed' })], [queued(1, 'job.cancel', { job_id: 'j1' })])
-    expect(rows[0]).toMatchObject({ status: 'cancelled', _pending: true })
+  it('shows nothing of a mutation the server will refuse, and goes on with the next', async () => {
+    const q = [book(1, id(99)), queued(2, 'message.send', { id: id(2000), body: 'hi', account_id: ACCOUNT })]
+    expect(await applyOverlay<BaseRow>('job', [], q, ctx, load)).toEqual([])
+    expect(await applyOverlay<BaseRow>('message', [], q, ctx, load)).toMatchObject([{ id: id(2000), body: 'hi', author_name: 'Ava' }])
   })
 
-  it('marks notifications read without a pending badge', () => {
-    const rows = applyOverlay<BaseRow>('notification', [makeRow({ id: 'n1', title: 'Hi' }), makeRow({ id: 'n2', title: 'Yo' })], [queued(1, 'notification.mark_read', { ids: ['n1'] })])
-    expect(rows.find((r) => r.id === 'n1')?.read_at).toBeTruthy()
-    expect(rows.find((r) => r.id === 'n1')?._pending).toBeUndefined()
-    expect(rows.find((r) => r.id === 'n2')?.read_at).toBeUndefined()
+  it('ignores mutations the server refused', async () => {
+    expect(await applyOverlay<BaseRow>('site', [], [queued(1, 'site.upsert', { id: id(11), name: 'Barn' }, 'rejected')], ctx, load)).toEqual([])
   })
 
-  it('does not badge mutations the server already has', () => {
-    const [message] = applyOverlay<BaseRow>('message', [], [queued(1, 'message.send', { id: 'm1', body: 'hi', account_id: 'a' }, 'sent')])
-    expect(message._pending).toBeUndefined()
-  })
-})
-
-describe('optimistic overlay of rentals and units', () => {
-  it('pushes a rental end date out and records the extension price', () => {
-    const [rental] = applyOverlay<BaseRow>('rental', [makeRow({ id: 'r1', ends_on: '2030-01-10', daily_rate: 1500, extensions: [] })],
-      [queued(1, 'rental.extend', { rental_id: 'r1', days: 3 })])
-    expect(rental).toMatchObject({ ends_on: '2030-01-13', extensions: [{ days: 3, amount: 4500 }], _pending: true })
+  it('badges only what has not reached the server, and never read markers', async () => {
+    const [sent] = await applyOverlay<BaseRow>('message', [], [queued(1, 'message.send', { id: id(2000), body: 'hi', account_id: ACCOUNT }, 'sent')], ctx, load)
+    expect(sent._pending).toBeUndefined()
+    const base = [makeRow({ id: id(3000), contact_id: id(21), title: 'Hi', read_at: null }), makeRow({ id: id(3001), contact_id: id(21), title: 'Yo', read_at: null })]
+    const rows = await applyOverlay<BaseRow>('notification', base, [queued(1, 'notification.mark_read', { ids: [id(3000)] })], ctx, load)
+    expect(rows.find((r) => r.id === id(3000))).toMatchObject({ read_at: '2030-01-01T10:00:00.000Z' })
+    expect(rows.find((r) => r.id === id(3000))?._pending).toBeUndefined()
+    expect(rows.find((r) => r.id === id(3001))?.read_at).toBeNull()
   })
 
-  it('shows a reported issue and the unit condition it implies', () => {
-    const q = [queued(1, 'unit.report_issue', { id: 'i1', unit_id: 'u1', kind: 'damage', description: 'door' })]
-    expect(applyOverlay<BaseRow>('unit', [makeRow({ id: 'u1', condition: 'good' })], q)[0]).toMatchObject({ condition: 'damaged', _pending: true })
-    expect(applyOverlay<BaseRow>('unit_issue', [], q)[0]).toMatchObject({ id: 'i1', status: 'open', _pending: true })
+  it('shows the replica as it is before anyone has signed in', async () => {
+    const base = [makeRow({ id: id(11), name: 'Barn' })]
+    expect(await applyOverlay<BaseRow>('site', base, [queued(1, 'site.upsert', { id: id(11), name: 'Shed' })], {}, load)).toBe(base)
   })
 })

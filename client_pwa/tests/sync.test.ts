@@ -1,7 +1,7 @@
 import 'fake-indexeddb/auto'
 import { beforeEach, describe, expect, it } from 'vitest'
 import { HaulportDb, META } from '../src/data/db'
-import { applyOverlay } from '../src/data/overlay'
+import { applyOverlay, type OverlayContext } from '../src/data/overlay'
 import type { BaseRow } from '../src/generated/wire'
 import { enqueue, startNewClient } from '../src/data/queue'
 import { pullChanges, pushQueue, syncOnce } from '../src/data/sync'
@@ -36,7 +36,12 @@ describe('push then pull', () => {
     await pushQueue(db, server)
     const queued = await db.queue.toArray()
     expect(queued.map((m) => m.state)).toEqual(['sent'])
-    expect(applyOverlay<BaseRow>('message', [], queued).map((m) => m.id)).toEqual(['m1'])
+    const customer: OverlayContext = {
+      session: { role: 'customer', person_id: 'c1', name: 'Ava', read_only: false, truck_id: null, accounts: { acc: { role: 'company', site_ids: [], primary: true } } },
+      tenant: { features: { booking: true, invoice_payment: true, estimate_approval: true, review_collection: true, rentals: true, supplies: true, messaging: true } },
+    }
+    const shown = await applyOverlay<BaseRow>('message', [], queued.map((m) => ({ ...m, args: { ...m.args, id: '00000000-0000-4000-8000-000000000001' } })), customer)
+    expect(shown.map((m) => m.body)).toEqual(['hello'])
 
     await pullChanges(db, server)
     expect(await db.queue.count()).toBe(0)
@@ -61,7 +66,7 @@ describe('push then pull', () => {
     const [queued] = await db.queue.toArray()
     expect(queued.state).toBe('rejected')
     expect(queued.error?.code).toBe('rule')
-    expect(applyOverlay<BaseRow>('job', [], [queued])).toEqual([])
+    expect(await applyOverlay<BaseRow>('job', [], [queued])).toEqual([])
   })
 
   it('renumbers the queue when the server has never seen the ids before it', async () => {

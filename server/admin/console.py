@@ -52,7 +52,7 @@ async def dashboard(request: Request) -> Dashboard:
     """Today's jobs by status, requests waiting for an answer, open and overdue totals, unread messages
     and the average review."""
     tenant_id = request.user.tenant_id
-    today = tenant_today(request.scope["tenant"])
+    today = tenant_today(guards.tenant_of(request))
     async with request.app.state.db.read() as conn:
         rows = await conn.fetch(
             "SELECT status, COUNT(*) AS n FROM job WHERE tenant_id = ? AND scheduled_date = ? GROUP BY status",
@@ -106,7 +106,7 @@ async def dashboard(request: Request) -> Dashboard:
 @get("/api/admin/balances", guards=[guards.staff])
 async def balances(request: Request) -> Balances:
     """What every customer with open invoices owes, and how much of it is past due."""
-    today = tenant_today(request.scope["tenant"])
+    today = tenant_today(guards.tenant_of(request))
     async with request.app.state.db.read() as conn:
         rows = await conn.fetch(
             "SELECT account_id, SUM(balance) AS open_cents, COUNT(*) AS open_invoices, "

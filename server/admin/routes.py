@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import msgspec
 from litestar import Request, get, patch, post
@@ -47,8 +47,15 @@ def _toggles(struct: type[msgspec.Struct]) -> type[msgspec.Struct]:
     return msgspec.defstruct(f"{struct.__name__}In", fields, kw_only=True, forbid_unknown_fields=True, module=__name__)
 
 
-FeaturesIn = _toggles(Features)
-NotifyEventsIn = _toggles(NotifyEvents)
+if TYPE_CHECKING:  # made at import from the entity structs below; to the type checker, some struct
+
+    class FeaturesIn(msgspec.Struct): ...
+
+    class NotifyEventsIn(msgspec.Struct): ...
+
+else:
+    FeaturesIn = _toggles(Features)
+    NotifyEventsIn = _toggles(NotifyEvents)
 
 # 403 ``admin_only`` (staff are invited and changed by admins), 404 unknown collection or record, 405
 # read-only collection, 409 id taken, an email already on the staff, a job, invoice or request status that
@@ -123,7 +130,7 @@ def _tenant_settings_out(request: Request, tenant: dict[str, Any]) -> dict[str, 
 async def read_settings(request: Request) -> dict[str, Any]:
     """The tenant's portal settings and the portal URL to share with customers."""
     async with request.app.state.db.read() as conn:
-        tenant = await Store(conn, request.user.tenant_id).get("tenant", request.user.tenant_id)
+        tenant = await Store(conn, request.user.tenant_id).must_get("tenant", request.user.tenant_id)
     return _tenant_settings_out(request, tenant)
 
 
@@ -133,7 +140,7 @@ async def update_settings(request: Request, data: TenantSettingsIn) -> dict[str,
     changes = {f: v for f in data.__struct_fields__ if (v := getattr(data, f)) is not msgspec.UNSET}
     changes = msgspec.to_builtins(changes)
     async with unit_of_work(request.app.state, request.user.tenant_id) as store:
-        tenant = await store.get("tenant", request.user.tenant_id)
+        tenant = await store.must_get("tenant", request.user.tenant_id)
         for group in ("features", "notify_events"):
             if group in changes:
                 changes[group] = {**tenant[group], **changes[group]}
@@ -237,7 +244,7 @@ async def create_record(request: Request, collection: Collection, data: RecordBo
         if entity == "staff_user":
             await check_staff_change(store, None, row)
         if entity == "invoice":
-            await prepare_invoice(store, None, row, tenant_today(request.scope["tenant"]))
+            await prepare_invoice(store, None, row, tenant_today(guards.tenant_of(request)))
         if entity in NUMBERED and not row.get(NUMBERED[entity][0]):
             field, prefix = NUMBERED[entity]
             row[field] = await store.next_number(entity, prefix)
@@ -253,11 +260,11 @@ async def create_record(request: Request, collection: Collection, data: RecordBo
             raise ApiError(409, "id_taken", str(exc)) from None
         created = await after_write(store, entity, created)
         ctx = Context(
-            actor=request.user, tenant=request.scope["tenant"], tx=store, now=now_iso(), effects=store.effects
+            actor=request.user, tenant=guards.tenant_of(request), tx=store, now=now_iso(), effects=store.effects
         )
         await notify_milestones(ctx, entity, None, created)
     if entity == "staff_user":
-        await send_invite(request.app.state, request.scope["tenant"], created, request.user.name)
+        await send_invite(request.app.state, guards.tenant_of(request), created, request.user.name)
     return created
 
 
@@ -285,7 +292,7 @@ async def update_record(
         if entity == "staff_user":
             await check_staff_change(store, current, changes)
         if entity == "invoice":
-            await prepare_invoice(store, current, changes, tenant_today(request.scope["tenant"]))
+            await prepare_invoice(store, current, changes, tenant_today(guards.tenant_of(request)))
         if entity == "service_request":
             check_request_move(current, changes)
             if changes.get("status") == "approved" and not current.get("job_id"):
@@ -302,7 +309,7 @@ async def update_record(
         updated = await after_write(store, entity, updated)
         await record_office_events(store, entity, current, updated)
         ctx = Context(
-            actor=request.user, tenant=request.scope["tenant"], tx=store, now=now_iso(), effects=store.effects
+            actor=request.user, tenant=guards.tenant_of(request), tx=store, now=now_iso(), effects=store.effects
         )
         await notify_milestones(ctx, entity, current, updated)
         for job in jobs:
@@ -364,7 +371,7 @@ async def refund_payment(request: Request, payment_id: FromPath[str]) -> dict[st
     a refunded payment answers as it is, and requests at the same instant make one refund. Answers
     the payment."""
     return await refunds.refund_payment(
-        request.app.state, request.app.state.stripe, request.scope["tenant"], payment_id
+        request.app.state, request.app.state.stripe, guards.tenant_of(request), payment_id
     )
 
 

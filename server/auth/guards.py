@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 import time
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlparse
 
 from litestar.connection import ASGIConnection
@@ -20,7 +20,7 @@ from litestar.middleware import AbstractAuthenticationMiddleware, Authentication
 from litestar.types import ASGIApp, Receive, Scope, Send
 
 from server.auth.actor import Revoked, load_actor
-from server.auth.tokens import BadToken, verify
+from server.auth.tokens import BadToken, Claims, verify
 from server.errors import ApiError
 from server.integrations import api_keys
 from sync.actor import (
@@ -83,7 +83,7 @@ class SessionMiddleware(AbstractAuthenticationMiddleware):
             raise ApiError(403, "read_only", "this is a read-only view of the customer's portal")
         if from_cookie and method not in SAFE_METHODS and not _same_origin(connection):
             raise ApiError(403, "csrf_failed", "cookie-authenticated writes must come from the portal's own origin")
-        connection.scope["tenant"] = tenant  # type: ignore[typeddict-unknown-key]
+        _scope(connection)["tenant"] = tenant
         return AuthenticationResult(user=actor, auth=claims)
 
 
@@ -98,15 +98,15 @@ async def _api_key_session(connection: ASGIConnection, token: str) -> Authentica
         raise ApiError(401, "invalid_api_key", str(exc)) from None
     if actor.read_only and connection.scope.get("method", "GET") not in SAFE_METHODS:
         raise ApiError(403, "read_only", "this API key may only read (its scope is read)")
-    connection.scope["tenant"] = tenant  # type: ignore[typeddict-unknown-key]
+    _scope(connection)["tenant"] = tenant
     return AuthenticationResult(user=actor, auth=None)
 
 
-_VERIFIED: dict[tuple[str, str], object] = {}
+_VERIFIED: dict[tuple[str, str], Claims] = {}
 _VERIFIED_MAX = 10_000
 
 
-def _verified_session(secret: str, token: str):
+def _verified_session(secret: str, token: str) -> Claims:
     """Verify a session token's signature once per token (a cache), its expiry every time.
 
     Revocation is not cached: the person and their token_version are loaded on every request."""
@@ -160,5 +160,11 @@ def actor_of(connection: ASGIConnection) -> Actor:
     return connection.user
 
 
+def _scope(connection: ASGIConnection) -> dict[str, Any]:
+    """The ASGI scope as the plain dict it is: the session puts the tenant's row under ``"tenant"``."""
+    return cast("dict[str, Any]", connection.scope)
+
+
 def tenant_of(connection: ASGIConnection) -> dict[str, Any]:
-    return connection.scope["tenant"]  # type: ignore[typeddict-item]
+    """The tenant row of the authenticated request (set by the session middleware)."""
+    return _scope(connection)["tenant"]

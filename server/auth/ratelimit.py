@@ -37,11 +37,12 @@ class RateLimiter:
         self.store_failures = 0  # attempts counted in ``fallback`` because ``store`` failed
         self._store_down = False
         self._lock = asyncio.Lock()  # in-process counts: read and write under one lock
-        self._incr = store._redis.register_script(_INCR_SCRIPT) if isinstance(store, RedisStore) else None
+        self._redis_store = store if isinstance(store, RedisStore) else None
+        self._incr = self._redis_store._redis.register_script(_INCR_SCRIPT) if self._redis_store else None
 
     async def _count(self, store: Store, bucket: str) -> int:
-        if store is self.store and self._incr is not None:
-            return int(await self._incr(keys=[self.store._make_key(bucket)], args=[self.window_s]))  # type: ignore[attr-defined]
+        if store is self.store and self._incr is not None and self._redis_store is not None:
+            return int(await self._incr(keys=[self._redis_store._make_key(bucket)], args=[self.window_s]))
         async with self._lock:
             raw = await store.get(bucket)
             count = int(raw or 0) + 1

@@ -13,7 +13,7 @@ from litestar.params import Body, FromPath, Parameter
 
 from server.auth import guards
 from server.auth.actor import Revoked, load_actor, portal_accounts
-from server.auth.tokens import BadToken, Claims, issue, verify
+from server.auth.tokens import BadToken, Claims, Kind, issue, verify
 from server.db.store import Store, now_iso
 from server.errors import ApiError, error_responses, not_found
 from sync.actor import CUSTOMER_ROLES, Role
@@ -135,7 +135,7 @@ async def request_magic_link(request: Request, data: Annotated[MagicLinkIn, MAGI
     phone = data.phone or None
     if bool(email) == bool(phone):
         raise ApiError(422, "email_or_phone", "give exactly one of email or phone")
-    address = (email or "").strip().lower() or phone
+    address = (email or "").strip().lower() or phone or ""
     if email is not None and "@" not in address:
         raise ApiError(422, "bad_email", "that is not an email address")
     client_ip = request.client.host if request.client else "unknown"
@@ -170,11 +170,12 @@ async def request_magic_link(request: Request, data: Annotated[MagicLinkIn, MAGI
     return {"sent": True}
 
 
-async def _find_person(store: Store, email: str | None, phone: str | None) -> tuple[str, dict, dict | None] | None:
+async def _find_person(store: Store, email: str | None, phone: str | None) -> tuple[Kind, dict, dict | None] | None:
     """Who this address signs in as: ``(kind, row, staff)``. An address that is both a customer's (a
     contact with portal access) and a staff user's is the contact's, with the staff user as ``staff``:
     the link then lets the person choose (neither identity shadows the other)."""
-    contacts = await store.find("contact", **({"email": email} if email else {"phone": phone}))
+    where: dict[str, Any] = {"email": email} if email else {"phone": phone}
+    contacts = await store.find("contact", **where)
     contact = None
     for row in sorted(contacts, key=lambda c: c["created_at"] or ""):
         if await portal_accounts(store, row["id"]):
@@ -243,7 +244,7 @@ async def create_session(request: Request, data: SessionIn) -> Response[SessionO
     try:
         async with state.db.read() as conn:
             actor, tenant = await load_actor(conn, claims)
-            person = await Store(conn, claims.tid).get(
+            person = await Store(conn, claims.tid).must_get(
                 "contact" if claims.kind == "contact" else "staff_user", claims.sub
             )
     except Revoked as exc:
@@ -274,9 +275,9 @@ async def create_session(request: Request, data: SessionIn) -> Response[SessionO
 async def me(request: Request) -> MeOut:
     """The signed-in person, their role, the accounts in scope and whether the session is read-only."""
     actor = request.user
-    tenant = request.scope["tenant"]
+    tenant = guards.tenant_of(request)
     async with request.app.state.db.read() as conn:
-        person = await Store(conn, actor.tenant_id).get(
+        person = await Store(conn, actor.tenant_id).must_get(
             "contact" if actor.person_kind == "contact" else "staff_user", actor.person_id
         )
     accounts = [
@@ -337,7 +338,7 @@ async def portal_view(request: Request, account_id: FromPath[str]) -> dict[str, 
     async with request.app.state.db.read() as conn:
         store = Store(conn, actor.tenant_id)
         account = await store.get("account", account_id)
-        staff = await store.get("staff_user", actor.person_id)
+        staff = await store.must_get("staff_user", actor.person_id)
     if account is None:
         raise not_found("account")
     settings = request.app.state.settings
@@ -351,7 +352,7 @@ async def portal_view(request: Request, account_id: FromPath[str]) -> dict[str, 
         8 * 3600,
         read_only_account=account_id,
     )
-    slug = request.scope["tenant"]["slug"]
+    slug = guards.tenant_of(request)["slug"]
     return {
         "session_token": token,
         "expires_at": expires_at,
@@ -400,3 +401,7 @@ async def public_tenant(request: Request, slug: FromPath[str]) -> PublicTenant:
 
 
 ROUTES = [request_magic_link, create_session, me, logout, portal_view, dev_outbox, public_tenant]
+
+from server.auth.address_change import ROUTES as ADDRESS_CHANGE_ROUTES  # noqa: E402 - it uses this module's types
+
+ROUTES += ADDRESS_CHANGE_ROUTES

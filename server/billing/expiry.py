@@ -5,15 +5,18 @@ finished 3-D Secure, or whose request died before Stripe was asked, would hold i
 dispatcher's sweep (`server.effects.dispatcher`) runs `PaymentExpiry.sweep` now and then, in every
 server process; for each card payment pending longer than the setting it asks Stripe where the
 PaymentIntent stands (outside any transaction), cancels it if it still waits for the customer, and
-settles what Stripe says: succeeded stays succeeded, anything else fails with "expired". Bank debits
-are left alone: they take days, and their webhook settles them.
+settles what Stripe says: succeeded stays succeeded, anything else fails with "expired". A payment
+with no PaymentIntent recorded may still have been charged — the request died between Stripe's answer
+and its commit — so Stripe is asked for an intent made for it (`StripeGateway.find_payment_intent`,
+by ``metadata.payment_id``) before it is failed: expiring it blindly would free what it holds for a
+second charge. Bank debits are left alone: they take days, and their webhook settles them.
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from typing import Any
+from typing import Any, Literal
 
 from server.billing.gateway import ChargeResult, GatewayError
 from server.billing.payments import settle
@@ -41,20 +44,43 @@ class PaymentExpiry:
         cutoff = later(-expiry_s)
         async with self.state.db.read() as conn:
             due = await conn.fetch(
-                "SELECT id, tenant_id, stripe_payment_intent_id FROM payment WHERE status = 'pending' "
-                "AND method = 'card' AND created_at < ? ORDER BY created_at LIMIT 50",
+                "SELECT p.id, p.tenant_id, p.stripe_payment_intent_id, a.stripe_customer_id FROM payment p "
+                "LEFT JOIN account a ON a.id = p.account_id WHERE p.status = 'pending' "
+                "AND p.method = 'card' AND p.created_at < ? ORDER BY p.created_at LIMIT 50",
                 cutoff,
             )
         settled = 0
         for row in due:
-            outcome = await self._outcome(row["stripe_payment_intent_id"])
+            intent_id = row["stripe_payment_intent_id"]
+            if not intent_id:
+                found = await self._lost_charge(row["stripe_customer_id"], row["id"])
+                if found is False:
+                    continue
+                intent_id = found
+            outcome = await self._outcome(intent_id)
             if outcome is None:
                 continue
             settled += await self._settle(row["tenant_id"], row["id"], outcome)
         return settled
 
+    async def _lost_charge(self, customer_id: str | None, payment_id: str) -> str | None | Literal[False]:
+        """A payment without a PaymentIntent id: was it charged, and its answer lost with the request
+        that died before recording it? The intent's id if Stripe has one for it, None if not, False if
+        Stripe cannot be asked now (try again next round)."""
+        provider = getattr(self.state, "stripe", None)
+        if not customer_id:
+            return None  # no Stripe customer: Stripe was never asked
+        if provider is None or not provider.available:
+            return False
+        try:
+            gateway = await provider.gateway()
+            return await gateway.find_payment_intent_async(customer_id, payment_id)
+        except Exception:  # Stripe unreachable, payments off or misconfigured: next round
+            log.warning("could not look for the charge of payment %s", payment_id, exc_info=True)
+            return False
+
     async def _outcome(self, payment_intent_id: str | None) -> ChargeResult | None:
-        if not payment_intent_id:  # Stripe never got it (or its answer was lost with the request)
+        if not payment_intent_id:  # Stripe holds no intent for it: it was never charged
             return ChargeResult(None, "failed", error_code="payment_expired", error_message=EXPIRED)
         provider = getattr(self.state, "stripe", None)
         if provider is None or not provider.available:

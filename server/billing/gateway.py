@@ -19,8 +19,8 @@ Only parameters localstripe also accepts are sent (it answers 400 "Unexpected <n
 ``description``, ``receipt_email``, ``automatic_payment_methods``, ``setup_future_usage``,
 ``return_url``, ``statement_descriptor``, ``error_on_requires_action`` …). ``payment_method_types``
 is sent although localstripe ignores it, because real Stripe would otherwise enable automatic
-payment methods and demand a ``return_url``. localstripe ignores ``Idempotency-Key`` too: the
-payments routes must not rely on Stripe to deduplicate.
+payment methods and demand a ``return_url``. localstripe as such ignores ``Idempotency-Key``; the
+test launcher patches it to honour the header as Stripe does (`localstripe_patches`).
 """
 
 from __future__ import annotations
@@ -30,12 +30,20 @@ import contextlib
 import json
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 import msgspec
 import stripe
 
 from server.db.engine import forbid_in_write_transaction
+
+if TYPE_CHECKING:
+    from stripe.params import (
+        CustomerCreateParams,
+        PaymentIntentCreateParams,
+        SetupIntentCreateParams,
+        SetupIntentVerifyMicrodepositsParams,
+    )
 
 ChargeStatus = Literal["succeeded", "requires_action", "processing", "failed"]
 
@@ -117,7 +125,7 @@ class StripeGateway:
             metadata["account_number"] = str(account["number"])
         if account.get("tenant_id") is not None:
             metadata["tenant_id"] = str(account["tenant_id"])
-        params: dict[str, Any] = {"metadata": metadata}
+        params: CustomerCreateParams = {"metadata": metadata}
         if account.get("name"):
             params["name"] = account["name"]
         with _stripe_errors():
@@ -136,6 +144,7 @@ class StripeGateway:
         unknown = [t for t in types if t not in _KIND_BY_TYPE]
         if not types or unknown:
             raise ValueError(f"unsupported payment method types {types!r}")
+        # (Stripe's API takes payment_method_types; the SDK's typed params no longer list it: hence the casts)
         params: dict[str, Any] = {
             "customer": customer_id,
             "usage": "off_session",
@@ -146,7 +155,9 @@ class StripeGateway:
             # confirmUsBankAccountSetup); Stripe then proves the account by two micro-deposits.
             params["payment_method_options"] = {"us_bank_account": {"verification_method": "microdeposits"}}
         with _stripe_errors():
-            intent = self._client.v1.setup_intents.create(params=params)
+            intent = self._client.v1.setup_intents.create(params=cast("SetupIntentCreateParams", params))
+        if intent.client_secret is None:
+            raise GatewayError("setup_failed", "Stripe did not return a way to save this payment method.")
         return intent.id, intent.client_secret
 
     def saved_method_from_setup_intent(self, customer_id: str, setup_intent_id: str) -> dict:
@@ -190,8 +201,10 @@ class StripeGateway:
         ``…_attempts_exceeded`` / ``…_timeout`` once the account can no longer be verified) and its
         sentence; ``setup_failed`` when the SetupIntent already failed.
         """
-        params: dict[str, Any] = (
-            {"amounts": list(amounts)} if amounts is not None else {"descriptor_code": descriptor_code}
+        if amounts is None and not descriptor_code:
+            raise ValueError("give the two amounts or the descriptor code")
+        params: SetupIntentVerifyMicrodepositsParams = (
+            {"amounts": list(amounts)} if amounts is not None else {"descriptor_code": descriptor_code or ""}
         )
         with _stripe_errors():
             intent = self._client.v1.setup_intents.retrieve(setup_intent_id)
@@ -265,7 +278,7 @@ class StripeGateway:
         with _stripe_errors():
             try:
                 intent = self._client.v1.payment_intents.create(
-                    params=params, options={"idempotency_key": idempotency_key}
+                    params=cast("PaymentIntentCreateParams", params), options={"idempotency_key": idempotency_key}
                 )
             except stripe.CardError as exc:
                 return self._declined(exc)
@@ -275,6 +288,19 @@ class StripeGateway:
         """Where a PaymentIntent stands now, e.g. after the customer's 3-D Secure step."""
         with _stripe_errors():
             return _result_of(self._client.v1.payment_intents.retrieve(payment_intent_id))
+
+    def find_payment_intent(self, customer_id: str, payment_id: str) -> str | None:
+        """The PaymentIntent made for our ``payment_id`` (its ``metadata.payment_id``) on the customer, if
+        any: how a charge whose answer was lost (the process died between Stripe and our commit) is
+        found again. The customer's newest 100 intents are looked through."""
+        if not (customer_id and payment_id):
+            return None
+        with _stripe_errors():
+            listed = self._client.v1.payment_intents.list(params={"customer": customer_id, "limit": 100})
+        for intent in listed.data:
+            if intent.metadata and intent.metadata.to_dict().get("payment_id") == payment_id:
+                return intent.id
+        return None
 
     def cancel_payment_intent(self, payment_intent_id: str) -> ChargeResult:
         """Cancel a PaymentIntent nobody will finish (e.g. 3-D Secure never done); where it stands after."""
@@ -301,9 +327,10 @@ class StripeGateway:
         if not charge_id:
             return None
         try:
-            return self._client.v1.charges.retrieve(charge_id).payment_intent
+            intent = self._client.v1.charges.retrieve(charge_id).payment_intent
         except stripe.StripeError:
             return None
+        return intent if isinstance(intent, str) or intent is None else intent.id
 
     # -- refunds -----------------------------------------------------------------------------
 
@@ -355,7 +382,7 @@ class StripeGateway:
                 "refund_failed",
                 f"Stripe could not refund it ({reason})." if reason else "Stripe could not refund it.",
             )
-        return RefundResult(made.id, made.status, made.amount)
+        return RefundResult(made.id, made.status or "pending", made.amount)
 
     # -- webhooks ----------------------------------------------------------------------------
 
@@ -406,6 +433,9 @@ class StripeGateway:
 
     async def payment_intent_status_async(self, payment_intent_id: str) -> ChargeResult:
         return await asyncio.to_thread(self.payment_intent_status, payment_intent_id)
+
+    async def find_payment_intent_async(self, customer_id: str, payment_id: str) -> str | None:
+        return await asyncio.to_thread(self.find_payment_intent, customer_id, payment_id)
 
     async def cancel_payment_intent_async(self, payment_intent_id: str) -> ChargeResult:
         return await asyncio.to_thread(self.cancel_payment_intent, payment_intent_id)

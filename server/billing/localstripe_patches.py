@@ -412,8 +412,27 @@ def patch_idempotency_keys(app: Any) -> None:
                     status=status, body=body, content_type=content_type, headers={"Idempotent-Replayed": "true"}
                 )
             response = await handler(request)
-            if isinstance(response, web.Response) and response.status < 500:
+            if isinstance(response, web.Response) and response.status < 500 and isinstance(response.body, bytes | None):
                 answers[slot] = (response.status, response.body or b"", response.content_type)
             return response
 
     app.middlewares.insert(0, idempotent)
+
+
+def patch_payment_intent_lists(resources: Any) -> None:
+    """``GET /v1/payment_intents?customer=cus_…`` as Stripe serves it: localstripe refuses the filter
+    (400 "Unexpected customer"), which Haulport uses to find a charge whose answer it lost."""
+    PaymentIntent = resources.PaymentIntent
+    StripeObject = resources.StripeObject
+
+    @classmethod
+    def pi_list_all(cls, url, customer=None, limit=None, starting_after=None, **kwargs):
+        if kwargs:
+            raise resources.UserError(400, "Unexpected " + ", ".join(kwargs.keys()))
+        li = StripeObject._api_list_all.__func__(cls, url, limit=limit, starting_after=starting_after)
+        if customer is not None:
+            li._list = [pi for pi in li._list if pi.customer == customer]
+        li._list.sort(key=lambda pi: pi.created, reverse=True)  # newest first, as Stripe lists them
+        return li
+
+    PaymentIntent._api_list_all = pi_list_all

@@ -89,6 +89,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from typing import Any
 
 # localstripe accepts any key of this shape; the Stripe.js stand-in needs a pk_ one.
 SECRET_KEY = "sk_test_localstripe"
@@ -188,7 +189,7 @@ def register_webhook(
 
     Registering the same ``webhook_id`` again replaces the target; ``events=[]`` silences it.
     """
-    body = {"url": endpoint_url, "secret": secret}
+    body: dict[str, Any] = {"url": endpoint_url, "secret": secret}
     if events is not None:
         body["events"] = events
     _post_json(f"{base_url}/_config/webhooks/{webhook_id}", body)
@@ -218,11 +219,13 @@ def _url_host(host: str) -> str:
 
 def _read_port(process: subprocess.Popen, timeout: float) -> int:
     deadline = time.monotonic() + timeout
+    stdout = process.stdout
+    assert stdout is not None, "start localstripe with stdout=PIPE"
     with selectors.DefaultSelector() as selector:
-        selector.register(process.stdout, selectors.EVENT_READ)
+        selector.register(stdout, selectors.EVENT_READ)
         while time.monotonic() < deadline:
             if selector.select(timeout=0.1):
-                line = process.stdout.readline().decode().strip()
+                line = stdout.readline().decode().strip()
                 if line.startswith("LISTENING "):
                     return int(line.split()[1])
                 if not line and process.poll() is not None:
@@ -275,6 +278,7 @@ def _serve(argv: list[str] | None = None) -> None:
     localstripe_patches.patch_sepa_debits(resources, args.debit_settle_s)
     localstripe_patches.patch_us_bank_accounts(resources, server.app, server.api_extra)
     localstripe_patches.patch_idempotency_keys(server.app)
+    localstripe_patches.patch_payment_intent_lists(resources)
 
     family = socket.AF_INET6 if ":" in args.host else socket.AF_INET
     sock = socket.create_server((args.host, args.port), family=family)

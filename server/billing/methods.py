@@ -72,7 +72,7 @@ async def customer_for(state: Any, gateway: StripeGateway, tenant_id: str, accou
     except GatewayError as exc:
         raise gateway_error(exc) from None
     async with unit_of_work(state, tenant_id) as store:
-        account = await store.get("account", account_id)
+        account = await store.must_get("account", account_id)
         if account["stripe_customer_id"]:  # someone else was quicker; theirs stays
             return account["stripe_customer_id"]
         await store.update("account", account, stripe_customer_id=customer)
@@ -212,7 +212,7 @@ async def verify_method(
     if row.get("status") != "verification_pending" or not row.get("stripe_setup_intent_id"):
         raise ApiError(422, "not_awaiting_verification", "this payment method is already verified")
     async with state.db.read() as conn:
-        account = await Store(conn, actor.tenant_id).get("account", row["account_id"])
+        account = await Store(conn, actor.tenant_id).must_get("account", row["account_id"])
     try:
         described = await gateway.verify_microdeposits_async(
             account["stripe_customer_id"],

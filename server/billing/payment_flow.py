@@ -137,6 +137,7 @@ async def _claim(
         )
         if claimed is None:
             attempt = await store.conn.fetchrow("SELECT * FROM payment_attempt WHERE id = ?", attempt_id)
+            assert attempt is not None  # the row the insert ran into, in this transaction
             if attempt["request_hash"] != fingerprint:
                 raise ApiError(
                     422,
@@ -148,7 +149,7 @@ async def _claim(
                 await store.conn.execute(
                     "UPDATE payment_attempt SET created_at = ? WHERE id = ?", now_iso(), attempt_id
                 )
-                payment = await store.get("payment", attempt["payment_id"])
+                payment = await store.must_get("payment", attempt["payment_id"])
                 try:
                     method = await _method_for(store, data)
                 except ApiError:  # removed meanwhile: the payment can still be finished or failed
@@ -231,7 +232,7 @@ async def take_payment(
         return await _wait_for_answer(state, actor.tenant_id, attempt)
     assert payment is not None
     async with state.db.read() as conn:
-        account = await Store(conn, actor.tenant_id).get("account", payment["account_id"])
+        account = await Store(conn, actor.tenant_id).must_get("account", payment["account_id"])
     if payment["status"] != "pending" or payment["stripe_payment_intent_id"]:
         # taken over from a request that died after charging: ask Stripe, never charge again
         result = await _outcome_so_far(gateway, payment)
@@ -304,7 +305,7 @@ async def _settle_and_answer(
     if result.status == "failed" and not result.error_message:
         result = msgspec.structs.replace(result, error_message=failure_text(result))
     async with unit_of_work(state, tenant["id"]) as store:
-        payment = await store.get("payment", payment_id)
+        payment = await store.must_get("payment", payment_id)
         payment, change = await settle(store, payment, result)
         await notices_in_tx(store, tenant, payment, change, asynchronous=False)
         answer = answer_for(payment, result)
@@ -328,7 +329,7 @@ async def refresh_payment(
     except GatewayError:
         return answer_for(payment)
     async with unit_of_work(state, actor.tenant_id) as store:
-        payment = await store.get("payment", payment_id)
+        payment = await store.must_get("payment", payment_id)
         payment, change = await settle(store, payment, result)
         await notices_in_tx(store, tenant, payment, change, asynchronous=True)
     return answer_for(payment, result)

@@ -43,10 +43,14 @@ MAX_CENTS = 10**11
 class Outcome(Protocol):
     """A Stripe outcome: `server.billing.gateway.ChargeResult` or one read from a webhook."""
 
-    payment_intent_id: str | None
-    status: Literal["succeeded", "requires_action", "processing", "failed"]
-    error_code: str | None
-    error_message: str | None
+    @property
+    def payment_intent_id(self) -> str | None: ...
+    @property
+    def status(self) -> Literal["succeeded", "requires_action", "processing", "failed"]: ...
+    @property
+    def error_code(self) -> str | None: ...
+    @property
+    def error_message(self) -> str | None: ...
 
 
 def invoice_payable(tenant: dict[str, Any], invoice: dict[str, Any]) -> bool:

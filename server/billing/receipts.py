@@ -92,6 +92,8 @@ async def send_receipt(state: Any, tenant: dict[str, Any], payment: dict[str, An
 
 
 Notice = Literal["receipt", "bank_failure", "refund"] | None
+# A `PaymentNotice` effect's ``notice`` (stored as text in the outbox) back as a `Notice`.
+_NOTICES: dict[str, Notice] = {"receipt": "receipt", "bank_failure": "bank_failure", "refund": "refund"}
 
 
 async def _failure_summary(store: Store, tenant: dict[str, Any], payment: dict[str, Any]) -> tuple[str, str]:
@@ -138,7 +140,7 @@ async def deliver_payment_notice(state: Any, tenant: dict[str, Any], effect_id: 
         payment = await Store(conn, tenant["id"]).get("payment", effect.payment_id)
     if payment is None:
         return "the payment is gone"
-    await send_notice(state, tenant, payment, effect.notice)  # type: ignore[arg-type]
+    await send_notice(state, tenant, payment, _NOTICES.get(effect.notice))
     return "sent"
 
 

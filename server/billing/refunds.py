@@ -138,7 +138,7 @@ async def _wait_for_other(state: Any, tenant_id: str, payment_id: str) -> dict[s
 
 async def _record(state: Any, tenant: dict[str, Any], payment_id: str, result: RefundResult) -> dict[str, Any]:
     async with unit_of_work(state, tenant["id"]) as store:
-        payment = await store.get("payment", payment_id)
+        payment = await store.must_get("payment", payment_id)
         # A webhook may have recorded it meanwhile (``charge.refunded``): then nothing changes here.
         payment, changed = await refund(store, payment, result.refund_id or "")
         await notices_in_tx(store, tenant, payment, "refunded" if changed else None, asynchronous=True)

@@ -84,7 +84,7 @@ def _billing_account(request: Request, account_id: str) -> None:
 async def payments_config(request: Request) -> dict[str, Any]:
     """``publishable_key``, ``stripe_js_url``, ``test_mode`` (no real money moves) and ``bank_method``
     (``sepa_debit`` | ``us_bank_account`` | null: which bank accounts this portal takes) for the PWA."""
-    return await _provider(request).public_config(request.scope["tenant"])
+    return await _provider(request).public_config(guards.tenant_of(request))
 
 
 @get("/api/payments/methods", guards=[guards.company_user], responses=error_responses(404))
@@ -107,9 +107,9 @@ async def create_setup_intent(request: Request, data: SetupIntentIn) -> dict[str
         raise payments_unavailable()
     method_type = "card"
     if data.kind == "bank":
-        method_type = provider.bank_method_for(request.scope["tenant"]) or ""
+        method_type = provider.bank_method_for(guards.tenant_of(request)) or ""
         if not method_type:
-            raise provider.bank_unavailable(request.scope["tenant"])
+            raise provider.bank_unavailable(guards.tenant_of(request))
     gateway = await provider.gateway()
     return await methods.create_setup_intent(
         request.app.state, gateway, request.user.tenant_id, data.account_id, method_type
@@ -180,7 +180,7 @@ async def create_payment(request: Request, data: PaymentIn, key: IdempotencyKey 
     if not IDEMPOTENCY_KEY.match(key):
         raise ApiError(400, "bad_idempotency_key", "the Idempotency-Key must be 1-200 printable ASCII characters")
     _billing_account(request, data.account_id)
-    tenant = request.scope["tenant"]
+    tenant = guards.tenant_of(request)
     if not tenant.get("features", {}).get("invoice_payment", False):
         raise ApiError(403, "feature_disabled", "online invoice payment is switched off for this portal")
     provider = _provider(request)
@@ -193,7 +193,7 @@ async def create_payment(request: Request, data: PaymentIn, key: IdempotencyKey 
 async def read_payment(request: Request, payment_id: FromPath[str]) -> dict[str, Any]:
     """A payment's status (``succeeded`` | ``requires_action`` | ``processing`` | ``failed``)."""
     return await refresh_payment(
-        request.app.state, _provider(request), request.user, request.scope["tenant"], payment_id
+        request.app.state, _provider(request), request.user, guards.tenant_of(request), payment_id
     )
 
 

@@ -33,7 +33,7 @@ Other events are acknowledged and ignored.
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import Any, Literal
 
 import msgspec
 
@@ -54,7 +54,7 @@ class IntentOutcome(msgspec.Struct, frozen=True):
     """A PaymentIntent from a webhook body, read the way `gateway.ChargeResult` reads one."""
 
     payment_intent_id: str | None
-    status: str
+    status: Literal["succeeded", "requires_action", "processing", "failed"]
     error_code: str | None = None
     error_message: str | None = None
 
@@ -164,8 +164,8 @@ async def handle_event(state: Any, gateway: StripeGateway, event: dict[str, Any]
             else:
                 store = Store(conn, found[0])
                 await store.lock()
-                tenant = await store.get("tenant", found[0])
-                payment = await store.get("payment", found[1])
+                tenant = await store.must_get("tenant", found[0])
+                payment = await store.must_get("payment", found[1])
                 payment, change = await settle(store, payment, outcome_of(obj))
                 await notices_in_tx(store, tenant, payment, change, asynchronous=True)
         elif kind == "charge.refunded" and isinstance(obj.get("payment_intent"), str) and obj["payment_intent"]:
@@ -180,8 +180,8 @@ async def handle_event(state: Any, gateway: StripeGateway, event: dict[str, Any]
             else:
                 store = Store(conn, found[0])
                 await store.lock()
-                tenant = await store.get("tenant", found[0])
-                payment, change = await _refund_charge(store, await store.get("payment", found[1]), obj)
+                tenant = await store.must_get("tenant", found[0])
+                payment, change = await _refund_charge(store, await store.must_get("payment", found[1]), obj)
                 await notices_in_tx(store, tenant, payment, change, asynchronous=True)
         elif described is not None:
             account = await conn.fetchrow(

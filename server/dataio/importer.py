@@ -221,7 +221,7 @@ async def _apply(store: Store, kind: Kind, rows: list[FileRow], result: ImportRe
                         (key_id(tenant_id, entity, row.external_id), tenant_id, entity, row.external_id, current["id"])
                     )
                 membership_changed = False
-                if entity == "contact":
+                if entity == "contact" and account_id:
                     membership_changed = await _write_membership(store, saved, account_id, member)
                     account_id = None
                 if changes or membership_changed:

@@ -107,7 +107,7 @@ async def export_file(request: Request, kind: ExportKind, format: Literal["csv",
     return Response(
         text,
         media_type=media,
-        headers={"Content-Disposition": f'attachment; filename="{request.scope["tenant"]["slug"]}-{kind}.{format}"'},
+        headers={"Content-Disposition": f'attachment; filename="{guards.tenant_of(request)["slug"]}-{kind}.{format}"'},
     )
 
 

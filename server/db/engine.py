@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import logging
 import re
 import sqlite3
 import time
@@ -18,7 +19,9 @@ from pathlib import Path
 from typing import Any
 
 import asyncpg
+from asyncpg.pool import PoolConnectionProxy
 
+log = logging.getLogger("haulport.db")
 _PLACEHOLDER = re.compile(r"\?")
 
 
@@ -135,7 +138,8 @@ async def _begin(raw: sqlite3.Connection, statement: str, wait_s: float = LOCK_W
             raw.execute(statement)
             return
         except sqlite3.OperationalError as exc:
-            if not _is_busy(exc) or time.monotonic() > deadline:
+            text = str(exc).lower()
+            if ("locked" not in text and "busy" not in text) or time.monotonic() > deadline:
                 raise
         await asyncio.sleep(delay)
         delay = min(delay * 2, 0.05)
@@ -144,7 +148,7 @@ async def _begin(raw: sqlite3.Connection, statement: str, wait_s: float = LOCK_W
 class PgConn(Conn):
     dialect = "postgres"
 
-    def __init__(self, raw: asyncpg.Connection):
+    def __init__(self, raw: asyncpg.Connection | PoolConnectionProxy):
         self.raw = raw
 
     async def fetch(self, sql, *args):
@@ -292,15 +296,24 @@ class Database:
                 await _begin(raw, "BEGIN IMMEDIATE")
                 try:
                     yield SqliteConn(raw)
+                    raw.execute("COMMIT")  # may fail too (a full disk): then rolled back below
                 except BaseException:
-                    raw.execute("ROLLBACK")
+                    _rollback(raw)
                     raise
-                else:
-                    raw.execute("COMMIT")
         except _MAYBE_BUSY as exc:
             if _is_busy(exc):
                 raise DatabaseBusy(str(exc)) from exc
             raise
+
+
+def _rollback(raw: sqlite3.Connection) -> None:
+    """End a failed write transaction. SQLite may already have rolled it back itself (a full disk, an
+    I/O error): then there is nothing to end, and the writer is ready for the next transaction."""
+    if raw.in_transaction:
+        try:
+            raw.execute("ROLLBACK")
+        except sqlite3.OperationalError:
+            log.warning("rollback after a failed write did not complete", exc_info=True)
 
 
 _MAYBE_BUSY = (sqlite3.OperationalError, asyncpg.exceptions.PostgresError, asyncpg.exceptions.InterfaceError, OSError)
@@ -311,14 +324,26 @@ _PG_BUSY = (
     asyncpg.exceptions.OperatorInterventionError,
     asyncpg.exceptions.TooManyConnectionsError,
     asyncpg.exceptions.LockNotAvailableError,
+    # The disk is full or failing, memory ran out (53xxx, 58030): retry once space or the disk is back.
+    asyncpg.exceptions.InsufficientResourcesError,
+    asyncpg.exceptions.PostgresIOError,
 )
+# SQLite's messages for the same: locked by another writer; the disk is full, failing or gone.
+_SQLITE_BUSY = ("locked", "busy", "disk is full", "disk i/o error", "unable to open database file")
 
 
 def _is_busy(exc: BaseException) -> bool:
     """Whether ``exc`` means "the database is locked or unreachable right now" (so: 503, retry)."""
+    if isinstance(exc, (asyncpg.exceptions.InsufficientResourcesError, asyncpg.exceptions.PostgresIOError)):
+        log.error("database storage failing (answering 503 busy until it recovers): %s", exc)
+        return True
     if isinstance(exc, (OSError, *_PG_BUSY)):  # OSError: refused, reset, timed out (TimeoutError)
         return True
     if isinstance(exc, asyncpg.exceptions.InterfaceError):  # the connection closed under a request
         return "closed" in str(exc).lower()
     text = str(exc).lower()
-    return isinstance(exc, sqlite3.OperationalError) and ("locked" in text or "busy" in text)
+    if isinstance(exc, sqlite3.OperationalError) and any(sign in text for sign in _SQLITE_BUSY):
+        if "locked" not in text and "busy" not in text:
+            log.error("database storage failing (answering 503 busy until it recovers): %s", exc)
+        return True
+    return False

@@ -61,7 +61,7 @@ def _text_limits(entity: str) -> dict[str, int | None]:
     for column in ENTITY_TABLES[entity]._meta.columns:
         name = column._meta.name
         if isinstance(column, Varchar):
-            limits[name] = min(column.length, 64) if name == "id" or name.endswith("_id") else column.length
+            limits[name] = min(column.length or 64, 64) if name == "id" or name.endswith("_id") else column.length
         elif isinstance(column, Text):
             limits[name] = None
     return limits
@@ -208,6 +208,14 @@ class Store:
     def _changing(self, entity: str, row_id: str) -> None:
         if self._rows is not None:
             self._rows.pop((entity, row_id), None)
+
+    async def must_get(self, entity: str, row_id: str) -> dict[str, Any]:
+        """A row that exists by construction (the session's tenant, a row just locked or written):
+        its absence is a broken invariant, not a client's mistake."""
+        row = await self.get(entity, row_id)
+        if row is None:
+            raise LookupError(f"{entity} {row_id} does not exist")
+        return row
 
     async def find(
         self, entity: str, order_by: str | None = None, limit: int | None = None, **where: Any

@@ -52,9 +52,15 @@ def _kind_of(info: msgspec.inspect.Type) -> tuple[str, bool]:
     return JSON_KIND, nullable
 
 
+def _struct_info(struct: type[Row]) -> msgspec.inspect.StructType:
+    info = msgspec.inspect.type_info(struct)
+    assert isinstance(info, msgspec.inspect.StructType), struct
+    return info
+
+
 def column_kinds(struct: type[Row]) -> dict[str, str]:
     """Field name → stored kind for an entity struct."""
-    info = msgspec.inspect.type_info(struct)
+    info = _struct_info(struct)
     return {f.name: _kind_of(f.type)[0] for f in info.fields}
 
 
@@ -77,7 +83,7 @@ def _column_for(field: msgspec.inspect.Field) -> Column:
 
 
 def _table_from_struct(entity: str, struct: type[Row]) -> type[Table]:
-    info = msgspec.inspect.type_info(struct)
+    info = _struct_info(struct)
     attrs: dict[str, Any] = {f.name: _column_for(f) for f in info.fields}
     class_name = "".join(part.title() for part in entity.split("_"))
     return types.new_class(class_name, (Table,), {"tablename": entity}, lambda ns: ns.update(attrs))

@@ -13,6 +13,7 @@ from server.documents.canvas import GREY, Color
 from server.documents.formatting import format_quantity, local_date, local_datetime, parse_instant
 from server.documents.sheet import BAD, GOOD, Column, Sheet, address_lines
 
+MAX_ITEM_ROWS = 50  # a receipt lists this many items at most (the rest counted in one row)
 _NEUTRAL: Color = (0.45, 0.48, 0.53)
 _PAYMENT_METHODS = {"card": "Card", "bank": "Bank transfer", "other": "Other"}
 _LOAD_ESTIMATES = {
@@ -112,10 +113,10 @@ def render_job_receipt(
         ]
     )
 
-    items = [_item_row(item) for item in job.get("items") or []]
+    items = [_item_row(item) for item in _items(job.get("items"))]
     if items:
         sheet.heading("Items")
-        sheet.table([Column("Item", 0.8), Column("Qty", 0.2, "right")], items)
+        sheet.table([Column("Item", 0.8), Column("Qty", 0.2, "right")], items, max_rows=MAX_ITEM_ROWS)
 
     history = sorted(job.get("status_history") or [], key=lambda event: event.get("at") or "")
     if history:
@@ -255,6 +256,7 @@ def render_statement(
         rows,
         wrap_column=3,
         bold_rows=frozenset({0, len(rows) - 1}),
+        max_rows=2000,  # a statement lists its period in full up to 2,000 entries
     )
 
     invoiced = sum(e.get("amount") or 0 for e in entries if (e.get("amount") or 0) > 0)
@@ -371,6 +373,13 @@ def _by(by) -> str:
     except ValueError:
         return _label(text) if text.islower() and " " not in text else text
     return ""
+
+
+def _items(items) -> list:
+    """A job's items: the text a customer typed, one item a line (never one per character), or a list."""
+    if isinstance(items, str):
+        return [line.strip() for line in items.splitlines() if line.strip()]
+    return list(items or [])
 
 
 def _item_row(item) -> list[str]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import logging
 import os
 import re
 from collections.abc import Callable
@@ -34,19 +35,61 @@ from server.documents.formatting import tenant_zone
 from server.errors import ApiError, error_responses, not_found
 from sync.scope import invoice_visible
 
+log = logging.getLogger("haulport.documents")
 _SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
 DEFAULT_STATEMENT_DAYS = 90
 # Every document route: a PDF, or 404 when it is out of the session's scope.
-PDF = {"media_type": "application/pdf", "response_description": "The PDF", "responses": error_responses(404)}
+PDF = {"media_type": "application/pdf", "response_description": "The PDF", "responses": error_responses(404, 429, 503)}
 
 
 def _today(tenant: dict[str, Any]) -> str:
     return dt.datetime.now(tenant_zone(tenant)).date().isoformat()
 
 
+RENDER_WAIT_S = 10.0  # how long a request waits for a free render slot before answering 503 busy
+RENDER_TIMEOUT_S = 20.0  # how long a render may take before the request answers 503 busy
+
+
+async def _render(request: Request, render: Callable[..., bytes], *args: Any, **kwargs: Any) -> bytes:
+    """Render in a worker thread, bounded: one document at a time per person (another while theirs is
+    rendering: 429 ``render_busy``), so one customer can never hold every render slot; a slot waited
+    for at most ``RENDER_WAIT_S`` and a render at most ``RENDER_TIMEOUT_S`` (then 503 ``busy``). A
+    thread cannot be stopped, so one past its time keeps its slot and its person's turn until it ends."""
+    state = request.app.state
+    person = f"{request.user.tenant_id}:{request.user.person_id}"
+    if person in state.rendering:
+        raise ApiError(
+            429,
+            "render_busy",
+            "a document of yours is still being prepared; try again shortly",
+            {},
+            headers={"Retry-After": "2"},
+        )
+    slots: asyncio.Semaphore = state.render_slots
+    state.rendering.add(person)
+    try:
+        await asyncio.wait_for(slots.acquire(), RENDER_WAIT_S)
+    except TimeoutError:
+        state.rendering.discard(person)
+        raise ApiError(503, "busy", "documents are busy; retry shortly", {}, headers={"Retry-After": "5"}) from None
+    work = asyncio.ensure_future(asyncio.to_thread(render, *args, **kwargs))
+
+    def finished(_: asyncio.Future) -> None:
+        slots.release()
+        state.rendering.discard(person)
+
+    work.add_done_callback(finished)
+    try:
+        return await asyncio.wait_for(asyncio.shield(work), state.render_timeout_s)
+    except TimeoutError:
+        log.warning("render of %s took over %.0f s", request.url.path, state.render_timeout_s)
+        raise ApiError(
+            503, "busy", "the document took too long; retry shortly", {}, headers={"Retry-After": "10"}
+        ) from None
+
+
 async def _pdf(request: Request, name: str, render: Callable[..., bytes], *args: Any, **kwargs: Any) -> Response[bytes]:
-    async with request.app.state.render_slots:
-        content = await asyncio.to_thread(render, *args, **kwargs)
+    content = await _render(request, render, *args, **kwargs)
     filename = _SAFE_NAME.sub("-", name).strip("-") or "document"
     return Response(
         content=content,
@@ -72,13 +115,13 @@ async def invoice_pdf(request: Request, filename: FromPath[str]) -> Response[byt
     if not filename.endswith(".pdf"):
         raise not_found("invoice")
     invoice_id = filename.removesuffix(".pdf")
-    tenant = request.scope["tenant"]
+    tenant = guards.tenant_of(request)
     async with request.app.state.db.read() as conn:
         store = Store(conn, request.user.tenant_id)
         invoice = await store.get("invoice", invoice_id)
-        if not _customer_sees_invoice(request, tenant, invoice):
+        if invoice is None or not _customer_sees_invoice(request, tenant, invoice):
             raise not_found("invoice")
-        account = await store.get("account", invoice["account_id"])
+        account = await store.must_get("account", invoice["account_id"])
         site_id = invoice.get("site_id") or next(iter(invoice.get("site_ids") or []), None)
         site = await store.get("site", site_id) if site_id else None
     return await _pdf(
@@ -88,7 +131,7 @@ async def invoice_pdf(request: Request, filename: FromPath[str]) -> Response[byt
 
 @get("/api/documents/jobs/{job_id:str}/receipt.pdf", guards=[guards.portal_or_staff], **PDF)
 async def job_receipt_pdf(request: Request, job_id: FromPath[str]) -> Response[bytes]:
-    tenant = request.scope["tenant"]
+    tenant = guards.tenant_of(request)
     async with request.app.state.db.read() as conn:
         store = Store(conn, request.user.tenant_id)
         job = await store.get("job", job_id)
@@ -115,7 +158,7 @@ async def job_receipt_pdf(request: Request, job_id: FromPath[str]) -> Response[b
 
 @get("/api/documents/payments/{payment_id:str}/receipt.pdf", guards=[guards.portal_or_staff], **PDF)
 async def payment_receipt_pdf(request: Request, payment_id: FromPath[str]) -> Response[bytes]:
-    tenant = request.scope["tenant"]
+    tenant = guards.tenant_of(request)
     async with request.app.state.db.read() as conn:
         store = Store(conn, request.user.tenant_id)
         payment = await store.get("payment", payment_id)
@@ -152,7 +195,7 @@ async def statement_pdf(
     A site statement lists the invoices of that site and the parts of payments applied to them;
     payments applied to nothing (account credit) appear only on the account's statement.
     """
-    tenant = request.scope["tenant"]
+    tenant = guards.tenant_of(request)
     if not request.user.sees_billing(account_id):
         raise not_found("account")
     today = _today(tenant)
@@ -184,6 +227,8 @@ async def statement_pdf(
 async def startup(state: Any) -> None:
     ensure_ready()  # borb's usage reporting off before anything renders (it would take over SIGTERM)
     state.render_slots = asyncio.Semaphore(os.cpu_count() or 2)
+    state.rendering = set()  # the people with a render in flight (tenant:person)
+    state.render_timeout_s = RENDER_TIMEOUT_S
 
 
 ROUTES = [invoice_pdf, job_receipt_pdf, payment_receipt_pdf, statement_pdf]

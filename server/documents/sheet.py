@@ -23,6 +23,9 @@ from server.documents.formatting import currency_of, format_money, tenant_zone
 MARGIN = 40
 FOOTER_HEIGHT = 46
 MAX_CELL_LINES = 40  # a longer text is cut rather than run off the bottom of the page
+# No table runs on without end (thousands of lines would hold a render slot for seconds): past this
+# many rows the rest is counted in one closing row ("… 4,801 more not shown").
+MAX_TABLE_ROWS = 200
 DEFAULT_ACCENT: Color = (0.15, 0.39, 0.92)
 GOOD: Color = (0.09, 0.5, 0.24)
 BAD: Color = (0.75, 0.11, 0.11)
@@ -215,8 +218,13 @@ class Sheet:
         *,
         wrap_column: int = 0,
         bold_rows: frozenset[int] = frozenset(),
+        max_rows: int = MAX_TABLE_ROWS,
     ) -> None:
-        """A table whose `wrap_column` wraps; the header row repeats on every page it spans."""
+        """A table whose `wrap_column` wraps; the header row repeats on every page it spans. At most
+        `max_rows` rows: the last one then says how many more there were."""
+        if len(rows) > max_rows:
+            hidden = len(rows) - (max_rows - 1)
+            rows = [*rows[: max_rows - 1], [f"… {hidden:,} more not shown"] + [""] * (len(columns) - 1)]
         widths = [column.share * self.content_width for column in columns]
         lefts = [self.left + sum(widths[:i]) for i in range(len(columns))]
         pad, size, leading = 5, 8.8, 11

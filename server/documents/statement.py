@@ -111,7 +111,7 @@ def build_statement(
 
 def ageing_buckets(invoices: list[dict], today: dt.date) -> dict:
     """Open invoice balances by days past `due_on` (issue date if none) as of `today`."""
-    buckets = dict.fromkeys(AGEING_BUCKETS, 0)
+    buckets: dict[str, int] = dict.fromkeys(AGEING_BUCKETS, 0)
     for inv in invoices:
         balance = int(inv.get("balance") or 0)
         if balance <= 0 or inv.get("status") in UNPOSTED_INVOICE_STATUSES:

@@ -36,7 +36,11 @@ def backoff_s(attempts: int) -> float:
 
 
 def effect_kind(effect: Effect) -> str:
-    return type(effect).__struct_config__.tag  # type: ignore[attr-defined,return-value]
+    """The effect's tag (every effect struct has one: it names the effect in the outbox and on the wire)."""
+    tag = type(effect).__struct_config__.tag
+    if not isinstance(tag, str):
+        raise TypeError(f"{type(effect).__name__} has no string tag")
+    return tag
 
 
 async def enqueue(conn: Conn, tenant_id: str, origin: str, effects: Iterable[Effect]) -> list[str]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import re
 import uuid
-from typing import Annotated, Literal
+from typing import Annotated, Literal, get_args
 
 import msgspec
 from litestar import Request, get, patch, post
@@ -31,7 +31,7 @@ EventType = Literal[
     "message.received",
     "review.submitted",
 ]
-assert set(EventType.__args__) == set(EVENT_TYPES)  # type: ignore[attr-defined]
+assert set(get_args(EventType)) == set(EVENT_TYPES)
 KeyName = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
 WebhookUrl = Annotated[str, msgspec.Meta(pattern=r"^https?://[^\s/?#]+[^\s]*$(?!\n)", max_length=2000)]
 Events = Annotated[list[EventType], msgspec.Meta(min_length=1, max_length=len(EVENT_TYPES))]

@@ -98,7 +98,7 @@ async def record_webhook_event(store: Store, event_type: str, data: dict[str, An
     endpoints = await _subscribed(store, event_type)
     if not endpoints:
         return 0
-    tenant = await store.get("tenant", store.tenant_id)
+    tenant = await store.must_get("tenant", store.tenant_id)
     stamp = now_iso()
     event_id = "evt_" + uuid.uuid4().hex
     body = json.dumps(

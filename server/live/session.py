@@ -108,7 +108,7 @@ async def refuse_unavailable(socket: WebSocket) -> None:
             ],
         }
     )
-    await socket.send({"type": "websocket.http.response.body", "body": body})
+    await socket.send({"type": "websocket.http.response.body", "body": body, "more_body": False})
 
 
 def cross_site_cookie(socket: WebSocket) -> bool:
@@ -242,7 +242,8 @@ class LiveSession:
         except msgspec.DecodeError:
             return await self.error("bad_json", "that was not JSON")
         kind = message.get("type") if isinstance(message, dict) else None
-        handler = {"ping": self.on_ping, "typing": self.on_typing, "gps": self.on_gps}.get(kind)  # type: ignore[arg-type]
+        handlers = {"ping": self.on_ping, "typing": self.on_typing, "gps": self.on_gps}
+        handler = handlers.get(kind) if isinstance(kind, str) else None
         if handler is None:
             return await self.error("unknown_type", "type must be one of ping, typing, gps")
         try:

@@ -170,7 +170,15 @@ def demo_rows() -> list[tuple[str, str, dict[str, Any]]]:
     add(
         demo,
         "service_type",
-        {"id": junk, "name": "Junk removal", "online_bookable": True, "base_price": 25000, "duration_min": 90},
+        {
+            "id": junk,
+            "name": "Junk removal",
+            "online_bookable": True,
+            "base_price": 25000,
+            # a truck's worth: the price follows how much of it the load fills
+            "load_prices": {"min": 12500, "quarter": 17500, "half": 25000, "three_quarter": 32500, "full": 40000},
+            "duration_min": 90,
+        },
     )
     add(
         demo,
@@ -211,7 +219,9 @@ def demo_rows() -> list[tuple[str, str, dict[str, Any]]]:
         ("deodorizer", "Deodorizer", "pack"),
     ):
         add(demo, "supply_item", {"id": sid(f"supply:{key}"), "name": name, "unit": unit})
-    add(demo, "promo_code", {"id": sid("promo:welcome10"), "code": "WELCOME10", "percent_off": 10})
+    add(demo, "promo_code", {"id": sid("promo:welcome10"), "code": "WELCOME10", "percent_off": 10, "public": True})
+    # a code given to a partner's customers: not in the replica, checked when the booking reaches the server
+    add(demo, "promo_code", {"id": sid("promo:partner"), "code": "PARTNER20", "amount_off": 2000})
     add(demo, "truck", {"id": t1, "name": "T-1", "plate": "HAUL-001"})
     add(demo, "truck", {"id": t2, "name": "T-2", "plate": "HAUL-002"})
     for key, name, role, truck in (

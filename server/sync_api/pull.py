@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, cast
 
 import msgspec
 
@@ -96,6 +96,7 @@ async def serve_pull(
             client_id,
             actor.person_id,
         )
+        assert meta is not None  # a SELECT of two subqueries always has its one row
         floor = meta["floor"] or 0
         state = cursors.decode(cursor)
         reset = bool(cursor) and (
@@ -139,7 +140,8 @@ async def serve_pull(
                 changes.append(Change(entity=entity, id=row_id, op="del"))
             continue
         data = msgspec.Raw(raw.encode() if isinstance(raw, str) else raw) if view is raw else view
-        changes.append(Change(entity=entity, id=row_id, op="put", version=version, data=data))
+        # (a Raw is encoded as the JSON object it holds: what `Change.data` declares)
+        changes.append(Change(entity=entity, id=row_id, op="put", version=version, data=cast("dict[str, Any]", data)))
     last_seq = entries[-1]["seq"] if entries else since
     return PullResponse(
         cursor=cursors.CursorState(last_seq, scope.fingerprint).encode(),

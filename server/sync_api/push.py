@@ -79,7 +79,11 @@ def _storable_text(text: str) -> str:
 
 
 async def _record_rejection(ctx: Context, store: Store, mutation, exc: Rejected) -> None:
-    """Keep the rejection where the person will find it: a synced row and a bell notification."""
+    """Keep the rejection where the person will find it: a synced row and a bell notification.
+
+    The PWA keeps what was sent as an editable draft (``/drafts/{client_id}:{mutation_id}``, where the
+    notification leads) and words the reason from its ``error.code``; the message here is the server's
+    plain fallback, never prefixed with the mutation's name."""
     args = mutation.args if isinstance(mutation.args, dict) else {}
     name, message = _storable_text(mutation.name), _storable_text(exc.message)
     await store.insert(
@@ -102,8 +106,8 @@ async def _record_rejection(ctx: Context, store: Store, mutation, exc: Rejected)
                 "account_id": account_id if ctx.actor.access(account_id) else None,
                 "kind": "mutation_rejected",
                 "title": "Something you sent could not be done",
-                "body": f"{name}: {message}",
-                "link": "",
+                "body": f"{message[:1].upper()}{message[1:]}. Open it to change it and send it again, or discard it.",
+                "link": f"/drafts/{ctx.client_id}:{mutation.id}",
             },
         )
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -13,6 +14,7 @@ from litestar.exceptions import HTTPException
 from litestar.params import Body, Parameter, QueryParameter
 
 from server.auth import guards
+from server.db.engine import Conn
 from server.db.store import new_id, now_iso
 from server.errors import ApiError, error_responses, not_found
 from server.sync_api.pull import serve_pull
@@ -42,7 +44,7 @@ IMAGE_SIGNATURES = {
 async def push(request: Request, data: PushRequest) -> PushResponse:
     """Apply queued mutations in id order; each result is applied, rejected (consumed) or skipped."""
     state = request.app.state
-    response, outcome = await apply_push(state.db, request.user, request.scope["tenant"], data)
+    response, outcome = await apply_push(state.db, request.user, guards.tenant_of(request), data)
     await state.effects.after_commit(request.user.tenant_id, outcome.changed, outcome.effects, outcome.effect_ids)
     return response
 
@@ -57,7 +59,7 @@ async def pull(
     """Changes in the session's scope since ``cursor``; follow ``more`` to the end."""
     state = request.app.state
     page = min(limit or state.settings.pull_page_limit, state.settings.pull_page_limit)
-    return await serve_pull(state.db, request.user, request.scope["tenant"], client_id, cursor, page, now_iso()[:10])
+    return await serve_pull(state.db, request.user, guards.tenant_of(request), client_id, cursor, page, now_iso()[:10])
 
 
 def _megabytes(size: int) -> str:
@@ -98,6 +100,43 @@ async def _read_multipart(request: Request) -> None:
         raise ApiError(400, "bad_multipart", "the multipart body could not be read") from None
 
 
+QUOTA_WINDOW = dt.timedelta(hours=24)
+
+
+async def _check_quota(conn: Conn, settings: Any, actor: Any, size: int) -> None:
+    """Refuse an upload past what one person may store in any 24 hours (``upload_quota_count`` files,
+    ``upload_quota_bytes`` bytes). Counted inside the write transaction, under a per-person lock on
+    PostgreSQL (SQLite has one writer), so uploads sent all at once cannot slip past it together."""
+    if conn.dialect == "postgres":
+        await conn.execute("SELECT pg_advisory_xact_lock(hashtextextended(?, 0))", f"upload:{actor.person_id}")
+    since = (dt.datetime.now(dt.UTC) - QUOTA_WINDOW).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    used = await conn.fetchrow(
+        "SELECT COUNT(*) AS n, COALESCE(SUM(size), 0) AS bytes FROM upload "
+        "WHERE tenant_id = ? AND owner_id = ? AND created_at > ?",
+        actor.tenant_id,
+        actor.person_id,
+        since,
+    )
+    hours = int(QUOTA_WINDOW.total_seconds() // 3600)
+    if used["n"] >= settings.upload_quota_count:
+        raise ApiError(
+            429,
+            "upload_quota",
+            f"you have sent the most photos allowed in 24 hours ({settings.upload_quota_count}); try again later",
+            {"max_uploads": settings.upload_quota_count, "window_hours": hours},
+            headers={"Retry-After": "3600"},
+        )
+    if int(used["bytes"]) + size > settings.upload_quota_bytes:
+        raise ApiError(
+            413,
+            "upload_quota_bytes",
+            f"this photo would pass the {_megabytes(settings.upload_quota_bytes)} MB allowed in 24 hours; "
+            "try again later",
+            {"max_bytes": settings.upload_quota_bytes, "used_bytes": int(used["bytes"]), "window_hours": hours},
+            headers={"Retry-After": "3600"},
+        )
+
+
 UPLOAD_BODY = Body(
     media_type=RequestEncodingType.MULTI_PART,
     description=(
@@ -112,7 +151,7 @@ UPLOAD_BODY = Body(
     status_code=201,
     guards=[guards.anyone_signed_in],
     before_request=_read_multipart,
-    responses=error_responses(409, 415),
+    responses=error_responses(409, 413, 415, 429),
 )
 async def upload(
     request: Request, data: Annotated[UploadForm, UPLOAD_BODY], upload_id: Annotated[str | None, UPLOAD_ID_QUERY] = None
@@ -144,6 +183,7 @@ async def upload(
             content_type, size = existing["content_type"], existing["size"]
         else:
             size = len(content)
+            await _check_quota(conn, request.app.state.settings, actor, size)
             await conn.execute(
                 "INSERT INTO upload (id, tenant_id, owner_id, content_type, size, content, created_at) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -194,7 +234,7 @@ async def read_upload(request: Request, upload_id: UploadIdParam) -> Response[by
                 )
                 for j in jobs
             )
-    if not visible:
+    if row is None or not visible:
         raise not_found("upload")
     content = bytes(row["content"])
     content_type = row["content_type"]

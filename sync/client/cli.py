@@ -114,7 +114,7 @@ def _pending(replica: Replica) -> None:
             ""
             if outcome is None
             else "; shown locally"
-            if outcome.ok
+            if outcome.error is None
             else f"; locally it would be rejected ({outcome.error.code}: {outcome.error.message})"
         )
         print(f"  #{m.id} {m.name} {json.dumps(m.args, sort_keys=True)}, queued {m.created_at}{local}")

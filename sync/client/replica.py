@@ -107,12 +107,14 @@ class Replica:
 
     def _create_schema(self) -> None:
         db = self.db
-        db["rows"].create(
+        db.table("rows").create(
             {"entity": str, "id": str, "version": int, "data": str}, pk=("entity", "id"), if_not_exists=True
         )
-        db["pending"].create({"id": int, "name": str, "args": str, "created_at": str}, pk="id", if_not_exists=True)
-        db["meta"].create({"key": str, "value": str}, pk="key", if_not_exists=True)
-        db["overlay"].create(
+        db.table("pending").create(
+            {"id": int, "name": str, "args": str, "created_at": str}, pk="id", if_not_exists=True
+        )
+        db.table("meta").create({"key": str, "value": str}, pk="key", if_not_exists=True)
+        db.table("overlay").create(
             {"entity": str, "id": str, "op": str, "version": int, "data": str}, pk=("entity", "id"), if_not_exists=True
         )
         db.create_view(

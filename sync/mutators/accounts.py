@@ -162,17 +162,17 @@ async def _address_owner(ctx: Context, email: str | None, phone: str | None) -> 
     return None
 
 
-async def _identity_is_theirs(ctx: Context, contact: dict, account_id: str) -> bool:
+async def _identity_is_theirs(ctx: Context, contact_id: str, account_id: str) -> bool:
     """Whether a contact's email and phone belong to the person rather than to this account: they are
     on another account too, or they have signed in. Then only they (by a verified link) or the office
     change them."""
     if not ctx.tx.authoritative:  # a client's replica cannot know; the server decides
         return False
-    memberships = await ctx.tx.find("membership", contact_id=contact["id"])
+    memberships = await ctx.tx.find("membership", contact_id=contact_id)
     if any(m["account_id"] != account_id for m in memberships):
         return True
     signed_in = getattr(ctx.tx, "has_signed_in", None)
-    return signed_in is not None and await signed_in("contact", contact["id"])
+    return signed_in is not None and await signed_in("contact", contact_id)
 
 
 async def _refuse_staff_address(ctx: Context, email: str | None) -> None:
@@ -189,8 +189,7 @@ async def upsert_contact(ctx: Context, a: ContactArgs) -> None:
     shown. The email and phone of a person on other accounts too, or who has signed in, cannot be changed
     here (``address_owned``): only by that person (a link to the new address) or the office. Staff
     addresses cannot be claimed (``address_taken``)."""
-    account_id = _only_account(ctx, a.account_id)
-    require_primary(ctx, account_id)
+    account_id = require_primary(ctx, _only_account(ctx, a.account_id))
     await account_in_scope(ctx, account_id)
     if not (a.email or a.phone):
         raise Rejected("email_or_phone", "a contact needs an email or a phone number")
@@ -208,12 +207,12 @@ async def upsert_contact(ctx: Context, a: ContactArgs) -> None:
         "portal_access": a.portal_access,
         "primary": a.primary and a.role == "company",
     }
+    # (A client's replica has the account's memberships but no other person's contact row: the
+    # membership says whether this is an edit.)
     contact = await ctx.tx.get("contact", a.id)
-    membership = None
-    if contact is not None:
-        membership = next(iter(await ctx.tx.find("membership", account_id=account_id, contact_id=contact["id"])), None)
-        if membership is None:
-            raise Rejected("not_found", "that contact is not on this account")
+    membership = next(iter(await ctx.tx.find("membership", account_id=account_id, contact_id=a.id)), None)
+    if contact is not None and membership is None:
+        raise Rejected("not_found", "that contact is not on this account")
     if membership is None:  # adding someone
         await _refuse_staff_address(ctx, email)
         owner = await _address_owner(ctx, email, a.phone) if ctx.tx.authoritative else None
@@ -226,8 +225,9 @@ async def upsert_contact(ctx: Context, a: ContactArgs) -> None:
         await ctx.tx.insert("membership", {"contact_id": contact["id"], "account_id": account_id, **access, **typed})
         return
     # editing one of this account's contacts
+    assert contact is not None  # its membership was found above
     if (email, a.phone) != (membership["email"], membership["phone"]):
-        if await _identity_is_theirs(ctx, contact, account_id):
+        if await _identity_is_theirs(ctx, a.id, account_id):
             raise Rejected(
                 "address_owned",
                 f"{membership['name'] or 'this person'} signs in with this address: only "
@@ -235,11 +235,13 @@ async def upsert_contact(ctx: Context, a: ContactArgs) -> None:
             )
         await _refuse_staff_address(ctx, email)
         owner = await _address_owner(ctx, email, a.phone) if ctx.tx.authoritative else None
-        if owner is not None and owner["id"] != contact["id"]:
+        if owner is not None and owner["id"] != a.id:
             raise Rejected("address_taken", "another person already signs in with that address")
-        await ctx.tx.update("contact", contact, **typed)
-    elif typed["name"] != membership["name"] and not await _identity_is_theirs(ctx, contact, account_id):
-        await ctx.tx.update("contact", contact, name=typed["name"])
+        if contact is not None:
+            await ctx.tx.update("contact", contact, **typed)
+    elif typed["name"] != membership["name"] and not await _identity_is_theirs(ctx, a.id, account_id):
+        if contact is not None:
+            await ctx.tx.update("contact", contact, name=typed["name"])
     # Access is per membership (sessions read it on every request): no other account's access changes.
     await ctx.tx.update("membership", membership, **access, **typed)
 
@@ -251,8 +253,7 @@ class RemoveContactArgs(msgspec.Struct, kw_only=True, forbid_unknown_fields=True
 
 @mutator("contact.remove", RemoveContactArgs, COMPANY)
 async def remove_contact(ctx: Context, a: RemoveContactArgs) -> None:
-    account_id = _only_account(ctx, a.account_id)
-    require_primary(ctx, account_id)
+    account_id = require_primary(ctx, _only_account(ctx, a.account_id))
     if a.contact_id == ctx.actor.person_id:
         raise Rejected("cannot_remove_self", "you cannot remove yourself from the account")
     memberships = await ctx.tx.find("membership", account_id=account_id, contact_id=a.contact_id)

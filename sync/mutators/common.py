@@ -18,7 +18,7 @@ async def account_in_scope(ctx: Context, account_id: str | None, billing: bool =
     access = ctx.actor.access(account_id)
     if access is None or (billing and access.role != "company"):
         raise _missing("account")
-    account = await ctx.tx.get("account", account_id)
+    account = await ctx.tx.get("account", account_id) if account_id is not None else None
     if account is None:
         if ctx.tx.authoritative:
             raise _missing("account")
@@ -41,10 +41,12 @@ async def row_in_scope(ctx: Context, entity: str, row_id: str, billing: bool = F
     return row
 
 
-def require_primary(ctx: Context, account_id: str) -> None:
+def require_primary(ctx: Context, account_id: str | None) -> str:
+    """The account's id, if this session is one of its primary contacts."""
     access = ctx.actor.access(account_id)
-    if access is None or access.role != "company" or not access.primary:
+    if account_id is None or access is None or access.role != "company" or not access.primary:
         raise Rejected("not_primary_contact", "only the account's primary contacts can manage contacts")
+    return account_id
 
 
 async def notify(

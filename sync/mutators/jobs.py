@@ -6,12 +6,12 @@ from typing import Annotated
 
 import msgspec
 
-from sync.entities import Address, Date, LoadEstimate
+from sync.entities import Address, Cents, Date, LoadEstimate
 from sync.mutators.accounts import SiteArgs, write_site
 from sync.mutators.common import account_in_scope, notify, row_in_scope
 from sync.mutators.context import Context
 from sync.mutators.registry import CUSTOMER, mutator
-from sync.rules import Rejected, advance_job, promo_discount
+from sync.rules import Rejected, advance_job, promo_discount, service_price
 
 Text = Annotated[str, msgspec.Meta(max_length=5000)]
 Po = Annotated[str, msgspec.Meta(max_length=100)]
@@ -43,6 +43,8 @@ class BookArgs(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     load_estimate: LoadEstimate | None = None
     po_number: Po = ""
     promo_code: Annotated[str, msgspec.Meta(max_length=40)] = ""
+    # The total the booking form showed (after a promo it could check): the booking never costs more.
+    quoted_price: Cents | None = None
 
 
 @mutator("job.book", BookArgs)
@@ -56,6 +58,7 @@ async def book_job(ctx: Context, a: BookArgs) -> None:
     if a.site_id is not None:
         site = await row_in_scope(ctx, "site", a.site_id)
     else:
+        assert a.new_site is not None  # exactly one of the two, checked above
         site = await write_site(ctx, SiteArgs(**msgspec.structs.asdict(a.new_site), account_id=a.account_id))
     account = await account_in_scope(ctx, site["account_id"])
     service = await ctx.tx.get("service_type", a.service_type_id)
@@ -74,12 +77,15 @@ async def book_job(ctx: Context, a: BookArgs) -> None:
             raise Rejected("slot_full", f"{slot['label']} on {a.date} is fully booked; pick another slot")
     if account.get("po_required") and not a.po_number.strip():
         raise Rejected("po_required", "this account needs a PO number on every booking")
-    price, discount = service["base_price"], 0
+    price, discount = service_price(service, a.load_estimate), 0
     if a.promo_code and ctx.tx.authoritative:
         promos = await ctx.tx.find("promo_code", code=a.promo_code.strip().upper())
         promo = promos[0] if promos else None
         discount = promo_discount(promo, price, a.date)
+        assert promo is not None  # promo_discount rejects a code that does not exist
         await ctx.tx.update("promo_code", promo, uses=promo["uses"] + 1)
+    if a.quoted_price is not None and price - discount > a.quoted_price and ctx.tx.authoritative:
+        raise Rejected("price_changed", "the price has changed since the booking form showed it")
     status = "confirmed" if ctx.tenant.get("auto_confirm_bookings") else "requested"
     number = await ctx.tx.next_number("job", "J")
     job = await ctx.insert(
@@ -100,6 +106,7 @@ async def book_job(ctx: Context, a: BookArgs) -> None:
             "promo_code": a.promo_code.strip().upper(),
             "discount": discount,
             "price": price - discount,
+            "quoted_price": price - discount,
             "source": "portal",
             "status_history": [{"status": status, "at": ctx.now, "by": ctx.actor.name, "applied": True}],
         },

@@ -106,5 +106,6 @@ async def request_swap(ctx: Context, a: RentalDateArgs) -> None:
         raise Rejected("rental_not_active", "only an active rental can be swapped")
     if a.date < ctx.today:
         raise Rejected("date_in_past", "pick today or a later date")
-    swaps = [*rental["swaps"], {"on": a.date, "fee": rental["swap_fee"]}]
+    # (a site contact's replica has no prices or swaps: sync/scope.py; the server's row always has them)
+    swaps = [*rental.get("swaps", []), {"on": a.date, "fee": rental.get("swap_fee", 0)}]
     await ctx.tx.update("rental", rental, swaps=swaps, notes=a.notes)

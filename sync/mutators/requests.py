@@ -10,7 +10,7 @@ from sync.entities import Clock, Date, RequestLine, SupplyLine
 from sync.mutators.common import notify, row_in_scope
 from sync.mutators.context import Context
 from sync.mutators.registry import COMPANY, mutator
-from sync.rules import Rejected
+from sync.rules import Rejected, request_price
 
 Text = Annotated[str, msgspec.Meta(max_length=5000)]
 
@@ -38,11 +38,13 @@ async def submit_service_request(ctx: Context, a: ServiceRequestArgs) -> None:
             raise Rejected("not_found", "that system is not at this site")
     if a.start_time and a.end_time and a.end_time <= a.start_time:
         raise Rejected("bad_time_window", "the end time must be after the start time")
+    services = {}
     for line in a.lines:
         if line.service_type_id is not None:
             service = await ctx.tx.get("service_type", line.service_type_id)
             if service is None or not service["online_bookable"]:
                 raise Rejected("service_not_requestable", "one of the services cannot be requested online")
+            services[service["id"]] = service
         if line.product_id is not None and await ctx.tx.get("product", line.product_id) is None:
             raise Rejected("not_found", "one of the products does not exist")
     if a.requested_date < ctx.today:
@@ -61,6 +63,7 @@ async def submit_service_request(ctx: Context, a: ServiceRequestArgs) -> None:
             "urgency": a.urgency,
             "po_number": a.po_number.strip(),
             "comments": a.comments,
+            "quoted_price": request_price(msgspec.to_builtins(a.lines), services),
             "status": "submitted",
         },
     )

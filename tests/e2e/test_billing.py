@@ -106,6 +106,6 @@ def test_rental_extension_shows_the_price_first_and_explains_a_refusal(page, ser
     shoot(page, "rental-extension")
     rental.get_by_role("button", name="Extend for $45.00").click()
     # Ava has no card on file: the server refuses the charge, and says why (nothing is lost silently).
-    alert = page.get_by_role("alert").filter(has_text="The rental extension was not accepted")
+    alert = page.get_by_role("alert").filter(has_text="The rental extension wasn't accepted")
     expect(alert).to_be_visible(timeout=15_000)
     expect(alert).to_contain_text("card")

@@ -144,9 +144,9 @@ def test_a_booking_rejected_while_offline_shows_why(context, page, server):
         response = httpx.patch(f"{server}/api/admin/settings", json={"features": {"booking": False}}, headers=office)
         assert response.status_code == 200, response.text
         context.set_offline(False)
-        alert = page.get_by_role("alert").filter(has_text="Your booking was not accepted")
+        alert = page.get_by_role("alert").filter(has_text="Your booking wasn't accepted")
         expect(alert).to_be_visible(timeout=15_000)
-        expect(alert).to_contain_text("booking is switched off for this portal")
+        expect(alert).to_contain_text("This part of the portal is switched off right now")
         shoot(page, "rejected-booking", desktop=False)
         assert office_count(server, "jobs", description=description) == 0
         expect(page.locator(".bottom-nav")).not_to_contain_text("Book")

@@ -134,3 +134,36 @@ async def test_when_stripe_is_unreachable_the_same_key_retries_the_same_payment(
     assert (answer["payment_id"], answer["status"]) == (pending["id"], "succeeded")
     assert len(intents_of(localstripe_url, customer_of(localstripe_url, AVA_ACCOUNT))) == 1
     assert (await admin_row(client, admin, "invoices", AVA_OPEN))["balance"] == 32500 - 12000
+
+
+async def test_a_charge_whose_answer_was_lost_is_found_again_not_expired(
+    client, ava, admin, localstripe_url, monkeypatch
+):
+    """The process dies between Stripe's charge and our commit, and nobody retries: an hour later the
+    expiry must find the charge at Stripe, not free the balance for a second one."""
+    from server.billing import payment_flow
+
+    await save_card(client, ava, AVA_ACCOUNT, localstripe_url)
+    full = {"account_id": AVA_ACCOUNT, "mode": "invoices", "allocations": [{"invoice_id": AVA_OPEN, "amount": 32500}]}
+
+    async def dies(*args):
+        raise RuntimeError("the process died before its commit")
+
+    monkeypatch.setattr(payment_flow, "_settle_and_answer", dies)
+    assert (await pay(client, ava, full)).status_code == 500
+    monkeypatch.undo()
+    [intent] = intents_of(localstripe_url, customer_of(localstripe_url, AVA_ACCOUNT))
+    assert intent.status == "succeeded"
+    state = client.app.state
+    async with state.db.write() as conn:
+        await conn.execute("UPDATE payment SET created_at = ? WHERE status = 'pending'", "2000-01-01T00:00:00.000Z")
+    expiry = next(s.__self__ for s in state.effects.periodic if hasattr(s, "__self__"))
+
+    assert await expiry.sweep(force=True) == 1
+
+    payment = await admin_row(client, admin, "payments", intent.metadata.to_dict()["payment_id"])
+    assert (payment["status"], payment["stripe_payment_intent_id"]) == ("succeeded", intent.id)
+    assert (await admin_row(client, admin, "invoices", AVA_OPEN))["balance"] == 0
+    again = await pay(client, ava, full)
+    assert again.status_code == 422 and again.json()["error"]["code"] == "invoice_not_payable", again.text
+    assert len(intents_of(localstripe_url, customer_of(localstripe_url, AVA_ACCOUNT))) == 1

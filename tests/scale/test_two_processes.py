@@ -25,14 +25,15 @@ import pytest
 from server.billing.localstripe_runner import PUBLISHABLE_KEY, SECRET_KEY, flush_data
 from tests.conftest import USE_PG, _restore
 from tests.live.conftest import live_socket, session_token
-from tests.payments.stripe_flows import AVA_ACCOUNT, AVA_OPEN, deliver, event_for, pay_ok, save_card
+from tests.payments.stripe_flows import AVA_ACCOUNT, AVA_OPEN, deliver, event_for, pay, pay_ok, save_card
 from tests.support.localstripe_server import (
     CARD_3DS,
     WEBHOOK_SECRET,
     authenticate_payment,
     localstripe_url,  # noqa: F401  (fixture)
+    sdk_client,
 )
-from tests.support.portal import AVA, DRIVER, IDS, login, new_client_id, pull_all, push
+from tests.support.portal import ADMIN, AVA, DRIVER, IDS, login, new_client_id, pull_all, push
 from tests.support.smtp import free_port
 
 REDIS_URL = os.environ.get("HAULPORT_TEST_REDIS", "redis://127.0.0.1:6379/0")
@@ -254,3 +255,66 @@ async def test_a_payment_made_on_process_a_is_settled_by_the_webhook_on_process_
         assert rows[("invoice", AVA_OPEN)]["balance"] == balance - 5000
         assert rows[("payment", answer["payment_id"])]["status"] == "succeeded"
         assert (await deliver(a, event)).json() == {"received": True, "duplicate": True}
+
+
+async def test_twenty_payments_at_once_for_one_balance_charge_it_once(two_servers, localstripe_url):
+    """20 payments for the whole of one invoice, each with its own Idempotency-Key, sent at once and
+    split over both processes: Stripe charges the balance once, the other 19 are refused before Stripe
+    is asked (409 ``over_balance``, or 422 ``invoice_not_payable`` once it is paid), nothing answers 5xx."""
+    url_a, url_b = two_servers
+    async with httpx.AsyncClient(base_url=url_a, timeout=60) as a, httpx.AsyncClient(base_url=url_b, timeout=60) as b:
+        on_a, on_b, admin = await login(a, AVA), await login(b, AVA), await login(a, ADMIN)
+        card = await save_card(a, on_a, AVA_ACCOUNT, localstripe_url)
+        created = await a.post(
+            "/api/admin/invoices",
+            headers=admin,
+            json={
+                "account_id": AVA_ACCOUNT,
+                "status": "open",
+                "issued_on": "2026-11-25",
+                "due_on": "2026-12-25",
+                "lines": [{"description": "Roll-off rental", "quantity": 1, "unit_price": 80700}],
+            },
+        )
+        assert created.status_code == 201, created.text
+        invoice = created.json()
+        body = {
+            "account_id": AVA_ACCOUNT,
+            "mode": "invoices",
+            "payment_method_id": card["id"],
+            "allocations": [{"invoice_id": invoice["id"], "amount": 80700}],
+        }
+
+        responses = await asyncio.gather(*(pay(a if i % 2 else b, on_a if i % 2 else on_b, body) for i in range(20)))
+
+        assert all(r.status_code < 500 for r in responses), [r.text for r in responses if r.status_code >= 500]
+        won = [r.json() for r in responses if r.status_code == 200]
+        refused = [r.json()["error"] for r in responses if r.status_code != 200]
+        assert [w["status"] for w in won] == ["succeeded"], won
+        # refused before Stripe is asked: 409 while the winner's charge is pending, and once it has
+        # settled the invoice is paid (422 invoice_not_payable, as for any paid invoice)
+        assert len(refused) == 19 and {e["code"] for e in refused} <= {"over_balance", "invoice_not_payable"}, refused
+        for response in responses:
+            if response.status_code != 200:
+                code = response.json()["error"]["code"]
+                assert response.status_code == {"over_balance": 409, "invoice_not_payable": 422}[code]
+        # Stripe's side: one charge, of the balance, for the one payment that won
+        intents = await asyncio.to_thread(
+            lambda: sdk_client(localstripe_url).v1.payment_intents.list(params={"limit": 100})
+        )
+        mine = [
+            i for i in intents.data if i.metadata and i.metadata.to_dict().get("payment_id") in {won[0]["payment_id"]}
+        ]
+        payments = (await a.get("/api/admin/payments", headers=admin, params={"account_id": AVA_ACCOUNT})).json()
+        for_invoice = {
+            p["id"] for p in payments["items"] if any(x["invoice_id"] == invoice["id"] for x in p["allocations"])
+        }
+        assert for_invoice == {won[0]["payment_id"]}
+        charged = [
+            i
+            for i in intents.data
+            if i.status == "succeeded" and i.metadata and i.metadata.to_dict().get("payment_id") in for_invoice
+        ]
+        assert [i.amount for i in charged] == [80700] and [i.id for i in mine] == [i.id for i in charged]
+        paid = (await a.get(f"/api/admin/invoices/{invoice['id']}", headers=admin)).json()
+        assert (paid["balance"], paid["status"]) == (0, "paid")

@@ -99,6 +99,53 @@ async def test_promo_codes_must_be_valid(client):
     assert await _code(client, ava, "job.book", _booking(promo_code="ONCE")) == "promo_used_up"
 
 
+async def test_a_booking_is_priced_from_the_catalogue_and_never_costs_more_than_quoted(client):
+    ava, office = await login(client, AVA), await login(client, OFFICE)
+    half = _booking(load_estimate="quarter", promo_code="WELCOME10", quoted_price=15750)
+    assert await _code(client, ava, "job.book", half) == "applied"
+    job = await _row(client, office, "jobs", half["id"])
+    assert (job["price"], job["discount"], job["quoted_price"]) == (15750, 1750, 15750), "quarter load: 175.00 - 10%"
+    plain = _booking(load_estimate="full")
+    assert await _code(client, ava, "job.book", plain) == "applied"
+    assert (await _row(client, office, "jobs", plain["id"]))["quoted_price"] == 40000
+    # The form showed 125.00 for a minimum load but the booking says a full one: the server's price is higher.
+    assert await _code(client, ava, "job.book", _booking(load_estimate="full", quoted_price=12500)) == "price_changed"
+    # A code the form could not check (not public) may only lower the quote.
+    partner = _booking(promo_code="PARTNER20", quoted_price=25000)
+    assert await _code(client, ava, "job.book", partner) == "applied"
+    job = await _row(client, office, "jobs", partner["id"])
+    assert (job["price"], job["quoted_price"], job["discount"]) == (23000, 23000, 2000)
+    # The office may change the price afterwards; the quote stays what the customer was told.
+    response = await client.patch(f"/api/admin/jobs/{partner['id']}", json={"price": 30000}, headers=office)
+    assert response.status_code == 200, response.text
+    assert (await _row(client, office, "jobs", partner["id"]))["quoted_price"] == 23000
+
+
+async def test_a_refused_booking_is_kept_with_what_was_sent_and_the_bell_leads_to_its_draft(client):
+    ava = await login(client, AVA)
+    client_id = new_client_id()
+    booking = _booking(promo_code="WELCOM10", description="Old sofa and a fridge")
+    result = (await push(client, ava, client_id, (1, "job.book", booking)))["results"][0]
+    assert (result["status"], result["error"]["code"]) == ("rejected", "promo_invalid")
+    _, rows = await pull_all(client, ava, client_id)
+    [rejection] = [r for (e, _), r in rows.items() if e == "mutation_rejection" and r["client_id"] == client_id]
+    assert (rejection["mutation_id"], rejection["args"], rejection["error"]["code"]) == (1, booking, "promo_invalid")
+    [bell] = [r for (e, _), r in rows.items() if e == "notification" and r["kind"] == "mutation_rejected"]
+    assert bell["link"] == f"/drafts/{client_id}:1"
+    assert "job.book" not in bell["body"] and bell["body"][0].isupper(), "no mutation name in what a person reads"
+
+
+async def test_a_service_request_records_the_catalogue_price_of_its_lines(client):
+    ops, office = await login(client, OPS), await login(client, OFFICE)
+    base = {"site_id": TOWER_A, "requested_date": _day(5)}
+    priced = {**base, "id": str(uuid.uuid4()), "lines": [{"service_type_id": TOILET, "quantity": 3}]}
+    assert await _code(client, ops, "service_request.submit", priced) == "applied"
+    assert (await _row(client, office, "service-requests", priced["id"]))["quoted_price"] == 3 * 9500
+    unpriced = {**base, "id": str(uuid.uuid4()), "lines": [{"product_id": sid("product:toilet"), "quantity": 2}]}
+    assert await _code(client, ops, "service_request.submit", unpriced) == "applied"
+    assert (await _row(client, office, "service-requests", unpriced["id"]))["quoted_price"] is None
+
+
 async def test_po_required_accounts_need_a_po_number(client):
     ops, office = await login(client, OPS), await login(client, OFFICE)
     harbor = {"site_id": TOWER_A, "service_type_id": TOILET}

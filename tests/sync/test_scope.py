@@ -48,8 +48,10 @@ async def _all_rows(db) -> dict[tuple[str, str], dict[str, Any]]:
 def _visible(email: str, entity: str, row: dict[str, Any], tenant: dict[str, Any]) -> bool:
     """The scope rules written out independently of sync/scope.py: the oracle the pulls are checked against."""
     me = PEOPLE[email]
-    if row["tenant_id"] != DEMO or entity in ("staff_user", "promo_code"):
+    if row["tenant_id"] != DEMO or entity == "staff_user":
         return False
+    if entity == "promo_code":  # customers see the public codes (to price a booking), drivers none
+        return bool(row["public"]) and email != DRIVER
     if entity in TENANT_WIDE:
         return True
     if entity == "contact":
@@ -103,6 +105,8 @@ async def _check_pull(server_db, email: str, rows: dict) -> None:
     for (entity, _), data in rows.items():
         assert not SECRETS & set(data), f"{email} got a secret field of {entity}"
         assert data["tenant_id"] == DEMO
+        if entity == "promo_code":
+            assert not {"uses", "max_uses"} & set(data), f"{email} got a promo code's bookkeeping"
 
 
 async def test_every_pull_is_exactly_the_sessions_scope(client, server_db):

@@ -595,3 +595,31 @@ def test_statement_always_reconciles(invoice_rows, payment_rows, bounds):
         if later is not None and (d + datetime.timedelta(days=later)).isoformat() <= period_to
     )
     assert statement["closing_balance"] == invoiced_to_date - paid_to_date + refunded_to_date
+
+
+# --- bounded work: no field a customer types makes a document without end ---------------------------
+
+
+def test_a_5000_character_items_text_is_one_row_not_one_per_character(tmp_path):
+    job = {**JOB, "items": "Old couch and chairs " + "x" * 4980}
+    pdf = render_job_receipt(TENANT, ACCOUNT, job, SITE, None)
+    text = pdf_text(pdf, tmp_path)
+    assert "Old couch and chairs" in text
+    assert page_count(pdf) <= 2
+
+
+def test_items_typed_one_per_line_are_rows_and_stop_at_a_cap(tmp_path):
+    job = {**JOB, "items": "Sofa\nFridge\n\n  Mattress  \n"}
+    text = pdf_text(render_job_receipt(TENANT, ACCOUNT, job, SITE, None), tmp_path)
+    assert text.index("Sofa") < text.index("Fridge") < text.index("Mattress")
+    many = {**JOB, "items": "x\n" * 2500}
+    pdf = render_job_receipt(TENANT, ACCOUNT, many, SITE, None)
+    assert page_count(pdf) <= 3
+    assert "more not shown" in pdf_text(pdf, tmp_path)
+
+
+def test_an_invoice_with_thousands_of_lines_stops_at_the_row_cap(tmp_path):
+    line = {"description": "Pickup", "quantity": 1, "unit_price": 100, "amount": 100}
+    pdf = render_invoice(TENANT, ACCOUNT, make_invoice(lines=[line] * 5000), SITE)
+    assert page_count(pdf) <= 10
+    assert "4,801 more not shown" in pdf_text(pdf, tmp_path)

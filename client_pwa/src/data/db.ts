@@ -37,10 +37,26 @@ export interface QueuedMutation {
 
 export interface MetaEntry { key: string; value: unknown }
 
+/**
+ * Something the person sent that the server refused, kept to be edited and sent again (or
+ * discarded): the mutation's args as typed, and why it was refused. Keyed `client_id:mutation_id`,
+ * the same key whether it came from the push answer or from the synced `mutation_rejection` row.
+ */
+export interface Draft {
+  key: string
+  name: string
+  args: Record<string, unknown>
+  error: { code: string; message: string }
+  created_at: string
+  /** When the person last edited it (the edits are kept here until they send or discard it). */
+  edited_at?: string
+}
+
 export class HaulportDb extends Dexie {
   rows!: Table<StoredRow, [string, string]>
   meta!: Table<MetaEntry, string>
   queue!: Table<QueuedMutation, number>
+  drafts!: Table<Draft, string>
 
   constructor(name: string) {
     super(name)
@@ -49,6 +65,7 @@ export class HaulportDb extends Dexie {
       meta: 'key',
       queue: 'id, state',
     })
+    this.version(2).stores({ drafts: 'key' })
   }
 
   async getMeta<T>(key: string): Promise<T | undefined> {
@@ -116,4 +133,6 @@ export const META = {
   accountId: 'account_id',
   lastSyncedAt: 'last_synced_at',
   dismissedRejections: 'dismissed_rejections',
+  /** Keys of drafts sent again or discarded: a rejection row pulled later must not bring them back. */
+  settledDrafts: 'settled_drafts',
 } as const

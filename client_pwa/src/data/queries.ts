@@ -3,18 +3,25 @@ import { useLayoutEffect, useMemo, useState } from 'preact/hooks'
 import { db } from './db'
 import { reportDbError } from './db-errors'
 import { afterFirstContent } from '../lib/perf'
-import { applyOverlay, type OverlayContext } from './overlay'
+import { applyOverlay, type OverlayContext, type ReplicaLoader } from './overlay'
 import type { BaseRow, EntityName } from '../generated/wire'
 import type { ViewRow } from './db'
 
 // Reading the replica from screens: live (re-renders when sync or the queue changes it) and
 // with the optimistic overlay applied. `undefined` means "still loading".
 
-let overlayContext: OverlayContext = {}
+let overlayContext: () => OverlayContext = () => ({})
 
-/** Who "I" am for optimistic rows (the author of a message sent offline). */
-export function setOverlayContext(ctx: OverlayContext): void {
-  overlayContext = ctx
+/** Who "I" am for optimistic rows (the session's accounts and role, the tenant's switches), read
+ *  whenever the overlay is applied. */
+export function setOverlayContext(source: () => OverlayContext): void {
+  overlayContext = source
+}
+
+/** The replica, for mutations that read other rows while being replayed (a booking's service…). */
+const replica: ReplicaLoader = {
+  row: async (entity, id) => (await db().rows.get([entity, id]))?.data ?? null,
+  rows: async (entity) => (await db().rows.where('entity').equals(entity).toArray()).map((row) => row.data),
 }
 
 export interface LiveQueryOptions {
@@ -71,7 +78,7 @@ export async function readEntity<T extends BaseRow>(entity: EntityName, accountI
     ? await database.rows.where('[entity+account_id]').equals([entity, accountId]).toArray()
     : await database.rows.where('entity').equals(entity).toArray()
   const queue = await database.queue.toArray()
-  const rows = applyOverlay(entity, stored.map((row) => row.data as T), queue, overlayContext)
+  const rows = await applyOverlay(entity, stored.map((row) => row.data as T), queue, overlayContext(), replica)
   return accountId ? rows.filter((row) => row.account_id === accountId) : rows
 }
 
@@ -88,7 +95,7 @@ export function useRow<T extends BaseRow>(entity: EntityName, id: string | undef
     const database = db()
     const stored = await database.rows.get([entity, id])
     const queue = await database.queue.toArray()
-    const rows = applyOverlay(entity, stored ? [stored.data as T] : [], queue, overlayContext)
+    const rows = await applyOverlay(entity, stored ? [stored.data as T] : [], queue, overlayContext(), replica)
     return rows.find((row) => row.id === id) ?? null
   }, [entity, id])
 }

@@ -43,14 +43,16 @@ export async function enqueue(db: HaulportDb, name: string, args: Record<string,
 }
 
 /**
- * Start over as a new client: a new client_id, counters back to 1, an empty queue.
- * Used when a different person logs in on this device; their queue must not be replayed
- * under someone else's session.
+ * Start over as a new client: a new client_id, counters back to 1, an empty queue and no drafts.
+ * Used when a different person logs in on this device (or on sign-out); their queue must not be
+ * replayed under someone else's session, nor their refused drafts shown to them.
  */
 export async function startNewClient(db: HaulportDb): Promise<string> {
   const id = newId()
-  await db.transaction('rw', db.meta, db.queue, async () => {
+  await db.transaction('rw', db.meta, db.queue, db.drafts, async () => {
     await db.queue.clear()
+    await db.drafts.clear()
+    await db.meta.delete(META.settledDrafts)
     await db.setMeta(META.clientId, id)
     await db.setMeta(META.nextMutationId, 1)
     await db.setMeta(META.serverLastMutationId, 0)

@@ -57,3 +57,13 @@ export function sessionExpiresAtMs(session: Session): number {
 export function sessionIsCurrent(session: Session | null | undefined): session is Session {
   return Boolean(session && sessionExpiresAtMs(session) > Date.now())
 }
+
+/** Ask for a link to a new email or phone of the signed-in customer; opening it makes the change. */
+export function requestAddressChange(address: Address): Promise<{ sent_to: string; expires_at: number }> {
+  return api('/api/auth/address-change', { body: address })
+}
+
+/** The link sent to the new address was opened: make the change (the link's token is the proof). */
+export function confirmAddressChange(token: string): Promise<{ email: string | null; phone: string | null }> {
+  return api('/api/auth/address-change/confirm', { body: { token }, anonymous: true })
+}

@@ -1,4 +1,5 @@
 import { META, type HaulportDb, type QueuedMutation, type StoredRow } from './db'
+import { draftFromRejection, keepAsDraft } from './drafts'
 import { ensureClientId, pendingMutations } from './queue'
 import { PULL_PAGE, PUSH_BATCH, SCHEMA_VERSION } from '../generated/constants'
 import type { Change, Mutation, PullResponse, PushResponse } from '../generated/wire'
@@ -21,8 +22,10 @@ export async function syncOnce(db: HaulportDb, transport: SyncTransport): Promis
   await pullChanges(db, transport)
 }
 
-/** Send queued mutations in id order, in batches; returns how many the server consumed. */
-export async function pushQueue(db: HaulportDb, transport: SyncTransport): Promise<number> {
+/** Send queued mutations in id order, in batches; returns how many the server consumed.
+ *  A mutation the server rejects is kept as an editable draft (`drafts: false` for the office,
+ *  whose console shows its few refused replies itself). */
+export async function pushQueue(db: HaulportDb, transport: SyncTransport, { drafts = true } = {}): Promise<number> {
   const clientId = await ensureClientId(db)
   let consumed = 0
   for (let round = 0; round < 1000; round++) {
@@ -34,7 +37,7 @@ export async function pushQueue(db: HaulportDb, transport: SyncTransport): Promi
       mutations: batch.map(({ id, name, args, created_at }) => ({ id, name, args, created_at })),
     })
     const last = response.last_mutation_id
-    await recordPushResponse(db, batch, response)
+    await recordPushResponse(db, batch, response, drafts ? clientId : null)
     const taken = batch.filter((m) => m.id <= last).length
     consumed += taken
     if (taken > 0) continue
@@ -49,14 +52,16 @@ export async function pushQueue(db: HaulportDb, transport: SyncTransport): Promi
   return consumed
 }
 
-async function recordPushResponse(db: HaulportDb, batch: QueuedMutation[], response: PushResponse): Promise<void> {
+async function recordPushResponse(db: HaulportDb, batch: QueuedMutation[], response: PushResponse, draftsOf: string | null): Promise<void> {
   const results = new Map(response.results.map((r) => [r.id, r]))
-  await db.transaction('rw', db.queue, db.meta, async () => {
+  await db.transaction('rw', db.queue, db.meta, db.drafts, async () => {
     for (const mutation of batch) {
       if (mutation.id > response.last_mutation_id) continue
       const result = results.get(mutation.id)
       if (result?.status === 'rejected') {
-        await db.queue.update(mutation.id, { state: 'rejected', error: result.error ?? { code: 'rejected', message: 'Rejected by the server.' } })
+        const error = result.error ?? { code: 'rejected', message: 'Rejected by the server.' }
+        await db.queue.update(mutation.id, { state: 'rejected', error })
+        if (draftsOf) await keepAsDraft(db, { key: `${draftsOf}:${mutation.id}`, name: mutation.name, args: mutation.args, error, created_at: mutation.created_at })
       } else {
         await db.queue.update(mutation.id, { state: 'sent' })
       }
@@ -127,10 +132,19 @@ export async function applyPullPage(db: HaulportDb, response: PullResponse): Pro
       })
     }
   }
-  await db.transaction('rw', db.rows, db.meta, db.queue, async () => {
+  await db.transaction('rw', db.rows, db.meta, db.queue, db.drafts, async () => {
     if (response.reset) await db.rows.clear()
     if (dels.length) await db.rows.bulkDelete(dels)
     if (puts.length) await db.rows.bulkPut(puts)
+    // A rejection decided after the push (a declined extension charge) becomes a draft too.
+    const rejections = puts.filter((row) => row.entity === 'mutation_rejection')
+    if (rejections.length) {
+      const clientId = await db.getMeta<string>(META.clientId)
+      for (const row of rejections) {
+        const draft = draftFromRejection(row.data, clientId)
+        if (draft) await keepAsDraft(db, draft, row.id)
+      }
+    }
     await db.setMeta(META.cursor, response.cursor)
     await db.setMeta(META.schemaVersion, response.schema_version)
     if (!response.more) {
@@ -159,6 +173,6 @@ export async function dropReplica(db: HaulportDb): Promise<void> {
  * rejected ones stay (state `rejected`, with the reason) until the console shows and dismisses them.
  */
 export async function pushOnly(db: HaulportDb, transport: SyncTransport): Promise<void> {
-  await pushQueue(db, transport)
+  await pushQueue(db, transport, { drafts: false })
   await db.queue.where('state').equals('sent').delete()
 }

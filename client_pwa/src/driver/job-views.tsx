@@ -11,6 +11,7 @@ import { PendingBadge, StatusBadge } from '../ui/status-badge'
 import { driverDb, type LocalPhoto } from './driver-db'
 import { discardPhoto, keepPhoto } from './photos'
 import { directionsHref, nextStep, phoneText, telHref } from './route'
+import { say, sayError } from '../lib/words'
 
 export interface Lookups {
   sites: Map<string, Site>
@@ -105,7 +106,7 @@ function AdvanceButton({ job }: { job: DriverJob }) {
     try {
       await mutate('job.advance', { job_id: job.id, status: next!.status, at: new Date().toISOString() })
     } catch (e) {
-      setError((e as Error).message)
+      setError(sayError(e))
     }
   }
   return (
@@ -204,7 +205,7 @@ function JobPhotos({ job, owner }: { job: DriverJob; owner: string }) {
 function LocalThumb({ photo }: { photo: LocalPhoto }) {
   const url = useMemo(() => URL.createObjectURL(photo.blob), [photo.id])
   useEffect(() => () => URL.revokeObjectURL(url), [url])
-  const label = photo.state === 'failed' ? `Not accepted: ${photo.error ?? 'error'}` : photo.state === 'uploaded' ? 'Uploaded' : 'Waiting to upload'
+  const label = photo.state === 'failed' ? `Not accepted: ${photo.error ?? say('rejected')}` : photo.state === 'uploaded' ? 'Uploaded' : 'Waiting to upload'
   return (
     <div class={`local-photo ${photo.state}`}>
       <img src={url} alt={`${photo.stage} photo (${label})`} />

@@ -4,6 +4,7 @@ import { reportDbError } from '../data/db-errors'
 import { newId } from '../lib/ids'
 import { mutate } from '../portal'
 import { driverDb, type LocalPhoto } from './driver-db'
+import { say } from '../lib/words'
 
 // Job photos (PROTOCOL.md: `job.add_photo` after `POST /api/uploads`). A photo is stored on the
 // phone first, uploaded when there is a connection, and only then is its `job.add_photo` queued:
@@ -79,7 +80,7 @@ async function uploadRound(owner: string): Promise<void> {
       if (!(error instanceof ApiError) || error.isNetwork || error.status >= 500 || [401, 403, 408, 429].includes(error.status)) {
         return // try again later (offline, server trouble, signed out): the photo stays waiting
       }
-      await photos.update(photo.id, { state: 'failed', error: error.message })
+      await photos.update(photo.id, { state: 'failed', error: say(error.code) })
       continue
     }
     await queueAttach(photo)
@@ -128,8 +129,8 @@ async function forgetAttached(owner: string): Promise<void> {
     }
     const refused = rejections.find((r) => (r.data.args as { photo_id?: string } | undefined)?.photo_id === photo.id)
     if (refused) {
-      const error = refused.data.error as { message?: string } | undefined
-      await driverDb().photos.update(photo.id, { state: 'failed', error: error?.message ?? 'The office system refused this photo.' })
+      const error = refused.data.error as { code?: string } | undefined
+      await driverDb().photos.update(photo.id, { state: 'failed', error: say(error?.code) })
     }
   }
 }

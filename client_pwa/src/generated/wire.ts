@@ -62,6 +62,7 @@ export type BookArgs = {
   load_estimate?: "full" | "half" | "min" | "quarter" | "three_quarter" | null;
   po_number?: string;
   promo_code?: string;
+  quoted_price?: number | null;
 };
 
 export type BusinessHours = {
@@ -232,6 +233,7 @@ export type Job = {
   promo_code?: string;
   discount?: number;
   price?: number;
+  quoted_price?: number | null;
   source: "office" | "portal" | "recurring";
   recurring_series_id: string | null;
   estimate_id: string | null;
@@ -472,6 +474,7 @@ export type PromoCode = {
   valid_to: string | null;
   max_uses: number | null;
   uses: number;
+  public: boolean;
 };
 
 export type PublicTenant = {
@@ -621,6 +624,7 @@ export type ServiceRequest = {
   urgency: "emergency" | "normal" | "urgent";
   po_number: string;
   comments: string;
+  quoted_price?: number | null;
   status: "approved" | "declined" | "scheduled" | "submitted";
   job_id: string | null;
   decision_note: string;
@@ -649,6 +653,7 @@ export type ServiceType = {
   product_id: string | null;
   online_bookable: boolean;
   base_price: number;
+  load_prices: Record<string, number>;
   duration_min: number;
 };
 
@@ -857,7 +862,7 @@ export type UnitIssueArgs = {
   description?: string;
 };
 
-export type EntityName = "tenant" | "account" | "contact" | "membership" | "site" | "system" | "truck" | "unit" | "product" | "service_type" | "time_slot" | "supply_item" | "job" | "recurring_series" | "service_request" | "supply_request" | "unit_issue" | "estimate" | "review" | "rental" | "invoice" | "payment" | "payment_method" | "message" | "notification" | "mutation_rejection";
+export type EntityName = "tenant" | "account" | "contact" | "membership" | "site" | "system" | "truck" | "unit" | "product" | "service_type" | "time_slot" | "supply_item" | "promo_code" | "job" | "recurring_series" | "service_request" | "supply_request" | "unit_issue" | "estimate" | "review" | "rental" | "invoice" | "payment" | "payment_method" | "message" | "notification" | "mutation_rejection";
 
 export interface Rows {
   tenant: Tenant;
@@ -872,6 +877,7 @@ export interface Rows {
   service_type: ServiceType;
   time_slot: TimeSlot;
   supply_item: SupplyItem;
+  promo_code: PromoCode;
   job: Job;
   recurring_series: RecurringSeries;
   service_request: ServiceRequest;

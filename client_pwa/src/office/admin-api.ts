@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'preact/hooks'
 import { ApiError, api } from '../data/api'
 import { live } from '../portal'
+import { sayError } from '../lib/words'
 
 // The office console reads the office API (/api/admin/…) directly: it is a desktop tool, online
 // by nature, and a tenant's full replica would be too big to keep in a browser. Each GET is
@@ -116,7 +117,7 @@ export async function adminWrite<T>(method: 'POST' | 'PATCH', path: string, body
 /** Human words for a failed write. */
 export function problem(error: unknown): string {
   if (error instanceof ApiError && error.isNetwork) return "You're offline: this change was not saved. Try again when you're back online."
-  return (error as Error)?.message ?? 'Something went wrong.'
+  return sayError(error)
 }
 
 /** id → row lookup of a list page. */

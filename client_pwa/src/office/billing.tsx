@@ -6,6 +6,7 @@ import { tenantToday, useAppState } from '../state/app-state'
 import { StatusBadge } from '../ui/status-badge'
 import { indexBy, useAdmin, type Page } from './admin-api'
 import { label } from './labels'
+import { sayError } from '../lib/words'
 
 // Invoices (drafts to post, open, overdue, paid, void) and estimates, across every customer.
 
@@ -46,7 +47,7 @@ export function BillingScreen() {
           <button key={value} type="button" class="button small secondary" aria-pressed={show === value} onClick={() => setShow(value)}>{words}</button>
         ))}
       </div>
-      {invoices.error && <p class="form-error">{invoices.error.message}</p>}
+      {invoices.error && <p class="form-error">{sayError(invoices.error)}</p>}
       <InvoiceTable rows={rows} accounts={accounts} today={today} />
       {invoices.data && !rows.length && <p class="muted">No invoices here.</p>}
       {rows.length > 0 && <p class="small">{rows.length} {rows.length === 1 ? 'invoice' : 'invoices'} · {formatMoney(owed)} still owed</p>}

@@ -7,6 +7,7 @@ import { Link } from '../router'
 import { roleOf, useAppState } from '../state/app-state'
 import { indexBy, problem, useAdmin, type Page } from './admin-api'
 import { clockText, label } from './labels'
+import { sayError } from '../lib/words'
 
 // The business's configuration (what it sells, when it works, its trucks), its staff, and what
 // customers say about the work.
@@ -25,7 +26,7 @@ function CatalogTable({ title, collection, noun, columns }: { title: string; col
         <h2>{title}</h2>
         <Link to={`edit/${collection}/new`} class="button small secondary">Add a {noun}</Link>
       </div>
-      {page.error && <p class="form-error">{page.error.message}</p>}
+      {page.error && <p class="form-error">{sayError(page.error)}</p>}
       <table class="office-table">
         <thead><tr>{columns.map((c) => <th key={c.title} class={c.num ? 'num' : ''}>{c.title}</th>)}<th /></tr></thead>
         <tbody>
@@ -37,7 +38,7 @@ function CatalogTable({ title, collection, noun, columns }: { title: string; col
           ))}
         </tbody>
       </table>
-      {page.data && !rows.length && <p class="muted">None yet.</p>}
+      {page.data && !rows.length && <p class="muted">Nothing here yet.</p>}
     </section>
   )
 }
@@ -50,12 +51,22 @@ export function CatalogScreen() {
       <h1>Catalog and scheduling</h1>
       <CatalogTable title="Services" collection="service-types" noun="service" columns={[
         { title: 'Name', text: (r) => s(r.name) }, { title: 'Product', text: (r, p) => s(p.get(s(r.product_id))?.name) },
-        { title: 'Price', text: (r) => formatMoney(Number(r.base_price ?? 0)), num: true },
+        { title: 'Price', text: (r) => {
+          const byLoad = Object.values((r.load_prices ?? {}) as Record<string, number>)
+          const base = formatMoney(Number(r.base_price ?? 0))
+          return byLoad.length ? `${base} (by load ${formatMoney(Math.min(...byLoad))} to ${formatMoney(Math.max(...byLoad))})` : base
+        }, num: true },
         { title: 'Time on site', text: (r) => `${s(r.duration_min)} min`, num: true },
         { title: 'Online booking', text: (r) => (r.online_bookable ? 'Customers can book' : 'Office only') },
       ]} />
       <CatalogTable title="Products" collection="products" noun="product" columns={[
         { title: 'Name', text: (r) => s(r.name) }, { title: 'Kind', text: (r) => label('product_kind', s(r.kind)) }, { title: 'Size', text: (r) => s(r.size) },
+      ]} />
+      <CatalogTable title="Promo codes" collection="promo-codes" noun="promo code" columns={[
+        { title: 'Code', text: (r) => s(r.code) },
+        { title: 'Discount', text: (r) => (r.percent_off ? `${s(r.percent_off)}% off` : `${formatMoney(Number(r.amount_off ?? 0))} off`) },
+        { title: 'Used', text: (r) => (r.max_uses == null ? `${s(r.uses)} times` : `${s(r.uses)} of ${s(r.max_uses)}`), num: true },
+        { title: 'Shown', text: (r) => (r.public ? 'Advertised' : 'Checked when booked') },
       ]} />
       <CatalogTable title="Time slots" collection="time-slots" noun="time slot" columns={[
         { title: 'Name', text: (r) => s(r.label) }, { title: 'Hours', text: (r) => `${clockText(s(r.start))} to ${clockText(s(r.end))}` },
@@ -84,7 +95,7 @@ export function StaffScreen() {
         {isAdmin && <Link to="edit/staff/new" class="button primary small">Invite staff</Link>}
       </div>
       {!isAdmin && <p class="muted">Only an admin can invite staff or change their roles.</p>}
-      {staff.error && <p class="form-error">{staff.error.message}</p>}
+      {staff.error && <p class="form-error">{sayError(staff.error)}</p>}
       <table class="office-table">
         <thead><tr><th>Name</th><th>Email</th><th>Role</th><th>Truck</th><th>Login link</th><th /></tr></thead>
         <tbody>
@@ -133,7 +144,7 @@ export function ReviewsScreen() {
   return (
     <section class="office-page reviews">
       <h1>Reviews</h1>
-      {reviews.error && <p class="form-error">{reviews.error.message}</p>}
+      {reviews.error && <p class="form-error">{sayError(reviews.error)}</p>}
       <p class="summary-line" aria-label="Average rating">
         {average != null
           ? <><strong>{average.toFixed(1)} out of 5</strong><span class="stars" aria-hidden="true">{stars(Math.round(average))}</span><span>from {rows.length} {rows.length === 1 ? 'review' : 'reviews'}</span></>

@@ -83,7 +83,7 @@ export function CustomerRecords({ accountId, sites }: { accountId: string; sites
         <Part title="Rentals" add={add('rentals', 'New rental')}>
           <ul class="plain-list">
             {rentals.map((r) => (
-              <li key={r.id}><Link to={`edit/rentals/${r.id}`}>{String(r.rental_number)}</Link> · {String(r.container_size || products.get(String(r.product_id))?.name || '')} at {siteName(r.site_id)} · {label('rental_status', String(r.status))}{r.ends_on ? `, ends ${formatDate(String(r.ends_on))}` : ''}</li>
+              <li key={r.id}><Link to={`edit/rentals/${r.id}`}>{String(r.rental_number)}</Link> · {String(r.container_size || products.get(String(r.product_id))?.name || '')} at {siteName(r.site_id)} · {label('rental_status', String(r.status))}{r.ends_on ? `, ends ${formatDate(String(r.ends_on))}` : ''}{Array.isArray(r.extensions) && r.extensions.some((e: { status?: string }) => e.status === 'pending') ? <> · <span class="badge badge-warn">Extension pending payment</span></> : null}</li>
             ))}
           </ul>
           {!rentals.length && <p class="muted">No rentals.</p>}

@@ -10,6 +10,7 @@ import { adminWrite, indexBy, problem, useAdmin, type Page } from './admin-api'
 import { BALANCES_PATH, CustomerRecords, type BalanceRow } from './customer-records'
 import { label } from './labels'
 import { CustomerPayments } from './payments'
+import { sayError } from '../lib/words'
 
 // Customer accounts: search, open one, see its contacts and their portal access, send login links,
 // open the customer's own portal read-only in a new tab to help them on the phone, and see the
@@ -35,7 +36,7 @@ export function CustomersScreen() {
         <span class="field-label">Search by name, number, email or phone</span>
         <input type="search" value={query} onInput={(e) => setQuery(e.currentTarget.value)} placeholder="e.g. Harbor, A-1003, ava@" />
       </label>
-      {page.error && <p class="form-error">{page.error.message}</p>}
+      {page.error && <p class="form-error">{sayError(page.error)}</p>}
       <table class="office-table">
         <thead><tr><th>Number</th><th>Name</th><th>Kind</th><th>Email</th><th>Phone</th><th class="num">Balance</th><th class="num">Overdue</th><th /></tr></thead>
         <tbody>
@@ -96,7 +97,7 @@ export function CustomerScreen({ params }: { params: Record<string, string> }) {
   const sites = useAdmin<Page<Site>>(`/api/admin/sites?account_id=${params.id}&limit=500`)
   const siteIndex = indexBy(sites.data)
   const a = account.data
-  if (account.error && !a) return <section class="office-page"><p class="form-error">{account.error.message}</p></section>
+  if (account.error && !a) return <section class="office-page"><p class="form-error">{sayError(account.error)}</p></section>
   if (!a) return <section class="office-page"><p class="loading">Loading…</p></section>
   return (
     <section class="office-page customer">
@@ -112,13 +113,13 @@ export function CustomerScreen({ params }: { params: Record<string, string> }) {
       <p class="small">{[a.email, a.phone, formatAddress(a.billing_address as Record<string, unknown>)].filter(Boolean).join(' · ')}</p>
 
       <h2>Contacts and portal access</h2>
-      {memberships.error && <p class="form-error">{memberships.error.message}</p>}
+      {memberships.error && <p class="form-error">{sayError(memberships.error)}</p>}
       <table class="office-table contacts">
         <thead><tr><th>Name</th><th>Email</th><th>Phone</th><th>Role</th><th>Portal access</th><th>Login link</th></tr></thead>
         <tbody>
           {(memberships.data?.items ?? []).map((m) => (
             <tr key={m.id} data-contact={m.email ?? m.phone ?? m.name}>
-              <td>{m.name}{m.primary && <span class="badge badge-info">Primary</span>}</td>
+              <td><Link to={`edit/contacts/${m.contact_id}?account=${a.id}`}>{m.name}</Link>{m.primary && <span class="badge badge-info">Primary</span>}</td>
               <td>{m.email}</td>
               <td>{m.phone}</td>
               <td>{m.role === 'site' ? `Site contact: ${m.site_ids.map((id) => siteIndex.get(id)?.name ?? 'site').join(', ')}` : 'Company contact'}</td>

@@ -8,6 +8,7 @@ import { byRoute } from '../driver/route'
 import { Link } from '../router'
 import { adminWrite, indexBy, problem, useAdmin, type Page } from './admin-api'
 import { label } from './labels'
+import { sayError } from '../lib/words'
 
 // The dispatch board: one day's jobs in a column per truck (plus unassigned). Assign a truck and
 // crew, move a job to another date or slot, put stops in order, move the status on. Each change is
@@ -69,7 +70,7 @@ export function DispatchScreen() {
         </div>
       </div>
       {error && <p class="form-error" role="alert">{error}</p>}
-      {jobs.error && <p class="form-error">{jobs.error.message}</p>}
+      {jobs.error && <p class="form-error">{sayError(jobs.error)}</p>}
       <div class="board">
         {columns.map((column) => {
           const mine = all.filter((j) => (j.truck_id ?? '') === column.id)

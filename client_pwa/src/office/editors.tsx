@@ -5,11 +5,12 @@ import { adminWrite, useAdmin } from './admin-api'
 import { RecordEditor, type Draft } from './forms'
 import { label } from './labels'
 import { SPECS } from './specs'
+import { sayError } from '../lib/words'
 
 // One screen creates or edits any office record: /edit/{collection}/{id or "new"}. A new record
 // takes its customer and site from ?account= and ?site= (the customer page's buttons set them).
 
-const CATALOG = new Set(['products', 'service-types', 'time-slots', 'supply-items', 'trucks'])
+const CATALOG = new Set(['products', 'service-types', 'promo-codes', 'time-slots', 'supply-items', 'trucks'])
 
 function backTo(collection: string, record: Draft): { to: string; text: string } {
   if (collection === 'staff') return { to: 'staff', text: '← Staff' }
@@ -30,8 +31,10 @@ export function EditScreen({ params }: { params: Record<string, string> }) {
   if (!spec) return <section class="office-page"><p class="form-error">There is nothing to edit here.</p><Link to="home">Home</Link></section>
   const blank: Draft = { ...spec.blank, ...(query.get('account') ? { account_id: query.get('account') } : {}), ...(query.get('site') ? { site_id: query.get('site') } : {}) }
   const record = isNew ? blank : loaded.data
-  if (!record) return <section class="office-page">{loaded.error ? <p class="form-error">{loaded.error.message}</p> : <p class="loading">Loading…</p>}</section>
-  const back = backTo(collection, record)
+  if (!record) return <section class="office-page">{loaded.error ? <p class="form-error">{sayError(loaded.error)}</p> : <p class="loading">Loading…</p>}</section>
+  const back = collection === 'contacts' && query.get('account')
+    ? { to: `customers/${query.get('account')}`, text: '← Customer' }
+    : backTo(collection, record)
   const staffOnlyAdmin = collection === 'staff' && roleOf(state) !== 'admin'
   const heading = isNew ? `New ${spec.noun}` : spec.title(record)
   return (
@@ -78,6 +81,14 @@ function StatusOf({ collection, record }: { collection: string; record: Draft })
   return <span class="badge badge-info">{label(field, value)}</span>
 }
 
+/** One extension as the office reads it: "Extended 3 days ($45.00)", "Extension pending payment: …". */
+export function extensionText(e: { days: number; amount: number; status?: string; reason?: string }): string {
+  const what = `${e.days} day${e.days === 1 ? '' : 's'} (${formatMoney(e.amount)})`
+  if (e.status === 'pending') return `Extension pending payment: ${what}`
+  if (e.status === 'declined') return `Extension declined: ${what}${e.reason ? `, ${e.reason.replace(/\.$/, '')}` : ''}`
+  return `Extended ${what}`
+}
+
 function Summary({ collection, record }: { collection: string; record: Draft }) {
   if (collection === 'invoices' && record.id) {
     return (
@@ -97,11 +108,24 @@ function Summary({ collection, record }: { collection: string; record: Draft }) 
       </p>
     )
   }
+  if (collection === 'rentals' && record.id && Array.isArray(record.extensions) && record.extensions.length) {
+    const extensions = record.extensions as Array<{ days: number; amount: number; status?: string; reason?: string }>
+    return (
+      <p class="summary-line">
+        {extensions.map((e, i) => (
+          <span key={i}>{extensionText(e)}</span>
+        ))}
+      </p>
+    )
+  }
   if (collection === 'jobs' && record.id) {
     return (
       <p class="summary-line">
         <span>{label('job_source', String(record.source ?? 'office'))}</span>
         {record.service_request_id ? <span>Made from the customer's service request</span> : null}
+        {typeof record.quoted_price === 'number' ? (
+          <span>Quoted to the customer <strong>{formatMoney(record.quoted_price)}</strong>{record.promo_code ? ` with promo ${String(record.promo_code)} (−${formatMoney(Number(record.discount ?? 0))})` : ''}</span>
+        ) : null}
       </p>
     )
   }

@@ -4,6 +4,7 @@ import { formatMoney } from '../lib/format'
 import { adminWrite, problem, useAdmin, type Page } from './admin-api'
 import { moneyInput, parseMoney } from './labels'
 import './forms.css'
+import { LOAD_ESTIMATES } from '../lib/jobs'
 
 // One form for every office record: a list of fields (what each one is and how a person types it),
 // a draft, and a save that POSTs a new record or PATCHes only what changed. The server checks
@@ -15,7 +16,7 @@ type Row = { id: string } & Record<string, unknown>
 export interface Field {
   name: string
   label: string
-  kind: 'text' | 'textarea' | 'address' | 'number' | 'money' | 'date' | 'time' | 'bool' | 'select' | 'ref' | 'money-lines' | 'request-lines' | 'crew'
+  kind: 'text' | 'textarea' | 'address' | 'number' | 'money' | 'date' | 'time' | 'bool' | 'select' | 'ref' | 'money-lines' | 'request-lines' | 'crew' | 'load-prices'
   /** select: [value, words]; '' means none; numeric: the values are numbers. */
   options?: [string, string][]
   numeric?: boolean
@@ -96,7 +97,7 @@ export function RecordEditor({ collection, fields, record, isNew, saveLabel, onS
 }
 
 function FieldInput({ field, saved, draft, value, set }: { field: Field; saved: Draft; draft: Draft; value: unknown; set: (v: unknown) => void }) {
-  const group = ['money-lines', 'request-lines', 'address'].includes(field.kind)
+  const group = ['money-lines', 'request-lines', 'address', 'load-prices'].includes(field.kind)
   const id = `field-${field.name}`
   const control = (() => {
     switch (field.kind) {
@@ -127,6 +128,8 @@ function FieldInput({ field, saved, draft, value, set }: { field: Field; saved: 
         return <AddressInput address={(value as Record<string, string> | undefined) ?? {}} set={set} />
       case 'money-lines':
         return <MoneyLines lines={(value as MoneyLine[] | undefined) ?? []} set={set} />
+      case 'load-prices':
+        return <LoadPrices prices={(value as Record<string, number> | undefined) ?? {}} set={set} />
       case 'request-lines':
         return <RequestLines lines={(value as RequestLine[] | undefined) ?? []} set={set} />
       case 'crew':
@@ -148,6 +151,27 @@ function FieldInput({ field, saved, draft, value, set }: { field: Field; saved: 
       <label for={id} class="field-label">{field.label}{field.required ? ' *' : ''}</label>
       {control}
       {hint}
+    </div>
+  )
+}
+
+/** A price per load estimate; a load left empty is charged the base price. */
+function LoadPrices({ prices, set }: { prices: Record<string, number>; set: (v: Record<string, number>) => void }) {
+  return (
+    <div class="load-prices">
+      {LOAD_ESTIMATES.map((load) => (
+        <div key={load.value} class="load-price">
+          <span>{load.label}</span>
+          {load.value in prices ? (
+            <>
+              <MoneyInput label={`Price for ${load.label}`} cents={prices[load.value]} set={(c) => set({ ...prices, [load.value]: c })} />
+              <button type="button" class="button small secondary" onClick={() => set(Object.fromEntries(Object.entries(prices).filter(([k]) => k !== load.value)))}>Use the base price</button>
+            </>
+          ) : (
+            <button type="button" class="button small secondary" onClick={() => set({ ...prices, [load.value]: 0 })}>Set a price</button>
+          )}
+        </div>
+      ))}
     </div>
   )
 }

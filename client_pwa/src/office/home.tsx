@@ -2,6 +2,7 @@ import { formatDate, formatMoney } from '../lib/format'
 import { Link } from '../router'
 import { useAdmin } from './admin-api'
 import { label } from './labels'
+import { sayError } from '../lib/words'
 
 // What the office opens to: today's jobs by status, what customers wait on, money past due,
 // unread messages and how customers rate the work. Each figure links to where it is dealt with.
@@ -23,7 +24,7 @@ const ORDER = ['requested', 'confirmed', 'en_route', 'in_progress', 'completed',
 export function HomeScreen() {
   const page = useAdmin<Dashboard>('/api/admin/dashboard')
   const d = page.data
-  if (!d) return <section class="office-page">{page.error ? <p class="form-error">{page.error.message}</p> : <p class="loading">Loading…</p>}</section>
+  if (!d) return <section class="office-page">{page.error ? <p class="form-error">{sayError(page.error)}</p> : <p class="loading">Loading…</p>}</section>
   const jobsToday = ORDER.reduce((sum, s) => sum + (d.jobs_today[s] ?? 0), 0)
   const waiting = [
     [d.waiting.bookings, 'booking', 'bookings'], [d.waiting.service_requests, 'service request', 'service requests'],

@@ -70,7 +70,7 @@ export function ImportScreen() {
           ))}
         </select>
       </label>
-      {spec && <p class="muted">Columns: {spec.columns.join(', ')}. Needed: {spec.required.join(', ')}.</p>}
+      {spec && <p class="muted">The file's first row names its columns: {spec.columns.map((c, i) => <>{i ? ', ' : ''}<code key={c}>{c}</code></>)}. Needed: {spec.required.map((c, i) => <>{i ? ', ' : ''}<code key={c}>{c}</code></>)}.</p>}
       <label>File <input type="file" accept=".csv,.jsonl,.ndjson,text/csv" onChange={(e) => void choose(e.target as HTMLInputElement)} /></label>
       <p>
         <button type="button" disabled={!file || busy} onClick={() => void run(true)}>Preview</button>{' '}

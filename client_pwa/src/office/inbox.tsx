@@ -7,6 +7,7 @@ import { newId } from '../lib/ids'
 import { live, mutate } from '../portal'
 import { Link } from '../router'
 import { MESSAGES_PATH, indexBy, useAdmin, type Page } from './admin-api'
+import { say, sayError } from '../lib/words'
 
 // Customer chats, one thread per account. Replies and read receipts are mutations
 // (`message.send` / `message.mark_read` with the account) pushed through the queue, so a reply
@@ -27,7 +28,7 @@ export function InboxScreen({ params }: { params: Record<string, string> }) {
     <section class="inbox">
       <div class="thread-list">
         <h1>Inbox</h1>
-        {messages.error && !messages.data && <p class="form-error">{messages.error.message}</p>}
+        {messages.error && !messages.data && <p class="form-error">{sayError(messages.error)}</p>}
         {!threads.length && messages.data && <p class="muted">No conversations yet.</p>}
         <ul role="list">
           {threads.map((t) => (
@@ -106,7 +107,7 @@ function ThreadView({ accountId, account }: { accountId: string; account?: Accou
           return (
             <li key={o.id} class="bubble mine">
               <span class="bubble-body">{o.body}</span>
-              <span class="bubble-meta">{queued?.state === 'rejected' ? `Not sent: ${queued.error?.message ?? 'refused'}` : queued?.state === 'pending' ? 'Sending…' : 'Sent'}</span>
+              <span class="bubble-meta">{queued?.state === 'rejected' ? `Not sent: ${say(queued.error?.code)}` : queued?.state === 'pending' ? 'Sending…' : 'Sent'}</span>
             </li>
           )
         })}
@@ -133,7 +134,7 @@ function Composer({ accountId, onSent }: { accountId: string; onSent: (o: Outgoi
       onSent({ id, body: text, at: new Date().toISOString() })
       setBody('')
     } catch (e) {
-      setError((e as Error).message)
+      setError(sayError(e))
     }
   }
   function onInput(value: string) {

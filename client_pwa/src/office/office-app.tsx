@@ -22,6 +22,7 @@ import { IntegrationsScreen } from './integrations'
 import { RequestsScreen } from './requests'
 import { SettingsScreen } from './settings'
 import './office.css'
+import { actionRefused, say } from '../lib/words'
 
 // The office console (roles admin and office; desktop). The server's staff guard is the
 // authority; this face is only ever loaded for those roles (see app.tsx).
@@ -106,7 +107,7 @@ function editSection(rest: string): string | null {
   if (first !== 'edit') return null
   if (collection === 'invoices' || collection === 'estimates') return 'billing'
   if (collection === 'staff') return 'staff'
-  if (['products', 'service-types', 'time-slots', 'supply-items', 'trucks'].includes(collection)) return 'catalog'
+  if (['products', 'service-types', 'promo-codes', 'time-slots', 'supply-items', 'trucks'].includes(collection)) return 'catalog'
   if (collection === 'jobs') return 'dispatch'
   return 'customers'
 }
@@ -127,7 +128,7 @@ function OfficeBanners({ fetchedAt }: { fetchedAt?: number }) {
       {state.applyUpdate && <div class="banner banner-info">A new version is ready. <button type="button" class="link-button" onClick={state.applyUpdate}>Reload</button></div>}
       {rejected.map((m) => (
         <div key={m.id} class="banner banner-bad" role="alert">
-          {m.name === 'message.send' ? 'A chat reply' : m.name} was not accepted: {m.error?.message ?? 'refused by the server'}.{' '}
+          {m.name === 'message.send' ? "A chat reply wasn't accepted" : actionRefused(m.name)}: {say(m.error?.code, m.args)}{' '}
           <button type="button" class="link-button" onClick={() => void db().queue.delete(m.id)}>Dismiss</button>
         </div>
       ))}

@@ -4,6 +4,7 @@ import { formatInstant, formatMoney } from '../lib/format'
 import { tenantCurrency, useAppState } from '../state/app-state'
 import { StatusBadge } from '../ui/status-badge'
 import { adminWrite, indexBy, problem, useAdmin, type Page } from './admin-api'
+import { sayError } from '../lib/words'
 
 // A customer's payments in the office console, newest first, and refunds. A succeeded payment taken
 // through Stripe can be refunded in full (POST /api/admin/payments/{id}/refund): a confirm step says
@@ -24,7 +25,7 @@ export function CustomerPayments({ accountId }: { accountId: string }) {
   return (
     <>
       <h2>Payments</h2>
-      {payments.error && <p class="form-error">{payments.error.message}</p>}
+      {payments.error && <p class="form-error">{sayError(payments.error)}</p>}
       {payments.data && !rows.length && <p class="muted">No payments yet.</p>}
       {rows.length > 0 && (
         <table class="office-table payments">

@@ -7,6 +7,7 @@ import { StatusBadge } from '../ui/status-badge'
 import { adminWrite, indexBy, problem, useAdmin, type Page } from './admin-api'
 import { clockText, label } from './labels'
 import { LineList } from './line-list'
+import { sayError } from '../lib/words'
 
 // What customers asked for and the office must answer: portal bookings to confirm, service and
 // supply requests to approve or decline (approving a service request creates its jobs), unit
@@ -52,7 +53,7 @@ function Queue<T extends Row>({ title, path, empty, only, children }: QueueProps
   return (
     <section class="queue" aria-label={title}>
       <h2>{title} {page.data && <span class="muted small">({rows.length})</span>}</h2>
-      {page.error && <p class="form-error">{page.error.message}</p>}
+      {page.error && <p class="form-error">{sayError(page.error)}</p>}
       {page.data && !rows.length ? <p class="muted">{empty}</p> : <ul class="queue-list" role="list">{children(rows)}</ul>}
     </section>
   )
@@ -138,6 +139,7 @@ function RequestDetails({ r, name }: { r: Row } & Named) {
       {r.urgency !== 'normal' && <span class={`badge badge-${r.urgency === 'emergency' ? 'bad' : 'warn'}`}>{label('urgency', String(r.urgency))}</span>}
       <div class="small">For {formatDate(String(r.requested_date ?? ''))}{times}{system ? ` · System: ${String(system.name)}` : ''}{r.po_number ? ` · PO ${String(r.po_number)}` : ''}</div>
       <LineList lines={(r.lines ?? []) as never} />
+      {typeof r.quoted_price === 'number' && <div class="small">Price list estimate shown to the customer: {formatMoney(r.quoted_price)}</div>}
       {r.comments ? <div class="small muted">“{String(r.comments)}”</div> : null}
       <div class="small muted">Sent {timeAgo(r.created_at)}</div>
     </div>

@@ -5,6 +5,7 @@ import type { DayHours, Features, NotifyEvents, Tenant } from '../generated/wire
 import { appState } from '../state/app-state'
 import { applyBranding } from '../ui/branding'
 import { adminWrite, problem, useAdmin } from './admin-api'
+import { sayError } from '../lib/words'
 
 // Portal settings as a provider expects them (PRODUCT.md "Tenant settings"): the portal on or
 // off, which features customers get, branding with a live preview, which events send SMS/email,
@@ -52,7 +53,7 @@ export function SettingsScreen() {
   }, [loaded.data])
 
   if (!saved || !draft) {
-    return <section class="office-page">{loaded.error ? <p class="form-error">{loaded.error.message}</p> : <p class="loading">Loading…</p>}</section>
+    return <section class="office-page">{loaded.error ? <p class="form-error">{sayError(loaded.error)}</p> : <p class="loading">Loading…</p>}</section>
   }
   const changes = diff(pick(saved), draft)
   const dirty = Object.keys(changes).length > 0

@@ -145,7 +145,18 @@ export const SPECS: Record<string, Spec> = {
     fields: [
       { name: 'name', label: 'Name', kind: 'text', required: true }, product,
       { name: 'base_price', label: 'Price', kind: 'money' }, { name: 'duration_min', label: 'Minutes on site', kind: 'number' },
+      { name: 'load_prices', label: 'Price by load', kind: 'load-prices', hint: 'What the booking form quotes for each "How much will it fill?" answer; the others are quoted the price above.' },
       { name: 'online_bookable', label: 'Customers can book it in the portal', kind: 'bool' },
+    ],
+  },
+  'promo-codes': {
+    noun: 'promo code', blank: { public: false }, title: (r) => `Promo code ${String(r.code ?? '')}`,
+    fields: [
+      { name: 'code', label: 'Code', kind: 'text', required: true, hint: 'Letters, digits, - and _; customers may type it in any case.' },
+      { name: 'percent_off', label: 'Percent off', kind: 'number' }, { name: 'amount_off', label: 'Amount off', kind: 'money' },
+      { name: 'valid_from', label: 'Valid from', kind: 'date' }, { name: 'valid_to', label: 'Valid until', kind: 'date' },
+      { name: 'max_uses', label: 'Times it can be used', kind: 'number', hint: 'Empty: no limit.' },
+      { name: 'public', label: 'Advertised: the booking form shows its discount before the customer books', kind: 'bool', hint: 'Otherwise the code is checked only when the booking reaches the office system.' },
     ],
   },
   'time-slots': {
@@ -163,6 +174,16 @@ export const SPECS: Record<string, Spec> = {
   trucks: {
     noun: 'truck', blank: {}, title: (r) => `Truck ${String(r.name ?? '')}`,
     fields: [{ name: 'name', label: 'Name', kind: 'text', required: true }, { name: 'plate', label: 'Plate', kind: 'text' }],
+  },
+  // A person's own name, email and phone (the office may change them directly; a customer only by a
+  // link sent to the new address). Their access to each account is on the customer's page.
+  contacts: {
+    noun: 'contact', blank: {}, title: (r) => String(r.name ?? 'Contact'),
+    fields: [
+      { name: 'name', label: 'Name', kind: 'text', required: true },
+      { name: 'email', label: 'Email', kind: 'text', hint: 'They sign in with this address from now on.' },
+      { name: 'phone', label: 'Mobile phone', kind: 'text' },
+    ],
   },
   staff: {
     noun: 'staff member', blank: { role: 'office' }, title: (r) => String(r.name ?? 'Staff'),

@@ -4,6 +4,7 @@ import { logout, selectAccount } from '../portal'
 import { navigate } from '../router'
 import { accountsOf, currentAccount, isReadOnly, useAppState } from '../state/app-state'
 import { titleCase } from '../lib/format'
+import { YourAddresses } from './address-change'
 
 /** Pick which customer account to look at (one login may reach several, PRODUCT.md "Access"). */
 export function AccountsScreen() {
@@ -44,6 +45,7 @@ export function AccountsScreen() {
       </ul>
       <h2>Signed in as</h2>
       <p>{state.me?.contact.name ?? state.session?.contact.name} <span class="muted">{state.me?.contact.email ?? state.session?.contact.email}</span></p>
+      {!isReadOnly(state) && state.me?.contact.kind !== 'staff' && <YourAddresses />}
       {!isReadOnly(state) && <button type="button" class="secondary" onClick={signOut}>Sign out</button>}
     </section>
   )

@@ -1,6 +1,7 @@
 import { useState } from 'preact/hooks'
 import type { Site } from '../generated/wire'
 import { TextField } from '../ui/form-fields'
+import { sayError } from '../lib/words'
 
 export interface ContactDraft {
   id: string
@@ -45,7 +46,7 @@ export function ContactForm({ initial, sites, self, onSave, onCancel }: Props) {
     try {
       await onSave({ ...draft, name: draft.name.trim(), email: cleanEmail, phone: cleanPhone, primary: draft.primary && draft.role === 'company' })
     } catch (e) {
-      setError((e as Error).message)
+      setError(sayError(e))
     }
   }
 

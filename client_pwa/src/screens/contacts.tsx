@@ -9,6 +9,8 @@ import { currentAccount, isReadOnly, useAppState } from '../state/app-state'
 import { EmptyState, Loading } from '../ui/empty-state'
 import { PendingBadge } from '../ui/status-badge'
 import { ContactForm, type ContactDraft } from './contact-form'
+import { sayError } from '../lib/words'
+import { DraftsHere } from '../ui/drafts-here'
 
 // The account's contacts (PRODUCT.md "Access", S4). Primary contacts add, edit and remove them and
 // switch their portal access; everyone else sees the list. Changes queue offline and sync both ways.
@@ -38,13 +40,14 @@ export function ContactsScreen() {
     try {
       await action()
     } catch (e) {
-      setError((e as Error).message)
+      setError(sayError(e))
     }
   }
 
   return (
     <section class="screen">
       <h1>Contacts</h1>
+      <DraftsHere names={['contact.upsert', 'contact.remove']} />
       <p class="muted">{primary ? 'People who can use this portal for ' : 'People on '}{account.name}.{!primary && ' Only primary contacts can change this list.'}</p>
       {error && <p class="form-error" role="alert">{error}</p>}
       {sorted.length === 0 ? <EmptyState title="No contacts" /> : (

@@ -1,6 +1,7 @@
 // The customer screens opened from "More" and the billing tabs, bundled as one lazily loaded chunk
 // (one chunk compresses far better than a dozen small ones; see customer-routes.tsx).
 export { ContactsScreen } from './contacts'
+export { DraftScreen } from './drafts'
 export { EstimatesScreen } from './estimates'
 export { MoreScreen } from './more'
 export { PayScreen } from './pay'

@@ -11,6 +11,7 @@ import {
 } from '../state/app-state'
 import { EmptyState, Loading } from '../ui/empty-state'
 import { JobCard, useJobLookups } from '../ui/job-card'
+import { readable } from '../lib/words'
 
 /** Home: money owed, what's coming, what just happened. */
 export function DashboardScreen() {
@@ -84,7 +85,7 @@ function RecentActivity({ accountId, showPayments, currency }: { accountId?: str
   const items: Activity[] = [
     ...notifications
       .filter((n) => !n.account_id || n.account_id === accountId)
-      .map((n) => ({ id: n.id, at: n.created_at ?? '', title: n.title, body: n.body, link: n.link })),
+      .map((n) => ({ id: n.id, at: n.created_at ?? '', title: readable(n.title), body: readable(n.body), link: n.link })),
     ...(showPayments ? payments : [])
       .filter((p) => p.status === 'succeeded')
       .map((p) => ({ id: p.id, at: p.paid_at ?? p.created_at ?? '', title: `Payment received: ${formatMoney(p.amount, currency)}` })),

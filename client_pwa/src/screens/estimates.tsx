@@ -9,6 +9,8 @@ import { currentAccount, isReadOnly, tenantCurrency, tenantToday, useAppState } 
 import { EmptyState, Loading } from '../ui/empty-state'
 import { TextField } from '../ui/form-fields'
 import { PendingBadge, StatusBadge } from '../ui/status-badge'
+import { sayError } from '../lib/words'
+import { DraftsHere } from '../ui/drafts-here'
 
 // Estimate review before work begins (PRODUCT.md, S3): approve with the signer's name, or decline
 // with an optional reason. Decisions queue offline like everything else.
@@ -25,6 +27,7 @@ export function EstimatesScreen() {
   return (
     <section class="screen">
       <h1>Estimates</h1>
+      <DraftsHere names={['estimate.approve', 'estimate.decline']} />
       {sorted.length === 0 ? <EmptyState title="No estimates yet" /> : (
         <ul class="card-list" role="list">
           {sorted.map((estimate) => <EstimateCard key={estimate.id} estimate={estimate} site={estimate.site_id ? sites.get(estimate.site_id) : undefined} />)}
@@ -80,7 +83,7 @@ function Decision({ estimate, readOnly, defaultName }: { estimate: EstimateRow; 
       }
       setMode(null)
     } catch (e) {
-      setError((e as Error).message)
+      setError(sayError(e))
     }
   }
   return (

@@ -1,19 +1,21 @@
 import { useState } from 'preact/hooks'
 import { useEntity, useIndex, useRow } from '../data/queries'
+import type { ViewRow } from '../data/db'
 import type { BaseRow, Job, ServiceType, Site, TimeSlot, Truck } from '../generated/wire'
 import { newId } from '../lib/ids'
-import { formatAddress, formatDate, titleCase } from '../lib/format'
+import { formatAddress, formatDate, formatMoney, titleCase } from '../lib/format'
 import { crewNames, isTrackable, itemsText, jobCountdown, LOAD_ESTIMATES } from '../lib/jobs'
 import { etaText, useTruckFix } from '../map/use-truck-fix'
 import { mutate } from '../portal'
 import { Link } from '../router'
-import { featureOn, isReadOnly, tenantToday, useAppState } from '../state/app-state'
+import { featureOn, isReadOnly, tenantCurrency, tenantToday, useAppState } from '../state/app-state'
 import { EmptyState, Loading } from '../ui/empty-state'
 import { JobTracker } from '../ui/job-tracker'
 import { LazyTruckMap } from '../ui/lazy-truck-map'
 import { DocumentButton } from '../ui/document-button'
 import { PoEditor } from '../ui/po-editor'
 import { PendingBadge, StatusBadge } from '../ui/status-badge'
+import { DraftsHere } from '../ui/drafts-here'
 
 export function JobDetailScreen({ params }: { params: Record<string, string> }) {
   const state = useAppState()
@@ -47,6 +49,7 @@ export function JobDetailScreen({ params }: { params: Record<string, string> }) 
         <StatusBadge status={job.status} />
       </div>
       <PendingBadge pending={job._pending} />
+      <DraftsHere names={['job.cancel', 'job.set_po', 'review.submit']} match={(d) => d.args.job_id === job.id} />
       <p class="countdown large">{jobCountdown(job, slot ?? undefined, tenantToday(state))}</p>
       <JobTracker job={job} />
 
@@ -65,6 +68,7 @@ export function JobDetailScreen({ params }: { params: Record<string, string> }) 
         {job.description && (<><dt>Description</dt><dd>{job.description}</dd></>)}
         {itemsText(job.items) && (<><dt>Items</dt><dd>{itemsText(job.items)}</dd></>)}
         {job.load_estimate && (<><dt>Load</dt><dd>{LOAD_ESTIMATES.find((l) => l.value === job.load_estimate)?.label ?? titleCase(job.load_estimate)}</dd></>)}
+        <JobPrice job={job} />
         <dt>PO number</dt>
         <dd><PoEditor value={job.po_number} disabled={readOnly || job.status === 'cancelled'} onSave={(po) => mutate('job.set_po', { job_id: job.id, po_number: po })} /></dd>
       </dl>
@@ -76,6 +80,26 @@ export function JobDetailScreen({ params }: { params: Record<string, string> }) 
       {job.status === 'completed' && featureOn(state, 'review_collection') && <ReviewBox job={job} readOnly={readOnly} />}
       {(job.status === 'requested' || job.status === 'confirmed') && !readOnly && <CancelJob job={job} />}
     </section>
+  )
+}
+
+/** What the customer was quoted when booking (and the price now, if the office changed it). */
+function JobPrice({ job }: { job: ViewRow<Job> }) {
+  const state = useAppState()
+  const money = (cents: number) => formatMoney(cents, tenantCurrency(state))
+  const quoted = typeof job.quoted_price === 'number' ? job.quoted_price : null
+  const price = typeof job.price === 'number' && !job._pending ? job.price : null
+  if (quoted === null && !price) return null
+  const promo = job.promo_code && job.discount ? ` with promo ${job.promo_code} (−${money(job.discount)})` : ''
+  return (
+    <>
+      <dt>Price</dt>
+      <dd>
+        {quoted !== null ? `${money(quoted)} quoted when you booked${promo}` : money(price!)}
+        {quoted !== null && price !== null && price !== quoted ? <><br />Now {money(price)}, as agreed with the office</> : null}
+        {job._pending && job.promo_code ? <><br /><span class="muted small">Promo code {job.promo_code} is checked when the booking reaches us.</span></> : null}
+      </dd>
+    </>
   )
 }
 

@@ -6,6 +6,7 @@ import { navigate, useLocation } from '../router'
 import { useAppState } from '../state/app-state'
 import { brandName } from '../ui/branding'
 import { TextField } from '../ui/form-fields'
+import { say, sayError } from '../lib/words'
 
 // Magic-link login (PROTOCOL.md "Auth"): ask for a link by email or SMS; opening the link
 // (/t/{slug}/login?token=…) lands here and trades the token for a session.
@@ -51,7 +52,7 @@ function LinkExchange({ token, handoff = false }: { token: string; handoff?: boo
         else if (e instanceof ApiError && e.isNetwork) setError("You're offline. Open the link again when you have a connection.")
         else if (e instanceof ApiError && e.code === 'portal_disabled') setError('This portal is not available.')
         else if (e instanceof ApiError && (e.status === 401 || e.status === 400 || e.status === 403)) setError('This sign-in link is no longer valid. Request a new one below.')
-        else setError((e as Error)?.message ?? 'Sign-in failed.')
+        else setError(sayError(e))
       })
   }, [token, handoff, as])
   if (choosing && !as) return <ChooseIdentity onChoose={(choice) => { setChoosing(false); setAs(choice) }} />
@@ -97,7 +98,9 @@ function RequestLink() {
     } catch (e) {
       if (e instanceof ApiError && e.status === 429) setError(`Too many requests. Try again in ${e.retryAfterS ?? 60} seconds.`)
       else if (e instanceof ApiError && e.isNetwork) setError("You're offline. Connect to the internet to get a sign-in link.")
-      else setError((e as Error).message)
+      else if (e instanceof ApiError && (e.code === 'validation_error' || e.code === 'bad_email')) {
+        setError(by === 'email' ? say('bad_email') : "That doesn't look like a phone number. Check it and try again.")
+      } else setError(sayError(e))
     } finally {
       setBusy(false)
     }

@@ -8,6 +8,7 @@ import { currentAccount, isReadOnly, useAppState } from '../state/app-state'
 import { brandName } from '../ui/branding'
 import { Loading } from '../ui/empty-state'
 import { PendingBadge } from '../ui/status-badge'
+import { DraftsHere } from '../ui/drafts-here'
 
 // Support chat with the provider (PRODUCT.md "Communication"): messages queue offline as
 // `message.send`; typing indicators and read receipts ride the live channel.
@@ -39,6 +40,7 @@ export function MessagesScreen() {
   return (
     <section class="screen chat">
       <h1>Messages</h1>
+      <DraftsHere names={['message.send']} />
       <p class="muted small">Chat with {brandName(state.tenant)}. We usually reply during business hours.</p>
       <ol class="chat-log" aria-live="polite" aria-label="Conversation">
         {messages.map((m) => (

@@ -19,6 +19,7 @@ import { DocumentButton } from '../ui/document-button'
 import { EmptyState, Loading } from '../ui/empty-state'
 import { StatusBadge } from '../ui/status-badge'
 import { useBankMethod, useSavedMethods } from '../ui/use-saved-methods'
+import { say, sayError } from '../lib/words'
 
 // Paying (PROTOCOL.md "Payments", online only): several invoices in one transaction, each for its
 // full balance or part of it, or a custom amount applied oldest-first. The server charges a saved
@@ -107,7 +108,7 @@ export function PayScreen() {
         if (result.error && answer.status !== 'succeeded') answer = { ...answer, status: 'failed', error: { code: 'authentication_failed', message: result.error.message ?? 'The card authentication failed.' } }
       }
       setAttempt({ key, body: json, retryable: false })
-      if (answer.status === 'failed') setError(answer.error?.message ?? 'The payment did not go through.')
+      if (answer.status === 'failed') setError(answer.error?.code && answer.error.code !== 'authentication_failed' ? say(answer.error.code) : answer.error?.message ?? 'The payment did not go through.')
       else {
         setDone(answer)
         void syncNow()
@@ -116,7 +117,7 @@ export function PayScreen() {
       const apiError = e instanceof ApiError ? e : null
       const transient = !apiError || apiError.isNetwork || apiError.status >= 500
       setAttempt({ key, body: json, retryable: transient })
-      setError(transient ? `${(e as Error).message} Nothing was charged twice: press Pay again to retry.` : (e as Error).message)
+      setError(transient ? `${sayError(e)} Nothing was charged twice: press Pay again to retry.` : sayError(e))
     } finally {
       setBusy(false)
     }

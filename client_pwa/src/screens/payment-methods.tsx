@@ -6,6 +6,7 @@ import { AddBankForm, pendingNote, VerifyBankForm } from '../ui/bank-form'
 import { AddCardForm } from '../ui/card-form'
 import { EmptyState, Loading } from '../ui/empty-state'
 import { useBankMethod, useSavedMethods } from '../ui/use-saved-methods'
+import { sayError } from '../lib/words'
 
 // Saved payment methods (cards and, when the portal takes them, bank accounts): list, make default,
 // remove, add. Online only; offline the list shows this device's last copy and every button waits for
@@ -31,7 +32,7 @@ export function PaymentMethodsScreen() {
       await action()
       await saved.reload()
     } catch (e) {
-      setError((e as Error).message)
+      setError(sayError(e))
     } finally {
       setBusy(null)
     }

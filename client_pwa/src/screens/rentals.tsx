@@ -1,3 +1,4 @@
+import { Fragment } from 'preact'
 import { useState } from 'preact/hooks'
 import { useEntity, useIndex } from '../data/queries'
 import type { BaseRow } from '../generated/wire'
@@ -11,6 +12,8 @@ import { currentAccount, isReadOnly, isSiteContact, tenantCurrency, tenantToday,
 import { EmptyState, Loading } from '../ui/empty-state'
 import { TextField } from '../ui/form-fields'
 import { PendingBadge, StatusBadge } from '../ui/status-badge'
+import { sayError } from '../lib/words'
+import { DraftsHere } from '../ui/drafts-here'
 
 // Dumpster rentals (PRODUCT.md "Rentals and units"): terms at a glance, one-click extension that
 // shows the price before anything is charged, and pickup / swap requests. All queue offline.
@@ -31,6 +34,7 @@ export function RentalsScreen() {
   return (
     <section class="screen">
       <h1>Rentals</h1>
+      <DraftsHere names={['rental.extend', 'rental.request_pickup', 'rental.request_swap']} />
       {sorted.length === 0 ? <EmptyState title="No rentals on this account" /> : (
         <ul class="card-list" role="list">
           {sorted.map((rental) => (
@@ -70,7 +74,7 @@ function RentalCard({ rental, product, site, cardOnFile }: CardProps) {
         {/* Prices, swaps and extensions are not sent to site contacts (sync/scope.py). */}
         {rental.daily_rate !== undefined && (<><dt>Extra day</dt><dd>{money(rental.daily_rate)}</dd></>)}
         {rental.swap_fee !== undefined && (<><dt>Swaps</dt><dd>{(rental.swaps ?? []).length} ({money(swapFees)} in fees; {money(rental.swap_fee)} each)</dd></>)}
-        {rental.extensions?.length ? (<><dt>Extended</dt><dd>{rental.extensions.map((e) => `${e.days} days (${money(e.amount)})`).join(', ')}</dd></>) : null}
+        <ExtensionLines extensions={rental.extensions ?? []} money={money} />
         {rental.pickup_requested_on && (<><dt>Pickup</dt><dd>Requested for {formatDate(rental.pickup_requested_on)}</dd></>)}
       </dl>
       {open && (
@@ -83,6 +87,28 @@ function RentalCard({ rental, product, site, cardOnFile }: CardProps) {
       {action === 'extend' && !readOnly && <ExtendPanel rental={rental} cardOnFile={cardOnFile} money={money} onDone={() => setAction(null)} />}
       {(action === 'pickup' || action === 'swap') && !readOnly && <DatePanel rental={rental} kind={action} money={money} onDone={() => setAction(null)} />}
     </li>
+  )
+}
+
+type ExtensionRow = NonNullable<RentalRow['extensions']>[number]
+
+// Paid extensions in one line; one still being charged says so ("Extension pending payment"), and one
+// whose charge failed says why (the days were taken back off the end date).
+function ExtensionLines({ extensions, money }: { extensions: ExtensionRow[]; money: (c: number) => string }) {
+  const days = (e: ExtensionRow) => `${e.days} day${e.days === 1 ? '' : 's'} (${money(e.amount)})`
+  const paid = extensions.filter((e) => (e.status ?? 'paid') === 'paid')
+  const pending = extensions.filter((e) => e.status === 'pending')
+  const declined = extensions.filter((e) => e.status === 'declined')
+  return (
+    <>
+      {paid.length ? (<><dt>Extended</dt><dd>{paid.map(days).join(', ')}</dd></>) : null}
+      {pending.map((e) => (
+        <Fragment key={e.at}><dt>Extension pending payment</dt><dd>{days(e)}, being charged to your payment method on file</dd></Fragment>
+      ))}
+      {declined.map((e) => (
+        <Fragment key={e.at}><dt>Not extended</dt><dd>{days(e)}: {e.reason || 'the charge did not go through'}</dd></Fragment>
+      ))}
+    </>
   )
 }
 
@@ -101,7 +127,7 @@ function ExtendPanel({ rental, cardOnFile, money, onDone }: { rental: RentalRow;
       await mutate('rental.extend', { rental_id: rental.id, days: count })
       onDone()
     } catch (e) {
-      setError((e as Error).message)
+      setError(sayError(e))
     }
   }
   return (
@@ -135,7 +161,7 @@ function DatePanel({ rental, kind, money, onDone }: { rental: RentalRow; kind: '
       await mutate(kind === 'pickup' ? 'rental.request_pickup' : 'rental.request_swap', args)
       onDone()
     } catch (e) {
-      setError((e as Error).message)
+      setError(sayError(e))
     }
   }
   return (

@@ -2,11 +2,12 @@ import { useEntity, useIndex } from '../data/queries'
 import type { BaseRow } from '../generated/wire'
 import type { ViewRow } from '../data/db'
 import type { Product, ServiceRequest, ServiceType, Site, SupplyItem, SupplyRequest } from '../generated/wire'
-import { formatDate, formatInstant } from '../lib/format'
+import { formatDate, formatInstant, formatMoney } from '../lib/format'
 import { Link } from '../router'
-import { currentAccount, featureOn, isReadOnly, useAppState } from '../state/app-state'
+import { currentAccount, featureOn, isReadOnly, useAppState, tenantCurrency } from '../state/app-state'
 import { EmptyState, Loading } from '../ui/empty-state'
 import { PendingBadge, StatusBadge } from '../ui/status-badge'
+import { DraftsHere } from '../ui/drafts-here'
 
 // Service requests (multi-line, with urgency) and supply requests of the current account's sites,
 // newest first; the forms are in service-request-form.tsx and supply-request-form.tsx.
@@ -40,6 +41,7 @@ export function RequestsScreen() {
   return (
     <section class="screen">
       <h1>Requests</h1>
+      <DraftsHere names={['service_request.submit', 'supply_request.submit']} />
       {!readOnly && (
         <div class="action-row">
           <Link to="requests/service" class="button primary small">New service request</Link>
@@ -57,6 +59,7 @@ export function RequestsScreen() {
               </span>
               <span class="badge-row"><StatusBadge status={r.urgency ?? 'normal'} /><PendingBadge pending={r._pending} /></span>
               {(r.start_time || r.end_time) && <span class="muted">{r.start_time ?? '…'}–{r.end_time ?? '…'}</span>}
+              {typeof r.quoted_price === 'number' && <span>Estimate {formatMoney(r.quoted_price, tenantCurrency(state))}</span>}
               <ul class="plain-list">
                 {(r.lines ?? []).map((line, i) => (
                   <li key={i}>{line.quantity} × {[line.service_type_id && serviceTypes.get(line.service_type_id)?.name, line.product_id && products.get(line.product_id)?.name].filter(Boolean).join(' — ') || 'Item'}</li>

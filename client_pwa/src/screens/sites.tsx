@@ -9,6 +9,7 @@ import { currentAccount, isReadOnly, isSiteContact, useAppState } from '../state
 import { EmptyState, Loading } from '../ui/empty-state'
 import { PendingBadge } from '../ui/status-badge'
 import { EMPTY_SITE, NewSiteFields, newSiteArgs, type NewSite } from './new-site-fields'
+import { sayError } from '../lib/words'
 
 // Saved locations (PRODUCT.md "Booking and requests", S0/S4): unit numbers, buildings, gate codes,
 // and new sites with a map pin. `site.upsert` queues offline like every other change.
@@ -35,7 +36,7 @@ export function SitesScreen() {
       await mutate('site.upsert', { ...args, type: args.type as SiteArgs['type'], account_id: account!.id })
       setEditing(null)
     } catch (e) {
-      setError((e as Error).message)
+      setError(sayError(e))
     }
   }
 

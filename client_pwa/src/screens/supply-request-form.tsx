@@ -8,6 +8,7 @@ import { Link, navigate } from '../router'
 import { currentAccount, isReadOnly, useAppState } from '../state/app-state'
 import { EmptyState } from '../ui/empty-state'
 import { SelectField, TextField } from '../ui/form-fields'
+import { sayError } from '../lib/words'
 
 // Supply requests (toilet paper, sanitizer…) with a priority (PRODUCT.md, S2): `supply_request.submit`.
 
@@ -41,7 +42,7 @@ export function SupplyRequestScreen() {
       await mutate('supply_request.submit', { id: newId(), site_id: site, lines, priority, ...(notes.trim() ? { notes: notes.trim() } : {}) })
       navigate('requests', { replace: true })
     } catch (e) {
-      setError((e as Error).message)
+      setError(sayError(e))
     }
   }
 

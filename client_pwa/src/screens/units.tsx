@@ -10,6 +10,7 @@ import { currentAccount, isReadOnly, useAppState } from '../state/app-state'
 import { EmptyState, Loading } from '../ui/empty-state'
 import { SelectField, TextField } from '../ui/form-fields'
 import { PendingBadge, StatusBadge } from '../ui/status-badge'
+import { sayError } from '../lib/words'
 
 // Rented units (portable toilets…) with condition badges, grouped by site; "Report issue" on each
 // card queues `unit.report_issue` (the condition badge follows once the office has it).
@@ -93,7 +94,7 @@ function ReportIssueForm({ unit, onDone }: { unit: UnitRow; onDone: () => void }
       await mutate('unit.report_issue', { id: newId(), unit_id: unit.id, kind, description: description.trim() })
       onDone()
     } catch (e) {
-      setError((e as Error).message)
+      setError(sayError(e))
     }
   }
   return (

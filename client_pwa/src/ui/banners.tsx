@@ -1,22 +1,13 @@
-import { META, db } from '../data/db'
-import { useEntity, useLiveQuery, usePendingCount } from '../data/queries'
-import type { MutationRejection } from '../generated/wire'
-import { dismissRejection, syncNow } from '../portal'
+import { db } from '../data/db'
+import { draftPath } from '../data/drafts'
+import { useLiveQuery, usePendingCount } from '../data/queries'
+import { syncNow } from '../portal'
 import { currentAccount, isReadOnly, useAppState } from '../state/app-state'
 import { timeAgo } from '../lib/format'
-import { Link } from '../router'
+import { actionRefused, say } from '../lib/words'
+import { Link, useLocation } from '../router'
 
 // The strip under the header: problems and modes the user must know about, most serious first.
-
-const MUTATION_LABELS: Record<string, string> = {
-  'job.book': 'Your booking', 'job.cancel': 'Cancelling a job', 'message.send': 'Your message',
-  'service_request.submit': 'Your service request', 'supply_request.submit': 'Your supply request',
-  'unit.report_issue': 'Your issue report', 'rental.extend': 'The rental extension', 'site.upsert': 'The location',
-  'review.submit': 'Your review', 'estimate.approve': 'The estimate approval', 'contact.upsert': 'The contact change',
-  'estimate.decline': 'Declining the estimate', 'contact.remove': 'Removing the contact', 'job.set_po': 'The PO number',
-  'invoice.set_po': 'The PO number', 'rental.request_pickup': 'The pickup request', 'rental.request_swap': 'The swap request',
-  'job.advance': 'A job status change', 'job.add_photo': 'A job photo',
-}
 
 export function Banners() {
   const state = useAppState()
@@ -42,7 +33,7 @@ export function Banners() {
       )}
       {state.online && state.sync.phase === 'error' && (
         <div class="banner banner-warn">
-          Couldn't sync: {state.sync.lastError?.message}{' '}
+          Couldn't sync: {say(state.sync.lastError?.code)}{' '}
           <button type="button" class="link-button" onClick={() => void syncNow()}>Try again</button>
         </div>
       )}
@@ -57,18 +48,16 @@ export function Banners() {
   )
 }
 
-/** "Your booking was not accepted: <reason>" for every rejected mutation not yet dismissed. */
+/** "Your booking wasn't accepted: <why>. Review it" for every draft not yet sent again or discarded. */
 function RejectionBanners() {
-  const rejections = useEntity<MutationRejection>('mutation_rejection', undefined, { secondary: true })
-  const clientId = useLiveQuery(() => db().getMeta<string>(META.clientId), [], { secondary: true })
-  const dismissed = useLiveQuery(() => db().getMeta<string[]>(META.dismissedRejections), [], { secondary: true }) ?? []
-  const visible = (rejections ?? []).filter((r) => (!clientId || r.client_id === clientId) && !dismissed.includes(r.id))
+  const drafts = useLiveQuery(() => db().drafts.toArray(), [], { secondary: true }) ?? []
+  const { rest } = useLocation()
   return (
     <>
-      {visible.map((rejection) => (
-        <div key={rejection.id} class="banner banner-bad" role="alert">
-          {MUTATION_LABELS[rejection.name] ?? rejection.name} was not accepted: {rejection.error?.message ?? 'rejected by the office'}.{' '}
-          <button type="button" class="link-button" onClick={() => void dismissRejection(rejection)}>Dismiss</button>
+      {drafts.filter((draft) => rest !== draftPath(draft)).map((draft) => (
+        <div key={draft.key} class="banner banner-bad" role="alert">
+          {actionRefused(draft.name)}: {say(draft.error.code, draft.args)}{' '}
+          <Link to={draftPath(draft)}>Review and send again</Link>
         </div>
       ))}
     </>

@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'preact/hooks'
 import { fetchDocument, isDocumentSaved, saveBlobAs } from '../data/documents'
 import { useAppState } from '../state/app-state'
+import { sayError } from '../lib/words'
 
 /** Whose saved documents these are: one cache per tenant and person. */
 export function useDocumentOwner(): string {
@@ -41,7 +42,7 @@ export function DocumentButton({ url, filename, label, class: className = 'butto
       setSaved(true)
       if (doc.fromCache) setNote('Opened the copy saved on this device.')
     } catch (e) {
-      setError((e as Error).message)
+      setError(sayError(e))
     } finally {
       setBusy(false)
     }

@@ -5,15 +5,18 @@ import type { ComponentChildren } from 'preact'
 interface FieldProps {
   label: string
   hint?: string
+  /** Why what is in the field was refused (shown beside it, in words). */
+  error?: string | null
   children: ComponentChildren
 }
 
-export function Field({ label, hint, children }: FieldProps) {
+export function Field({ label, hint, error, children }: FieldProps) {
   return (
-    <label class="field">
+    <label class={error ? 'field field-invalid' : 'field'}>
       <span class="field-label">{label}</span>
       {children}
       {hint && <span class="field-hint">{hint}</span>}
+      {error && <span class="field-error" role="alert">{error}</span>}
     </label>
   )
 }
@@ -30,6 +33,7 @@ interface TextFieldProps {
   inputMode?: 'text' | 'email' | 'tel' | 'numeric'
   min?: string
   multiline?: boolean
+  error?: string | null
 }
 
 export function TextField(props: TextFieldProps) {
@@ -37,10 +41,11 @@ export function TextField(props: TextFieldProps) {
     value: props.value,
     required: props.required,
     placeholder: props.placeholder,
+    'aria-invalid': props.error ? true : undefined,
     onInput: (event: Event) => props.onInput((event.currentTarget as HTMLInputElement).value),
   }
   return (
-    <Field label={props.label} hint={props.hint}>
+    <Field label={props.label} hint={props.hint} error={props.error}>
       {props.multiline ? (
         <textarea {...common} rows={3} />
       ) : (
@@ -59,12 +64,13 @@ interface SelectFieldProps {
   required?: boolean
   placeholder?: string
   hint?: string
+  error?: string | null
 }
 
-export function SelectField({ label, value, onChange, options, required, placeholder, hint }: SelectFieldProps) {
+export function SelectField({ label, value, onChange, options, required, placeholder, hint, error }: SelectFieldProps) {
   return (
-    <Field label={label} hint={hint}>
-      <select value={value} required={required} onChange={(event) => onChange((event.currentTarget as HTMLSelectElement).value)}>
+    <Field label={label} hint={hint} error={error}>
+      <select value={value} required={required} aria-invalid={error ? true : undefined} onChange={(event) => onChange((event.currentTarget as HTMLSelectElement).value)}>
         {placeholder !== undefined && <option value="">{placeholder}</option>}
         {options.map((option) => (
           <option key={option.value} value={option.value}>{option.label}</option>

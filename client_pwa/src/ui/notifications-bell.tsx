@@ -1,4 +1,5 @@
-import { useEntity } from '../data/queries'
+import { db } from '../data/db'
+import { useEntity, useLiveQuery } from '../data/queries'
 import type { Notification } from '../generated/wire'
 import { Link } from '../router'
 import { currentAccount, useAppState } from '../state/app-state'
@@ -13,7 +14,10 @@ export function useUnreadNotifications({ secondary = false } = {}): Notification
 }
 
 export function NotificationsBell() {
-  const unread = useUnreadNotifications({ secondary: true }).length
+  // Drafts count too: a refused action waits there until it is sent again or discarded.
+  const drafts = useLiveQuery(() => db().drafts.count(), [], { secondary: true }) ?? 0
+  // (A refusal's own notification is not counted twice: its draft stands for it.)
+  const unread = useUnreadNotifications({ secondary: true }).filter((n) => n.kind !== 'mutation_rejected').length + drafts
   const label = unread ? `Notifications, ${unread} unread` : 'Notifications'
   return (
     <Link to="notifications" class="bell" aria-label={label} title={label}>

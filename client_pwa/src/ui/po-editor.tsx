@@ -1,5 +1,6 @@
 import { useState } from 'preact/hooks'
 import { PendingBadge } from './status-badge'
+import { sayError } from '../lib/words'
 
 interface Props {
   value: string | null | undefined
@@ -22,13 +23,13 @@ export function PoEditor({ value, onSave, disabled = false, pending }: Props) {
       setEditing(false)
       setError(null)
     } catch (e) {
-      setError((e as Error).message)
+      setError(sayError(e))
     }
   }
   if (!editing) {
     return (
       <span class="po-view">
-        {value || <span class="muted">None</span>} <PendingBadge pending={pending} />
+        {value || <span class="muted">Not given</span>} <PendingBadge pending={pending} />
         {!disabled && <button type="button" class="link-button" onClick={() => { setText(value ?? ''); setEditing(true) }}>{value ? 'Edit' : 'Add'} PO number</button>}
       </span>
     )

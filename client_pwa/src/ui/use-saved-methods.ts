@@ -5,6 +5,7 @@ import { paymentsConfig } from '../data/stripe'
 import { useEntity } from '../data/queries'
 import type { BaseRow } from '../generated/wire'
 import type { PaymentMethod } from '../generated/wire'
+import { sayError } from '../lib/words'
 
 export interface SavedMethods {
   methods: SavedMethod[] | undefined
@@ -29,7 +30,7 @@ export function useSavedMethods(accountId: string | undefined): SavedMethods {
       setError(null)
     } catch (e) {
       if (e instanceof ApiError && e.isNetwork) setOffline(true)
-      else setError((e as Error).message)
+      else setError(sayError(e))
     }
   }, [accountId])
 
