@@ -162,10 +162,10 @@ def start_servers(
         urls.append(f"http://127.0.0.1:{port}")
     try:
         for url, process in zip(urls, processes):
-            deadline = time.monotonic() + 60
+            deadline = time.monotonic() + 180  # (a restart's reconnecting sockets compete with this probe)
             while True:
                 try:
-                    httpx.get(f"{url}/api/auth/me", timeout=2)  # any answer (401) means it is serving
+                    httpx.get(f"{url}/api/auth/me", timeout=5)  # any answer (401) means it is serving
                     break
                 except httpx.HTTPError:
                     pass
