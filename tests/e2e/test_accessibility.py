@@ -91,7 +91,9 @@ def audit(page, base: str, face: str, paths: list[str], report: dict) -> list[st
         page.wait_for_selector("main, .office-page, .screen", timeout=15_000)
         page.wait_for_timeout(700)  # lazy screens and their rows
         found = axe(page)
-        report[f"{face}:{path or 'dashboard'}"] = [(v["id"], v["impact"], v["nodes"] if v["impact"] in SEVERE else []) for v in found]
+        report[f"{face}:{path or 'dashboard'}"] = [
+            (v["id"], v["impact"], v["nodes"] if v["impact"] in SEVERE else []) for v in found
+        ]
         problems += [
             f"{face} /{path}: {v['id']} ({v['impact']}) {v['help']}: {v['nodes']}"
             for v in found
