@@ -18,7 +18,15 @@ from sync.mutators.registry import MUTATORS, load_all
 ROOT = Path(__file__).resolve().parents[2]
 CATALOGUE = ROOT / "client_pwa" / "src" / "lib" / "words.ts"
 # Which argument of which call is an error code.
-CODE_ARGUMENT = {"Rejected": 0, "body": 0, "GatewayError": 0, "InvalidWebhook": 0, "ApiError": 1, "_decline": 4}
+CODE_ARGUMENT = {
+    "Rejected": 0,
+    "body": 0,
+    "GatewayError": 0,
+    "InvalidWebhook": 0,
+    "ApiError": 1,
+    "_decline": 4,
+    "_refuse": 0,
+}
 # Codes that reach a customer without a literal in our source: Stripe's own, passed on as they come
 # (server/billing/gateway.py), and the PWA's own (network failures, a rejection without a code).
 PASSED_ON = {"expired_card", "incorrect_cvc", "incorrect_number", "insufficient_funds", "processing_error"}
