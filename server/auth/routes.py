@@ -110,6 +110,8 @@ class PublicTenant(msgspec.Struct, kw_only=True):
     features: Features
     timezone: str
     currency: str
+    locale: str
+    country: str
 
 
 def _accounts_out(actor) -> list[AccountOut]:
