@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, cast
 
@@ -98,8 +99,8 @@ def pull_sql(
     kept: list[Part],
     since: int,
     limit: int,
-    added: list[Part] = (),
-    removed: list[Part] = (),
+    added: Sequence[Part] = (),
+    removed: Sequence[Part] = (),
     from_seq: int = 0,
 ) -> tuple[str, list[Any]]:
     """The statement of one pull page: the changelog entries after ``since`` of the ``kept`` parts; while
@@ -218,19 +219,19 @@ async def serve_pull(
         usable = state is not None and state.schema_version == SCHEMA_VERSION and state.seq >= floor
         old: list[Part] | None = None  # while a scope change is sent: the scope the client came from
         from_fp, from_seq = None, 0
-        if usable and state.from_fingerprint is not None:  # in the middle of sending a scope change
+        if usable and state is not None and state.from_fingerprint is not None:  # sending a scope change
             if state.fingerprint == scope.fingerprint and state.from_seq >= floor:
                 old = await _scope_parts_of(conn, actor, state.from_fingerprint)
                 from_fp, from_seq = state.from_fingerprint, state.from_seq
             usable = old is not None
-        elif usable and state.fingerprint != scope.fingerprint:  # the scope changed since this cursor
+        elif usable and state is not None and state.fingerprint != scope.fingerprint:  # the scope changed
             old = await _scope_parts_of(conn, actor, state.fingerprint)
             if old is not None:
                 from_fp, from_seq = state.fingerprint, state.seq
                 state = cursors.CursorState(0, scope.fingerprint)
             usable = old is not None
         reset = bool(cursor) and not usable
-        since = state.seq if usable else 0
+        since = state.seq if usable and state is not None else 0
         if old is None:
             sql, args = pull_sql(actor.tenant_id, parts, since, limit)
         else:
@@ -258,7 +259,7 @@ async def serve_pull(
         entity, row_id = entry["entity"], entry["row_id"]
         if entry["leaving"]:
             # A row of a part that left the scope: gone from the replica, unless it is still in the scope.
-            if not any(part_matches(p, entry) for p in in_scope):
+            if not any(part_matches(p, entry) for p in in_scope or ()):
                 changes.append(Change(entity=entity, id=row_id, op="del"))
             continue
         if entry["op"] == "del":
