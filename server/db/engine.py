@@ -212,14 +212,26 @@ class Database:
     async def _checkpoint_loop(self, every_s: float = 1.0) -> None:
         """Copy the WAL back into the database file now and then, in a thread, off the request path."""
         conn = self._open_sqlite(busy_timeout_ms=1000)
+        running: asyncio.Future | None = None
         try:
             while True:
                 await asyncio.sleep(every_s)
-                await asyncio.to_thread(conn.execute, "PRAGMA wal_checkpoint(PASSIVE)")
+                running = asyncio.ensure_future(asyncio.to_thread(conn.execute, "PRAGMA wal_checkpoint(PASSIVE)"))
+                await asyncio.shield(running)
         except asyncio.CancelledError:
-            await asyncio.to_thread(conn.execute, "PRAGMA wal_checkpoint(PASSIVE)")
+            pass
         finally:
-            conn.close()
+            # A thread cannot be cancelled: the checkpoint in flight finishes before the last one starts
+            # and before the connection closes (one connection used by two threads, or closed under
+            # one, crashes the process).
+            if running is not None:
+                await asyncio.gather(running, return_exceptions=True)
+            try:
+                await asyncio.to_thread(conn.execute, "PRAGMA wal_checkpoint(PASSIVE)")
+            except sqlite3.Error:
+                log.warning("the last WAL checkpoint did not complete", exc_info=True)
+            finally:
+                conn.close()
 
     def _open_sqlite(self, busy_timeout_ms: int) -> sqlite3.Connection:
         conn = sqlite3.connect(self.sqlite_path, isolation_level=None, check_same_thread=False)
