@@ -35,11 +35,24 @@ from server.auth import guards
 from server.billing import refunds
 from server.db.store import IdTaken, InvalidRow, StaleRow, Store, decode_row, now_iso
 from server.db.tables import KINDS
+from server.documents.formatting import locale_problem
 from server.effects.work import unit_of_work
 from server.errors import ApiError, error_responses, not_found
 from server.integrations.webhooks import record_office_events
 from server.openapi import DocumentedAs, whole_numbers
-from sync.entities import ENTITIES, Address, BusinessHours, ColorOrEmpty, Features, HttpUrl, Name, NotifyEvents
+from sync.entities import (
+    ENTITIES,
+    Address,
+    BusinessHours,
+    ColorOrEmpty,
+    CountryCode,
+    CurrencyCode,
+    Features,
+    HttpUrl,
+    Locale,
+    Name,
+    NotifyEvents,
+)
 from sync.mutators.context import Context
 
 
@@ -112,6 +125,9 @@ class TenantSettingsIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True)
     logo_url: HttpUrl | msgspec.UnsetType = msgspec.UNSET
     primary_color: ColorOrEmpty | msgspec.UnsetType = msgspec.UNSET
     timezone: str | msgspec.UnsetType = msgspec.UNSET
+    currency: CurrencyCode | msgspec.UnsetType = msgspec.UNSET
+    locale: Locale | msgspec.UnsetType = msgspec.UNSET
+    country: CountryCode | msgspec.UnsetType = msgspec.UNSET
     phone: str | msgspec.UnsetType = msgspec.UNSET
     email: str | msgspec.UnsetType = msgspec.UNSET
     address: Address | msgspec.UnsetType = msgspec.UNSET
@@ -141,6 +157,9 @@ async def update_settings(request: Request, data: TenantSettingsIn) -> dict[str,
     """Change toggles, branding, notification events, pending-invoice visibility, hours."""
     changes = {f: v for f in data.__struct_fields__ if (v := getattr(data, f)) is not msgspec.UNSET}
     changes = msgspec.to_builtins(changes)
+    problem = locale_problem(changes.get("locale"), changes.get("currency"))
+    if problem:
+        raise ApiError(422, *problem)
     async with unit_of_work(request.app.state, request.user.tenant_id) as store:
         tenant = await store.must_get("tenant", request.user.tenant_id)
         for group in ("features", "notify_events"):

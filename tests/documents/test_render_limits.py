@@ -12,7 +12,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from server.documents import render_job_receipt
+from server.documents import render_order_receipt
 from server.documents import routes as document_routes
 from server.seed.demo import sid
 from tests.documents.test_document_routes import pdf_text
@@ -29,9 +29,9 @@ def slow_render(monkeypatch):
 
     def slow(*args, **kwargs):
         time.sleep(1.0)
-        return render_job_receipt(*args, **kwargs)
+        return render_order_receipt(*args, **kwargs)
 
-    monkeypatch.setattr(document_routes, "render_job_receipt", slow)
+    monkeypatch.setattr(document_routes, "render_order_receipt", slow)
 
 
 async def test_one_person_renders_one_document_at_a_time_and_others_are_served_meanwhile(settings, slow_render):

@@ -7,6 +7,7 @@ import { adminWrite, problem, useAdmin } from './admin-api'
 import { RecordEditor, type Draft } from './forms'
 import { label } from './labels'
 import { SPECS } from './specs'
+import { askConfirm } from '../ui/dialog'
 import { sayError } from '../lib/words'
 
 // One screen creates or edits any office record: /edit/{collection}/{id or "new"}. A new record
@@ -183,7 +184,7 @@ function Actions({ collection, record, run }: { collection: string; record: Draf
           <button type="button" class="button secondary" onClick={() => void run({ status: 'open' }, 'Posted: the customer sees it in their portal and was told.')}>Post to the customer</button>
         )}
         {status !== 'void' && status !== 'paid' && record.balance === record.total && (
-          <button type="button" class="button danger" onClick={() => confirm('Void this invoice? The customer will no longer owe it.') && void run({ status: 'void' }, 'Voided.')}>Void</button>
+          <button type="button" class="button danger" onClick={async () => (await askConfirm({ title: 'Void this invoice?', body: 'The customer will no longer owe it.', confirmLabel: 'Void invoice', cancelLabel: 'Keep it', danger: true })) && void run({ status: 'void' }, 'Voided.')}>Void</button>
         )}
       </>
     )
