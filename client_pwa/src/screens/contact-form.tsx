@@ -1,4 +1,5 @@
 import { useState } from 'preact/hooks'
+import { Link } from '../router'
 import type { Site } from '../generated/wire'
 import { TextField } from '../ui/form-fields'
 import { sayError } from '../lib/words'
@@ -53,8 +54,15 @@ export function ContactForm({ initial, sites, self, onSave, onCancel }: Props) {
   return (
     <form class="subform" onSubmit={submit} aria-label={initial.name ? `Edit ${initial.name}` : 'New contact'}>
       <TextField label="Name" required autoComplete="off" value={draft.name} onInput={(name) => set({ name })} />
-      <TextField label="Email" type="email" inputMode="email" value={email} onInput={setEmail} />
-      <TextField label="Mobile number" type="tel" inputMode="tel" value={phone} onInput={setPhone} placeholder="+1 555 010 0001" />
+      {self ? (
+        // Your own sign-in address changes only by a link sent to the new one (the account page).
+        <p class="muted small">You sign in with {[initial.email, initial.phone].filter(Boolean).join(' or ')}. <Link to="accounts">Change your email or phone</Link></p>
+      ) : (
+        <>
+          <TextField label="Email" type="email" inputMode="email" value={email} onInput={setEmail} />
+          <TextField label="Mobile number" type="tel" inputMode="tel" value={phone} onInput={setPhone} placeholder="+1 555 010 0001" />
+        </>
+      )}
       {!self && (
         <fieldset class="subform">
           <legend>Access</legend>
