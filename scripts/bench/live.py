@@ -538,7 +538,7 @@ def main() -> None:
     parser.add_argument("--mode", choices=("both", "one", "two"), default="both")
     parser.add_argument("--redis", default="redis://127.0.0.1:6379/0")
     parser.add_argument("--database-url", default="")
-    parser.add_argument("--client-processes", type=int, default=4)
+    parser.add_argument("--client-processes", type=int, default=2)
     parser.add_argument("--profile", default="", help="run the servers under cProfile, writing .prof files here")
     parser.add_argument("--server", choices=("uvicorn", "granian"), default="uvicorn")
     parser.add_argument(
