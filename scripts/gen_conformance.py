@@ -18,14 +18,14 @@ import copy
 import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import msgspec
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from sync.actor import AccountAccess, Actor  # noqa: E402
+from sync.actor import AccountAccess, Actor, Role  # noqa: E402
 from sync.client.optimistic import ReplicaTx, replay  # noqa: E402
 from sync.entities import ENTITIES, NOT_SYNCED, OWNER_LEVEL, TENANT_LEVEL  # noqa: E402
 from sync.messages import Mutation  # noqa: E402
@@ -214,7 +214,7 @@ def _actor(role: str, person: str, name: str, accounts: dict[str, AccountAccess]
         person_kind=kind,
         person_id=person,
         name=name,
-        role=role,  # type: ignore[arg-type]
+        role=cast(Role, role),
         accounts=accounts,
         **extra,
     )
@@ -259,6 +259,7 @@ def visible(actor: Actor, tenant: dict[str, Any], entity: str, row: dict[str, An
 
 def replica(actor: Actor, tenant: dict[str, Any], rows: dict[str, dict[str, dict[str, Any]]]) -> dict[str, Any]:
     """What this session's replica holds of ``rows``: entity → id → row."""
+    keep: dict[str, set[str]] = {}
     if actor.role == "driver":
         jobs = {i for i, j in rows.get("job", {}).items() if j.get("truck_id") == actor.truck_id}
         keep = {

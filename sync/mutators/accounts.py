@@ -224,8 +224,7 @@ async def upsert_contact(ctx: Context, a: ContactArgs) -> None:
                 raise Rejected("already_a_contact", "someone with that address is already a contact of this account")
         await ctx.tx.insert("membership", {"contact_id": contact["id"], "account_id": account_id, **access, **typed})
         return
-    # editing one of this account's contacts
-    assert contact is not None  # its membership was found above
+    # editing one of this account's contacts (``contact`` is None only in a client's replica)
     if (email, a.phone) != (membership["email"], membership["phone"]):
         if await _identity_is_theirs(ctx, a.id, account_id):
             raise Rejected(

@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from tests.contract import script
+
 ROOT = Path(__file__).resolve().parents[2]
 SRC = ROOT / "client_pwa" / "src"
 
@@ -20,11 +22,7 @@ def test_generated_files_are_current():
 
 def test_check_notices_a_hand_edit(tmp_path, monkeypatch):
     """The staleness check fails when a generated file differs from what the definitions give."""
-    sys.path.insert(0, str(ROOT / "scripts"))
-    try:
-        import gen_ts_types
-    finally:
-        sys.path.pop(0)
+    gen_ts_types = script("gen_ts_types")
     for name in ("wire.ts", "constants.ts"):
         (tmp_path / name).write_text((SRC / "generated" / name).read_text())
     monkeypatch.setattr(gen_ts_types, "OUT_DIR", tmp_path)

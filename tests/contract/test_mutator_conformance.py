@@ -16,6 +16,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.contract import script
+
 ROOT = Path(__file__).resolve().parents[2]
 PWA = ROOT / "client_pwa"
 
@@ -29,11 +31,7 @@ def test_fixtures_are_current():
 
 
 def test_every_mutator_has_an_applied_and_a_refused_case():
-    sys.path.insert(0, str(ROOT / "scripts"))
-    try:
-        import gen_conformance
-    finally:
-        sys.path.pop(0)
+    gen_conformance = script("gen_conformance")
     from sync.mutators.registry import MUTATORS, load_all
 
     load_all()
@@ -73,15 +71,6 @@ def test_editing_a_contact_changes_its_membership_in_the_replica():
     the replica has, rather than adding a second one."""
     [edit] = [f for f in _fixtures() if f["name"] == "contact.upsert: edits a contact's access"]
     assert [(c["entity"], c["op"], c["id"]) for c in edit["changes"]] == [
-        ("membership", "put", gen_conformance_module().uid(204))
+        ("membership", "put", script("gen_conformance").uid(204))
     ]
     assert edit["changes"][0]["row"]["primary"] is True
-
-
-def gen_conformance_module():
-    sys.path.insert(0, str(ROOT / "scripts"))
-    try:
-        import gen_conformance
-    finally:
-        sys.path.pop(0)
-    return gen_conformance
