@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, cast
 
@@ -95,11 +96,11 @@ def _arms(parts: list[Part]) -> list[tuple[str, list[Part]]]:
 
 def pull_sql(
     tenant_id: str,
-    kept: list[Part],
+    kept: Sequence[Part],
     since: int,
     limit: int,
-    added: list[Part] = (),
-    removed: list[Part] = (),
+    added: Sequence[Part] = (),
+    removed: Sequence[Part] = (),
     from_seq: int = 0,
 ) -> tuple[str, list[Any]]:
     """The statement of one pull page: the changelog entries after ``since`` of the ``kept`` parts; while
@@ -215,22 +216,26 @@ async def serve_pull(
         assert meta is not None  # a SELECT of two subqueries always has its one row
         floor = meta["floor"] or 0
         state = cursors.decode(cursor)
-        usable = state is not None and state.schema_version == SCHEMA_VERSION and state.seq >= floor
         old: list[Part] | None = None  # while a scope change is sent: the scope the client came from
-        from_fp, from_seq = None, 0
-        if usable and state.from_fingerprint is not None:  # in the middle of sending a scope change
-            if state.fingerprint == scope.fingerprint and state.from_seq >= floor:
-                old = await _scope_parts_of(conn, actor, state.from_fingerprint)
-                from_fp, from_seq = state.from_fingerprint, state.from_seq
-            usable = old is not None
-        elif usable and state.fingerprint != scope.fingerprint:  # the scope changed since this cursor
-            old = await _scope_parts_of(conn, actor, state.fingerprint)
-            if old is not None:
-                from_fp, from_seq = state.fingerprint, state.seq
-                state = cursors.CursorState(0, scope.fingerprint)
-            usable = old is not None
+        from_fp, from_seq, since = None, 0, 0
+        if state is not None and state.schema_version == SCHEMA_VERSION and state.seq >= floor:
+            since = state.seq
+            if state.from_fingerprint is not None:  # in the middle of sending a scope change
+                if state.fingerprint == scope.fingerprint and state.from_seq >= floor:
+                    old = await _scope_parts_of(conn, actor, state.from_fingerprint)
+                    from_fp, from_seq = state.from_fingerprint, state.from_seq
+                usable = old is not None
+            elif state.fingerprint != scope.fingerprint:  # the scope changed since this cursor
+                old = await _scope_parts_of(conn, actor, state.fingerprint)
+                from_fp, from_seq, since = state.fingerprint, state.seq, 0
+                usable = old is not None
+            else:
+                usable = True
+        else:
+            usable = False
+        if not usable:
+            old, from_fp, from_seq, since = None, None, 0, 0
         reset = bool(cursor) and not usable
-        since = state.seq if usable else 0
         if old is None:
             sql, args = pull_sql(actor.tenant_id, parts, since, limit)
         else:
@@ -253,7 +258,7 @@ async def serve_pull(
     fresh = since == 0 and old is None
     changes: list[Change] = []
     redacted: dict[str, bool] = {}  # entity -> whether its rows go through present() for this session
-    in_scope = set(parts) if old is not None else None
+    in_scope = set(parts)
     for entry in entries:
         entity, row_id = entry["entity"], entry["row_id"]
         if entry["leaving"]:
