@@ -8,7 +8,7 @@ from typing import Any, cast
 
 import msgspec
 
-from server.db.engine import Conn, Database
+from server.db.engine import Conn, Database, DatabaseBusy
 from server.db.store import decode_row, now_iso
 from sync import cursor as cursors
 from sync.actor import Actor
@@ -153,6 +153,7 @@ async def driver_rows(conn: Conn, actor: Actor, today: str) -> dict[str, tuple[s
 
 
 SCOPE_KEPT_DAYS = 60
+SCOPE_WRITE_WAIT_S = 0.05  # how long a pull waits for the write lock to store its scope
 _KNOWN_MAX = 100_000  # sync_scope ids a Database remembers having seen stored (they never change)
 
 
@@ -166,6 +167,27 @@ async def _scope_parts_of(conn: Conn, actor: Actor, fp: str) -> list[Part] | Non
     return None if raw is None else [tuple(p) for p in _row_of(raw)["parts"]]
 
 
+async def _store_scope(db: Database, actor: Actor, key: str, parts: list[Part]) -> None:
+    async with db.write(wait_s=SCOPE_WRITE_WAIT_S) as conn:
+        # A person's scopes older than SCOPE_KEPT_DAYS go: a cursor that old resets instead.
+        cutoff = (datetime.now(UTC) - timedelta(days=SCOPE_KEPT_DAYS)).isoformat(timespec="milliseconds")
+        await conn.execute(
+            "DELETE FROM sync_scope WHERE person_id = ? AND tenant_id = ? AND created_at < ?",
+            actor.person_id,
+            actor.tenant_id,
+            cutoff.replace("+00:00", "Z"),
+        )
+        await conn.execute(
+            "INSERT INTO sync_scope (id, tenant_id, person_id, parts, created_at) VALUES (?, ?, ?, ?, ?) "
+            "ON CONFLICT (id) DO NOTHING",
+            key,
+            actor.tenant_id,
+            actor.person_id,
+            msgspec.json.encode({"parts": parts}).decode(),
+            now_iso(),
+        )
+
+
 async def _remember_scope(db: Database, actor: Actor, fp: str, parts: list[Part]) -> None:
     """Keep the parts behind a fingerprint served to this person, for a later scope change (once per scope)."""
     key = _scope_key(actor, fp)
@@ -175,24 +197,12 @@ async def _remember_scope(db: Database, actor: Actor, fp: str, parts: list[Part]
     async with db.read() as conn:
         stored = await conn.fetchval("SELECT 1 FROM sync_scope WHERE id = ?", key)
     if stored is None:
-        async with db.write() as conn:
-            # A person's scopes older than SCOPE_KEPT_DAYS go: a cursor that old resets instead.
-            cutoff = (datetime.now(UTC) - timedelta(days=SCOPE_KEPT_DAYS)).isoformat(timespec="milliseconds")
-            await conn.execute(
-                "DELETE FROM sync_scope WHERE person_id = ? AND tenant_id = ? AND created_at < ?",
-                actor.person_id,
-                actor.tenant_id,
-                cutoff.replace("+00:00", "Z"),
-            )
-            await conn.execute(
-                "INSERT INTO sync_scope (id, tenant_id, person_id, parts, created_at) VALUES (?, ?, ?, ?, ?) "
-                "ON CONFLICT (id) DO NOTHING",
-                key,
-                actor.tenant_id,
-                actor.person_id,
-                msgspec.json.encode({"parts": parts}).decode(),
-                now_iso(),
-            )
+        try:
+            await _store_scope(db, actor, key, parts)
+        except DatabaseBusy:
+            # Best effort: a pull never waits for (or fails on) the write lock. Not stored, a later
+            # scope change of this cursor resets instead; the next pull tries again.
+            return
     if len(known) > _KNOWN_MAX:
         known.clear()
     known.add(key)
