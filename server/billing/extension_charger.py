@@ -8,7 +8,10 @@ Stripe and no write transaction is open while Stripe is asked. This handler then
 2. charges it off-session with Stripe's ``Idempotency-Key`` ``haulport-effect-{effect id}`` — the
    effect id is made from the mutation's ``(client_id, mutation_id, index)``, so a retry of the
    push, a crash at any point or a dispatcher taking the effect over asks Stripe with the same key
-   and Stripe answers with the first PaymentIntent instead of charging again;
+   and Stripe answers with the first PaymentIntent instead of charging again. Before charging, the
+   customer's PaymentIntents are looked through for one made for this payment
+   (`StripeGateway.find_payment_intent`): a retry after the customer changed the default card would
+   otherwise ask with other parameters, which Stripe refuses for a used key;
 3. records the outcome in one transaction with the effect's own outcome:
    - charged (or a bank debit processing): the extension becomes ``paid``, with its own invoice
      ("Rental R-1001 extension: 3 days", issued today) and the payment allocated to it, so the
@@ -106,23 +109,33 @@ async def charge_extension(state: Any, tenant: dict[str, Any], effect_id: str, e
         return await _decline(state, tenant, effect_id, effect, exc.code, exc.message)
     payment_id = payment_id_for(effect_id)
     try:
-        result = await gateway.charge_async(
-            account["stripe_customer_id"],
-            method["stripe_payment_method_id"],
-            effect.amount,
-            tenant.get("currency") or "USD",
-            {
-                "payment_id": payment_id,
-                "tenant_id": tenant["id"],
-                "account_id": account["id"],
-                "rental_id": rental["id"],
-                "purpose": "rental_extension",
-                "effect_id": effect_id,
-            },
-            True,
-            f"haulport-effect-{effect_id}",
-            method_type=method_type,
-        )
+        # Tried before (a process died after Stripe's answer, or a dispatcher took the effect over)?
+        # Then the charge Stripe made is the answer: asking again with other parameters (another
+        # default card since) would be refused by Stripe's idempotency check, or charge another card.
+        earlier = await gateway.find_payment_intent_async(account["stripe_customer_id"], payment_id)
+    except GatewayError as exc:
+        raise RetryLater(exc.message) from None
+    try:
+        if earlier is not None:
+            result = await gateway.payment_intent_status_async(earlier)
+        else:
+            result = await gateway.charge_async(
+                account["stripe_customer_id"],
+                method["stripe_payment_method_id"],
+                effect.amount,
+                tenant.get("currency") or "USD",
+                {
+                    "payment_id": payment_id,
+                    "tenant_id": tenant["id"],
+                    "account_id": account["id"],
+                    "rental_id": rental["id"],
+                    "purpose": "rental_extension",
+                    "effect_id": effect_id,
+                },
+                True,
+                f"haulport-effect-{effect_id}",
+                method_type=method_type,
+            )
     except GatewayError as exc:
         if exc.code in ("stripe_unavailable", "stripe_misconfigured"):
             raise RetryLater(exc.message) from None

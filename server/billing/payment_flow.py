@@ -16,7 +16,8 @@ Three short steps so that no database write transaction waits on Stripe:
 If Stripe cannot be reached in step 2, the payment stays ``pending``, the claim is released for an
 immediate retry with the same key (which resends the same Stripe idempotency key) and the answer is
 ``503 payment_gateway_unavailable``. A claim whose owner died mid-charge is taken over after
-`STALE_CLAIM_S`.
+`STALE_CLAIM_S`; the taker first looks for a PaymentIntent Stripe made for the payment (the dead
+request may have charged before it could record it) and settles that one instead of charging again.
 
 A saved bank account is charged the same way, with ``payment_method_types`` = the portal's bank
 type (``sepa_debit`` / ``us_bank_account``). Stripe answers ``processing``: the payment stays
@@ -52,6 +53,7 @@ from server.errors import ApiError, not_found
 STALE_CLAIM_S = 120  # an unanswered claim this old belongs to a request that died
 WAIT_FOR_OTHER_S = 30  # how long a duplicate request waits for the first one's answer
 RELEASED = "1970-01-01T00:00:00.000Z"
+TAKEN_OVER = "_taken_over"  # marks a payment `_claim` took over from a request that died
 
 
 class AllocationIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
@@ -154,7 +156,7 @@ async def _claim(
                     method = await _method_for(store, data)
                 except ApiError:  # removed meanwhile: the payment can still be finished or failed
                     method = None
-                return payment, method, None
+                return {**payment, TAKEN_OVER: True}, method, None
             return None, None, attempt
         account = await store.get("account", data.account_id)
         if account is None:
@@ -231,8 +233,25 @@ async def take_payment(
     if attempt is not None:
         return await _wait_for_answer(state, actor.tenant_id, attempt)
     assert payment is not None
+    taken_over = bool(payment.pop(TAKEN_OVER, False))
     async with state.db.read() as conn:
         account = await Store(conn, actor.tenant_id).must_get("account", payment["account_id"])
+    if taken_over and payment["status"] == "pending" and not payment["stripe_payment_intent_id"]:
+        # the request that died may have charged before recording it: Stripe's intent for this
+        # payment is the answer (asking again with other parameters — another default card since —
+        # would be refused by Stripe's idempotency check, or charge another card)
+        try:
+            earlier = await gateway.find_payment_intent_async(account["stripe_customer_id"] or "", payment["id"])
+        except GatewayError:
+            await _release(state, attempt_id)
+            raise ApiError(
+                503,
+                "payment_gateway_unavailable",
+                "the payment processor could not be reached; try again in a moment",
+                headers={"Retry-After": "2"},
+            ) from None
+        if earlier is not None:
+            payment = {**payment, "stripe_payment_intent_id": earlier}
     if payment["status"] != "pending" or payment["stripe_payment_intent_id"]:
         # taken over from a request that died after charging: ask Stripe, never charge again
         result = await _outcome_so_far(gateway, payment)

@@ -8,6 +8,7 @@ placeholders and rewritten to ``$n`` for PostgreSQL.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import contextvars
 import logging
 import re
@@ -220,13 +221,24 @@ class Database:
     async def _checkpoint_loop(self, every_s: float = 1.0) -> None:
         """Copy the WAL back into the database file now and then, in a thread, off the request path."""
         conn = self._open_sqlite(busy_timeout_ms=1000)
+        # One statement at a time on this connection: cancelling the task does not stop a checkpoint
+        # already running in its thread, so the last checkpoint and the close wait for it (a second
+        # statement on the same connection, or closing it under a running one, can crash the process).
+        running: asyncio.Future | None = None
         try:
             while True:
                 await asyncio.sleep(every_s)
-                await asyncio.to_thread(conn.execute, "PRAGMA wal_checkpoint(PASSIVE)")
+                running = asyncio.ensure_future(asyncio.to_thread(conn.execute, "PRAGMA wal_checkpoint(PASSIVE)"))
+                await asyncio.shield(running)
+                running = None
         except asyncio.CancelledError:
-            await asyncio.to_thread(conn.execute, "PRAGMA wal_checkpoint(PASSIVE)")
+            pass
         finally:
+            if running is not None:
+                with contextlib.suppress(Exception):
+                    await running
+            with contextlib.suppress(Exception):
+                await asyncio.to_thread(conn.execute, "PRAGMA wal_checkpoint(PASSIVE)")
             conn.close()
 
     def _open_sqlite(self, busy_timeout_ms: int) -> sqlite3.Connection:

@@ -70,7 +70,7 @@ def test_driver_offline_status_and_photo_reach_server_once_and_customer_sees_the
 
     # The customer's live map saw the truck (the driver's GPS went out on the live socket).
     expect(ava.locator(".eta")).to_contain_text("Arriving in about", timeout=15_000)
-    expect(ava.locator(".truck-map path.leaflet-interactive")).to_have_count(2)  # the site and the truck
+    expect(ava.locator(".truck-map [role=img]")).to_have_count(2)  # the site and the truck, labelled
     online_fixes = sqlite_rows(database_url, "SELECT COUNT(*) FROM gps_fix")[0][0]
     assert online_fixes >= 1
 

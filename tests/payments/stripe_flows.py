@@ -10,8 +10,8 @@ import urllib.request
 import uuid
 from typing import Any
 
+from haulport_dev.localstripe_runner import IBAN_OK, SECRET_KEY
 from server.billing.gateway import sign_webhook_payload
-from server.billing.localstripe_runner import IBAN_OK, SECRET_KEY
 from server.db.engine import Database
 from server.db.store import Store
 from server.seed.demo import sid
@@ -146,3 +146,14 @@ async def deliver(
     return await client.post(
         "/api/stripe/webhook", content=payload, headers={"Stripe-Signature": header, "Content-Type": "application/json"}
     )
+
+
+async def run_sql(settings, statement: str, *args) -> None:
+    """A write from the test's side (its own connection: the app's pool belongs to the app's loop)."""
+    db = Database(settings.database_url)
+    await db.start()
+    try:
+        async with db.write() as conn:
+            await conn.execute(statement, *args)
+    finally:
+        await db.close()

@@ -11,7 +11,7 @@ import uuid
 
 import httpx
 
-from server.billing.localstripe_runner import register_webhook
+from haulport_dev.localstripe_runner import register_webhook
 from tests.payments.stripe_flows import (
     AVA_ACCOUNT,
     AVA_OPEN,
@@ -20,6 +20,7 @@ from tests.payments.stripe_flows import (
     intents_of,
     pay,
     pay_ok,
+    run_sql,
     save_card,
 )
 from tests.support.localstripe_server import CARD_3DS, WEBHOOK_SECRET, authenticate_payment
@@ -137,7 +138,7 @@ async def test_when_stripe_is_unreachable_the_same_key_retries_the_same_payment(
 
 
 async def test_a_charge_whose_answer_was_lost_is_found_again_not_expired(
-    client, ava, admin, localstripe_url, monkeypatch
+    client, ava, admin, localstripe_url, monkeypatch, settings
 ):
     """The process dies between Stripe's charge and our commit, and nobody retries: an hour later the
     expiry must find the charge at Stripe, not free the balance for a second one."""
@@ -154,16 +155,51 @@ async def test_a_charge_whose_answer_was_lost_is_found_again_not_expired(
     monkeypatch.undo()
     [intent] = intents_of(localstripe_url, customer_of(localstripe_url, AVA_ACCOUNT))
     assert intent.status == "succeeded"
+    await run_sql(settings, "UPDATE payment SET created_at = ? WHERE status = 'pending'", "2000-01-01T00:00:00.000Z")
     state = client.app.state
-    async with state.db.write() as conn:
-        await conn.execute("UPDATE payment SET created_at = ? WHERE status = 'pending'", "2000-01-01T00:00:00.000Z")
     expiry = next(s.__self__ for s in state.effects.periodic if hasattr(s, "__self__"))
+    expiry._next = 0.0  # the server's next sweep (every 2 s) expires what is due
 
-    assert await expiry.sweep(force=True) == 1
-
-    payment = await admin_row(client, admin, "payments", intent.metadata.to_dict()["payment_id"])
+    payment_id = intent.metadata.to_dict()["payment_id"]
+    deadline = time.monotonic() + 20
+    while (payment := await admin_row(client, admin, "payments", payment_id))["status"] == "pending":
+        assert time.monotonic() < deadline, "the expiry never ran"
+        await asyncio.sleep(0.2)
     assert (payment["status"], payment["stripe_payment_intent_id"]) == ("succeeded", intent.id)
     assert (await admin_row(client, admin, "invoices", AVA_OPEN))["balance"] == 0
     again = await pay(client, ava, full)
     assert again.status_code == 422 and again.json()["error"]["code"] == "invoice_not_payable", again.text
     assert len(intents_of(localstripe_url, customer_of(localstripe_url, AVA_ACCOUNT))) == 1
+
+
+async def test_a_retry_after_a_lost_answer_finds_the_charge_even_if_the_default_card_changed(
+    client, ava, admin, localstripe_url, monkeypatch
+):
+    """The request died after Stripe charged the default card; the customer then makes another card
+    the default and retries with the same key: the retry finds the first charge (one PaymentIntent),
+    instead of asking Stripe again with other parameters (refused as an idempotency error) or charging
+    the other card."""
+    from server.billing import payment_flow
+
+    await save_card(client, ava, AVA_ACCOUNT, localstripe_url)
+    key = str(uuid.uuid4())
+
+    async def dies(state, tenant, attempt_id, *args):
+        async with state.db.write() as conn:  # what a dead request leaves, once its claim is stale
+            await conn.execute(
+                "UPDATE payment_attempt SET created_at = ? WHERE id = ?", "2000-01-01T00:00:00.000Z", attempt_id
+            )
+        raise RuntimeError("the process died before its commit")
+
+    monkeypatch.setattr(payment_flow, "_settle_and_answer", dies)
+    assert (await pay(client, ava, BODY, key)).status_code == 500
+    monkeypatch.undo()
+    await save_card(client, ava, AVA_ACCOUNT, localstripe_url, CARD_3DS, default=True)
+
+    answer = await pay_ok(client, ava, BODY, key)
+
+    [intent] = intents_of(localstripe_url, customer_of(localstripe_url, AVA_ACCOUNT))
+    assert (answer["status"], intent.status) == ("succeeded", "succeeded")
+    payment = await admin_row(client, admin, "payments", answer["payment_id"])
+    assert payment["stripe_payment_intent_id"] == intent.id
+    assert (await admin_row(client, admin, "invoices", AVA_OPEN))["balance"] == 32500 - 12000

@@ -41,15 +41,16 @@ from hypothesis import HealthCheck, Phase, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule, run_state_machine_as_test
 
+from haulport_dev.localstripe_runner import SECRET_KEY
 from server.app import create_app
 from server.billing import extension_charger, payment_flow
 from server.billing.gateway import sign_webhook_payload
-from server.billing.localstripe_runner import SECRET_KEY
 from server.documents.statement import build_statement
 from server.effects.outbox import RELEASED
 from tests.payments.stripe_flows import AVA_ACCOUNT, AVA_RENTAL
 from tests.support.localstripe_server import (
     CARD_3DS,
+    CARD_DECLINED_AT_CHARGE,
     CARD_OK,
     WEBHOOK_SECRET,
     authenticate_payment,
@@ -169,6 +170,7 @@ class World:
         self.admin = _login(self.http, ADMIN)
         self.good = _save_card(self.http, self.ava, stripe_url, CARD_OK, default=True)
         self.three_ds = _save_card(self.http, self.ava, stripe_url, CARD_3DS, default=False)
+        self.declining = _save_card(self.http, self.ava, stripe_url, CARD_DECLINED_AT_CHARGE, default=False)
         self.client_id = uuid.uuid4().hex  # the PWA pushing extensions
         self.mutation_id = 0
         self.pool = ThreadPoolExecutor(24)
@@ -237,6 +239,7 @@ class LedgerMachine(RuleBasedStateMachine):
         assert response.status_code == 201, response.text
         self.invoice_id = response.json()["id"]
         self.invoices[self.invoice_id] = cents
+        self.choose_the_default_card("good")
 
     # -- paying --------------------------------------------------------------------------------------
 
@@ -423,6 +426,13 @@ class LedgerMachine(RuleBasedStateMachine):
         self.w.served.drain()
         self.w.served.crash_extension.clear()
 
+    @rule(card=st.sampled_from(["good", "declining", "three_ds"]))
+    def choose_the_default_card(self, card: str) -> None:
+        """Extensions are charged to the default card: one that pays, one declined, one wanting 3-D Secure."""
+        method = getattr(self.w, card)
+        response = self.w.http.post(f"/api/payments/methods/{method['id']}/default", headers=self.w.ava)
+        assert response.status_code == 200, response.text
+
     @rule(pick=PICK)
     def push_an_extension_again(self, pick: int) -> None:
         if not self.pushes:
@@ -472,7 +482,8 @@ class LedgerMachine(RuleBasedStateMachine):
         self.w.steps += 1
         self._extension_invoices()
         payments = self.w.payments()
-        intents = [i for i in self.w.intents() if i["id"] not in self.known_intents]
+        every_intent = self.w.intents()
+        intents = [i for i in every_intent if i["id"] not in self.known_intents]
         by_id = {p["id"]: p for p in payments}
 
         # each PaymentIntent recorded at most once; a payment has at most one succeeded intent
@@ -493,6 +504,18 @@ class LedgerMachine(RuleBasedStateMachine):
             assert payment_id not in charged_by_payment, f"payment {payment_id} charged twice at Stripe"
             charged_by_payment[payment_id] = intent["amount"] - self.w.refunded(intent["id"])
             assert intent["amount"] == by_id[payment_id]["amount"]
+
+        # an extension is charged at most once, and a declined one not at all
+        rental = self.w.row("rentals", AVA_RENTAL)
+        succeeded = {(i.get("metadata") or {}).get("payment_id") for i in every_intent if i["status"] == "succeeded"}
+        for extension in rental["extensions"]:
+            if extension["status"] == "paid" and extension["amount"] > 0:
+                assert extension["payment_id"] in succeeded, f"extension paid without a charge: {extension}"
+            if extension["status"] == "declined":
+                assert extension["payment_id"] is None and extension["reason"], extension
+        extension_charges = [i for i in every_intent if (i.get("metadata") or {}).get("purpose") == "rental_extension"]
+        effects = [(i.get("metadata") or {}).get("effect_id") for i in extension_charges if i["status"] == "succeeded"]
+        assert len(effects) == len(set(effects)), "an extension charged twice"
 
         # Σ charged at Stripe per invoice ≤ its total; a charge applies all its money
         charged: dict[str, int] = {}
@@ -530,6 +553,14 @@ class LedgerMachine(RuleBasedStateMachine):
         statement = build_statement(invoices, mine, "2026-01-01", "2027-12-31", "2026-12-03")
         assert statement["closing_balance"] == sum(i["balance"] for i in invoices), statement
 
+    def _outbox(self) -> list[dict[str, Any]]:
+        async def rows() -> list[dict[str, Any]]:
+            async with self.w.served.state.db.read() as conn:
+                found = await conn.fetch("SELECT id, kind, status, attempts, outcome FROM effect_outbox")
+            return [dict(r) for r in found if r["kind"] == "charge_extension"]
+
+        return self.w.served.run(rows())
+
     def teardown(self) -> None:
         """Recovery: the dispatcher and the expiry run (no webhook); then every charge at Stripe is
         recorded exactly once, as Stripe has it, and no extension is left pending."""
@@ -542,8 +573,11 @@ class LedgerMachine(RuleBasedStateMachine):
         for intent in self.w.intents():
             if intent["id"] in self.known_intents:
                 continue
-            payment_id = (intent.get("metadata") or {}).get("payment_id")
-            assert payment_id in payments, f"{intent['id']} charged for no payment we know"
+            metadata = intent.get("metadata") or {}
+            payment_id = metadata.get("payment_id")
+            if intent["status"] != "succeeded" and metadata.get("purpose") == "rental_extension":
+                continue  # a declined extension records no payment (the extension says why)
+            assert payment_id in payments, (f"{intent['id']} charged for no payment we know", self._outbox())
             payment = payments[payment_id]
             if intent["status"] == "succeeded":
                 assert payment["stripe_payment_intent_id"] == intent["id"], (payment, intent["id"])

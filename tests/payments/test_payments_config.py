@@ -83,3 +83,29 @@ async def test_a_portal_in_usd_has_no_sepa_bank_accounts(client, ava):
     assert response.status_code == 422
     error = response.json()["error"]
     assert error["code"] == "bank_unavailable" and "EUR" in error["message"] and "USD" in error["message"]
+
+
+@pytest.mark.parametrize("secret", ["", "whsec_dev", "whsec_haulport_localstripe"])
+def test_outside_dev_mode_a_stripe_key_needs_a_real_webhook_secret(settings, secret):
+    """Forged events would be accepted with an empty or a published secret: the server refuses to start."""
+    from server.settings import SettingsError
+
+    production = msgspec.structs.replace(
+        settings, dev_mode=False, stripe_secret_key="sk_live_configured", stripe_webhook_secret=secret
+    )
+    with pytest.raises(SettingsError, match=r"^stripe_webhook_secret: "):
+        create_app(production)
+    # with the endpoint's own secret it starts; in dev mode the local test-mode Stripe's is fine
+    create_app(msgspec.structs.replace(production, stripe_webhook_secret="whsec_3f9a1c0d2e7b4a6f8c5d"))
+    create_app(msgspec.structs.replace(production, dev_mode=True))
+
+
+def test_the_shipped_config_sets_no_webhook_secret():
+    """One default, in one place (server/settings.py): the shipped litestar.toml does not set one."""
+    from pathlib import Path
+
+    from server.settings import load_settings
+
+    toml = Path(__file__).resolve().parents[2] / "litestar.toml"
+    assert "stripe_webhook_secret =" not in toml.read_text()
+    assert load_settings(path=toml, env={}).stripe_webhook_secret == ""

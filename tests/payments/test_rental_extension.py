@@ -3,9 +3,11 @@ effect made after the commit, and its outcome comes back by sync: extension paid
 
 from __future__ import annotations
 
+import asyncio
+import time
 from datetime import date, timedelta
 
-from tests.payments.stripe_flows import AVA_ACCOUNT, AVA_RENTAL, admin_row, customer_of, intents_of, save_card
+from tests.payments.stripe_flows import AVA_ACCOUNT, AVA_RENTAL, admin_row, customer_of, intents_of, run_sql, save_card
 from tests.support.localstripe_server import CARD_3DS, CARD_DECLINED_AT_CHARGE
 from tests.support.portal import effects_done, new_client_id, pull_all, push
 
@@ -138,3 +140,43 @@ async def test_the_default_card_is_the_one_charged(client, ava, admin, localstri
     rental = await admin_row(client, admin, "rentals", AVA_RENTAL)
     payment = await admin_row(client, admin, "payments", rental["extensions"][0]["payment_id"])
     assert (payment["status"], payment["amount"]) == ("succeeded", DAILY_RATE)
+
+
+async def test_a_retried_charge_finds_the_first_one_even_after_the_default_card_changed(
+    client, ava, admin, localstripe_url, monkeypatch, settings
+):
+    """The charge went through but its recording was lost (the process died); before the effect is
+    tried again the customer makes another card the default. The retry must find the charge Stripe
+    made, not charge (or be refused for asking with) the other card, nor decline a paid extension."""
+    from server.billing import extension_charger
+
+    await save_card(client, ava, AVA_ACCOUNT, localstripe_url)
+    record = extension_charger._record_charge
+
+    async def dies(*args):
+        raise RuntimeError("the process died before its commit")
+
+    monkeypatch.setattr(extension_charger, "_record_charge", dies)
+    result, _ = await _extend(client, ava, days=2)
+    assert result["status"] == "applied"
+    monkeypatch.setattr(extension_charger, "_record_charge", record)
+    [first] = intents_of(localstripe_url, customer_of(localstripe_url, AVA_ACCOUNT))
+    assert first.status == "succeeded"
+    other = await save_card(client, ava, AVA_ACCOUNT, localstripe_url, CARD_DECLINED_AT_CHARGE, default=True)
+    assert other["default"] is True
+
+    await run_sql(  # the effect is due again, held by nobody: the server's sweep (every 2 s) takes it
+        settings,
+        "UPDATE effect_outbox SET next_at = ?, lease_until = ? WHERE status = 'pending'",
+        "2000-01-01T00:00:00.000Z",
+        "1970-01-01T00:00:00.000Z",
+    )
+    deadline = time.monotonic() + 20
+    while (rental := await admin_row(client, admin, "rentals", AVA_RENTAL))["extensions"][0]["status"] == "pending":
+        assert time.monotonic() < deadline, "the effect was never tried again"
+        await asyncio.sleep(0.2)
+    [extension] = rental["extensions"]
+    assert extension["status"] == "paid", extension
+    payment = await admin_row(client, admin, "payments", extension["payment_id"])
+    assert (payment["status"], payment["stripe_payment_intent_id"]) == ("succeeded", first.id)
+    assert [i.id for i in intents_of(localstripe_url, customer_of(localstripe_url, AVA_ACCOUNT))] == [first.id]

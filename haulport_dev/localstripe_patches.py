@@ -393,10 +393,12 @@ def patch_idempotency_keys(app: Any) -> None:
     """Honour ``Idempotency-Key`` as Stripe does: a POST repeated with the same key (and path) gets the
     first answer again instead of doing the work twice. localstripe ignores the header, so without
     this a retried charge would charge again here where real Stripe would not. Keys are kept for the
-    life of the process (Stripe keeps them 24 hours); concurrent requests with one key wait for the first."""
+    life of the process (Stripe keeps them 24 hours); concurrent requests with one key wait for the first.
+    Like Stripe, a key sent again with other parameters (another card, another amount) is refused with
+    400 ``idempotency_error`` instead of being answered as the first request was."""
     from aiohttp import web
 
-    answers: dict[tuple[str, str], tuple[int, bytes, str]] = {}
+    answers: dict[tuple[str, str], tuple[bytes, int, bytes, str]] = {}
     locks: dict[tuple[str, str], asyncio.Lock] = {}
 
     @web.middleware
@@ -405,15 +407,23 @@ def patch_idempotency_keys(app: Any) -> None:
         if request.method != "POST" or not key:
             return await handler(request)
         slot = (key, request.path)
+        sent = await request.read()  # aiohttp keeps it for the handler
         async with locks.setdefault(slot, asyncio.Lock()):
             if slot in answers:
-                status, body, content_type = answers[slot]
+                first, status, body, content_type = answers[slot]
+                if first != sent:  # as Stripe: a key is for one request, not a different one
+                    error = {
+                        "type": "idempotency_error",
+                        "message": "Keys for idempotent requests can only be used with the same parameters "
+                        "they were first used with.",
+                    }
+                    return web.json_response({"error": error}, status=400)
                 return web.Response(
                     status=status, body=body, content_type=content_type, headers={"Idempotent-Replayed": "true"}
                 )
             response = await handler(request)
             if isinstance(response, web.Response) and response.status < 500 and isinstance(response.body, bytes | None):
-                answers[slot] = (response.status, response.body or b"", response.content_type)
+                answers[slot] = (sent, response.status, response.body or b"", response.content_type)
             return response
 
     app.middlewares.insert(0, idempotent)
