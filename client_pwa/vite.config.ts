@@ -1,7 +1,20 @@
 /// <reference types="vitest/config" />
-import { defineConfig } from 'vite'
+import { defineConfig, type Plugin } from 'vite'
 import preact from '@preact/preset-vite'
 import { VitePWA } from 'vite-plugin-pwa'
+
+// vite-plugin-pwa builds the service worker with Rollup's `inlineDynamicImports: true`, which Vite 8
+// (Rolldown) deprecates with a warning on every build: ask for the same single file as Rolldown spells it.
+const serviceWorkerOutput: Plugin = {
+  name: 'haulport-service-worker-output',
+  config(config) {
+    const output = config.build?.rollupOptions?.output
+    if (output && !Array.isArray(output) && 'inlineDynamicImports' in output) {
+      delete output.inlineDynamicImports
+      Object.assign(output, { codeSplitting: false })
+    }
+  },
+}
 
 // Where `npm run dev` forwards /api (and the live websocket) to: the Python server.
 const apiTarget = process.env.HAULPORT_API ?? 'http://127.0.0.1:8000'
@@ -39,6 +52,7 @@ export default defineConfig({
         // The office console is for desktops with a connection: customers' and drivers' phones never
         // download it; the worker caches it the first time an office session loads it.
         globIgnores: ['**/assets/office-app-*'],
+        buildPlugins: { vite: [serviceWorkerOutput] },
       },
       devOptions: { enabled: false },
     }),

@@ -18,9 +18,28 @@ echo "==> migrating the database"
 echo "==> loading the demo data"
 .venv/bin/haulport seed-demo
 
+echo "==> starting the server on $host:$port"
+.venv/bin/haulport serve --host "$host" --port "$port" &
+server=$!
+trap 'kill "$server" 2>/dev/null; wait "$server" 2>/dev/null' INT TERM EXIT
+# Say where it runs only once it answers (a port already taken, or a failed start, ends here instead).
+for _ in $(seq 1 300); do
+  if ! kill -0 "$server" 2>/dev/null; then
+    wait "$server" || true
+    echo "the server did not start (is port $port taken? HAULPORT_PORT chooses another)" >&2
+    exit 1
+  fi
+  if .venv/bin/python - "$host" "$port" <<'PY' 2>/dev/null; then break; fi
+import sys, urllib.request
+host, port = sys.argv[1], sys.argv[2]
+urllib.request.urlopen(f"http://{host}:{port}/api/public/tenants/demo", timeout=1).close()
+PY
+  sleep 0.2
+done
+
 cat <<MSG
 
-  Haulport is running at $HAULPORT_PUBLIC_URL/t/demo/
+  Haulport is running at $HAULPORT_PUBLIC_URL/t/demo/   (Ctrl-C stops it)
 
   Log in as a customer:
     1. open $HAULPORT_PUBLIC_URL/t/demo/ and ask for a link for ava@example.com
@@ -33,4 +52,4 @@ cat <<MSG
   US bank account: routing 110000000, account 000123456789, then verify with deposits 0.32 and 0.45.
 
 MSG
-exec .venv/bin/haulport serve --host "$host" --port "$port"
+wait "$server"

@@ -12,6 +12,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 from litestar import Litestar, get
 from litestar.channels import ChannelsPlugin
@@ -177,4 +178,6 @@ def served_app():
     as uvicorn itself does (per-IP rate limits count the client, not the proxy)."""
     from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
-    return ProxyHeadersMiddleware(app_from_environment(), trusted_hosts="127.0.0.1")
+    # (Litestar's and uvicorn's ASGI type declarations differ in detail; both are plain ASGI 3 apps)
+    app: Any = app_from_environment()
+    return ProxyHeadersMiddleware(app, trusted_hosts="127.0.0.1")

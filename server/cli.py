@@ -1,4 +1,7 @@
-"""The ``haulport`` command: serve, migrate, tenant, import, export, seed-demo, client, compact."""
+"""The ``haulport`` command: serve, migrate, tenant, import, export, seed-demo, client.
+
+`build_parser` is the one list of commands and options; README.md's command table is checked against
+it (tests/unit/test_readme_tables.py)."""
 
 from __future__ import annotations
 
@@ -157,14 +160,8 @@ def _tenant_command(args) -> None:
         print(f"login link: {made['link']}")
 
 
-def main(argv: list[str] | None = None) -> None:
-    argv = sys.argv[1:] if argv is None else argv
-    if argv[:1] == ["client"]:
-        # The client has its own options (``--db`` before the command), which REMAINDER cannot pass through.
-        from sync.client.cli import main as client_main
-
-        client_main(argv[1:])
-        return
+def build_parser() -> argparse.ArgumentParser:
+    """Every ``haulport`` command and its options."""
     parser = argparse.ArgumentParser(prog="haulport", description="Haulport customer portal and sync hub")
     sub = parser.add_subparsers(dest="command", required=True)
     p_serve = sub.add_parser("serve", help="serve the API and the portal")
@@ -198,7 +195,18 @@ def main(argv: list[str] | None = None) -> None:
     sub.add_parser("seed-demo", help="load the demo data (idempotent)")
     p_client = sub.add_parser("client", help="the Python sync client (see `haulport client --help`)")
     p_client.add_argument("client_args", nargs=argparse.REMAINDER)
-    args = parser.parse_args(argv)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> None:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["client"]:
+        # The client has its own options (``--db`` before the command), which REMAINDER cannot pass through.
+        from sync.client.cli import main as client_main
+
+        client_main(argv[1:])
+        return
+    args = build_parser().parse_args(argv)
     try:
         if args.command == "serve":
             serve(args.host, args.port, args.workers, args.server)

@@ -36,6 +36,10 @@ Cents = Annotated[int, msgspec.Meta(ge=0, le=10**11)]
 Name = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
 PHONE_PATTERN = r"^\+[1-9][0-9]{6,14}" + END
 Phone = Annotated[str, msgspec.Meta(pattern=PHONE_PATTERN)]
+# A BCP 47 language tag as the portal formats with it: "en-US", "de-DE", "fr-CA", "es-419", "nl".
+Locale = Annotated[str, msgspec.Meta(pattern=r"^[a-z]{2,3}(-([A-Z]{2}|[0-9]{3}))?" + END)]
+CurrencyCode = Annotated[str, msgspec.Meta(pattern=r"^[A-Z]{3}" + END)]
+CountryCode = Annotated[str, msgspec.Meta(pattern=r"^[A-Z]{2}" + END)]
 EMAIL_PATTERN = f"^{NOT_BLANK_OR_AT}+@{NOT_BLANK_OR_AT}+\\.{NOT_BLANK_OR_AT}+{END}"
 Email = Annotated[str, msgspec.Meta(pattern=EMAIL_PATTERN, max_length=254)]
 HttpUrl = Annotated[str, msgspec.Meta(pattern=f"^(https?://{NOT_BLANK}+)?{END}", max_length=2000)]
@@ -173,6 +177,10 @@ class Tenant(Row, kw_only=True):
     primary_color: ColorOrEmpty = ""
     timezone: str = "UTC"
     currency: str = "USD"
+    # How amounts, dates and phone numbers read in the portal and on documents: the language and
+    # region ("de-DE": "1.234,56 €", "03.12.2026") and the country whose national phone format applies.
+    locale: Locale = "en-US"
+    country: CountryCode = "US"
     phone: str = ""
     email: str = ""
     address: Address = msgspec.field(default_factory=Address)

@@ -62,7 +62,55 @@ class Scope(msgspec.Struct, frozen=True, kw_only=True):
     site_ids: tuple[str, ...] = ()
     # drivers: exactly these rows (jobs on their truck, the jobs' sites and accounts)
     rows: dict[str, tuple[str, ...]] | None = None
+    sites: tuple[tuple[str, str], ...] = ()  # (account, site) of each site a site contact reaches
+    show_pending: bool = False
     fingerprint: str = ""
+
+
+# A scope is a union of disjoint *parts*, each an exact match on the changelog's scope columns (one index
+# range each, server/sync_api/pull.py). Parts are compared between two scopes of a session to send only
+# what entered and what left (docs/PROTOCOL-EXTENSIONS.md "Scope changes"); a part's identity includes
+# whatever changes the view of its rows (an account's role, whether pending invoices are shown).
+Part = tuple[str, ...]
+SITE_ONLY_ENTITIES = tuple(sorted(SITE_CONTACT_ENTITIES - ACCOUNT_WIDE))
+
+
+def scope_parts(scope: Scope) -> list[Part]:
+    """The disjoint parts of ``scope``: every changelog entry it selects matches exactly one of them."""
+    parts: list[Part] = [("contact", scope.person_id)]
+    if scope.all_accounts:
+        return [("all",), *parts]
+    parts.append(("tenant",))
+    pending = "pending" if scope.show_pending else "no-pending"
+    parts.extend(("company", a, pending) for a in scope.company_accounts)
+    for a in scope.site_accounts:
+        parts.extend(("account-entity", a, e) for e in sorted(ACCOUNT_WIDE))
+    parts.extend(("site", a, s) for a, s in scope.sites)
+    for entity, ids in sorted((scope.rows or {}).items()):
+        parts.extend(("row", entity, i) for i in ids)
+    return parts
+
+
+def part_matches(part: Part, entry: dict[str, Any]) -> bool:
+    """Whether a changelog entry (its id, entity, row_id and scope columns) falls in ``part``."""
+    kind = part[0]
+    if kind == "contact":
+        return entry["contact_id"] == part[1]
+    if entry["contact_id"] is not None:
+        return False
+    if kind == "all":
+        return True
+    if kind == "tenant":
+        return entry["account_id"] is None
+    if kind == "company":
+        return entry["account_id"] == part[1]
+    if kind == "account-entity":
+        return entry["account_id"] == part[1] and entry["entity"] == part[2]
+    if kind == "site":
+        return entry["site_id"] == part[2] and entry["account_id"] == part[1] and entry["entity"] in SITE_ONLY_ENTITIES
+    if kind == "row":
+        return entry["id"] == f"{part[1]}:{part[2]}"
+    return False
 
 
 def scope_for(actor: Actor, tenant: dict[str, Any], driver_rows: dict[str, tuple[str, ...]] | None = None) -> Scope:
@@ -85,6 +133,8 @@ def scope_for(actor: Actor, tenant: dict[str, Any], driver_rows: dict[str, tuple
         company_accounts=company,
         site_accounts=site_accounts,
         site_ids=site_ids,
+        sites=tuple(sorted((a, s) for a in site_accounts for s in set(actor.accounts[a].site_ids))),
+        show_pending=show_pending,
         fingerprint=fp,
     )
 

@@ -34,14 +34,14 @@ export function App() {
     const staffLogin = match?.route.path === 'login' && (query.has('staff') || query.has('token'))
     if (!staffLogin) {
       return (
-        <Shell>
+        <Shell bare>
           <PortalUnavailableScreen />
           <p class="staff-signin"><Link to="login?staff=1">Staff sign-in</Link></p>
         </Shell>
       )
     }
   }
-  if (state.tenantStatus === 'unknown') return <Shell><PortalUnavailableScreen unknownTenant /></Shell>
+  if (state.tenantStatus === 'unknown') return <Shell bare><PortalUnavailableScreen unknownTenant /></Shell>
   if (!match) return <Shell><NotFoundScreen /></Shell>
   if (needsLogin || forbidden) return <Shell />
 
@@ -54,12 +54,14 @@ export function App() {
   )
 }
 
-function Shell({ children, nav }: { children?: preact.ComponentChildren; nav?: preact.ComponentChildren }) {
+/** The frame of every screen. `bare`: a portal that is off or unknown shows no account, bell or
+ *  sync state (there is nothing to sync or switch to), only the provider and how to reach it. */
+function Shell({ children, nav, bare = false }: { children?: preact.ComponentChildren; nav?: preact.ComponentChildren; bare?: boolean }) {
   return (
     <div class="app">
       <a href="#main" class="skip-link">Skip to content</a>
-      <AppHeader />
-      <Banners />
+      <AppHeader bare={bare} />
+      {!bare && <Banners />}
       <main id="main" tabIndex={-1}>{children}</main>
       <ProviderFooter />
       {nav}

@@ -21,6 +21,7 @@ export const customerRoutes: PortalRoute[] = [
   { path: 'payment-methods', view: extra('PaymentMethodsScreen'), allowed: access.billing },
   { path: 'statements', view: extra('StatementsScreen'), allowed: access.billing },
   { path: 'contacts', view: extra('ContactsScreen'), allowed: access.contacts },
+  { path: 'contact', view: extra('ContactUsScreen') },
   { path: 'sites', view: extra('SitesScreen') },
   // A refused action back as an editable draft (the bell and the banners link here).
   { path: 'drafts/:key', view: extra('DraftScreen') },

@@ -10,7 +10,7 @@ import {
 } from './data/session'
 import { dropReplica, pullChanges, pushOnly, syncOnce, type SyncTransport } from './data/sync'
 import { SyncScheduler } from './data/sync-scheduler'
-import type { Me, MutationRejection, PullResponse, PushResponse, Session, TenantInfo } from './generated/wire'
+import type { Me, PullResponse, PushResponse, Session, TenantInfo } from './generated/wire'
 import type { MutationArgs, MutationName } from './generated/wire'
 import { appState, currentAccount, faceOf, isReadOnly } from './state/app-state'
 import { applyBranding } from './ui/branding'
@@ -125,8 +125,8 @@ function publishTenant(): void {
   if (!publicTenant && !syncedTenant) return
   const tenant = { ...publicTenant, ...syncedTenant } as TenantInfo
   const disabled = tenant.portal_enabled === false || apiSaysDisabled
+  applyBranding(tenant) // (before the screens render with its locale and currency)
   appState.set({ tenant, tenantStatus: disabled ? 'disabled' : 'ok' })
-  applyBranding(tenant)
 }
 
 function watchSyncedTenant(): void {
@@ -272,11 +272,4 @@ export async function mutate<N extends MutationName>(name: N, args: MutationArgs
 /** Run a sync round now (pull-to-refresh, "retry" buttons, service worker nudges). */
 export function syncNow(): Promise<void> {
   return scheduler?.request() ?? Promise.resolve()
-}
-
-/** Hide a rejection banner once the user has read it. */
-export async function dismissRejection(rejection: MutationRejection): Promise<void> {
-  const database = db()
-  const dismissed = (await database.getMeta<string[]>(META.dismissedRejections)) ?? []
-  await database.setMeta(META.dismissedRejections, [...dismissed, rejection.id].slice(-200))
 }

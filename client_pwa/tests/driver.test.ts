@@ -3,7 +3,8 @@ import type { QueuedMutation } from '../src/data/db'
 import { applyOverlay, type OverlayContext } from '../src/data/overlay'
 import type { BaseRow, Job, TimeSlot } from '../src/generated/wire'
 import { makeRow } from './rows'
-import { groupRoute, nextStep, phoneText } from '../src/driver/route'
+import { groupRoute, nextStep } from '../src/driver/route'
+import { formatPhoneNumber as phoneText } from '../src/lib/format'
 
 const queued = (id: number, name: string, args: Record<string, unknown>): QueuedMutation =>
   ({ id, name, args, state: 'pending', created_at: '2030-01-01T10:00:00Z' })
@@ -63,8 +64,8 @@ describe("the driver's route", () => {
     expect(nextStep('cancelled')).toBeNull()
   })
 
-  it('writes North American numbers the way people read them', () => {
-    expect(phoneText('+15550100001')).toBe('+1 555-010-0001')
-    expect(phoneText('+442071234567')).toBe('+442071234567')
+  it('writes numbers the way people in the tenant country dial them', () => {
+    expect(phoneText('+15550100001')).toBe('(555) 010-0001')
+    expect(phoneText('+442071234567')).toBe('+44 2071234567')
   })
 })

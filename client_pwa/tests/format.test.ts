@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { isOpenNow } from '../src/lib/business-hours'
 import {
-  countdown, formatDate, formatInstant, formatMoney, formatShortInstant, partOfDay, setLanguageForTests, todayIn,
+  countdown, formatDate, formatInstant, formatMoney, formatPhoneNumber, formatShortInstant, isUsEnglish, moneyInputText,
+  parseMoneyInput, partOfDay, setLanguageForTests, setTenantFormats, tenantLocale, todayIn,
 } from '../src/lib/format'
 import { invoiceDisplayStatus, summarizeBilling } from '../src/lib/invoices'
 import type { Invoice } from '../src/generated/wire'
@@ -97,4 +98,64 @@ describe('US English without Intl: the very text Intl writes', () => {
       new Intl.DateTimeFormat('en-US', { month: 'short', day: 'numeric' }).format(noon))
   })
 
+})
+
+describe('a tenant writing German (de-DE, EUR, Germany)', () => {
+  beforeAll(() => setTenantFormats({ locale: 'de-DE', currency: 'EUR', country: 'DE' }))
+  afterAll(() => setTenantFormats(null))
+
+  it('writes amounts in its currency the German way, by default and when asked', () => {
+    expect(formatMoney(123456).replace(/\u00a0/g, ' ')).toBe('1.234,56 €')
+    expect(formatMoney(-500).replace(/\u00a0/g, ' ')).toBe('-5,00 €')
+    expect(formatMoney(123456, 'USD').replace(/\u00a0/g, ' ')).toBe('1.234,56 $')
+  })
+
+  it('writes dates and times the German way', () => {
+    expect(formatDate('2030-05-13')).toBe('Mo., 13. Mai')
+    expect(formatInstant('2030-05-13T12:05:00Z')).toMatch(/^13\. Mai, \d{2}:05$/)
+    expect(isUsEnglish()).toBe(false)
+  })
+
+  it('reads and writes amounts typed into inputs the German way', () => {
+    expect(moneyInputText(125050)).toBe('1250,50')
+    expect(parseMoneyInput('1.250,50 €')).toBe(125050)
+    expect(parseMoneyInput('12,5')).toBe(1250)
+    expect(parseMoneyInput('12,345')).toBeNull()
+    expect(parseMoneyInput('')).toBe(0)
+  })
+
+  it('writes German phone numbers nationally and others internationally', () => {
+    expect(formatPhoneNumber('+4930123456')).toBe('030 123456')
+    expect(formatPhoneNumber('+491701234567')).toBe('0170 1234567')
+    expect(formatPhoneNumber('+15550100000')).toBe('+1 555 010 0000')
+    expect(formatPhoneNumber('030 1234')).toBe('030 1234')
+  })
+})
+
+describe('a US tenant', () => {
+  beforeAll(() => setTenantFormats({ locale: 'en-US', currency: 'USD', country: 'US' }))
+
+  it('keeps the hand-written US English formats and national US phone numbers', () => {
+    expect(isUsEnglish()).toBe(true)
+    expect(formatMoney(123456)).toBe('$1,234.56')
+    expect(formatPhoneNumber('+15550100000')).toBe('(555) 010-0000')
+    expect(formatPhoneNumber('+33123456789')).toBe('+33 123456789')
+    expect(parseMoneyInput('$1,012.50')).toBe(101250)
+    expect(moneyInputText(1250)).toBe('12.50')
+  })
+
+  it('takes US English for a locale that is not a language tag', () => {
+    setTenantFormats({ locale: 'not a locale!', currency: 'USD' })
+    expect(tenantLocale()).toBe('en-US')
+  })
+})
+
+describe('phone numbers of other countries', () => {
+  it('writes each country its national way', async () => {
+    const { formatPhone } = await import('../src/lib/phone')
+    expect(formatPhone('+33123456789', 'FR')).toBe('01 23 45 67 89')
+    expect(formatPhone('+442079460000', 'GB')).toBe('020 7946 0000')
+    expect(formatPhone('+61412345678', 'AU')).toBe('0412 345 678')
+    expect(formatPhone('+15550100000', 'CA')).toBe('(555) 010-0000')
+  })
 })

@@ -23,6 +23,7 @@ import json
 import multiprocessing as mp
 import os
 import random
+import resource
 import signal
 import subprocess
 import sys
@@ -41,6 +42,7 @@ import httpx
 import websockets
 
 SECRET = "bench-secret-key-0123456789-abcdefghijklmnop"
+OPENING = 200  # handshakes in flight per subscriber process while the subscribers first connect
 CENTER = (39.78, -89.65)
 
 
@@ -48,7 +50,8 @@ def now_iso() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-from scripts.bench.local_server import free_port, machine
+from scripts.bench.local_server import free_port, machine, server_command
+from sync.client import reconnect_delay
 
 
 # ---- data ------------------------------------------------------------------------------
@@ -131,7 +134,13 @@ def cpu_seconds(pid: int) -> float:
 
 
 def start_servers(
-    count: int, database_url: str, redis_url: str, workdir: Path, profile_dir: str = ""
+    count: int,
+    database_url: str,
+    redis_url: str,
+    workdir: Path,
+    profile_dir: str = "",
+    ports: list[int] | None = None,
+    server: str = "uvicorn",
 ) -> tuple[list, list[str]]:
     env = {
         **os.environ,
@@ -141,40 +150,22 @@ def start_servers(
         "HAULPORT_DEV_MODE": "false",
         "HAULPORT_CONFIG": str(workdir / "none.toml"),
         "HAULPORT_STATIC_DIR": str(workdir / "no-pwa"),
-        "PYTHONDONTWRITEBYTECODE": "1",
     }
     processes, urls = [], []
     for n in range(count):
-        port = free_port()
+        port = ports[n] if ports else free_port()
         profiler = ["-m", "cProfile", "-o", f"{profile_dir}/server-{redis_url and 'redis' or 'memory'}-{n}.prof"]
-        processes.append(
-            subprocess.Popen(
-                [
-                    sys.executable,
-                    *(profiler if profile_dir else []),
-                    "-m",
-                    "uvicorn",
-                    "server.app:app_from_environment",
-                    "--factory",
-                    "--host",
-                    "127.0.0.1",
-                    "--port",
-                    str(port),
-                    "--log-level",
-                    "warning",
-                    "--no-access-log",
-                ],
-                cwd=ROOT,
-                env=env,
-            )
-        )
+        command = server_command(port, server, 1)
+        if profile_dir:
+            command[1:1] = profiler
+        processes.append(subprocess.Popen(command, cwd=ROOT, env=env))
         urls.append(f"http://127.0.0.1:{port}")
     try:
         for url, process in zip(urls, processes):
-            deadline = time.monotonic() + 60
+            deadline = time.monotonic() + 180  # (a restart's reconnecting sockets compete with this probe)
             while True:
                 try:
-                    httpx.get(f"{url}/api/auth/me", timeout=2)  # any answer (401) means it is serving
+                    httpx.get(f"{url}/api/auth/me", timeout=5)  # any answer (401) means it is serving
                     break
                 except httpx.HTTPError:
                     pass
@@ -210,6 +201,7 @@ class _Subscriber(asyncio.Protocol):
         self.buffer = bytearray()
         self.upgraded = False
         self.ready = asyncio.get_running_loop().create_future()
+        self.closed = asyncio.get_running_loop().create_future()
         self.transport: asyncio.Transport | None = None
 
     def connection_made(self, transport) -> None:
@@ -223,6 +215,8 @@ class _Subscriber(asyncio.Protocol):
     def connection_lost(self, exc) -> None:
         if not self.ready.done():
             self.ready.set_exception(ConnectionError(f"closed before ready: {exc}"))
+        if not self.closed.done():
+            self.closed.set_result(None)
 
     def data_received(self, data: bytes) -> None:
         received = time.time_ns()
@@ -264,37 +258,70 @@ class _Subscriber(asyncio.Protocol):
                 )
 
 
-def subscriber_process(targets: list[tuple[int, str]], ready: mp.Queue, stop: mp.Event, results: mp.Queue) -> None:
-    asyncio.run(_subscribe(targets, ready, stop, results))
+def subscriber_process(
+    targets: list[tuple[int, str]], ready: mp.Queue, stop: mp.Event, results: mp.Queue, rejoined: mp.Queue
+) -> None:
+    asyncio.run(_subscribe(targets, ready, stop, results, rejoined))
 
 
-async def _subscribe(targets, ready, stop, results) -> None:
+async def _subscribe(targets, ready, stop, results, rejoined) -> None:
+    """Open every subscriber's socket (at most ``OPENING`` handshakes at a time per process), then keep it
+    open: a dropped socket reconnects on the clients' own schedule (``sync.client.reconnect_delay``: full
+    jitter, no coordination), and each socket back (``ready`` again) is reported on ``rejoined``."""
     raw_receipts: list[tuple[int, bytes, int]] = []
-    opening = asyncio.Semaphore(25)  # don't storm the server's handshakes
+    opening = asyncio.Semaphore(OPENING)  # the first connects: don't storm the server's handshakes
     failures: list[str] = []
     loop = asyncio.get_running_loop()
     transports = []
 
+    async def connect(index: int, parsed) -> _Subscriber:
+        path = parsed.path + (f"?{parsed.query}" if parsed.query else "")
+        transport, protocol = await loop.create_connection(
+            lambda: _Subscriber(index, path, parsed.netloc, raw_receipts), parsed.hostname, parsed.port
+        )
+        transports.append(transport)
+        try:
+            await asyncio.wait_for(protocol.ready, 120)
+        except BaseException:
+            transport.close()
+            raise
+        return protocol
+
     async def one(index: int, url: str) -> None:
         parsed = urlparse(url)
-        path = parsed.path + (f"?{parsed.query}" if parsed.query else "")
         try:
             async with opening:
-                transport, protocol = await loop.create_connection(
-                    lambda: _Subscriber(index, path, parsed.netloc, raw_receipts), parsed.hostname, parsed.port
-                )
-                transports.append(transport)
-                await asyncio.wait_for(protocol.ready, 120)
+                protocol = await connect(index, parsed)
             ready.put(1)
         except Exception as exc:  # reported; its fixes count as drops
             failures.append(f"{type(exc).__name__}: {exc}")
             ready.put(0)
+            return
+        attempt, down_since = 0, None
+        while True:
+            await protocol.closed
+            if stop.is_set():
+                return
+            down_since = down_since if down_since is not None else loop.time()
+            while True:
+                await asyncio.sleep(reconnect_delay(attempt, loop.time() - down_since))
+                attempt += 1
+                try:
+                    protocol = await connect(index, parsed)
+                    break
+                except Exception:
+                    if stop.is_set():
+                        return
+            rejoined.put(time.time())
+            attempt, down_since = 0, None
 
-    await asyncio.gather(*(one(i, url) for i, url in targets))
+    keepers = [asyncio.create_task(one(i, url)) for i, url in targets]
     while not stop.is_set():
         await asyncio.sleep(0.1)
     for transport in transports:
         transport.close()
+    for keeper in keepers:
+        keeper.cancel()
     receipts = []
     for index, raw, received in raw_receipts:
         message = json.loads(raw)
@@ -365,22 +392,68 @@ def percentile(values: list[float], p: float) -> float:
     return values[min(len(values) - 1, int(round(p / 100 * (len(values) - 1))))]
 
 
+def restart(
+    name: str, processes: list, urls: list[str], servers: int, redis_url: str, args, workdir: Path, live: int, rejoined
+) -> tuple[list, dict]:
+    """Stop the servers (as a deploy does: SIGINT, they close their sockets) and start them again on the same
+    ports; the subscribers reconnect on their own. How long until every live socket is back."""
+    ports = [int(u.rsplit(":", 1)[1]) for u in urls]
+    load_before = os.getloadavg()[0]
+    stopped_at = time.time()
+    stop_servers(processes)
+    down_at = time.time()
+    processes, _ = start_servers(servers, args.database_url, redis_url, workdir, "", ports, args.server)
+    serving_at = time.time()
+    back: list[float] = []
+    deadline = time.monotonic() + 120
+    while len(back) < live and time.monotonic() < deadline:
+        try:
+            back.append(rejoined.get(timeout=max(0.1, deadline - time.monotonic())))
+        except Exception:  # queue.Empty: the deadline passed
+            break
+    figures = {
+        "back": len(back),
+        "live": live,
+        "stop_s": down_at - stopped_at,
+        "start_s": serving_at - down_at,
+        "all_back_s": (max(back) - stopped_at) if back else float("nan"),
+        "after_serving_s": (max(back) - serving_at) if back else float("nan"),
+        "half_back_s": (sorted(back)[len(back) // 2] - stopped_at) if back else float("nan"),
+        "load": (load_before + os.getloadavg()[0]) / 2,
+    }
+    print(
+        f"  [{name}] restart: servers stopped in {figures['stop_s']:.1f} s and answered again "
+        f"{figures['start_s']:.1f} s later; {len(back)}/{live} sockets back, the last "
+        f"{figures['all_back_s']:.1f} s after the stop began ({figures['after_serving_s']:.1f} s after the servers "
+        f"answered), half by {figures['half_back_s']:.1f} s (load {figures['load']:.1f})  [target ≤ 10 s]",
+        flush=True,
+    )
+    return processes, figures
+
+
 def run_mode(name: str, servers: int, data: dict, args, workdir: Path, redis_url: str) -> dict:
-    processes, urls = start_servers(servers, args.database_url, redis_url, workdir, args.profile)
+    processes, urls = start_servers(servers, args.database_url, redis_url, workdir, args.profile, server=args.server)
     ctx = mp.get_context("spawn")
+    restarted: dict = {}
     try:
         ws_urls = [u.replace("http://", "ws://") + "/api/live?token=" for u in urls]
         subs = [(truck_id, ws_urls[i % servers] + token) for i, (truck_id, token) in enumerate(data["subscribers"])]
-        ready, results, stop = ctx.Queue(), ctx.Queue(), ctx.Event()
+        ready, results, stop, rejoined = ctx.Queue(), ctx.Queue(), ctx.Event(), ctx.Queue()
         workers = []
         for w in range(args.client_processes):
             targets = [(i, url) for i, (_t, url) in enumerate(subs) if i % args.client_processes == w]
-            worker = ctx.Process(target=subscriber_process, args=(targets, ready, stop, results), daemon=True)
+            worker = ctx.Process(target=subscriber_process, args=(targets, ready, stop, results, rejoined), daemon=True)
             worker.start()
             workers.append(worker)
         started = time.monotonic()
-        ok = sum(ready.get(timeout=300) for _ in subs)
-        print(f"  [{name}] {ok}/{len(subs)} subscribers live after {time.monotonic() - started:.1f} s", flush=True)
+        load_before = os.getloadavg()[0]
+        ok = sum(ready.get(timeout=600) for _ in subs)
+        connect_s = time.monotonic() - started
+        print(
+            f"  [{name}] {ok}/{len(subs)} subscribers live after {connect_s:.1f} s "
+            f"({OPENING} handshakes in flight per client process; load {(load_before + os.getloadavg()[0]) / 2:.1f})",
+            flush=True,
+        )
         drivers = [
             (truck_id, ws_urls[t % servers] + token, token) for t, (truck_id, token) in enumerate(data["drivers"])
         ]
@@ -389,6 +462,8 @@ def run_mode(name: str, servers: int, data: dict, args, workdir: Path, redis_url
         sent, ingest = asyncio.run(drive(drivers, args.seconds))
         server_cpu = (sum(cpu_seconds(p.pid) for p in processes) - cpu_before) / (args.seconds + 1)
         load = (load_before + os.getloadavg()[0]) / 2
+        if args.restart:
+            processes, restarted = restart(name, processes, urls, servers, redis_url, args, workdir, ok, rejoined)
         stop.set()
         receipts, failures = [], []
         for _ in workers:
@@ -433,6 +508,8 @@ def run_mode(name: str, servers: int, data: dict, args, workdir: Path, redis_url
         "load": load,
         "ingest_p50": percentile(ingest, 50),
         "ingest_p99": percentile(ingest, 99),
+        "connect_s": connect_s,
+        "restart": restarted,
     }
 
 
@@ -446,7 +523,16 @@ def main() -> None:
     parser.add_argument("--database-url", default="")
     parser.add_argument("--client-processes", type=int, default=max(2, min(4, os.cpu_count() or 2)))
     parser.add_argument("--profile", default="", help="run the servers under cProfile, writing .prof files here")
+    parser.add_argument("--server", choices=("uvicorn", "granian"), default="uvicorn")
+    parser.add_argument(
+        "--restart", action="store_true", help="then restart the servers and time the subscribers' reconnects"
+    )
     args = parser.parse_args()
+    # Every socket is a file descriptor, in the servers and in the subscriber processes (which inherit this).
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    if hard < args.subscribers // 2 + 1000:
+        raise SystemExit(f"open files are limited to {hard}: raise it (ulimit -n) for {args.subscribers} subscribers")
     workdir = Path(tempfile.mkdtemp(prefix="haulport-bench-live-"))
     args.database_url = args.database_url or f"sqlite:///{workdir / 'bench.db'}"
     print(f"machine: {machine()}")

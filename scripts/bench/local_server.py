@@ -116,6 +116,8 @@ def server_command(port: int, server: str = "uvicorn", workers: int = 1) -> list
         "--no-access-log",
         "--backlog",
         "16384",
+        "--timeout-graceful-shutdown",
+        "3",  # then open sockets are closed (a restart must not wait for every client to leave)
     ]
 
 

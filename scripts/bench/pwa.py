@@ -10,8 +10,10 @@ portal: the cold start. The figure is the `haulport:first-content` User Timing m
 dashboard sets once it has painted rows read from the offline replica (src/lib/perf.ts), measured
 from navigation start. Also prints the gzipped JavaScript size (each file at gzip -6, as
 `gzip -c dist/assets/*.js | wc -c`), what the first load fetches, and Chromium's installability
-errors (CDP Page.getInstallabilityErrors; 0 means installable). Targets (PRODUCT.md): JS ≤ 150 KB
-gzipped, offline cold start to first content ≤ 500 ms, installable.
+errors (CDP Page.getInstallabilityErrors; 0 means installable), and Lighthouse 11's accessibility
+score of the signed-in dashboard and booking screen (Lighthouse attached to the signed-in Chromium).
+Targets (PRODUCT.md): JS ≤ 150 KB gzipped, offline cold start to first content ≤ 500 ms, installable,
+accessibility ≥ 0.95.
 """
 
 from __future__ import annotations
@@ -54,7 +56,7 @@ STAGES_JS = f"""(() => {{
   }}
   return at
 }})()"""
-JS_TARGET_KB, COLD_TARGET_MS = 150, 500
+JS_TARGET_KB, COLD_TARGET_MS, A11Y_TARGET = 150, 500, 0.95
 
 
 def gz(path: Path) -> int:
@@ -124,11 +126,13 @@ def measure(base: str, email: str, runs: int) -> dict:
             context = pw.chromium.launch_persistent_context(**launch, offline=True)
             page = context.pages[0] if context.pages else context.new_page()
             page.goto(f"{base}/t/demo/", wait_until="commit")
-            page.wait_for_function(f"performance.getEntriesByName({MARK!r}).length > 0", timeout=20_000)
-            cold.append(page.evaluate(f"performance.getEntriesByName({MARK!r})[0].startTime"))
+            page.wait_for_function(f"() => performance.getEntriesByName({MARK!r}).length > 0", timeout=20_000)
+            cold.append(page.evaluate(f"() => performance.getEntriesByName({MARK!r})[0].startTime"))
             stages.append(page.evaluate(STAGES_JS))
             fcp.append(
-                page.evaluate("(performance.getEntriesByName('first-contentful-paint')[0] || {}).startTime || null")
+                page.evaluate(
+                    "() => (performance.getEntriesByName('first-contentful-paint')[0] || {}).startTime || null"
+                )
             )
             assert page.locator(".job-card").count() > 0, "the dashboard showed no jobs offline"
             context.close()
@@ -178,6 +182,54 @@ def lighthouse(base: str) -> dict | None:
     }
 
 
+LIGHTHOUSE_PORT = 24555  # Chromium's remote debugging port, for Lighthouse to audit a signed-in tab
+
+
+def lighthouse_accessibility(base: str, email: str) -> dict:
+    """Lighthouse 11's accessibility score of the signed-in dashboard and the booking screen: a
+    Chromium signed in through a real magic link, Lighthouse attached to it (its storage kept)."""
+    from playwright.sync_api import sync_playwright
+
+    if not shutil.which("npx"):
+        return {"error": "npx missing"}
+    scores: dict = {}
+    profile = tempfile.mkdtemp(prefix="haulport-bench-a11y-")
+    with sync_playwright() as pw:
+        context = pw.chromium.launch_persistent_context(
+            user_data_dir=profile,
+            executable_path=CHROMIUM,
+            headless=True,
+            args=[*ARGS, f"--remote-debugging-port={LIGHTHOUSE_PORT}"],
+            viewport={"width": 360, "height": 780},
+        )
+        page = context.pages[0] if context.pages else context.new_page()
+        page.goto(magic_link(base, email))
+        page.wait_for_selector(".job-card", timeout=30_000)
+        page.wait_for_timeout(1500)
+        for name, path in (("dashboard", ""), ("booking", "book")):
+            with tempfile.TemporaryDirectory(prefix="haulport-lighthouse-") as folder:
+                report = Path(folder) / "report.json"
+                command = [
+                    "npx", "--yes", "lighthouse@11", f"{base}/t/demo/{path}", f"--port={LIGHTHOUSE_PORT}",
+                    "--only-categories=accessibility", "--disable-storage-reset", "--form-factor=mobile",
+                    "--output=json", f"--output-path={report}", "--quiet",
+                ]  # fmt: skip
+                try:
+                    subprocess.run(command, cwd=folder, timeout=300, check=True, capture_output=True)
+                except (subprocess.CalledProcessError, subprocess.TimeoutExpired) as exc:
+                    scores[name] = {"error": (getattr(exc, "stderr", b"") or b"").decode()[-300:] or str(exc)}
+                    continue
+                data = json.loads(report.read_text())
+            audits = data["audits"]
+            scores[name] = {
+                "score": data["categories"]["accessibility"]["score"],
+                "url": data.get("finalDisplayedUrl") or data.get("finalUrl"),
+                "failing": sorted(k for k, a in audits.items() if a.get("score") == 0),
+            }
+        context.close()
+    return scores
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=5)
@@ -194,6 +246,7 @@ def main() -> None:
         with running_server(url) as base:
             result = measure(base, args.email, args.runs)
             audit = None if args.no_lighthouse else lighthouse(base)
+            a11y = None if args.no_lighthouse else lighthouse_accessibility(base, args.email)
 
     cold = result["cold"]
     median = statistics.median(cold)
@@ -237,6 +290,14 @@ def main() -> None:
             f"lighthouse:   {audit['version']} PWA category score {audit['score']}, installable-manifest "
             f"{'passes' if audit['installable'] else 'FAILS'}; failing binary audits: {', '.join(audit['failing']) or 'none'}"
         )
+    for name, score in (a11y or {}).items():
+        if "error" in score:
+            print(f"lighthouse accessibility, {name}: could not run here: {score['error']}")
+        else:
+            print(
+                f"lighthouse accessibility, {name} ({score['url']}): {score['score']} (target ≥ {A11Y_TARGET}) "
+                f"{'OK' if score['score'] >= A11Y_TARGET else 'UNDER'}; failing: {', '.join(score['failing']) or 'none'}"
+            )
 
 
 if __name__ == "__main__":

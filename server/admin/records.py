@@ -6,7 +6,7 @@ import datetime as dt
 from typing import Any
 
 from server.db.store import Store
-from server.documents.formatting import currency_of, format_money
+from server.documents.formatting import tenant_money
 from server.errors import ApiError
 from sync.mutators.common import notify
 from sync.mutators.context import Context
@@ -162,7 +162,7 @@ async def notify_milestones(ctx: Context, entity: str, before: dict[str, Any] | 
                 ctx, kind, after["account_id"], f"{title}: job {number}", f"Job {number}.", link, after.get("site_id")
             )
     if entity == "estimate" and after["status"] == "sent" and not before:
-        amount = format_money(after.get("total"), currency_of(ctx.tenant))
+        amount = tenant_money(after.get("total"), ctx.tenant)
         until = dt.date.fromisoformat(after["valid_until"]) if after.get("valid_until") else None
         valid = f", valid until {until:%B} {until.day}, {until.year}" if until else ""
         await notify(
@@ -174,7 +174,7 @@ async def notify_milestones(ctx: Context, entity: str, before: dict[str, Any] | 
             "/estimates",
         )
     if entity == "invoice" and after["status"] == "open" and before.get("status") != "open":
-        amount = format_money(after.get("balance"), currency_of(ctx.tenant))
+        amount = tenant_money(after.get("balance"), ctx.tenant)
         due = f", due {after['due_on']}" if after.get("due_on") else ""
         # site_id None: site contacts never see invoices
         await notify(

@@ -6,10 +6,11 @@ import re
 from typing import TYPE_CHECKING, Annotated, Any
 
 import msgspec
-from litestar import Request, get, patch, post
+from litestar import Request, delete, get, patch, post
 from litestar.params import Body, FromPath, Parameter
 
 from server.admin import console
+from server.admin.deletion import delete_record
 from server.admin.invites import send_invite, tenant_today
 from server.admin.records import (
     COLLECTIONS,
@@ -22,6 +23,7 @@ from server.admin.records import (
     normalise,
     notify_milestones,
 )
+from server.admin.recurring import RecurringSweep, schedule_series
 from server.admin.workflow import (
     check_request_move,
     check_staff_change,
@@ -33,11 +35,24 @@ from server.auth import guards
 from server.billing import refunds
 from server.db.store import IdTaken, InvalidRow, StaleRow, Store, decode_row, now_iso
 from server.db.tables import KINDS
+from server.documents.formatting import locale_problem
 from server.effects.work import unit_of_work
 from server.errors import ApiError, error_responses, not_found
 from server.integrations.webhooks import record_office_events
 from server.openapi import DocumentedAs, whole_numbers
-from sync.entities import ENTITIES, Address, BusinessHours, ColorOrEmpty, Features, HttpUrl, Name, NotifyEvents
+from sync.entities import (
+    ENTITIES,
+    Address,
+    BusinessHours,
+    ColorOrEmpty,
+    CountryCode,
+    CurrencyCode,
+    Features,
+    HttpUrl,
+    Locale,
+    Name,
+    NotifyEvents,
+)
 from sync.mutators.context import Context
 
 
@@ -110,6 +125,9 @@ class TenantSettingsIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True)
     logo_url: HttpUrl | msgspec.UnsetType = msgspec.UNSET
     primary_color: ColorOrEmpty | msgspec.UnsetType = msgspec.UNSET
     timezone: str | msgspec.UnsetType = msgspec.UNSET
+    currency: CurrencyCode | msgspec.UnsetType = msgspec.UNSET
+    locale: Locale | msgspec.UnsetType = msgspec.UNSET
+    country: CountryCode | msgspec.UnsetType = msgspec.UNSET
     phone: str | msgspec.UnsetType = msgspec.UNSET
     email: str | msgspec.UnsetType = msgspec.UNSET
     address: Address | msgspec.UnsetType = msgspec.UNSET
@@ -139,6 +157,9 @@ async def update_settings(request: Request, data: TenantSettingsIn) -> dict[str,
     """Change toggles, branding, notification events, pending-invoice visibility, hours."""
     changes = {f: v for f in data.__struct_fields__ if (v := getattr(data, f)) is not msgspec.UNSET}
     changes = msgspec.to_builtins(changes)
+    problem = locale_problem(changes.get("locale"), changes.get("currency"))
+    if problem:
+        raise ApiError(422, *problem)
     async with unit_of_work(request.app.state, request.user.tenant_id) as store:
         tenant = await store.must_get("tenant", request.user.tenant_id)
         for group in ("features", "notify_events"):
@@ -259,6 +280,9 @@ async def create_record(request: Request, collection: Collection, data: RecordBo
         except IdTaken as exc:
             raise ApiError(409, "id_taken", str(exc)) from None
         created = await after_write(store, entity, created)
+        if entity == "recurring_series":  # its jobs within the horizon are booked now
+            await schedule_series(store, created, tenant_today(request.scope["tenant"]), request.user.name)
+            created = await store.get(entity, created["id"])
         ctx = Context(
             actor=request.user, tenant=guards.tenant_of(request), tx=store, now=now_iso(), effects=store.effects
         )
@@ -307,6 +331,9 @@ async def update_record(
         # A membership losing portal access ends that account's access only: sessions read memberships on
         # every request, and the person's live sockets are told to look again (server/live/session.py).
         updated = await after_write(store, entity, updated)
+        if entity == "recurring_series":
+            await schedule_series(store, updated, tenant_today(request.scope["tenant"]), request.user.name)
+            updated = await store.get(entity, updated["id"])
         await record_office_events(store, entity, current, updated)
         ctx = Context(
             actor=request.user, tenant=guards.tenant_of(request), tx=store, now=now_iso(), effects=store.effects
@@ -315,6 +342,25 @@ async def update_record(
         for job in jobs:
             await notify_milestones(ctx, "job", None, job)
     return updated
+
+
+@delete(
+    "/api/admin/{collection:str}/{record_id:str}",
+    guards=[guards.staff],
+    status_code=200,
+    responses=error_responses(404, 405, 409),
+)
+async def delete_one(request: Request, collection: Collection, record_id: FromPath[str]) -> dict[str, Any]:
+    """Delete a record made by mistake or no longer offered (``server/admin/deletion.py`` says which and
+    when: 409 ``in_use`` while other records point at it; a posted invoice is voided instead)."""
+    entity = _entity(collection)
+    check_staff_write(request.user, entity)
+    async with unit_of_work(request.app.state, request.user.tenant_id) as store:
+        current = await store.get(entity, record_id)
+        if current is None:
+            raise not_found(entity.replace("_", " "))
+        gone = await delete_record(store, entity, current, tenant_today(request.scope["tenant"]))
+    return {"deleted": record_id, "also_deleted": gone}
 
 
 # "/api/admin/accounts/{id}/portal-view" makes "accounts" a fixed path segment, and Litestar does not
@@ -376,6 +422,7 @@ async def refund_payment(request: Request, payment_id: FromPath[str]) -> dict[st
 
 
 ROUTES = [
+    delete_one,
     *console.ROUTES,
     read_settings,
     update_settings,
@@ -391,3 +438,8 @@ ROUTES = [
     read_payment,
     refund_payment,
 ]
+
+
+async def startup(state: Any) -> None:
+    state.recurring = RecurringSweep(state)  # recurring services keep their next weeks booked
+    state.effects.periodic.append(state.recurring.sweep)

@@ -11,14 +11,14 @@ replace has changed since. The office changes addresses directly (``PATCH /api/a
 from __future__ import annotations
 
 import time
-from typing import Annotated
+from typing import Annotated, Any
 
 import jwt
 import msgspec
 from litestar import Request, post
 
 from server.auth import guards
-from server.auth.routes import Email, Phone
+from server.auth.fields import Email, Phone
 from server.db.store import Store
 from server.errors import ApiError, error_responses
 
@@ -48,7 +48,8 @@ class AddressChanged(msgspec.Struct, kw_only=True):
 
 
 async def _refuse_taken(store: Store, contact_id: str, field: str, value: str) -> None:
-    others = [c for c in await store.find("contact", **{field: value}) if c["id"] != contact_id]
+    where: dict[str, Any] = {field: value}
+    others = [c for c in await store.find("contact", **where) if c["id"] != contact_id]
     if others:
         raise ApiError(409, "address_taken", "another person already signs in with that address")
     if field == "email" and await store.find("staff_user", email=value):
@@ -71,13 +72,13 @@ async def request_address_change(request: Request, data: AddressChangeIn) -> Add
     phone = data.phone or None
     if bool(email) == bool(phone):
         raise ApiError(422, "email_or_phone", "give exactly one of email or phone")
-    field, value = ("email", email) if email else ("phone", phone)
+    field, value = ("email", email) if email else ("phone", phone or "")
     await state.rate_limiter.hit(
-        f"addr:{request.scope['tenant']['slug']}:{value}", state.settings.magic_link_per_address
+        f"addr:{guards.tenant_of(request)['slug']}:{value}", state.settings.magic_link_per_address
     )
     async with state.db.read() as conn:
         store = Store(conn, actor.tenant_id)
-        contact = await store.get("contact", actor.person_id)
+        contact = await store.must_get("contact", actor.person_id)
         if contact[field] == value:
             raise ApiError(422, "same_address", f"that is already your {'email address' if email else 'phone number'}")
         await _refuse_taken(store, contact["id"], field, value)
@@ -94,7 +95,7 @@ async def request_address_change(request: Request, data: AddressChangeIn) -> Add
         "exp": now + LINK_TTL_S,
     }
     token = jwt.encode(claims, state.settings.secret_key, algorithm="HS256")
-    tenant = request.scope["tenant"]
+    tenant = guards.tenant_of(request)
     name = tenant.get("display_name") or tenant["name"]
     link = f"{state.settings.public_url.rstrip('/')}/t/{tenant['slug']}/confirm-address?token={token}"
     what = "email address" if email else "phone number"

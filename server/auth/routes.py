@@ -13,18 +13,17 @@ from litestar.params import Body, FromPath, Parameter
 
 from server.auth import guards
 from server.auth.actor import Revoked, load_actor, portal_accounts
+from server.auth.fields import Email, Phone
 from server.auth.tokens import BadToken, Claims, Kind, issue, verify
 from server.db.store import Store, now_iso
 from server.errors import ApiError, error_responses, not_found
 from sync.actor import CUSTOMER_ROLES, Role
-from sync.entities import END, NOT_BLANK_OR_AT, PHONE_PATTERN, Address, BusinessHours, Features
+from sync.entities import Address, BusinessHours, Features
 
 DAY = 86400
 
 
 # Spaces around an email address are forgiven (the address is stripped); see sync/entities.py on patterns.
-Email = Annotated[str, msgspec.Meta(max_length=254, pattern=f"^ *{NOT_BLANK_OR_AT}+@{NOT_BLANK_OR_AT}+ *{END}")]
-Phone = Annotated[str, msgspec.Meta(pattern=PHONE_PATTERN)]
 
 
 class MagicLinkIn(msgspec.Struct, forbid_unknown_fields=True):
@@ -111,6 +110,8 @@ class PublicTenant(msgspec.Struct, kw_only=True):
     features: Features
     timezone: str
     currency: str
+    locale: str
+    country: str
 
 
 def _accounts_out(actor) -> list[AccountOut]:
@@ -402,6 +403,6 @@ async def public_tenant(request: Request, slug: FromPath[str]) -> PublicTenant:
 
 ROUTES = [request_magic_link, create_session, me, logout, portal_view, dev_outbox, public_tenant]
 
-from server.auth.address_change import ROUTES as ADDRESS_CHANGE_ROUTES  # noqa: E402 - it uses this module's types
+from server.auth.address_change import ROUTES as ADDRESS_CHANGE_ROUTES  # noqa: E402 - the rest of /api/auth
 
 ROUTES += ADDRESS_CHANGE_ROUTES

@@ -28,6 +28,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import logging
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Literal, cast
@@ -36,6 +37,9 @@ import msgspec
 import stripe
 
 from server.db.engine import forbid_in_write_transaction
+
+# The SDK logs every request and answer at INFO; the server's log keeps only its warnings.
+logging.getLogger("stripe").setLevel(logging.WARNING)
 
 if TYPE_CHECKING:
     from stripe.params import (

@@ -5,6 +5,8 @@
   server or a test that never touches payments never pays for the extra process), with its
   webhooks pointed back at ``{public_url}/api/stripe/webhook``. This is test mode: no real money,
   the PWA is told so by ``GET /api/payments/config`` and loads localstripe's Stripe.js stand-in.
+  The launcher is dev-only (`haulport_dev.localstripe_runner`, in a checkout, with the ``dev`` extra);
+  without it payments are off and the log says how to get it.
 - neither: payments are off and answer ``503 payments_unavailable``.
 
 Bank accounts (``stripe_bank_method``): ``sepa_debit`` (SEPA Direct Debit, collected in EUR),
@@ -16,20 +18,16 @@ one the method collects (Stripe refuses e.g. a SEPA debit in USD); `bank_method_
 from __future__ import annotations
 
 import asyncio
+import importlib
+import importlib.util
 import logging
 import subprocess
+import sys
+from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 from server.billing.gateway import GatewayError, StripeGateway
-from server.billing.localstripe_runner import (
-    PUBLISHABLE_KEY,
-    SECRET_KEY,
-    LocalStripeError,
-    register_webhook,
-    start_localstripe,
-    stop_localstripe,
-    stripe_js_url,
-)
 from server.documents.formatting import currency_of
 from server.errors import ApiError
 from server.settings import Settings
@@ -37,6 +35,29 @@ from server.settings import Settings
 log = logging.getLogger("haulport.billing")
 STRIPE_JS = "https://js.stripe.com/v3/"
 DEV_WEBHOOK_SECRET = "whsec_haulport_localstripe"
+LOCAL_STRIPE_MISSING = (
+    "dev mode has no Stripe key and no local test-mode Stripe: card payments are off. "
+    "To pay with test cards, install the dev extra in this checkout (.venv/bin/pip install -e '.[dev]') "
+    "and restart, or set HAULPORT_STRIPE_SECRET_KEY to a Stripe test key."
+)
+
+
+def local_stripe() -> ModuleType | None:
+    """`haulport_dev.localstripe_runner`, the dev-only launcher of localstripe, or None when this is
+    not a checkout with the ``dev`` extra installed. Imported only by a dev-mode server with no key:
+    a production server never loads it (and its package does not ship it)."""
+    if importlib.util.find_spec("localstripe") is None:
+        return None
+    try:
+        return importlib.import_module("haulport_dev.localstripe_runner")
+    except ModuleNotFoundError as exc:
+        if exc.name != "haulport_dev":
+            raise
+    checkout = Path(__file__).resolve().parents[2]  # an editable install runs from its checkout
+    if not (checkout / "haulport_dev" / "localstripe_runner.py").is_file():
+        return None
+    sys.path.append(str(checkout))
+    return importlib.import_module("haulport_dev.localstripe_runner")
 
 
 # The currency each bank debit scheme collects in.
@@ -68,14 +89,18 @@ class StripeProvider:
         self._local_url = ""
         self._lock = asyncio.Lock()
         self._closed = False
+        self._runner: ModuleType | None = None  # haulport_dev.localstripe_runner, in dev mode with no key
         if settings.stripe_secret_key:
             self.mode = "stripe"
             self._gateway = StripeGateway(
                 settings.stripe_secret_key, settings.stripe_api_base or None, settings.stripe_webhook_secret
             )
-        elif settings.dev_mode:
+        elif settings.dev_mode and (runner := local_stripe()) is not None:
             self.mode = "localstripe"
+            self._runner = runner
         else:
+            if settings.dev_mode:
+                log.warning(LOCAL_STRIPE_MISSING)
             self.mode = "off"
 
     @property
@@ -131,19 +156,21 @@ class StripeProvider:
         return self._gateway
 
     async def _start_localstripe(self) -> None:
+        runner = self._runner
+        assert runner is not None
         try:
-            process, base_url = await asyncio.to_thread(start_localstripe)
-        except (LocalStripeError, OSError) as exc:
+            process, base_url = await asyncio.to_thread(runner.start_localstripe)
+        except (runner.LocalStripeError, OSError) as exc:
             log.error("test-mode Stripe (localstripe) did not start: %s", exc)
             raise payments_unavailable("the local test-mode Stripe could not start; see the server log") from None
         self._process, self._local_url = process, base_url
         secret = self.settings.stripe_webhook_secret or DEV_WEBHOOK_SECRET
         hook = f"{self.settings.public_url.rstrip('/')}/api/stripe/webhook"
         try:
-            await asyncio.to_thread(register_webhook, base_url, hook, secret, webhook_id="haulport-dev")
+            await asyncio.to_thread(runner.register_webhook, base_url, hook, secret, webhook_id="haulport-dev")
         except OSError as exc:  # payments still work; only 3-D Secure settlement waits for a status check
             log.warning("could not register the localstripe webhook: %s", exc)
-        self._gateway = StripeGateway(SECRET_KEY, base_url, secret)
+        self._gateway = StripeGateway(runner.SECRET_KEY, base_url, secret)
         log.warning("payments in TEST MODE: local Stripe stand-in at %s (no real cards are charged)", base_url)
 
     async def public_config(self, tenant: dict[str, Any]) -> dict[str, Any]:
@@ -152,11 +179,11 @@ class StripeProvider:
         if not self.available:
             raise payments_unavailable()
         bank = {"bank_method": self.bank_method_for(tenant)}
-        if self.mode == "localstripe":
+        if self.mode == "localstripe" and self._runner is not None:
             await self.gateway()
             return {
-                "publishable_key": self.settings.stripe_publishable_key or PUBLISHABLE_KEY,
-                "stripe_js_url": self.settings.stripe_js_url or stripe_js_url(self._local_url),
+                "publishable_key": self.settings.stripe_publishable_key or self._runner.PUBLISHABLE_KEY,
+                "stripe_js_url": self.settings.stripe_js_url or self._runner.stripe_js_url(self._local_url),
                 "test_mode": True,
                 **bank,
             }
@@ -170,7 +197,7 @@ class StripeProvider:
     async def close(self) -> None:
         self._closed = True
         async with self._lock:
-            if self._process is not None:
-                await asyncio.to_thread(stop_localstripe, self._process)
+            if self._process is not None and self._runner is not None:
+                await asyncio.to_thread(self._runner.stop_localstripe, self._process)
                 self._process = None
                 self._gateway = None

@@ -14,7 +14,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any, Literal
 
 from server.db.store import Store
-from server.documents.formatting import format_money
+from server.documents.formatting import tenant_money
 from sync.effects import PaymentNotice
 
 log = logging.getLogger("haulport.billing")
@@ -32,7 +32,7 @@ async def _money_and_invoices(store: Store, tenant: dict[str, Any], payment: dic
         invoice = await store.get("invoice", allocation["invoice_id"])
         if invoice is not None:
             numbers.append(invoice["number"])
-    return format_money(payment["amount"], tenant.get("currency") or "USD"), numbers
+    return tenant_money(payment["amount"], tenant), numbers
 
 
 async def _summary(store: Store, tenant: dict[str, Any], payment: dict[str, Any]) -> tuple[str, str]:
@@ -106,7 +106,7 @@ async def _failure_summary(store: Store, tenant: dict[str, Any], payment: dict[s
 
 
 async def _refund_summary(store: Store, tenant: dict[str, Any], payment: dict[str, Any]) -> tuple[str, str]:
-    money = format_money(payment["amount"], tenant.get("currency") or "USD")
+    money = tenant_money(payment["amount"], tenant)
     title = f"Payment {payment['number']} refunded: {money}"
     to = payment.get("reference") or "the card or bank account it was paid with"
     body = f"{money} is on its way back to {to}; it can take 5-10 business days to show."

@@ -8,6 +8,7 @@ placeholders and rewritten to ``$n`` for PostgreSQL.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import contextvars
 import logging
 import re
@@ -180,6 +181,7 @@ class Database:
         self._writer: sqlite3.Connection | None = None
         self._checkpointer: asyncio.Task | None = None
         self._write_lock = asyncio.Lock()
+        self.known_scopes: set[str] = set()  # pull scopes known to be in sync_scope (server/sync_api/pull.py)
 
     @property
     def sqlite_path(self) -> str:
@@ -194,7 +196,14 @@ class Database:
                 min_size=1,
                 max_size=self.pool_size,
                 timeout=LOCK_WAIT_S,
-                server_settings={"lock_timeout": str(int(LOCK_WAIT_S * 1000))},
+                # No parallel workers nor JIT for request-path statements: starting them costs milliseconds,
+                # more than any of these statements needs (a planner misestimate once made a 16-row pull
+                # start two workers and take 8 ms).
+                server_settings={
+                    "lock_timeout": str(int(LOCK_WAIT_S * 1000)),
+                    "max_parallel_workers_per_gather": "0",
+                    "jit": "off",
+                },
             )
             return
         Path(self.sqlite_path).parent.mkdir(parents=True, exist_ok=True)
@@ -212,13 +221,24 @@ class Database:
     async def _checkpoint_loop(self, every_s: float = 1.0) -> None:
         """Copy the WAL back into the database file now and then, in a thread, off the request path."""
         conn = self._open_sqlite(busy_timeout_ms=1000)
+        # One statement at a time on this connection: cancelling the task does not stop a checkpoint
+        # already running in its thread, so the last checkpoint and the close wait for it (a second
+        # statement on the same connection, or closing it under a running one, can crash the process).
+        running: asyncio.Future | None = None
         try:
             while True:
                 await asyncio.sleep(every_s)
-                await asyncio.to_thread(conn.execute, "PRAGMA wal_checkpoint(PASSIVE)")
+                running = asyncio.ensure_future(asyncio.to_thread(conn.execute, "PRAGMA wal_checkpoint(PASSIVE)"))
+                await asyncio.shield(running)
+                running = None
         except asyncio.CancelledError:
-            await asyncio.to_thread(conn.execute, "PRAGMA wal_checkpoint(PASSIVE)")
+            pass
         finally:
+            if running is not None:
+                with contextlib.suppress(Exception):
+                    await running
+            with contextlib.suppress(Exception):
+                await asyncio.to_thread(conn.execute, "PRAGMA wal_checkpoint(PASSIVE)")
             conn.close()
 
     def _open_sqlite(self, busy_timeout_ms: int) -> sqlite3.Connection:

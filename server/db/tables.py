@@ -115,6 +115,17 @@ class Changelog(Table, tablename="changelog"):
     data = Text(null=True)
 
 
+class SyncScope(Table, tablename="sync_scope"):
+    """The scope (its parts, JSON) a person was served under one cursor fingerprint: what a pull after a
+    scope change compares the new scope with (server/sync_api/pull.py)."""
+
+    id = Varchar(length=200, primary_key=True)  # "{tenant_id}:{person_id}:{fingerprint}"
+    tenant_id = Varchar(length=64)
+    person_id = Varchar(length=64, index=True)
+    parts = Text()
+    created_at = Varchar(length=40)
+
+
 class SyncClient(Table, tablename="sync_client"):
     """One install of a client and the last mutation the server applied for it."""
 
@@ -311,6 +322,7 @@ BOOKKEEPING_TABLES: list[type[Table]] = [
     SyncCounter,
     Changelog,
     SyncClient,
+    SyncScope,
     Outbox,
     NumberCounter,
     Upload,

@@ -8,8 +8,9 @@ from server.documents.canvas import ensure_ready
 from server.documents.formatting import format_money
 from server.documents.render import (
     render_invoice,
-    render_job_receipt,
+    render_order_receipt,
     render_payment_receipt,
+    render_service_report,
     render_statement,
 )
 from server.documents.statement import ageing_buckets, build_statement
@@ -20,7 +21,8 @@ __all__ = [
     "ensure_ready",
     "format_money",
     "render_invoice",
-    "render_job_receipt",
+    "render_order_receipt",
     "render_payment_receipt",
+    "render_service_report",
     "render_statement",
 ]

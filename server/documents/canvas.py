@@ -118,6 +118,7 @@ class Canvas:
         self.width, self.height = size
         self._pages: list[list[str]] = []
         self._links: list[list[tuple[float, float, float, float, str]]] = []
+        self._images: list[dict[str, tuple[bytes, int, int]]] = []
         self._current = -1
         self.new_page()
 
@@ -133,6 +134,7 @@ class Canvas:
         """Start a new, empty page and draw on it from now on."""
         self._pages.append([])
         self._links.append([])
+        self._images.append({})
         self._current = len(self._pages) - 1
 
     def go_to_page(self, index: int) -> None:
@@ -176,6 +178,15 @@ class Canvas:
             f"{_rgb(color)} RG {weight:g} w {x1:.2f} {flipped:.2f} m {x2:.2f} {flipped:.2f} l S\n"
         )
 
+    def image(self, x: float, y: float, width: float, height: float, jpeg: bytes, pixels: tuple[int, int]) -> None:
+        """Draw a baseline JPEG (RGB, `pixels` wide and high) into the box with top-left (x, y)."""
+        images = self._images[self._current]
+        key = f"Im{len(images) + 1}"
+        images[key] = (jpeg, *pixels)
+        self._pages[self._current].append(
+            f"q {width:.2f} 0 0 {height:.2f} {x:.2f} {self.height - y - height:.2f} cm /{key} Do Q\n"
+        )
+
     def link(self, x: float, y: float, width: float, height: float, url: str) -> None:
         """Make the box with top-left (x, y) a clickable link; only http(s) URLs are kept."""
         if url.lower().startswith(("https://", "http://")):
@@ -194,9 +205,11 @@ class Canvas:
         fonts = {"F1": Helvetica(), "F2": HelveticaBold()}
         for key, font in fonts.items():
             font[name("Name")] = name(key)
-        for operations, links in zip(self._pages, self._links):
+        for operations, links, images in zip(self._pages, self._links, self._images):
             page = Page(width_in_points=self.width, height_in_points=self.height)
             page["Resources"][name("Font")] = dict(fonts)
+            if images:
+                page["Resources"][name("XObject")] = {name(key): _jpeg_stream(*image) for key, image in images.items()}
             page["Contents"]["DecodedBytes"] = "".join(operations).encode("cp1252", "replace")
             if links:
                 page[name("Annots")] = [self._link_annotation(*link) for link in links]
@@ -219,6 +232,23 @@ class Canvas:
             name("Border"): [0, 0, 0],
             name("A"): {name("S"): name("URI"), name("URI"): _uri_string(url)},
         }
+
+
+def _jpeg_stream(jpeg: bytes, width: int, height: int):
+    """An image XObject holding JPEG bytes as they are (the PDF reader decodes them)."""
+    from borb.pdf.primitives import name, stream
+
+    image = stream()
+    image[name("Type")] = name("XObject")
+    image[name("Subtype")] = name("Image")
+    image[name("Width")] = width
+    image[name("Height")] = height
+    image[name("ColorSpace")] = name("DeviceRGB")
+    image[name("BitsPerComponent")] = 8
+    image[name("Filter")] = name("DCTDecode")
+    image[name("Bytes")] = jpeg
+    image[name("Length")] = len(jpeg)
+    return image
 
 
 # borb writes a Python str as a literal "(...)" string without escaping anything, so a

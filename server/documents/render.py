@@ -1,4 +1,4 @@
-"""Invoice, job receipt, payment receipt and account statement PDFs.
+"""Invoice, order receipt, service report, payment receipt and account statement PDFs.
 
 Plain dicts in (the row shapes of DOMAIN.md; money in integer cents), PDF bytes out. No
 database, no web framework and no network: the caller loads the rows and checks scope.
@@ -10,7 +10,7 @@ import datetime as dt
 import uuid
 
 from server.documents.canvas import GREY, Color
-from server.documents.formatting import format_quantity, local_date, local_datetime, parse_instant
+from server.documents.formatting import format_quantity, parse_instant, thumbnail
 from server.documents.sheet import BAD, GOOD, Column, Sheet, address_lines
 
 MAX_ITEM_ROWS = 50  # a receipt lists this many items at most (the rest counted in one row)
@@ -32,8 +32,8 @@ def render_invoice(tenant: dict, account: dict, invoice: dict, site: dict | None
     sheet.letterhead(
         [
             ("Invoice no.", invoice.get("number") or ""),
-            ("Issued", invoice.get("issued_on") or ""),
-            ("Due", invoice.get("due_on") or ""),
+            ("Issued", sheet.date(invoice.get("issued_on"))),
+            ("Due", sheet.date(invoice.get("due_on"))),
             ("Terms", invoice.get("terms") or _terms_from_account(account)),
             ("PO number", invoice.get("po_number") or ""),
             ("Account no.", account.get("number") or ""),
@@ -74,7 +74,23 @@ def render_invoice(tenant: dict, account: dict, invoice: dict, site: dict | None
     return sheet.finish("Thank you for your business.")
 
 
-def render_job_receipt(
+def _job_facts(sheet: Sheet, job: dict, account: dict) -> list[tuple[str, str]]:
+    return [
+        ("Job no.", job.get("number") or ""),
+        ("Scheduled", sheet.date(job.get("scheduled_date"))),
+        ("Window", _window(job, sheet.zone)),
+        ("Completed", sheet.date(job.get("completed_at"))),
+        ("PO number", job.get("po_number") or ""),
+        ("Account no.", account.get("number") or ""),
+    ]
+
+
+def _truck_text(job: dict, truck: dict | None) -> str:
+    truck = truck or job.get("truck") or {}
+    return " · ".join(p for p in (truck.get("name") or job.get("truck_name"), truck.get("plate")) if p)
+
+
+def render_order_receipt(
     tenant: dict,
     account: dict,
     job: dict,
@@ -83,15 +99,57 @@ def render_job_receipt(
     *,
     truck: dict | None = None,
 ) -> bytes:
-    """A job (order) receipt: what was booked or done, where, when, by whom, and its history."""
-    sheet = Sheet(tenant, "Job receipt", job.get("number") or "")
+    """An order receipt: what was ordered, where and when, and what it costs (the quoted price, any
+    promo discount, the total); its status history after."""
+    sheet = Sheet(tenant, "Order receipt", job.get("number") or "")
+    status = job.get("status") or ""
+    sheet.letterhead(
+        _job_facts(sheet, job, account),
+        badge=(_label(status).upper(), _status_color(status, sheet.accent)) if status else None,
+    )
+    sheet.blocks([("Customer", _party_lines(account)), ("Service address", _site_lines(site))])
+
+    sheet.heading("Order")
+    service = (service_type or {}).get("name") or "Service"
+    load = _LOAD_ESTIMATES.get(job.get("load_estimate") or "", "")
+    price, discount = int(job.get("price") or 0), int(job.get("discount") or 0)
+    rows = [[" · ".join(p for p in (service, load) if p), sheet.money(price + discount)]]
+    if discount:
+        code = job.get("promo_code") or ""
+        rows.append([f"Promo code {code}".strip() if code else "Discount", sheet.money(-discount)])
+    sheet.table([Column("Description", 0.75), Column("Amount", 0.25, "right")], rows)
+    sheet.totals([("Total", sheet.money(price))])
+    if job.get("description"):
+        sheet.details([("Description", job.get("description") or "")])
+
+    items = [_item_row(item) for item in _items(job.get("items"))]
+    if items:
+        sheet.heading("Items")
+        sheet.table([Column("Item", 0.8), Column("Qty", 0.2, "right")], items, max_rows=MAX_ITEM_ROWS)
+
+    _status_history(sheet, job)
+    return sheet.finish("Thank you for choosing us.")
+
+
+def render_service_report(
+    tenant: dict,
+    account: dict,
+    job: dict,
+    site: dict | None,
+    service_type: dict | None,
+    *,
+    truck: dict | None = None,
+    photos: dict[str, bytes] | None = None,
+) -> bytes:
+    """A service report: the work done, by whom and when (on the way, started, completed), the crew's
+    before and after photos as thumbnails, and the notes. `photos` maps a photo's URL to its bytes
+    (loaded by the caller; a photo without bytes is listed, never fetched)."""
+    sheet = Sheet(tenant, "Service report", job.get("number") or "")
     status = job.get("status") or ""
     sheet.letterhead(
         [
             ("Job no.", job.get("number") or ""),
-            ("Scheduled", job.get("scheduled_date") or ""),
-            ("Window", _window(job, sheet.zone)),
-            ("Completed", local_date(job.get("completed_at"), sheet.zone)),
+            ("Service date", sheet.date(job.get("scheduled_date") or job.get("completed_at"))),
             ("PO number", job.get("po_number") or ""),
             ("Account no.", account.get("number") or ""),
         ],
@@ -99,37 +157,71 @@ def render_job_receipt(
     )
     sheet.blocks([("Customer", _party_lines(account)), ("Service address", _site_lines(site))])
 
-    sheet.heading("Service")
-    truck = truck or job.get("truck") or {}
-    truck_text = " · ".join(p for p in (truck.get("name") or job.get("truck_name"), truck.get("plate")) if p)
+    sheet.heading("Work")
+    reached = _first_at(job, "en_route")
+    started = _first_at(job, "in_progress")
     sheet.details(
         [
             ("Service", (service_type or {}).get("name") or ""),
-            ("Load estimate", _LOAD_ESTIMATES.get(job.get("load_estimate") or "", job.get("load_estimate") or "")),
-            ("Description", job.get("description") or ""),
             ("Crew", _crew(job.get("crew"))),
-            ("Truck", truck_text),
-            ("Promo code", job.get("promo_code") or ""),
+            ("Truck", _truck_text(job, truck)),
+            ("On the way", sheet.datetime(reached)),
+            ("Started", sheet.datetime(started)),
+            ("Completed", sheet.datetime(job.get("completed_at") or _first_at(job, "completed"))),
+            ("Load", _LOAD_ESTIMATES.get(job.get("load_estimate") or "", "")),
+            (
+                "Items",
+                job["items"]
+                if isinstance(job.get("items"), str)
+                else ", ".join(r[0] for r in map(_item_row, job.get("items") or [])),
+            ),
         ]
     )
 
-    items = [_item_row(item) for item in _items(job.get("items"))]
-    if items:
-        sheet.heading("Items")
-        sheet.table([Column("Item", 0.8), Column("Qty", 0.2, "right")], items, max_rows=MAX_ITEM_ROWS)
+    stored = photos or {}
+    for stage, title in (("before", "Before"), ("during", "During the work"), ("after", "After")):
+        shots = [p for p in job.get("photos") or [] if p.get("stage") == stage]
+        if not shots:
+            continue
+        thumbs, missing = [], 0
+        for shot in sorted(shots, key=lambda p: p.get("taken_at") or ""):
+            small = thumbnail(stored[shot["url"]]) if shot.get("url") in stored else None
+            if small is None:
+                missing += 1
+                continue
+            thumbs.append((f"{title} · {sheet.datetime(shot.get('taken_at'))}", *small))
+        # The heading stays with its first row of thumbnails (at most 1.4 times as tall as wide).
+        sheet.room_for((sheet.content_width - 36) / 4 * 1.4 + 60 if thumbs else 40)
+        sheet.heading(f"{title} ({len(shots)} {'photo' if len(shots) == 1 else 'photos'})")
+        if thumbs:
+            sheet.photos(thumbs, per_row=4)
+        if missing:
+            sheet.paragraph(
+                f"{missing} {'photo is' if missing == 1 else 'photos are'} in your customer portal.", color=GREY
+            )
 
+    sheet.heading("Notes")
+    sheet.paragraph(job.get("description") or "No notes for this visit.")
+    return sheet.finish("Thank you for choosing us.")
+
+
+def _first_at(job: dict, status: str) -> str | None:
+    times = sorted(e.get("at") or "" for e in job.get("status_history") or [] if e.get("status") == status)
+    return times[0] if times and times[0] else None
+
+
+def _status_history(sheet: Sheet, job: dict) -> None:
     history = sorted(job.get("status_history") or [], key=lambda event: event.get("at") or "")
     if history:
         sheet.heading("Status history")
         sheet.table(
             [Column("Status", 0.3), Column("When", 0.3), Column("By", 0.4)],
             [
-                [_label(event.get("status") or ""), local_datetime(event.get("at"), sheet.zone), _by(event.get("by"))]
+                [_label(event.get("status") or ""), sheet.datetime(event.get("at")), _by(event.get("by"))]
                 for event in history
             ],
             wrap_column=2,
         )
-    return sheet.finish("Thank you for choosing us.")
 
 
 def render_payment_receipt(tenant: dict, account: dict, payment: dict, invoices: list[dict]) -> bytes:
@@ -139,11 +231,11 @@ def render_payment_receipt(tenant: dict, account: dict, payment: dict, invoices:
     sheet = Sheet(tenant, "Payment receipt", payment.get("number") or "")
     status = payment.get("status") or ""
     refunded = status == "refunded"
-    refunded_on = local_date(payment.get("refunded_at"), sheet.zone) if refunded else ""
+    refunded_on = sheet.date(payment.get("refunded_at")) if refunded else ""
     method = _PAYMENT_METHODS.get(payment.get("method") or "", _label(payment.get("method") or ""))
     facts = [
         ("Payment no.", payment.get("number") or ""),
-        ("Date", local_date(payment.get("paid_at") or payment.get("created_at"), sheet.zone)),
+        ("Date", sheet.date(payment.get("paid_at") or payment.get("created_at"))),
         ("Method", method),
         ("Reference", payment.get("reference") or ""),
         ("Account no.", account.get("number") or ""),
@@ -170,7 +262,7 @@ def render_payment_receipt(tenant: dict, account: dict, payment: dict, invoices:
             rows.append(
                 [
                     invoice.get("number") or str(allocation.get("invoice_id") or ""),
-                    invoice.get("issued_on") or "",
+                    sheet.date(invoice.get("issued_on")),
                     sheet.money(invoice.get("total")) if invoice else "",
                     sheet.money(allocation.get("amount")),
                     sheet.money(invoice.get("balance")) if invoice else "",
@@ -225,17 +317,17 @@ def render_statement(
     sheet.letterhead(
         [
             ("Account no.", account.get("number") or ""),
-            ("Period", f"{period_from} to {period_to}"),
+            ("Period", f"{sheet.date(period_from)} to {sheet.date(period_to)}"),
             ("Amount due", sheet.money(closing_balance)),
         ]
     )
     sheet.blocks([("Account", _party_lines(account)), ("Site", _site_lines(site))])
 
-    rows = [[period_from, "", "", "Opening balance", "", sheet.money(opening_balance)]]
+    rows = [[sheet.date(period_from), "", "", "Opening balance", "", sheet.money(opening_balance)]]
     for entry in entries:
         rows.append(
             [
-                entry.get("date") or "",
+                sheet.date(entry.get("date")),
                 _label(entry.get("kind") or ""),
                 entry.get("number") or "",
                 entry.get("description") or "",
@@ -243,7 +335,7 @@ def render_statement(
                 sheet.money(entry.get("balance")),
             ]
         )
-    rows.append([period_to, "", "", "Closing balance", "", sheet.money(closing_balance)])
+    rows.append([sheet.date(period_to), "", "", "Closing balance", "", sheet.money(closing_balance)])
     sheet.table(
         [
             Column("Date", 0.12),

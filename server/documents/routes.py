@@ -27,8 +27,9 @@ from server.documents import (
     build_statement,
     ensure_ready,
     render_invoice,
-    render_job_receipt,
+    render_order_receipt,
     render_payment_receipt,
+    render_service_report,
     render_statement,
 )
 from server.documents.formatting import tenant_zone
@@ -129,9 +130,8 @@ async def invoice_pdf(request: Request, filename: FromPath[str]) -> Response[byt
     )
 
 
-@get("/api/documents/jobs/{job_id:str}/receipt.pdf", guards=[guards.portal_or_staff], **PDF)
-async def job_receipt_pdf(request: Request, job_id: FromPath[str]) -> Response[bytes]:
-    tenant = guards.tenant_of(request)
+async def _job_documents_rows(request: Request, job_id: str) -> tuple[dict, ...]:
+    """The job and what its documents print about it, if the signed-in person may see the job."""
     async with request.app.state.db.read() as conn:
         store = Store(conn, request.user.tenant_id)
         job = await store.get("job", job_id)
@@ -143,16 +143,59 @@ async def job_receipt_pdf(request: Request, job_id: FromPath[str]) -> Response[b
         truck = await store.get("truck", job["truck_id"]) if job.get("truck_id") else None
     if not request.user.sees_billing(job["account_id"]):  # what a site contact's sync view hides
         job = {k: v for k, v in job.items() if k not in ("price", "discount", "promo_code")}
+    return job, account, site, service_type, truck
+
+
+@get("/api/documents/jobs/{job_id:str}/receipt.pdf", guards=[guards.portal_or_staff], **PDF)
+async def job_receipt_pdf(request: Request, job_id: FromPath[str]) -> Response[bytes]:
+    """The order receipt of a job: what was ordered and what it costs."""
+    job, account, site, service_type, truck = await _job_documents_rows(request, job_id)
     return await _pdf(
         request,
         f"{job['number'] or 'job'}-receipt",
-        render_job_receipt,
-        tenant,
+        render_order_receipt,
+        guards.tenant_of(request),
         account,
         job,
         site,
         service_type,
         truck=truck,
+    )
+
+
+_UPLOAD_URL = re.compile(r"^/api/uploads/([A-Za-z0-9_-]+)$")
+MAX_REPORT_PHOTOS = 24
+
+
+@get("/api/documents/jobs/{job_id:str}/report.pdf", guards=[guards.portal_or_staff], **PDF)
+async def service_report_pdf(request: Request, job_id: FromPath[str]) -> Response[bytes]:
+    """The service report of a job: crew, times, before/after photos, notes."""
+    job, account, site, service_type, truck = await _job_documents_rows(request, job_id)
+    wanted = {}
+    for photo in (job.get("photos") or [])[:MAX_REPORT_PHOTOS]:
+        match = _UPLOAD_URL.match(photo.get("url") or "")
+        if match:
+            wanted[match.group(1)] = photo["url"]
+    photos: dict[str, bytes] = {}
+    if wanted:
+        async with request.app.state.db.read() as conn:
+            for upload_id, url in wanted.items():
+                row = await conn.fetchrow(
+                    "SELECT content FROM upload WHERE id = ? AND tenant_id = ?", upload_id, request.user.tenant_id
+                )
+                if row is not None:
+                    photos[url] = bytes(row["content"])
+    return await _pdf(
+        request,
+        f"{job['number'] or 'job'}-service-report",
+        render_service_report,
+        guards.tenant_of(request),
+        account,
+        job,
+        site,
+        service_type,
+        truck=truck,
+        photos=photos,
     )
 
 
@@ -231,4 +274,4 @@ async def startup(state: Any) -> None:
     state.render_timeout_s = RENDER_TIMEOUT_S
 
 
-ROUTES = [invoice_pdf, job_receipt_pdf, payment_receipt_pdf, statement_pdf]
+ROUTES = [invoice_pdf, job_receipt_pdf, service_report_pdf, payment_receipt_pdf, statement_pdf]

@@ -18,7 +18,16 @@ from server.documents.canvas import (
     text_width,
     wrap,
 )
-from server.documents.formatting import currency_of, format_money, tenant_zone
+from server.documents.formatting import (
+    country_of,
+    currency_of,
+    format_date,
+    format_datetime,
+    format_money,
+    format_phone,
+    locale_of,
+    tenant_zone,
+)
 
 MARGIN = 40
 FOOTER_HEIGHT = 46
@@ -83,6 +92,7 @@ class Sheet:
         self.title = title
         self.number = number
         self.currency = currency_of(tenant)
+        self.locale = locale_of(tenant)
         self.zone = tenant_zone(tenant)
         self.accent = accent_color(tenant.get("primary_color"))
         self.canvas = Canvas(LETTER if self.currency in _LETTER_CURRENCIES else A4)
@@ -96,7 +106,15 @@ class Sheet:
         return self.right - self.left
 
     def money(self, cents: int | None) -> str:
-        return format_money(cents, self.currency)
+        return format_money(cents, self.currency, self.locale)
+
+    def date(self, value: str | None) -> str:
+        """A calendar date or an instant's local date as the tenant's customers read it."""
+        return format_date(value, self.zone, self.locale)
+
+    def datetime(self, value: str | None) -> str:
+        """An instant in the tenant's zone, date and time, as its customers read it."""
+        return format_datetime(value, self.zone, self.locale)
 
     # -- page structure -------------------------------------------------------------
 
@@ -114,7 +132,8 @@ class Sheet:
             canvas.text(self.left, y, line, size=17, bold=True, color=self.accent)
             y += 19
         y -= 4
-        contact = " · ".join(p for p in (tenant.get("phone"), tenant.get("email")) if p)
+        phone = format_phone(tenant.get("phone"), country_of(tenant))
+        contact = " · ".join(p for p in (phone, tenant.get("email")) if p)
         for line in [*address_lines(tenant.get("address")), contact]:
             if line:
                 canvas.text(self.left, y, fit(line, half, 8.5), size=8.5, color=GREY)
@@ -164,7 +183,11 @@ class Sheet:
         """Footers with page numbers on every page, then the PDF bytes."""
         canvas, tenant = self.canvas, self.tenant
         pages = canvas.page_count
-        contact = " · ".join(p for p in (tenant_name(tenant), tenant.get("phone"), tenant.get("email")) if p)
+        contact = " · ".join(
+            p
+            for p in (tenant_name(tenant), format_phone(tenant.get("phone"), country_of(tenant)), tenant.get("email"))
+            if p
+        )
         footer_y = canvas.height - FOOTER_HEIGHT + 10
         for index in range(pages):
             canvas.go_to_page(index)
@@ -202,6 +225,23 @@ class Sheet:
         self.y += 8
         self.canvas.text(self.left, self.y, text, size=10.5, bold=True, color=self.accent)
         self.y += 8
+
+    def photos(self, photos: list[tuple[str, bytes, tuple[int, int]]], per_row: int = 3) -> None:
+        """Thumbnails (caption, JPEG bytes, pixel size) in rows across the content width."""
+        gap = 12
+        cell = (self.content_width - gap * (per_row - 1)) / per_row
+        for start in range(0, len(photos), per_row):
+            row = photos[start : start + per_row]
+            heights = [cell * size[1] / max(size[0], 1) for _, _, size in row]
+            tallest = min(max(heights), cell * 1.4)
+            self.room_for(tallest + 22)
+            for index, ((caption, jpeg, size), height) in enumerate(zip(row, heights, strict=True)):
+                scale = min(1.0, tallest / height) if height else 1.0
+                width, shown = cell * scale, height * scale
+                x = self.left + index * (cell + gap)
+                self.canvas.image(x, self.y, width, shown, jpeg, size)
+                self.canvas.text(x, self.y + tallest + 10, fit(caption, cell, 7.5), size=7.5, color=GREY)
+            self.y += tallest + 22
 
     def paragraph(self, text: str, size: float = 9, color: Color = BLACK) -> None:
         """Wrapped text across the content width."""

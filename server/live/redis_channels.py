@@ -53,6 +53,7 @@ class ResilientRedisChannels(ChannelsBackend):
         self._pubsub: PubSub | None = None
         self._anchor = f"{self._prefix}process:{uuid.uuid4().hex}"  # keeps the connection subscribed to something
         self._wanted: set[str] = set()
+        self._pending: set[str] = set()  # wanted, not yet sent in a SUBSCRIBE
         self._lock = asyncio.Lock()  # (re)connecting and (un)subscribing take turns
         self._lost = asyncio.Event()  # set when live delivery stops; a fresh one each time it comes back
         self._reported_down = False
@@ -126,20 +127,25 @@ class ResilientRedisChannels(ChannelsBackend):
             )
 
     async def subscribe(self, channels: Iterable[str]) -> None:
+        # Sockets connecting together share one SUBSCRIBE: whoever gets the lock sends every channel
+        # asked for meanwhile (thousands of sockets reconnecting after a restart: one command, not one each).
         channels = set(channels)
         self._wanted |= channels
+        self._pending |= channels
         async with self._lock:
+            names, self._pending = self._pending, set()
             pubsub = self._pubsub
-            if pubsub is None:
-                return  # subscribed on reconnecting
+            if pubsub is None or not names:
+                return  # subscribed on reconnecting, or by the SUBSCRIBE of an earlier caller
             try:
-                await pubsub.subscribe(*self._named(channels))
+                await pubsub.subscribe(*self._named(names))
             except Exception as exc:
                 await self._lose(pubsub, exc)
 
     async def unsubscribe(self, channels: Iterable[str]) -> None:
         channels = set(channels) & self._wanted
         self._wanted -= channels
+        self._pending -= channels
         self._confirmed -= channels  # a socket subscribing again waits for the new confirmation
         async with self._lock:
             pubsub = self._pubsub

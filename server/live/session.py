@@ -25,6 +25,7 @@ from litestar import WebSocket
 from litestar.exceptions import WebSocketDisconnect
 
 from server.auth.actor import Revoked, load_actor
+from server.auth.guards import query_token
 from server.db.engine import DatabaseBusy
 from server.db.store import now_iso
 from server.errors import ApiError
@@ -113,7 +114,7 @@ async def refuse_unavailable(socket: WebSocket) -> None:
 
 def cross_site_cookie(socket: WebSocket) -> bool:
     """A browser opened this socket from another site, riding on our session cookie."""
-    uses_cookie = not socket.query_params.get("token") and not socket.headers.get("authorization")
+    uses_cookie = not query_token(socket) and not socket.headers.get("authorization")
     origin = socket.headers.get("origin")
     return uses_cookie and bool(origin) and urlparse(origin).netloc != socket.headers.get("host", "")
 

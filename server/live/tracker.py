@@ -39,11 +39,21 @@ from sync.actor import Actor
 log = logging.getLogger("haulport.live")
 JOBS_TTL_S = 2.0  # a job changed by another server process stops/starts showing its truck within this
 LIVE_WINDOW = timedelta(seconds=60)  # fixes younger than this come from a live stream, not a backlog
-_JOBS_SQL = (
+_ACTIVE_JOBS_SQL = (
     "SELECT j.id, j.account_id, j.site_id, j.status, j.truck_id, s.lat AS site_lat, s.lng AS site_lng "
     "FROM job j LEFT JOIN site s ON s.id = j.site_id "
-    "WHERE j.tenant_id = ? AND j.status IN ('en_route', 'in_progress') AND j.truck_id IS NOT NULL"
+    "WHERE j.tenant_id = ? AND j.status IN ('en_route', 'in_progress')"
 )
+_JOBS_SQL = _ACTIVE_JOBS_SQL + " AND j.truck_id IS NOT NULL"
+
+
+def accounts_jobs_sql(count: int) -> str:
+    """Active jobs of ``count`` accounts, through the (tenant, account, status) index: without a truck
+    condition, which would make SQLite walk the tenant's jobs by truck instead (jobs without a truck are
+    dropped by the caller)."""
+    return _ACTIVE_JOBS_SQL + f" AND j.account_id IN ({', '.join('?' * count)})"
+
+
 _FIX_COLUMNS = "lat, lng, heading, speed_mps, accuracy_m, at"
 _INSERT_SQL = (
     f"INSERT INTO gps_fix (id, tenant_id, truck_id, {_FIX_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
@@ -224,10 +234,8 @@ class Tracker:
                 accounts = sorted(actor.accounts)
                 if not accounts:
                     return []
-                jobs = await conn.fetch(
-                    _JOBS_SQL + f" AND j.account_id IN ({', '.join('?' * len(accounts))})", actor.tenant_id, *accounts
-                )
-            jobs = [j for j in jobs if actor.may_see_site(j["account_id"], j["site_id"])]
+                jobs = await conn.fetch(accounts_jobs_sql(len(accounts)), actor.tenant_id, *accounts)
+            jobs = [j for j in jobs if j["truck_id"] and actor.may_see_site(j["account_id"], j["site_id"])]
             return await self._positions(conn, actor.tenant_id, jobs) if jobs else []
 
     async def on_commit(self, tenant_id: str, changed: list[tuple[str, dict[str, Any]]]) -> None:

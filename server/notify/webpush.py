@@ -41,7 +41,6 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from py_vapid import Vapid02, VapidException
-from pywebpush import WebPusher
 
 from server.db.engine import Database, forbid_in_write_transaction
 from server.db.store import now_iso
@@ -338,6 +337,8 @@ class WebPush:
         parts = urlsplit(info["endpoint"])
         claims = {"sub": self.subject, "aud": f"{parts.scheme}://{parts.netloc}", "exp": int(time.time()) + 12 * 3600}
         headers = {"Urgency": "normal", **self.vapid.sign(claims)}
+        from pywebpush import WebPusher  # here, not at import: it imports aiohttp, a second of a busy server's start
+
         request = WebPusher(info)._prepare_send_data(data.encode(), headers, ttl=TTL_S)
         async with self._slots:
             try:

@@ -2,18 +2,27 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, cast
 
 import msgspec
 
 from server.db.engine import Conn, Database
-from server.db.store import decode_row
+from server.db.store import decode_row, now_iso
 from sync import cursor as cursors
 from sync.actor import Actor
 from sync.entities import SCHEMA_VERSION
 from sync.messages import Change, PullResponse
-from sync.scope import SITE_CONTACT_ENTITIES, Scope, invoice_visible, needs_view, present, scope_for
+from sync.scope import (
+    SITE_ONLY_ENTITIES,
+    Part,
+    invoice_visible,
+    needs_view,
+    part_matches,
+    present,
+    scope_for,
+    scope_parts,
+)
 
 DRIVER_DAYS_BACK, DRIVER_DAYS_AHEAD = 1, 7
 
@@ -33,32 +42,92 @@ _invoice_of = msgspec.json.Decoder(_InvoiceStatus).decode
 _row_of = msgspec.json.Decoder(dict).decode
 
 
-def _in(values: tuple[str, ...], args: list[Any]) -> str:
+def _in(values: tuple[str, ...] | list[str], args: list[Any]) -> str:
     args.extend(values)
     return f"({', '.join('?' * len(values))})"
 
 
-def scope_sql(scope: Scope, args: list[Any]) -> str:
-    """The WHERE condition selecting a scope's changelog entries (after ``tenant_id = ?``)."""
-    args.append(scope.person_id)
-    clauses = ["(account_id IS NULL AND contact_id IS NULL)", "contact_id = ?"]
-    if scope.all_accounts:
-        clauses.append("(contact_id IS NULL)")
-    if scope.company_accounts:
-        clauses.append(f"(contact_id IS NULL AND account_id IN {_in(scope.company_accounts, args)})")
-    if scope.site_accounts:
-        accounts = _in(scope.site_accounts, args)
-        entities = _in(tuple(sorted(SITE_CONTACT_ENTITIES)), args)
-        sites = _in(scope.site_ids or ("-",), args)
-        clauses.append(
-            f"(contact_id IS NULL AND account_id IN {accounts} AND entity IN {entities} "
-            f"AND (site_id IN {sites} OR entity IN ('account', 'message')))"
-        )
-    for entity, ids in (scope.rows or {}).items():
-        if ids:
-            args.append(entity)
-            clauses.append(f"(entity = ? AND row_id IN {_in(ids, args)})")
-    return "(" + " OR ".join(clauses) + ")"
+# The columns a pull reads, and which arm an entry came from (1: a part that left the scope).
+_COLUMNS = "seq, id, entity, row_id, op, account_id, site_id, contact_id, data"
+_GROUP_ABOVE = 64  # more company accounts than this: one arm with an IN list instead of one arm each
+
+
+def _arm_where(kind: str, values: list[tuple[str, ...]], args: list[Any]) -> str:
+    """The exact-match condition of one part (or of many parts of one kind, grouped), after tenant_id = ?."""
+    if kind == "contact":
+        args.append(values[0][1])
+        return "contact_id = ?"
+    if kind == "all":
+        return "contact_id IS NULL"
+    if kind == "tenant":
+        return "account_id IS NULL AND contact_id IS NULL"
+    if kind == "company":
+        if len(values) == 1:
+            args.append(values[0][1])
+            return "account_id = ? AND contact_id IS NULL"
+        return f"account_id IN {_in([v[1] for v in values], args)} AND contact_id IS NULL"
+    if kind == "account-entity":
+        args.extend(values[0][2:0:-1])
+        # (the IN list repeats the partial index's condition, so that both planners may use it)
+        return "entity = ? AND account_id = ? AND contact_id IS NULL AND entity IN ('account', 'message')"
+    if kind == "site":
+        args.extend((values[0][2], values[0][1]))
+        return f"site_id = ? AND account_id = ? AND contact_id IS NULL AND entity IN {_in(SITE_ONLY_ENTITIES, args)}"
+    if kind == "row":
+        return f"id IN {_in([f'{v[1]}:{v[2]}' for v in values], args)}"
+    raise ValueError(kind)
+
+
+def _arms(parts: list[Part]) -> list[tuple[str, list[Part]]]:
+    """Group parts into arms: one per part (each an index range in seq order, merged by the database),
+    except driver rows (one primary-key lookup for all) and very many company accounts (one IN list)."""
+    company = [p for p in parts if p[0] == "company"]
+    rows = [p for p in parts if p[0] == "row"]
+    arms = [(p[0], [p]) for p in parts if p[0] not in ("row", "company")]
+    if len(company) > _GROUP_ABOVE:
+        arms.append(("company", company))
+    else:
+        arms.extend(("company", [p]) for p in company)
+    if rows:
+        arms.append(("row", rows))
+    return arms
+
+
+def pull_sql(
+    tenant_id: str,
+    kept: list[Part],
+    since: int,
+    limit: int,
+    added: list[Part] = (),
+    removed: list[Part] = (),
+    from_seq: int = 0,
+) -> tuple[str, list[Any]]:
+    """The statement of one pull page: the changelog entries after ``since`` of the ``kept`` parts; while
+    a scope change is sent (``from_seq``: where the client was), also every entry of the ``added`` parts
+    and of the ``removed`` ones (``leaving`` = 1) that the client lacks or holds — rows, not older tombstones
+    — merged in seq order. Every arm is an exact match on one index; see docs/PROTOCOL-EXTENSIONS.md."""
+    selects: list[str] = []
+    args: list[Any] = []
+    for group, leaving in ((kept, 0), (added, 0), (removed, 1)):
+        for kind, values in _arms(list(group)):
+            args.append(tenant_id)
+            # Driver rows are found by primary key; `|| ''` keeps the tenant check from steering the
+            # planner to a tenant-wide index range instead.
+            tenant = "tenant_id || '' = ?" if kind == "row" else "tenant_id = ?"
+            where = _arm_where(kind, values, args)
+            if group is kept:
+                args.append(max(since, from_seq))
+                seq = "seq > ?"
+            else:
+                args.extend((since, from_seq))
+                seq = "seq > ? AND (seq > ? OR op = 'put')"
+            # Each arm in seq order with its own LIMIT: both engines then merge the arms' index ranges and
+            # stop at the page's end (PostgreSQL does not merge a bare UNION ALL of them).
+            selects.append(
+                f"SELECT * FROM (SELECT {_COLUMNS}, {leaving} AS leaving FROM changelog WHERE {tenant} AND {where} "
+                f"AND {seq} ORDER BY seq LIMIT {int(limit) + 1}) AS arm{len(selects)}"
+            )
+    return " UNION ALL ".join(selects) + f" ORDER BY seq LIMIT {int(limit) + 1}", args
 
 
 async def driver_rows(conn: Conn, actor: Actor, today: str) -> dict[str, tuple[str, ...]]:
@@ -82,12 +151,59 @@ async def driver_rows(conn: Conn, actor: Actor, today: str) -> dict[str, tuple[s
     }
 
 
+SCOPE_KEPT_DAYS = 60
+_KNOWN_MAX = 100_000  # sync_scope ids a Database remembers having seen stored (they never change)
+
+
+def _scope_key(actor: Actor, fp: str) -> str:
+    return f"{actor.tenant_id}:{actor.person_id}:{fp}"
+
+
+async def _scope_parts_of(conn: Conn, actor: Actor, fp: str) -> list[Part] | None:
+    """The parts of this person's scope that had fingerprint ``fp``, if the server kept it."""
+    raw = await conn.fetchval("SELECT parts FROM sync_scope WHERE id = ?", _scope_key(actor, fp))
+    return None if raw is None else [tuple(p) for p in _row_of(raw)["parts"]]
+
+
+async def _remember_scope(db: Database, actor: Actor, fp: str, parts: list[Part]) -> None:
+    """Keep the parts behind a fingerprint served to this person, for a later scope change (once per scope)."""
+    key = _scope_key(actor, fp)
+    known = db.known_scopes
+    if key in known:
+        return
+    async with db.read() as conn:
+        stored = await conn.fetchval("SELECT 1 FROM sync_scope WHERE id = ?", key)
+    if stored is None:
+        async with db.write() as conn:
+            # A person's scopes older than SCOPE_KEPT_DAYS go: a cursor that old resets instead.
+            cutoff = (datetime.now(UTC) - timedelta(days=SCOPE_KEPT_DAYS)).isoformat(timespec="milliseconds")
+            await conn.execute(
+                "DELETE FROM sync_scope WHERE person_id = ? AND tenant_id = ? AND created_at < ?",
+                actor.person_id,
+                actor.tenant_id,
+                cutoff.replace("+00:00", "Z"),
+            )
+            await conn.execute(
+                "INSERT INTO sync_scope (id, tenant_id, person_id, parts, created_at) VALUES (?, ?, ?, ?, ?) "
+                "ON CONFLICT (id) DO NOTHING",
+                key,
+                actor.tenant_id,
+                actor.person_id,
+                msgspec.json.encode({"parts": parts}).decode(),
+                now_iso(),
+            )
+    if len(known) > _KNOWN_MAX:
+        known.clear()
+    known.add(key)
+
+
 async def serve_pull(
     db: Database, actor: Actor, tenant: dict[str, Any], client_id: str, cursor: str | None, limit: int, today: str
 ) -> PullResponse:
     async with db.read() as conn:
         rows = await driver_rows(conn, actor, today) if actor.role == "driver" else None
         scope = scope_for(actor, tenant, rows)
+        parts = scope_parts(scope)
         # One statement for both: the changelog's floor and this client's last mutation, in the same snapshot.
         meta = await conn.fetchrow(
             "SELECT (SELECT floor FROM sync_counter WHERE tenant_id = ?) AS floor, "
@@ -99,27 +215,52 @@ async def serve_pull(
         assert meta is not None  # a SELECT of two subqueries always has its one row
         floor = meta["floor"] or 0
         state = cursors.decode(cursor)
-        reset = bool(cursor) and (
-            state is None
-            or state.fingerprint != scope.fingerprint
-            or state.schema_version != SCHEMA_VERSION
-            or state.seq < floor
-        )
-        since = 0 if (reset or state is None) else state.seq
-        args: list[Any] = [actor.tenant_id, since]
-        where = scope_sql(scope, args)
-        entries = await conn.fetch(
-            f"SELECT seq, entity, row_id, op, data FROM changelog WHERE tenant_id = ? AND seq > ? AND {where} "
-            f"ORDER BY seq LIMIT {int(limit) + 1}",
-            *args,
-        )
+        usable = state is not None and state.schema_version == SCHEMA_VERSION and state.seq >= floor
+        old: list[Part] | None = None  # while a scope change is sent: the scope the client came from
+        from_fp, from_seq = None, 0
+        if usable and state.from_fingerprint is not None:  # in the middle of sending a scope change
+            if state.fingerprint == scope.fingerprint and state.from_seq >= floor:
+                old = await _scope_parts_of(conn, actor, state.from_fingerprint)
+                from_fp, from_seq = state.from_fingerprint, state.from_seq
+            usable = old is not None
+        elif usable and state.fingerprint != scope.fingerprint:  # the scope changed since this cursor
+            old = await _scope_parts_of(conn, actor, state.fingerprint)
+            if old is not None:
+                from_fp, from_seq = state.fingerprint, state.seq
+                state = cursors.CursorState(0, scope.fingerprint)
+            usable = old is not None
+        reset = bool(cursor) and not usable
+        since = state.seq if usable else 0
+        if old is None:
+            sql, args = pull_sql(actor.tenant_id, parts, since, limit)
+        else:
+            before, now = set(old), set(parts)
+            sql, args = pull_sql(
+                actor.tenant_id,
+                [p for p in parts if p in before],
+                since,
+                limit,
+                added=[p for p in parts if p not in before],
+                removed=[p for p in old if p not in now],
+                from_seq=from_seq,
+            )
+        entries = await conn.fetch(sql, *args)
+    await _remember_scope(db, actor, scope.fingerprint, parts)
     more = len(entries) > limit
-    entries = entries[:limit]
-    fresh = since == 0
+    if more:
+        # An entry can come twice (from a part that left and one that entered): never split the pair.
+        entries = entries[: limit + 1] if entries[limit]["seq"] == entries[limit - 1]["seq"] else entries[:limit]
+    fresh = since == 0 and old is None
     changes: list[Change] = []
     redacted: dict[str, bool] = {}  # entity -> whether its rows go through present() for this session
+    in_scope = set(parts) if old is not None else None
     for entry in entries:
         entity, row_id = entry["entity"], entry["row_id"]
+        if entry["leaving"]:
+            # A row of a part that left the scope: gone from the replica, unless it is still in the scope.
+            if not any(part_matches(p, entry) for p in in_scope):
+                changes.append(Change(entity=entity, id=row_id, op="del"))
+            continue
         if entry["op"] == "del":
             if not fresh:
                 changes.append(Change(entity=entity, id=row_id, op="del"))
@@ -143,8 +284,14 @@ async def serve_pull(
         # (a Raw is encoded as the JSON object it holds: what `Change.data` declares)
         changes.append(Change(entity=entity, id=row_id, op="put", version=version, data=cast("dict[str, Any]", data)))
     last_seq = entries[-1]["seq"] if entries else since
+    if old is not None and not more:  # the scope change is all sent: an ordinary cursor from here on
+        next_cursor = cursors.CursorState(max(last_seq, from_seq), scope.fingerprint)
+    elif old is not None:
+        next_cursor = cursors.CursorState(last_seq, scope.fingerprint, from_fingerprint=from_fp, from_seq=from_seq)
+    else:
+        next_cursor = cursors.CursorState(last_seq, scope.fingerprint)
     return PullResponse(
-        cursor=cursors.CursorState(last_seq, scope.fingerprint).encode(),
+        cursor=next_cursor.encode(),
         more=more,
         reset=reset,
         schema_version=SCHEMA_VERSION,
@@ -153,4 +300,4 @@ async def serve_pull(
     )
 
 
-__all__ = ["serve_pull", "scope_sql", "driver_rows", "decode_row"]
+__all__ = ["serve_pull", "pull_sql", "driver_rows", "decode_row"]

@@ -68,6 +68,7 @@ async def _client_row(store: Store, actor: Actor, client_id: str) -> int:
         stamp,
         stamp,
     )
+    assert row is not None  # an upsert with RETURNING returns its row
     if row["owner_id"] != actor.person_id or row["tenant_id"] != actor.tenant_id:
         raise ApiError(409, "client_id_taken", "this client_id belongs to another login; make a new one")
     return row["last_mutation_id"]
@@ -303,13 +304,13 @@ class _Push:
         return None
 
     async def last_mutation_id(self) -> int:
-        if self.last is None:
-            async with self.db.read() as conn:
-                row = await conn.fetchrow(
-                    "SELECT owner_id, last_mutation_id FROM sync_client WHERE id = ?", self.client_id
-                )
-            self.last = row["last_mutation_id"] if row and row["owner_id"] == self.actor.person_id else 0
-        return self.last
+        if self.last is not None:
+            return self.last
+        async with self.db.read() as conn:
+            row = await conn.fetchrow("SELECT owner_id, last_mutation_id FROM sync_client WHERE id = ?", self.client_id)
+        last: int = row["last_mutation_id"] if row and row["owner_id"] == self.actor.person_id else 0
+        self.last = last
+        return last
 
 
 async def apply_push(

@@ -117,6 +117,7 @@ async def _check_quota(conn: Conn, settings: Any, actor: Any, size: int) -> None
         actor.person_id,
         since,
     )
+    assert used is not None  # an aggregate always has its one row
     hours = int(QUOTA_WINDOW.total_seconds() // 3600)
     if used["n"] >= settings.upload_quota_count:
         raise ApiError(

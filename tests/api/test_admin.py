@@ -35,6 +35,35 @@ async def test_settings_show_the_portal_url_and_change_branding(client, office):
     assert tenant["business_hours"]["sat"] == {"open": "09:00", "close": "13:00"}
 
 
+async def test_currency_locale_and_country_are_portal_settings_customers_receive(client, office):
+    response = await client.patch(
+        "/api/admin/settings", headers=office, json={"currency": "EUR", "locale": "de-DE", "country": "DE"}
+    )
+    assert response.status_code == 200, response.text
+    assert {k: response.json()[k] for k in ("currency", "locale", "country")} == {
+        "currency": "EUR",
+        "locale": "de-DE",
+        "country": "DE",
+    }
+    public = (await client.get("/api/public/tenants/demo")).json()
+    assert (public["currency"], public["locale"], public["country"]) == ("EUR", "de-DE", "DE")
+    customer = await login(client, AVA)
+    _, rows = await pull_all(client, customer, new_client_id())
+    tenant = next(row for (entity, _), row in rows.items() if entity == "tenant")
+    assert (tenant["currency"], tenant["locale"], tenant["country"]) == ("EUR", "de-DE", "DE")
+
+
+@pytest.mark.parametrize(
+    ("body", "code"),
+    [({"locale": "xx-QQ"}, "unknown_locale"), ({"currency": "QQQ"}, "unknown_currency")],
+)
+async def test_a_locale_or_currency_documents_cannot_be_written_in_is_refused(client, office, body, code):
+    response = await client.patch("/api/admin/settings", headers=office, json=body)
+    assert response.status_code == 422, response.text
+    assert response.json()["error"]["code"] == code
+    assert (await client.get("/api/admin/settings", headers=office)).json()["locale"] == "en-US"
+
+
 @pytest.mark.parametrize(
     "body",
     [
@@ -47,6 +76,11 @@ async def test_settings_show_the_portal_url_and_change_branding(client, office):
         {"portal_enabled": "maybe"},
         {"business_hours": {"mon": {"open": "25:00"}}},
         {"unknown_key": 1},
+        {"currency": "eur"},
+        {"currency": "EURO"},
+        {"locale": "de_DE"},
+        {"locale": "<script>"},
+        {"country": "Germany"},
     ],
 )
 async def test_bad_settings_are_refused_with_a_code(client, office, body):

@@ -50,8 +50,26 @@ async def test_partly_paid_invoice_shows_its_balance_and_po(client, tmp_path):
 async def test_job_receipt_pdf(client, tmp_path):
     ava = await login(client, AVA)
     text = await fetch_pdf(client, ava, f"/api/documents/jobs/{sid('job:ava-completed')}/receipt.pdf", tmp_path)
-    for expected in ("J-0880", "Junk removal", "Ava Reed", "Completed"):
+    for expected in ("ORDER RECEIPT", "J-0880", "Junk removal", "Ava Reed", "Completed", "Total"):
         assert expected in text
+    assert "$" in text  # the order's amounts
+
+
+async def test_service_report_pdf(client, tmp_path):
+    ava = await login(client, AVA)
+    text = await fetch_pdf(client, ava, f"/api/documents/jobs/{sid('job:ava-completed')}/report.pdf", tmp_path)
+    for expected in (
+        "SERVICE REPORT",
+        "J-0880",
+        "Junk removal",
+        "Ava Reed",
+        "Crew",
+        "Completed",
+        "Notes",
+        "Yard waste",
+    ):
+        assert expected in text, expected
+    assert "Job receipt" not in text and "$" not in text  # a report of the work, not a bill
 
 
 async def test_payment_receipt_pdf(client, tmp_path):
@@ -103,7 +121,7 @@ async def test_site_statement_and_its_period(client, tmp_path):
         account_id=HARBOR,
         **{"from": "2000-01-01", "to": "2000-12-31"},
     )
-    assert "2000-01-01 to 2000-12-31" in text and "INV-1002" not in text
+    assert "Jan 1, 2000 to Dec 31, 2000" in text and "INV-1002" not in text
 
     bad = await client.get("/api/documents/statement.pdf", headers=ops, params={"account_id": HARBOR, "from": "soon"})
     assert bad.status_code == 400
@@ -122,6 +140,7 @@ async def test_site_statement_and_its_period(client, tmp_path):
         f"/api/documents/invoices/{sid('acme:invoice:open')}.pdf",  # another business's, same person
         f"/api/documents/invoices/{sid('invoice:does-not-exist')}.pdf",
         f"/api/documents/jobs/{sid('job:harbor-completed')}/receipt.pdf",
+        f"/api/documents/jobs/{sid('job:harbor-completed')}/report.pdf",
         f"/api/documents/payments/{sid('payment:harbor-partial')}/receipt.pdf",
         f"/api/documents/statement.pdf?account_id={HARBOR}",
         f"/api/documents/statement.pdf?account_id={sid('acme:account:ava')}",

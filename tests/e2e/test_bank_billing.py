@@ -17,7 +17,7 @@ import pytest
 from playwright.sync_api import expect
 
 from server.seed.demo import sid
-from tests.e2e.conftest import api_session, go, module_server, shoot, sign_in
+from tests.e2e.conftest import api_session, go, module_server, shoot, sign_in, wait_for_service_worker
 from tests.support.live_server import ROOT
 
 pytestmark = pytest.mark.browser
@@ -108,4 +108,14 @@ def test_pay_an_invoice_from_a_new_bank_account(page, server):
     expect(card.get_by_role("button", name="Payment receipt (PDF)")).to_be_visible()
     go(page, "payment-methods")
     expect(page.get_by_text(re.compile(r"Bank account \(DE\) •••• 3000"))).to_be_visible()
+    expect(page.get_by_text("debits take a few business days to clear")).to_be_visible()
+    # Offline, the portal cannot ask whether bank payments are on: it must not say they are off.
+    wait_for_service_worker(page)
+    page.context.set_offline(True)
+    page.reload()  # a cold start offline: whether bank payments are on is not known
+    go(page, "payment-methods")
+    expect(page.get_by_text(re.compile(r"Bank account \(DE\) •••• 3000"))).to_be_visible()
+    expect(page.get_by_text("switched off")).to_have_count(0)
+    shoot(page, "payment-methods-offline-bank", desktop=False)
+    page.context.set_offline(False)
     assert page.console_errors == []

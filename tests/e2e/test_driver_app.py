@@ -70,7 +70,7 @@ def test_driver_offline_status_and_photo_reach_server_once_and_customer_sees_the
 
     # The customer's live map saw the truck (the driver's GPS went out on the live socket).
     expect(ava.locator(".eta")).to_contain_text("Arriving in about", timeout=15_000)
-    expect(ava.locator(".truck-map path.leaflet-interactive")).to_have_count(2)  # the site and the truck
+    expect(ava.locator(".truck-map [role=img]")).to_have_count(2)  # the site and the truck, labelled
     online_fixes = sqlite_rows(database_url, "SELECT COUNT(*) FROM gps_fix")[0][0]
     assert online_fixes >= 1
 
@@ -176,3 +176,43 @@ def test_customer_downloads_neither_staff_face(new_context, own_server):
     expect(page.locator(".bottom-nav")).to_be_visible(timeout=15_000)
     page.wait_for_timeout(1_000)
     assert not [url for url in chunks if "office-app" in url or "driver-app" in url]
+
+
+def test_a_job_added_to_the_route_arrives_without_reloading_the_whole_day(new_context, own_server):
+    """The office puts a new job on the driver's truck: the app shows it, and takes it away again when
+    the job moves to another truck, each time by a delta — no pull along the way resets the replica."""
+    server = own_server
+    office = api_headers(server, OFFICE)
+    phone = driver_phone(new_context)
+    driver = sign_in(phone, server, DRIVER)
+    expect(driver.locator("li.driver-job[data-job='J-0904']")).to_be_visible()
+    expect(driver.locator(".sync-chip")).to_have_text("Up to date", timeout=15_000)
+    pulls: list[dict] = []
+    driver.on("response", lambda r: pulls.append(r.json()) if "/api/sync/pull" in r.url and r.ok else None)
+
+    made = httpx.post(
+        f"{server}/api/admin/jobs",
+        headers=office,
+        json={
+            "account_id": sid("account:harbor"),
+            "site_id": sid("site:harbor-b"),
+            "status": "confirmed",
+            "scheduled_date": __import__("datetime").date.today().isoformat(),
+            "truck_id": sid("truck:t1"),
+        },
+    )
+    assert made.status_code == 201, made.text
+    card = driver.locator(f"li.driver-job[data-job='{made.json()['number']}']")
+    expect(card).to_be_visible(timeout=30_000)
+    expect(driver.locator("li.driver-job[data-job='J-0904']")).to_be_visible()
+    screenshot(driver, "driver-route-job-added")
+
+    moved = httpx.patch(
+        f"{server}/api/admin/jobs/{made.json()['id']}", headers=office, json={"truck_id": sid("truck:t2")}
+    )
+    assert moved.status_code == 200, moved.text
+    expect(card).to_have_count(0, timeout=30_000)
+    expect(driver.locator("li.driver-job[data-job='J-0904']")).to_be_visible()
+    assert pulls, "the app pulled the changes"
+    assert not [p for p in pulls if p.get("reset")], "no pull reset the replica"
+    assert any(c["op"] == "del" and c["id"] == made.json()["id"] for p in pulls for c in p["changes"])

@@ -84,6 +84,7 @@ def test_booking_switched_off_hides_booking_and_rejects_a_booking_queued_offline
     ava.context.set_offline(False)
     banner = ava.get_by_role("alert").filter(has_text="Your booking wasn't accepted")
     expect(banner).to_contain_text("This part of the portal is switched off right now", timeout=SLOW)
+    expect(banner).to_contain_text("(Junk removal for ")  # which booking it is
     expect(ava.locator(".bottom-nav").get_by_role("link", name="Book")).to_have_count(0)
     ava.goto(f"{own_server}/t/demo/book")
     expect(ava.locator(".bottom-nav")).to_be_visible()

@@ -147,6 +147,8 @@ def test_a_booking_rejected_while_offline_shows_why(context, page, server):
         alert = page.get_by_role("alert").filter(has_text="Your booking wasn't accepted")
         expect(alert).to_be_visible(timeout=15_000)
         expect(alert).to_contain_text("This part of the portal is switched off right now")
+        # The banner says which booking it is about.
+        expect(alert).to_contain_text(re.compile(r"\(Junk removal for \w{3}, \w{3} \d{1,2} at [^)]+\)"))
         shoot(page, "rejected-booking", desktop=False)
         assert office_count(server, "jobs", description=description) == 0
         expect(page.locator(".bottom-nav")).not_to_contain_text("Book")

@@ -140,6 +140,13 @@ def test_switched_off_portal_says_not_available(browser, server):
         )
         page.reload()
         expect(page.get_by_role("heading", name="Portal not available")).to_be_visible()
+        # Nothing to sync, read or switch to: no sync error, no bell, no account switcher.
+        page.wait_for_timeout(1_500)
+        expect(page.locator(".bell")).to_have_count(0)
+        expect(page.get_by_text("Switch account")).to_have_count(0)
+        expect(page.get_by_text("Couldn't sync")).to_have_count(0)
+        expect(page.locator(".account-bar")).to_have_count(0)
+        shoot(page, "portal-not-available-signed-in")
 
         fresh = signed_in.browser.new_context(viewport={"width": 360, "height": 780})
         try:

@@ -13,7 +13,7 @@ import httpx
 import pytest
 from playwright.sync_api import expect
 
-from server.billing.localstripe_runner import PUBLISHABLE_KEY, SECRET_KEY, start_localstripe, stop_localstripe
+from haulport_dev.localstripe_runner import PUBLISHABLE_KEY, SECRET_KEY, start_localstripe, stop_localstripe
 from server.seed.demo import sid
 from tests.e2e.conftest import DESKTOP, api_session, go, module_server, shoot, sign_in
 from tests.support.browser import screenshot

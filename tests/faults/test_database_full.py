@@ -119,15 +119,20 @@ async def test_a_disk_fault_in_the_middle_of_a_write_answers_503_busy_then_recov
     ava = await login(client, AVA)
     error = _faults()[fault]
     conn_class = engine.PgConn if USE_PG else engine.SqliteConn
-    real_fetchrow = conn_class.fetchrow
     failing = {"on": True}
 
-    async def fetchrow(self, sql, *args):  # the store inserts a row with INSERT … RETURNING
-        if failing["on"] and sql.lstrip().upper().startswith("INSERT INTO MESSAGE"):
-            raise error
-        return await real_fetchrow(self, sql, *args)
+    def failing_on_message_insert(method):
+        async def run(self, sql, *args):
+            if failing["on"] and sql.lstrip().upper().startswith("INSERT INTO MESSAGE"):
+                raise error
+            return await method(self, sql, *args)
 
-    monkeypatch.setattr(conn_class, "fetchrow", fetchrow)
+        return run
+
+    # However the store sends the row (now, with RETURNING, or batched with the next statement).
+    for name in ("execute", "executemany", "fetch", "fetchrow", "later"):
+        if hasattr(conn_class, name):
+            monkeypatch.setattr(conn_class, name, failing_on_message_insert(getattr(conn_class, name)))
     client_id = new_client_id()
     for _ in range(3):  # each answer is the same; nothing of the failed writes stays
         _busy(await client.post("/api/sync/push", json=_push(client_id, 1, "during the fault"), headers=ava))

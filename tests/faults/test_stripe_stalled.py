@@ -19,7 +19,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from server.billing.localstripe_runner import PUBLISHABLE_KEY, SECRET_KEY, start_localstripe, stop_localstripe
+from haulport_dev.localstripe_runner import PUBLISHABLE_KEY, SECRET_KEY, start_localstripe, stop_localstripe
 from server.db.engine import Database
 from tests.payments.stripe_flows import AVA_ACCOUNT, AVA_RENTAL, save_card
 from tests.support.localstripe_server import WEBHOOK_SECRET, sdk_client

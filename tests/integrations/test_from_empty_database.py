@@ -17,8 +17,8 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 from litestar.testing import AsyncTestClient
 
+from haulport_dev.localstripe_runner import PUBLISHABLE_KEY, SECRET_KEY, flush_data
 from server.app import create_app
-from server.billing.localstripe_runner import PUBLISHABLE_KEY, SECRET_KEY, flush_data
 from server.integrations.webhooks import verify_signature
 from server.settings import load_settings
 from tests.conftest import USE_PG, _pg_admin, _pg_url

@@ -82,3 +82,27 @@ async def test_an_unrelated_change_leaves_sockets_open(server, http):
         await asyncio.sleep(0.5)
         await ava.send({"type": "ping"})
         assert (await ava.next(type="pong"))["type"] == "pong"
+
+
+@pytest.mark.parametrize(
+    "person, collection, person_id",
+    [(AVA, "contacts", sid("contact:ava")), ("driver@demo.example", "staff", sid("staff:driver"))],
+)
+async def test_revoking_a_person_closes_every_socket_of_theirs_within_five_seconds(
+    server, http, person, collection, person_id
+):
+    """A person revoked (``token_version`` moved on: "sign out everywhere") loses every session at once."""
+    base, _app = server
+    admin = await login(http, "admin@demo.example")
+    current = (await http.get(f"/api/admin/{collection}/{person_id}", headers=admin)).json()
+    async with live_socket(base, await session_token(http, person)) as first:
+        async with live_socket(base, await session_token(http, person)) as second:
+            response = await http.patch(
+                f"/api/admin/{collection}/{person_id}",
+                headers=admin,
+                json={"token_version": current["token_version"] + 1},
+            )
+            assert response.status_code == 200, response.text
+            for socket in (first, second):
+                code, took = await _closed_within(socket, WITHIN_S)
+                assert code == 4401 and took < WITHIN_S

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from server.billing.localstripe_runner import PUBLISHABLE_KEY, SECRET_KEY, flush_data
+from haulport_dev.localstripe_runner import PUBLISHABLE_KEY, SECRET_KEY, flush_data
 from tests.support.localstripe_server import WEBHOOK_SECRET, localstripe_url  # noqa: F401  (fixture)
 from tests.support.portal import ADMIN, AVA, GATE, OPS, login
 

@@ -10,8 +10,8 @@ import urllib.request
 import uuid
 from typing import Any
 
+from haulport_dev.localstripe_runner import IBAN_OK, SECRET_KEY
 from server.billing.gateway import sign_webhook_payload
-from server.billing.localstripe_runner import IBAN_OK, SECRET_KEY
 from server.db.engine import Database
 from server.db.store import Store
 from server.seed.demo import sid

@@ -16,8 +16,8 @@ import msgspec
 import pytest
 from litestar.testing import AsyncTestClient
 
+from haulport_dev.localstripe_runner import IBAN_FAILS, register_webhook
 from server.app import create_app
-from server.billing.localstripe_runner import IBAN_FAILS, register_webhook
 from tests.payments.stripe_flows import (
     AVA_ACCOUNT,
     AVA_OPEN,

@@ -11,7 +11,7 @@ import uuid
 
 import httpx
 
-from server.billing.localstripe_runner import register_webhook
+from haulport_dev.localstripe_runner import register_webhook
 from tests.payments.stripe_flows import (
     AVA_ACCOUNT,
     AVA_OPEN,

@@ -41,10 +41,10 @@ from hypothesis import HealthCheck, Phase, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule, run_state_machine_as_test
 
+from haulport_dev.localstripe_runner import SECRET_KEY
 from server.app import create_app
 from server.billing import extension_charger, payment_flow
 from server.billing.gateway import sign_webhook_payload
-from server.billing.localstripe_runner import SECRET_KEY
 from server.documents.statement import build_statement
 from server.effects.outbox import RELEASED
 from tests.payments.stripe_flows import AVA_ACCOUNT, AVA_RENTAL

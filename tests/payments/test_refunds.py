@@ -15,8 +15,8 @@ from typing import Any
 
 import httpx
 
+from haulport_dev.localstripe_runner import SECRET_KEY
 from server.billing.gateway import GatewayError, StripeGateway
-from server.billing.localstripe_runner import SECRET_KEY
 from tests.documents.test_document_routes import pdf_text
 from tests.payments.stripe_flows import (
     AVA_ACCOUNT,

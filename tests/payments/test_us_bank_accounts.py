@@ -1,5 +1,5 @@
 """US bank accounts (``stripe_bank_method = "us_bank_account"``, ACH Direct Debit) against localstripe
-as the test launcher extends it (`server.billing.localstripe_patches`): the customer types the
+as the test launcher extends it (`haulport_dev.localstripe_patches`): the customer types the
 routing and account numbers, Stripe sends two micro-deposits, the account is usable once the
 customer confirms them. Until then it is listed as ``verification_pending`` and cannot pay.
 The demo tenant bills in USD, which is what ACH collects."""

@@ -22,7 +22,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from server.billing.localstripe_runner import PUBLISHABLE_KEY, SECRET_KEY, flush_data
+from haulport_dev.localstripe_runner import PUBLISHABLE_KEY, SECRET_KEY, flush_data
 from tests.conftest import USE_PG, _restore
 from tests.live.conftest import live_socket, session_token
 from tests.payments.stripe_flows import AVA_ACCOUNT, AVA_OPEN, deliver, event_for, pay, pay_ok, save_card

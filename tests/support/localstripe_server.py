@@ -10,7 +10,7 @@ A saved card is made the way the PWA makes one — SetupIntent, then what Stripe
 tests: ``POST /api/payments/setup-intent`` → ``confirm_card_setup(url, seti_id, CARD_OK)`` →
 ``POST /api/payments/methods``; `confirm_sepa_debit_setup` does the same for a SEPA bank account and
 `confirm_us_bank_account_setup` for a US one (which then waits for its micro-deposits).
-See `server.billing.localstripe_runner` for the card numbers and IBANs.
+See `haulport_dev.localstripe_runner` for the card numbers and IBANs.
 """
 
 from __future__ import annotations
@@ -20,8 +20,8 @@ from collections.abc import Iterator
 import pytest
 import stripe
 
+from haulport_dev.localstripe_runner import IBAN_OK, SECRET_KEY, running_localstripe
 from server.billing.gateway import StripeGateway
-from server.billing.localstripe_runner import IBAN_OK, SECRET_KEY, running_localstripe
 
 WEBHOOK_SECRET = "whsec_localstripe_tests"
 

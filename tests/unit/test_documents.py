@@ -15,10 +15,12 @@ from server.documents import (
     build_statement,
     format_money,
     render_invoice,
-    render_job_receipt,
+    render_order_receipt,
     render_payment_receipt,
+    render_service_report,
     render_statement,
 )
+from server.documents.formatting import format_date, format_datetime, format_phone, locale_problem, zone_named
 
 TENANT = {
     "slug": "demo",
@@ -91,6 +93,9 @@ JOB = {
         {"status": "completed", "at": "2025-03-02T15:05:00Z", "by": "3f1c2d1e-1111-4222-8333-444455556666"},
     ],
     "completed_at": "2025-03-02T15:05:00Z",
+    "price": 22_500,
+    "discount": 2_500,
+    "promo_code": "WELCOME10",
 }
 PAYMENT = {
     "id": "pay-1",
@@ -150,6 +155,57 @@ def test_money_defaults_to_dollars():
     assert format_money(250) == "$2.50"
 
 
+@pytest.mark.parametrize(
+    ("cents", "currency", "locale", "shown"),
+    [
+        (123_456, "EUR", "de-DE", "1.234,56\xa0€"),
+        (-500, "EUR", "de-DE", "-5,00\xa0€"),
+        (123_456, "EUR", "fr-FR", "1\xa0234,56\xa0€"),  # CLDR's narrow space made printable
+        (123_456, "GBP", "en-GB", "£1,234.56"),
+        (123_456, "CHF", "de-CH", "CHF\xa01'234.56"),
+        (123_456, "USD", "en-US", "$1,234.56"),
+    ],
+)
+def test_money_is_written_the_way_the_tenants_locale_writes_it(cents, currency, locale, shown):
+    assert format_money(cents, currency, locale) == shown
+
+
+def test_dates_and_times_are_written_the_way_the_tenants_locale_writes_them():
+    chicago, berlin = zone_named("America/Chicago"), zone_named("Europe/Berlin")
+    assert format_date("2025-03-31", chicago) == "Mar 31, 2025"
+    assert format_date("2025-03-31", berlin, "de-DE") == "31.03.2025"
+    assert format_date("2025-04-01T03:00:00Z", chicago) == "Mar 31, 2025"  # the local date of an instant
+    assert format_datetime("2025-02-27T15:00:00Z", chicago) == "Feb 27, 2025, 9:00 AM"
+    assert format_datetime("2025-02-27T15:00:00Z", berlin, "de-DE") == "27.02.2025, 16:00"
+    assert format_date("", chicago) == ""
+
+
+@pytest.mark.parametrize(
+    ("phone", "country", "shown"),
+    [
+        ("+15550100000", "US", "(555) 010-0000"),
+        ("+15550100000", "CA", "(555) 010-0000"),
+        ("+15550100000", "DE", "+1 555 010 0000"),
+        ("+4930123456", "DE", "030 123456"),
+        ("+491701234567", "DE", "0170 1234567"),
+        ("+4930123456", "US", "+49 30123456"),
+        ("+33123456789", "FR", "01 23 45 67 89"),
+        ("+442079460000", "GB", "020 7946 0000"),
+        ("+61412345678", "AU", "0412 345 678"),
+        ("555-1234", "US", "555-1234"),
+        ("", "US", ""),
+    ],
+)
+def test_phone_numbers_read_the_national_way_in_the_tenants_country(phone, country, shown):
+    assert format_phone(phone, country) == shown
+
+
+def test_locale_and_currency_settings_are_checked():
+    assert locale_problem("de-DE", "EUR") is None
+    assert locale_problem("xx-QQ", None)[0] == "unknown_locale"
+    assert locale_problem(None, "ABC")[0] == "unknown_currency"
+
+
 # -- documents ----------------------------------------------------------------------------
 
 
@@ -158,7 +214,7 @@ def test_invoice_pdf_shows_number_lines_and_balance(tmp_path):
     for expected in [
         "Demo Junk & Dumpster",
         "INV-2025-0042",
-        "2025-03-31",
+        "Mar 31, 2025",
         "Net 30",
         "PO-7781",
         "Harbor Property Group",
@@ -222,35 +278,98 @@ def test_other_currencies_print_on_a4_with_their_symbol(tmp_path):
 
 
 def test_job_receipt_shows_service_crew_items_and_history(tmp_path):
-    pdf = render_job_receipt(
+    pdf = render_order_receipt(
         TENANT, ACCOUNT, JOB, SITE, {"name": "Junk removal"}, truck={"name": "T-1", "plate": "IL 4X-221"}
     )
     text = pdf_text(pdf, tmp_path)
     for expected in [
+        "ORDER RECEIPT",
+        "$250.00",  # the service before the promo
+        "Promo code WELCOME10",
+        "-$25.00",
+        "$225.00",  # the total
         "J-1007",
         "COMPLETED",
         "Junk removal",
         "Half truck",
-        "Sam Lee, Jo Park",
-        "T-1",
         "Refrigerator",
         "55 Dock St",
     ]:
         assert expected in text, expected
     # window and history in the tenant's time zone (America/Chicago, UTC-6 in early March)
     assert "08:00-12:00" in text
-    assert text.index("2025-02-27 09:00") < text.index("2025-02-27 10:10")
+    assert text.index("Feb 27, 2025, 9:00 AM") < text.index("Feb 27, 2025, 10:10 AM")
     assert "3f1c2d1e" not in text and "4411#" not in text
 
 
+def test_a_euro_tenant_in_germany_gets_german_amounts_dates_and_phone_numbers(tmp_path):
+    tenant = TENANT | {"currency": "EUR", "locale": "de-DE", "country": "DE", "phone": "+4930123456"}
+    tenant["timezone"] = "Europe/Berlin"
+    text = pdf_text(render_invoice(tenant, ACCOUNT, make_invoice(total=123_456, balance=123_456), SITE), tmp_path)
+    for expected in ["1.234,56", "450,00", "31.03.2025", "01.03.2025", "030 123456"]:
+        assert expected in text, expected
+    assert "$" not in text and "2025-03-31" not in text and "+4930123456" not in text
+    text = pdf_text(render_payment_receipt(tenant, ACCOUNT, PAYMENT, [make_invoice()]), tmp_path)
+    assert "500,00" in text and "10.03.2025" in text
+
+
+def test_service_report_has_its_title_crew_times_photos_and_notes(tmp_path):
+    from tests.support.browser import png_bytes
+
+    job = JOB | {
+        "status_history": [
+            *JOB["status_history"],
+            {"status": "en_route", "at": "2025-03-02T14:10:00Z", "by": "driver"},
+            {"status": "in_progress", "at": "2025-03-02T14:30:00Z", "by": "driver"},
+        ],
+        "photos": [
+            {"id": "a", "url": "/api/uploads/a", "stage": "before", "taken_at": "2025-03-02T14:31:00Z"},
+            {"id": "b", "url": "/api/uploads/b", "stage": "after", "taken_at": "2025-03-02T15:01:00Z"},
+            {"id": "c", "url": "https://photos.example/c.jpg", "stage": "after", "taken_at": "2025-03-02T15:02:00Z"},
+        ],
+    }
+    photos = {"/api/uploads/a": png_bytes(64, 48), "/api/uploads/b": png_bytes(40, 80, (20, 120, 200))}
+    pdf = render_service_report(
+        TENANT, ACCOUNT, job, SITE, {"name": "Junk removal"}, truck={"name": "T-1", "plate": "IL 4X-221"}, photos=photos
+    )
+    text = pdf_text(pdf, tmp_path)
+    for expected in [
+        "SERVICE REPORT",
+        "J-1007",
+        "Sam Lee, Jo Park",
+        "T-1 · IL 4X-221",
+        "Mar 2, 2025, 8:10 AM",  # on the way (America/Chicago)
+        "Mar 2, 2025, 8:30 AM",  # started
+        "Mar 2, 2025, 9:05 AM",  # completed
+        "Before (1 photo)",
+        "After (2 photos)",
+        "1 photo is in your customer portal.",  # the one stored elsewhere is never fetched
+        "Garage clean-out",
+    ]:
+        assert expected in text, expected
+    assert "Job receipt" not in text and "$" not in text
+    assert pdf.count(b"/Subtype /Image") == 2 and pdf.count(b"/DCTDecode") == 2
+
+
+def test_a_photo_that_is_not_an_image_is_left_out_of_the_report(tmp_path):
+    job = JOB | {
+        "photos": [{"id": "a", "url": "/api/uploads/a", "stage": "before", "taken_at": "2025-03-02T14:31:00Z"}]
+    }
+    pdf = render_service_report(TENANT, ACCOUNT, job, SITE, None, photos={"/api/uploads/a": b"not an image"})
+    assert b"/Subtype /Image" not in pdf
+    assert "1 photo is in your customer portal." in pdf_text(pdf, tmp_path)
+
+
 def test_job_receipt_renders_with_the_bare_minimum(tmp_path):
-    text = pdf_text(render_job_receipt({"name": "Acme"}, {"name": "Ava Reed"}, {"number": "J-1"}, None, None), tmp_path)
+    text = pdf_text(
+        render_order_receipt({"name": "Acme"}, {"name": "Ava Reed"}, {"number": "J-1"}, None, None), tmp_path
+    )
     assert "J-1" in text and "Acme" in text
 
 
 def test_payment_receipt_shows_amount_allocations_and_unapplied_credit(tmp_path):
     text = pdf_text(render_payment_receipt(TENANT, ACCOUNT, PAYMENT, [make_invoice()]), tmp_path)
-    for expected in ["PAY-0099", "2025-03-10", "Card", "Visa 4242", "INV-2025-0042", "$400.00", "$100.00", "$500.00"]:
+    for expected in ["PAY-0099", "Mar 10, 2025", "Card", "Visa 4242", "INV-2025-0042", "$400.00", "$100.00", "$500.00"]:
         assert expected in text, expected
     assert "Unapplied credit" in text
 
@@ -291,7 +410,8 @@ def render_everything() -> list[bytes]:
     statement = build_statement([make_invoice()], [PAYMENT], "2025-03-01", "2025-03-31", "2025-03-31")
     return [
         render_invoice(TENANT, ACCOUNT, make_invoice(), SITE),
-        render_job_receipt(TENANT, ACCOUNT, JOB, SITE, None),
+        render_order_receipt(TENANT, ACCOUNT, JOB, SITE, None),
+        render_service_report(TENANT, ACCOUNT, JOB, SITE, None),
         render_payment_receipt(TENANT, ACCOUNT, PAYMENT, [make_invoice()]),
         render_statement(TENANT, ACCOUNT, None, **statement),
     ]
@@ -602,7 +722,7 @@ def test_statement_always_reconciles(invoice_rows, payment_rows, bounds):
 
 def test_a_5000_character_items_text_is_one_row_not_one_per_character(tmp_path):
     job = {**JOB, "items": "Old couch and chairs " + "x" * 4980}
-    pdf = render_job_receipt(TENANT, ACCOUNT, job, SITE, None)
+    pdf = render_order_receipt(TENANT, ACCOUNT, job, SITE, None)
     text = pdf_text(pdf, tmp_path)
     assert "Old couch and chairs" in text
     assert page_count(pdf) <= 2
@@ -610,10 +730,10 @@ def test_a_5000_character_items_text_is_one_row_not_one_per_character(tmp_path):
 
 def test_items_typed_one_per_line_are_rows_and_stop_at_a_cap(tmp_path):
     job = {**JOB, "items": "Sofa\nFridge\n\n  Mattress  \n"}
-    text = pdf_text(render_job_receipt(TENANT, ACCOUNT, job, SITE, None), tmp_path)
+    text = pdf_text(render_order_receipt(TENANT, ACCOUNT, job, SITE, None), tmp_path)
     assert text.index("Sofa") < text.index("Fridge") < text.index("Mattress")
     many = {**JOB, "items": "x\n" * 2500}
-    pdf = render_job_receipt(TENANT, ACCOUNT, many, SITE, None)
+    pdf = render_order_receipt(TENANT, ACCOUNT, many, SITE, None)
     assert page_count(pdf) <= 3
     assert "more not shown" in pdf_text(pdf, tmp_path)
 

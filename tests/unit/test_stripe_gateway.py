@@ -13,14 +13,7 @@ import uuid
 import pytest
 import stripe
 
-from server.billing.gateway import (
-    ChargeResult,
-    GatewayError,
-    InvalidWebhook,
-    StripeGateway,
-    sign_webhook_payload,
-)
-from server.billing.localstripe_runner import (
+from haulport_dev.localstripe_runner import (
     IBAN_FAILS,
     IBAN_OK,
     SECRET_KEY,
@@ -28,6 +21,13 @@ from server.billing.localstripe_runner import (
     start_localstripe,
     stop_localstripe,
     stripe_js_url,
+)
+from server.billing.gateway import (
+    ChargeResult,
+    GatewayError,
+    InvalidWebhook,
+    StripeGateway,
+    sign_webhook_payload,
 )
 from tests.support.localstripe_server import (  # noqa: F401  (fixtures)
     CARD_DECLINED_AT_SETUP,

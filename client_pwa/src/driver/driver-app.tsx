@@ -4,6 +4,7 @@ import type { Account, Job, ServiceType, Site, TimeSlot, Truck } from '../genera
 import { logout, syncNow } from '../portal'
 import { Link, matchRoute, useLocation } from '../router'
 import { tenantToday, useAppState } from '../state/app-state'
+import { askConfirm } from '../ui/dialog'
 import { Banners } from '../ui/banners'
 import { brandName } from '../ui/branding'
 import { EmptyState, Loading } from '../ui/empty-state'
@@ -165,7 +166,11 @@ function LogoutButton({ owner }: { owner: string }) {
   async function signOut() {
     const photos = await driverDb().photos.where('owner').equals(owner).filter((p) => p.state === 'waiting').count()
     const unsent = pending + photos
-    if (unsent && !confirm(`${unsent} change${unsent === 1 ? '' : 's'} (status taps or photos) have not been sent yet and will be lost. Log out anyway?`)) return
+    if (unsent && !(await askConfirm({
+      title: 'Log out with work not sent?',
+      body: `${unsent} ${unsent === 1 ? 'change' : 'changes'} (status taps or photos) ${unsent === 1 ? 'has' : 'have'} not been sent yet and will be lost.`,
+      confirmLabel: 'Log out anyway', cancelLabel: 'Stay signed in', danger: true,
+    }))) return
     await driverDb().photos.where('owner').equals(owner).delete()
     await driverDb().fixes.where('owner').equals(owner).delete()
     await logout()

@@ -10,7 +10,9 @@ import { EmptyState } from '../ui/empty-state'
 import { PendingBadge, StatusBadge } from '../ui/status-badge'
 import { driverDb, type LocalPhoto } from './driver-db'
 import { discardPhoto, keepPhoto } from './photos'
-import { directionsHref, nextStep, phoneText, telHref } from './route'
+import { formatPhoneNumber } from '../lib/format'
+import { telHref } from '../lib/phone'
+import { directionsHref, nextStep } from './route'
 import { say, sayError } from '../lib/words'
 
 export interface Lookups {
@@ -72,7 +74,7 @@ function Essentials({ job, lookups }: { job: DriverJob; lookups: Lookups }) {
     <div class="essentials">
       <p class="customer">
         <strong>{account?.name ?? 'Customer'}</strong>
-        {phone && <a class="button small secondary call" href={telHref(phone)}>Call {phoneText(phone)}</a>}
+        {phone && <a class="button small secondary call" href={telHref(phone)}>Call {formatPhoneNumber(phone)}</a>}
       </p>
       {site && (
         <p class="where">
@@ -210,7 +212,7 @@ function LocalThumb({ photo }: { photo: LocalPhoto }) {
     <div class={`local-photo ${photo.state}`}>
       <img src={url} alt={`${photo.stage} photo (${label})`} />
       <span class="photo-state">{label}</span>
-      {photo.state === 'failed' && <button type="button" class="link-button" onClick={() => void discardPhoto(photo.id)}>Remove</button>}
+      {photo.state === 'failed' && <button type="button" class="danger small" onClick={() => void discardPhoto(photo.id)}>Remove</button>}
     </div>
   )
 }

@@ -58,16 +58,6 @@ export function groupRoute(jobs: Job[], today: string, slots: Map<string, TimeSl
     }))
 }
 
-/** A North American E.164 number as people read it (+1 555-010-0001); others as stored. */
-export function phoneText(phone: string): string {
-  const nanp = /^\+1(\d{3})(\d{3})(\d{4})$/.exec(phone)
-  return nanp ? `+1 ${nanp[1]}-${nanp[2]}-${nanp[3]}` : phone
-}
-
-/** "tel:" link for a phone number as stored (E.164 or whatever the office typed). */
-export function telHref(phone: string): string {
-  return `tel:${phone.replace(/[^\d+]/g, '')}`
-}
 
 /** Turn-by-turn directions in the phone's maps app. */
 export function directionsHref(site: Record<string, unknown>, address: string): string {

@@ -491,6 +491,8 @@ export type PublicTenant = {
   features: Features;
   timezone: string;
   currency: string;
+  locale: string;
+  country: string;
 };
 
 export type PullResponse = {
@@ -787,6 +789,8 @@ export type Tenant = {
   primary_color: string;
   timezone: string;
   currency: string;
+  locale: string;
+  country: string;
   phone: string;
   email: string;
   address: Address;

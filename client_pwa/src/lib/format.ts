@@ -1,3 +1,5 @@
+import { formatPhone } from './phone'
+
 // Money is integer cents; calendar dates are YYYY-MM-DD in the tenant's time zone (DOMAIN.md).
 
 // Building an Intl formatter costs far more than using one (the first also loads locale data), and
@@ -12,14 +14,51 @@ export function dateFormat(locale: string | undefined, options: Intl.DateTimeFor
 }
 
 function numberFormat(options: Intl.NumberFormatOptions): Intl.NumberFormat {
-  const key = `n|${JSON.stringify(options)}`
+  const key = `n|${formats.locale}|${JSON.stringify(options)}`
   let formatter = formatters.get(key) as Intl.NumberFormat | undefined
-  if (!formatter) formatters.set(key, (formatter = new Intl.NumberFormat(undefined, options)))
+  if (!formatter) formatters.set(key, (formatter = new Intl.NumberFormat(formats.locale, options)))
   return formatter
 }
 
+// Amounts, dates and phone numbers are written the tenant's way (its portal settings `locale`,
+// `currency` and `country`, published with its branding), the same on every face and in its PDFs.
+interface TenantFormats { locale: string; currency: string; country: string }
+const formats: TenantFormats = { locale: 'en-US', currency: 'USD', country: 'US' }
+
+/** Take the tenant's locale, currency and country (called whenever its branding is shown). */
+export function setTenantFormats(tenant: { locale?: string | null; currency?: string | null; country?: string | null } | null): void {
+  let locale = tenant?.locale || 'en-US'
+  if (locale !== 'en-US') {
+    // (US English, the cold start's common case, asks Intl nothing.)
+    try {
+      locale = Intl.getCanonicalLocales(locale)[0] ?? 'en-US'
+    } catch {
+      locale = 'en-US' // not a language tag: US English rather than nothing
+    }
+  }
+  formats.locale = locale
+  formats.currency = (tenant?.currency || 'USD').toUpperCase()
+  formats.country = (tenant?.country || 'US').toUpperCase()
+  usEnglish = locale === 'en-US' || locale === 'en'
+}
+
+/** The tenant's locale ("en-US", "de-DE"): for the few places that format with Intl themselves. */
+export function tenantLocale(): string {
+  return formats.locale
+}
+
+/** The tenant's currency (ISO code). */
+export function tenantCurrencyCode(): string {
+  return formats.currency
+}
+
+/** A stored phone number as the tenant's customers dial it (national format in its country). */
+export function formatPhoneNumber(phone: string | null | undefined): string {
+  return formatPhone(phone, formats.country)
+}
+
 // The first Intl formatter a page builds loads the browser's locale data: 50–150 ms of main thread
-// on a modest phone, on the way to the first screen. For US English (the common case) the formats
+// on a modest phone, on the way to the first screen. For US English tenants (the common case) the formats
 // the first screen needs are written out here instead — the same text Intl produces (checked in
 // tests/format.test.ts) — and "today" in a time zone comes from Temporal where the browser has it.
 
@@ -28,19 +67,15 @@ const WEEKDAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat']
 /** Currency symbols as en-US writes them. */
 const US_SYMBOLS: Record<string, string> = { USD: '$', EUR: '€', GBP: '£', CAD: 'CA$', AUD: 'A$', MXN: 'MX$', NZD: 'NZ$' }
 
-let usEnglish: boolean | null = null
-/** Is the browser's language US English (Intl's default locale follows it)? */
+let usEnglish = true
+/** Does the tenant write US English (so the hand-written formats below apply)? */
 export function isUsEnglish(): boolean {
-  if (usEnglish === null) {
-    const language = typeof navigator === 'undefined' ? '' : navigator.language
-    usEnglish = language === 'en-US' || language === 'en'
-  }
   return usEnglish
 }
 
-/** Only for tests: pretend the browser speaks `language`. */
+/** Only for tests: pretend the tenant writes `language` (null: back to US English). */
 export function setLanguageForTests(language: string | null): void {
-  usEnglish = language === null ? null : language === 'en-US' || language === 'en'
+  setTenantFormats({ ...formats, locale: language })
 }
 
 function usMoney(value: number, symbol: string): string {
@@ -64,7 +99,7 @@ export function temporal(): TemporalNow | null {
   return ((globalThis as { Temporal?: TemporalNow }).Temporal) ?? null
 }
 
-export function formatMoney(cents: number | null | undefined, currency = 'USD'): string {
+export function formatMoney(cents: number | null | undefined, currency = formats.currency): string {
   const value = (cents ?? 0) / 100
   const symbol = US_SYMBOLS[currency]
   if (symbol && isUsEnglish() && Math.abs(value) < 1e15) return usMoney(value, symbol)
@@ -111,7 +146,7 @@ export function formatDate(date: string | null | undefined): string {
     const day = new Date(parsed)
     return `${WEEKDAYS[day.getUTCDay()]}, ${MONTHS[day.getUTCMonth()]} ${day.getUTCDate()}`
   }
-  return dateFormat(undefined, { weekday: 'short', month: 'short', day: 'numeric', timeZone: 'UTC' }).format(parsed)
+  return dateFormat(formats.locale, { weekday: 'short', month: 'short', day: 'numeric', timeZone: 'UTC' }).format(parsed)
 }
 
 /** "Mar 4, 2:05 PM" for an instant, shown in the viewer's zone. */
@@ -123,7 +158,7 @@ export function formatInstant(instant: string | null | undefined): string {
     const at = new Date(parsed)
     return `${MONTHS[at.getMonth()]} ${at.getDate()}, ${usTime(at)}`
   }
-  return dateFormat(undefined, { month: 'short', day: 'numeric', hour: 'numeric', minute: '2-digit' }).format(parsed)
+  return dateFormat(formats.locale, { month: 'short', day: 'numeric', hour: 'numeric', minute: '2-digit' }).format(parsed)
 }
 
 /** "2:05 PM" for an instant today, "Mar 4" otherwise: for tight spaces such as the tracker. */
@@ -133,7 +168,7 @@ export function formatShortInstant(instant: string | null | undefined, now = new
   if (Number.isNaN(parsed.getTime())) return instant
   const sameDay = parsed.toDateString() === now.toDateString()
   if (isUsEnglish()) return sameDay ? usTime(parsed) : `${MONTHS[parsed.getMonth()]} ${parsed.getDate()}`
-  return dateFormat(undefined, sameDay ? { hour: 'numeric', minute: '2-digit' } : { month: 'short', day: 'numeric' }).format(parsed)
+  return dateFormat(formats.locale, sameDay ? { hour: 'numeric', minute: '2-digit' } : { month: 'short', day: 'numeric' }).format(parsed)
 }
 
 /** "5 min ago", "3 h ago", or a date for older instants. */
@@ -181,4 +216,38 @@ export function formatAddress(address: Record<string, unknown> | null | undefine
 
 export function titleCase(value: string | null | undefined): string {
   return (value ?? '').replace(/_/g, ' ').replace(/^\w/, (c) => c.toUpperCase())
+}
+
+/** The tenant's decimal separator ("." in en-US, "," in de-DE). */
+function decimalSeparator(): string {
+  if (usEnglish) return '.'
+  return numberFormat({ minimumFractionDigits: 1 }).formatToParts(1.5).find((part) => part.type === 'decimal')?.value ?? '.'
+}
+
+/** Cents as the text an amount input starts with: 1250 → "12.50" (de-DE "12,50"). */
+export function moneyInputText(cents: number | null | undefined): string {
+  return ((cents ?? 0) / 100).toFixed(2).replace('.', decimalSeparator())
+}
+
+/** An amount a person typed ("12.5", "$1,012.50"; de-DE "1.012,50 €") → cents; null when it is
+ *  not one, 0 when empty. */
+export function parseMoneyInput(text: string): number | null {
+  const decimal = decimalSeparator()
+  const group = decimal === ',' ? '.' : ','
+  let cleaned = text.replace(/[\s\u00a0\u202f$€£'’]|[A-Z]{3}/g, '').split(group).join('')
+  if (decimal !== '.') cleaned = cleaned.replace(decimal, '.')
+  if (!cleaned) return 0
+  if (!/^\d+(\.\d{0,2})?$/.test(cleaned)) return null
+  const [whole, fraction = ''] = cleaned.split('.')
+  return Number(whole) * 100 + Number(fraction.padEnd(2, '0'))
+}
+
+/** A wall-clock time "HH:MM" (business hours, slots) as the tenant writes it: "7:00 AM", "07:00". */
+export function formatClock(clock: string | null | undefined): string {
+  const match = /^(\d{1,2}):(\d{2})/.exec(clock ?? '')
+  if (!match) return clock ?? ''
+  const [hour, minute] = [Number(match[1]), Number(match[2])]
+  const at = new Date(Date.UTC(2000, 0, 3, hour, minute))
+  if (usEnglish) return `${hour % 12 || 12}:${match[2]} ${hour < 12 ? 'AM' : 'PM'}`
+  return dateFormat(formats.locale, { hour: 'numeric', minute: '2-digit', timeZone: 'UTC' }).format(at)
 }

@@ -34,6 +34,7 @@ export function summarizeBilling(invoices: Invoice[], today: string): BillingSum
     openCount: open.length,
     outstanding: open.reduce((sum, i) => sum + i.balance, 0),
     overdue: overdue.reduce((sum, i) => sum + i.balance, 0),
-    nextDue: upcoming.find((i) => (i.due_on ?? '') >= today) ?? upcoming[0] ?? null,
+    // Next due is never in the past: what is past due already counts as overdue.
+    nextDue: upcoming.find((i) => (i.due_on ?? '') >= today) ?? null,
   }
 }

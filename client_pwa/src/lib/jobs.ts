@@ -1,5 +1,5 @@
 import type { Job, TimeSlot } from '../generated/wire'
-import { countdown, partOfDay } from './format'
+import { countdown, formatDate, formatInstant, partOfDay } from './format'
 
 export const TRACKER_STEPS = [
   { status: 'confirmed', label: 'Confirmed' },
@@ -28,6 +28,12 @@ export function isTrackable(job: Job): boolean {
 export function jobCountdown(job: Job, slot: TimeSlot | undefined, today: string): string {
   if (job.status === 'en_route') return 'On the way'
   if (job.status === 'in_progress') return 'Happening now'
+  // A finished job has no countdown: when it was done (or that it was called off).
+  if (job.status === 'completed') {
+    const at = job.completed_at ?? null
+    return at ? `Completed ${formatInstant(at)}` : job.scheduled_date ? `Completed ${formatDate(job.scheduled_date)}` : 'Completed'
+  }
+  if (job.status === 'cancelled') return job.scheduled_date ? `Cancelled · was ${formatDate(job.scheduled_date)}` : 'Cancelled'
   const start = slot?.start ?? (job.window_start ? job.window_start.slice(11, 16) : null)
   return countdown(job.scheduled_date, today, partOfDay(slot?.label, start))
 }

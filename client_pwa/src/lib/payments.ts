@@ -1,18 +1,16 @@
 import type { Invoice } from '../generated/wire'
+import { moneyInputText, parseMoneyInput } from './format'
 
 // Pure money logic for the pay screens and rentals (amounts are integer cents, DOMAIN.md).
 
 /** "12.5", "$1,012.50" → cents; null when it is not a usable amount. */
 export function parseMoney(text: string): number | null {
-  const cleaned = text.replace(/[\s,$€£]/g, '')
-  if (!/^\d+(\.\d{0,2})?$/.test(cleaned)) return null
-  const [whole, fraction = ''] = cleaned.split('.')
-  return Number(whole) * 100 + Number(fraction.padEnd(2, '0'))
+  return text.trim() ? parseMoneyInput(text) : null
 }
 
 /** Cents as the text an amount input starts with: 1250 → "12.50". */
 export function centsToInput(cents: number): string {
-  return (cents / 100).toFixed(2)
+  return moneyInputText(cents)
 }
 
 /** Invoices the customer can pay online now, oldest due first. */

@@ -61,6 +61,7 @@ export const SENTENCES: Record<string, Sentence> = {
   site_not_in_account: "That site isn't on this account.",
   empty_message: 'Type a message first.',
   email_taken: 'Someone already uses that email address.',
+  same_address: 'That is already your address: nothing to change.',
   // Signing in and sessions
   not_authenticated: 'Please sign in again.',
   invalid_token: 'This sign-in link has expired or was already used. Ask for a new one.',
@@ -133,6 +134,9 @@ export const SENTENCES: Record<string, Sentence> = {
   webhook_not_configured: "Payment updates aren't set up on this server.",
   // Uploads, documents, tracking, imports
   too_large: 'That file is too large.',
+  upload_quota: 'You have sent as many photos as allowed for today. Try again tomorrow.',
+  upload_quota_bytes: 'You have sent as much as allowed for today. Try again tomorrow.',
+  render_busy: 'Your document is still being prepared. Try again in a moment.',
   empty_file: 'That file is empty.',
   not_an_image: "That file isn't a photo.",
   not_multipart: "That upload couldn't be read. Try again.",

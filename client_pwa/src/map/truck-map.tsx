@@ -11,10 +11,29 @@ interface Props {
   truckName?: string
 }
 
+/** A marker with its words beside it ("Your truck · T-1", "Your site"), read out as an image. */
+function labelled(at: [number, number], text: string, kind: 'truck' | 'site'): L.Marker {
+  const label = document.createElement('span')
+  label.className = 'map-label'
+  label.textContent = text // (text, never HTML: a truck's name is typed by the office)
+  const dot = document.createElement('span')
+  dot.className = 'map-dot'
+  const html = document.createElement('span')
+  html.append(dot, label)
+  const icon = L.divIcon({ className: `map-marker map-marker-${kind}`, html, iconSize: [20, 20], iconAnchor: [10, 10] })
+  const marker = L.marker(at, { icon, interactive: false, keyboard: false, zIndexOffset: kind === 'truck' ? 1000 : 0 })
+  marker.on('add', () => {
+    const element = marker.getElement()
+    element?.setAttribute('role', 'img')
+    element?.setAttribute('aria-label', text)
+  })
+  return marker
+}
+
 export default function TruckMap({ fix, site, truckName }: Props) {
   const element = useRef<HTMLDivElement>(null)
   const map = useRef<L.Map | null>(null)
-  const truck = useRef<L.CircleMarker | null>(null)
+  const truck = useRef<L.Marker | null>(null)
 
   useEffect(() => {
     if (!element.current) return
@@ -24,7 +43,7 @@ export default function TruckMap({ fix, site, truckName }: Props) {
       maxZoom: 19,
       attribution: '&copy; OpenStreetMap contributors',
     }).addTo(map.current)
-    if (site) L.circleMarker([site.lat, site.lng], { radius: 8, color: '#444', fillOpacity: 0.6 }).addTo(map.current).bindTooltip('Your site')
+    if (site) labelled([site.lat, site.lng], 'Your site', 'site').addTo(map.current)
     return () => {
       map.current?.remove()
       map.current = null
@@ -34,11 +53,8 @@ export default function TruckMap({ fix, site, truckName }: Props) {
 
   useEffect(() => {
     if (!map.current || !fix) return
-    const brand = getComputedStyle(document.documentElement).getPropertyValue('--brand').trim() || '#0f766e'
     if (!truck.current) {
-      truck.current = L.circleMarker([fix.lat, fix.lng], { radius: 10, color: brand, fillColor: brand, fillOpacity: 0.9 })
-        .addTo(map.current)
-        .bindTooltip(truckName ?? 'Truck')
+      truck.current = labelled([fix.lat, fix.lng], truckName ? `Your truck · ${truckName}` : 'Your truck', 'truck').addTo(map.current)
       const bounds = L.latLngBounds([[fix.lat, fix.lng]])
       if (site) bounds.extend([site.lat, site.lng])
       map.current.fitBounds(bounds, { padding: [40, 40], maxZoom: 15 })
@@ -47,5 +63,5 @@ export default function TruckMap({ fix, site, truckName }: Props) {
     }
   }, [fix?.lat, fix?.lng])
 
-  return <div ref={element} class="truck-map" role="application" aria-label="Map showing the truck's position" />
+  return <div ref={element} class="truck-map" role="application" aria-label="Map of your truck and your site" />
 }

@@ -106,7 +106,7 @@ export function useAdmin<T>(path: string | null): AdminData<T> {
 }
 
 /** Write through the office API, then refresh what is shown. Throws ApiError with the server's reason. */
-export async function adminWrite<T>(method: 'POST' | 'PATCH', path: string, body: unknown): Promise<T> {
+export async function adminWrite<T>(method: 'POST' | 'PATCH' | 'DELETE', path: string, body?: unknown): Promise<T> {
   try {
     return await api<T>(path, { method, body })
   } finally {

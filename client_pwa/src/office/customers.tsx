@@ -3,7 +3,7 @@ import { ApiError, api } from '../data/api'
 import { requestMagicLink } from '../data/session'
 import type { Account, Site } from '../generated/wire'
 import type { Membership } from '../generated/wire'
-import { formatAddress, formatMoney } from '../lib/format'
+import { formatAddress, formatMoney, formatPhoneNumber } from '../lib/format'
 import { Link } from '../router'
 import { useAppState } from '../state/app-state'
 import { adminWrite, indexBy, problem, useAdmin, type Page } from './admin-api'
@@ -46,7 +46,7 @@ export function CustomersScreen() {
               <td><Link to={`customers/${a.id}`}>{a.name}</Link></td>
               <td>{label('account_kind', a.kind)}</td>
               <td>{String(a.email ?? '')}</td>
-              <td>{String(a.phone ?? '')}</td>
+              <td>{formatPhoneNumber(String(a.phone ?? ''))}</td>
               <td class="num">{formatMoney(balances.get(a.id)?.open_cents ?? 0)}</td>
               <td class="num">{balances.get(a.id)?.overdue_cents ? <span class="badge badge-bad">{formatMoney(balances.get(a.id)!.overdue_cents)}</span> : ''}</td>
               <td><ViewPortalButton accountId={a.id} /></td>
@@ -110,7 +110,7 @@ export function CustomerScreen({ params }: { params: Record<string, string> }) {
           <ViewPortalButton accountId={a.id} />
         </span>
       </div>
-      <p class="small">{[a.email, a.phone, formatAddress(a.billing_address as Record<string, unknown>)].filter(Boolean).join(' · ')}</p>
+      <p class="small">{[a.email, formatPhoneNumber(a.phone as string), formatAddress(a.billing_address as Record<string, unknown>)].filter(Boolean).join(' · ')}</p>
 
       <h2>Contacts and portal access</h2>
       {memberships.error && <p class="form-error">{sayError(memberships.error)}</p>}
@@ -121,7 +121,7 @@ export function CustomerScreen({ params }: { params: Record<string, string> }) {
             <tr key={m.id} data-contact={m.email ?? m.phone ?? m.name}>
               <td><Link to={`edit/contacts/${m.contact_id}?account=${a.id}`}>{m.name}</Link>{m.primary && <span class="badge badge-info">Primary</span>}</td>
               <td>{m.email}</td>
-              <td>{m.phone}</td>
+              <td>{formatPhoneNumber(m.phone)}</td>
               <td>{m.role === 'site' ? `Site contact: ${m.site_ids.map((id) => siteIndex.get(id)?.name ?? 'site').join(', ')}` : 'Company contact'}</td>
               <td><AccessToggle membership={m} /></td>
               <td><LoginLinkButton membership={m} /></td>
@@ -184,7 +184,7 @@ function LoginLinkButton({ membership }: { membership: Membership }) {
     try {
       await requestMagicLink(slug, to!)
       setSentOnce(true)
-      setStatus(`Sent to ${'email' in to! ? to.email : to!.phone}`)
+      setStatus(`Sent to ${'email' in to! ? to.email : formatPhoneNumber(to!.phone)}`)
     } catch (e) {
       if (e instanceof ApiError && e.status === 429) setStatus(`Too many links sent; try again in ${e.retryAfterS ?? 60} s.`)
       else setStatus(problem(e))

@@ -1,10 +1,13 @@
+import { useState } from 'preact/hooks'
 import { formatDate, formatMoney } from '../lib/format'
 import { Link, navigate, useLocation } from '../router'
 import { roleOf, useAppState } from '../state/app-state'
-import { adminWrite, useAdmin } from './admin-api'
+import { ApiError } from '../data/api'
+import { adminWrite, problem, useAdmin } from './admin-api'
 import { RecordEditor, type Draft } from './forms'
 import { label } from './labels'
 import { SPECS } from './specs'
+import { askConfirm } from '../ui/dialog'
 import { sayError } from '../lib/words'
 
 // One screen creates or edits any office record: /edit/{collection}/{id or "new"}. A new record
@@ -56,7 +59,47 @@ export function EditScreen({ params }: { params: Record<string, string> }) {
             }}
             actions={(saved, run) => <Actions collection={collection} record={saved} run={run} />} />
         )}
+      {!isNew && !staffOnlyAdmin && DELETABLE[collection] && <DeleteRecord collection={collection} record={record} back={back.to} />}
     </section>
+  )
+}
+
+// What the office may delete (the server says no, with the reason, when something still depends on it).
+const DELETABLE: Record<string, string> = {
+  products: 'product', 'service-types': 'service', 'promo-codes': 'promo code', 'time-slots': 'time slot',
+  'supply-items': 'supply item', trucks: 'truck', sites: 'site', units: 'unit', jobs: 'job', invoices: 'draft invoice',
+  estimates: 'estimate', 'recurring-series': 'recurring service',
+}
+
+function deletable(collection: string, record: Draft): boolean {
+  if (collection === 'invoices') return record.status === 'draft'
+  if (collection === 'jobs') return ['requested', 'confirmed', 'cancelled'].includes(String(record.status))
+  if (collection === 'estimates') return record.status !== 'approved'
+  return true
+}
+
+function DeleteRecord({ collection, record, back }: { collection: string; record: Draft; back: string }) {
+  const [error, setError] = useState<string | null>(null)
+  if (!deletable(collection, record)) return null
+  const noun = DELETABLE[collection]
+  async function remove() {
+    const extra = collection === 'recurring-series' ? ' Its jobs that have not started yet go too; done ones stay.' : ''
+    if (!confirm(`Delete this ${noun}? This cannot be undone.${extra}`)) return
+    setError(null)
+    try {
+      await adminWrite('DELETE', `/api/admin/${collection}/${String(record.id)}`)
+      navigate(back, { replace: true })
+    } catch (e) {
+      // A refusal says why in the server's words (what still uses it, or what to do instead).
+      const reason = e instanceof ApiError && e.status === 409 ? e.message : ''
+      setError(reason ? `${reason.charAt(0).toUpperCase()}${reason.slice(1)}.` : problem(e))
+    }
+  }
+  return (
+    <div class="delete-record">
+      <button type="button" class="button danger" onClick={() => void remove()}>Delete {noun}</button>
+      {error && <p class="form-error" role="alert">{error}</p>}
+    </div>
   )
 }
 
@@ -141,7 +184,7 @@ function Actions({ collection, record, run }: { collection: string; record: Draf
           <button type="button" class="button secondary" onClick={() => void run({ status: 'open' }, 'Posted: the customer sees it in their portal and was told.')}>Post to the customer</button>
         )}
         {status !== 'void' && status !== 'paid' && record.balance === record.total && (
-          <button type="button" class="button danger" onClick={() => confirm('Void this invoice? The customer will no longer owe it.') && void run({ status: 'void' }, 'Voided.')}>Void</button>
+          <button type="button" class="button danger" onClick={async () => (await askConfirm({ title: 'Void this invoice?', body: 'The customer will no longer owe it.', confirmLabel: 'Void invoice', cancelLabel: 'Keep it', danger: true })) && void run({ status: 'void' }, 'Voided.')}>Void</button>
         )}
       </>
     )

@@ -234,7 +234,7 @@ function MoneyLines({ lines, set }: { lines: MoneyLine[]; set: (v: MoneyLine[]) 
               <td><input type="number" min="0" step="any" aria-label={`Line ${i + 1} quantity`} value={String(line.quantity)} onInput={(e) => update(i, { quantity: Number(e.currentTarget.value) })} /></td>
               <td><MoneyInput label={`Line ${i + 1} unit price`} cents={line.unit_price} set={(c) => update(i, { unit_price: c })} /></td>
               <td class="num">{formatMoney(Math.round((line.quantity || 0) * (line.unit_price || 0)))}</td>
-              <td><button type="button" class="link-button" onClick={() => set(lines.filter((_, j) => j !== i))}>Remove</button></td>
+              <td><button type="button" class="danger small" onClick={() => set(lines.filter((_, j) => j !== i))}>Remove</button></td>
             </tr>
           ))}
         </tbody>
@@ -269,7 +269,7 @@ function RequestLines({ lines, set }: { lines: RequestLine[]; set: (v: RequestLi
                   {services.map((s) => <option key={s.id} value={s.id}>{String(s.name)}</option>)}
                 </select>
               </td>
-              <td><button type="button" class="link-button" onClick={() => set(lines.filter((_, j) => j !== i))}>Remove</button></td>
+              <td><button type="button" class="danger small" onClick={() => set(lines.filter((_, j) => j !== i))}>Remove</button></td>
             </tr>
           ))}
         </tbody>

@@ -34,29 +34,29 @@ export function HomeScreen() {
     <section class="office-page home">
       <h1>Today, {formatDate(d.today)}</h1>
       <div class="figures">
-        <Link to="dispatch" class="figure" aria-label="Jobs today">
+        <Link to="dispatch" class="figure">
           <span class="muted">Jobs today</span>
           <span class="big">{jobsToday}</span>
           <ul class="status-counts">
             {ORDER.filter((s) => d.jobs_today[s]).map((s) => <li key={s} class="badge badge-neutral">{d.jobs_today[s]} {label('job_status', s).toLowerCase()}</li>)}
           </ul>
         </Link>
-        <Link to="requests" class="figure" aria-label="Requests waiting">
+        <Link to="requests" class="figure">
           <span class="muted">Requests waiting for you</span>
           <span class="big">{d.waiting.total}</span>
           <span class="small">{waiting.join(', ') || 'Nothing waiting.'}</span>
         </Link>
-        <Link to="billing?show=overdue" class={`figure${d.overdue_cents ? ' bad' : ''}`} aria-label="Overdue">
+        <Link to="billing?show=overdue" class={`figure${d.overdue_cents ? ' bad' : ''}`}>
           <span class="muted">Overdue</span>
           <span class="big">{formatMoney(d.overdue_cents)}</span>
           <span class="small">{d.overdue_invoices} {d.overdue_invoices === 1 ? 'invoice' : 'invoices'} past due · {formatMoney(d.open_cents)} owed in all</span>
         </Link>
-        <Link to="inbox" class="figure" aria-label="Unread messages">
+        <Link to="inbox" class="figure">
           <span class="muted">Unread messages</span>
           <span class="big">{d.unread_messages}</span>
           <span class="small">{d.unread_messages ? 'Customers are waiting for a reply.' : 'All caught up.'}</span>
         </Link>
-        <Link to="reviews" class="figure" aria-label="Reviews">
+        <Link to="reviews" class="figure">
           <span class="muted">Reviews</span>
           <span class="big">{d.average_rating != null ? `${d.average_rating.toFixed(1)} ★` : '—'}</span>
           <span class="small">{d.reviews ? `Average of ${d.reviews} ${d.reviews === 1 ? 'review' : 'reviews'}` : 'No reviews yet.'}</span>

@@ -73,7 +73,7 @@ export function ImportScreen() {
       {spec && <p class="muted">The file's first row names its columns: {spec.columns.map((c, i) => <>{i ? ', ' : ''}<code key={c}>{c}</code></>)}. Needed: {spec.required.map((c, i) => <>{i ? ', ' : ''}<code key={c}>{c}</code></>)}.</p>}
       <label>File <input type="file" accept=".csv,.jsonl,.ndjson,text/csv" onChange={(e) => void choose(e.target as HTMLInputElement)} /></label>
       <p>
-        <button type="button" disabled={!file || busy} onClick={() => void run(true)}>Preview</button>{' '}
+        <button type="button" class="secondary" disabled={!file || busy} onClick={() => void run(true)}>Preview</button>{' '}
         <button type="button" class="primary" disabled={!preview || busy} onClick={() => void run(false)}>Import</button>
       </p>
       {error && <p class="form-error">{error}</p>}

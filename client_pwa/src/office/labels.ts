@@ -1,3 +1,4 @@
+import { moneyInputText, parseMoneyInput } from '../lib/format'
 // Words the office reads for every stored value (PRODUCT.md: no codes on screen). One table per
 // field; `label(field, value)` falls back to a tidied form of the value only for values added later.
 
@@ -59,13 +60,10 @@ export function clockText(clock: string | null | undefined): string {
 
 /** "$12.50" typed by a person → cents (null when it is not an amount). */
 export function parseMoney(text: string): number | null {
-  const cleaned = text.replace(/[$,\s]/g, '')
-  if (!cleaned) return 0
-  if (!/^\d+(\.\d{0,2})?$/.test(cleaned)) return null
-  return Math.round(Number(cleaned) * 100)
+  return parseMoneyInput(text)
 }
 
 /** Cents as a plain amount for an input ("125.00"). */
 export function moneyInput(cents: number | null | undefined): string {
-  return ((cents ?? 0) / 100).toFixed(2)
+  return moneyInputText(cents)
 }

@@ -2,8 +2,9 @@ import type { ComponentChildren } from 'preact'
 import { useEffect, useState } from 'preact/hooks'
 import type { TenantInfo } from '../generated/wire'
 import type { DayHours, Features, NotifyEvents, Tenant } from '../generated/wire'
+import { formatPhone } from '../lib/phone'
 import { appState } from '../state/app-state'
-import { applyBranding } from '../ui/branding'
+import { applyBranding, readableBrandText, readableInk } from '../ui/branding'
 import { adminWrite, problem, useAdmin } from './admin-api'
 import { sayError } from '../lib/words'
 
@@ -32,10 +33,23 @@ const DAYS: [keyof Tenant['business_hours'], string][] = [
   ['mon', 'Monday'], ['tue', 'Tuesday'], ['wed', 'Wednesday'], ['thu', 'Thursday'], ['fri', 'Friday'], ['sat', 'Saturday'], ['sun', 'Sunday'],
 ]
 const EDITABLE: (keyof Draft)[] = [
-  'name', 'display_name', 'logo_url', 'primary_color', 'timezone', 'phone', 'email', 'business_hours', 'portal_enabled',
-  'features', 'notify_events', 'show_pending_invoices', 'auto_confirm_bookings',
+  'name', 'display_name', 'logo_url', 'primary_color', 'timezone', 'currency', 'locale', 'country', 'phone', 'email',
+  'business_hours', 'portal_enabled', 'features', 'notify_events', 'show_pending_invoices', 'auto_confirm_bookings',
 ]
 const COLOR = /^#[0-9a-f]{6}$/i
+// Languages and regions people pick most; any other BCP 47 tag can be typed.
+const LOCALES: [string, string][] = [
+  ['en-US', 'English (United States)'], ['en-CA', 'English (Canada)'], ['fr-CA', 'French (Canada)'], ['en-GB', 'English (United Kingdom)'],
+  ['en-IE', 'English (Ireland)'], ['en-AU', 'English (Australia)'], ['en-NZ', 'English (New Zealand)'], ['de-DE', 'German (Germany)'],
+  ['de-AT', 'German (Austria)'], ['de-CH', 'German (Switzerland)'], ['fr-FR', 'French (France)'], ['nl-NL', 'Dutch (Netherlands)'],
+  ['es-ES', 'Spanish (Spain)'], ['es-MX', 'Spanish (Mexico)'], ['it-IT', 'Italian (Italy)'], ['pt-PT', 'Portuguese (Portugal)'],
+]
+const COUNTRIES: [string, string][] = [
+  ['US', 'United States'], ['CA', 'Canada'], ['GB', 'United Kingdom'], ['IE', 'Ireland'], ['AU', 'Australia'], ['NZ', 'New Zealand'],
+  ['DE', 'Germany'], ['AT', 'Austria'], ['CH', 'Switzerland'], ['FR', 'France'], ['BE', 'Belgium'], ['NL', 'Netherlands'],
+  ['ES', 'Spain'], ['IT', 'Italy'], ['PT', 'Portugal'], ['MX', 'Mexico'],
+]
+const CURRENCY = /^[A-Z]{3}$/
 
 export function SettingsScreen() {
   const loaded = useAdmin<Settings>('/api/admin/settings')
@@ -63,6 +77,7 @@ export function SettingsScreen() {
   }
   const colorOk = !draft.primary_color || COLOR.test(draft.primary_color)
   const logoOk = !draft.logo_url || /^https?:\/\/\S+$/.test(draft.logo_url)
+  const currencyOk = CURRENCY.test(draft.currency)
 
   async function save(event: Event) {
     event.preventDefault()
@@ -90,7 +105,7 @@ export function SettingsScreen() {
         <span>
           {dirty && <span class="muted small">Unsaved changes </span>}
           <button type="button" class="button secondary small" disabled={!dirty || busy} onClick={() => set(pick(saved))}>Discard</button>{' '}
-          <button type="submit" class="primary" disabled={!dirty || busy || !colorOk || !logoOk}>{busy ? 'Saving…' : 'Save changes'}</button>
+          <button type="submit" class="primary" disabled={!dirty || busy || !colorOk || !logoOk || !currencyOk}>{busy ? 'Saving…' : 'Save changes'}</button>
         </span>
       </div>
       {status && <p class={status.ok ? 'form-ok' : 'form-error'} role={status.ok ? 'status' : 'alert'}>{status.text}</p>}
@@ -130,6 +145,28 @@ export function SettingsScreen() {
           </div>
           <Preview draft={draft} />
         </div>
+      </Group>
+
+      <Group title="Money, dates and phone numbers" hint="How amounts, dates and phone numbers read in the portal, in this console and on PDFs.">
+        <div class="field-row">
+          <label class="field">
+            <span class="field-label">Language and region</span>
+            <select value={draft.locale} onChange={(e) => set({ locale: e.currentTarget.value })}>
+              {(LOCALES.some(([tag]) => tag === draft.locale) ? LOCALES : [[draft.locale, draft.locale] as [string, string], ...LOCALES])
+                .map(([tag, name]) => <option key={tag} value={tag}>{name}</option>)}
+            </select>
+          </label>
+          <Text label="Currency" value={draft.currency} onInput={(v) => set({ currency: v.trim().toUpperCase() })}
+            hint={currencyOk ? 'Three-letter code, e.g. USD, EUR, GBP.' : 'Use a three-letter code such as EUR.'} bad={!currencyOk} />
+          <label class="field">
+            <span class="field-label">Country for phone numbers</span>
+            <select value={draft.country} onChange={(e) => set({ country: e.currentTarget.value })}>
+              {(COUNTRIES.some(([code]) => code === draft.country) ? COUNTRIES : [[draft.country, draft.country] as [string, string], ...COUNTRIES])
+                .map(([code, name]) => <option key={code} value={code}>{name}</option>)}
+            </select>
+          </label>
+        </div>
+        <FormatsPreview draft={draft} />
       </Group>
 
       <Group title="Text and email notifications" hint="Which events send an SMS or email to the customer's contacts.">
@@ -187,7 +224,7 @@ function Preview({ draft }: { draft: Draft }) {
       </div>
       <div class="preview-body">
         <p><strong>Upcoming</strong></p>
-        <p class="small">Junk removal · <span style={{ color }}>Tomorrow morning</span></p>
+        <p class="small">Junk removal · <span style={{ color: readableBrandText(color) }}>Tomorrow morning</span></p>
         <span class="preview-button" style={{ background: color, color: ink }}>Book a pickup</span>
       </div>
       <figcaption class="muted small">Preview</figcaption>
@@ -195,11 +232,18 @@ function Preview({ draft }: { draft: Draft }) {
   )
 }
 
-/** Black or white text, whichever reads better on `hex` (same rule as the portal's header). */
-function readableInk(hex: string): string {
-  const [r, g, b] = [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16) / 255)
-    .map((c) => (c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4))
-  return 0.2126 * r + 0.7152 * g + 0.0722 * b > 0.4 ? '#111111' : '#ffffff'
+
+/** "1.234,56 € · Do., 3. Dez. · 030 123456": what customers will read with the chosen settings. */
+function FormatsPreview({ draft }: { draft: Draft }) {
+  let text: string
+  try {
+    const money = new Intl.NumberFormat(draft.locale, { style: 'currency', currency: draft.currency }).format(1234.56)
+    const date = new Intl.DateTimeFormat(draft.locale, { weekday: 'short', month: 'short', day: 'numeric' }).format(new Date())
+    text = [money, date, draft.phone ? formatPhone(draft.phone, draft.country) : ''].filter(Boolean).join(' · ')
+  } catch {
+    text = 'Choose a language and a three-letter currency code to see an example.'
+  }
+  return <p class="muted small" aria-live="polite">Customers will read: <strong>{text}</strong></p>
 }
 
 function PortalUrl({ url }: { url: string }) {

@@ -4,6 +4,7 @@ import { logout, selectAccount } from '../portal'
 import { navigate } from '../router'
 import { accountsOf, currentAccount, isReadOnly, useAppState } from '../state/app-state'
 import { titleCase } from '../lib/format'
+import { askConfirm } from '../ui/dialog'
 import { YourAddresses } from './address-change'
 
 /** Pick which customer account to look at (one login may reach several, PRODUCT.md "Access"). */
@@ -14,9 +15,9 @@ export function AccountsScreen() {
 
   async function signOut() {
     const warning = pending
-      ? `${pending} change${pending === 1 ? '' : 's'} made offline ha${pending === 1 ? 's' : 've'} not been sent yet and will be lost. Sign out anyway?`
-      : 'Sign out of this device? Saved data will be removed from it.'
-    if (!confirm(warning)) return
+      ? `${pending} ${pending === 1 ? 'change' : 'changes'} made offline ${pending === 1 ? 'has' : 'have'} not been sent yet and will be lost.`
+      : 'Your saved data will be removed from this device.'
+    if (!(await askConfirm({ title: 'Sign out?', body: warning, confirmLabel: 'Sign out', cancelLabel: 'Stay signed in', danger: pending > 0 }))) return
     await logout()
     await forgetDocuments(`${state.slug}:`).catch(() => undefined) // saved PDFs leave with the replica
     navigate('login', { replace: true })

@@ -19,17 +19,13 @@ import { DraftsHere } from '../ui/drafts-here'
 const NEW_SITE = '__new__'
 const str = (value: unknown): string => (typeof value === 'string' ? value : '')
 
-/** The form's fields as a draft's args have them (a refused booking comes back filled in). */
-function fromArgs(args: Record<string, unknown>): { site: NewSite; [field: string]: unknown } {
+/** The location part of the form as a draft's args have it (a refused booking comes back filled in). */
+function siteFromArgs(args: Record<string, unknown>): { siteId: string; site: NewSite; newSiteId: string } {
   const site = args.new_site as Record<string, unknown> | undefined
-  const address = (site?.address ?? {}) as Record<string, unknown>
-  return {
-    siteId: site ? NEW_SITE : str(args.site_id),
-    site: site
-      ? { ...EMPTY_SITE, ...Object.fromEntries(Object.entries(site).filter(([k]) => k in EMPTY_SITE)), ...Object.fromEntries(Object.entries(address).filter(([k]) => k in EMPTY_SITE)) } as NewSite
-      : EMPTY_SITE,
-    siteRowId: str(site?.id),
-  }
+  if (!site) return { siteId: str(args.site_id), site: EMPTY_SITE, newSiteId: '' }
+  const known = (fields: Record<string, unknown>) => Object.fromEntries(Object.entries(fields).filter(([k]) => k in EMPTY_SITE))
+  const address = (site.address ?? {}) as Record<string, unknown>
+  return { siteId: NEW_SITE, site: { ...EMPTY_SITE, ...known(site), ...known(address) } as NewSite, newSiteId: str(site.id) }
 }
 
 /**
@@ -49,9 +45,9 @@ export function BookingScreen({ draft }: { draft?: Draft; params?: Record<string
   const slots = useEntity<TimeSlot>('time_slot') ?? []
   const promos = (useEntity('promo_code') ?? []) as unknown as PromoCode[]
   const today = tenantToday(state)
-  const initial = fromArgs(args)
+  const initial = siteFromArgs(args)
 
-  const [siteId, setSiteId] = useState(str(initial.siteId))
+  const [siteId, setSiteId] = useState(initial.siteId)
   const [newSite, setNewSite] = useState<NewSite>(initial.site)
   const [serviceTypeId, setServiceTypeId] = useState(str(args.service_type_id))
   const [date, setDate] = useState(str(args.date) || addDays(today, 1))
@@ -72,7 +68,7 @@ export function BookingScreen({ draft }: { draft?: Draft; params?: Record<string
 
   function wireArgs(): BookArgs & Record<string, unknown> {
     const site = chosenSite === NEW_SITE
-      ? { new_site: newSiteArgs(initial.siteRowId ? String(initial.siteRowId) : newId(), newSite, (state.tenant?.address as { country?: string } | null)?.country || 'US') }
+      ? { new_site: newSiteArgs(initial.newSiteId || newId(), newSite, (state.tenant?.address as { country?: string } | null)?.country || 'US') }
       : { site_id: chosenSite }
     return {
       id: str(args.id) || newId(),

@@ -76,7 +76,7 @@ export function ContactForm({ initial, sites, self, onSave, onCancel }: Props) {
       {error && <p class="form-error" role="alert">{error}</p>}
       <div class="action-row">
         <button type="submit" class="primary">Save contact</button>
-        <button type="button" class="link-button" onClick={onCancel}>Cancel</button>
+        <button type="button" class="secondary" onClick={onCancel}>Cancel</button>
       </div>
     </form>
   )

@@ -3,12 +3,14 @@ import { useEntity } from '../data/queries'
 import type { BaseRow, Site } from '../generated/wire'
 import type { ViewRow } from '../data/db'
 import type { Membership } from '../generated/wire'
+import { formatPhoneNumber } from '../lib/format'
 import { newId } from '../lib/ids'
 import { mutate } from '../portal'
 import { currentAccount, isReadOnly, useAppState } from '../state/app-state'
 import { EmptyState, Loading } from '../ui/empty-state'
 import { PendingBadge } from '../ui/status-badge'
 import { ContactForm, type ContactDraft } from './contact-form'
+import { askConfirm } from '../ui/dialog'
 import { sayError } from '../lib/words'
 import { DraftsHere } from '../ui/drafts-here'
 
@@ -61,7 +63,7 @@ export function ContactsScreen() {
                   <span class={`badge ${m.portal_access ? 'badge-good' : 'badge-neutral'}`}>{m.portal_access ? 'Portal access' : 'No portal access'}</span>
                 </span>
               </span>
-              <span class="muted small">{[m.email, m.phone].filter(Boolean).join(' · ')}</span>
+              <span class="muted small">{[m.email, formatPhoneNumber(m.phone)].filter(Boolean).join(' · ')}</span>
               <span class="small">{m.role === 'site' ? `Site contact: ${(m.site_ids ?? []).map((id) => siteName.get(id) ?? 'a site').join(', ')}` : 'Company contact'}</span>
               <PendingBadge pending={m._pending} />
               {primary && editing !== m.contact_id && (
@@ -74,7 +76,8 @@ export function ContactsScreen() {
                         {m.portal_access ? 'Turn off portal access' : 'Turn on portal access'}
                       </button>
                       <button type="button" class="danger small"
-                        onClick={() => confirm(`Remove ${m.name} from ${account.name}?`) && act(() => mutate('contact.remove', { contact_id: m.contact_id, account_id: account.id }))}>
+                        onClick={async () => (await askConfirm({ title: `Remove ${m.name}?`, body: `${m.name} will no longer be able to use the portal for ${account.name}.`, confirmLabel: 'Remove', cancelLabel: 'Keep', danger: true }))
+                          && act(() => mutate('contact.remove', { contact_id: m.contact_id, account_id: account.id }))}>
                         Remove
                       </button>
                     </>

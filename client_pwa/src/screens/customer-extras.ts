@@ -1,5 +1,6 @@
 // The customer screens opened from "More" and the billing tabs, bundled as one lazily loaded chunk
 // (one chunk compresses far better than a dozen small ones; see customer-routes.tsx).
+export { ContactUsScreen } from './contact-us'
 export { ContactsScreen } from './contacts'
 export { DraftScreen } from './drafts'
 export { EstimatesScreen } from './estimates'

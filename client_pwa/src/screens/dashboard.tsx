@@ -2,6 +2,7 @@ import { useLayoutEffect } from 'preact/hooks'
 import { useEntity } from '../data/queries'
 import type { Invoice, Job, Notification, Payment } from '../generated/wire'
 import { formatDate, formatMoney, timeAgo } from '../lib/format'
+import { recentActivity } from '../lib/activity'
 import { summarizeBilling, visibleInvoices } from '../lib/invoices'
 import { byScheduledDate, isOpenJob } from '../lib/jobs'
 import { markFirstContent } from '../lib/perf'
@@ -71,25 +72,18 @@ function BillingCards({ accountId, today, currency }: { accountId?: string; toda
       </Link>
       <Link to={summary.nextDue ? `invoices/${summary.nextDue.id}` : 'invoices'} class="stat">
         <span class="stat-value">{summary.nextDue ? formatMoney(summary.nextDue.balance, currency) : '—'}</span>
-        <span class="stat-label">{summary.nextDue ? `Next due ${formatDate(summary.nextDue.due_on)}` : 'Nothing due'}</span>
+        <span class="stat-label">{summary.nextDue ? `Next due ${formatDate(summary.nextDue.due_on)}` : summary.overdue > 0 ? 'Nothing else coming due' : 'Nothing due'}</span>
       </Link>
     </div>
   )
 }
 
-interface Activity { id: string; at: string; title: string; body?: string | null; link?: string | null }
-
 function RecentActivity({ accountId, showPayments, currency }: { accountId?: string; showPayments: boolean; currency: string }) {
   const notifications = useEntity<Notification>('notification') ?? []
   const payments = useEntity<Payment>('payment', accountId) ?? []
-  const items: Activity[] = [
-    ...notifications
-      .filter((n) => !n.account_id || n.account_id === accountId)
-      .map((n) => ({ id: n.id, at: n.created_at ?? '', title: readable(n.title), body: readable(n.body), link: n.link })),
-    ...(showPayments ? payments : [])
-      .filter((p) => p.status === 'succeeded')
-      .map((p) => ({ id: p.id, at: p.paid_at ?? p.created_at ?? '', title: `Payment received: ${formatMoney(p.amount, currency)}` })),
-  ].sort((a, b) => b.at.localeCompare(a.at)).slice(0, 6)
+  const readableNotes = notifications.map((n) => ({ ...n, title: readable(n.title), body: readable(n.body) }))
+  const items = recentActivity(readableNotes, showPayments ? payments : [], accountId,
+    (p) => `Payment ${p.number} received: ${formatMoney(p.amount, currency)}`)
   if (!items.length) return null
   return (
     <>

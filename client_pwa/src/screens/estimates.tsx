@@ -103,7 +103,7 @@ function Decision({ estimate, readOnly, defaultName }: { estimate: EstimateRow; 
           {error && <p class="form-error" role="alert">{error}</p>}
           <div class="action-row">
             <button type="submit" class={mode === 'approve' ? 'primary' : 'danger'}>{mode === 'approve' ? 'Sign and approve' : 'Decline estimate'}</button>
-            <button type="button" class="link-button" onClick={() => setMode(null)}>Cancel</button>
+            <button type="button" class="secondary" onClick={() => setMode(null)}>Cancel</button>
           </div>
         </form>
       )}

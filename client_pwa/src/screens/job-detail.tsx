@@ -15,6 +15,7 @@ import { LazyTruckMap } from '../ui/lazy-truck-map'
 import { DocumentButton } from '../ui/document-button'
 import { PoEditor } from '../ui/po-editor'
 import { PendingBadge, StatusBadge } from '../ui/status-badge'
+import { askText } from '../ui/dialog'
 import { DraftsHere } from '../ui/drafts-here'
 
 export function JobDetailScreen({ params }: { params: Record<string, string> }) {
@@ -75,7 +76,7 @@ export function JobDetailScreen({ params }: { params: Record<string, string> }) 
 
       <JobPhotos job={job} />
       {job.status === 'completed' && (
-        <DocumentButton url={`/api/documents/jobs/${job.id}/receipt.pdf`} filename={`receipt-${job.number || job.id}.pdf`} label="Service report (PDF)" />
+        <DocumentButton url={`/api/documents/jobs/${job.id}/report.pdf`} filename={`service-report-${job.number || job.id}.pdf`} label="Service report (PDF)" />
       )}
       {job.status === 'completed' && featureOn(state, 'review_collection') && <ReviewBox job={job} readOnly={readOnly} />}
       {(job.status === 'requested' || job.status === 'confirmed') && !readOnly && <CancelJob job={job} />}
@@ -133,7 +134,10 @@ function JobPhotos({ job }: { job: Job }) {
 function CancelJob({ job }: { job: Job }) {
   const [busy, setBusy] = useState(false)
   async function cancel() {
-    const reason = prompt('Cancel this job? You can tell us why (optional).')
+    const reason = await askText({
+      title: `Cancel job ${job.number ?? ''}?`.replace(' ?', '?'), body: 'The office is told at once.',
+      label: 'Why are you cancelling? (optional)', confirmLabel: 'Cancel job', cancelLabel: 'Keep the job', danger: true,
+    })
     if (reason === null) return
     setBusy(true)
     try {

@@ -16,6 +16,7 @@ const ENTRIES: Entry[] = [
   { path: 'statements', label: 'Statements', hint: 'Balance statements by location (PDF)', allowed: access.billing },
   { path: 'sites', label: 'Locations', hint: 'Addresses, gate codes, map pins', allowed: access.anyone },
   { path: 'contacts', label: 'Contacts', hint: 'Who can use this portal', allowed: access.contacts },
+  { path: 'contact', label: 'Contact us', hint: 'Phone, email, address and business hours', allowed: access.anyone },
   { path: 'notifications', label: 'Notifications', hint: 'Updates about your jobs and bills', allowed: access.anyone },
 ]
 

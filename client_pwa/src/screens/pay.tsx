@@ -193,7 +193,7 @@ export function PayScreen() {
         </fieldset>
       </form>
       {!readOnly && state.online && canAdd && (addingCard || (saved.methods !== undefined && methods.length === 0 && !(payType === 'bank' && unverified.length))) ? (
-        <AddMethodForm type={payType} bankMethod={bankMethod} accountId={account.id} makeDefault={usable.length === 0} state={state}
+        <AddMethodForm type={payType} bankMethod={bankMethod ?? null} accountId={account.id} makeDefault={usable.length === 0} state={state}
           onCancel={methods.length ? () => setAddingCard(false) : undefined}
           onSaved={(m) => { setAddingCard(false); if (!awaitingVerification(m)) setMethodId(m.id); void saved.reload() }} />
       ) : (!readOnly && state.online && canAdd && (

@@ -6,6 +6,7 @@ import { AddBankForm, pendingNote, VerifyBankForm } from '../ui/bank-form'
 import { AddCardForm } from '../ui/card-form'
 import { EmptyState, Loading } from '../ui/empty-state'
 import { useBankMethod, useSavedMethods } from '../ui/use-saved-methods'
+import { askConfirm } from '../ui/dialog'
 import { sayError } from '../lib/words'
 
 // Saved payment methods (cards and, when the portal takes them, bank accounts): list, make default,
@@ -59,7 +60,7 @@ export function PaymentMethodsScreen() {
                 {m.default && <span class="badge badge-good">Default</span>}
                 {awaitingVerification(m) && <span class="badge badge-warn">Needs verifying</span>}
               </span>
-              {m.kind === 'bank' && !awaitingVerification(m) && <span class="muted small">Bank account{bankMethod ? ' · debits take a few business days to clear' : ' · bank payments are switched off'}</span>}
+              {m.kind === 'bank' && !awaitingVerification(m) && <span class="muted small">Bank account{bankMethod ? ' · debits take a few business days to clear' : bankMethod === null ? ' · bank payments are switched off' : ''}</span>}
               {awaitingVerification(m) && verifying !== m.id && <span class="small">{pendingNote(m)}</span>}
               {awaitingVerification(m) && verifying === m.id && !disabled && (
                 <VerifyBankForm method={m} onCancel={() => setVerifying(null)}
@@ -78,7 +79,8 @@ export function PaymentMethodsScreen() {
                   </button>
                 )}
                 <button type="button" class="danger small" disabled={disabled || busy !== null}
-                  onClick={() => confirm(`Remove ${describeMethod(m)}?`) && run(m.id, () => paymentsApi.removeMethod(m.id))}>
+                  onClick={async () => (await askConfirm({ title: `Remove ${describeMethod(m)}?`, body: 'It can no longer be used to pay invoices or extend rentals.', confirmLabel: 'Remove', cancelLabel: 'Keep it', danger: true }))
+                    && run(m.id, () => paymentsApi.removeMethod(m.id))}>
                   Remove
                 </button>
               </div>

@@ -1,3 +1,5 @@
+import { formatPhoneNumber } from '../lib/format'
+import { telHref } from '../lib/phone'
 import { useAppState } from '../state/app-state'
 import { brandName } from '../ui/branding'
 
@@ -10,7 +12,7 @@ export function PortalUnavailableScreen({ unknownTenant = false }: { unknownTena
       {unknownTenant ? (
         <p>We couldn't find this customer portal. Check the link you were sent.</p>
       ) : (
-        <p>The customer portal of {brandName(tenant)} is not available right now.{tenant?.phone ? <> Call <a href={`tel:${tenant.phone}`}>{tenant.phone}</a> for help.</> : null}</p>
+        <p>The customer portal of {brandName(tenant)} is not available right now.{tenant?.phone ? <> Call <a href={telHref(tenant.phone)}>{formatPhoneNumber(tenant.phone)}</a> for help.</> : null}</p>
       )}
     </section>
   )

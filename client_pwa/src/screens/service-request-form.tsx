@@ -149,7 +149,7 @@ export function ServiceRequestScreen({ draft }: { draft?: Draft; params?: Record
                     placeholder="—" options={products.map((p) => ({ value: p.id, label: p.name }))} />
                   <TextField label="Quantity" type="number" inputMode="numeric" min="1" required value={line.quantity} onInput={(v) => setLine(line.key, { quantity: v })} />
                 </div>
-                {lines.length > 1 && <button type="button" class="link-button" onClick={() => setLines(lines.filter((l) => l.key !== line.key))}>Remove line {i + 1}</button>}
+                {lines.length > 1 && <button type="button" class="danger small" onClick={() => setLines(lines.filter((l) => l.key !== line.key))}>Remove line {i + 1}</button>}
               </div>
             ))}
             <button type="button" class="secondary small" onClick={() => setLines([...lines, emptyLine()])}>+ Add a line</button>

@@ -90,7 +90,7 @@ function SiteForm({ title, editing, onChange, onSubmit, onCancel, error, center 
       {error && <p class="form-error" role="alert">{error}</p>}
       <div class="action-row">
         <button type="submit" class="primary">Save location</button>
-        <button type="button" class="link-button" onClick={onCancel}>Cancel</button>
+        <button type="button" class="secondary" onClick={onCancel}>Cancel</button>
       </div>
     </form>
   )

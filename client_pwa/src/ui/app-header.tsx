@@ -3,9 +3,9 @@ import { accountsOf, currentAccount, useAppState } from '../state/app-state'
 import { brandName } from './branding'
 import { NotificationsBell } from './notifications-bell'
 
-export function AppHeader() {
+export function AppHeader({ bare = false }: { bare?: boolean }) {
   const state = useAppState()
-  const account = currentAccount(state)
+  const account = bare ? undefined : currentAccount(state)
   const several = accountsOf(state).length > 1
   return (
     <header class="app-header">
@@ -13,10 +13,10 @@ export function AppHeader() {
         {state.tenant?.logo_url ? <img src={state.tenant.logo_url} alt="" class="brand-logo" /> : null}
         <span class="brand-name">{brandName(state.tenant)}</span>
       </Link>
-      <div class="header-tools">
+      {!bare && <div class="header-tools">
         <span class={`net-dot ${state.online ? 'on' : 'off'}`} role="img" aria-label={state.online ? 'Online' : 'Offline'} title={state.online ? 'Online' : 'Offline'} />
         {state.session && <NotificationsBell />}
-      </div>
+      </div>}
       {state.session && account && (
         <div class="account-bar">
           <span class="account-name">{account.name}</span>

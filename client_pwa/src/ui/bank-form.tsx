@@ -3,6 +3,7 @@ import { awaitingVerification, paymentsApi, type BankMethod, type SavedMethod, t
 import { loadStripe, paymentsConfig, type StripeJs, type StripeResult } from '../data/stripe'
 import { formatDate } from '../lib/format'
 import { ibanIsValid, normaliseIban, parseMicrodeposit, routingNumberIsValid, usAccountNumberIsValid } from '../lib/payments'
+import { sayError } from '../lib/words'
 
 // Add a bank account (PROTOCOL.md "Payments"), in the form the portal's Stripe account takes:
 // - SEPA Direct Debit: the customer reads and accepts the mandate shown here, Stripe.js
@@ -57,7 +58,7 @@ function useBankForm({ accountId, defaultName = '', defaultEmail = '', onSaved }
       if (result.error) throw new Error(result.error.message || 'Your bank account could not be saved.')
       onSaved(await paymentsApi.saveMethod(accountId, result.setupIntent?.id ?? intent.setup_intent_id, makeDefault))
     } catch (e) {
-      setError((e as Error).message || 'Your bank account could not be saved.')
+      setError(sayError(e))
     } finally {
       setBusy(false)
     }
@@ -118,7 +119,7 @@ function AddSepaForm(props: Props) {
       {error && <p class="form-error" role="alert">{error}</p>}
       <div class="action-row">
         <button type="submit" class="primary" disabled={busy} aria-describedby="sepa-mandate">{busy ? 'Saving…' : 'Accept mandate and save'}</button>
-        {onCancel && <button type="button" class="link-button" onClick={onCancel}>Cancel</button>}
+        {onCancel && <button type="button" class="secondary" onClick={onCancel}>Cancel</button>}
       </div>
     </form>
   )
@@ -200,7 +201,7 @@ function AddUsBankForm(props: Props) {
       {error && <p class="form-error" role="alert">{error}</p>}
       <div class="action-row">
         <button type="submit" class="primary" disabled={busy} aria-describedby="ach-mandate">{busy ? 'Saving…' : 'Authorize and save'}</button>
-        {onCancel && <button type="button" class="link-button" onClick={onCancel}>Cancel</button>}
+        {onCancel && <button type="button" class="secondary" onClick={onCancel}>Cancel</button>}
       </div>
     </form>
   )
@@ -247,7 +248,8 @@ export function VerifyBankForm({ method, onVerified, onRemoved, onCancel }: {
       onVerified(verified)
     } catch (e) {
       const err = e as Error & { code?: string }
-      setError(err.message || 'The bank account could not be verified.')
+      // The bank's own words for a mismatch say how many tries are left: keep them.
+      setError(err.code === 'verification_mismatch' && err.message ? err.message : sayError(err))
       if (err.code === 'verification_attempts_exceeded') onRemoved?.()
     } finally {
       setBusy(false)
@@ -279,7 +281,7 @@ export function VerifyBankForm({ method, onVerified, onRemoved, onCancel }: {
       {error && <p class="form-error" role="alert">{error}</p>}
       <div class="action-row">
         <button type="submit" class="primary" disabled={busy}>{busy ? 'Checking…' : 'Verify'}</button>
-        {onCancel && <button type="button" class="link-button" onClick={onCancel}>Cancel</button>}
+        {onCancel && <button type="button" class="secondary" onClick={onCancel}>Cancel</button>}
       </div>
     </form>
   )

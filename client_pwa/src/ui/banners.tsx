@@ -1,6 +1,8 @@
 import { db } from '../data/db'
 import { draftPath } from '../data/drafts'
-import { useLiveQuery, usePendingCount } from '../data/queries'
+import { useEntity, useLiveQuery, usePendingCount } from '../data/queries'
+import type { Job, PaymentMethod, Rental, ServiceType, Site } from '../generated/wire'
+import { describeRejection, isResolved, type RejectionContext } from '../lib/rejections'
 import { syncNow } from '../portal'
 import { currentAccount, isReadOnly, useAppState } from '../state/app-state'
 import { timeAgo } from '../lib/format'
@@ -52,14 +54,36 @@ export function Banners() {
 function RejectionBanners() {
   const drafts = useLiveQuery(() => db().drafts.toArray(), [], { secondary: true }) ?? []
   const { rest } = useLocation()
+  const context = useRejectionContext()
   return (
     <>
-      {drafts.filter((draft) => rest !== draftPath(draft)).map((draft) => (
-        <div key={draft.key} class="banner banner-bad" role="alert">
-          {actionRefused(draft.name)}: {say(draft.error.code, draft.args)}{' '}
-          <Link to={draftPath(draft)}>Review and send again</Link>
-        </div>
-      ))}
+      {drafts.filter((draft) => rest !== draftPath(draft) && !isResolved(draft, context)).map((draft) => {
+        const { detail } = describeRejection(draft, context) // which booking, rental or job it is
+        return (
+          <div key={draft.key} class="banner banner-bad" role="alert">
+            {actionRefused(draft.name)}{detail ? ` (${detail})` : ''}: {say(draft.error.code, draft.args)}{' '}
+            <Link to={draftPath(draft)}>Review and send again</Link>
+          </div>
+        )
+      })}
     </>
   )
+}
+
+/** What a banner needs to name the refused action's booking, rental or job, and to see whether it
+ *  has been put right since. */
+function useRejectionContext(): RejectionContext {
+  const accountId = currentAccount(useAppState())?.id
+  const services = useEntity<ServiceType>('service_type', undefined, { secondary: true })
+  const sites = useEntity<Site>('site', undefined, { secondary: true })
+  const rentals = useEntity<Rental>('rental', accountId, { secondary: true })
+  const jobs = useEntity<Job>('job', accountId, { secondary: true })
+  const methods = useEntity<PaymentMethod>('payment_method', accountId, { secondary: true })
+  return {
+    serviceNames: new Map((services ?? []).map((s) => [s.id, s.name])),
+    sites: new Map((sites ?? []).map((s) => [s.id, s])),
+    rentals: new Map((rentals ?? []).map((r) => [r.id, r])),
+    jobs: jobs ?? [],
+    methodsAddedAt: (methods ?? []).map((m) => m.created_at ?? ''),
+  }
 }

@@ -1,6 +1,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks'
 import { paymentsApi, type SavedMethod } from '../data/payments-api'
 import { loadStripe, type CardElement, type StripeJs } from '../data/stripe'
+import { sayError } from '../lib/words'
 
 // Add a card (PROTOCOL.md "Payments"): Stripe.js collects it in its Card Element, confirmCardSetup
 // saves it against a SetupIntent, then the server attaches it to the account. Card numbers never
@@ -54,7 +55,7 @@ export function AddCardForm({ accountId, makeDefault = false, onSaved, onCancel 
       if (result.error) throw new Error(result.error.message || 'Your card could not be saved.')
       onSaved(await paymentsApi.saveMethod(accountId, result.setupIntent?.id ?? intent.setup_intent_id, setDefault))
     } catch (e) {
-      setError((e as Error).message || 'Your card could not be saved.')
+      setError(sayError(e))
     } finally {
       setBusy(false)
     }
@@ -73,7 +74,7 @@ export function AddCardForm({ accountId, makeDefault = false, onSaved, onCancel 
       {error && <p class="form-error" role="alert">{error}</p>}
       <div class="action-row">
         <button type="submit" class="primary" disabled={!ready || busy}>{busy ? 'Saving…' : 'Save card'}</button>
-        {onCancel && <button type="button" class="link-button" onClick={onCancel}>Cancel</button>}
+        {onCancel && <button type="button" class="secondary" onClick={onCancel}>Cancel</button>}
       </div>
     </form>
   )

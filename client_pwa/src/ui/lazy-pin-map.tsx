@@ -38,7 +38,7 @@ export function SitePinPicker({ value, center, onChange }: Props) {
       </span>
       <span class="action-row">
         {'geolocation' in navigator && <button type="button" class="secondary small" disabled={locating} onClick={useMyLocation}>{locating ? 'Locating…' : 'Use my location'}</button>}
-        {value && <button type="button" class="link-button" onClick={() => onChange(null)}>Remove pin</button>}
+        {value && <button type="button" class="secondary small" onClick={() => onChange(null)}>Remove pin</button>}
       </span>
     </div>
   )

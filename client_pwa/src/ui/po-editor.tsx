@@ -30,7 +30,7 @@ export function PoEditor({ value, onSave, disabled = false, pending }: Props) {
     return (
       <span class="po-view">
         {value || <span class="muted">Not given</span>} <PendingBadge pending={pending} />
-        {!disabled && <button type="button" class="link-button" onClick={() => { setText(value ?? ''); setEditing(true) }}>{value ? 'Edit' : 'Add'} PO number</button>}
+        {!disabled && <button type="button" class="secondary small" onClick={() => { setText(value ?? ''); setEditing(true) }}>{value ? 'Edit' : 'Add'}<span class="visually-hidden"> PO number</span></button>}
       </span>
     )
   }
@@ -39,7 +39,7 @@ export function PoEditor({ value, onSave, disabled = false, pending }: Props) {
       <label class="visually-hidden" for="po-input">PO number</label>
       <input id="po-input" value={text} maxLength={100} autoComplete="off" onInput={(e) => setText((e.currentTarget as HTMLInputElement).value)} />
       <button type="submit" class="primary small">Save</button>
-      <button type="button" class="link-button" onClick={() => setEditing(false)}>Cancel</button>
+      <button type="button" class="secondary small" onClick={() => setEditing(false)}>Cancel</button>
       {error && <span class="form-error" role="alert">{error}</span>}
     </form>
   )

@@ -24,7 +24,7 @@ export function ServiceHistory({ jobs, lookups }: { jobs: (Job & { _pending?: bo
               <PendingBadge pending={job._pending} />
             </Link>
             {job.status === 'completed' && (
-              <DocumentButton url={`/api/documents/jobs/${job.id}/receipt.pdf`} filename={`receipt-${job.number || job.id}.pdf`}
+              <DocumentButton url={`/api/documents/jobs/${job.id}/report.pdf`} filename={`service-report-${job.number || job.id}.pdf`}
                 label={`Service report ${job.number ?? ''} (PDF)`} class="button secondary small" />
             )}
           </li>

@@ -50,8 +50,10 @@ export function useSavedMethods(accountId: string | undefined): SavedMethods {
 
 /** Which bank accounts this portal takes (`sepa_debit` | `us_bank_account`), or null for cards only
  * (also while unknown: offline, or payments not set up). */
-export function useBankMethod(): BankMethod | null {
-  const [bank, setBank] = useState<BankMethod | null>(null)
+/** The bank debit scheme this portal takes; null when bank payments are off, undefined while that is
+ *  not known (not asked yet, or offline with nothing cached): never say "off" for "don't know". */
+export function useBankMethod(): BankMethod | null | undefined {
+  const [bank, setBank] = useState<BankMethod | null | undefined>(undefined)
   useEffect(() => {
     let cancelled = false
     paymentsConfig().then((config) => !cancelled && setBank(config.bank_method ?? null)).catch(() => undefined)

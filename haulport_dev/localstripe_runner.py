@@ -9,7 +9,7 @@ server next to a test run) share and clobber one file, and the fake payment API 
 network. This module therefore starts a child Python process that imports localstripe's aiohttp
 ``app``, keeps the store in memory only, binds ``127.0.0.1`` on a port the kernel picks (no
 "find a free port, then race for it"), prints ``LISTENING <port>`` and serves. ``python -m
-server.billing.localstripe_runner --port 8420`` runs the same thing by hand.
+haulport_dev.localstripe_runner --port 8420`` runs the same thing by hand.
 
 What localstripe 1.15.10 serves
 -------------------------------
