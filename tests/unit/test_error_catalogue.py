@@ -17,8 +17,17 @@ from sync.mutators.registry import MUTATORS, load_all
 
 ROOT = Path(__file__).resolve().parents[2]
 CATALOGUE = ROOT / "client_pwa" / "src" / "lib" / "words.ts"
-# Which argument of which call is an error code.
-CODE_ARGUMENT = {"Rejected": 0, "body": 0, "GatewayError": 0, "InvalidWebhook": 0, "ApiError": 1, "_decline": 4}
+# Which argument of which call is an error code (helpers that pass a parameter on as the code, like
+# ``_decline`` or ``_refuse``, are found from these).
+CODE_ARGUMENT = {
+    "Rejected": 0,
+    "body": 0,
+    "GatewayError": 0,
+    "InvalidWebhook": 0,
+    "ApiError": 1,
+    "_decline": 4,
+    "_refuse": 0,
+}
 # Codes that reach a customer without a literal in our source: Stripe's own, passed on as they come
 # (server/billing/gateway.py), and the PWA's own (network failures, a rejection without a code).
 PASSED_ON = {"expired_card", "incorrect_cvc", "incorrect_number", "insufficient_funds", "processing_error"}
@@ -35,23 +44,50 @@ def _strings(node: ast.AST) -> set[str]:
     return set()
 
 
+def _trees() -> list[tuple[Path, ast.AST]]:
+    return [
+        (path, ast.parse(path.read_text(), str(path)))
+        for top in ("server", "sync")
+        for path in sorted((ROOT / top).rglob("*.py"))
+        if "migrations" not in path.parts
+    ]
+
+
+def _name(func: ast.AST) -> str:
+    return func.id if isinstance(func, ast.Name) else getattr(func, "attr", "")
+
+
+def _wrappers(trees, known: dict[str, int]) -> dict[str, int]:
+    """Helpers that hand one of their parameters on as the code (``def _refuse(code, …): return
+    ApiError(409, code, …)``): calls to them name codes too."""
+    found = dict(known)
+    for _, tree in trees:
+        for fn in ast.walk(tree):
+            if not isinstance(fn, ast.FunctionDef | ast.AsyncFunctionDef):
+                continue
+            params = [a.arg for a in fn.args.args]
+            for node in ast.walk(fn):
+                index = CODE_ARGUMENT.get(_name(node.func)) if isinstance(node, ast.Call) else None
+                if index is not None and len(node.args) > index and isinstance(node.args[index], ast.Name):
+                    if node.args[index].id in params and fn.name not in CODE_ARGUMENT:
+                        found.setdefault(fn.name, params.index(node.args[index].id))
+    return found
+
+
 def server_codes() -> dict[str, str]:
     """code -> where it is raised."""
+    trees = _trees()
+    arguments = _wrappers(trees, CODE_ARGUMENT)
     found: dict[str, str] = {}
-    for top in ("server", "sync"):
-        for path in sorted((ROOT / top).rglob("*.py")):
-            if "migrations" in path.parts:
+    for path, tree in trees:
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.Call):
                 continue
-            for node in ast.walk(ast.parse(path.read_text(), str(path))):
-                if not isinstance(node, ast.Call):
-                    continue
-                func = node.func
-                name = func.id if isinstance(func, ast.Name) else getattr(func, "attr", "")
-                index = CODE_ARGUMENT.get(name)
-                if index is None or len(node.args) <= index:
-                    continue
-                for code in _strings(node.args[index]):
-                    found.setdefault(code, f"{path.relative_to(ROOT)}:{node.lineno}")
+            index = arguments.get(_name(node.func))
+            if index is None or len(node.args) <= index:
+                continue
+            for code in _strings(node.args[index]):
+                found.setdefault(code, f"{path.relative_to(ROOT)}:{node.lineno}")
     for code in (*_HTTP_CODES.values(), "error"):
         found.setdefault(code, "server/errors.py (_HTTP_CODES)")
     return found
@@ -67,7 +103,14 @@ def catalogue_keys(const: str) -> set[str]:
 def test_the_source_scan_finds_the_codes_it_should():
     codes = server_codes()
     # A scan that found nothing would make the test below pass for the wrong reason.
-    for known in ("promo_invalid", "slot_full", "validation_error", "card_declined", "authentication_required", "busy"):
+    for known in (
+        "promo_invalid",
+        "slot_full",
+        "validation_error",
+        "card_declined",
+        "authentication_required",
+        "in_use",
+    ):
         assert known in codes
 
 

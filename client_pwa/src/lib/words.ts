@@ -155,6 +155,11 @@ export const SENTENCES: Record<string, Sentence> = {
   unknown_reference: 'One of the choices no longer exists. Pick it again.',
   bad_filter: "That filter couldn't be used.",
   conflict: 'Someone else changed this meanwhile. Reload it and try again.',
+  not_deletable: "This kind of record can't be deleted.",
+  job_started: 'A job that is under way or done cannot be deleted. Cancel it instead.',
+  invoice_posted: 'Only a draft invoice can be deleted. Void a posted one instead.',
+  estimate_approved: 'An approved estimate is part of the job it made, so it cannot be deleted.',
+  in_use: 'Other records still use this one, so it cannot be deleted.',
   method_not_allowed: "That can't be done here.",
   // The server and the network
   busy: 'We are busy for a moment. Try again in a few seconds.',
