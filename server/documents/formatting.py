@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import re
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 # Currencies whose customers expect a symbol in front; any other ISO code is printed
@@ -214,6 +215,21 @@ def format_date(value: str | None, zone: dt.tzinfo, locale: str = US_ENGLISH) ->
 
         return _printable(babel_date(day, "medium", locale=babel_locale))
     return f"{_MONTHS[day.month - 1]} {day.day}, {day.year}"
+
+
+_ISO_DATE = re.compile(r"\b(\d{4}-\d{2}-\d{2})\b(?!T)")
+
+
+def readable_dates(text: str, tenant: dict | None) -> str:
+    """``text`` with every calendar date written as ISO (``2026-12-10``, as mutators write them into a
+    notification) in the tenant's own way ("Dec 10, 2026"): for email, SMS and Web Push, which people
+    read as they are. A string that only looks like a date is left alone."""
+    zone, locale = tenant_zone(tenant), locale_of(tenant)
+
+    def one(match: re.Match[str]) -> str:
+        return format_date(match.group(1), zone, locale) if _date_of(match.group(1), zone) else match.group(1)
+
+    return _ISO_DATE.sub(one, text) if text else text
 
 
 def format_datetime(value: str | None, zone: dt.tzinfo, locale: str = US_ENGLISH) -> str:

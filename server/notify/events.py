@@ -8,6 +8,7 @@ from typing import Any
 
 from server.db.engine import Database
 from server.db.store import Store
+from server.documents.formatting import readable_dates
 from server.notify.delivery import Messenger
 from sync.effects import Notify
 
@@ -41,14 +42,15 @@ class EventMailer:
                     )
                     contacts = await store.find("contact", id=[m["contact_id"] for m in members])
                 link = f"{self.public_url}/t/{tenant['slug']}{event.link and '/#' + event.link}"
+                title, body = readable_dates(event.title, tenant), readable_dates(event.body, tenant)
                 for contact in contacts:
-                    text = f"{event.title}\n{event.body}\n{link}"
+                    text = f"{title}\n{body}\n{link}"
                     if contact.get("email"):
                         await self.messenger.send(
-                            tenant["id"], "email", contact["email"], f"{name}: {event.title}", text, link
+                            tenant["id"], "email", contact["email"], f"{name}: {title}", text, link
                         )
                     elif contact.get("phone"):
-                        await self.messenger.send(tenant["id"], "sms", contact["phone"], event.title, text, link)
+                        await self.messenger.send(tenant["id"], "sms", contact["phone"], title, text, link)
         except Exception:  # a notification must never take the server down with it
             log.exception("sending event messages failed")
 

@@ -44,6 +44,7 @@ from py_vapid import Vapid02, VapidException
 
 from server.db.engine import Database, forbid_in_write_transaction
 from server.db.store import now_iso
+from server.documents.formatting import readable_dates
 from server.outbound import OutboundRefused, Unresolvable, check_public_url, outbound_client
 from server.settings import Settings, SettingsError
 
@@ -376,10 +377,10 @@ class WebPush:
 def payload(tenant: dict[str, Any], notification: dict[str, Any]) -> str:
     """What the service worker shows (``{title, body, url, tag, icon}``), JSON, a few hundred bytes."""
     name = tenant.get("display_name") or tenant.get("name") or ""
-    body = notification.get("body") or name
+    body = readable_dates(notification.get("body") or "", tenant) or name
     return json.dumps(
         {
-            "title": _cut(notification.get("title") or name, TITLE_MAX),
+            "title": _cut(readable_dates(notification.get("title") or "", tenant) or name, TITLE_MAX),
             "body": _cut(body, BODY_MAX),
             "url": portal_url(tenant["slug"], notification.get("link") or ""),
             "tag": f"notification:{notification['id']}",
