@@ -5,6 +5,22 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 want_browser=${HAULPORT_INSTALL_BROWSER:-1}
+pip_quiet=(--quiet --disable-pip-version-check)
+
+# The portal app's packages download while the Python ones install (neither needs the other).
+npm_log=
+if [ -f client_pwa/package.json ]; then
+  if ! command -v npm >/dev/null; then
+    echo "npm is needed to build the portal app (install Node.js 20+)" >&2
+    exit 1
+  fi
+  if [ ! -d client_pwa/node_modules ] || [ client_pwa/package-lock.json -nt client_pwa/node_modules ]; then
+    echo "==> installing the portal app's packages (npm ci, in the background)"
+    npm_log=$(mktemp)
+    (cd client_pwa && npm ci --no-audit --no-fund --prefer-offline --loglevel=error) >"$npm_log" 2>&1 &
+    npm_pid=$!
+  fi
+fi
 
 if [ ! -x .venv/bin/python ]; then
   echo "==> creating the Python environment (.venv)"
@@ -14,28 +30,32 @@ stamp=.venv/.haulport-installed
 if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ] || [ requirements.lock -nt "$stamp" ]; then
   # The exact versions of requirements.lock (refresh it: see CONTRIBUTING.md), then Haulport itself.
   # (pip's notes about this machine's optional local package indexes are noise: filter them out)
-  echo "==> installing the Python packages of requirements.lock (about a minute the first time)"
-  .venv/bin/pip install --quiet --upgrade pip 2> >(grep -v "is ignored: it is neither" >&2)
-  .venv/bin/pip install --quiet -r requirements.lock 2> >(grep -v "is ignored: it is neither" >&2)
+  echo "==> installing the Python packages of requirements.lock (a minute or two the first time)"
+  .venv/bin/pip install "${pip_quiet[@]}" --no-compile -r requirements.lock 2> >(grep -v "is ignored: it is neither" >&2)
   echo "==> installing Haulport itself (editable)"
-  .venv/bin/pip install --quiet --no-deps -e . 2> >(grep -v "is ignored: it is neither" >&2)
+  # (setuptools explains how editable installs work on every one: shown only if the install fails)
+  if ! out=$(.venv/bin/pip install "${pip_quiet[@]}" --no-deps -e . 2>&1); then
+    echo "$out" >&2
+    exit 1
+  fi
   touch "$stamp"
 fi
 
 if [ -f client_pwa/package.json ]; then
   .venv/bin/python scripts/gen_ts_types.py >/dev/null  # (quick: the app's types from the Python definitions)
-  if ! command -v npm >/dev/null; then
-    echo "npm is needed to build the portal app (install Node.js 20+)" >&2
-    exit 1
-  fi
-  if [ ! -d client_pwa/node_modules ] || [ client_pwa/package-lock.json -nt client_pwa/node_modules ]; then
-    echo "==> installing the portal app's packages (npm ci, about 20 s the first time)"
-    (cd client_pwa && npm ci --no-audit --no-fund --loglevel=error)
+  if [ -n "$npm_log" ]; then
+    echo "==> waiting for the portal app's packages"
+    if ! wait "$npm_pid"; then
+      cat "$npm_log" >&2
+      echo "npm ci failed" >&2
+      exit 1
+    fi
+    rm -f "$npm_log"
   fi
   newest_src=$(find client_pwa/src client_pwa/index.html client_pwa/vite.config.ts client_pwa/public -newer client_pwa/dist/index.html 2>/dev/null | head -n 1 || true)
   if [ ! -f client_pwa/dist/index.html ] || [ -n "$newest_src" ]; then
     echo "==> building the portal app (type checks, then Vite)"
-    (cd client_pwa && npm run build --silent)
+    (cd client_pwa && npm run build --silent -- --logLevel warn)
   fi
 fi
 

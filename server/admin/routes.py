@@ -281,8 +281,8 @@ async def create_record(request: Request, collection: Collection, data: RecordBo
             raise ApiError(409, "id_taken", str(exc)) from None
         created = await after_write(store, entity, created)
         if entity == "recurring_series":  # its jobs within the horizon are booked now
-            await schedule_series(store, created, tenant_today(request.scope["tenant"]), request.user.name)
-            created = await store.get(entity, created["id"])
+            await schedule_series(store, created, tenant_today(guards.tenant_of(request)), request.user.name)
+            created = await store.must_get(entity, created["id"])
         ctx = Context(
             actor=request.user, tenant=guards.tenant_of(request), tx=store, now=now_iso(), effects=store.effects
         )
@@ -332,8 +332,8 @@ async def update_record(
         # every request, and the person's live sockets are told to look again (server/live/session.py).
         updated = await after_write(store, entity, updated)
         if entity == "recurring_series":
-            await schedule_series(store, updated, tenant_today(request.scope["tenant"]), request.user.name)
-            updated = await store.get(entity, updated["id"])
+            await schedule_series(store, updated, tenant_today(guards.tenant_of(request)), request.user.name)
+            updated = await store.must_get(entity, updated["id"])
         await record_office_events(store, entity, current, updated)
         ctx = Context(
             actor=request.user, tenant=guards.tenant_of(request), tx=store, now=now_iso(), effects=store.effects
@@ -359,7 +359,7 @@ async def delete_one(request: Request, collection: Collection, record_id: FromPa
         current = await store.get(entity, record_id)
         if current is None:
             raise not_found(entity.replace("_", " "))
-        gone = await delete_record(store, entity, current, tenant_today(request.scope["tenant"]))
+        gone = await delete_record(store, entity, current, tenant_today(guards.tenant_of(request)))
     return {"deleted": record_id, "also_deleted": gone}
 
 

@@ -217,7 +217,8 @@ async def startup(state: Any) -> None:
     state.stripe = provider
     state.effects.handle("charge_extension", charge_extension)
     state.effects.handle("payment_notice", deliver_payment_notice)
-    state.effects.periodic.append(PaymentExpiry(state).sweep)
+    state.payment_expiry = PaymentExpiry(state)
+    state.effects.periodic.append(state.payment_expiry.sweep)
 
 
 async def shutdown(state: Any) -> None:

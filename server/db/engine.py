@@ -290,20 +290,20 @@ class Database:
             raise
 
     @asynccontextmanager
-    async def write(self) -> AsyncIterator[Conn]:
+    async def write(self, wait_s: float = LOCK_WAIT_S) -> AsyncIterator[Conn]:
         """A write transaction; commits on success, rolls back on any exception. No network call may be
         made inside it (`forbid_in_write_transaction`)."""
         marker = _Open()
         token = _WRITING.set(marker)
         try:
-            async with self._write() as conn:
+            async with self._write(wait_s) as conn:
                 yield conn
         finally:
             marker.open = False
             _WRITING.reset(token)
 
     @asynccontextmanager
-    async def _write(self) -> AsyncIterator[Conn]:
+    async def _write(self, wait_s: float = LOCK_WAIT_S) -> AsyncIterator[Conn]:
         try:
             if self._pg is not None:
                 async with self._pg.acquire() as raw:
@@ -313,7 +313,7 @@ class Database:
             assert self._writer is not None, "database not started"
             async with self._write_lock:
                 raw = self._writer
-                await _begin(raw, "BEGIN IMMEDIATE")
+                await _begin(raw, "BEGIN IMMEDIATE", wait_s)
                 try:
                     yield SqliteConn(raw)
                     raw.execute("COMMIT")  # may fail too (a full disk): then rolled back below

@@ -130,14 +130,16 @@ async def invoice_pdf(request: Request, filename: FromPath[str]) -> Response[byt
     )
 
 
-async def _job_documents_rows(request: Request, job_id: str) -> tuple[dict, ...]:
+async def _job_documents_rows(
+    request: Request, job_id: str
+) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any] | None, dict[str, Any] | None, dict[str, Any] | None]:
     """The job and what its documents print about it, if the signed-in person may see the job."""
     async with request.app.state.db.read() as conn:
         store = Store(conn, request.user.tenant_id)
         job = await store.get("job", job_id)
         if job is None or not request.user.may_see_site(job["account_id"], job["site_id"]):
             raise not_found("job")
-        account = await store.get("account", job["account_id"])
+        account = await store.must_get("account", job["account_id"])
         site = await store.get("site", job["site_id"]) if job.get("site_id") else None
         service_type = await store.get("service_type", job["service_type_id"]) if job.get("service_type_id") else None
         truck = await store.get("truck", job["truck_id"]) if job.get("truck_id") else None

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, cast
 
 import msgspec
 
-from server.db.engine import Conn, Database
+from server.db.engine import Conn, Database, DatabaseBusy
 from server.db.store import decode_row, now_iso
 from sync import cursor as cursors
 from sync.actor import Actor
@@ -95,11 +96,11 @@ def _arms(parts: list[Part]) -> list[tuple[str, list[Part]]]:
 
 def pull_sql(
     tenant_id: str,
-    kept: list[Part],
+    kept: Sequence[Part],
     since: int,
     limit: int,
-    added: list[Part] = (),
-    removed: list[Part] = (),
+    added: Sequence[Part] = (),
+    removed: Sequence[Part] = (),
     from_seq: int = 0,
 ) -> tuple[str, list[Any]]:
     """The statement of one pull page: the changelog entries after ``since`` of the ``kept`` parts; while
@@ -152,6 +153,7 @@ async def driver_rows(conn: Conn, actor: Actor, today: str) -> dict[str, tuple[s
 
 
 SCOPE_KEPT_DAYS = 60
+SCOPE_WRITE_WAIT_S = 0.05  # how long a pull waits for the write lock to store its scope
 _KNOWN_MAX = 100_000  # sync_scope ids a Database remembers having seen stored (they never change)
 
 
@@ -165,6 +167,27 @@ async def _scope_parts_of(conn: Conn, actor: Actor, fp: str) -> list[Part] | Non
     return None if raw is None else [tuple(p) for p in _row_of(raw)["parts"]]
 
 
+async def _store_scope(db: Database, actor: Actor, key: str, parts: list[Part]) -> None:
+    async with db.write(wait_s=SCOPE_WRITE_WAIT_S) as conn:
+        # A person's scopes older than SCOPE_KEPT_DAYS go: a cursor that old resets instead.
+        cutoff = (datetime.now(UTC) - timedelta(days=SCOPE_KEPT_DAYS)).isoformat(timespec="milliseconds")
+        await conn.execute(
+            "DELETE FROM sync_scope WHERE person_id = ? AND tenant_id = ? AND created_at < ?",
+            actor.person_id,
+            actor.tenant_id,
+            cutoff.replace("+00:00", "Z"),
+        )
+        await conn.execute(
+            "INSERT INTO sync_scope (id, tenant_id, person_id, parts, created_at) VALUES (?, ?, ?, ?, ?) "
+            "ON CONFLICT (id) DO NOTHING",
+            key,
+            actor.tenant_id,
+            actor.person_id,
+            msgspec.json.encode({"parts": parts}).decode(),
+            now_iso(),
+        )
+
+
 async def _remember_scope(db: Database, actor: Actor, fp: str, parts: list[Part]) -> None:
     """Keep the parts behind a fingerprint served to this person, for a later scope change (once per scope)."""
     key = _scope_key(actor, fp)
@@ -174,24 +197,12 @@ async def _remember_scope(db: Database, actor: Actor, fp: str, parts: list[Part]
     async with db.read() as conn:
         stored = await conn.fetchval("SELECT 1 FROM sync_scope WHERE id = ?", key)
     if stored is None:
-        async with db.write() as conn:
-            # A person's scopes older than SCOPE_KEPT_DAYS go: a cursor that old resets instead.
-            cutoff = (datetime.now(UTC) - timedelta(days=SCOPE_KEPT_DAYS)).isoformat(timespec="milliseconds")
-            await conn.execute(
-                "DELETE FROM sync_scope WHERE person_id = ? AND tenant_id = ? AND created_at < ?",
-                actor.person_id,
-                actor.tenant_id,
-                cutoff.replace("+00:00", "Z"),
-            )
-            await conn.execute(
-                "INSERT INTO sync_scope (id, tenant_id, person_id, parts, created_at) VALUES (?, ?, ?, ?, ?) "
-                "ON CONFLICT (id) DO NOTHING",
-                key,
-                actor.tenant_id,
-                actor.person_id,
-                msgspec.json.encode({"parts": parts}).decode(),
-                now_iso(),
-            )
+        try:
+            await _store_scope(db, actor, key, parts)
+        except DatabaseBusy:
+            # Best effort: a pull never waits for (or fails on) the write lock. Not stored, a later
+            # scope change of this cursor resets instead; the next pull tries again.
+            return
     if len(known) > _KNOWN_MAX:
         known.clear()
     known.add(key)
@@ -215,22 +226,26 @@ async def serve_pull(
         assert meta is not None  # a SELECT of two subqueries always has its one row
         floor = meta["floor"] or 0
         state = cursors.decode(cursor)
-        usable = state is not None and state.schema_version == SCHEMA_VERSION and state.seq >= floor
         old: list[Part] | None = None  # while a scope change is sent: the scope the client came from
-        from_fp, from_seq = None, 0
-        if usable and state.from_fingerprint is not None:  # in the middle of sending a scope change
-            if state.fingerprint == scope.fingerprint and state.from_seq >= floor:
-                old = await _scope_parts_of(conn, actor, state.from_fingerprint)
-                from_fp, from_seq = state.from_fingerprint, state.from_seq
-            usable = old is not None
-        elif usable and state.fingerprint != scope.fingerprint:  # the scope changed since this cursor
-            old = await _scope_parts_of(conn, actor, state.fingerprint)
-            if old is not None:
-                from_fp, from_seq = state.fingerprint, state.seq
-                state = cursors.CursorState(0, scope.fingerprint)
-            usable = old is not None
+        from_fp, from_seq, since = None, 0, 0
+        if state is not None and state.schema_version == SCHEMA_VERSION and state.seq >= floor:
+            since = state.seq
+            if state.from_fingerprint is not None:  # in the middle of sending a scope change
+                if state.fingerprint == scope.fingerprint and state.from_seq >= floor:
+                    old = await _scope_parts_of(conn, actor, state.from_fingerprint)
+                    from_fp, from_seq = state.from_fingerprint, state.from_seq
+                usable = old is not None
+            elif state.fingerprint != scope.fingerprint:  # the scope changed since this cursor
+                old = await _scope_parts_of(conn, actor, state.fingerprint)
+                from_fp, from_seq, since = state.fingerprint, state.seq, 0
+                usable = old is not None
+            else:
+                usable = True
+        else:
+            usable = False
+        if not usable:
+            old, from_fp, from_seq, since = None, None, 0, 0
         reset = bool(cursor) and not usable
-        since = state.seq if usable else 0
         if old is None:
             sql, args = pull_sql(actor.tenant_id, parts, since, limit)
         else:
@@ -253,12 +268,12 @@ async def serve_pull(
     fresh = since == 0 and old is None
     changes: list[Change] = []
     redacted: dict[str, bool] = {}  # entity -> whether its rows go through present() for this session
-    in_scope = set(parts) if old is not None else None
+    in_scope = set(parts)
     for entry in entries:
         entity, row_id = entry["entity"], entry["row_id"]
         if entry["leaving"]:
             # A row of a part that left the scope: gone from the replica, unless it is still in the scope.
-            if not any(part_matches(p, entry) for p in in_scope):
+            if not any(part_matches(p, entry) for p in in_scope or ()):
                 changes.append(Change(entity=entity, id=row_id, op="del"))
             continue
         if entry["op"] == "del":

@@ -42,6 +42,16 @@ def test_a_customer_changes_their_email_by_the_link_sent_to_it(page, server):
     expect(page.locator(".your-addresses")).to_contain_text(NEW)
 
 
+def test_editing_yourself_in_contacts_points_to_the_confirmed_change(page, server):
+    sign_in(page, server, "ops@harbor.example")
+    page.goto(f"{server}/t/demo/contacts")
+    me = page.locator("li").filter(has_text="(you)")
+    me.get_by_role("button", name="Edit").click()
+    expect(me.get_by_label("Email")).to_have_count(0)  # no field that would be refused for your own address
+    me.get_by_role("link", name="Change your email or phone").click()
+    expect(page.get_by_role("button", name="Change email")).to_be_visible()
+
+
 def test_an_old_or_broken_confirmation_link_says_so(page, server):
     page.goto(f"{server}/t/demo/confirm-address?token={'x' * 40}")
     expect(page.get_by_role("alert")).to_contain_text("no longer works")

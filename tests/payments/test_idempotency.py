@@ -157,7 +157,7 @@ async def test_a_charge_whose_answer_was_lost_is_found_again_not_expired(
     assert intent.status == "succeeded"
     await run_sql(settings, "UPDATE payment SET created_at = ? WHERE status = 'pending'", "2000-01-01T00:00:00.000Z")
     state = client.app.state
-    expiry = next(s.__self__ for s in state.effects.periodic if hasattr(s, "__self__"))
+    expiry = state.payment_expiry
     expiry._next = 0.0  # the server's next sweep (every 2 s) expires what is due
 
     payment_id = intent.metadata.to_dict()["payment_id"]

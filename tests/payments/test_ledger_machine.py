@@ -456,7 +456,7 @@ class LedgerMachine(RuleBasedStateMachine):
     def an_hour_passes(self) -> None:
         """Pending card payments are older than the expiry: they are expired (or found settled)."""
         self.w.served.sql("UPDATE payment SET created_at = ? WHERE status = 'pending' AND method = 'card'", LONG_AGO)
-        expiry = next(s.__self__ for s in self.w.served.state.effects.periodic if hasattr(s, "__self__"))
+        expiry = self.w.served.state.payment_expiry
         self.w.served.run(expiry.sweep(force=True))
         self.secrets.clear()
 

@@ -31,7 +31,7 @@ from tests.payments.stripe_flows import (
     save_card,
 )
 from tests.support.localstripe_server import CARD_3DS, CARD_DECLINED_AT_CHARGE, authenticate_payment, sdk_client
-from tests.support.portal import ADMIN, AVA, DRIVER, OFFICE, OPS, login, new_client_id, pull_all
+from tests.support.portal import ADMIN, AVA, DRIVER, OFFICE, OPS, effects_done, login, new_client_id, pull_all
 
 SEEDED_PAYMENT = "PAY-1001"  # recorded without Stripe (demo data)
 
@@ -122,6 +122,7 @@ async def test_refunding_a_single_invoice_payment_reopens_the_invoice(client, av
     assert payment["number"] in notice["title"] and "$325.00" in notice["title"]
     assert "Visa •••• 4242" in notice["body"] and "INV-1001 is open again" in notice["body"]
     assert notice["link"] == "/invoices?tab=payments"
+    await effects_done(client)  # the email is an effect, sent after the commit
     outbox = (await client.get("/api/dev/outbox", params={"to": AVA})).json()["messages"]
     assert any(f"Payment {payment['number']} refunded" in m["subject"] for m in outbox)
     # the receipt says it was refunded

@@ -1,3 +1,4 @@
+import type { ComponentChildren } from 'preact'
 import { useState } from 'preact/hooks'
 import type { Site } from '../generated/wire'
 import { TextField } from '../ui/form-fields'
@@ -23,10 +24,14 @@ export function normalisePhone(text: string): string | null | false {
   return false
 }
 
-interface Props { initial: ContactDraft; sites: Site[]; self: boolean; onSave: (draft: ContactDraft) => Promise<void>; onCancel: () => void }
+interface Props {
+  initial: ContactDraft; sites: Site[]; self: boolean
+  /** For your own entry: where your email and phone are changed (by a link sent to the new address). */
+  selfLink?: ComponentChildren
+  onSave: (draft: ContactDraft) => Promise<void>; onCancel: () => void }
 
 /** Add or edit one contact: name, email/phone, company or site contact (which sites), portal access. */
-export function ContactForm({ initial, sites, self, onSave, onCancel }: Props) {
+export function ContactForm({ initial, sites, self, selfLink, onSave, onCancel }: Props) {
   const [draft, setDraft] = useState(initial)
   const [email, setEmail] = useState(initial.email ?? '')
   const [phone, setPhone] = useState(initial.phone ?? '')
@@ -53,8 +58,15 @@ export function ContactForm({ initial, sites, self, onSave, onCancel }: Props) {
   return (
     <form class="subform" onSubmit={submit} aria-label={initial.name ? `Edit ${initial.name}` : 'New contact'}>
       <TextField label="Name" required autoComplete="off" value={draft.name} onInput={(name) => set({ name })} />
-      <TextField label="Email" type="email" inputMode="email" value={email} onInput={setEmail} />
-      <TextField label="Mobile number" type="tel" inputMode="tel" value={phone} onInput={setPhone} placeholder="+1 555 010 0001" />
+      {self ? (
+        // Your own sign-in address changes only by a link sent to the new one (the account page).
+        <p class="muted small">You sign in with {[initial.email, initial.phone].filter(Boolean).join(' or ')}. {selfLink}</p>
+      ) : (
+        <>
+          <TextField label="Email" type="email" inputMode="email" value={email} onInput={setEmail} />
+          <TextField label="Mobile number" type="tel" inputMode="tel" value={phone} onInput={setPhone} placeholder="+1 555 010 0001" />
+        </>
+      )}
       {!self && (
         <fieldset class="subform">
           <legend>Access</legend>

@@ -6,6 +6,7 @@ import type { Membership } from '../generated/wire'
 import { formatPhoneNumber } from '../lib/format'
 import { newId } from '../lib/ids'
 import { mutate } from '../portal'
+import { Link } from '../router'
 import { currentAccount, isReadOnly, useAppState } from '../state/app-state'
 import { EmptyState, Loading } from '../ui/empty-state'
 import { PendingBadge } from '../ui/status-badge'
@@ -85,7 +86,8 @@ export function ContactsScreen() {
                 </div>
               )}
               {primary && editing === m.contact_id && (
-                <ContactForm initial={draftOf(m)} sites={sites} self={m.contact_id === me} onSave={save} onCancel={() => setEditing(null)} />
+                <ContactForm initial={draftOf(m)} sites={sites} self={m.contact_id === me}
+                  selfLink={<Link to="accounts">Change your email or phone</Link>} onSave={save} onCancel={() => setEditing(null)} />
               )}
             </li>
           ))}
