@@ -16,71 +16,11 @@ const serviceWorkerOutput: Plugin = {
   },
 }
 
-// Leaflet ships one ES module whose classes are built by calls (`Layer.extend({...})`) that a bundler must
-// keep in case they have side effects. They have none: say so, and cut the top-level statements that only
-// hang unused classes on others (popup, tooltip, GeoJSON and vector-renderer methods on Map, Layer and
-// Marker; the layers and scale controls; WMS tiles; the projections other than the web map's), so that
-// vector paths, renderers, GeoJSON, overlays, popups and tooltips drop out of the bundle. The maps use
-// tiles, markers with div icons, the zoom and attribution controls and the standard handlers (drag,
-// keyboard, wheel, touch, double-click and box zoom). A statement that is no longer found (a new Leaflet)
-// fails the build.
-const LEAFLET_UNUSED_STATEMENTS = [
-  'Control.Layers = Layers;',
-  'Control.Scale = Scale;',
-  'control.layers = layers;',
-  'control.scale = scale;',
-  'CRS.EPSG3395 = EPSG3395;',
-  'CRS.EPSG4326 = EPSG4326;',
-  'CRS.Simple = Simple;',
-  'Polyline._flat = _flat;',
-  'Marker.include(PointToGeoJSON);',
-  'Circle.include(PointToGeoJSON);',
-  'CircleMarker.include(PointToGeoJSON);',
-  'Polyline.include({\n\ttoGeoJSON',
-  'Polygon.include({\n\ttoGeoJSON',
-  'LayerGroup.include({\n\ttoMultiPoint',
-  'Map.include({\n\t_initOverlay: function',
-  'Layer.include({\n\t_initOverlay: function',
-  'Map.include({\n\t// @method openPopup',
-  'Layer.include({\n\n\t// @method bindPopup',
-  'Map.include({\n\n\t// @method openTooltip',
-  'Layer.include({\n\n\t// @method bindTooltip',
-  'Map.include({\n\t// @namespace Map; @method getRenderer',
-  'TileLayer.WMS = TileLayerWMS;',
-  'tileLayer.wms = tileLayerWMS;',
-  'SVG.create = create;',
-  'SVG.pointsToPath = pointsToPath;',
-  'GeoJSON.geometryToLayer = geometryToLayer;',
-  'GeoJSON.coordsToLatLng = coordsToLatLng;',
-  'GeoJSON.coordsToLatLngs = coordsToLatLngs;',
-  'GeoJSON.latLngToCoords = latLngToCoords;',
-  'GeoJSON.latLngsToCoords = latLngsToCoords;',
-  'GeoJSON.getFeature = getFeature;',
-  'GeoJSON.asFeature = asFeature;',
-]
-const leafletLite: Plugin = {
-  name: 'haulport-leaflet-lite',
-  enforce: 'pre',
-  transform(code, id) {
-    if (!id.replaceAll('\\', '/').endsWith('leaflet/dist/leaflet-src.esm.js')) return null
-    // (The file mixes CRLF and LF line ends.)
-    let out = code.replace(/\r\n/g, '\n').replace(/^(var [\w$]+ = )([\w$]+\.extend\(|extend\(\{\})/gm, '$1/*#__PURE__*/$2')
-    for (const first of LEAFLET_UNUSED_STATEMENTS) {
-      const at = out.indexOf('\n' + first)
-      if (at < 0) throw new Error(`leaflet-lite: no statement "${first.split('\n')[0]}" in ${id} (a new Leaflet?)`)
-      const end = first.endsWith(';') ? at + 1 + first.length : out.indexOf('\n});', at) + '\n});'.length
-      out = out.slice(0, at + 1) + out.slice(end)
-    }
-    return { code: out, map: null }
-  },
-}
-
 // Where `npm run dev` forwards /api (and the live websocket) to: the Python server.
 const apiTarget = process.env.HAULPORT_API ?? 'http://127.0.0.1:8000'
 
 export default defineConfig({
   plugins: [
-    leafletLite,
     preact(),
     VitePWA({
       // Our own service worker (src/sw/service-worker.ts): precache + SPA fallback via Workbox,
@@ -126,9 +66,7 @@ export default defineConfig({
   build: { target: 'es2020', sourcemap: false },
   resolve: {
     alias: [
-      // Leaflet's ES module (its package points bundlers at the UMD file, which cannot be tree-shaken).
-      { find: /^leaflet$/, replacement: 'leaflet/dist/leaflet-src.esm.js' },
-      // Dexie's build for modern browsers (ES2018, native async) instead of its ES5 UMD file behind a
+      // Dexie's build for modern browsers (ES2021, native async) instead of its ES5 UMD file behind a
       // wrapper: the same version and API, 2 KB gzipped smaller. The app has one copy of Dexie, so the
       // wrapper's guard against two copies has nothing to guard.
       { find: /^dexie$/, replacement: 'dexie/dist/modern/dexie.mjs' },

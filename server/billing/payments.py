@@ -112,6 +112,10 @@ async def plan_invoice_allocations(
                 "that invoice does not exist or is not this account's",
                 {"invoice_id": invoice_id},
             )
+        if invoice["status"] == "paid":  # nothing is left to pay: any amount is over the balance
+            raise over_balance(
+                f"invoice {invoice['number']} is paid; nothing is left to pay", invoice_id=invoice_id, open=0
+            )
         if invoice["status"] not in ("open", "pending"):
             raise ApiError(
                 422,

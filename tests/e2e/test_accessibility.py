@@ -148,13 +148,14 @@ def test_a_light_brand_colour_still_reads(new_context, own_server):
 def test_every_control_on_the_booking_screen_is_reachable_by_keyboard(new_context, own_server):
     page = sign_in(new_context(**PHONE), own_server, "ava@example.com", "book")
     expect(page.get_by_label("Service")).to_be_visible()
+    page.wait_for_timeout(1_500)  # the replica's sites have replaced the new-site fields shown meanwhile
     controls = page.evaluate(
         """() => [...document.querySelectorAll('main a[href], main button:not([disabled]), main input:not([type=hidden]):not([disabled]), main select:not([disabled]), main textarea:not([disabled])')]
               .filter(e => e.offsetParent !== null).map(e => e.outerHTML.slice(0, 80))"""
     )
     reached = set()
     page.locator("body").focus()
-    for _ in range(len(controls) + 40):
+    for _ in range(3 * len(controls) + 60):
         page.keyboard.press("Tab")
         html = page.evaluate(
             "() => document.activeElement && document.activeElement.closest('main') ? document.activeElement.outerHTML.slice(0, 80) : null"

@@ -104,3 +104,23 @@ def test_map_markers_say_whose_they_are(page, server):
     expect(page.locator(".map-label", has_text=re.compile(r"Your truck · T-\d"))).to_be_visible()
     expect(page.locator(".map-label", has_text="Your site")).to_be_visible()
     shoot(page, "map-labelled-markers", desktop=False)
+
+
+def test_a_site_pin_is_placed_by_a_tap_and_moved_with_the_arrow_keys(page, server):
+    sign_in(page, server, "ava@example.com")
+    go(page, "sites")
+    page.get_by_role("button", name="Add a location").click()
+    area = page.locator(".pin-map")
+    expect(area).to_be_visible(timeout=15_000)
+    expect(area.get_by_role("button", name="Zoom in")).to_be_visible()
+    area.scroll_into_view_if_needed()
+    box = area.bounding_box()
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    hint = page.get_by_text(re.compile(r"^Pinned at -?\d+\.\d{5}, -?\d+\.\d{5}\. Drag the pin to adjust\.$"))
+    expect(hint).to_be_visible()
+    before = hint.inner_text()
+    pin = area.get_by_role("button", name=re.compile("^Site location"))
+    pin.focus()
+    page.keyboard.press("ArrowRight")
+    expect(hint).not_to_have_text(before)
+    shoot(page, "site-pin-map", desktop=False)

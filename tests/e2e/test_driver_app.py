@@ -60,7 +60,7 @@ def test_driver_offline_status_and_photo_reach_server_once_and_customer_sees_the
     driver = sign_in(phone, server, DRIVER)
     card = driver.locator("li.driver-job[data-job='J-0903']")
     expect(card).to_contain_text("Ava Reed")
-    expect(card.get_by_role("link", name=re.compile(r"Call \+1 555-010-0001"))).to_have_attribute(
+    expect(card.get_by_role("link", name=re.compile(r"Call \(555\) 010-0001"))).to_have_attribute(
         "href", "tel:+15550100001"
     )
     expect(card).to_contain_text("Driveway on the left side.")

@@ -46,7 +46,7 @@ def no_codes_on(page) -> None:
 def test_home_shows_todays_work_waiting_requests_overdue_and_unread(new_context, own_server):
     page = office_at(new_context, own_server, OFFICE, "home")
     expect(page.get_by_role("heading", name=re.compile("^Today, "))).to_be_visible()
-    overdue = page.get_by_label("Overdue")
+    overdue = page.locator(".figure", has_text="Overdue")
     expect(overdue).to_contain_text("invoice")
     dashboard = httpx.get(f"{own_server}/api/admin/dashboard", headers=api_headers(own_server, OFFICE)).json()
     assert dashboard["overdue_cents"] > 0

@@ -168,7 +168,8 @@ async def test_a_charge_whose_answer_was_lost_is_found_again_not_expired(
     assert (payment["status"], payment["stripe_payment_intent_id"]) == ("succeeded", intent.id)
     assert (await admin_row(client, admin, "invoices", AVA_OPEN))["balance"] == 0
     again = await pay(client, ava, full)
-    assert again.status_code == 422 and again.json()["error"]["code"] == "invoice_not_payable", again.text
+    assert again.status_code == 409 and again.json()["error"]["code"] == "over_balance", again.text
+    assert again.json()["error"]["details"]["open"] == 0
     assert len(intents_of(localstripe_url, customer_of(localstripe_url, AVA_ACCOUNT))) == 1
 
 

@@ -162,7 +162,7 @@ async def test_pending_invoices_are_payable_only_when_the_tenant_shows_them(clie
         ({"mode": "invoices", "allocations": [{"invoice_id": AVA_OPEN, "amount": -100}]}, 422, "invalid_amount"),
         ({"mode": "invoices", "allocations": []}, 422, "no_allocations"),
         ({"mode": "invoices", "allocations": [{"invoice_id": AVA_OPEN, "amount": 100}] * 2}, 422, "duplicate_invoice"),
-        ({"mode": "invoices", "allocations": [{"invoice_id": AVA_PAID, "amount": 100}]}, 422, "invoice_not_payable"),
+        ({"mode": "invoices", "allocations": [{"invoice_id": AVA_PAID, "amount": 100}]}, 409, "over_balance"),
         ({"mode": "custom", "amount": 0}, 422, "invalid_amount"),
         ({"mode": "custom", "amount": -5}, 422, "invalid_amount"),
         ({"mode": "custom", "amount": 32501}, 409, "over_balance"),

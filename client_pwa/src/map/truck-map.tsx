@@ -1,9 +1,8 @@
-import * as L from 'leaflet'
-import 'leaflet/dist/leaflet.css'
 import { useEffect, useRef } from 'preact/hooks'
 import type { GpsFix } from '../data/live'
+import { TinyMap } from './tiny-map'
 
-// Loaded on demand (see ui/lazy-truck-map.tsx) so Leaflet never weighs on the first load.
+// Loaded on demand (see ui/lazy-truck-map.tsx): the truck's live position and the customer's site.
 
 interface Props {
   fix: GpsFix | null
@@ -12,40 +11,34 @@ interface Props {
 }
 
 /** A marker with its words beside it ("Your truck · T-1", "Your site"), read out as an image. */
-function labelled(at: [number, number], text: string, kind: 'truck' | 'site'): L.Marker {
+function labelled(text: string, kind: 'truck' | 'site'): HTMLElement {
+  const marker = document.createElement('span')
+  marker.className = `map-marker map-marker-${kind}`
+  marker.setAttribute('role', 'img')
+  marker.setAttribute('aria-label', text)
+  const inner = document.createElement('span')
+  const dot = document.createElement('span')
+  dot.className = 'map-dot'
   const label = document.createElement('span')
   label.className = 'map-label'
   label.textContent = text // (text, never HTML: a truck's name is typed by the office)
-  const dot = document.createElement('span')
-  dot.className = 'map-dot'
-  const html = document.createElement('span')
-  html.append(dot, label)
-  const icon = L.divIcon({ className: `map-marker map-marker-${kind}`, html, iconSize: [20, 20], iconAnchor: [10, 10] })
-  const marker = L.marker(at, { icon, interactive: false, keyboard: false, zIndexOffset: kind === 'truck' ? 1000 : 0 })
-  marker.on('add', () => {
-    const element = marker.getElement()
-    element?.setAttribute('role', 'img')
-    element?.setAttribute('aria-label', text)
-  })
+  inner.append(dot, label)
+  marker.append(inner)
   return marker
 }
 
 export default function TruckMap({ fix, site, truckName }: Props) {
   const element = useRef<HTMLDivElement>(null)
-  const map = useRef<L.Map | null>(null)
-  const truck = useRef<L.Marker | null>(null)
+  const map = useRef<TinyMap | null>(null)
+  const truck = useRef<ReturnType<TinyMap['addMarker']> | null>(null)
 
   useEffect(() => {
     if (!element.current) return
     const center = fix ?? site ?? { lat: 39.5, lng: -98.35 }
-    map.current = L.map(element.current, { zoomControl: true, attributionControl: true }).setView([center.lat, center.lng], fix || site ? 13 : 4)
-    L.tileLayer('https://tile.openstreetmap.org/{z}/{x}/{y}.png', {
-      maxZoom: 19,
-      attribution: '&copy; OpenStreetMap contributors',
-    }).addTo(map.current)
-    if (site) labelled([site.lat, site.lng], 'Your site', 'site').addTo(map.current)
+    map.current = new TinyMap(element.current, center, fix || site ? 13 : 4)
+    if (site) map.current.addMarker(site, labelled('Your site', 'site'), [10, 10])
     return () => {
-      map.current?.remove()
+      map.current?.destroy()
       map.current = null
       truck.current = null
     }
@@ -54,12 +47,11 @@ export default function TruckMap({ fix, site, truckName }: Props) {
   useEffect(() => {
     if (!map.current || !fix) return
     if (!truck.current) {
-      truck.current = labelled([fix.lat, fix.lng], truckName ? `Your truck · ${truckName}` : 'Your truck', 'truck').addTo(map.current)
-      const bounds = L.latLngBounds([[fix.lat, fix.lng]])
-      if (site) bounds.extend([site.lat, site.lng])
-      map.current.fitBounds(bounds, { padding: [40, 40], maxZoom: 15 })
+      truck.current = map.current.addMarker(fix, labelled(truckName ? `Your truck · ${truckName}` : 'Your truck', 'truck'), [10, 10])
+      truck.current.element.style.zIndex = '2'
+      map.current.fitBounds(site ? [fix, site] : [fix], 40, 15)
     } else {
-      truck.current.setLatLng([fix.lat, fix.lng])
+      map.current.moveMarker(truck.current, { lat: fix.lat, lng: fix.lng })
     }
   }, [fix?.lat, fix?.lng])
 
