@@ -90,6 +90,11 @@ async def charge_extension(state: Any, tenant: dict[str, Any], effect_id: str, e
         return await _decline(
             state, tenant, effect_id, effect, "payments_unavailable", "card payments are not set up for this portal"
         )
+    if not defaults and account and account.get("stripe_customer_id"):
+        # No saved method now, but this may be a retry of a charge Stripe made before the process
+        # died and the customer then removed their card: that charge is the answer, not a decline.
+        if await _charged_before(state, tenant, effect_id, effect, provider, account["stripe_customer_id"]):
+            return None
     if not defaults or not account or not account.get("stripe_customer_id"):
         return await _decline(
             state,
@@ -169,6 +174,30 @@ async def charge_extension(state: Any, tenant: dict[str, Any], effect_id: str, e
         )
     await _record_charge(state, tenant, effect_id, effect, method, payment_id, result)
     return None
+
+
+async def _charged_before(
+    state: Any, tenant: dict[str, Any], effect_id: str, effect: ChargeExtension, provider: Any, customer_id: str
+) -> bool:
+    """Whether an earlier attempt of this effect charged at Stripe (then recorded now, as made)."""
+    payment_id = payment_id_for(effect_id)
+    try:
+        gateway = await provider.gateway()
+        earlier = await gateway.find_payment_intent_async(customer_id, payment_id)
+        if earlier is None:
+            return False
+        result = await gateway.payment_intent_status_async(earlier)
+    except ApiError as exc:
+        if exc.status >= 500:
+            raise RetryLater(exc.message) from None
+        return False
+    except GatewayError as exc:
+        raise RetryLater(exc.message) from None
+    if result.status in ("failed", "requires_action"):
+        return False
+    # The method it was charged to is gone from the account: it is shown as a card with no number.
+    await _record_charge(state, tenant, effect_id, effect, {"kind": "card"}, payment_id, result)
+    return True
 
 
 async def _record_charge(

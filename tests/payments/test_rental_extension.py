@@ -180,3 +180,43 @@ async def test_a_retried_charge_finds_the_first_one_even_after_the_default_card_
     payment = await admin_row(client, admin, "payments", extension["payment_id"])
     assert (payment["status"], payment["stripe_payment_intent_id"]) == ("succeeded", first.id)
     assert [i.id for i in intents_of(localstripe_url, customer_of(localstripe_url, AVA_ACCOUNT))] == [first.id]
+
+
+async def test_a_retried_charge_finds_the_first_one_even_after_every_card_was_removed(
+    client, ava, admin, localstripe_url, monkeypatch, settings
+):
+    """The charge went through but its recording was lost; before the effect is tried again the
+    customer removes their only card. The retry must still find the charge Stripe made and confirm
+    the extension: declining it would keep the money for days the customer no longer has."""
+    from server.billing import extension_charger
+
+    card = await save_card(client, ava, AVA_ACCOUNT, localstripe_url)
+    record = extension_charger._record_charge
+
+    async def dies(*args):
+        raise RuntimeError("the process died before its commit")
+
+    monkeypatch.setattr(extension_charger, "_record_charge", dies)
+    result, _ = await _extend(client, ava, days=2)
+    assert result["status"] == "applied"
+    monkeypatch.setattr(extension_charger, "_record_charge", record)
+    [first] = intents_of(localstripe_url, customer_of(localstripe_url, AVA_ACCOUNT))
+    assert first.status == "succeeded"
+    removed = await client.delete(f"/api/payments/methods/{card['id']}", headers=ava)
+    assert removed.status_code in (200, 204), removed.text
+
+    await run_sql(  # the effect is due again, held by nobody: the server's sweep (every 2 s) takes it
+        settings,
+        "UPDATE effect_outbox SET next_at = ?, lease_until = ? WHERE status = 'pending'",
+        "2000-01-01T00:00:00.000Z",
+        "1970-01-01T00:00:00.000Z",
+    )
+    deadline = time.monotonic() + 20
+    while (rental := await admin_row(client, admin, "rentals", AVA_RENTAL))["extensions"][0]["status"] == "pending":
+        assert time.monotonic() < deadline, "the effect was never tried again"
+        await asyncio.sleep(0.2)
+    [extension] = rental["extensions"]
+    assert extension["status"] == "paid", extension
+    payment = await admin_row(client, admin, "payments", extension["payment_id"])
+    assert (payment["status"], payment["stripe_payment_intent_id"]) == ("succeeded", first.id)
+    assert [i.id for i in intents_of(localstripe_url, customer_of(localstripe_url, AVA_ACCOUNT))] == [first.id]
