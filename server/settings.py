@@ -60,8 +60,9 @@ class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, frozen=
     # take it over, e.g. after that process died (server/effects/).
     effect_lease_s: Annotated[float, msgspec.Meta(gt=0, le=3600)] = 30.0
     # A card payment left waiting for the customer (3-D Secure) this long is cancelled and its amount
-    # released for paying again (server/billing/expiry.py).
-    pending_payment_expiry_s: Annotated[int, msgspec.Meta(ge=60, le=7 * 86400)] = 3600
+    # released for paying again (server/billing/expiry.py). At least 5 minutes: well past the Stripe
+    # SDK's 80 s request timeout, so a charge still on its way is never expired under it.
+    pending_payment_expiry_s: Annotated[int, msgspec.Meta(ge=300, le=7 * 86400)] = 3600
 
     # Hosts or CIDRs the outbound guard lets the server connect to although they are not public
     # (server/outbound.py), e.g. a loopback receiver in tests. Environment: comma-separated.
