@@ -30,11 +30,25 @@ stamp=.venv/.haulport-installed
 if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ] || [ requirements.lock -nt "$stamp" ]; then
   # The exact versions of requirements.lock (refresh it: see CONTRIBUTING.md), then Haulport itself.
   # (pip's notes about this machine's optional local package indexes are noise: filter them out)
-  echo "==> installing the Python packages of requirements.lock (a minute or two the first time)"
-  .venv/bin/pip install "${pip_quiet[@]}" --no-compile -r requirements.lock 2> >(grep -v "is ignored: it is neither" >&2)
+  # uv installs the same pinned versions as pip, about ten times faster (8 s against 83 s for the
+  # lock on a fresh environment here); pip does it if uv cannot be had.
+  if [ ! -x .venv/bin/uv ]; then
+    .venv/bin/pip install "${pip_quiet[@]}" uv 2> >(grep -v "is ignored: it is neither" >&2) || true
+  fi
+  echo "==> installing the Python packages of requirements.lock"
+  if [ -x .venv/bin/uv ]; then
+    .venv/bin/uv pip install --quiet --python .venv/bin/python -r requirements.lock
+  else
+    .venv/bin/pip install "${pip_quiet[@]}" --no-compile -r requirements.lock 2> >(grep -v "is ignored: it is neither" >&2)
+  fi
   echo "==> installing Haulport itself (editable)"
   # (setuptools explains how editable installs work on every one: shown only if the install fails)
-  if ! out=$(.venv/bin/pip install "${pip_quiet[@]}" --no-deps -e . 2>&1); then
+  if [ -x .venv/bin/uv ]; then
+    install_self=(.venv/bin/uv pip install --quiet --python .venv/bin/python --no-deps -e .)
+  else
+    install_self=(.venv/bin/pip install "${pip_quiet[@]}" --no-deps -e .)
+  fi
+  if ! out=$("${install_self[@]}" 2>&1); then
     echo "$out" >&2
     exit 1
   fi
