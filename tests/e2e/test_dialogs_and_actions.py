@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime
 import re
+import time
 
 import httpx
 import pytest
@@ -73,9 +74,15 @@ def test_remove_a_contact_asks_first_and_secondary_actions_are_buttons(page, ser
     for name in ("Extend", "Request pickup"):
         button = page.get_by_role("button", name=name, exact=True).first
         expect(button).to_be_visible()
-        style = button.evaluate(
-            "b => { const s = getComputedStyle(b); return [s.borderTopStyle, s.borderTopWidth, b.getBoundingClientRect().height] }"
-        )
+        # (measured once the screen has settled: the rentals screen re-renders as the sync answers)
+        deadline = time.monotonic() + 5
+        while True:
+            style = button.evaluate(
+                "b => { const s = getComputedStyle(b); return [s.borderTopStyle, s.borderTopWidth, b.getBoundingClientRect().height] }"
+            )
+            if (style[0] == "solid" and style[1] != "0px" and 34 <= style[2] <= 46) or time.monotonic() > deadline:
+                break
+            page.wait_for_timeout(100)
         assert style[0] == "solid" and style[1] != "0px" and 34 <= style[2] <= 46, (name, style)
     heights = (
         page.locator(".action-row")
