@@ -142,52 +142,9 @@ async def test_the_default_card_is_the_one_charged(client, ava, admin, localstri
     assert (payment["status"], payment["amount"]) == ("succeeded", DAILY_RATE)
 
 
-async def test_a_retried_charge_finds_the_first_one_even_after_the_default_card_changed(
-    client, ava, admin, localstripe_url, monkeypatch, settings
-):
-    """The charge went through but its recording was lost (the process died); before the effect is
-    tried again the customer makes another card the default. The retry must find the charge Stripe
-    made, not charge (or be refused for asking with) the other card, nor decline a paid extension."""
-    from server.billing import extension_charger
-
-    await save_card(client, ava, AVA_ACCOUNT, localstripe_url)
-    record = extension_charger._record_charge
-
-    async def dies(*args):
-        raise RuntimeError("the process died before its commit")
-
-    monkeypatch.setattr(extension_charger, "_record_charge", dies)
-    result, _ = await _extend(client, ava, days=2)
-    assert result["status"] == "applied"
-    monkeypatch.setattr(extension_charger, "_record_charge", record)
-    [first] = intents_of(localstripe_url, customer_of(localstripe_url, AVA_ACCOUNT))
-    assert first.status == "succeeded"
-    other = await save_card(client, ava, AVA_ACCOUNT, localstripe_url, CARD_DECLINED_AT_CHARGE, default=True)
-    assert other["default"] is True
-
-    await run_sql(  # the effect is due again, held by nobody: the server's sweep (every 2 s) takes it
-        settings,
-        "UPDATE effect_outbox SET next_at = ?, lease_until = ? WHERE status = 'pending'",
-        "2000-01-01T00:00:00.000Z",
-        "1970-01-01T00:00:00.000Z",
-    )
-    deadline = time.monotonic() + 20
-    while (rental := await admin_row(client, admin, "rentals", AVA_RENTAL))["extensions"][0]["status"] == "pending":
-        assert time.monotonic() < deadline, "the effect was never tried again"
-        await asyncio.sleep(0.2)
-    [extension] = rental["extensions"]
-    assert extension["status"] == "paid", extension
-    payment = await admin_row(client, admin, "payments", extension["payment_id"])
-    assert (payment["status"], payment["stripe_payment_intent_id"]) == ("succeeded", first.id)
-    assert [i.id for i in intents_of(localstripe_url, customer_of(localstripe_url, AVA_ACCOUNT))] == [first.id]
-
-
-async def test_a_retried_charge_finds_the_first_one_even_after_every_card_was_removed(
-    client, ava, admin, localstripe_url, monkeypatch, settings
-):
-    """The charge went through but its recording was lost; before the effect is tried again the
-    customer removes their only card. The retry must still find the charge Stripe made and confirm
-    the extension: declining it would keep the money for days the customer no longer has."""
+async def _retry_after_a_lost_recording(client, ava, admin, localstripe_url, monkeypatch, settings, meanwhile):
+    """Extend with the charge's recording lost (the process died after Stripe's answer), run
+    ``meanwhile(card)``, make the effect due again, and check the retry records Stripe's one charge."""
     from server.billing import extension_charger
 
     card = await save_card(client, ava, AVA_ACCOUNT, localstripe_url)
@@ -202,8 +159,7 @@ async def test_a_retried_charge_finds_the_first_one_even_after_every_card_was_re
     monkeypatch.setattr(extension_charger, "_record_charge", record)
     [first] = intents_of(localstripe_url, customer_of(localstripe_url, AVA_ACCOUNT))
     assert first.status == "succeeded"
-    removed = await client.delete(f"/api/payments/methods/{card['id']}", headers=ava)
-    assert removed.status_code in (200, 204), removed.text
+    await meanwhile(card)
 
     await run_sql(  # the effect is due again, held by nobody: the server's sweep (every 2 s) takes it
         settings,
@@ -220,3 +176,31 @@ async def test_a_retried_charge_finds_the_first_one_even_after_every_card_was_re
     payment = await admin_row(client, admin, "payments", extension["payment_id"])
     assert (payment["status"], payment["stripe_payment_intent_id"]) == ("succeeded", first.id)
     assert [i.id for i in intents_of(localstripe_url, customer_of(localstripe_url, AVA_ACCOUNT))] == [first.id]
+
+
+async def test_a_retried_charge_finds_the_first_one_even_after_the_default_card_changed(
+    client, ava, admin, localstripe_url, monkeypatch, settings
+):
+    """The charge went through but its recording was lost (the process died); before the effect is
+    tried again the customer makes another card the default. The retry must find the charge Stripe
+    made, not charge (or be refused for asking with) the other card, nor decline a paid extension."""
+
+    async def another_default(_card):
+        other = await save_card(client, ava, AVA_ACCOUNT, localstripe_url, CARD_DECLINED_AT_CHARGE, default=True)
+        assert other["default"] is True
+
+    await _retry_after_a_lost_recording(client, ava, admin, localstripe_url, monkeypatch, settings, another_default)
+
+
+async def test_a_retried_charge_finds_the_first_one_even_after_every_card_was_removed(
+    client, ava, admin, localstripe_url, monkeypatch, settings
+):
+    """The charge went through but its recording was lost; before the effect is tried again the
+    customer removes their only card. The retry must still find the charge Stripe made and confirm
+    the extension: declining it would keep the money for days the customer no longer has."""
+
+    async def remove(card):
+        removed = await client.delete(f"/api/payments/methods/{card['id']}", headers=ava)
+        assert removed.status_code in (200, 204), removed.text
+
+    await _retry_after_a_lost_recording(client, ava, admin, localstripe_url, monkeypatch, settings, remove)
