@@ -1,14 +1,16 @@
 """The demo data set of PROTOCOL.md "Demo data": what a newcomer's first run and every test rely on.
 
 Ids are derived from names, and rows that exist are left alone, so running it twice changes nothing.
-Dates are relative to the day of the first run.
+Dates are relative to the day of the first run, in the demo tenant's own time zone (the portal reads
+"today" there too, so a run between midnight UTC and midnight in Chicago makes the same data as any other).
 """
 
 from __future__ import annotations
 
 import uuid
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from server.db.engine import Database
 from server.db.store import Store, now_iso
@@ -23,8 +25,16 @@ def sid(name: str) -> str:
     return str(uuid.uuid5(NAMESPACE, name))
 
 
+TIMEZONE = "America/Chicago"
+
+
+def _today() -> date:
+    """Today where the demo business is."""
+    return datetime.now(ZoneInfo(TIMEZONE)).date()
+
+
 def _day(offset: int) -> str:
-    return (date.today() + timedelta(days=offset)).isoformat()
+    return (_today() + timedelta(days=offset)).isoformat()
 
 
 HOURS = {d: {"open": "07:00", "close": "18:00"} for d in ("mon", "tue", "wed", "thu", "fri")} | {
@@ -143,7 +153,7 @@ def demo_rows() -> list[tuple[str, str, dict[str, Any]]]:
             "name": "Demo Junk & Dumpster",
             "display_name": "Demo Junk & Dumpster",
             "primary_color": "#0E7C66",
-            "timezone": "America/Chicago",
+            "timezone": TIMEZONE,
             "phone": "+15550100000",
             "email": "office@demo.example",
             "address": _address("1 Depot Rd"),
@@ -449,7 +459,7 @@ def demo_rows() -> list[tuple[str, str, dict[str, Any]]]:
             "service_type_id": toilet,
             "pattern": "weekly",
             "weekday": 0,
-            "next_run": _day(7 - date.today().weekday()),
+            "next_run": _day(7 - _today().weekday()),
             "active": True,
         },
     )

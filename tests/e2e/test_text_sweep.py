@@ -154,6 +154,9 @@ def _book(page, promo: str) -> None:
     page.get_by_label("What should we take or deliver?").fill("Garage clear-out")
     page.get_by_label("Promo code").fill(promo)
     page.get_by_role("button", name=re.compile(r"^Book")).click()
+    # The booking is queued, then the app opens its job: wait for that before the next screen is opened,
+    # or the late navigation would take the sweep away from it.
+    page.wait_for_url(re.compile(r"/jobs/[^/]+$"), timeout=20_000)
     expect(page.get_by_text("Waiting to send")).to_have_count(0, timeout=20_000)
 
 
