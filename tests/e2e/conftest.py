@@ -121,6 +121,10 @@ def api_session(base: str, email: str) -> dict[str, str]:
 def sign_in(page, base: str, email: str) -> None:
     """Open the magic link in the page and wait for the signed-in shell with synced data."""
     page.goto(login_link(base, email))
+    # The app leaves the login address once the token is traded for a session. Until then a page that
+    # already held another person's session still shows that person's shell, and a navigation made now
+    # would be overtaken by the app's own move to the new person's home.
+    page.wait_for_url(lambda url: "/login" not in url, timeout=20_000)
     page.wait_for_selector(".bottom-nav")
     page.wait_for_selector(".account-bar")
 
