@@ -139,9 +139,22 @@ class TenantSettingsIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True)
     auto_confirm_bookings: bool | msgspec.UnsetType = msgspec.UNSET
 
 
-def _tenant_settings_out(request: Request, tenant: dict[str, Any]) -> dict[str, Any]:
+# Amounts are stored as numbers in the tenant's currency: once money is written down in one, another
+# would relabel every amount (a $100.00 invoice would read €100.00).
+_MONEY_TABLES = ("invoice", "payment", "estimate", "job")
+
+
+async def _money_written(conn: Any, tenant_id: str) -> bool:
+    """Whether any job, estimate, invoice or payment of the tenant holds an amount (in its currency)."""
+    for table in _MONEY_TABLES:
+        if await conn.fetchval(f"SELECT 1 FROM {table} WHERE tenant_id = ? LIMIT 1", tenant_id) is not None:
+            return True
+    return False
+
+
+def _tenant_settings_out(request: Request, tenant: dict[str, Any], currency_locked: bool) -> dict[str, Any]:
     public = request.app.state.settings.public_url.rstrip("/")
-    return {**tenant, "portal_url": f"{public}/t/{tenant['slug']}/"}
+    return {**tenant, "portal_url": f"{public}/t/{tenant['slug']}/", "currency_locked": currency_locked}
 
 
 @get("/api/admin/settings", guards=[guards.staff])
@@ -149,10 +162,11 @@ async def read_settings(request: Request) -> dict[str, Any]:
     """The tenant's portal settings and the portal URL to share with customers."""
     async with request.app.state.db.read() as conn:
         tenant = await Store(conn, request.user.tenant_id).must_get("tenant", request.user.tenant_id)
-    return _tenant_settings_out(request, tenant)
+        locked = await _money_written(conn, request.user.tenant_id)
+    return _tenant_settings_out(request, tenant, locked)
 
 
-@patch("/api/admin/settings", guards=[guards.staff], responses=error_responses(422))
+@patch("/api/admin/settings", guards=[guards.staff], responses=error_responses(409, 422))
 async def update_settings(request: Request, data: TenantSettingsIn) -> dict[str, Any]:
     """Change toggles, branding, notification events, pending-invoice visibility, hours."""
     changes = {f: v for f in data.__struct_fields__ if (v := getattr(data, f)) is not msgspec.UNSET}
@@ -162,6 +176,15 @@ async def update_settings(request: Request, data: TenantSettingsIn) -> dict[str,
         raise ApiError(422, *problem)
     async with unit_of_work(request.app.state, request.user.tenant_id) as store:
         tenant = await store.must_get("tenant", request.user.tenant_id)
+        locked = await _money_written(store.conn, request.user.tenant_id)
+        if locked and changes.get("currency", tenant["currency"]) != tenant["currency"]:
+            raise ApiError(
+                409,
+                "currency_in_use",
+                f"the currency stays {tenant['currency']}: jobs, estimates, invoices or payments already have "
+                "prices in it",
+                {"currency": tenant["currency"]},
+            )
         for group in ("features", "notify_events"):
             if group in changes:
                 changes[group] = {**tenant[group], **changes[group]}
@@ -169,7 +192,7 @@ async def update_settings(request: Request, data: TenantSettingsIn) -> dict[str,
             tenant = await store.update("tenant", tenant, **changes)
         except InvalidRow as exc:
             raise ApiError(422, "invalid", str(exc)) from None
-    return _tenant_settings_out(request, tenant)
+    return _tenant_settings_out(request, tenant, locked)
 
 
 def _entity(collection: str) -> str:

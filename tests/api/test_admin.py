@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from server.tenants import create_tenant
 from tests.support.portal import AVA, IDS, OFFICE, login, new_client_id, pull_all
 
 
@@ -35,9 +36,12 @@ async def test_settings_show_the_portal_url_and_change_branding(client, office):
     assert tenant["business_hours"]["sat"] == {"open": "09:00", "close": "13:00"}
 
 
-async def test_currency_locale_and_country_are_portal_settings_customers_receive(client, office):
+async def test_currency_locale_and_country_are_portal_settings_customers_receive(client, settings):
+    await create_tenant(settings, "fresh", "Fresh Haulers", "admin@fresh.example")
+    admin = await login(client, "admin@fresh.example", "fresh")
+    assert (await client.get("/api/admin/settings", headers=admin)).json()["currency_locked"] is False
     response = await client.patch(
-        "/api/admin/settings", headers=office, json={"currency": "EUR", "locale": "de-DE", "country": "DE"}
+        "/api/admin/settings", headers=admin, json={"currency": "EUR", "locale": "de-DE", "country": "DE"}
     )
     assert response.status_code == 200, response.text
     assert {k: response.json()[k] for k in ("currency", "locale", "country")} == {
@@ -45,12 +49,33 @@ async def test_currency_locale_and_country_are_portal_settings_customers_receive
         "locale": "de-DE",
         "country": "DE",
     }
-    public = (await client.get("/api/public/tenants/demo")).json()
+    public = (await client.get("/api/public/tenants/fresh")).json()
     assert (public["currency"], public["locale"], public["country"]) == ("EUR", "de-DE", "DE")
+    staff = await login(client, "admin@fresh.example", "fresh")
+    _, rows = await pull_all(client, staff, new_client_id())
+    tenant = next(row for (entity, _), row in rows.items() if entity == "tenant")
+    assert (tenant["currency"], tenant["locale"], tenant["country"]) == ("EUR", "de-DE", "DE")
+
+
+async def test_the_currency_cannot_change_once_amounts_are_written_in_it(client, office):
+    # The demo tenant has jobs, invoices and payments in dollars: euros would relabel every one of them
+    # ($808.00 owed would read, and be charged as, 808,00 €).
+    assert (await client.get("/api/admin/settings", headers=office)).json()["currency_locked"] is True
+    response = await client.patch("/api/admin/settings", headers=office, json={"currency": "EUR", "locale": "de-DE"})
+    assert response.status_code == 409, response.text
+    assert response.json()["error"]["code"] == "currency_in_use"
+    assert "USD" in response.json()["error"]["message"]
+    public = (await client.get("/api/public/tenants/demo")).json()
+    assert (public["currency"], public["locale"]) == ("USD", "en-US")  # nothing of the refused change was kept
+    # The same currency again, and every other setting, still change.
+    response = await client.patch(
+        "/api/admin/settings", headers=office, json={"currency": "USD", "locale": "de-DE", "country": "DE"}
+    )
+    assert response.status_code == 200, response.text
     customer = await login(client, AVA)
     _, rows = await pull_all(client, customer, new_client_id())
     tenant = next(row for (entity, _), row in rows.items() if entity == "tenant")
-    assert (tenant["currency"], tenant["locale"], tenant["country"]) == ("EUR", "de-DE", "DE")
+    assert (tenant["currency"], tenant["locale"], tenant["country"]) == ("USD", "de-DE", "DE")
 
 
 @pytest.mark.parametrize(

@@ -9,8 +9,6 @@ seen before "Paid"."""
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
 
 import httpx
 import pytest
@@ -18,26 +16,11 @@ from playwright.sync_api import expect
 
 from server.seed.demo import sid
 from tests.e2e.conftest import api_session, go, module_server, shoot, sign_in, wait_for_service_worker
-from tests.support.live_server import ROOT
+from tests.payments.stripe_flows import bill_in_euros
 
 pytestmark = pytest.mark.browser
 
 OVERDUE = sid("invoice:harbor-overdue")  # INV-1002, 808.00
-
-
-def _bill_in_euros(url: str) -> None:
-    # In a child process: Playwright's event loop may already run in this thread.
-    subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            "import asyncio, sys; from tests.payments.stripe_flows import set_currency; "
-            "asyncio.run(set_currency(sys.argv[1], 'EUR'))",
-            url,
-        ],
-        cwd=ROOT,
-        check=True,
-    )
 
 
 @pytest.fixture(scope="module")
@@ -46,7 +29,7 @@ def server(template_db, tmp_path_factory):
         template_db,
         tmp_path_factory,
         "server-bank",
-        _bill_in_euros,
+        bill_in_euros,
         HAULPORT_STRIPE_BANK_METHOD="sepa_debit",
         LOCALSTRIPE_DEBIT_SETTLE_S="6",
     ) as base:

@@ -7,6 +7,7 @@ bell, still there offline after a reload — and is sent again without retyping.
 from __future__ import annotations
 
 import re
+import time
 import uuid
 
 import httpx
@@ -243,3 +244,50 @@ def test_an_advertised_promo_code_made_in_the_office_prices_the_customers_bookin
     quote = page.get_by_role("status", name="Price")
     expect(quote).to_contain_text("Promo SPRING15−$37.50")
     expect(quote).to_contain_text("Total$212.50")
+
+
+def test_a_refused_contact_comes_back_in_the_contact_form_with_the_reason_beside_the_email(context, page, server):
+    # Harbor's primary contact adds the front desk offline, with the office's own address: the server
+    # refuses it (staff addresses are the staff's), and the form comes back filled in as it was typed.
+    sign_in(page, server, "ops@harbor.example")
+    go(page, "contacts")
+    expect(page.get_by_role("heading", name="Contacts")).to_be_visible()
+    name = f"Front desk {uuid.uuid4().hex[:6]}"
+    context.set_offline(True)
+    page.get_by_role("button", name="Add a contact").click()
+    page.get_by_label("Name").fill(name)
+    page.get_by_label("Email").fill(OFFICE)
+    page.get_by_label("Mobile number").fill("+1 555 010 0777")
+    page.get_by_role("button", name="Save contact").click()
+    expect(page.get_by_text(name)).to_be_visible()
+    context.set_offline(False)
+    here = page.get_by_role("list", name="Not accepted, waiting for you")
+    reason = "Another person already signs in with that email address or phone number. Use another one."
+    expect(here).to_contain_text(f"The contact change wasn't accepted: {reason}", timeout=20_000)
+    here.get_by_role("link", name="Change it and send it again").click()
+
+    expect(page.get_by_role("heading", name="The contact change wasn't accepted")).to_be_visible()
+    expect(page.get_by_label("Name")).to_have_value(name)
+    email = page.get_by_label("Email")
+    expect(email).to_have_value(OFFICE)
+    expect(email).to_have_attribute("aria-invalid", "true")
+    expect(page.locator(".field-invalid .field-error")).to_have_text(reason)
+    expect(page.get_by_label("Mobile number")).to_have_value("+15550100777")
+    shoot(page, "draft-contact-form", desktop=False)
+    own = f"desk-{uuid.uuid4().hex[:6]}@harbor.example"
+    email.fill(own)
+    expect(page.locator(".field-error")).to_have_count(0)
+    page.get_by_role("button", name="Send again").click()
+
+    expect(page.get_by_role("heading", name="Contacts")).to_be_visible()
+    expect(page.locator(".card", has_text=name)).to_contain_text(own)
+    expect(here).to_have_count(0)
+    headers = api_session(server, OFFICE)
+    deadline = time.monotonic() + 20
+    while True:
+        found = httpx.get(f"{server}/api/admin/contacts", params={"q": own}, headers=headers).json()["items"]
+        if found or time.monotonic() > deadline:
+            break
+        time.sleep(0.3)
+    assert [(c["name"], c["email"]) for c in found] == [(name, own)]
+    assert page.console_errors == []

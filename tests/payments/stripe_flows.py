@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import subprocess
+import sys
 import urllib.request
 import uuid
 from typing import Any
@@ -15,6 +17,7 @@ from server.billing.gateway import sign_webhook_payload
 from server.db.engine import Database
 from server.db.store import Store
 from server.seed.demo import sid
+from tests.support.live_server import ROOT
 from tests.support.localstripe_server import (
     CARD_OK,
     WEBHOOK_SECRET,
@@ -86,6 +89,22 @@ async def set_currency(database_url: str, code: str, tenant_id: str = DEMO_TENAN
             await store.update("tenant", await store.get("tenant", tenant_id), currency=code)
     finally:
         await db.close()
+
+
+def bill_in_euros(database_url: str) -> None:
+    """`set_currency(…, "EUR")` in a child process: a browser test's Playwright event loop may already run in
+    this thread."""
+    subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import asyncio, sys; from tests.payments.stripe_flows import set_currency; "
+            "asyncio.run(set_currency(sys.argv[1], 'EUR'))",
+            database_url,
+        ],
+        cwd=ROOT,
+        check=True,
+    )
 
 
 async def pay(client, headers, body: dict[str, Any], key: str | None = None):

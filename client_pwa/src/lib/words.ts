@@ -56,8 +56,8 @@ export const SENTENCES: Record<string, Sentence> = {
   cannot_remove_self: "You can't remove yourself. Ask another primary contact.",
   site_ids_required: 'Choose at least one site this contact may see.',
   email_or_phone: 'Give an email address or a phone number.',
-  address_owned: 'That address belongs to another account. Call us to book there.',
-  address_taken: 'You already have a location at that address.',
+  address_owned: 'This person signs in with that email address or phone number: only they or the office can change it.',
+  address_taken: 'Another person already signs in with that email address or phone number. Use another one.',
   site_not_in_account: "That site isn't on this account.",
   empty_message: 'Type a message first.',
   email_taken: 'Someone already uses that email address.',
@@ -101,6 +101,7 @@ export const SENTENCES: Record<string, Sentence> = {
   invoice_not_payable: "This invoice can't be paid online right now.",
   online_payment_not_allowed: 'This invoice is paid another way. Please call us.',
   over_balance: "That's more than what is owed.",
+  currency_in_use: 'The currency cannot change once jobs, estimates, invoices or payments have prices in it.',
   invalid_amount: 'Enter an amount greater than zero.',
   no_allocations: 'Choose at least one invoice to pay.',
   duplicate_invoice: 'The same invoice is listed twice.',
@@ -176,7 +177,7 @@ export const FIELD_OF: Record<string, string> = {
   promo_invalid: 'promo_code', promo_expired: 'promo_code', promo_not_started: 'promo_code', promo_used_up: 'promo_code',
   price_changed: 'quoted_price', po_required: 'po_number', date_in_past: 'date', slot_full: 'time_slot_id',
   service_not_bookable: 'service_type_id', service_not_requestable: 'lines', bad_time_window: 'end_time',
-  address_owned: 'address', address_taken: 'address', email_or_phone: 'email', site_ids_required: 'site_ids',
+  address_owned: 'email', address_taken: 'email', email_or_phone: 'email', site_ids_required: 'site_ids',
   empty_message: 'body', no_payment_method: 'payment_method',
 }
 

@@ -13,8 +13,8 @@ import { sayError } from '../lib/words'
 // pending invoices, business hours, and the portal URL to share. Saved with one PATCH of the
 // fields that changed; customers' portals pick the change up on their next sync.
 
-type Settings = Tenant & { portal_url: string }
-type Draft = Omit<Settings, 'id' | 'tenant_id' | 'created_at' | 'updated_at' | 'version' | 'slug' | 'portal_url'>
+type Settings = Tenant & { portal_url: string; currency_locked?: boolean }
+type Draft = Omit<Settings, 'id' | 'tenant_id' | 'created_at' | 'updated_at' | 'version' | 'slug' | 'portal_url' | 'currency_locked'>
 
 const FEATURES: [keyof Features, string, string][] = [
   ['booking', 'Job booking', 'Customers book jobs online; bookings wait in Requests for you to confirm.'],
@@ -157,7 +157,11 @@ export function SettingsScreen() {
             </select>
           </label>
           <Text label="Currency" value={draft.currency} onInput={(v) => set({ currency: v.trim().toUpperCase() })}
-            hint={currencyOk ? 'Three-letter code, e.g. USD, EUR, GBP.' : 'Use a three-letter code such as EUR.'} bad={!currencyOk} />
+            readOnly={saved.currency_locked}
+            hint={saved.currency_locked
+              ? `Stays ${saved.currency}: jobs, estimates, invoices or payments already have prices in it.`
+              : currencyOk ? 'Three-letter code, e.g. USD, EUR, GBP.' : 'Use a three-letter code such as EUR.'}
+            bad={!currencyOk} />
           <label class="field">
             <span class="field-label">Country for phone numbers</span>
             <select value={draft.country} onChange={(e) => set({ country: e.currentTarget.value })}>
@@ -290,13 +294,13 @@ function Toggle({ label, hint, checked, onChange }: { label: string; hint?: stri
   )
 }
 
-interface TextProps { label: string; value: string; onInput: (v: string) => void; type?: string; hint?: string; required?: boolean; bad?: boolean }
+interface TextProps { label: string; value: string; onInput: (v: string) => void; type?: string; hint?: string; required?: boolean; bad?: boolean; readOnly?: boolean }
 
-function Text({ label, value, onInput, type = 'text', hint, required, bad }: TextProps) {
+function Text({ label, value, onInput, type = 'text', hint, required, bad, readOnly }: TextProps) {
   return (
     <label class="field">
       <span class="field-label">{label}</span>
-      <input type={type as 'text'} value={value} required={required} onInput={(e) => onInput(e.currentTarget.value)} aria-invalid={bad || undefined} />
+      <input type={type as 'text'} value={value} required={required} readOnly={readOnly} onInput={(e) => onInput(e.currentTarget.value)} aria-invalid={bad || undefined} />
       {hint && <span class={`field-hint ${bad ? 'text-bad' : ''}`}>{hint}</span>}
     </label>
   )

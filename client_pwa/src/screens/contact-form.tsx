@@ -28,14 +28,19 @@ interface Props {
   initial: ContactDraft; sites: Site[]; self: boolean
   /** For your own entry: where your email and phone are changed (by a link sent to the new address). */
   selfLink?: ComponentChildren
+  /** Why the office refused this contact as it was sent, beside the field it concerns (a draft sent again). */
+  refused?: { field: string | undefined; text: string }
+  saveLabel?: string
   onSave: (draft: ContactDraft) => Promise<void>; onCancel: () => void }
 
 /** Add or edit one contact: name, email/phone, company or site contact (which sites), portal access. */
-export function ContactForm({ initial, sites, self, selfLink, onSave, onCancel }: Props) {
+export function ContactForm({ initial, sites, self, selfLink, refused, saveLabel = 'Save contact', onSave, onCancel }: Props) {
   const [draft, setDraft] = useState(initial)
   const [email, setEmail] = useState(initial.email ?? '')
   const [phone, setPhone] = useState(initial.phone ?? '')
   const [error, setError] = useState<string | null>(null)
+  // The refusal stays beside its field until that field is changed.
+  const addressRefused = refused && refused.field === 'email' && email === (initial.email ?? '') && phone === (initial.phone ?? '') ? refused.text : null
   const set = (patch: Partial<ContactDraft>) => setDraft({ ...draft, ...patch })
 
   async function submit(event: Event) {
@@ -63,7 +68,7 @@ export function ContactForm({ initial, sites, self, selfLink, onSave, onCancel }
         <p class="muted small">You sign in with {[initial.email, initial.phone].filter(Boolean).join(' or ')}. {selfLink}</p>
       ) : (
         <>
-          <TextField label="Email" type="email" inputMode="email" value={email} onInput={setEmail} />
+          <TextField label="Email" type="email" inputMode="email" value={email} onInput={setEmail} error={addressRefused} />
           <TextField label="Mobile number" type="tel" inputMode="tel" value={phone} onInput={setPhone} placeholder="+1 555 010 0001" />
         </>
       )}
@@ -87,7 +92,7 @@ export function ContactForm({ initial, sites, self, selfLink, onSave, onCancel }
       )}
       {error && <p class="form-error" role="alert">{error}</p>}
       <div class="action-row">
-        <button type="submit" class="primary">Save contact</button>
+        <button type="submit" class="primary">{saveLabel}</button>
         <button type="button" class="secondary" onClick={onCancel}>Cancel</button>
       </div>
     </form>

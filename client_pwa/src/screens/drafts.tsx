@@ -8,12 +8,16 @@ import { Link, navigate } from '../router'
 import { isReadOnly, useAppState } from '../state/app-state'
 import { EmptyState, Loading } from '../ui/empty-state'
 import { TextField } from '../ui/form-fields'
+import { useEntity } from '../data/queries'
+import type { Site } from '../generated/wire'
 import { BookingScreen } from './booking'
+import { ContactForm, type ContactDraft } from './contact-form'
 import { ServiceRequestScreen } from './service-request-form'
 
-// Something the server refused, back as an editable draft (data/drafts.ts). Bookings and service
-// requests open in their own form, filled in as sent; anything else shows what was refused and
-// why, with its text editable where it has some, to send again or discard.
+// Something the server refused, back as an editable draft (data/drafts.ts). Bookings, service
+// requests and contacts open in their own form, filled in as sent, the reason beside the field it
+// concerns; anything else shows what was refused and why, with what was typed (its text, a rental
+// extension's days) editable, to send again or discard.
 
 const str = (value: unknown): string => (typeof value === 'string' ? value : '')
 
@@ -61,21 +65,79 @@ export function DraftScreen({ params }: { params: Record<string, string> }) {
   }
   if (found.name === 'job.book') return <BookingScreen draft={found} />
   if (found.name === 'service_request.submit') return <ServiceRequestScreen draft={found} />
+  if (found.name === 'contact.upsert') return <ContactDraftScreen draft={found} />
   return <OtherDraft draft={found} />
+}
+
+function contactOf(a: Record<string, unknown>): ContactDraft {
+  return {
+    id: str(a.id),
+    name: str(a.name),
+    email: str(a.email) || null,
+    phone: str(a.phone) || null,
+    role: a.role === 'site' ? 'site' : 'company',
+    site_ids: Array.isArray(a.site_ids) ? a.site_ids.map(String) : [],
+    portal_access: a.portal_access !== false,
+    primary: Boolean(a.primary),
+  }
+}
+
+/** A contact the server refused (e.g. an email address another person signs in with): the contact form
+ *  again, as it was sent, with the reason beside the address. */
+function ContactDraftScreen({ draft }: { draft: Draft }) {
+  const state = useAppState()
+  const accountId = str(draft.args.account_id)
+  const sites = useEntity<Site>('site', accountId)
+  const home = homeOf(draft)
+  const reason = say(draft.error.code, draft.args)
+  const field = FIELD_OF[draft.error.code]
+  if (sites === undefined) return <Loading />
+
+  async function resend(contact: ContactDraft) {
+    await resendDraft(db(), draft.key, { ...draft.args, ...contact, account_id: accountId })
+    navigate(home.path, { replace: true })
+  }
+  async function discard() {
+    await discardDraft(db(), draft.key)
+    navigate(home.path, { replace: true })
+  }
+
+  return (
+    <section class="screen narrow">
+      <Link to={home.path} class="back">← {home.label}</Link>
+      <h1>{actionRefused(draft.name)}</h1>
+      <p class="muted small">Sent {formatInstant(draft.created_at)}</p>
+      {field !== 'email' && <p class="draft-note" role="status">{reason}</p>}
+      <fieldset disabled={isReadOnly(state)}>
+        <ContactForm initial={contactOf(draft.args)} sites={sites} self={draft.args.id === state.session?.contact.id}
+          refused={{ field, text: reason }} saveLabel={state.online ? 'Send again' : 'Send again (when back online)'}
+          onSave={resend} onCancel={() => navigate(home.path)} />
+        <button type="button" class="secondary block" onClick={() => void discard()}>Discard</button>
+      </fieldset>
+    </section>
+  )
 }
 
 function OtherDraft({ draft }: { draft: Draft }) {
   const state = useAppState()
   const text = TEXT_FIELDS[draft.name]
   const [value, setValue] = useState(text ? str(draft.args[text.field]) : '')
+  const extension = draft.name === 'rental.extend'
+  const [days, setDays] = useState(String(Number(draft.args.days) || 1))
   const [error, setError] = useState<string | null>(null)
   const home = homeOf(draft)
 
   async function resend(event: Event) {
     event.preventDefault()
     setError(null)
+    const extraDays = Number(days)
+    if (extension && !(Number.isInteger(extraDays) && extraDays >= 1 && extraDays <= 90)) {
+      setError('Enter a number of days from 1 to 90.')
+      return
+    }
     try {
-      await resendDraft(db(), draft.key, text ? { ...draft.args, [text.field]: value.trim() } : draft.args)
+      const args = text ? { ...draft.args, [text.field]: value.trim() } : extension ? { ...draft.args, days: extraDays } : draft.args
+      await resendDraft(db(), draft.key, args)
       navigate(home.path, { replace: true })
     } catch (e) {
       setError(sayError(e))
@@ -100,6 +162,7 @@ function OtherDraft({ draft }: { draft: Draft }) {
       <form onSubmit={resend}>
         <fieldset disabled={isReadOnly(state)}>
           {text && <TextField label={text.label} multiline={text.multiline} value={value} onInput={setValue} />}
+          {extension && <TextField label="Extra days" type="number" inputMode="numeric" min="1" value={days} onInput={setDays} />}
           {error && <p class="form-error" role="alert">{error}</p>}
           <button type="submit" class="primary block">{state.online ? 'Send again' : 'Send again (when back online)'}</button>
           <button type="button" class="secondary block" onClick={() => void discard()}>Discard</button>
