@@ -3,7 +3,7 @@ import { ApiError, api, getSessionToken, onApiProblem, setSessionToken } from '.
 import { META, db, openTenantDb } from './data/db'
 import { onDbError, reportDbError } from './data/db-errors'
 import { LiveChannel } from './data/live'
-import { preloadEntities, setOverlayContext } from './data/queries'
+import { holdLiveQueries, preloadEntities, setOverlayContext } from './data/queries'
 import { enqueue, onEnqueued, startNewClient } from './data/queue'
 import {
   exchangeLinkToken, type Identity, fetchMe, fetchPublicTenant, serverLogout, sessionFromToken, sessionIsCurrent,
@@ -130,7 +130,7 @@ function publishTenant(): void {
 }
 
 function watchSyncedTenant(): void {
-  liveQuery(() => db().rows.where('entity').equals('tenant').first()).subscribe({
+  liveQuery(() => db().entityRows('tenant').first()).subscribe({
     next: (row) => {
       syncedTenant = row ? (row.data as Record<string, unknown>) : null
       publishTenant()
@@ -164,9 +164,10 @@ function beginSession(session: Session, { deferred = false } = {}): void {
  *  The office console reads the admin API, so it only pushes (no replica of the whole tenant). */
 function syncRound(): Promise<void> {
   const state = appState.get()
-  if (isReadOnly(state)) return pullChanges(db(), httpTransport)
+  const hooks = { loading: holdLiveQueries }
+  if (isReadOnly(state)) return pullChanges(db(), httpTransport, hooks)
   if (faceOf(state) === 'office') return pushOnly(db(), httpTransport)
-  return syncOnce(db(), httpTransport)
+  return syncOnce(db(), httpTransport, hooks)
 }
 
 function stopSession(): void {

@@ -18,7 +18,7 @@ beforeEach(async () => {
   server = new FakeSyncServer()
 })
 
-const rowsOf = async (entity: string) => (await db.rows.where('entity').equals(entity).toArray()).map((r) => r.data)
+const rowsOf = async (entity: string) => (await db.entityRows(entity as never).toArray()).map((r) => r.data)
 
 describe('mutation queue', () => {
   it('numbers mutations 1, 2, 3 per client and starts over for a new client', async () => {

@@ -1,4 +1,4 @@
-import Dexie, { type Table } from 'dexie'
+import Dexie, { type Collection, type Table } from 'dexie'
 import { DATABASE_PREFIX } from '../generated/constants'
 import type { BaseRow, EntityName } from '../generated/wire'
 
@@ -66,6 +66,14 @@ export class HaulportDb extends Dexie {
       queue: 'id, state',
     })
     this.version(2).stores({ drafts: 'key' })
+    // No index of its own on `entity`: the primary key [entity+id] already orders rows by entity
+    // (one index entry fewer for every row stored: a fresh install of a big account writes 20,000).
+    this.version(3).stores({ rows: '[entity+id], [entity+account_id]' })
+  }
+
+  /** Every synced row of one entity, by the primary key's leading part. */
+  entityRows(entity: EntityName): Collection<StoredRow, [string, string]> {
+    return this.rows.where('[entity+id]').between([entity, Dexie.minKey], [entity, Dexie.maxKey])
   }
 
   async getMeta<T>(key: string): Promise<T | undefined> {

@@ -21,7 +21,7 @@ export function setOverlayContext(source: () => OverlayContext): void {
 /** The replica, for mutations that read other rows while being replayed (a booking's service…). */
 const replica: ReplicaLoader = {
   row: async (entity, id) => (await db().rows.get([entity, id]))?.data ?? null,
-  rows: async (entity) => (await db().rows.where('entity').equals(entity).toArray()).map((row) => row.data),
+  rows: async (entity) => (await db().entityRows(entity).toArray()).map((row) => row.data),
 }
 
 export interface LiveQueryOptions {
@@ -48,6 +48,29 @@ function takePreloaded<T>(key: string | undefined): T | undefined {
   return key ? (preloaded.get(key) as T | undefined) : undefined
 }
 
+// While the pages of a big pull are being stored (a fresh install of a 20,000-row account), every
+// stored page would wake every live query on screen, and the dashboard would re-read thousands of
+// rows for each page: the queries are held (screens keep what they show; one opened meanwhile reads
+// once) and go live again, reading everything once, when the last page is in.
+interface LiveEntry {
+  /** Should be live (a secondary query only once the first content is on screen). */
+  due: boolean
+  start(): void
+  stop(): void
+}
+const liveEntries = new Set<LiveEntry>()
+let held = false
+
+/** Hold (true) or release (false) the screens' live queries. */
+export function holdLiveQueries(hold: boolean): void {
+  if (hold === held) return
+  held = hold
+  for (const entry of liveEntries) {
+    if (hold) entry.stop()
+    else if (entry.due) entry.start()
+  }
+}
+
 /** Subscribe a component to a Dexie query; storage errors go to the banner. */
 export function useLiveQuery<T>(
   query: () => Promise<T>, deps: unknown[], options: LiveQueryOptions = {}, preloadedAs?: string,
@@ -58,14 +81,33 @@ export function useLiveQuery<T>(
   useLayoutEffect(() => {
     let subscription: { unsubscribe(): void } | null = null
     let cancelled = false
-    const start = () => {
-      if (!cancelled) subscription = liveQuery(query).subscribe({ next: setValue, error: reportDbError })
+    let readOnce = false
+    const entry: LiveEntry = {
+      due: false,
+      start() {
+        entry.due = true
+        if (cancelled || subscription) return
+        if (held) {
+          if (!readOnce) {
+            readOnce = true
+            query().then((result) => { if (!cancelled) setValue(result) }, reportDbError)
+          }
+          return
+        }
+        subscription = liveQuery(query).subscribe({ next: setValue, error: reportDbError })
+      },
+      stop() {
+        subscription?.unsubscribe()
+        subscription = null
+      },
     }
-    if (options.secondary) afterFirstContent(start)
-    else start()
+    liveEntries.add(entry)
+    if (options.secondary) afterFirstContent(() => entry.start())
+    else entry.start()
     return () => {
       cancelled = true
-      subscription?.unsubscribe()
+      entry.stop()
+      liveEntries.delete(entry)
     }
   }, deps)
   return value
@@ -76,7 +118,7 @@ export async function readEntity<T extends BaseRow>(entity: EntityName, accountI
   const database = db()
   const stored = accountId
     ? await database.rows.where('[entity+account_id]').equals([entity, accountId]).toArray()
-    : await database.rows.where('entity').equals(entity).toArray()
+    : await database.entityRows(entity).toArray()
   const queue = await database.queue.toArray()
   const rows = await applyOverlay(entity, stored.map((row) => row.data as T), queue, overlayContext(), replica)
   return accountId ? rows.filter((row) => row.account_id === accountId) : rows

@@ -16,10 +16,16 @@ export interface SyncTransport {
   pull(query: { client_id: string; cursor?: string; limit: number }): Promise<PullResponse>
 }
 
+/** What the app wants to hear of a pull: `loading(true)` once the first page of several is stored
+ *  (a fresh install of a big account), `loading(false)` when the last one is (or the pull stopped). */
+export interface PullHooks {
+  loading?(more: boolean): void
+}
+
 /** One full round: push everything queued, then pull to the end. */
-export async function syncOnce(db: HaulportDb, transport: SyncTransport): Promise<void> {
+export async function syncOnce(db: HaulportDb, transport: SyncTransport, hooks: PullHooks = {}): Promise<void> {
   await pushQueue(db, transport)
-  await pullChanges(db, transport)
+  await pullChanges(db, transport, hooks)
 }
 
 /** Send queued mutations in id order, in batches; returns how many the server consumed.
@@ -87,7 +93,7 @@ export async function renumberQueueAfter(db: HaulportDb, last: number): Promise<
  *  The next page is fetched while the current one is being stored (pages are still stored in
  *  order, each in its own transaction), so a fresh install waits on the network and on
  *  IndexedDB at the same time rather than one after the other. */
-export async function pullChanges(db: HaulportDb, transport: SyncTransport): Promise<void> {
+export async function pullChanges(db: HaulportDb, transport: SyncTransport, hooks: PullHooks = {}): Promise<void> {
   const clientId = await ensureClientId(db)
   const fetchPage = (cursor: string | undefined) => {
     const page = transport.pull({ client_id: clientId, cursor, limit: PULL_LIMIT })
@@ -96,19 +102,28 @@ export async function pullChanges(db: HaulportDb, transport: SyncTransport): Pro
   }
   let next: Promise<PullResponse> | null = fetchPage((await db.getMeta<string>(META.cursor)) ?? undefined)
   let droppedForSchema = false
-  for (let page = 0; page < 100_000 && next; page++) {
-    const response: PullResponse = await next
-    const knownSchema = await db.getMeta<number>(META.schemaVersion)
-    if (knownSchema !== undefined && response.schema_version !== knownSchema && !droppedForSchema) {
-      // The server's row shapes changed: our replica may be wrong in ways a delta cannot fix.
-      await dropReplica(db)
-      await db.setMeta(META.schemaVersion, response.schema_version)
-      droppedForSchema = true
-      next = fetchPage(undefined)
-      continue
+  let loading = false
+  try {
+    for (let page = 0; page < 100_000 && next; page++) {
+      const response: PullResponse = await next
+      const knownSchema = await db.getMeta<number>(META.schemaVersion)
+      if (knownSchema !== undefined && response.schema_version !== knownSchema && !droppedForSchema) {
+        // The server's row shapes changed: our replica may be wrong in ways a delta cannot fix.
+        await dropReplica(db)
+        await db.setMeta(META.schemaVersion, response.schema_version)
+        droppedForSchema = true
+        next = fetchPage(undefined)
+        continue
+      }
+      next = response.more ? fetchPage(response.cursor) : null
+      await applyPullPage(db, response)
+      if (response.more && !loading) {
+        loading = true
+        hooks.loading?.(true)
+      }
     }
-    next = response.more ? fetchPage(response.cursor) : null
-    await applyPullPage(db, response)
+  } finally {
+    if (loading) hooks.loading?.(false)
   }
 }
 

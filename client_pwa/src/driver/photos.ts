@@ -119,7 +119,7 @@ async function queueAttach(photo: LocalPhoto): Promise<void> {
 async function forgetAttached(owner: string): Promise<void> {
   const uploaded = (await driverDb().photos.where('state').equals('uploaded').toArray()).filter((p) => p.owner === owner)
   if (!uploaded.length) return
-  const rejections = await db().rows.where('entity').equals('mutation_rejection').toArray()
+  const rejections = await db().entityRows('mutation_rejection').toArray()
   for (const photo of uploaded) {
     const job = await db().rows.get(['job', photo.job_id])
     const photos = (job?.data.photos ?? []) as { id?: string }[]
