@@ -3,6 +3,7 @@ import { ApiError, api, getSessionToken, onApiProblem, setSessionToken } from '.
 import { META, db, openTenantDb } from './data/db'
 import { onDbError, reportDbError } from './data/db-errors'
 import { LiveChannel } from './data/live'
+import { readRows } from './data/packs'
 import { holdLiveQueries, preloadEntities, setOverlayContext } from './data/queries'
 import { enqueue, onEnqueued, startNewClient } from './data/queue'
 import {
@@ -130,9 +131,9 @@ function publishTenant(): void {
 }
 
 function watchSyncedTenant(): void {
-  liveQuery(() => db().entityRows('tenant').first()).subscribe({
+  liveQuery(async () => (await readRows(db(), 'tenant'))[0]).subscribe({
     next: (row) => {
-      syncedTenant = row ? (row.data as Record<string, unknown>) : null
+      syncedTenant = row ? (row as Record<string, unknown>) : null
       publishTenant()
     },
     error: reportDbError,

@@ -2,7 +2,8 @@ import 'fake-indexeddb/auto'
 import { beforeEach, describe, expect, it } from 'vitest'
 import { HaulportDb, META } from '../src/data/db'
 import { applyOverlay, type OverlayContext } from '../src/data/overlay'
-import type { BaseRow } from '../src/generated/wire'
+import type { BaseRow, EntityName } from '../src/generated/wire'
+import { countRows, readRows, storeChanges, type Pack } from '../src/data/packs'
 import { enqueue, startNewClient } from '../src/data/queue'
 import { pullChanges, pushQueue, syncOnce } from '../src/data/sync'
 import { FakeSyncServer } from './fake-server'
@@ -18,7 +19,7 @@ beforeEach(async () => {
   server = new FakeSyncServer()
 })
 
-const rowsOf = async (entity: string) => (await db.entityRows(entity as never).toArray()).map((r) => r.data)
+const rowsOf = (entity: EntityName) => readRows(db, entity)
 
 describe('mutation queue', () => {
   it('numbers mutations 1, 2, 3 per client and starts over for a new client', async () => {
@@ -83,7 +84,7 @@ describe('pull', () => {
   it('follows `more` pages to the end and stores the cursor', async () => {
     for (let i = 0; i < 12000; i++) server.put('job', { id: `j${i}`, account_id: 'acc', status: 'confirmed' })
     await pullChanges(db, server)
-    expect(await db.rows.count()).toBe(12000)
+    expect(await countRows(db)).toBe(12000)
     expect(await db.getMeta(META.cursor)).toBe('12000')
     expect(server.pulls).toEqual([undefined, '5000', '10000'])
   })
@@ -96,11 +97,11 @@ describe('pull', () => {
       order.push(`fetch ${query.cursor ?? 'start'}`)
       return pull(query)
     }
-    const bulkPut = db.rows.bulkPut.bind(db.rows)
-    db.rows.bulkPut = (async (rows: unknown[]) => {
-      order.push(`store ${rows.length}`)
-      return bulkPut(rows as never)
-    }) as typeof db.rows.bulkPut
+    const bulkPut = db.packs.bulkPut.bind(db.packs)
+    db.packs.bulkPut = (async (packs: Pack[]) => {
+      order.push(`store ${packs.reduce((sum, pack) => sum + pack.rows.length, 0)}`)
+      return bulkPut(packs as never)
+    }) as typeof db.packs.bulkPut
     await pullChanges(db, server)
     // The second page is asked for before the first is stored; every page is stored once, in order.
     expect(order).toEqual(['fetch start', 'fetch 5000', 'store 5000', 'fetch 10000', 'store 5000', 'store 2000'])
@@ -128,7 +129,7 @@ describe('pull', () => {
   it('drops the replica and resyncs from scratch when the schema version changes', async () => {
     server.put('job', { id: 'j1', account_id: 'acc', status: 'confirmed' })
     await pullChanges(db, server)
-    await db.rows.put({ entity: 'job', id: 'stale', account_id: 'acc', version: 1, data: makeRow({ id: 'stale' }) })
+    await db.transaction('rw', [db.packs, db.directories], () => storeChanges(db, [{ entity: 'job', id: 'stale', data: makeRow({ id: 'stale', account_id: 'acc' }) }]))
     server.schemaVersion = 2
     await pullChanges(db, server)
     expect((await rowsOf('job')).map((j) => j.id)).toEqual(['j1'])

@@ -75,7 +75,9 @@ new MutationObserver((_, observer) => {
 }).observe(document, {childList: true, subtree: true});
 """
 
-# The PWA's replica: rows counted in its IndexedDB database (opened only once the app has created it).
+# The PWA's replica: rows counted in its IndexedDB database (opened only once the app has created it),
+# from the directories of its packs (client_pwa/src/data/packs.ts), written in the same transaction
+# as the rows.
 COUNT_ROWS = """async () => {
   const names = (await indexedDB.databases()).map((d) => d.name);
   if (!names.includes('haulport-demo')) return 0;
@@ -83,9 +85,12 @@ COUNT_ROWS = """async () => {
     const open = indexedDB.open('haulport-demo');
     open.onsuccess = () => {
       const db = open.result;
-      if (!db.objectStoreNames.contains('rows')) { db.close(); resolve(0); return; }
-      const req = db.transaction('rows').objectStore('rows').count();
-      req.onsuccess = () => { db.close(); resolve(req.result); };
+      if (!db.objectStoreNames.contains('directories')) { db.close(); resolve(0); return; }
+      const req = db.transaction('directories').objectStore('directories').getAll();
+      req.onsuccess = () => {
+        db.close();
+        resolve(req.result.reduce((sum, d) => sum + Object.keys(d.ids).length, 0));
+      };
       req.onerror = () => { db.close(); resolve(0); };
     };
     open.onerror = () => resolve(0);

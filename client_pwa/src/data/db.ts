@@ -1,6 +1,7 @@
-import Dexie, { type Collection, type Table } from 'dexie'
+import Dexie, { type Table } from 'dexie'
 import { DATABASE_PREFIX } from '../generated/constants'
 import type { BaseRow, EntityName } from '../generated/wire'
+import { storeChanges, type Pack, type PackDirectory, type PackKey, type PackTables } from './packs'
 
 // One IndexedDB database per tenant (a login is per tenant), named haulport-<slug>.
 // The service worker's background push reads `meta` and `queue` by these same names.
@@ -11,8 +12,8 @@ export type ViewRow<T extends BaseRow = BaseRow> = T & {
   _pending?: boolean
 }
 
-/** A synced row as stored: the wire row plus the keys we index on. */
-export interface StoredRow {
+/** A synced row as stored up to version 3 of the database (one record per row); now in packs (packs.ts). */
+interface StoredRow {
   entity: EntityName
   id: string
   /** data.account_id, or '' for tenant-level rows (IndexedDB cannot index null). */
@@ -52,8 +53,9 @@ export interface Draft {
   edited_at?: string
 }
 
-export class HaulportDb extends Dexie {
-  rows!: Table<StoredRow, [string, string]>
+export class HaulportDb extends Dexie implements PackTables {
+  packs!: Table<Pack, PackKey>
+  directories!: Table<PackDirectory, string>
   meta!: Table<MetaEntry, string>
   queue!: Table<QueuedMutation, number>
   drafts!: Table<Draft, string>
@@ -66,14 +68,15 @@ export class HaulportDb extends Dexie {
       queue: 'id, state',
     })
     this.version(2).stores({ drafts: 'key' })
-    // No index of its own on `entity`: the primary key [entity+id] already orders rows by entity
-    // (one index entry fewer for every row stored: a fresh install of a big account writes 20,000).
     this.version(3).stores({ rows: '[entity+id], [entity+account_id]' })
-  }
-
-  /** Every synced row of one entity, by the primary key's leading part. */
-  entityRows(entity: EntityName): Collection<StoredRow, [string, string]> {
-    return this.rows.where('[entity+id]').between([entity, Dexie.minKey], [entity, Dexie.maxKey])
+    // Rows in packs (packs.ts); an existing replica moves over as it is, so it still reads offline.
+    this.version(4)
+      .stores({ packs: '[entity+account_id+n]', directories: 'entity' })
+      .upgrade(async (tx) => {
+        const rows = (await tx.table<StoredRow>('rows').toArray()).map((row) => ({ entity: row.entity, id: row.id, data: row.data }))
+        await storeChanges({ packs: tx.table('packs'), directories: tx.table('directories') }, rows)
+      })
+    this.version(5).stores({ rows: null })
   }
 
   async getMeta<T>(key: string): Promise<T | undefined> {

@@ -1,6 +1,7 @@
 import { liveQuery } from 'dexie'
 import { useLayoutEffect, useMemo, useState } from 'preact/hooks'
 import { db } from './db'
+import { readRow, readRows } from './packs'
 import { reportDbError } from './db-errors'
 import { afterFirstContent } from '../lib/perf'
 import { applyOverlay, type OverlayContext, type ReplicaLoader } from './overlay'
@@ -20,8 +21,8 @@ export function setOverlayContext(source: () => OverlayContext): void {
 
 /** The replica, for mutations that read other rows while being replayed (a booking's service…). */
 const replica: ReplicaLoader = {
-  row: async (entity, id) => (await db().rows.get([entity, id]))?.data ?? null,
-  rows: async (entity) => (await db().entityRows(entity).toArray()).map((row) => row.data),
+  row: async (entity, id) => (await readRow(db(), entity, id)) ?? null,
+  rows: (entity) => readRows(db(), entity),
 }
 
 export interface LiveQueryOptions {
@@ -116,11 +117,9 @@ export function useLiveQuery<T>(
 /** All rows of an entity (optionally of one account), overlay applied. */
 export async function readEntity<T extends BaseRow>(entity: EntityName, accountId?: string | null): Promise<ViewRow<T>[]> {
   const database = db()
-  const stored = accountId
-    ? await database.rows.where('[entity+account_id]').equals([entity, accountId]).toArray()
-    : await database.entityRows(entity).toArray()
+  const stored = (await readRows(database, entity, accountId)) as T[]
   const queue = await database.queue.toArray()
-  const rows = await applyOverlay(entity, stored.map((row) => row.data as T), queue, overlayContext(), replica)
+  const rows = await applyOverlay(entity, stored, queue, overlayContext(), replica)
   return accountId ? rows.filter((row) => row.account_id === accountId) : rows
 }
 
@@ -135,9 +134,9 @@ export function useRow<T extends BaseRow>(entity: EntityName, id: string | undef
   return useLiveQuery(async () => {
     if (!id) return null
     const database = db()
-    const stored = await database.rows.get([entity, id])
+    const stored = (await readRow(database, entity, id)) as T | undefined
     const queue = await database.queue.toArray()
-    const rows = await applyOverlay(entity, stored ? [stored.data as T] : [], queue, overlayContext(), replica)
+    const rows = await applyOverlay(entity, stored ? [stored] : [], queue, overlayContext(), replica)
     return rows.find((row) => row.id === id) ?? null
   }, [entity, id])
 }

@@ -1,4 +1,5 @@
-import { META, type HaulportDb, type QueuedMutation, type StoredRow } from './db'
+import { META, type HaulportDb, type QueuedMutation } from './db'
+import { clearRows, storeChanges, type RowChange } from './packs'
 import { draftFromRejection, keepAsDraft } from './drafts'
 import { ensureClientId, pendingMutations } from './queue'
 import { PULL_PAGE, PUSH_BATCH, SCHEMA_VERSION } from '../generated/constants'
@@ -131,32 +132,20 @@ export async function pullChanges(db: HaulportDb, transport: SyncTransport, hook
 export async function applyPullPage(db: HaulportDb, response: PullResponse): Promise<void> {
   const latest = new Map<string, Change>()
   for (const change of response.changes) latest.set(`${change.entity}\u0000${change.id}`, change)
-  const puts: StoredRow[] = []
-  const dels: [string, string][] = []
+  const changes: RowChange[] = []
   for (const change of latest.values()) {
-    if (change.op === 'del' || !change.data) {
-      dels.push([change.entity, change.id])
-    } else {
-      const data = { ...change.data, id: change.id }
-      puts.push({
-        entity: change.entity,
-        id: change.id,
-        account_id: typeof data.account_id === 'string' ? data.account_id : '',
-        version: change.version ?? data.version ?? 0,
-        data,
-      })
-    }
+    const data = change.op === 'del' || !change.data ? null : { ...change.data, id: change.id }
+    changes.push({ entity: change.entity, id: change.id, data })
   }
-  await db.transaction('rw', db.rows, db.meta, db.queue, db.drafts, async () => {
-    if (response.reset) await db.rows.clear()
-    if (dels.length) await db.rows.bulkDelete(dels)
-    if (puts.length) await db.rows.bulkPut(puts)
+  await db.transaction('rw', [db.packs, db.directories, db.meta, db.queue, db.drafts], async () => {
+    if (response.reset) await clearRows(db)
+    if (changes.length) await storeChanges(db, changes)
     // A rejection decided after the push (a declined extension charge) becomes a draft too.
-    const rejections = puts.filter((row) => row.entity === 'mutation_rejection')
+    const rejections = changes.filter((change) => change.entity === 'mutation_rejection' && change.data)
     if (rejections.length) {
       const clientId = await db.getMeta<string>(META.clientId)
       for (const row of rejections) {
-        const draft = draftFromRejection(row.data, clientId)
+        const draft = draftFromRejection(row.data!, clientId)
         if (draft) await keepAsDraft(db, draft, row.id)
       }
     }
@@ -175,8 +164,8 @@ export async function applyPullPage(db: HaulportDb, response: PullResponse): Pro
 
 /** Forget every synced row and the cursor; the queue survives (queued work is never dropped). */
 export async function dropReplica(db: HaulportDb): Promise<void> {
-  await db.transaction('rw', db.rows, db.meta, async () => {
-    await db.rows.clear()
+  await db.transaction('rw', [db.packs, db.directories, db.meta], async () => {
+    await clearRows(db)
     await db.meta.delete(META.cursor)
     await db.meta.delete(META.lastSyncedAt)
   })

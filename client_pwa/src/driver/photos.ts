@@ -1,5 +1,6 @@
 import { ApiError, getSessionToken } from '../data/api'
 import { db } from '../data/db'
+import { readRow, readRows } from '../data/packs'
 import { reportDbError } from '../data/db-errors'
 import { newId } from '../lib/ids'
 import { mutate } from '../portal'
@@ -119,17 +120,17 @@ async function queueAttach(photo: LocalPhoto): Promise<void> {
 async function forgetAttached(owner: string): Promise<void> {
   const uploaded = (await driverDb().photos.where('state').equals('uploaded').toArray()).filter((p) => p.owner === owner)
   if (!uploaded.length) return
-  const rejections = await db().entityRows('mutation_rejection').toArray()
+  const rejections = await readRows(db(), 'mutation_rejection')
   for (const photo of uploaded) {
-    const job = await db().rows.get(['job', photo.job_id])
-    const photos = (job?.data.photos ?? []) as { id?: string }[]
+    const job = await readRow(db(), 'job', photo.job_id)
+    const photos = (job?.photos ?? []) as { id?: string }[]
     if (photos.some((p) => p.id === photo.id)) {
       await driverDb().photos.delete(photo.id)
       continue
     }
-    const refused = rejections.find((r) => (r.data.args as { photo_id?: string } | undefined)?.photo_id === photo.id)
+    const refused = rejections.find((r) => (r.args as { photo_id?: string } | undefined)?.photo_id === photo.id)
     if (refused) {
-      const error = refused.data.error as { code?: string } | undefined
+      const error = refused.error as { code?: string } | undefined
       await driverDb().photos.update(photo.id, { state: 'failed', error: say(error?.code) })
     }
   }
