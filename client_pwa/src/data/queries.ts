@@ -51,8 +51,9 @@ function takePreloaded<T>(key: string | undefined): T | undefined {
 
 // While the pages of a big pull are being stored (a fresh install of a 20,000-row account), every
 // stored page would wake every live query on screen, and the dashboard would re-read thousands of
-// rows for each page: the queries are held (screens keep what they show; one opened meanwhile reads
-// once) and go live again, reading everything once, when the last page is in.
+// rows for each page: the queries are held once the first page is in (each reads once then, so the
+// first page shows; one opened meanwhile reads once too) and go live again, reading everything
+// once, when the last page is in.
 interface LiveEntry {
   /** Should be live (a secondary query only once the first content is on screen). */
   due: boolean
@@ -67,8 +68,9 @@ export function holdLiveQueries(hold: boolean): void {
   if (hold === held) return
   held = hold
   for (const entry of liveEntries) {
-    if (hold) entry.stop()
-    else if (entry.due) entry.start()
+    if (!entry.due) continue
+    entry.stop()
+    entry.start() // held: one read of what is stored now (the page just stored shows); released: live again
   }
 }
 
@@ -100,6 +102,7 @@ export function useLiveQuery<T>(
       stop() {
         subscription?.unsubscribe()
         subscription = null
+        readOnce = false
       },
     }
     liveEntries.add(entry)
