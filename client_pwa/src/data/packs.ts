@@ -52,8 +52,8 @@ export function packRange(tables: PackTables, entity: EntityName, accountId?: st
 
 /** Every stored row of an entity (of one account, or all). */
 export async function readRows(tables: PackTables, entity: EntityName, accountId?: string | null): Promise<BaseRow[]> {
-  const packs = await packRange(tables, entity, accountId).toArray()
-  return packs.length === 1 ? packs[0].rows : packs.flatMap((pack) => pack.rows)
+  // A new array every time: callers may reorder it, and Dexie may hand the same packs to another query.
+  return (await packRange(tables, entity, accountId).toArray()).flatMap((pack) => pack.rows)
 }
 
 /** One stored row, or undefined. */
