@@ -108,6 +108,25 @@ describe('pull', () => {
     expect(await db.getMeta(META.cursor)).toBe('12000')
   })
 
+  it('says when a pull of several pages is loading (after its first page) and when it is done', async () => {
+    for (let i = 0; i < 12000; i++) server.put('job', { id: `j${i}`, account_id: 'acc', status: 'confirmed' })
+    const heard: string[] = []
+    const pull = server.pull.bind(server)
+    server.pull = async (query) => {
+      heard.push(`page ${query.cursor ?? 'start'}`)
+      return pull(query)
+    }
+    await pullChanges(db, server, { loading: (busy) => heard.push(`loading ${busy}`) })
+    // Held once the first page is stored (the second is already asked for), released after the last.
+    expect(heard).toEqual(['page start', 'page 5000', 'loading true', 'page 10000', 'loading false'])
+    expect(await countRows(db)).toBe(12000)
+
+    heard.length = 0
+    server.put('job', { id: 'one-more', account_id: 'acc', status: 'confirmed' })
+    await pullChanges(db, server, { loading: (busy) => heard.push(`loading ${busy}`) })
+    expect(heard).toEqual(['page 12000']) // one page: nothing held
+  })
+
   it('applies deletions', async () => {
     server.put('invoice', { id: 'i1', account_id: 'acc', status: 'open', total: 100, balance: 100 })
     await pullChanges(db, server)

@@ -20,7 +20,7 @@ export interface SyncTransport {
 /** What the app wants to hear of a pull: `loading(true)` once the first page of several is stored
  *  (a fresh install of a big account), `loading(false)` when the last one is (or the pull stopped). */
 export interface PullHooks {
-  loading?(more: boolean): void
+  loading?(busy: boolean): void
 }
 
 /** One full round: push everything queued, then pull to the end. */
