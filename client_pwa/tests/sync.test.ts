@@ -21,6 +21,15 @@ beforeEach(async () => {
 
 const rowsOf = (entity: EntityName) => readRows(db, entity)
 
+/** Note each page the client asks the server for, as `${label} ${cursor}` (`start` for the first). */
+function logPulls(into: string[], label: string): void {
+  const pull = server.pull.bind(server)
+  server.pull = async (query) => {
+    into.push(`${label} ${query.cursor ?? 'start'}`)
+    return pull(query)
+  }
+}
+
 describe('mutation queue', () => {
   it('numbers mutations 1, 2, 3 per client and starts over for a new client', async () => {
     expect(await enqueue(db, 'message.send', { id: 'a' })).toBe(1)
@@ -92,11 +101,7 @@ describe('pull', () => {
   it('fetches the next page while storing the current one, and stores pages in order', async () => {
     for (let i = 0; i < 12000; i++) server.put('job', { id: `j${i}`, account_id: 'acc', status: 'confirmed' })
     const order: string[] = []
-    const pull = server.pull.bind(server)
-    server.pull = async (query) => {
-      order.push(`fetch ${query.cursor ?? 'start'}`)
-      return pull(query)
-    }
+    logPulls(order, 'fetch')
     const bulkPut = db.packs.bulkPut.bind(db.packs)
     db.packs.bulkPut = (async (packs: Pack[]) => {
       order.push(`store ${packs.reduce((sum, pack) => sum + pack.rows.length, 0)}`)
@@ -111,11 +116,7 @@ describe('pull', () => {
   it('says when a pull of several pages is loading (after its first page) and when it is done', async () => {
     for (let i = 0; i < 12000; i++) server.put('job', { id: `j${i}`, account_id: 'acc', status: 'confirmed' })
     const heard: string[] = []
-    const pull = server.pull.bind(server)
-    server.pull = async (query) => {
-      heard.push(`page ${query.cursor ?? 'start'}`)
-      return pull(query)
-    }
+    logPulls(heard, 'page')
     await pullChanges(db, server, { loading: (busy) => heard.push(`loading ${busy}`) })
     // Held once the first page is stored (the second is already asked for), released after the last.
     expect(heard).toEqual(['page start', 'page 5000', 'loading true', 'page 10000', 'loading false'])

@@ -44,7 +44,7 @@ export interface RowChange {
 const accountOf = (row: BaseRow): string => (typeof row.account_id === 'string' ? row.account_id : '')
 
 /** The packs of one entity: of one account, or all of them. */
-export function packRange(tables: PackTables, entity: EntityName, accountId?: string | null) {
+function packRange(tables: PackTables, entity: EntityName, accountId?: string | null) {
   return accountId != null
     ? tables.packs.where('[entity+account_id+n]').between([entity, accountId, Dexie.minKey], [entity, accountId, Dexie.maxKey])
     : tables.packs.where('[entity+account_id+n]').between([entity], [entity, Dexie.maxKey])

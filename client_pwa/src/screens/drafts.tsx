@@ -1,14 +1,14 @@
+import type { ComponentChildren } from 'preact'
 import { useState } from 'preact/hooks'
 import { db, type Draft } from '../data/db'
 import { discardDraft, resendDraft } from '../data/drafts'
-import { useLiveQuery } from '../data/queries'
+import { useEntity, useLiveQuery } from '../data/queries'
 import { formatInstant } from '../lib/format'
 import { FIELD_OF, actionRefused, say, sayError } from '../lib/words'
 import { Link, navigate } from '../router'
 import { isReadOnly, useAppState } from '../state/app-state'
 import { EmptyState, Loading } from '../ui/empty-state'
 import { TextField } from '../ui/form-fields'
-import { useEntity } from '../data/queries'
 import type { Site } from '../generated/wire'
 import { BookingScreen } from './booking'
 import { ContactForm, type ContactDraft } from './contact-form'
@@ -97,26 +97,42 @@ function ContactDraftScreen({ draft }: { draft: Draft }) {
     await resendDraft(db(), draft.key, { ...draft.args, ...contact, account_id: accountId })
     navigate(home.path, { replace: true })
   }
-  async function discard() {
-    await discardDraft(db(), draft.key)
-    navigate(home.path, { replace: true })
-  }
 
+  return (
+    <DraftFrame draft={draft}>
+      {field !== 'email' && <p class="draft-note" role="status">{reason}</p>}
+      <fieldset disabled={isReadOnly(state)}>
+        <ContactForm initial={contactOf(draft.args)} sites={sites} self={draft.args.id === state.session?.contact.id}
+          refused={{ field, text: reason }} saveLabel={sendAgainLabel(state.online)}
+          onSave={resend} onCancel={() => navigate(home.path)} />
+        <DiscardButton draft={draft} />
+      </fieldset>
+    </DraftFrame>
+  )
+}
+
+/** A refused action's screen: back to where it was made, what was refused and when it was sent, then its form. */
+function DraftFrame({ draft, children }: { draft: Draft; children: ComponentChildren }) {
+  const home = homeOf(draft)
   return (
     <section class="screen narrow">
       <Link to={home.path} class="back">← {home.label}</Link>
       <h1>{actionRefused(draft.name)}</h1>
       <p class="muted small">Sent {formatInstant(draft.created_at)}</p>
-      {field !== 'email' && <p class="draft-note" role="status">{reason}</p>}
-      <fieldset disabled={isReadOnly(state)}>
-        <ContactForm initial={contactOf(draft.args)} sites={sites} self={draft.args.id === state.session?.contact.id}
-          refused={{ field, text: reason }} saveLabel={state.online ? 'Send again' : 'Send again (when back online)'}
-          onSave={resend} onCancel={() => navigate(home.path)} />
-        <button type="button" class="secondary block" onClick={() => void discard()}>Discard</button>
-      </fieldset>
+      {children}
     </section>
   )
 }
+
+function DiscardButton({ draft }: { draft: Draft }) {
+  async function discard() {
+    await discardDraft(db(), draft.key)
+    navigate(homeOf(draft).path, { replace: true })
+  }
+  return <button type="button" class="secondary block" onClick={() => void discard()}>Discard</button>
+}
+
+const sendAgainLabel = (online: boolean) => (online ? 'Send again' : 'Send again (when back online)')
 
 function OtherDraft({ draft }: { draft: Draft }) {
   const state = useAppState()
@@ -144,16 +160,8 @@ function OtherDraft({ draft }: { draft: Draft }) {
     }
   }
 
-  async function discard() {
-    await discardDraft(db(), draft.key)
-    navigate(home.path, { replace: true })
-  }
-
   return (
-    <section class="screen narrow">
-      <Link to={home.path} class="back">← {home.label}</Link>
-      <h1>{actionRefused(draft.name)}</h1>
-      <p class="muted small">Sent {formatInstant(draft.created_at)}</p>
+    <DraftFrame draft={draft}>
       <p class="draft-note" role="status">
         {say(draft.error.code, draft.args)}
         {FIELD_OF[draft.error.code] === 'payment_method' && <> <Link to="payment-methods">Add a payment method</Link></>}
@@ -164,10 +172,10 @@ function OtherDraft({ draft }: { draft: Draft }) {
           {text && <TextField label={text.label} multiline={text.multiline} value={value} onInput={setValue} />}
           {extension && <TextField label="Extra days" type="number" inputMode="numeric" min="1" value={days} onInput={setDays} />}
           {error && <p class="form-error" role="alert">{error}</p>}
-          <button type="submit" class="primary block">{state.online ? 'Send again' : 'Send again (when back online)'}</button>
-          <button type="button" class="secondary block" onClick={() => void discard()}>Discard</button>
+          <button type="submit" class="primary block">{sendAgainLabel(state.online)}</button>
+          <DiscardButton draft={draft} />
         </fieldset>
       </form>
-    </section>
+    </DraftFrame>
   )
 }
