@@ -145,9 +145,12 @@ _MONEY_TABLES = ("invoice", "payment", "estimate", "job")
 
 
 async def _money_written(conn: Any, tenant_id: str) -> bool:
-    """Whether any job, estimate, invoice or payment of the tenant holds an amount (in its currency)."""
-    exists = " OR ".join(f"EXISTS (SELECT 1 FROM {table} WHERE tenant_id = ?)" for table in _MONEY_TABLES)
-    return bool(await conn.fetchval(f"SELECT {exists}", *([tenant_id] * len(_MONEY_TABLES))))
+    """Whether any job, estimate, invoice or payment of the tenant holds an amount (in its currency): one
+    row each at most, and none after the first found."""
+    for table in _MONEY_TABLES:
+        if await conn.fetchval(f"SELECT 1 FROM {table} WHERE tenant_id = ? LIMIT 1", tenant_id) is not None:
+            return True
+    return False
 
 
 def _tenant_settings_out(request: Request, tenant: dict[str, Any], currency_locked: bool) -> dict[str, Any]:
