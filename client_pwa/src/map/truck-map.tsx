@@ -31,18 +31,30 @@ export default function TruckMap({ fix, site, truckName }: Props) {
   const element = useRef<HTMLDivElement>(null)
   const map = useRef<TinyMap | null>(null)
   const truck = useRef<ReturnType<TinyMap['addMarker']> | null>(null)
+  const place = useRef<ReturnType<TinyMap['addMarker']> | null>(null)
 
   useEffect(() => {
     if (!element.current) return
     const center = fix ?? site ?? { lat: 39.5, lng: -98.35 }
     map.current = new TinyMap(element.current, center, fix || site ? 13 : 4)
-    if (site) map.current.addMarker(site, labelled('Your site', 'site'), [10, 10])
     return () => {
       map.current?.destroy()
       map.current = null
       truck.current = null
+      place.current = null
     }
   }, [])
+
+  // The site's marker, whenever its position is known (the site's row may be read after the map is up).
+  useEffect(() => {
+    if (!map.current || !site) return
+    if (place.current) {
+      map.current.moveMarker(place.current, site)
+      return
+    }
+    place.current = map.current.addMarker(site, labelled('Your site', 'site'), [10, 10])
+    map.current.fitBounds(fix ? [fix, site] : [site], 40, fix ? 15 : 13)
+  }, [site?.lat, site?.lng])
 
   useEffect(() => {
     if (!map.current || !fix) return
