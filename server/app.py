@@ -25,7 +25,8 @@ from litestar.static_files import create_static_files_router
 from litestar.stores.memory import MemoryStore
 from litestar.stores.redis import RedisStore
 
-from server.auth.guards import middleware_factory
+from server.auth.actor import ActorCache
+from server.auth.guards import guards_without_copies, middleware_factory
 from server.auth.ratelimit import RateLimiter
 from server.db.engine import Database
 from server.effects.dispatcher import EffectDispatcher
@@ -123,6 +124,7 @@ def create_app(settings: Settings) -> Litestar:
             "channels": channels,
             "live_backend": live_backend,
             "rate_limiter": RateLimiter(store, settings.magic_link_window_s),
+            "actors": ActorCache(),
         }
     )
     effects = state.effects = EffectDispatcher(state, lease_s=settings.effect_lease_s)
@@ -148,6 +150,7 @@ def create_app(settings: Settings) -> Litestar:
             await mailer.drain(timeout=2)
             await db.close()
 
+    guards_without_copies()
     return Litestar(
         route_handlers=[
             *document_errors(r for area in areas for r in area.ROUTES),

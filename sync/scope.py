@@ -113,8 +113,13 @@ def part_matches(part: Part, entry: dict[str, Any]) -> bool:
     return False
 
 
+# The only fields of the tenant a scope depends on (the server keeps a session's scope while these stay).
+SCOPE_TENANT_FIELDS = ("show_pending_invoices",)
+
+
 def scope_for(actor: Actor, tenant: dict[str, Any], driver_rows: dict[str, tuple[str, ...]] | None = None) -> Scope:
-    """The pull scope of a session. ``driver_rows`` is the driver's route, looked up by the server."""
+    """The pull scope of a session. ``driver_rows`` is the driver's route, looked up by the server.
+    Of the tenant it reads only ``SCOPE_TENANT_FIELDS``."""
     show_pending = bool(tenant.get("show_pending_invoices"))
     if actor.is_staff:
         fp = fingerprint(actor.role, actor.tenant_id, show_pending)

@@ -4,7 +4,8 @@
 
 Builds a fresh SQLite database under /tmp (``--database-url`` for PostgreSQL): the demo data plus one
 commercial account with ``--rows`` rows (sites, units, jobs, invoices, payments, messages…) written
-through ``server.db.store.Store``, then serves it with a uvicorn process and measures:
+through ``server.db.store.Store``, then serves it as ``haulport serve`` does on SQLite (granian, one worker)
+and measures:
 
 - initial sync: the pull pages of a fresh client (server time = the sum of page request times, and the
   wall time of the Python client ``haulport client`` writing its SQLite replica as it goes);
@@ -39,12 +40,14 @@ from pathlib import Path
 
 # Run as a script, this folder comes first on sys.path, where scripts/bench/http.py would hide the stdlib's http.
 HERE = Path(__file__).resolve().parent
+SERVER = "granian"  # what `haulport serve` runs (server/cli.py)
 sys.path[:] = [str(HERE.parents[1])] + [p for p in sys.path if Path(p or ".").resolve() != HERE]
 
 import argparse
 import asyncio
 import json
 import random
+import re
 import shutil
 import statistics
 import subprocess
@@ -312,6 +315,10 @@ async def build(database_url: str, total: int) -> dict:
     return {"tenant": tenant, "account": account, "contact": contact, "office": sid("staff:office"), "rows": len(rows)}
 
 
+_CONTENT_LENGTH = re.compile(rb"\r\ncontent-length:[ \t]*([0-9]+)", re.I)
+_CHUNKED = re.compile(rb"\r\ntransfer-encoding:[^\r]*chunked", re.I)
+
+
 class KeepAlive:
     """A minimal HTTP/1.1 keep-alive client (one connection), light enough not to distort latencies."""
 
@@ -336,20 +343,19 @@ class KeepAlive:
         self.writer.write(
             f"GET {path} HTTP/1.1\r\nHost: {self.host}\r\n{auth}Accept: application/json\r\n\r\n".encode()
         )
-        status = await self.reader.readline()
-        if not status:
-            raise EOFError("the server closed the connection")
-        length, chunked = None, False
-        while (line := await self.reader.readline()) not in (b"\r\n", b""):
-            name, _, value = line.decode().partition(":")
-            if name.lower() == "content-length":
-                length = int(value)
-            elif name.lower() == "transfer-encoding":
-                chunked = "chunked" in value.lower()
-        if (length is None and not chunked) or not status.startswith(b"HTTP/1.1 200"):
+        try:  # the status line and headers in one read (a readline per line was most of this client's own time)
+            head = await self.reader.readuntil(b"\r\n\r\n")
+        except asyncio.IncompleteReadError as exc:
+            if not exc.partial:
+                raise EOFError("the server closed the connection") from None
+            raise
+        status = head[: head.find(b"\r\n")]
+        if not status.startswith(b"HTTP/1.1 200"):
             raise RuntimeError(f"unexpected answer {status!r}")
-        if not chunked:
-            return await self.reader.readexactly(length)
+        if (length := _CONTENT_LENGTH.search(head)) is not None:
+            return await self.reader.readexactly(int(length[1]))
+        if not _CHUNKED.search(head):
+            raise RuntimeError(f"unexpected answer {status!r}: no length")
         body = bytearray()
         while size := int((await self.reader.readline()).split(b";")[0], 16):
             body += await self.reader.readexactly(size)
@@ -795,7 +801,8 @@ async def run(args: argparse.Namespace) -> None:
         print(f"built {ids['rows']:,} account rows in {time.perf_counter() - t:.1f} s ({url})")
         token = session_token(ids["contact"], "contact", ids["tenant"])
         office = session_token(ids["office"], "staff", ids["tenant"])
-        with running_server(url) as server:
+        with running_server(url, server=SERVER) as server:
+            print(f"served by {SERVER} with one worker, as `haulport serve` serves SQLite")
             first = await initial_sync(server, token)
             print(
                 f"initial sync: {first['rows']:,} rows in {first['pages']} pages; server time (sum of page "

@@ -83,6 +83,13 @@ class Conn:
         row = await self.fetchrow(sql, *args)
         return None if row is None else next(iter(row.values()))
 
+    def generation(self) -> int | None:
+        """A number that stays the same for as long as nothing at all is committed to the database (by this
+        process or any other), read in this transaction's snapshot: what was read at generation ``g`` still
+        holds while ``generation()`` is ``g``. ``None`` where that is not known (PostgreSQL): nothing read
+        may then be kept for later requests."""
+        return None
+
     deferring = False
     """Whether ``later`` may hold a write back (see ``server/sync_api/push.py``); otherwise it runs now."""
 
@@ -109,8 +116,12 @@ class SqliteConn(Conn):
 
     dialect = "sqlite"
 
-    def __init__(self, raw: sqlite3.Connection):
+    def __init__(self, raw: sqlite3.Connection, db: Database | None = None):
         self.raw = raw
+        self.db = db
+
+    def generation(self) -> int | None:
+        return None if self.db is None else self.db.observe(self.raw)
 
     async def fetch(self, sql, *args):
         cur = self.raw.execute(sql, args)
@@ -179,9 +190,34 @@ class Database:
         self._pg: asyncpg.Pool | None = None
         self._readers: asyncio.Queue[sqlite3.Connection] | None = None
         self._writer: sqlite3.Connection | None = None
+        self._probe: sqlite3.Connection | None = None  # only asks PRAGMA data_version (generation_now)
         self._checkpointer: asyncio.Task | None = None
         self._write_lock = asyncio.Lock()
         self.known_scopes: set[str] = set()  # pull scopes known to be in sync_scope (server/sync_api/pull.py)
+        self._generation = 0
+        self._data_versions: dict[sqlite3.Connection, int] = {}
+
+    def generation_now(self) -> int | None:
+        """``Conn.generation`` outside any transaction, on a connection kept for just this (SQLite);
+        ``None`` on an error or on PostgreSQL. Something read at this generation still holds."""
+        if self._probe is None:
+            return None
+        try:
+            return self.observe(self._probe)
+        except sqlite3.Error:
+            return None
+
+    def observe(self, reader: sqlite3.Connection) -> int:
+        """``Conn.generation`` on SQLite. ``PRAGMA data_version`` of a connection changes whenever another
+        connection (the writer, another process) commits; it is only comparable on the same connection, so
+        each reader's last value is kept and the database-wide generation moves on whenever any reader sees
+        its value change. Inside a read transaction it also fixes the snapshot (nothing committed after it
+        is seen), so what this snapshot reads is as new as the generation says."""
+        version = reader.execute("PRAGMA data_version").fetchone()[0]
+        if self._data_versions.get(reader) != version:
+            self._data_versions[reader] = version
+            self._generation += 1
+        return self._generation
 
     @property
     def sqlite_path(self) -> str:
@@ -216,6 +252,7 @@ class Database:
         self._readers = asyncio.Queue()
         for _ in range(4):
             self._readers.put_nowait(self._open_sqlite(busy_timeout_ms=100))
+        self._probe = self._open_sqlite(busy_timeout_ms=0)
         self._checkpointer = asyncio.create_task(self._checkpoint_loop())
 
     async def _checkpoint_loop(self, every_s: float = 1.0) -> None:
@@ -260,6 +297,9 @@ class Database:
         if self._writer is not None:
             self._writer.close()
             self._writer = None
+        if self._probe is not None:
+            self._probe.close()
+            self._probe = None
         if self._readers is not None:
             while not self._readers.empty():
                 self._readers.get_nowait().close()
@@ -279,7 +319,7 @@ class Database:
             try:
                 await _begin(raw, "BEGIN")
                 try:
-                    yield SqliteConn(raw)
+                    yield SqliteConn(raw, self)
                 finally:
                     raw.execute("COMMIT")
             finally:

@@ -15,6 +15,7 @@ from sync.actor import Actor
 from sync.entities import SCHEMA_VERSION
 from sync.messages import Change, PullResponse
 from sync.scope import (
+    SCOPE_TENANT_FIELDS,
     SITE_ONLY_ENTITIES,
     Part,
     invoice_visible,
@@ -94,6 +95,19 @@ def _arms(parts: list[Part]) -> list[tuple[str, list[Part]]]:
     return arms
 
 
+class _Seq:
+    """Where a sequence number goes in a statement's arguments (see ``_pull_shape``)."""
+
+    __slots__ = ("name",)
+
+    def __init__(self, name: str):
+        self.name = name
+
+
+_SINCE, _FROM, _KEPT = _Seq("since"), _Seq("from_seq"), _Seq("max(since, from_seq)")
+_SHAPES_MAX = 10_000
+
+
 def pull_sql(
     tenant_id: str,
     kept: Sequence[Part],
@@ -107,28 +121,47 @@ def pull_sql(
     a scope change is sent (``from_seq``: where the client was), also every entry of the ``added`` parts
     and of the ``removed`` ones (``leaving`` = 1) that the client lacks or holds — rows, not older tombstones
     — merged in seq order. Every arm is an exact match on one index; see docs/PROTOCOL-EXTENSIONS.md."""
+    key = (tenant_id, tuple(kept), int(limit), tuple(added), tuple(removed))
+    shape = _SHAPES.get(key)
+    if shape is None:
+        if len(_SHAPES) >= _SHAPES_MAX:
+            _SHAPES.clear()
+        shape = _SHAPES[key] = _pull_shape(*key)
+    sql, template = shape
+    at_least = max(since, from_seq)
+    return sql, [since if a is _SINCE else from_seq if a is _FROM else at_least if a is _KEPT else a for a in template]
+
+
+# A session pulls with the same parts page after page: the statement and its arguments, with the
+# sequence numbers left as markers, are made once per shape.
+_SHAPES: dict[tuple, tuple[str, list[Any]]] = {}
+
+
+def _pull_shape(
+    tenant_id: str, kept: tuple[Part, ...], limit: int, added: tuple[Part, ...], removed: tuple[Part, ...]
+) -> tuple[str, list[Any]]:
     selects: list[str] = []
     args: list[Any] = []
-    for group, leaving in ((kept, 0), (added, 0), (removed, 1)):
+    for group, is_kept, leaving in ((kept, True, 0), (added, False, 0), (removed, False, 1)):
         for kind, values in _arms(list(group)):
             args.append(tenant_id)
             # Driver rows are found by primary key; `|| ''` keeps the tenant check from steering the
             # planner to a tenant-wide index range instead.
             tenant = "tenant_id || '' = ?" if kind == "row" else "tenant_id = ?"
             where = _arm_where(kind, values, args)
-            if group is kept:
-                args.append(max(since, from_seq))
+            if is_kept:
+                args.append(_KEPT)
                 seq = "seq > ?"
             else:
-                args.extend((since, from_seq))
+                args.extend((_SINCE, _FROM))
                 seq = "seq > ? AND (seq > ? OR op = 'put')"
             # Each arm in seq order with its own LIMIT: both engines then merge the arms' index ranges and
             # stop at the page's end (PostgreSQL does not merge a bare UNION ALL of them).
             selects.append(
                 f"SELECT * FROM (SELECT {_COLUMNS}, {leaving} AS leaving FROM changelog WHERE {tenant} AND {where} "
-                f"AND {seq} ORDER BY seq LIMIT {int(limit) + 1}) AS arm{len(selects)}"
+                f"AND {seq} ORDER BY seq LIMIT {limit + 1}) AS arm{len(selects)}"
             )
-    return " UNION ALL ".join(selects) + f" ORDER BY seq LIMIT {int(limit) + 1}", args
+    return " UNION ALL ".join(selects) + f" ORDER BY seq LIMIT {limit + 1}", args
 
 
 async def driver_rows(conn: Conn, actor: Actor, today: str) -> dict[str, tuple[str, ...]]:
@@ -167,7 +200,7 @@ async def _scope_parts_of(conn: Conn, actor: Actor, fp: str) -> list[Part] | Non
     return None if raw is None else [tuple(p) for p in _row_of(raw)["parts"]]
 
 
-async def _store_scope(db: Database, actor: Actor, key: str, parts: list[Part]) -> None:
+async def _store_scope(db: Database, actor: Actor, key: str, parts: Sequence[Part]) -> None:
     async with db.write(wait_s=SCOPE_WRITE_WAIT_S) as conn:
         # A person's scopes older than SCOPE_KEPT_DAYS go: a cursor that old resets instead.
         cutoff = (datetime.now(UTC) - timedelta(days=SCOPE_KEPT_DAYS)).isoformat(timespec="milliseconds")
@@ -188,7 +221,7 @@ async def _store_scope(db: Database, actor: Actor, key: str, parts: list[Part]) 
         )
 
 
-async def _remember_scope(db: Database, actor: Actor, fp: str, parts: list[Part]) -> None:
+async def _remember_scope(db: Database, actor: Actor, fp: str, parts: Sequence[Part]) -> None:
     """Keep the parts behind a fingerprint served to this person, for a later scope change (once per scope)."""
     key = _scope_key(actor, fp)
     known = db.known_scopes
@@ -208,13 +241,35 @@ async def _remember_scope(db: Database, actor: Actor, fp: str, parts: list[Part]
     known.add(key)
 
 
+_SCOPES: dict[int, tuple[Actor, tuple, Any, tuple[Part, ...]]] = {}
+_SCOPES_MAX = 10_000
+
+
+def _scope_and_parts(actor: Actor, tenant: dict[str, Any], rows: dict[str, tuple[str, ...]] | None):
+    """The session's scope and its parts. A driver's follows their route (``rows``); anyone else's
+    follows only the actor and ``SCOPE_TENANT_FIELDS``, so it is made once per actor object (the
+    session's ``ActorCache`` hands out the same object for as long as nothing changes)."""
+    if rows is not None:
+        scope = scope_for(actor, tenant, rows)
+        return scope, tuple(scope_parts(scope))
+    fields = tuple(tenant.get(f) for f in SCOPE_TENANT_FIELDS)
+    kept = _SCOPES.get(id(actor))
+    if kept is not None and kept[0] is actor and kept[1] == fields:
+        return kept[2], kept[3]
+    scope = scope_for(actor, tenant)
+    parts = tuple(scope_parts(scope))
+    if len(_SCOPES) >= _SCOPES_MAX:
+        _SCOPES.clear()
+    _SCOPES[id(actor)] = (actor, fields, scope, parts)
+    return scope, parts
+
+
 async def serve_pull(
     db: Database, actor: Actor, tenant: dict[str, Any], client_id: str, cursor: str | None, limit: int, today: str
 ) -> PullResponse:
     async with db.read() as conn:
         rows = await driver_rows(conn, actor, today) if actor.role == "driver" else None
-        scope = scope_for(actor, tenant, rows)
-        parts = scope_parts(scope)
+        scope, parts = _scope_and_parts(actor, tenant, rows)
         # One statement for both: the changelog's floor and this client's last mutation, in the same snapshot.
         meta = await conn.fetchrow(
             "SELECT (SELECT floor FROM sync_counter WHERE tenant_id = ?) AS floor, "
