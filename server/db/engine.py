@@ -15,7 +15,7 @@ import re
 import sqlite3
 import time
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -305,25 +305,17 @@ class Database:
                 self._readers.get_nowait().close()
             self._readers = None
 
-    @asynccontextmanager
-    async def read(self) -> AsyncIterator[Conn]:
+    def read(self) -> AbstractAsyncContextManager[Conn]:
         """A consistent snapshot for reads (one transaction)."""
+        return self._pg_read() if self._pg is not None else _SqliteRead(self)
+
+    @asynccontextmanager
+    async def _pg_read(self) -> AsyncIterator[Conn]:
+        assert self._pg is not None
         try:
-            if self._pg is not None:
-                async with self._pg.acquire() as raw:
-                    async with raw.transaction(isolation="repeatable_read", readonly=True):
-                        yield PgConn(raw)
-                return
-            assert self._readers is not None, "database not started"
-            raw = await self._readers.get()
-            try:
-                await _begin(raw, "BEGIN")
-                try:
-                    yield SqliteConn(raw, self)
-                finally:
-                    raw.execute("COMMIT")
-            finally:
-                self._readers.put_nowait(raw)
+            async with self._pg.acquire() as raw:
+                async with raw.transaction(isolation="repeatable_read", readonly=True):
+                    yield PgConn(raw)
         except _MAYBE_BUSY as exc:
             if _is_busy(exc):
                 raise DatabaseBusy(str(exc)) from exc
@@ -364,6 +356,50 @@ class Database:
             if _is_busy(exc):
                 raise DatabaseBusy(str(exc)) from exc
             raise
+
+
+class _SqliteRead:
+    """``Database.read`` on SQLite: a reader, one transaction, the reader back. A plain class, because a
+    generator-based context manager costs more than the few statements of a small pull."""
+
+    __slots__ = ("db", "raw")
+
+    def __init__(self, db: Database):
+        self.db = db
+        self.raw: sqlite3.Connection | None = None
+
+    async def __aenter__(self) -> Conn:
+        readers = self.db._readers
+        assert readers is not None, "database not started"
+        raw = await readers.get()
+        try:
+            await _begin(raw, "BEGIN")
+        except BaseException as exc:
+            readers.put_nowait(raw)
+            _raise_busy(exc)
+            raise
+        self.raw = raw
+        return SqliteConn(raw, self.db)
+
+    async def __aexit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: Any) -> None:
+        raw, readers = self.raw, self.db._readers
+        assert raw is not None and readers is not None
+        self.raw = None
+        try:
+            raw.execute("COMMIT")
+        except BaseException as commit_failed:
+            _raise_busy(commit_failed)
+            raise
+        finally:
+            readers.put_nowait(raw)
+        if exc is not None:
+            _raise_busy(exc)
+
+
+def _raise_busy(exc: BaseException) -> None:
+    """Raise ``DatabaseBusy`` for an error that means "locked or unreachable right now"; else return."""
+    if isinstance(exc, _MAYBE_BUSY) and _is_busy(exc):
+        raise DatabaseBusy(str(exc)) from exc
 
 
 def _rollback(raw: sqlite3.Connection) -> None:
