@@ -13,7 +13,8 @@ and measures:
   *steady* — every client pulls about once a second while the office makes 10 small changes a second;
   *burst* — after one change all 200 pull at the same instant (a poke to everyone).
 
-Targets: initial sync ≤ 1 s; incremental p99 ≤ 20 ms with 200 clients. Prints the machine it ran on.
+Goals: initial sync ≤ 1 s; incremental p99 ≤ 20 ms steady and ≤ 50 ms in a burst, with 200 clients. Prints
+the machine it ran on.
 
 Then, side by side (skip with ``--no-pouchdb``; skipped with a message when node/npm are missing), the same
 figures for **pouchdb-server** (npm, on a free loopback port, LevelDB in a temp dir or ``--pouchdb-memory``)
@@ -41,6 +42,7 @@ from pathlib import Path
 # Run as a script, this folder comes first on sys.path, where scripts/bench/http.py would hide the stdlib's http.
 HERE = Path(__file__).resolve().parent
 SERVER = "granian"  # what `haulport serve` runs (server/cli.py)
+GOAL_P99_MS = {"steady": 20, "burst": 50}
 sys.path[:] = [str(HERE.parents[1])] + [p for p in sys.path if Path(p or ".").resolve() != HERE]
 
 import argparse
@@ -819,7 +821,7 @@ async def run(args: argparse.Namespace) -> None:
             for name, f in inc.items():
                 print(
                     f"incremental pulls, {args.clients} clients, {name}: {f['pulls']:,} pulls, p50 {f['p50_ms']:.1f} "
-                    f"ms, p99 {f['p99_ms']:.1f} ms, mean {f['mean_ms']:.1f} ms  [target p99 ≤ 20 ms]"
+                    f"ms, p99 {f['p99_ms']:.1f} ms, mean {f['mean_ms']:.1f} ms  [goal p99 ≤ {GOAL_P99_MS[name]} ms]"
                 )
             cpu_per_pull = (server.cpu_seconds() - cpu) / pulls
             print(f"  server CPU {cpu_per_pull * 1e6:.0f} µs per pull (office changes included)")
