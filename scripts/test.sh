@@ -22,7 +22,7 @@ echo "==> vitest (the app's unit tests)"
 (cd client_pwa && npx --no-install vitest run --reporter=dot)
 
 echo "==> tests on SQLite"
-.venv/bin/python -m pytest tests "$@"
+.venv/bin/python -m pytest tests --durations=15 "$@"
 
 pg_up() { .venv/bin/python - <<'PY'
 import asyncio, sys, asyncpg
@@ -37,7 +37,7 @@ PY
 }
 if pg_up; then
   echo "==> tests on PostgreSQL"
-  HAULPORT_TEST_DATABASE=postgres .venv/bin/python -m pytest tests -m "not browser" "$@"
+  HAULPORT_TEST_DATABASE=postgres .venv/bin/python -m pytest tests -m "not browser" --durations=15 "$@"
 elif [ "${CI:-}" = "true" ]; then
   echo "PostgreSQL is required in CI (127.0.0.1:5432)" >&2
   exit 1

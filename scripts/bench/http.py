@@ -26,7 +26,7 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from scripts.bench.local_server import machine, migrate, running_server, session_token
+from scripts.bench.local_server import load, machine, migrate, running_server, session_token
 from server.seed.demo import seed_demo, sid
 from server.settings import load_settings
 
@@ -64,7 +64,7 @@ def main() -> None:
     asyncio.run(migrate(url))
     asyncio.run(seed_demo(load_settings(env={}, database_url=url)))
     token = session_token(sid("contact:ava"), "contact", sid("tenant:demo"))
-    print(f"machine: {machine()}")
+    print(f"machine: {machine()}; {load()}")
     print(f"load: wrk 2 threads, {args.connections} connections, {args.seconds} s per endpoint; 1 server process")
     with running_server(url) as served:
         base = served.url

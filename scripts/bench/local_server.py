@@ -34,6 +34,11 @@ def machine() -> str:
     )
 
 
+def load() -> str:
+    """The 1-, 5- and 15-minute load averages: other work on the machine inflates latencies."""
+    return "load average " + " ".join(f"{x:.1f}" for x in os.getloadavg())
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

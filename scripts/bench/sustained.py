@@ -37,7 +37,7 @@ from urllib.parse import quote
 import httpx
 import msgspec
 
-from scripts.bench.local_server import machine, running_server, session_token
+from scripts.bench.local_server import load, machine, running_server, session_token
 from scripts.bench.push import prepare
 
 _decode = msgspec.json.decode
@@ -192,7 +192,7 @@ async def run(args: argparse.Namespace) -> None:
     tmp = Path(tempfile.mkdtemp(prefix="haulport-bench-sustained-"))
     database_url = f"sqlite:///{tmp / 'haulport.db'}"
     await prepare(database_url)
-    print(f"machine: {machine()}")
+    print(f"machine: {machine()}; {load()}")
     print(
         f"load: {args.pullers} pullers in a closed loop for {args.seconds:.0f} s (after 3 s warm-up), "
         f"while the office writes 10 messages/s into the pulled account; SQLite"

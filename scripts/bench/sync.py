@@ -67,6 +67,7 @@ import msgspec
 from scripts.bench.local_server import (
     Served,
     free_port,
+    load,
     machine,
     migrate,
     running_server,
@@ -796,6 +797,7 @@ def compare(first: dict, inc: dict, cpu_per_pull: float, pouch: dict, clients: i
 async def run(args: argparse.Namespace) -> None:
     skip = "skipped (--no-pouchdb)" if args.no_pouchdb else pouchdb_unavailable()
     tmp = Path(tempfile.mkdtemp(prefix="haulport-bench-sync-"))
+    print(f"at the start: {load()}")
     try:
         url = args.database_url or f"sqlite:///{tmp / 'haulport.db'}"
         t = time.perf_counter()
@@ -831,7 +833,7 @@ async def run(args: argparse.Namespace) -> None:
             compare(first, inc, cpu_per_pull, await pouchdb_side(args, first), args.clients)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    print(f"machine: {machine()}")
+    print(f"machine: {machine()}; {load()}")
 
 
 def main() -> None:

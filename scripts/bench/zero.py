@@ -54,7 +54,7 @@ from contextlib import contextmanager
 import httpx
 import websockets
 
-from scripts.bench.local_server import free_port, machine, running_server, session_token, wait_until_answering
+from scripts.bench.local_server import free_port, load, machine, running_server, session_token, wait_until_answering
 from scripts.bench.sync import build, initial_sync
 
 ZERO = HERE / "zero"
@@ -111,10 +111,6 @@ def pss_mb(pids: list[int]) -> float:
         except OSError:
             continue
     return total / 1024
-
-
-def load() -> str:
-    return "load average " + " ".join(f"{x:.1f}" for x in os.getloadavg())
 
 
 def _ms_list(runs: list[dict]) -> str:
