@@ -12,7 +12,14 @@ describe('countdown text', () => {
     expect(countdown('2030-05-10', '2030-05-10', partOfDay('Morning 8–12'))).toBe('Today morning')
     expect(countdown('2030-05-11', '2030-05-10', partOfDay(null, '13:00'))).toBe('Tomorrow afternoon')
     expect(countdown('2030-05-13', '2030-05-10')).toBe('In 3 days')
-    expect(countdown('2030-05-08', '2030-05-10')).toBe('2 days ago')
+  })
+
+  it('says how long an open job is overdue once its day has passed', () => {
+    expect(countdown('2030-05-09', '2030-05-10')).toBe('Was due yesterday')
+    expect(countdown('2030-05-08', '2030-05-10')).toBe('Was due 2 days ago')
+    expect(countdown('2030-04-19', '2030-05-10')).toBe('Was due 3 weeks ago')
+    expect(countdown('2030-02-09', '2030-05-10')).toBe('Was due 3 months ago')
+    expect(countdown('2029-05-10', '2030-05-10')).toBe('Was due over a year ago')
   })
 
   it('uses the tenant time zone for "today"', () => {

@@ -202,5 +202,5 @@ async def handle_event(state: Any, gateway: StripeGateway, event: dict[str, Any]
         if store is not None:
             effect_ids = await enqueue(conn, store.tenant_id, f"stripe:{event.get('id')}", store.effects)
     if store is not None:
-        await state.effects.after_commit(store.tenant_id, store.changed, store.effects, effect_ids)
+        await state.effects.after_commit(store.tenant_id, store.changed, store.effects, effect_ids, store.left)
     return {"received": True}

@@ -44,6 +44,7 @@ class ImportResult:
     unchanged: int = 0
     dry_run: bool = False
     changed: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    left: list[tuple[str, dict[str, Any]]] = field(default_factory=list)  # see `Store.left`
 
     def summary(self) -> dict[str, Any]:
         return {
@@ -276,6 +277,7 @@ async def import_rows(
     except _RollBack:
         return result
     result.changed = store.changed
+    result.left = store.left
     return result
 
 

@@ -86,7 +86,7 @@ async def import_file(request: Request, kind: ImportKind, data: ImportIn) -> Imp
             f"the file was refused ({len(exc.errors)} problem(s)); nothing was written",
             {"errors": exc.errors[:1000]},
         ) from None
-    await request.app.state.hub.poke(actor.tenant_id, result.changed)
+    await request.app.state.hub.poke(actor.tenant_id, result.changed, result.left)
     return ImportOut(
         kind=kind,
         created=result.created,

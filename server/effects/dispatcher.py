@@ -48,10 +48,15 @@ class EffectDispatcher:
         self.handlers[kind] = handler
 
     async def after_commit(
-        self, tenant_id: str, changed: list[tuple[str, dict[str, Any]]], effects: list[Effect], effect_ids: list[str]
+        self,
+        tenant_id: str,
+        changed: list[tuple[str, dict[str, Any]]],
+        effects: list[Effect],
+        effect_ids: list[str],
+        left: list[tuple[str, dict[str, Any]]] | None = None,
     ) -> None:
-        """Pokes and live events now; the durable effects in the background."""
-        await self.state.hub.poke(tenant_id, changed)
+        """Pokes and live events now; the durable effects in the background (``left``: ``Store.left``)."""
+        await self.state.hub.poke(tenant_id, changed, left or ())
         for effect in effects:
             if isinstance(effect, Live):
                 event = effect.event

@@ -26,4 +26,4 @@ async def unit_of_work(state: Any, tenant_id: str, origin: str | None = None) ->
         await store.lock()
         yield store
         ids = await enqueue(conn, tenant_id, origin or f"w:{new_id()}", store.effects)
-    await state.effects.after_commit(tenant_id, store.changed, store.effects, ids)
+    await state.effects.after_commit(tenant_id, store.changed, store.effects, ids, store.left)

@@ -10,7 +10,7 @@ person's rows, ``truck:{truck}`` jobs on a truck, ``staff:{tenant}`` everything 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import msgspec
@@ -46,11 +46,18 @@ class Hub:
         self.channels = channels
         self.listeners: list = []  # async callables(tenant_id, changed) run after each commit
 
-    async def poke(self, tenant_id: str, changed: list[tuple[str, dict[str, Any]]]) -> None:
-        """Tell the subscribers these committed rows concern to pull, and run the listeners."""
+    async def poke(
+        self,
+        tenant_id: str,
+        changed: list[tuple[str, dict[str, Any]]],
+        left: Sequence[tuple[str, dict[str, Any]]] = (),
+    ) -> None:
+        """Tell the subscribers these committed rows concern to pull, and run the listeners. ``left``: the
+        rows as they were before they moved (``Store.left``), whose old places' subscribers pull too."""
         if not changed:
             return
-        self.channels.publish(_encode({"type": "poke"}), channels=sorted(channels_for(tenant_id, changed)))
+        channels = channels_for(tenant_id, changed) | channels_for(tenant_id, left)
+        self.channels.publish(_encode({"type": "poke"}), channels=sorted(channels))
         for listener in self.listeners:
             await listener(tenant_id, changed)
 

@@ -43,6 +43,7 @@ class PushOutcome:
 
     def __init__(self) -> None:
         self.changed: list[tuple[str, dict[str, Any]]] = []
+        self.left: list[tuple[str, dict[str, Any]]] = []  # see `Store.left`
         self.effects: list = []
         self.effect_ids: list[str] = []
 
@@ -247,7 +248,7 @@ class _Push:
                 elif careful:
                     await raw.script(f"SAVEPOINT {_SAVEPOINT}")
                     marked = True
-                changed_before, touched_before = len(store.changed), conn.touched
+                changed_before, left_before, touched_before = len(store.changed), len(store.left), conn.touched
                 ctx = self._context(store, mutation.id)
                 rejected = await self._run(store, ctx, mutation)
                 if rejected is None:
@@ -262,6 +263,7 @@ class _Push:
                         await raw.script(f"ROLLBACK TO SAVEPOINT {_SAVEPOINT}")
                         store.forget()
                     del store.changed[changed_before:]
+                    del store.left[left_before:]
                     await _record_rejection(self._context(store, mutation.id), store, mutation, rejected)
                     results.append(
                         MutationResult(
@@ -286,6 +288,7 @@ class _Push:
         self.last = last
         self.results.extend(results)
         self.outcome.changed.extend(store.changed)
+        self.outcome.left.extend(store.left)
         self.outcome.effects.extend(effects)
         self.outcome.effect_ids.extend(effect_ids)
         return going

@@ -47,7 +47,9 @@ async def push(request: Request, data: PushRequest) -> PushResponse:
     """Apply queued mutations in id order; each result is applied, rejected (consumed) or skipped."""
     state = request.app.state
     response, outcome = await apply_push(state.db, request.user, guards.tenant_of(request), data)
-    await state.effects.after_commit(request.user.tenant_id, outcome.changed, outcome.effects, outcome.effect_ids)
+    await state.effects.after_commit(
+        request.user.tenant_id, outcome.changed, outcome.effects, outcome.effect_ids, outcome.left
+    )
     return response
 
 

@@ -253,3 +253,23 @@ async def test_a_socket_closes_when_its_session_loses_portal_access(server, http
             for _ in range(50):
                 await gate.next(timeout=5)
         assert closed.value.rcvd.code == 4401
+
+
+async def test_a_job_moved_to_another_truck_pokes_the_truck_it_left(server, http):
+    """The driver of the truck a job leaves must pull at once (the job leaves their route), not at the next
+    periodic pull: the poke goes to the old truck as well as the new one."""
+    base, _app = server
+    office = await login(http, OFFICE)
+    on_t1 = await http.patch(f"/api/admin/jobs/{HARBOR_B}", headers=office, json={"truck_id": T1})
+    assert on_t1.status_code == 200, on_t1.text
+    driver1, driver2 = await session_token(http, DRIVER), await second_driver_on_t2(http)
+    async with live_socket(base, driver1) as truck1, live_socket(base, driver2) as truck2:
+        moved = await http.patch(f"/api/admin/jobs/{HARBOR_B}", headers=office, json={"truck_id": T2})
+        assert moved.status_code == 200, moved.text
+        await truck2.next(type="poke")
+        await truck1.next(type="poke")
+        # Taken off every truck: the one it was on hears it too.
+        unassigned = await http.patch(f"/api/admin/jobs/{HARBOR_B}", headers=office, json={"truck_id": None})
+        assert unassigned.status_code == 200, unassigned.text
+        await truck2.next(type="poke")
+        await truck1.none(0.5, type="poke")

@@ -61,7 +61,11 @@ export class HaulportDb extends Dexie implements PackTables {
   drafts!: Table<Draft, string>
 
   constructor(name: string) {
-    super(name)
+    // No Dexie query cache: with it, every live query's result is deep-cloned out of the cache
+    // (120 ms of a fresh install's main thread on a 20,000-row account); a query reads IndexedDB
+    // instead, whose copy is made natively. Optimistic rows come from our own overlay (overlay.ts).
+    // Measured in the same run, fresh installs of that account stored every row about 10% sooner.
+    super(name, { cache: 'disabled' })
     this.version(1).stores({
       rows: '[entity+id], entity, [entity+account_id]',
       meta: 'key',

@@ -191,8 +191,9 @@ export function partOfDay(label?: string | null, start?: string | null): string 
 }
 
 /**
- * Countdown text for a job (PRODUCT.md "Jobs and tracking"): "Today morning", "Tomorrow",
- * "In 3 days", "In 2 weeks", "Yesterday", "5 days ago".
+ * Countdown text for an open job (PRODUCT.md "Jobs and tracking"): "Today morning", "Tomorrow",
+ * "In 3 days", "In 2 weeks". A job still open after its day says how long it is overdue:
+ * "Was due yesterday", "Was due 5 days ago", "Was due 3 months ago", "Was due over a year ago".
  */
 export function countdown(date: string | null | undefined, today: string, part?: string | null): string {
   if (!date) return 'Date to be confirmed'
@@ -200,11 +201,18 @@ export function countdown(date: string | null | undefined, today: string, part?:
   const suffix = part ? ` ${part}` : ''
   if (days === 0) return `Today${suffix}`
   if (days === 1) return `Tomorrow${suffix}`
-  if (days === -1) return 'Yesterday'
-  if (days < -1) return `${-days} days ago`
+  if (days < 0) return `Was due ${overdueBy(-days)}`
   if (days < 14) return `In ${days} days`
   if (days < 60) return `In ${Math.round(days / 7)} weeks`
   return `In ${Math.round(days / 30)} months`
+}
+
+function overdueBy(days: number): string {
+  if (days === 1) return 'yesterday'
+  if (days < 14) return `${days} days ago`
+  if (days < 60) return `${Math.round(days / 7)} weeks ago`
+  if (days < 365) return `${Math.round(days / 30)} months ago`
+  return 'over a year ago'
 }
 
 export function formatAddress(address: Record<string, unknown> | null | undefined): string {
