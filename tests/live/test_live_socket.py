@@ -273,3 +273,20 @@ async def test_a_job_moved_to_another_truck_pokes_the_truck_it_left(server, http
         assert unassigned.status_code == 200, unassigned.text
         await truck2.next(type="poke")
         await truck1.none(0.5, type="poke")
+
+
+async def test_a_job_moved_to_another_account_pokes_the_account_it_left(server, http):
+    base, _app = server
+    office = await login(http, OFFICE)
+    async with (
+        live_socket(base, await session_token(http, OPS)) as ops,
+        live_socket(base, await session_token(http, AVA)) as ava,
+    ):
+        moved = await http.patch(
+            f"/api/admin/jobs/{HARBOR_B}",
+            headers=office,
+            json={"account_id": IDS("account:ava-reed"), "site_id": IDS("site:ava-home")},
+        )
+        assert moved.status_code == 200, moved.text
+        await ava.next(type="poke")
+        await ops.next(type="poke")  # Harbor's contacts drop the job at once
