@@ -1,6 +1,6 @@
 """Benchmark: is a pull flat as a business grows? One tenant of N accounts × 50 rows, N = 100 and 20,000.
 
-    .venv/bin/python scripts/bench/scale.py [--small 100] [--big 20000] [--pg URL | --no-pg] [--repeat 15]
+    .venv/bin/python scripts/bench/scale.py [--small 100] [--big 20000] [--pg URL | --no-pg] [--repeat 21] [--rounds 3]
 
 For SQLite (a fresh database under /tmp) and, when it answers, PostgreSQL (a scratch database created next
 to ``postgresql://postgres@127.0.0.1:5432/postgres`` and dropped afterwards), migrates an empty database and
@@ -8,7 +8,8 @@ loads one tenant of N accounts, each with 50 changelog entries (the account, sit
 payments, messages, a membership, and its contact's own contact and notification entries), plus the
 tenant-level rows. The entries are written straight into the changelog (1 M rows through the Store would
 take many minutes); the pull reads nothing else. Then, in process (``server.sync_api.pull.serve_pull``,
-server time only, median and fastest of ``--repeat`` after a warm-up call), for a company contact of one account in the middle of the log:
+server time only, median and fastest of ``--repeat`` after a warm-up call; ``--rounds`` times, the two sizes
+in turn, and the median of those medians), for a company contact of one account in the middle of the log:
 
 - initial pull: no cursor, every row of the account;
 - scope change: the contact gets a second 50-row account; a pull with the cursor of the first scope;
@@ -19,7 +20,8 @@ server time only, median and fastest of ``--repeat`` after a warm-up call), for 
   statement delays every pull queued behind it).
 
 Prints each figure for both sizes, the ratio big ÷ small (goal: each ≤ 1.5×), the machine and its load.
-PostgreSQL is ANALYZEd after the bulk load (what autovacuum does on its own); SQLite is not (the server
+PostgreSQL is VACUUMed and ANALYZEd after the bulk load (what autovacuum does on its own, and would
+otherwise do on one of the cores while the pulls are timed); SQLite is not (the server
 does not run ANALYZE), so its planner works from the schema alone.
 """
 
@@ -137,7 +139,9 @@ async def load(database_url: str, accounts: int) -> list[str]:
         try:
             await conn.copy_records_to_table("changelog", records=rows, columns=COLUMNS)
             await conn.execute("INSERT INTO sync_counter (tenant_id, seq, floor) VALUES ($1, $2, 0)", TENANT, head)
-            await conn.execute("ANALYZE")
+            # What autovacuum does on its own after a bulk load (since PostgreSQL 13 also for inserts):
+            # done here, so that its worker does not take one of the cores while the pulls are timed.
+            await conn.execute("VACUUM ANALYZE")
         finally:
             await conn.close()
     return ids
@@ -226,14 +230,14 @@ async def measure(database_url: str, ids: list[str], repeat: int) -> dict[str, t
     return out
 
 
-async def pg_scratch(admin_url: str) -> str | None:
+async def pg_scratch(admin_url: str, tag: str = "") -> str | None:
     import asyncpg
 
     try:
         conn = await asyncpg.connect(admin_url, timeout=3)
     except (OSError, asyncpg.PostgresError):
         return None
-    name = f"haulport_bench_scale_{os.getpid()}"
+    name = f"haulport_bench_scale_{os.getpid()}{tag}"
     try:
         await conn.execute(f"DROP DATABASE IF EXISTS {name}")
         await conn.execute(f"CREATE DATABASE {name}")
@@ -257,30 +261,47 @@ async def run(args: argparse.Namespace) -> None:
     print(f"load average at start: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     engines = ["sqlite"] + ([] if args.no_pg else ["postgres"])
     for engine in engines:
-        figures: dict[int, dict[str, tuple[float, float]]] = {}
-        for size in (args.small, args.big):
-            if engine == "sqlite":
-                tmp = tempfile.mkdtemp(prefix="haulport-scale-")
-                url = f"sqlite:///{tmp}/haulport.db"
-            else:
-                url = await pg_scratch(args.pg)
-                if url is None:
-                    print("PostgreSQL: not answering, skipped")
-                    break
-            try:
+        urls: dict[int, str] = {}
+        try:
+            loaded: dict[int, list[str]] = {}
+            for size in (args.small, args.big):
+                if engine == "sqlite":
+                    url = f"sqlite:///{tempfile.mkdtemp(prefix='haulport-scale-')}/haulport.db"
+                else:
+                    url = await pg_scratch(args.pg, f"_{size}")
+                    if url is None:
+                        print("PostgreSQL: not answering, skipped")
+                        break
+                urls[size] = url
                 start = time.perf_counter()
-                ids = await load(url, size)
+                loaded[size] = await load(url, size)
                 print(
                     f"{engine}: {size:,} accounts, {size * 50:,} changelog rows loaded in {time.perf_counter() - start:.1f} s"
                 )
-                figures[size] = await measure(url, ids, args.repeat)
-            finally:
-                if engine == "postgres":
+            if len(loaded) < 2:
+                continue
+            # Both sizes in turn, --rounds times (small, big, big, small, …): a machine whose speed drifts
+            # during the run (other work, a busy neighbour) then weighs on both alike.
+            runs: dict[int, list[dict[str, tuple[float, float]]]] = {args.small: [], args.big: []}
+            for r in range(args.rounds):
+                for size in (args.small, args.big) if r % 2 == 0 else (args.big, args.small):
+                    runs[size].append(await measure(urls[size], loaded[size], args.repeat))
+        finally:
+            if engine == "postgres":
+                for url in urls.values():
                     await pg_drop(args.pg, url)
-        if len(figures) < 2:
-            continue
+        figures = {
+            size: {
+                name: (statistics.median(m[name][0] for m in measured), min(m[name][1] for m in measured))
+                for name in measured[0]
+            }
+            for size, measured in runs.items()
+        }
         small, big = figures[args.small], figures[args.big]
-        print(f"\n{engine}: server time, ms, median (fastest) of {args.repeat}; goal: big ÷ small ≤ 1.5")
+        print(
+            f"\n{engine}: server time, ms, median (fastest) of {args.rounds} rounds × {args.repeat}, the sizes in "
+            f"turn; goal: big ÷ small ≤ 1.5"
+        )
         print(f"{'':30} {args.small * 50:>15,} rows {args.big * 50:>15,} rows   ratio (fastest)")
         for name in small:
             (sm, sf), (bm, bf) = small[name], big[name]
@@ -295,6 +316,7 @@ def main() -> None:
     parser.add_argument("--small", type=int, default=100, help="accounts in the small tenant (the anchor)")
     parser.add_argument("--big", type=int, default=20_000, help="accounts in the big tenant")
     parser.add_argument("--repeat", type=int, default=21)
+    parser.add_argument("--rounds", type=int, default=3, help="measurements of each size, in turn")
     parser.add_argument("--pg", default=PG_DEFAULT, help="an admin URL of a PostgreSQL server")
     parser.add_argument("--no-pg", action="store_true")
     asyncio.run(run(parser.parse_args()))
