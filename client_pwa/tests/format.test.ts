@@ -22,6 +22,12 @@ describe('countdown text', () => {
     expect(countdown('2029-05-10', '2030-05-10')).toBe('Was due over a year ago')
   })
 
+  it("gives a date's year when it is not this year's", () => {
+    expect(formatDate('2029-12-08', '2030-01-05')).toBe('Sat, Dec 8, 2029')
+    expect(formatDate('2030-12-08', '2030-01-05')).toBe('Sun, Dec 8')
+    expect(formatDate('2029-12-08')).toBe('Sat, Dec 8')
+  })
+
   it('uses the tenant time zone for "today"', () => {
     const lateUtc = new Date('2030-05-11T02:00:00Z')
     expect(todayIn('America/New_York', lateUtc)).toBe('2030-05-10')

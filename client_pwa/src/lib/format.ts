@@ -138,15 +138,20 @@ export function addDays(date: string, days: number): string {
 }
 
 /** "Mon, Mar 4" for a calendar date (no time-zone shift: it is already the tenant's date). */
-export function formatDate(date: string | null | undefined): string {
+export function formatDate(date: string | null | undefined, today?: string): string {
   if (!date) return ''
   const parsed = Date.parse(`${date.slice(0, 10)}T12:00:00Z`)
   if (Number.isNaN(parsed)) return date
+  // With `today`: the year too when it is not this year's ("Mon, Dec 8, 2025").
+  const withYear = today !== undefined && date.slice(0, 4) !== today.slice(0, 4)
   if (isUsEnglish()) {
     const day = new Date(parsed)
-    return `${WEEKDAYS[day.getUTCDay()]}, ${MONTHS[day.getUTCMonth()]} ${day.getUTCDate()}`
+    const text = `${WEEKDAYS[day.getUTCDay()]}, ${MONTHS[day.getUTCMonth()]} ${day.getUTCDate()}`
+    return withYear ? `${text}, ${day.getUTCFullYear()}` : text
   }
-  return dateFormat(formats.locale, { weekday: 'short', month: 'short', day: 'numeric', timeZone: 'UTC' }).format(parsed)
+  return dateFormat(formats.locale, {
+    weekday: 'short', month: 'short', day: 'numeric', timeZone: 'UTC', ...(withYear ? { year: 'numeric' } : {}),
+  }).format(parsed)
 }
 
 /** "Mar 4, 2:05 PM" for an instant, shown in the viewer's zone. */

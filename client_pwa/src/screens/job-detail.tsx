@@ -63,7 +63,7 @@ export function JobDetailScreen({ params }: { params: Record<string, string> }) 
 
       <dl class="details">
         <dt>When</dt>
-        <dd>{formatDate(job.scheduled_date) || 'To be scheduled'}{slot ? ` · ${slot.label}` : ''}</dd>
+        <dd>{formatDate(job.scheduled_date, tenantToday(state)) || 'To be scheduled'}{slot ? ` · ${slot.label}` : ''}</dd>
         {site && (<><dt>Where</dt><dd>{site.name}{site.address ? <><br />{formatAddress(site.address as Record<string, unknown>)}</> : null}</dd></>)}
         {(truckName || crew) && (<><dt>Crew</dt><dd>{[crew, truckName ? `Truck ${truckName}` : ''].filter(Boolean).join(' · ')}</dd></>)}
         {job.description && (<><dt>Description</dt><dd>{job.description}</dd></>)}

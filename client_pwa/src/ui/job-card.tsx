@@ -29,7 +29,7 @@ export function JobCard({ job, lookups, today }: { job: Job & { _pending?: boole
         </span>
         <span class="countdown">{jobCountdown(job, slot, today)}</span>
         <span class="muted">
-          {formatDate(job.scheduled_date)}{slot ? ` · ${slot.label}` : ''}{site ? ` · ${site.name}` : ''}
+          {formatDate(job.scheduled_date, today)}{slot ? ` · ${slot.label}` : ''}{site ? ` · ${site.name}` : ''}
         </span>
         <PendingBadge pending={job._pending} />
       </Link>
