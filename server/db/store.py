@@ -136,8 +136,8 @@ class Store:
         # rows change through this Store alone.
         self._rows: dict[tuple[str, str], dict[str, Any] | None] | None = {} if remember_rows else None
         self.changed: list[tuple[str, dict[str, Any]]] = []
-        # Rows as they were before an update moved them out of a place someone listens on (another
-        # account, site or contact; a job onto another truck): those listeners are poked too.
+        # Every updated row as it was before: the hub pokes its old place as well as its new one (a job
+        # moved to another account or truck; `server/live/hub.py` `channels_for` knows which fields count).
         self.left: list[tuple[str, dict[str, Any]]] = []
         self.effects: list[Any] = []  # `sync.effects` to carry out after the commit (server/effects/work.py)
         self.memo: dict[Any, Any] = {}  # reads this transaction's writes cannot change (e.g. webhook endpoints)
@@ -323,10 +323,8 @@ class Store:
         if await self.conn.fetchrow(sql, *values, row["id"], self.tenant_id, current["version"]) is None:
             raise StaleRow(f"{entity} {row['id']} changed meanwhile")
         before = scope_of(entity, current)
-        moved = before != scope_of(entity, row)
-        if moved or (entity == "job" and current.get("truck_id") and current.get("truck_id") != row.get("truck_id")):
-            self.left.append((entity, current))
-        await self._record(entity, row, "put", moved_from=before if moved else None)
+        self.left.append((entity, current))
+        await self._record(entity, row, "put", moved_from=before if before != scope_of(entity, row) else None)
         return row
 
     async def delete(self, entity: str, current: dict[str, Any]) -> None:

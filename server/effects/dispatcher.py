@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from server.db.engine import DatabaseBusy
@@ -53,10 +53,10 @@ class EffectDispatcher:
         changed: list[tuple[str, dict[str, Any]]],
         effects: list[Effect],
         effect_ids: list[str],
-        left: list[tuple[str, dict[str, Any]]] | None = None,
+        left: Sequence[tuple[str, dict[str, Any]]] = (),
     ) -> None:
         """Pokes and live events now; the durable effects in the background (``left``: ``Store.left``)."""
-        await self.state.hub.poke(tenant_id, changed, left or ())
+        await self.state.hub.poke(tenant_id, changed, left)
         for effect in effects:
             if isinstance(effect, Live):
                 event = effect.event

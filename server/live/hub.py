@@ -53,7 +53,7 @@ class Hub:
         left: Sequence[tuple[str, dict[str, Any]]] = (),
     ) -> None:
         """Tell the subscribers these committed rows concern to pull, and run the listeners. ``left``: the
-        rows as they were before they moved (``Store.left``), whose old places' subscribers pull too."""
+        updated rows as they were before (``Store.left``), whose old places' subscribers pull too."""
         if not changed:
             return
         channels = channels_for(tenant_id, changed) | channels_for(tenant_id, left)
